@@ -1,0 +1,2 @@
+/* edge.c - not written yet */
+typedef int oa_placeholder_edge;

@@ -1,0 +1,2 @@
+/* log.c - not written yet */
+typedef int oa_placeholder_log;

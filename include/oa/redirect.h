@@ -1,0 +1,24 @@
+/*
+ * redirect.h - the one return-target validator (DESIGN.md section 7), used
+ * by every redirect: login rd, logout rd, ErrorDocument REDIRECT_URL.
+ */
+#ifndef OA_REDIRECT_H
+#define OA_REDIRECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "oa/config.h"
+#include "oa/request.h"
+
+/* True when target (already query-decoded once) is a same-origin path, or
+ * an https URL (http only when the origin is http) on the own host or an
+ * allowed_redirect_hosts entry, default port only, no userinfo. The own
+ * host is public_url's, else the request's Host. */
+bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target);
+
+/* target when oa_redirect_ok(), else "/". Borrowed (target or static). */
+const char *oa_redirect_or_default(const struct oa_config *cfg, const struct oa_request *req,
+                                   const char *target);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * session.h - the signed-in user's identity and the sealed session cookie.
+ *
+ * The payload is a compact binary record (not JSON) so that opening it on
+ * the authorizer path needs no allocation and no parser: strings come out as
+ * pointers into the caller's struct oa_session_buf.
+ */
+#ifndef OA_SESSION_H
+#define OA_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oa/config.h"
+#include "oa/err.h"
+#include "oa/request.h"
+#include "oa/response.h"
+
+/* Identity. In an opened session every string points into the buf (NUL-
+ * terminated, never NULL: "" when absent). When sealing, the caller's
+ * strings are read (NULL means ""). groups and workspaces are
+ * comma-separated lists. */
+struct oa_identity {
+    const char *provider;   /* config name, e.g. "github" */
+    const char *issuer;     /* iss, or the provider's base for GitHub */
+    const char *subject;    /* sub; GitHub's numeric id */
+    const char *username;   /* preferred_username / login / cognito:username */
+    const char *email;      /* only a verified email, else "" */
+    const char *name;
+    const char *groups;
+    const char *workspaces;
+    int64_t iat; /* sealed at */
+    int64_t exp; /* ends at */
+};
+
+/* The largest session plaintext; an identity that does not fit is refused
+ * at login (OA_ERR_TOO_LARGE), never truncated silently. */
+#define OA_SESSION_PLAIN_MAX 6144
+/* Session cookie chunks: a value over OA_COOKIE_CHUNK_MAX is split into
+ * NAME_0..NAME_k; at most OA_SESSION_CHUNKS_MAX are read. */
+#define OA_COOKIE_CHUNK_MAX 3800
+#define OA_SESSION_CHUNKS_MAX 4
+
+struct oa_session_buf {
+    unsigned char plain[OA_SESSION_PLAIN_MAX];
+    char sealed[OA_SESSION_CHUNKS_MAX * OA_COOKIE_CHUNK_MAX + 1]; /* reassembled chunks */
+};
+
+/* Encodes identity into plain (no crypto). OA_ERR_TOO_LARGE if over cap. */
+enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
+                              const struct oa_identity *id) OA_WUR;
+/* Decodes plain into id (pointers into plain, which must be writable: the
+ * decoder NUL-terminates in place). OA_ERR_BAD_INPUT when malformed. */
+enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size_t len) OA_WUR;
+
+/* Reads the session from the Cookie header: finds the cookie (or its
+ * chunks), opens it with the config's keys, checks purpose, expiry (now),
+ * not_before. OA_ERR_NOT_FOUND: no cookie; OA_ERR_CRYPTO: does not open;
+ * OA_ERR_EXPIRED: too old or revoked; OA_ERR_BAD_INPUT: malformed.
+ * Does not allocate. id points into sb. */
+enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
+                            const struct oa_config *cfg, const char *cookie_header,
+                            int64_t now) OA_WUR;
+
+/* Seals a new session for id (iat = now, exp = now + lifetime) and adds
+ * its Set-Cookie header(s) to r, clearing chunks the request had that the
+ * new value does not use. */
+enum oa_err oa_session_issue(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req, const struct oa_identity *id) OA_WUR;
+
+/* Adds Set-Cookie headers that delete the session cookie and every chunk,
+ * with the attributes they were set with. */
+enum oa_err oa_session_clear(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req) OA_WUR;
+
+#endif

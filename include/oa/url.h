@@ -1,0 +1,28 @@
+/*
+ * url.h - request paths, query strings and urlencoded bodies.
+ */
+#ifndef OA_URL_H
+#define OA_URL_H
+
+#include <stddef.h>
+
+#include "oa/err.h"
+
+/* Normalises a request path for access rules: cuts the query and fragment,
+ * percent-decodes once, resolves "." and ".." segments, collapses "//".
+ * A decoded NUL or control byte, or a bad %-escape, is OA_ERR_BAD_INPUT;
+ * OA_ERR_TOO_LARGE when it does not fit out_cap. Does not allocate. */
+enum oa_err oa_path_normalize(char *out, size_t out_cap, const char *uri) OA_WUR;
+
+/* Finds parameter name in an application/x-www-form-urlencoded string
+ * (a query string or a POST body) of len bytes, and decodes it ('+' is a
+ * space). OA_ERR_NOT_FOUND when absent; OA_ERR_BAD_INPUT when it appears
+ * twice or is badly encoded. *value is new (caller frees). */
+enum oa_err oa_form_get(char **value, const char *data, size_t len, const char *name) OA_WUR;
+
+/* Percent-decodes n bytes of s into a new NUL-terminated string; plus_space:
+ * '+' becomes ' '. OA_ERR_BAD_INPUT on a bad escape or a decoded NUL. */
+enum oa_err oa_url_decode(char **out, size_t *out_len, const char *s, size_t n,
+                          int plus_space) OA_WUR;
+
+#endif

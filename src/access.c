@@ -1,0 +1,2 @@
+/* access.c - not written yet */
+typedef int oa_placeholder_access;

@@ -1,0 +1,2 @@
+/* authorizer.c - not written yet */
+typedef int oa_placeholder_authorizer;

@@ -1,0 +1,2 @@
+/* cookie.c - not written yet */
+typedef int oa_placeholder_cookie;

@@ -1,0 +1,2 @@
+/* crypto.c - not written yet */
+typedef int oa_placeholder_crypto;

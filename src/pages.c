@@ -1,0 +1,2 @@
+/* pages.c - not written yet */
+typedef int oa_placeholder_pages;

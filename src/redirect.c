@@ -1,0 +1,2 @@
+/* redirect.c - not written yet */
+typedef int oa_placeholder_redirect;

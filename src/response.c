@@ -1,0 +1,201 @@
+/*
+ * response.c - the response struct and the one header writer.
+ *
+ * Every header the program emits passes oa_header_name_ok() and
+ * oa_header_value_ok() here; nothing else writes headers. Headers are kept
+ * in a fixed arena so an authorizer answer costs no allocation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oa/response.h"
+
+void oa_response_init(struct oa_response *r)
+{
+    r->status = 0;
+    r->nheaders = 0;
+    r->space_used = 0;
+    r->body.p = NULL;
+    r->body.len = r->body.cap = 0;
+    r->log_level = OA_LOG_INFO;
+    r->log[0] = '\0';
+}
+
+void oa_response_free(struct oa_response *r)
+{
+    oa_buf_free(&r->body);
+}
+
+void oa_response_reset(struct oa_response *r)
+{
+    r->nheaders = 0;
+    r->space_used = 0;
+    oa_buf_free(&r->body);
+}
+
+const char *oa_status_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    }
+    return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
+}
+
+void oa_response_status(struct oa_response *r, int status)
+{
+    r->status = status;
+}
+
+int oa_header_name_ok(const char *name)
+{
+    const char *p = name;
+
+    if (!name || !*name)
+        return 0;
+    for (; *p; p++) {
+        char c = *p;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+    }
+    return (size_t)(p - name) <= 128;
+}
+
+/* Refuses CR, LF, NUL and every other control byte (HTAB included: a value
+ * we emit never needs one, and some servers fold on it). */
+int oa_header_value_ok(const char *value, size_t len)
+{
+    size_t i;
+
+    if (!value)
+        return 0;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+/* Copies n bytes + NUL into the arena; NULL when full. */
+static const char *arena_copy(struct oa_response *r, const char *s, size_t n)
+{
+    char *dst;
+
+    if (n >= sizeof(r->space) - r->space_used)
+        return NULL;
+    dst = r->space + r->space_used;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    r->space_used += n + 1;
+    return dst;
+}
+
+enum oa_err oa_response_header_n(struct oa_response *r, const char *name, const char *value,
+                                 size_t value_len)
+{
+    size_t mark = r->space_used;
+    const char *n, *v;
+
+    if (!oa_header_name_ok(name) || !oa_header_value_ok(value, value_len))
+        return OA_ERR_BAD_INPUT;
+    if (r->nheaders >= OA_RESPONSE_MAX_HEADERS)
+        return OA_ERR_TOO_LARGE;
+    n = arena_copy(r, name, strlen(name));
+    v = n ? arena_copy(r, value, value_len) : NULL;
+    if (!v) {
+        r->space_used = mark;
+        return OA_ERR_TOO_LARGE;
+    }
+    r->headers[r->nheaders].name = n;
+    r->headers[r->nheaders].value = v;
+    r->nheaders++;
+    return OA_OK;
+}
+
+enum oa_err oa_response_header(struct oa_response *r, const char *name, const char *value)
+{
+    if (!value)
+        return OA_ERR_BAD_INPUT;
+    return oa_response_header_n(r, name, value, strlen(value));
+}
+
+enum oa_err oa_response_headerf(struct oa_response *r, const char *name, const char *fmt, ...)
+{
+    char tmp[8192];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return OA_ERR_INTERNAL;
+    if ((size_t)n >= sizeof(tmp))
+        return OA_ERR_TOO_LARGE;
+    return oa_response_header_n(r, name, tmp, (size_t)n);
+}
+
+const char *oa_response_get(const struct oa_response *r, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+void oa_response_log(struct oa_response *r, enum oa_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    char *p;
+
+    r->log_level = level;
+    va_start(ap, fmt);
+    vsnprintf(r->log, sizeof(r->log), fmt, ap);
+    va_end(ap);
+    /* A log line is one line: fold any control byte a caller let through. */
+    for (p = r->log; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
+enum oa_err oa_response_write(const struct oa_response *r,
+                              int (*write)(void *ctx, const char *p, size_t n), void *ctx)
+{
+    char line[64];
+    int status = r->status ? r->status : 500;
+    int n;
+    size_t i;
+
+    n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, oa_status_reason(status));
+    if (write(ctx, line, (size_t)n))
+        return OA_ERR_IO;
+    for (i = 0; i < r->nheaders; i++) {
+        const struct oa_header *h = &r->headers[i];
+        if (write(ctx, h->name, strlen(h->name)) || write(ctx, ": ", 2) ||
+            write(ctx, h->value, strlen(h->value)) || write(ctx, "\r\n", 2))
+            return OA_ERR_IO;
+    }
+    if (write(ctx, "\r\n", 2))
+        return OA_ERR_IO;
+    if (r->body.len && write(ctx, r->body.p, r->body.len))
+        return OA_ERR_IO;
+    return OA_OK;
+}

@@ -1,0 +1,2 @@
+/* session.c - not written yet */
+typedef int oa_placeholder_session;

@@ -1,0 +1,2 @@
+/* url.c - not written yet */
+typedef int oa_placeholder_url;

@@ -1,0 +1,70 @@
+/* test_response.c - the one header writer and the serialiser. */
+#include <stdlib.h>
+
+#include "oa/response.h"
+#include "tap.h"
+
+static int collect(void *ctx, const char *p, size_t n)
+{
+    return oa_buf_append(ctx, p, n) != OA_OK;
+}
+
+static struct oa_response r;
+
+int main(void)
+{
+    struct oa_buf out = {0};
+
+    oa_response_init(&r);
+    ok(oa_response_header(&r, "Location", "/x") == OA_OK, "plain header accepted");
+    ok(oa_response_header(&r, "Variable-REMOTE_USER", "alice") == OA_OK, "Variable- name accepted");
+    ok(oa_response_header(&r, "X-Evil", "a\r\nSet-Cookie: x=1") == OA_ERR_BAD_INPUT, "CRLF refused");
+    ok(oa_response_header(&r, "X-Evil", "a\nb") == OA_ERR_BAD_INPUT, "LF refused");
+    ok(oa_response_header_n(&r, "X-Evil", "a\0b", 3) == OA_ERR_BAD_INPUT, "NUL refused");
+    ok(oa_response_header(&r, "X-Evil", "a\tb") == OA_ERR_BAD_INPUT, "tab refused");
+    ok(oa_response_header(&r, "X-Evil", "a\x7f") == OA_ERR_BAD_INPUT, "DEL refused");
+    ok(oa_response_header(&r, "X Evil", "a") == OA_ERR_BAD_INPUT, "space in name refused");
+    ok(oa_response_header(&r, "X:Evil", "a") == OA_ERR_BAD_INPUT, "colon in name refused");
+    ok(oa_response_header(&r, "", "a") == OA_ERR_BAD_INPUT, "empty name refused");
+    ok(oa_response_header(&r, "X", NULL) == OA_ERR_BAD_INPUT, "NULL value refused");
+    ok(oa_response_header(&r, "X-Utf8", "J\xc3\xbcrgen") == OA_OK, "UTF-8 value accepted");
+    is_int(r.nheaders, 3, "only the good headers were added");
+    is_str(oa_response_get(&r, "location"), "/x", "get is case-insensitive");
+
+    oa_response_status(&r, 302);
+    ok(oa_buf_puts(&r.body, "moved") == OA_OK, "body");
+    ok(oa_response_write(&r, collect, &out) == OA_OK, "write");
+    is_str(out.p,
+           "Status: 302 Found\r\nLocation: /x\r\nVariable-REMOTE_USER: alice\r\n"
+           "X-Utf8: J\xc3\xbcrgen\r\n\r\nmoved",
+           "Status first, with reason, then headers, blank line, body");
+    oa_buf_free(&out);
+
+    oa_response_reset(&r);
+    ok(oa_response_write(&r, collect, &out) == OA_OK, "write after reset");
+    is_str(out.p, "Status: 302 Found\r\n\r\n", "reset drops headers and body");
+    oa_buf_free(&out);
+    oa_response_free(&r);
+
+    oa_response_init(&r);
+    ok(oa_response_write(&r, collect, &out) == OA_OK, "write unset");
+    is_str(out.p, "Status: 500 Internal Server Error\r\n\r\n", "no status is a 500, never a 200");
+    oa_buf_free(&out);
+
+    {
+        static char big[OA_RESPONSE_HEADER_SPACE];
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        size_t before = r.nheaders;
+        ok(oa_response_header(&r, "Big", big) == OA_ERR_TOO_LARGE, "arena overflow refused");
+        is_int(r.nheaders, before, "nothing half-added");
+    }
+    for (int i = 0; i < OA_RESPONSE_MAX_HEADERS; i++)
+        (void)oa_response_header(&r, "H", "v");
+    ok(oa_response_header(&r, "H", "v") == OA_ERR_TOO_LARGE, "header slots are capped");
+
+    oa_response_log(&r, OA_LOG_WARN, "user said %s", "a\r\nb");
+    is_str(r.log, "user said a??b", "log line folds control bytes");
+    oa_response_free(&r);
+    return tap_done();
+}
