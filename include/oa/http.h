@@ -1,0 +1,65 @@
+/*
+ * http.h - talking to identity providers. src/http.c is the only file that
+ * calls libcurl; everything else goes through struct oa_http_ops so tests
+ * can stand in for a provider without a network.
+ *
+ * Policy (DESIGN.md section 6): TLS verification always on (ca_file for a
+ * private CA), https only (http only with allow_http_redirect), connect and
+ * total timeouts, no redirects followed, body capped at OA_HTTP_BODY_MAX,
+ * Accept: application/json, a User-Agent. One curl handle per thread.
+ */
+#ifndef OA_HTTP_H
+#define OA_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oa/err.h"
+
+#define OA_HTTP_BODY_MAX (1024 * 1024)
+#define OA_HTTP_MAX_HEADERS 8
+
+struct oa_http_request {
+    const char *method;      /* "GET" or "POST" */
+    const char *url;
+    const char *headers[OA_HTTP_MAX_HEADERS]; /* "Name: value", NULL-terminated list */
+    const char *body;        /* POST body (application/x-www-form-urlencoded), or NULL */
+    size_t body_len;
+    const char *basic_user;  /* client_secret_basic, or NULL */
+    const char *basic_pass;
+};
+
+struct oa_http_response {
+    long status;
+    char *body; /* new, NUL-terminated; caller frees with oa_http_response_free */
+    size_t body_len;
+    char *content_type; /* new or NULL */
+};
+
+struct oa_http_opts {
+    int64_t timeout_ms;
+    const char *ca_file;  /* NULL: system store */
+    bool allow_http;      /* allow_http_redirect: plain http provider URLs allowed */
+};
+
+/* The table tests replace. send() fills resp on any HTTP answer (any
+ * status); it returns OA_ERR_PROVIDER with err's message naming the URL's
+ * host and the curl error on transport failure (never a secret), or
+ * OA_ERR_TOO_LARGE over the cap. */
+struct oa_http_ops {
+    enum oa_err (*send)(void *ctx, const struct oa_http_opts *opts,
+                        const struct oa_http_request *req, struct oa_http_response *resp,
+                        struct oa_error *err);
+    void *ctx;
+};
+
+/* The libcurl implementation. */
+extern const struct oa_http_ops oa_http_curl;
+
+/* curl_global_init; once at start-up, before threads. */
+enum oa_err oa_http_global_init(void) OA_WUR;
+void oa_http_global_cleanup(void);
+void oa_http_response_free(struct oa_http_response *resp);
+
+#endif
