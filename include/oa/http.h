@@ -15,7 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "oa/err.h"
+
+struct oa_config;
 
 #define OA_HTTP_BODY_MAX (1024 * 1024)
 #define OA_HTTP_MAX_HEADERS 8
@@ -35,6 +39,7 @@ struct oa_http_response {
     char *body; /* new, NUL-terminated; caller frees with oa_http_response_free */
     size_t body_len;
     char *content_type; /* new or NULL */
+    char *link;         /* new or NULL: the Link header (GitHub pagination) */
 };
 
 struct oa_http_opts {
@@ -60,6 +65,32 @@ extern const struct oa_http_ops oa_http_curl;
 /* curl_global_init; once at start-up, before threads. */
 enum oa_err oa_http_global_init(void) OA_WUR;
 void oa_http_global_cleanup(void);
+/* Frees the strings in resp (not resp itself) and zeroes it; NULL is fine. */
 void oa_http_response_free(struct oa_http_response *resp);
+
+/* The table to use for cfg: cfg->http_ops when a test set one, else
+ * &oa_http_curl. Borrowed; never NULL. */
+const struct oa_http_ops *oa_http_ops_for(const struct oa_config *cfg);
+
+/* Fills opts from cfg->http (timeout, ca_file) and allow_http_redirect.
+ * opts borrows cfg's strings. */
+void oa_http_opts_from_config(struct oa_http_opts *opts, const struct oa_config *cfg);
+
+/* Parses len bytes as one JSON object with Jansson (JSON_REJECT_DUPLICATES,
+ * at most OA_HTTP_BODY_MAX bytes, no NUL inside). On success *out is new
+ * (json_decref). OA_ERR_TOO_LARGE over the cap; OA_ERR_BAD_INPUT when not a
+ * JSON object (what names the document in err's message, never its content). */
+enum oa_err oa_json_parse_object(json_t **out, const char *body, size_t len, const char *what,
+                                 struct oa_error *err) OA_WUR;
+
+/* Sends req through ops and parses the answer's body as a JSON object,
+ * whatever the status (token endpoints answer errors as JSON with 400).
+ * *status gets the HTTP status; *out is new on success. Transport errors as
+ * send(); OA_ERR_PROVIDER when the body is not a JSON object (message names
+ * the host and the status). link (may be NULL) receives the Link header
+ * (new or NULL). */
+enum oa_err oa_http_json(json_t **out, long *status, char **link, const struct oa_http_ops *ops,
+                         const struct oa_http_opts *opts, const struct oa_http_request *req,
+                         struct oa_error *err) OA_WUR;
 
 #endif
