@@ -1,0 +1,361 @@
+/*
+ * http.c - the HTTP client that talks to identity providers, and the only
+ * file that calls libcurl (DESIGN.md sections 0 and 6).
+ *
+ * Every request goes out with the same policy: TLS peer and host
+ * verification on (ca_file for a private CA), https only (plus http when
+ * allow_http), no redirects followed, connect and total timeouts, the body
+ * capped at OA_HTTP_BODY_MAX, Accept: application/json and our User-Agent.
+ * One easy handle per thread, kept in a pthread key and reset between uses
+ * so its connection cache survives. Errors name the host and curl's reason,
+ * never a body, a URL query or a secret.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "oa/config.h"
+#include "oa/http.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+#define OA_HTTP_TIMEOUT_DEFAULT_MS 10000
+#define OA_HTTP_HOST_MAX 256
+
+static pthread_key_t handle_key;
+static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
+static int handle_key_ok;
+
+struct sink {
+    char *buf;
+    size_t len, cap;
+    int too_large;
+};
+
+static void handle_destroy(void *h)
+{
+    curl_easy_cleanup(h);
+}
+
+static void handle_key_make(void)
+{
+    handle_key_ok = pthread_key_create(&handle_key, handle_destroy) == 0;
+}
+
+/* This thread's easy handle, reset; NULL when curl cannot make one. */
+static CURL *handle_get(void)
+{
+    CURL *h;
+
+    pthread_once(&handle_once, handle_key_make);
+    if (!handle_key_ok)
+        return NULL;
+    h = pthread_getspecific(handle_key);
+    if (h) {
+        curl_easy_reset(h);
+        return h;
+    }
+    h = curl_easy_init();
+    if (h && pthread_setspecific(handle_key, h) != 0) {
+        curl_easy_cleanup(h);
+        return NULL;
+    }
+    return h;
+}
+
+static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct sink *s = userp;
+    size_t n = size * nmemb;
+    char *nb;
+    size_t ncap;
+
+    if (n > OA_HTTP_BODY_MAX - s->len) {
+        s->too_large = 1;
+        return 0; /* curl stops with CURLE_WRITE_ERROR */
+    }
+    if (s->len + n + 1 > s->cap) {
+        ncap = s->cap ? s->cap : 4096;
+        while (ncap < s->len + n + 1)
+            ncap *= 2;
+        nb = realloc(s->buf, ncap);
+        if (!nb)
+            return 0;
+        s->buf = nb;
+        s->cap = ncap;
+    }
+    memcpy(s->buf + s->len, data, n);
+    s->len += n;
+    s->buf[s->len] = '\0';
+    return n;
+}
+
+/* The host of url for messages ("?" when it has none we can tell). */
+static void url_host(char *out, size_t cap, const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+
+    snprintf(out, cap, "?");
+    if (!u)
+        return;
+    if (url && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        snprintf(out, cap, "%s", host);
+    curl_free(host);
+    curl_url_cleanup(u);
+}
+
+static int has_header(const struct oa_http_request *req, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (size_t i = 0; i < OA_HTTP_MAX_HEADERS && req->headers[i]; i++)
+        if (strncasecmp(req->headers[i], name, n) == 0 && req->headers[i][n] == ':')
+            return 1;
+    return 0;
+}
+
+/* The request headers as a curl list; *ok is 0 when memory ran out. */
+static struct curl_slist *headers_make(const struct oa_http_request *req, int *ok)
+{
+    struct curl_slist *list = NULL, *t;
+
+    *ok = 1;
+    if (!has_header(req, "Accept")) {
+        list = curl_slist_append(NULL, "Accept: application/json");
+        if (!list)
+            goto fail;
+    }
+    for (size_t i = 0; i < OA_HTTP_MAX_HEADERS && req->headers[i]; i++) {
+        if (strpbrk(req->headers[i], "\r\n"))
+            continue; /* never let a value inject a header */
+        t = curl_slist_append(list, req->headers[i]);
+        if (!t)
+            goto fail;
+        list = t;
+    }
+    return list;
+fail:
+    curl_slist_free_all(list);
+    *ok = 0;
+    return NULL;
+}
+
+/* Sets the policy options; 0 on success, else the curl code. */
+static CURLcode policy_set(CURL *h, const struct oa_http_opts *opts)
+{
+    long timeout = opts && opts->timeout_ms > 0 ? (long)opts->timeout_ms
+                                                : OA_HTTP_TIMEOUT_DEFAULT_MS;
+    const char *protos = opts && opts->allow_http ? "https,http" : "https";
+    CURLcode rc = CURLE_OK;
+
+    rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protos);
+    rc |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protos);
+    rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    rc |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (opts && opts->ca_file)
+        rc |= curl_easy_setopt(h, CURLOPT_CAINFO, opts->ca_file);
+    rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+    rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+    rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    rc |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OA_HTTP_BODY_MAX);
+    rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, "oauth2-fcgi/" PACKAGE_VERSION);
+    rc |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    return rc;
+}
+
+static CURLcode request_set(CURL *h, const struct oa_http_request *req)
+{
+    CURLcode rc = CURLE_OK;
+
+    rc |= curl_easy_setopt(h, CURLOPT_URL, req->url);
+    if (req->method && strcmp(req->method, "POST") == 0) {
+        rc |= curl_easy_setopt(h, CURLOPT_POST, 1L);
+        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    } else {
+        rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    if (req->basic_user) {
+        rc |= curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        rc |= curl_easy_setopt(h, CURLOPT_USERNAME, req->basic_user);
+        rc |= curl_easy_setopt(h, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
+    }
+    return rc;
+}
+
+/* Copies the answer's status, Content-Type and Link into resp. */
+static enum oa_err answer_take(CURL *h, struct sink *s, struct oa_http_response *resp,
+                               struct oa_error *err)
+{
+    char *ct = NULL;
+    struct curl_header *link = NULL;
+
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+    if (ct && !(resp->content_type = strdup(ct)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (curl_easy_header(h, "Link", 0, CURLH_HEADER, -1, &link) == CURLHE_OK && link->value &&
+        !(resp->link = strdup(link->value)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (!s->buf && !(s->buf = calloc(1, 1)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    resp->body = s->buf;
+    resp->body_len = s->len;
+    s->buf = NULL;
+    return OA_OK;
+}
+
+static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
+                             const struct oa_http_request *req, struct oa_http_response *resp,
+                             struct oa_error *err)
+{
+    char host[OA_HTTP_HOST_MAX];
+    struct sink s = {0};
+    struct curl_slist *hdrs;
+    enum oa_err e = OA_OK;
+    CURLcode rc;
+    CURL *h;
+    int ok;
+
+    memset(resp, 0, sizeof(*resp));
+    url_host(host, sizeof(host), req->url);
+    if (!req->url || (req->method && strcmp(req->method, "GET") && strcmp(req->method, "POST")))
+        return oa_error_set(err, OA_ERR_INTERNAL, "HTTP request to %s: bad method or URL", host);
+    h = handle_get();
+    if (!h)
+        return oa_error_set(err, OA_ERR_NOMEM, "HTTP request to %s: no curl handle", host);
+    hdrs = headers_make(req, &ok);
+    if (!ok)
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    rc = policy_set(h, opts);
+    rc |= request_set(h, req);
+    rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+    rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    if (rc != CURLE_OK) {
+        e = oa_error_set(err, OA_ERR_INTERNAL, "HTTP request to %s: curl setup failed", host);
+        goto out;
+    }
+    rc = curl_easy_perform(h);
+    if (s.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+        e = oa_error_set(err, OA_ERR_TOO_LARGE, "HTTP answer from %s: over %d bytes", host,
+                         OA_HTTP_BODY_MAX);
+    else if (rc != CURLE_OK)
+        e = oa_error_set(err, OA_ERR_PROVIDER, "HTTP request to %s failed: %s", host,
+                         curl_easy_strerror(rc));
+    else
+        e = answer_take(h, &s, resp, err);
+out:
+    /* the handle must not keep pointers into this call's memory */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+    curl_slist_free_all(hdrs);
+    free(s.buf);
+    if (e != OA_OK)
+        oa_http_response_free(resp);
+    return e;
+}
+
+const struct oa_http_ops oa_http_curl = {curl_send, NULL};
+
+enum oa_err oa_http_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? OA_OK : OA_ERR_INTERNAL;
+}
+
+void oa_http_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+void oa_http_response_free(struct oa_http_response *resp)
+{
+    if (!resp)
+        return;
+    free(resp->body);
+    free(resp->content_type);
+    free(resp->link);
+    memset(resp, 0, sizeof(*resp));
+}
+
+const struct oa_http_ops *oa_http_ops_for(const struct oa_config *cfg)
+{
+    if (cfg && cfg->http_ops.send)
+        return &cfg->http_ops;
+    return &oa_http_curl;
+}
+
+void oa_http_opts_from_config(struct oa_http_opts *opts, const struct oa_config *cfg)
+{
+    memset(opts, 0, sizeof(*opts));
+    if (!cfg)
+        return;
+    opts->timeout_ms = cfg->http.timeout_ms;
+    opts->ca_file = cfg->http.ca_file;
+    opts->allow_http = cfg->allow_http_redirect;
+}
+
+enum oa_err oa_json_parse_object(json_t **out, const char *body, size_t len, const char *what,
+                                 struct oa_error *err)
+{
+    json_error_t jerr;
+    json_t *j;
+
+    *out = NULL;
+    if (len > OA_HTTP_BODY_MAX)
+        return oa_error_set(err, OA_ERR_TOO_LARGE, "%s: over %d bytes", what, OA_HTTP_BODY_MAX);
+    if (!body || memchr(body, '\0', len))
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "%s: not JSON", what);
+    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "%s: bad JSON at line %d column %d", what,
+                            jerr.line, jerr.column);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "%s: not a JSON object", what);
+    }
+    *out = j;
+    return OA_OK;
+}
+
+enum oa_err oa_http_json(json_t **out, long *status, char **link, const struct oa_http_ops *ops,
+                         const struct oa_http_opts *opts, const struct oa_http_request *req,
+                         struct oa_error *err)
+{
+    struct oa_http_response resp = {0};
+    char host[OA_HTTP_HOST_MAX], what[OA_HTTP_HOST_MAX + 64];
+    enum oa_err e;
+
+    *out = NULL;
+    *status = 0;
+    if (link)
+        *link = NULL;
+    e = ops->send(ops->ctx, opts, req, &resp, err);
+    if (e != OA_OK)
+        return e;
+    *status = resp.status;
+    url_host(host, sizeof(host), req->url);
+    snprintf(what, sizeof(what), "answer from %s (HTTP %ld)", host, resp.status);
+    e = oa_json_parse_object(out, resp.body, resp.body_len, what, err);
+    if (e == OA_ERR_BAD_INPUT)
+        e = err ? (err->code = OA_ERR_PROVIDER) : OA_ERR_PROVIDER;
+    if (e == OA_OK && link) {
+        *link = resp.link;
+        resp.link = NULL;
+    }
+    oa_http_response_free(&resp);
+    return e;
+}

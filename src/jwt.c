@@ -1,0 +1,400 @@
+/*
+ * jwt.c - id_token verification (OpenID Connect Core 3.1.3.7) with cjose
+ * for the JWKs and the JWS signature, and Jansson for the header and claims.
+ *
+ * Why the order matters: the header's alg is pinned to RS256/ES256 before
+ * any key is looked at, so `none` and HS256-with-the-public-key-as-secret
+ * never reach a verifier; the key is chosen by kid among keys of the
+ * matching type only; claims are read only after the signature holds.
+ * Numeric dates must be JSON integers in 1..year 9999, so no arithmetic
+ * below can overflow. Nothing here fetches anything (see discovery.c).
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjose/cjose.h>
+
+#include "oa/crypto.h"
+#include "oa/http.h"
+#include "oa/jwt.h"
+
+#define OA_JWT_HEADER_MAX 4096 /* decoded bytes of a JOSE header */
+#define OA_JWT_SUB_MAX 255     /* OpenID Connect Core 2: sub is at most 255 ASCII chars */
+#define OA_JWT_SKEW_MAX 3600
+
+enum key_type { KEY_RSA, KEY_EC };
+
+struct jwks_key {
+    cjose_jwk_t *jwk;
+    enum key_type type = KEY_RSA;
+    char *kid; /* NULL when the JWK has none */
+    char *alg; /* NULL when the JWK does not say */
+};
+
+struct oa_jwks {
+    size_t n;
+    struct jwks_key *k;
+};
+
+/* A JSON string without NUL inside, or NULL. Borrowed. */
+static const char *json_cstr(const json_t *j)
+{
+    const char *s = json_string_value(j);
+
+    if (!s || strlen(s) != json_string_length(j))
+        return NULL;
+    return s;
+}
+
+void oa_jwks_free(struct oa_jwks *jwks)
+{
+    if (!jwks)
+        return;
+    for (size_t i = 0; i < jwks->n; i++) {
+        cjose_jwk_release(jwks->k[i].jwk);
+        free(jwks->k[i].kid);
+        free(jwks->k[i].alg);
+    }
+    free(jwks->k);
+    free(jwks);
+}
+
+size_t oa_jwks_count(const struct oa_jwks *jwks)
+{
+    return jwks ? jwks->n : 0;
+}
+
+/* Whether the JWK object j is a public signing key we can use; sets *type. */
+static bool jwk_usable(json_t *j, enum key_type *type)
+{
+    const char *kty = json_cstr(json_object_get(j, "kty"));
+    json_t *use = json_object_get(j, "use");
+    const char *alg = json_cstr(json_object_get(j, "alg"));
+
+    if (!kty || (use && !(json_cstr(use) && strcmp(json_cstr(use), "sig") == 0)))
+        return false;
+    if (json_object_get(j, "d"))
+        return false; /* a private key has no business in a JWKS */
+    if (strcmp(kty, "RSA") == 0) {
+        *type = KEY_RSA;
+        return !alg || strcmp(alg, "RS256") == 0;
+    }
+    if (strcmp(kty, "EC") == 0) {
+        const char *crv = json_cstr(json_object_get(j, "crv"));
+        *type = KEY_EC;
+        return crv && strcmp(crv, "P-256") == 0 && (!alg || strcmp(alg, "ES256") == 0);
+    }
+    return false;
+}
+
+/* Imports one JWK into k; false when it is not usable (skipped). */
+static bool jwk_take(struct jwks_key *k, json_t *j)
+{
+    const char *kid = json_cstr(json_object_get(j, "kid"));
+    const char *alg = json_cstr(json_object_get(j, "alg"));
+    cjose_err cerr;
+
+    memset(k, 0, sizeof(*k));
+    if (!json_is_object(j) || !jwk_usable(j, &k->type))
+        return false;
+    if (json_object_get(j, "kid") && !kid)
+        return false;
+    k->jwk = cjose_jwk_import_json((cjose_header_t *)j, &cerr);
+    if (!k->jwk)
+        return false;
+    if (k->type == KEY_RSA && cjose_jwk_get_keysize(k->jwk, &cerr) < 2048)
+        goto skip; /* too weak to trust */
+    if ((kid && !(k->kid = strdup(kid))) || (alg && !(k->alg = strdup(alg))))
+        goto skip;
+    return true;
+skip:
+    cjose_jwk_release(k->jwk);
+    free(k->kid);
+    free(k->alg);
+    memset(k, 0, sizeof(*k));
+    return false;
+}
+
+enum oa_err oa_jwks_parse(struct oa_jwks **out, const char *json, size_t len,
+                          struct oa_error *err)
+{
+    json_t *doc, *keys;
+    struct oa_jwks *jw;
+    enum oa_err e;
+    size_t n;
+
+    *out = NULL;
+    e = oa_json_parse_object(&doc, json, len, "JWKS", err);
+    if (e != OA_OK)
+        return e;
+    keys = json_object_get(doc, "keys");
+    if (!json_is_array(keys) || json_array_size(keys) == 0 || json_array_size(keys) > 100) {
+        json_decref(doc);
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "JWKS: no \"keys\" array");
+    }
+    n = json_array_size(keys);
+    jw = calloc(1, sizeof(*jw));
+    if (!jw || !(jw->k = calloc(n, sizeof(*jw->k)))) {
+        free(jw);
+        json_decref(doc);
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (jwk_take(&jw->k[jw->n], json_array_get(keys, i)))
+            jw->n++;
+    json_decref(doc);
+    if (jw->n == 0) {
+        oa_jwks_free(jw);
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "JWKS: no usable RS256/ES256 signing key");
+    }
+    *out = jw;
+    return OA_OK;
+}
+
+/* The protected header, parsed strictly (duplicates refused). New, or NULL. */
+static json_t *header_parse(const char *token, size_t len)
+{
+    unsigned char raw[OA_JWT_HEADER_MAX];
+    const char *dot = memchr(token, '.', len);
+    size_t raw_len;
+    json_t *h;
+
+    if (!dot || dot == token)
+        return NULL;
+    if (oa_b64url_decode(raw, sizeof(raw), &raw_len, token, (size_t)(dot - token)) != OA_OK)
+        return NULL;
+    if (memchr(raw, '\0', raw_len))
+        return NULL;
+    h = json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES, NULL);
+    if (h && !json_is_object(h)) {
+        json_decref(h);
+        h = NULL;
+    }
+    return h;
+}
+
+/* Compact JWS shape: three base64url parts, none empty but the payload's. */
+static bool compact_shape_ok(const char *t, size_t len)
+{
+    size_t dots = 0, first = 0, last = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (c == '.') {
+            if (dots == 0)
+                first = i;
+            last = i;
+            dots++;
+        } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_')) {
+            return false;
+        }
+    }
+    return dots == 2 && first > 0 && last + 1 < len;
+}
+
+/* Checks the header: alg pinned, no critical extensions. Sets *type. */
+static enum oa_err header_check(const json_t *h, enum key_type *type, const char **kid,
+                                struct oa_error *err)
+{
+    const char *alg = json_cstr(json_object_get(h, "alg"));
+    json_t *jkid = json_object_get(h, "kid");
+
+    if (!alg)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: no alg in header");
+    if (strcmp(alg, "RS256") == 0)
+        *type = KEY_RSA;
+    else if (strcmp(alg, "ES256") == 0)
+        *type = KEY_EC;
+    else
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: alg not allowed (RS256, ES256 only)");
+    if (json_object_get(h, "crit"))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: critical header not supported");
+    *kid = json_cstr(jkid);
+    if (jkid && !*kid)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: kid is not a string");
+    return OA_OK;
+}
+
+/* Verifies jws with the key(s) of jwks matching type and kid. */
+static enum oa_err signature_check(cjose_jws_t *jws, const struct oa_jwks *jwks,
+                                   enum key_type type, const char *alg, const char *kid,
+                                   struct oa_error *err)
+{
+    bool candidate = false;
+    cjose_err cerr;
+
+    for (size_t i = 0; i < jwks->n; i++) {
+        const struct jwks_key *k = &jwks->k[i];
+        if (k->type != type || (k->alg && strcmp(k->alg, alg) != 0))
+            continue;
+        if (kid && !(k->kid && strcmp(k->kid, kid) == 0))
+            continue;
+        candidate = true;
+        if (cjose_jws_verify(jws, k->jwk, &cerr))
+            return OA_OK;
+    }
+    if (!candidate)
+        return oa_error_set(err, OA_ERR_NOT_FOUND, "id_token: no key in the JWKS for its kid");
+    return oa_error_set(err, OA_ERR_PROVIDER, "id_token: bad signature");
+}
+
+/* A NumericDate claim: a JSON integer in 1..OA_JWT_TIME_MAX. */
+static enum oa_err time_claim(const json_t *claims, const char *name, bool required,
+                              int64_t *out, struct oa_error *err)
+{
+    json_t *j = json_object_get(claims, name);
+    json_int_t v;
+
+    *out = 0;
+    if (!j)
+        return required ? oa_error_set(err, OA_ERR_PROVIDER, "id_token: no %s", name) : OA_OK;
+    if (!json_is_integer(j))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: %s is not an integer", name);
+    v = json_integer_value(j);
+    if (v <= 0 || v > OA_JWT_TIME_MAX)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: %s out of range", name);
+    *out = (int64_t)v;
+    return OA_OK;
+}
+
+static enum oa_err times_check(const json_t *claims, const struct oa_jwt_expect *x,
+                               struct oa_error *err)
+{
+    int64_t skew = x->skew > 0 ? x->skew : OA_JWT_SKEW, exp, iat, nbf;
+    enum oa_err e;
+
+    if (skew > OA_JWT_SKEW_MAX)
+        skew = OA_JWT_SKEW_MAX;
+    if ((e = time_claim(claims, "exp", true, &exp, err)) != OA_OK ||
+        (e = time_claim(claims, "iat", true, &iat, err)) != OA_OK ||
+        (e = time_claim(claims, "nbf", false, &nbf, err)) != OA_OK)
+        return e;
+    if (x->now < 0 || x->now > OA_JWT_TIME_MAX)
+        return oa_error_set(err, OA_ERR_INTERNAL, "id_token: clock out of range");
+    if (exp + skew <= x->now)
+        return oa_error_set(err, OA_ERR_EXPIRED, "id_token: expired");
+    if (iat > x->now + skew)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: issued in the future");
+    if (nbf && nbf > x->now + skew)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: not valid yet");
+    return OA_OK;
+}
+
+/* aud contains client_id; several audiences need azp == client_id. */
+static enum oa_err audience_check(const json_t *claims, const char *client_id,
+                                  struct oa_error *err)
+{
+    json_t *aud = json_object_get(claims, "aud"), *azp = json_object_get(claims, "azp"), *v;
+    bool found = false;
+    size_t i;
+
+    if (json_cstr(aud)) {
+        found = strcmp(json_cstr(aud), client_id) == 0;
+    } else if (json_is_array(aud) && json_array_size(aud) > 0) {
+        json_array_foreach(aud, i, v) {
+            if (!json_cstr(v))
+                return oa_error_set(err, OA_ERR_PROVIDER, "id_token: aud is malformed");
+            if (strcmp(json_cstr(v), client_id) == 0)
+                found = true;
+        }
+        if (found && json_array_size(aud) > 1 && !azp)
+            return oa_error_set(err, OA_ERR_PROVIDER,
+                                "id_token: several audiences and no azp");
+    } else {
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: no aud");
+    }
+    if (!found)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: aud does not contain client_id");
+    if (azp && !(json_cstr(azp) && strcmp(json_cstr(azp), client_id) == 0))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: azp is not client_id");
+    return OA_OK;
+}
+
+static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect *x,
+                                struct oa_error *err)
+{
+    const char *iss = json_cstr(json_object_get(claims, "iss"));
+    const char *nonce = json_cstr(json_object_get(claims, "nonce"));
+    const char *sub = json_cstr(json_object_get(claims, "sub"));
+    bool iss_ok = false;
+    enum oa_err e;
+
+    for (size_t i = 0; iss && i < x->nissuers; i++)
+        if (x->issuers[i] && strcmp(iss, x->issuers[i]) == 0)
+            iss_ok = true;
+    if (!iss_ok)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: iss is not the provider's issuer");
+    if ((e = audience_check(claims, x->client_id, err)) != OA_OK)
+        return e;
+    if ((e = times_check(claims, x, err)) != OA_OK)
+        return e;
+    if (!nonce || strlen(nonce) != strlen(x->nonce) ||
+        !oa_memeq_ct(nonce, x->nonce, strlen(nonce)))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: nonce missing or wrong");
+    if (!sub || !*sub || strlen(sub) > OA_JWT_SUB_MAX)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub missing, empty or too long");
+    return OA_OK;
+}
+
+/* Everything up to a verified payload; *jws new on success. */
+static enum oa_err jws_open(cjose_jws_t **jws, const char *token, size_t len,
+                            const struct oa_jwks *jwks, struct oa_error *err)
+{
+    enum key_type type = KEY_RSA;
+    const char *kid;
+    cjose_err cerr;
+    enum oa_err e;
+    json_t *h;
+
+    *jws = NULL;
+    if (len > OA_JWT_MAX)
+        return oa_error_set(err, OA_ERR_TOO_LARGE, "id_token: over %d bytes", OA_JWT_MAX);
+    if (!compact_shape_ok(token, len) || !(h = header_parse(token, len)))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed");
+    e = header_check(h, &type, &kid, err);
+    if (e == OA_OK && !(*jws = cjose_jws_import(token, len, &cerr)))
+        e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed JWS");
+    if (e == OA_OK)
+        e = signature_check(*jws, jwks, type, type == KEY_RSA ? "RS256" : "ES256", kid, err);
+    json_decref(h);
+    if (e != OA_OK && *jws) {
+        cjose_jws_release(*jws);
+        *jws = NULL;
+    }
+    return e;
+}
+
+enum oa_err oa_jwt_verify(json_t **claims, const char *token, size_t len,
+                          const struct oa_jwks *jwks, const struct oa_jwt_expect *expect,
+                          struct oa_error *err)
+{
+    cjose_jws_t *jws;
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    cjose_err cerr;
+    enum oa_err e;
+    json_t *c = NULL;
+
+    *claims = NULL;
+    if (!token || !jwks || !expect || !expect->client_id || !expect->nonce)
+        return oa_error_set(err, OA_ERR_INTERNAL, "id_token: nothing to check against");
+    e = jws_open(&jws, token, len, jwks, err);
+    if (e != OA_OK)
+        return e;
+    if (!cjose_jws_get_plaintext(jws, &plain, &plain_len, &cerr))
+        e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: no payload");
+    else if (oa_json_parse_object(&c, (const char *)plain, plain_len, "id_token claims", err) !=
+             OA_OK)
+        e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: claims are not a JSON object");
+    else
+        e = claims_check(c, expect, err);
+    cjose_jws_release(jws);
+    if (e != OA_OK) {
+        json_decref(c);
+        return e;
+    }
+    *claims = c;
+    return OA_OK;
+}
