@@ -27,7 +27,7 @@ enum key_type { KEY_RSA, KEY_EC };
 
 struct jwks_key {
     cjose_jwk_t *jwk;
-    enum key_type type = KEY_RSA;
+    enum key_type type;
     char *kid; /* NULL when the JWK has none */
     char *alg; /* NULL when the JWK does not say */
 };
