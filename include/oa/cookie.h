@@ -13,7 +13,7 @@
 #include "oa/response.h"
 
 /* The value of the first cookie called name in header (may be NULL).
- * Returns 1 and sets *val/*len when found, else 0. */
+ * Returns 1 and sets *val and *len when found, else 0. */
 int oa_cookie_find(const char *header, const char *name, const char **val, size_t *len);
 
 /* Calls fn for each cookie whose name starts with prefix (bounded by max
