@@ -1,0 +1,423 @@
+/*
+ * test_jwt.c - id_token verification and Apple's client secret. Keys are
+ * made here (cjose, libcrypto), tokens signed here, and every refusal of
+ * OpenID Connect Core 3.1.3.7 and SECURITY-CHECKLIST 9-12 is tried.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjose/cjose.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "oa/crypto.h"
+#include "oa/jwt.h"
+#include "tap.h"
+
+#define NOW 1800000000LL
+#define ISS "https://idp.example.com"
+#define CID "client-1"
+
+static cjose_jwk_t *rsa, *ec, *rsa_other;
+static struct oa_jwks *jwks;
+static const char *issuers[] = {ISS, "accounts.google.com"};
+static const struct oa_jwt_expect expect = {issuers, 2, CID, "n-123", NOW, 0};
+
+static char *b64(const char *s, size_t n)
+{
+    char *out = malloc(oa_b64url_len(n) + 1);
+    if (oa_b64url_encode(out, oa_b64url_len(n) + 1, (const unsigned char *)s, n) != OA_OK)
+        abort();
+    return out;
+}
+
+/* A compact JWS of claims, signed by jwk with header alg/kid (kid may be NULL). */
+static char *sign(const cjose_jwk_t *jwk, const char *alg, const char *kid, const char *claims)
+{
+    cjose_header_t *h = cjose_header_new(NULL);
+    cjose_jws_t *jws;
+    const char *ser;
+    char *out;
+
+    cjose_header_set(h, CJOSE_HDR_ALG, alg, NULL);
+    if (kid)
+        cjose_header_set(h, CJOSE_HDR_KID, kid, NULL);
+    jws = cjose_jws_sign(jwk, h, (const uint8_t *)claims, strlen(claims), NULL);
+    if (!jws || !cjose_jws_export(jws, &ser, NULL))
+        abort();
+    out = strdup(ser);
+    cjose_jws_release(jws);
+    cjose_header_release(h);
+    return out;
+}
+
+/* Claims with every field valid, then overrides as a JSON object text. */
+static char *claims_with(const char *override)
+{
+    json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", ISS, "aud", CID, "sub", "u-42",
+                          "iat", (json_int_t)NOW - 10, "exp", (json_int_t)NOW + 600, "nonce",
+                          "n-123");
+    json_t *o = override ? json_loads(override, JSON_ALLOW_NUL, NULL) : NULL;
+    const char *k;
+    json_t *v;
+    char *s;
+
+    if (override && !o)
+        abort();
+    json_object_foreach(o, k, v) {
+        if (json_is_null(v))
+            json_object_del(c, k);
+        else
+            json_object_set(c, k, v);
+    }
+    s = json_dumps(c, JSON_COMPACT);
+    json_decref(c);
+    json_decref(o);
+    return s;
+}
+
+/* Verifies a token made by jwk/alg/kid over claims_with(override). */
+static enum oa_err check(const cjose_jwk_t *jwk, const char *alg, const char *kid,
+                         const char *override, json_t **claims)
+{
+    char *c = claims_with(override), *t = sign(jwk, alg, kid, c);
+    struct oa_error err;
+    json_t *dummy = NULL;
+    enum oa_err e = oa_jwt_verify(claims ? claims : &dummy, t, strlen(t), jwks, &expect, &err);
+
+    if (e != OA_OK)
+        printf("#   (%s)\n", err.msg);
+    json_decref(dummy);
+    free(c);
+    free(t);
+    return e;
+}
+
+static enum oa_err check_raw(const char *t)
+{
+    struct oa_error err;
+    json_t *claims = NULL;
+    enum oa_err e = oa_jwt_verify(&claims, t, strlen(t), jwks, &expect, &err);
+
+    if (e != OA_OK)
+        printf("#   (%s)\n", err.msg);
+    json_decref(claims);
+    return e;
+}
+
+static void make_keys(void)
+{
+    static const uint8_t e65537[] = {1, 0, 1};
+    char *r = NULL, *e = NULL, *doc;
+    size_t n;
+    struct oa_error err;
+
+    rsa = cjose_jwk_create_RSA_random(2048, e65537, 3, NULL);
+    rsa_other = cjose_jwk_create_RSA_random(2048, e65537, 3, NULL);
+    ec = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, NULL);
+    cjose_jwk_set_kid(rsa, "rsa1", 4, NULL);
+    cjose_jwk_set_kid(ec, "ec1", 3, NULL);
+    r = cjose_jwk_to_json(rsa, false, NULL);
+    e = cjose_jwk_to_json(ec, false, NULL);
+    n = strlen(r) + strlen(e) + 64;
+    doc = malloc(n);
+    /* an HS key and an encryption key are in the set too: both must be skipped */
+    snprintf(doc, n, "{\"keys\":[%s,%s,{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"kid\":\"hs\"}]}", r,
+             e);
+    ok(oa_jwks_parse(&jwks, doc, strlen(doc), &err) == OA_OK, "JWKS parses");
+    is_int(oa_jwks_count(jwks), 2, "JWKS keeps the RSA and EC keys, skips oct");
+    free(r);
+    free(e);
+    free(doc);
+}
+
+static void test_jwks_parse(void)
+{
+    struct oa_jwks *j = NULL;
+    struct oa_error err;
+    const char *dup = "{\"keys\":[],\"keys\":[]}";
+    const char *none = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}";
+
+    ok(oa_jwks_parse(&j, dup, strlen(dup), &err) == OA_ERR_BAD_INPUT && !j,
+       "JWKS with duplicate keys refused");
+    ok(oa_jwks_parse(&j, none, strlen(none), &err) == OA_ERR_BAD_INPUT && !j,
+       "JWKS without a usable key refused");
+    ok(oa_jwks_parse(&j, "[1]", 3, &err) == OA_ERR_BAD_INPUT && !j, "JWKS not an object refused");
+}
+
+static void test_good(void)
+{
+    json_t *c = NULL;
+
+    ok(check(rsa, "RS256", "rsa1", NULL, &c) == OA_OK, "RS256 token accepted");
+    is_str(json_string_value(json_object_get(c, "sub")), "u-42", "claims returned");
+    json_decref(c);
+    ok(check(ec, "ES256", "ec1", NULL, NULL) == OA_OK, "ES256 token accepted");
+    ok(check(rsa, "RS256", NULL, NULL, NULL) == OA_OK, "no kid: the matching key type is tried");
+    ok(check(rsa, "RS256", "rsa1", "{\"iss\":\"accounts.google.com\"}", NULL) == OA_OK,
+       "second allowed issuer accepted");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\",\"other\"],\"azp\":\"" CID "\"}",
+             NULL) == OA_OK,
+       "several audiences with azp = client_id accepted");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\"]}", NULL) == OA_OK,
+       "aud as a one-element array accepted");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":" "1799999950" "}", NULL) == OA_OK,
+       "expired by less than the skew accepted");
+}
+
+static void test_claims(void)
+{
+    ok(check(rsa, "RS256", "rsa1", "{\"iss\":\"https://evil.example.com\"}", NULL) ==
+           OA_ERR_PROVIDER, "wrong iss refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"iss\":\"https://idp.example.com/\"}", NULL) ==
+           OA_ERR_PROVIDER, "iss with a trailing slash refused (exact match)");
+    ok(check(rsa, "RS256", "rsa1", "{\"iss\":null}", NULL) == OA_ERR_PROVIDER, "no iss refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":\"other\"}", NULL) == OA_ERR_PROVIDER,
+       "wrong aud refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\",\"other\"]}", NULL) == OA_ERR_PROVIDER,
+       "extra aud without azp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"other\"],\"azp\":\"" CID "\"}", NULL) ==
+           OA_ERR_PROVIDER, "aud without client_id refused even with azp");
+    ok(check(rsa, "RS256", "rsa1", "{\"azp\":\"other\"}", NULL) == OA_ERR_PROVIDER,
+       "wrong azp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[]}", NULL) == OA_ERR_PROVIDER, "empty aud refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[1]}", NULL) == OA_ERR_PROVIDER,
+       "non-string aud refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"nonce\":\"n-124\"}", NULL) == OA_ERR_PROVIDER,
+       "wrong nonce refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"nonce\":\"n-12\"}", NULL) == OA_ERR_PROVIDER,
+       "nonce prefix refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"nonce\":null}", NULL) == OA_ERR_PROVIDER,
+       "missing nonce refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"sub\":\"\"}", NULL) == OA_ERR_PROVIDER, "empty sub refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"sub\":null}", NULL) == OA_ERR_PROVIDER,
+       "missing sub refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"sub\":\"a\\u0000b\"}", NULL) == OA_ERR_PROVIDER,
+       "sub with NUL refused");
+}
+
+static void test_times(void)
+{
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":1799999000}", NULL) == OA_ERR_EXPIRED,
+       "expired refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":null}", NULL) == OA_ERR_PROVIDER, "no exp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"iat\":1800000600}", NULL) == OA_ERR_PROVIDER,
+       "iat in the future refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"iat\":1800000030}", NULL) == OA_OK,
+       "iat in the future within the skew accepted");
+    ok(check(rsa, "RS256", "rsa1", "{\"nbf\":1800000600}", NULL) == OA_ERR_PROVIDER,
+       "nbf in the future refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":-1}", NULL) == OA_ERR_PROVIDER,
+       "negative exp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":253402300800}", NULL) == OA_ERR_PROVIDER,
+       "exp after year 9999 refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":9223372036854775807}", NULL) == OA_ERR_PROVIDER,
+       "exp INT64_MAX refused without overflow");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":1.9e9}", NULL) == OA_ERR_PROVIDER,
+       "non-integer exp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":1e300}", NULL) == OA_ERR_PROVIDER,
+       "huge exp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":\"1800000600\"}", NULL) == OA_ERR_PROVIDER,
+       "string exp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"iat\":-9223372036854775807}", NULL) == OA_ERR_PROVIDER,
+       "very negative iat refused");
+}
+
+/* A token made of the given header JSON and the valid claims, signature sig. */
+static char *forge(const char *header, const char *sig)
+{
+    char *c = claims_with(NULL), *h = b64(header, strlen(header)), *p = b64(c, strlen(c));
+    size_t n = strlen(h) + strlen(p) + strlen(sig) + 3;
+    char *t = malloc(n);
+
+    snprintf(t, n, "%s.%s.%s", h, p, sig);
+    free(c);
+    free(h);
+    free(p);
+    return t;
+}
+
+static void test_alg(void)
+{
+    char *pub = cjose_jwk_to_json(rsa, false, NULL), *t, *c;
+    cjose_jwk_t *hs = cjose_jwk_create_oct_spec((const uint8_t *)pub, strlen(pub), NULL);
+
+    t = forge("{\"alg\":\"none\",\"kid\":\"rsa1\"}", "");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "alg none with empty signature refused");
+    free(t);
+    t = forge("{\"alg\":\"none\",\"kid\":\"rsa1\"}", "AAAA");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "alg none with a signature refused");
+    free(t);
+    t = forge("{\"alg\":\"None\"}", "AAAA");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "alg None refused");
+    free(t);
+    ok(check(hs, "HS256", "rsa1", NULL, NULL) == OA_ERR_PROVIDER,
+       "HS256 with the RSA public key as secret refused");
+    ok(check(rsa, "RS512", "rsa1", NULL, NULL) == OA_ERR_PROVIDER, "RS512 refused (pinned)");
+    ok(check(rsa, "PS256", "rsa1", NULL, NULL) == OA_ERR_PROVIDER, "PS256 refused (pinned)");
+    /* an RS256 signature under a header that says ES256 */
+    c = claims_with(NULL);
+    t = sign(rsa, "RS256", "rsa1", c);
+    {
+        const char *hj = "{\"alg\":\"ES256\",\"kid\":\"rsa1\"}";
+        char *h = b64(hj, strlen(hj));
+        char *rest = strchr(t, '.'), *u = malloc(strlen(h) + strlen(rest) + 1);
+        memcpy(u, h, strlen(h));
+        memcpy(u + strlen(h), rest, strlen(rest) + 1);
+        ok(check_raw(u) != OA_OK, "RS256 signature under an ES256 header refused");
+        free(u);
+        free(h);
+    }
+    free(t);
+    free(c);
+    t = forge("{\"alg\":\"RS256\",\"alg\":\"none\",\"kid\":\"rsa1\"}", "AAAA");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "duplicate alg in header refused");
+    free(t);
+    t = forge("{\"alg\":\"RS256\",\"kid\":\"rsa1\",\"crit\":[\"exp\"]}", "AAAA");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "crit header refused");
+    free(t);
+    /* a real signature moved under another header does not verify */
+    c = claims_with(NULL);
+    t = sign(rsa, "RS256", "rsa1", c);
+    t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
+    ok(check_raw(t) == OA_ERR_PROVIDER, "tampered signature refused");
+    free(t);
+    free(c);
+    cjose_jwk_release(hs);
+    free(pub);
+}
+
+static void test_keys_and_shape(void)
+{
+    char *c = claims_with(NULL), *t, *big;
+    struct oa_error err;
+    json_t *claims = NULL;
+
+    ok(check(rsa_other, "RS256", "rsa1", NULL, NULL) == OA_ERR_PROVIDER,
+       "signed by another key under a known kid: bad signature");
+    ok(check(rsa_other, "RS256", "rsa2", NULL, NULL) == OA_ERR_NOT_FOUND,
+       "unknown kid: NOT_FOUND (caller refetches)");
+    ok(check(ec, "ES256", "rsa1", NULL, NULL) == OA_ERR_NOT_FOUND,
+       "kid of a key of the wrong type: NOT_FOUND");
+    ok(check_raw("abc") == OA_ERR_PROVIDER, "not a JWS refused");
+    ok(check_raw("a.b.c.d") == OA_ERR_PROVIDER, "four parts refused");
+    ok(check_raw("a b.c.d") == OA_ERR_PROVIDER, "bad characters refused");
+    ok(check_raw("") == OA_ERR_PROVIDER, "empty refused");
+    /* duplicate claims, validly signed */
+    t = sign(rsa, "RS256", "rsa1", "{\"iss\":\"" ISS "\",\"sub\":\"a\",\"sub\":\"b\"}");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "duplicate claims refused");
+    free(t);
+    t = sign(rsa, "RS256", "rsa1", "[1,2]");
+    ok(check_raw(t) == OA_ERR_PROVIDER, "payload not an object refused");
+    free(t);
+    big = malloc(OA_JWT_MAX + 2);
+    memset(big, 'A', OA_JWT_MAX + 1);
+    big[OA_JWT_MAX + 1] = '\0';
+    ok(oa_jwt_verify(&claims, big, OA_JWT_MAX + 1, jwks, &expect, &err) == OA_ERR_TOO_LARGE,
+       "oversize token refused");
+    free(big);
+    free(c);
+}
+
+/* A fresh P-256 key as PKCS#8 PEM (new) and its public JWK (new). */
+static char *p256_pem(cjose_jwk_t **pub)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    BIO *bio = BIO_new(BIO_s_mem());
+    BIGNUM *x = NULL, *y = NULL;
+    uint8_t xb[32], yb[32];
+    char *data, *pem;
+    long n;
+
+    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL);
+    n = BIO_get_mem_data(bio, &data);
+    pem = strndup(data, (size_t)n);
+    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x);
+    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, &y);
+    BN_bn2binpad(x, xb, 32);
+    BN_bn2binpad(y, yb, 32);
+    *pub = cjose_jwk_create_EC_spec(
+        &(cjose_jwk_ec_keyspec){CJOSE_JWK_EC_P_256, NULL, 0, xb, 32, yb, 32}, NULL);
+    BN_free(x);
+    BN_free(y);
+    BIO_free(bio);
+    EVP_PKEY_free(k);
+    return pem;
+}
+
+static void test_apple(void)
+{
+    cjose_jwk_t *pub;
+    char *pem = p256_pem(&pub), *secret = NULL, *rsapem;
+    struct oa_error err;
+    cjose_jws_t *jws;
+    cjose_header_t *h;
+    uint8_t *plain;
+    size_t plen, slen;
+    json_t *c;
+    unsigned char sig[128];
+    EVP_PKEY *rk;
+    BIO *bio;
+    char *data;
+    long n;
+
+    ok(oa_jwt_apple_secret(&secret, pem, strlen(pem), "KEY123", "TEAM123", "com.example.web", NOW,
+                           180 * 86400, &err) == OA_OK,
+       "Apple client secret made");
+    jws = secret ? cjose_jws_import(secret, strlen(secret), NULL) : NULL;
+    ok(jws && cjose_jws_verify(jws, pub, NULL), "Apple client secret verifies with the public key");
+    h = jws ? cjose_jws_get_protected(jws) : NULL;
+    is_str(h ? cjose_header_get(h, "alg", NULL) : NULL, "ES256", "header alg ES256");
+    is_str(h ? cjose_header_get(h, "kid", NULL) : NULL, "KEY123", "header kid");
+    ok(jws && cjose_jws_get_plaintext(jws, &plain, &plen, NULL), "payload readable");
+    c = jws ? json_loadb((const char *)plain, plen, 0, NULL) : NULL;
+    is_str(json_string_value(json_object_get(c, "iss")), "TEAM123", "iss = team_id");
+    is_str(json_string_value(json_object_get(c, "sub")), "com.example.web", "sub = client_id");
+    is_str(json_string_value(json_object_get(c, "aud")), "https://appleid.apple.com", "aud");
+    is_int(json_integer_value(json_object_get(c, "iat")), NOW, "iat = now");
+    is_int(json_integer_value(json_object_get(c, "exp")), NOW + 180 * 86400, "exp = now + 180 d");
+    ok(secret && oa_b64url_decode(sig, sizeof(sig), &slen, strrchr(secret, '.') + 1,
+                                  strlen(strrchr(secret, '.') + 1)) == OA_OK && slen == 64,
+       "signature is raw R||S (64 bytes)");
+    json_decref(c);
+    cjose_jws_release(jws);
+    free(secret);
+    secret = NULL;
+    ok(oa_jwt_apple_secret(&secret, pem, strlen(pem), "K", "T", "c", NOW, 200 * 86400, &err) ==
+           OA_ERR_CONFIG && !secret,
+       "lifetime over six months refused");
+    ok(oa_jwt_apple_secret(&secret, "junk", 4, "K", "T", "c", NOW, 86400, &err) == OA_ERR_CONFIG,
+       "not a PEM key refused");
+    rk = EVP_RSA_gen(2048);
+    bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, rk, NULL, NULL, 0, NULL, NULL);
+    n = BIO_get_mem_data(bio, &data);
+    rsapem = strndup(data, (size_t)n);
+    ok(oa_jwt_apple_secret(&secret, rsapem, strlen(rsapem), "K", "T", "c", NOW, 86400, &err) ==
+           OA_ERR_CONFIG, "an RSA key refused");
+    free(rsapem);
+    BIO_free(bio);
+    EVP_PKEY_free(rk);
+    cjose_jwk_release(pub);
+    free(pem);
+}
+
+int main(void)
+{
+    make_keys();
+    test_jwks_parse();
+    test_good();
+    test_claims();
+    test_times();
+    test_alg();
+    test_keys_and_shape();
+    test_apple();
+    oa_jwks_free(jwks);
+    cjose_jwk_release(rsa);
+    cjose_jwk_release(rsa_other);
+    cjose_jwk_release(ec);
+    return tap_done();
+}
