@@ -1,28 +1,132 @@
 /*
- * flow.c - placeholder until the provider flows land: login and callback
- * answer a clear 501-style error page instead of pretending.
+ * flow.c - the plumbing the login and callback flows share: the flow
+ * context, its endpoints, failures (an error page plus one log line that
+ * never holds a secret), and the request's origin for redirect_uri.
  */
-#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
-#include "oa/flow.h"
 #include "oa/pages.h"
+#include "oa/provider.h"
 
-enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg,
-                          const struct oa_request *req, const struct oa_provider *p)
+void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_config *cfg,
+                   const struct oa_request *req, const struct oa_provider *p)
 {
-    oa_page_error(r, req, 500, "Sign-in with this provider is not available yet.");
-    return OA_ERR_INTERNAL;
+    memset(f, 0, sizeof(*f));
+    f->cfg = cfg;
+    f->req = req;
+    f->p = p;
+    f->r = r;
+    f->http = oa_http_ops_for(cfg);
+    oa_http_opts_from_config(&f->opts, cfg);
 }
 
-enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
-                             const struct oa_request *req, const struct oa_provider *p)
+void oa_flow_done(struct oa_flow *f)
 {
-    oa_page_error(r, req, 500, "Sign-in with this provider is not available yet.");
-    return OA_ERR_INTERNAL;
+    oa_endpoints_free(&f->ep);
 }
 
-char *oa_flow_logout_url(const struct oa_config *cfg, const struct oa_request *req,
-                         const char *provider_name, const char *rd)
+bool oa_flow_is_oidc(const struct oa_provider *p)
 {
-    return NULL;
+    return p->kind != OA_PROVIDER_GITHUB;
+}
+
+enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const char *reason,
+                         const char *fmt, ...)
+{
+    char line[OA_RESPONSE_LOG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* the first failure is the one that counts */
+    if (f->status)
+        return code;
+    f->status = status;
+    f->reason = reason;
+    oa_response_log(f->r, status >= 500 ? OA_LOG_ERROR : OA_LOG_WARN, "provider %s: %s",
+                    f->p->name, line);
+    return code;
+}
+
+void oa_flow_page(struct oa_flow *f)
+{
+    oa_page_error(f->r, f->req, f->status ? f->status : 500,
+                  f->reason ? f->reason : "Sign-in failed. Start again.");
+}
+
+enum oa_err oa_flow_endpoints(struct oa_flow *f)
+{
+    struct oa_error err;
+    enum oa_err e;
+
+    oa_error_clear(&err);
+    e = oa_endpoints_get(&f->ep, f->cfg, f->p, &err);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 502, "The sign-in provider cannot be reached. Try again later.",
+                            "endpoints: %s (%s)", err.msg, oa_strerror(e));
+    return OA_OK;
+}
+
+static int host_char_ok(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+}
+
+char *oa_flow_origin(const struct oa_request *req)
+{
+    const char *h = req->host;
+    bool tls = false;
+    size_t i, n;
+    char *out;
+
+    if (!h || !*h)
+        return NULL;
+    for (i = 0; h[i]; i++)
+        if (!host_char_ok((unsigned char)h[i]))
+            return NULL;
+    if (req->https && (!strcasecmp(req->https, "on") || !strcmp(req->https, "1")))
+        tls = true;
+    if (req->scheme && !strcasecmp(req->scheme, "https"))
+        tls = true;
+    n = strlen(h) + sizeof("https://");
+    out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s://%s", tls ? "https" : "http", h);
+    return out;
+}
+
+char *oa_flow_redirect_uri(const struct oa_flow *f)
+{
+    char *origin = NULL, *uri;
+
+    if (!f->p->redirect_uri && !f->cfg->public_url) {
+        origin = oa_flow_origin(f->req);
+        if (!origin)
+            return NULL;
+    }
+    uri = oa_config_callback_url(f->cfg, f->p, origin);
+    free(origin);
+    return uri;
+}
+
+void oa_flow_url_for_log(char *out, size_t cap, const char *url)
+{
+    size_t n = url ? strcspn(url, "?#") : 0;
+
+    if (!cap)
+        return;
+    if (!url) {
+        snprintf(out, cap, "(none)");
+        return;
+    }
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, url, n);
+    out[n] = '\0';
 }

@@ -1,0 +1,249 @@
+/*
+ * callback.c - /<base_path>/<provider>/callback (DESIGN.md sections 3, 5,
+ * 6; checklist "The login flow"). GET with a query, or POST with an
+ * urlencoded body (Apple's form_post). In this order:
+ *   duplicated parameters -> 400; state: its cookie must exist, open,
+ *   match in constant time, be fresh and for this provider -> else 400 and
+ *   no token request; RFC 9207 iss; error= (only now, with a valid state);
+ *   the token request; the identity; a new session; 302 to the stored rd.
+ * The state cookie is deleted on every path once the state parameter is
+ * readable (single use).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oa/flow.h"
+#include "oa/provider.h"
+#include "oa/redirect.h"
+#include "oa/session.h"
+#include "oa/state.h"
+#include "oa/url.h"
+
+#define EXPIRED "This sign-in link expired or was already used. Start again."
+#define BAD_REQUEST "This sign-in answer is malformed. Start again."
+
+struct cb_params {
+    char *state, *code, *error, *error_description, *iss, *user;
+};
+
+static void params_free(struct cb_params *cp)
+{
+    char **all[] = {&cp->state, &cp->code, &cp->error, &cp->error_description, &cp->iss, &cp->user};
+    size_t i;
+
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (*all[i])
+            memset(*all[i], 0, strlen(*all[i]));
+        free(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* Reads the parameters (query, or the POST body). A parameter given twice
+ * refuses the whole answer. */
+static enum oa_err read_params(struct oa_flow *f, struct cb_params *cp)
+{
+    const struct oa_request *req = f->req;
+    const char *names[] = {"state", "code", "error", "error_description", "iss", "user"};
+    char **slots[] = {&cp->state, &cp->code, &cp->error, &cp->error_description, &cp->iss,
+                      &cp->user};
+    const char *data = req->query_string ? req->query_string : "";
+    size_t len = strlen(data), i;
+    enum oa_err e;
+
+    if (req->method && !strcmp(req->method, "POST")) {
+        if (!req->content_type ||
+            strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) != 0)
+            return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, BAD_REQUEST,
+                                "callback: POST without an urlencoded body");
+        data = req->body ? req->body : "";
+        len = req->body ? req->body_len : 0;
+    }
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        e = oa_form_get(slots[i], data, len, names[i]);
+        if (e == OA_ERR_NOT_FOUND)
+            continue;
+        if (e != OA_OK)
+            return oa_flow_fail(f, e, 400, BAD_REQUEST, "callback: parameter %s %s", names[i],
+                                e == OA_ERR_BAD_INPUT ? "repeated or badly encoded"
+                                                      : oa_strerror(e));
+    }
+    return OA_OK;
+}
+
+static enum oa_err check_state(struct oa_flow *f, struct oa_state *st, const char *state)
+{
+    enum oa_err e;
+    const char *why;
+
+    if (!state)
+        return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, EXPIRED, "callback: no state parameter");
+    e = oa_state_load(st, f->cfg, f->req, f->p, state);
+    switch (e) {
+    case OA_OK: return OA_OK;
+    case OA_ERR_NOT_FOUND: why = "no state cookie (expired, used, or another browser)"; break;
+    case OA_ERR_EXPIRED: why = "state expired"; break;
+    case OA_ERR_DENIED: why = "state was made for another provider"; break;
+    default: why = "state does not match its cookie"; break;
+    }
+    return oa_flow_fail(f, e, 400, EXPIRED, "callback: %s", why);
+}
+
+/* RFC 9207: iss, when sent, is the issuer exactly; when the metadata says
+ * it is always sent, a missing one is refused. */
+static enum oa_err check_iss(struct oa_flow *f, const char *iss)
+{
+    const char *want = f->ep.issuer;
+
+    if (iss && want && strcmp(iss, want) != 0)
+        return oa_flow_fail(f, OA_ERR_DENIED, 400, BAD_REQUEST,
+                            "callback: iss parameter is not the issuer (mix-up?)");
+    if (!iss && f->ep.iss_parameter_supported)
+        return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, BAD_REQUEST,
+                            "callback: iss parameter missing but the provider always sends it");
+    return OA_OK;
+}
+
+/* Copies s for a page: printable ASCII and UTF-8 kept, control bytes
+ * dropped, at most cap-1 bytes. */
+static void clean_text(char *out, size_t cap, const char *s)
+{
+    size_t i, o = 0;
+
+    for (i = 0; s && s[i] && o + 1 < cap; i++)
+        if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7f)
+            out[o++] = s[i];
+    out[o] = '\0';
+}
+
+static enum oa_err provider_error(struct oa_flow *f, const struct cb_params *cp)
+{
+    static const char *const user_side[] = {"access_denied", "login_required",
+                                            "consent_required", "interaction_required",
+                                            "account_selection_required"};
+    char code[64], desc[256];
+    int status = 502;
+    size_t i;
+
+    clean_text(code, sizeof(code), cp->error);
+    clean_text(desc, sizeof(desc), cp->error_description);
+    for (i = 0; i < sizeof(user_side) / sizeof(user_side[0]); i++)
+        if (!strcmp(code, user_side[i]))
+            status = 403;
+    snprintf(f->rbuf, sizeof(f->rbuf), "The sign-in provider refused: %s",
+             *desc ? desc : code);
+    return oa_flow_fail(f, OA_ERR_PROVIDER, status, f->rbuf, "callback: provider answered error=%s",
+                        code);
+}
+
+/* Comma-separated allowed_workspaces names (new). */
+static char *workspaces(const struct oa_config *cfg)
+{
+    struct oa_buf b = {0};
+    size_t i;
+
+    for (i = 0; i < cfg->workspaces.n; i++)
+        if ((i && oa_buf_append(&b, ",", 1) != OA_OK) ||
+            oa_buf_puts(&b, cfg->workspaces.v[i]) != OA_OK) {
+            oa_buf_free(&b);
+            return NULL;
+        }
+    return oa_buf_steal(&b);
+}
+
+static enum oa_err finish(struct oa_flow *f, struct oa_ident *ident, const struct oa_state *st)
+{
+    struct oa_identity id = {0};
+    char *ws = workspaces(f->cfg);
+    enum oa_err e = ws ? OA_OK : OA_ERR_NOMEM;
+
+    id.provider = f->p->name;
+    id.issuer = ident->issuer;
+    id.subject = ident->subject;
+    id.username = ident->username;
+    id.email = ident->email;
+    id.name = ident->name;
+    id.groups = ident->groups.p;
+    id.workspaces = ws;
+    if (e == OA_OK)
+        e = oa_session_issue(f->r, f->cfg, f->req, &id);
+    if (e == OA_OK)
+        e = oa_response_header(f->r, "Location",
+                               oa_redirect_or_default(f->cfg, f->req, st->rd));
+    if (e == OA_OK)
+        e = oa_response_header(f->r, "Cache-Control", "no-store");
+    free(ws);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
+                            "callback: cannot issue the session (%s)", oa_strerror(e));
+    oa_response_status(f->r, 302);
+    oa_response_log(f->r, OA_LOG_INFO, "provider %s: signed in subject %s (%s)", f->p->name,
+                    ident->subject, ident->username ? ident->username : "");
+    return OA_OK;
+}
+
+static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
+                            const struct oa_state *st)
+{
+    struct oa_tokens t = {0};
+    struct oa_ident ident = {0};
+    char *redirect_uri;
+    enum oa_err e;
+
+    if (!cp->code)
+        return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, BAD_REQUEST, "callback: no code");
+    redirect_uri = oa_flow_redirect_uri(f);
+    if (!redirect_uri)
+        return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, BAD_REQUEST,
+                            "callback: no public_url and no usable Host header");
+    e = oa_flow_token(f, &t, cp->code, st->verifier, redirect_uri);
+    free(redirect_uri);
+    if (e == OA_OK)
+        e = f->p->kind == OA_PROVIDER_GITHUB
+                ? oa_github_identity(f, &ident, t.access_token)
+                : oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
+    oa_tokens_free(&t);
+    if (e == OA_OK)
+        e = finish(f, &ident, st);
+    oa_ident_free(&ident);
+    return e;
+}
+
+/* Ownership: fills r completely (302 with the session, or an error page);
+ * returns the code of what failed for the log, OA_OK when signed in. */
+enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req, const struct oa_provider *p)
+{
+    struct oa_flow f;
+    struct cb_params cp = {0};
+    struct oa_state st = {0};
+    enum oa_err e, d;
+
+    oa_flow_start(&f, r, cfg, req, p);
+    e = read_params(&f, &cp);
+    if (e == OA_OK)
+        e = check_state(&f, &st, cp.state);
+    if (e == OA_OK)
+        e = oa_flow_endpoints(&f);
+    if (e == OA_OK)
+        e = check_iss(&f, cp.iss);
+    if (e == OA_OK && cp.error)
+        e = provider_error(&f, &cp);
+    if (e == OA_OK)
+        e = exchange(&f, &cp, &st);
+    if (e != OA_OK)
+        oa_flow_page(&f);
+    /* single use, whatever happened; after the page, which drops headers */
+    d = cp.state ? oa_state_delete(r, cfg, p, cp.state) : OA_OK;
+    if (e == OA_OK && d != OA_OK) {
+        oa_flow_fail(&f, d, 500, "Sign-in could not finish. Try again.",
+                     "callback: cannot delete the state cookie");
+        oa_flow_page(&f);
+        e = d;
+    }
+    oa_state_free(&st);
+    params_free(&cp);
+    oa_flow_done(&f);
+    return e;
+}

@@ -1,0 +1,97 @@
+/*
+ * identity.c - building the identity a provider vouches for, before it is
+ * sealed into the session: owned strings, a comma-separated group list
+ * (a group with a comma or a control byte is dropped rather than allowed
+ * to forge two), and the claim shapes providers use for groups.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "oa/provider.h"
+
+enum oa_err oa_ident_set(char **slot, const char *v)
+{
+    char *c;
+
+    if (!v || !*v)
+        return OA_OK;
+    c = strdup(v);
+    if (!c)
+        return OA_ERR_NOMEM;
+    free(*slot);
+    *slot = c;
+    return OA_OK;
+}
+
+static bool group_ok(const char *g)
+{
+    size_t i;
+
+    if (!g || !*g)
+        return false;
+    for (i = 0; g[i]; i++)
+        if ((unsigned char)g[i] < 0x20 || g[i] == 0x7f || g[i] == ',')
+            return false;
+    return true;
+}
+
+enum oa_err oa_ident_group(struct oa_ident *id, const char *g)
+{
+    enum oa_err e;
+
+    if (!group_ok(g))
+        return OA_OK;
+    if (id->groups.len) {
+        e = oa_buf_append(&id->groups, ",", 1);
+        if (e != OA_OK)
+            return e;
+    }
+    return oa_buf_puts(&id->groups, g);
+}
+
+static const char *group_name(json_t *v)
+{
+    const char *s = json_string_value(v);
+
+    if (s)
+        return s;
+    s = json_string_value(json_object_get(v, "name"));
+    if (s)
+        return s;
+    return json_string_value(json_object_get(v, "preferred_username"));
+}
+
+enum oa_err oa_ident_groups_from(struct oa_ident *id, json_t *claim)
+{
+    enum oa_err e = OA_OK;
+    size_t i;
+    json_t *v;
+
+    if (json_is_string(claim))
+        return oa_ident_group(id, json_string_value(claim));
+    if (!json_is_array(claim))
+        return OA_OK;
+    json_array_foreach(claim, i, v)
+    {
+        e = oa_ident_group(id, group_name(v));
+        if (e != OA_OK)
+            break;
+    }
+    return e;
+}
+
+bool oa_claim_true(json_t *v)
+{
+    return json_is_true(v) || (json_is_string(v) && !strcmp(json_string_value(v), "true"));
+}
+
+void oa_ident_free(struct oa_ident *id)
+{
+    free(id->issuer);
+    free(id->subject);
+    free(id->username);
+    free(id->email);
+    free(id->name);
+    oa_buf_free(&id->groups);
+    memset(id, 0, sizeof(*id));
+}

@@ -1,0 +1,147 @@
+/*
+ * login.c - /<base_path>/<provider>/login?rd=URL (DESIGN.md section 3):
+ * a new sealed state entry in its own cookie, then a 302 to the provider's
+ * authorization endpoint with state, PKCE S256 and (OpenID kinds) nonce.
+ * Every query value is percent-encoded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "oa/crypto.h"
+#include "oa/flow.h"
+#include "oa/provider.h"
+#include "oa/redirect.h"
+#include "oa/state.h"
+#include "oa/url.h"
+
+static const char *default_scope(const struct oa_provider *p)
+{
+    switch (p->kind) {
+    case OA_PROVIDER_GITHUB:
+        return (p->allowed_orgs.n || p->allowed_teams.n) ? "read:user user:email read:org"
+                                                          : "read:user user:email";
+    case OA_PROVIDER_HUGGINGFACE: return "openid profile";
+    case OA_PROVIDER_APPLE: return "name email";
+    default: return "openid email profile";
+    }
+}
+
+static enum oa_err add_param(struct oa_buf *b, const char *name, const char *value)
+{
+    enum oa_err e = oa_buf_printf(b, "&%s=", name);
+
+    return e != OA_OK ? e : oa_buf_urlenc(b, value);
+}
+
+/* The authorization URL for st (new string in *out). */
+static enum oa_err authorize_url(char **out, const struct oa_flow *f, const struct oa_state *st,
+                                 const char *redirect_uri)
+{
+    const struct oa_provider *p = f->p;
+    const char *base = f->ep.authorization_endpoint;
+    unsigned char digest[32];
+    char challenge[64];
+    struct oa_buf b = {0};
+    enum oa_err e;
+
+    oa_sha256(digest, st->verifier, strlen(st->verifier));
+    e = oa_b64url_encode(challenge, sizeof(challenge), digest, sizeof(digest));
+    if (e == OA_OK)
+        e = oa_buf_printf(&b, "%s%cresponse_type=code", base, strchr(base, '?') ? '&' : '?');
+    if (e == OA_OK)
+        e = add_param(&b, "client_id", p->client_id ? p->client_id : "");
+    if (e == OA_OK)
+        e = add_param(&b, "redirect_uri", redirect_uri);
+    if (e == OA_OK)
+        e = add_param(&b, "scope", p->scope ? p->scope : default_scope(p));
+    if (e == OA_OK)
+        e = add_param(&b, "state", st->state);
+    if (e == OA_OK && oa_flow_is_oidc(p))
+        e = add_param(&b, "nonce", st->nonce);
+    if (e == OA_OK)
+        e = add_param(&b, "code_challenge", challenge);
+    if (e == OA_OK)
+        e = add_param(&b, "code_challenge_method", "S256");
+    if (e == OA_OK && p->kind == OA_PROVIDER_APPLE)
+        e = add_param(&b, "response_mode", "form_post");
+    if (e != OA_OK) {
+        oa_buf_free(&b);
+        return e;
+    }
+    *out = oa_buf_steal(&b);
+    return *out ? OA_OK : OA_ERR_NOMEM;
+}
+
+/* The validated rd of the query (new string, "/" by default). */
+static enum oa_err login_rd(char **out, const struct oa_flow *f)
+{
+    const char *q = f->req->query_string ? f->req->query_string : "";
+    char *rd = NULL;
+    enum oa_err e = oa_form_get(&rd, q, strlen(q), "rd");
+
+    if (e != OA_OK && e != OA_ERR_NOT_FOUND)
+        return e;
+    *out = strdup(oa_redirect_or_default(f->cfg, f->req, rd));
+    free(rd);
+    return *out ? OA_OK : OA_ERR_NOMEM;
+}
+
+static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
+{
+    char *redirect_uri = oa_flow_redirect_uri(f), *url = NULL;
+    enum oa_err e;
+
+    if (!redirect_uri)
+        return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, "This request has no usable Host.",
+                            "login: no public_url and no usable Host header");
+    e = authorize_url(&url, f, st, redirect_uri);
+    free(redirect_uri);
+    if (e == OA_OK)
+        e = oa_state_save(f->r, f->cfg, f->req, f->p, st);
+    if (e == OA_OK)
+        e = oa_response_header(f->r, "Location", url);
+    if (e == OA_OK)
+        e = oa_response_header(f->r, "Cache-Control", "no-store");
+    free(url);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "Sign-in could not start. Try again.",
+                            "login: cannot build the answer (%s)", oa_strerror(e));
+    oa_response_status(f->r, 302);
+    return OA_OK;
+}
+
+/* Ownership: fills r completely (302 or an error page); returns the code
+ * of what failed for the log, OA_OK on a redirect to the provider. */
+enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg,
+                          const struct oa_request *req, const struct oa_provider *p)
+{
+    struct oa_flow f;
+    struct oa_state st = {0};
+    char *rd = NULL;
+    enum oa_err e;
+
+    oa_flow_start(&f, r, cfg, req, p);
+    e = login_rd(&rd, &f);
+    if (e != OA_OK)
+        e = oa_flow_fail(&f, e, 400, "This sign-in link is malformed.",
+                         "login: bad rd parameter (%s)", oa_strerror(e));
+    if (e == OA_OK)
+        e = oa_flow_endpoints(&f);
+    if (e == OA_OK && !f.ep.authorization_endpoint)
+        e = oa_flow_fail(&f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
+                         "login: no authorization endpoint");
+    if (e == OA_OK) {
+        e = oa_state_new(&st, p->name, rd, req->now);
+        if (e != OA_OK)
+            e = oa_flow_fail(&f, e, 500, "Sign-in could not start. Try again.",
+                             "login: state (%s)", oa_strerror(e));
+    }
+    if (e == OA_OK)
+        e = login_answer(&f, &st);
+    if (e != OA_OK)
+        oa_flow_page(&f);
+    oa_state_free(&st);
+    free(rd);
+    oa_flow_done(&f);
+    return e;
+}

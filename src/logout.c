@@ -1,0 +1,107 @@
+/*
+ * logout.c - where logout sends the browser once the session is cleared:
+ * the provider's end-session endpoint (config, else discovery) with
+ * post_logout_redirect_uri and client_id, or Cognito's /logout with
+ * client_id and logout_uri. No id_token_hint: the session never keeps
+ * provider tokens. The return target is validated again and made absolute.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "oa/discovery.h"
+#include "oa/flow.h"
+#include "oa/provider.h"
+#include "oa/redirect.h"
+
+/* rd validated and absolute (new), or NULL without a usable origin. */
+static char *absolute_rd(const struct oa_config *cfg, const struct oa_request *req, const char *rd)
+{
+    const char *ok = oa_redirect_or_default(cfg, req, rd);
+    char *origin, *out;
+    size_t n;
+
+    if (ok[0] != '/' || ok[1] == '/')
+        return strdup(ok);
+    origin = cfg->public_url ? strdup(cfg->public_url) : oa_flow_origin(req);
+    if (!origin)
+        return NULL;
+    n = strlen(origin) + strlen(ok) + 1;
+    out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s%s", origin, ok);
+    free(origin);
+    return out;
+}
+
+static char *logout_url(const char *base, const char *id_name, const char *client_id,
+                        const char *rd_name, const char *rd)
+{
+    struct oa_buf b = {0};
+    enum oa_err e;
+
+    e = oa_buf_printf(&b, "%s%c%s=", base, strchr(base, '?') ? '&' : '?', id_name);
+    if (e == OA_OK)
+        e = oa_buf_urlenc(&b, client_id ? client_id : "");
+    if (e == OA_OK)
+        e = oa_buf_printf(&b, "&%s=", rd_name);
+    if (e == OA_OK)
+        e = oa_buf_urlenc(&b, rd);
+    if (e != OA_OK) {
+        oa_buf_free(&b);
+        return NULL;
+    }
+    return oa_buf_steal(&b);
+}
+
+static char *cognito_logout(const struct oa_provider *p, const char *rd)
+{
+    struct oa_buf base = {0};
+    char *out = NULL;
+    size_t n;
+
+    if (!p->domain)
+        return NULL;
+    n = strlen(p->domain);
+    while (n && p->domain[n - 1] == '/')
+        n--;
+    if ((strstr(p->domain, "://") ? OA_OK : oa_buf_puts(&base, "https://")) == OA_OK &&
+        oa_buf_append(&base, p->domain, n) == OA_OK && oa_buf_puts(&base, "/logout") == OA_OK)
+        out = logout_url(base.p, "client_id", p->client_id, "logout_uri", rd);
+    oa_buf_free(&base);
+    return out;
+}
+
+/* Ownership: new string, or NULL when the provider has no end-session URL
+ * (or on any failure: logout then simply goes to rd). */
+char *oa_flow_logout_url(const struct oa_config *cfg, const struct oa_request *req,
+                         const char *provider_name, const char *rd)
+{
+    const struct oa_provider *p;
+    struct oa_endpoints ep;
+    struct oa_error err;
+    char *abs_rd, *out = NULL;
+
+    if (!provider_name || !*provider_name)
+        return NULL;
+    p = oa_config_provider(cfg, provider_name, strlen(provider_name));
+    if (!p)
+        return NULL;
+    abs_rd = absolute_rd(cfg, req, rd);
+    if (!abs_rd)
+        return NULL;
+    if (p->kind == OA_PROVIDER_COGNITO) {
+        out = cognito_logout(p, abs_rd);
+    } else if (p->end_session_url) {
+        out = logout_url(p->end_session_url, "client_id", p->client_id,
+                         "post_logout_redirect_uri", abs_rd);
+    } else if (oa_flow_is_oidc(p)) {
+        memset(&ep, 0, sizeof(ep));
+        oa_error_clear(&err);
+        if (oa_endpoints_get(&ep, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
+            out = logout_url(ep.end_session_endpoint, "client_id", p->client_id,
+                             "post_logout_redirect_uri", abs_rd);
+        oa_endpoints_free(&ep);
+    }
+    free(abs_rd);
+    return out;
+}

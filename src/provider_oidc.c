@@ -1,0 +1,180 @@
+/*
+ * provider_oidc.c - the identity of the OpenID kinds (any issuer, Google,
+ * Hugging Face, Cognito, Apple): the id_token checked by discovery.c
+ * (signature, iss, aud, azp, nonce, times), UserInfo when the provider has
+ * it (its sub must equal the id_token's; signed claims win over it), then
+ * the claims each kind uses: verified email only, groups from the kind's
+ * claim, Google's hd against hosted_domain, Apple's name from the first
+ * `user` POST field.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oa/provider.h"
+
+#define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
+#define PROVIDER_FAILED "The sign-in provider answered with an error. Try again later."
+
+static bool wants_userinfo(const struct oa_flow *f)
+{
+    if (!f->ep.userinfo_endpoint)
+        return false;
+    switch (f->p->kind) {
+    case OA_PROVIDER_APPLE: return false;
+    case OA_PROVIDER_GOOGLE: return f->p->userinfo_url != NULL;
+    default: return true;
+    }
+}
+
+/* Fetches UserInfo and adds its claims the id_token lacks. */
+static enum oa_err merge_userinfo(struct oa_flow *f, json_t *claims, const char *access_token)
+{
+    const char *sub = json_string_value(json_object_get(claims, "sub"));
+    const char *usub, *key;
+    json_t *ui, *v;
+    enum oa_err e;
+
+    e = oa_flow_get_json(f, &ui, NULL, f->ep.userinfo_endpoint, access_token, false,
+                         "userinfo endpoint");
+    if (e != OA_OK)
+        return e;
+    usub = json_string_value(json_object_get(ui, "sub"));
+    if (!sub || !usub || strcmp(sub, usub) != 0) {
+        json_decref(ui);
+        return oa_flow_fail(f, OA_ERR_PROVIDER, 502, NOT_VERIFIED,
+                            "userinfo: sub differs from the id_token's");
+    }
+    json_object_foreach(ui, key, v)
+    {
+        if (!json_object_get(claims, key) && json_object_set(claims, key, v) != 0) {
+            e = OA_ERR_NOMEM;
+            break;
+        }
+    }
+    json_decref(ui);
+    return e;
+}
+
+static const char *claim_str(json_t *claims, const char *key)
+{
+    const char *s = json_string_value(json_object_get(claims, key));
+
+    return s && *s ? s : NULL;
+}
+
+static enum oa_err set_name(struct oa_ident *id, json_t *claims)
+{
+    const char *given = claim_str(claims, "given_name"), *family = claim_str(claims, "family_name");
+    char buf[512];
+
+    if (claim_str(claims, "name"))
+        return oa_ident_set(&id->name, claim_str(claims, "name"));
+    if (!given && !family)
+        return OA_OK;
+    snprintf(buf, sizeof(buf), "%s%s%s", given ? given : "", given && family ? " " : "",
+             family ? family : "");
+    return oa_ident_set(&id->name, buf);
+}
+
+/* Apple sends the name once, in the form_post `user` field (JSON). It is
+ * not signed: it only ever fills the display name. */
+static enum oa_err apple_name(struct oa_ident *id, const char *user)
+{
+    json_t *u, *n, *parts;
+    enum oa_err e = OA_OK;
+
+    if (!user || strlen(user) > 4096)
+        return OA_OK;
+    u = json_loads(user, JSON_REJECT_DUPLICATES, NULL);
+    n = json_object_get(u, "name");
+    if (json_is_object(n)) {
+        parts = json_pack("{s:O?, s:O?}", "given_name", json_object_get(n, "firstName"),
+                          "family_name", json_object_get(n, "lastName"));
+        e = parts ? set_name(id, parts) : OA_ERR_NOMEM;
+        json_decref(parts);
+    }
+    json_decref(u);
+    return e;
+}
+
+static enum oa_err set_groups(struct oa_ident *id, const struct oa_provider *p, json_t *claims)
+{
+    const char *claim = p->groups_claim;
+    json_t *v;
+
+    if (!claim) {
+        switch (p->kind) {
+        case OA_PROVIDER_COGNITO: claim = "cognito:groups"; break;
+        case OA_PROVIDER_HUGGINGFACE:
+            v = json_object_get(claims, "orgs");
+            return oa_ident_groups_from(id, v ? v : json_object_get(claims, "organizations"));
+        default: claim = "groups"; break;
+        }
+    }
+    return oa_ident_groups_from(id, json_object_get(claims, claim));
+}
+
+static enum oa_err claims_identity(struct oa_flow *f, struct oa_ident *id, json_t *claims)
+{
+    const struct oa_provider *p = f->p;
+    const char *user_claim = p->kind == OA_PROVIDER_COGNITO ? "cognito:username"
+                                                            : "preferred_username";
+    enum oa_err e;
+
+    e = oa_ident_set(&id->issuer, claim_str(claims, "iss"));
+    if (e == OA_OK)
+        e = oa_ident_set(&id->subject, claim_str(claims, "sub"));
+    if (e == OA_OK && oa_claim_true(json_object_get(claims, "email_verified")))
+        e = oa_ident_set(&id->email, claim_str(claims, "email"));
+    if (e == OA_OK)
+        e = oa_ident_set(&id->username, claim_str(claims, user_claim));
+    if (e == OA_OK && !id->username)
+        e = oa_ident_set(&id->username, id->email ? id->email : id->subject);
+    if (e == OA_OK)
+        e = set_name(id, claims);
+    if (e == OA_OK)
+        e = set_groups(id, p, claims);
+    if (e == OA_OK && !id->subject)
+        e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, NOT_VERIFIED, "id_token: no sub");
+    return e;
+}
+
+static enum oa_err check_hosted_domain(struct oa_flow *f, json_t *claims)
+{
+    const char *hd = claim_str(claims, "hd");
+
+    if (f->p->kind != OA_PROVIDER_GOOGLE || !f->p->hosted_domain)
+        return OA_OK;
+    if (hd && !strcasecmp(hd, f->p->hosted_domain))
+        return OA_OK;
+    return oa_flow_fail(f, OA_ERR_DENIED, 403, "This account is not in the domain allowed here.",
+                        "google: hd claim does not match hosted_domain");
+}
+
+enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_ident *id, const struct oa_tokens *t,
+                             const char *nonce, const char *apple_user)
+{
+    json_t *claims = NULL;
+    struct oa_error err;
+    enum oa_err e;
+
+    oa_error_clear(&err);
+    e = oa_id_token_check(&claims, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 502, NOT_VERIFIED, "id_token refused: %s (%s)", err.msg,
+                            oa_strerror(e));
+    if (wants_userinfo(f))
+        e = merge_userinfo(f, claims, t->access_token);
+    if (e == OA_OK)
+        e = check_hosted_domain(f, claims);
+    if (e == OA_OK)
+        e = claims_identity(f, id, claims);
+    if (e == OA_OK && f->p->kind == OA_PROVIDER_APPLE)
+        e = apple_name(id, apple_user);
+    json_decref(claims);
+    if (e != OA_OK && !f->status)
+        e = oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.", "identity: %s",
+                         oa_strerror(e));
+    return e;
+}

@@ -1,0 +1,251 @@
+/*
+ * token.c - the two kinds of request the callback makes to a provider: the
+ * token request (authorization_code with the PKCE verifier, the client
+ * authenticated by client_secret_basic or client_secret_post as the
+ * provider wants) and authenticated GETs of JSON APIs (UserInfo, GitHub).
+ * Log lines name the endpoint (no query), the status and the provider's
+ * error code; never the code, a token or the secret.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oa/crypto.h"
+#include "oa/provider.h"
+
+#define PROVIDER_FAILED "The sign-in provider answered with an error. Try again later."
+
+/* client_secret_post for GitHub, Google and Apple; basic for Cognito;
+ * OpenID providers: basic unless the metadata lists only post. */
+static bool wants_post(const struct oa_flow *f)
+{
+    switch (f->p->kind) {
+    case OA_PROVIDER_GITHUB:
+    case OA_PROVIDER_GOOGLE:
+    case OA_PROVIDER_APPLE: return true;
+    case OA_PROVIDER_COGNITO: return false;
+    default: return f->ep.auth_post && !f->ep.auth_basic;
+    }
+}
+
+static enum oa_err form_add(struct oa_buf *b, const char *name, const char *value)
+{
+    enum oa_err e = oa_buf_printf(b, "%s%s=", b->len ? "&" : "", name);
+
+    return e != OA_OK ? e : oa_buf_urlenc(b, value ? value : "");
+}
+
+static void buf_wipe_free(struct oa_buf *b)
+{
+    if (b->p)
+        oa_wipe(b->p, b->cap);
+    oa_buf_free(b);
+}
+
+/* A provider error code, safe for the log: printable, short. */
+static void safe_code(char *out, size_t cap, json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t i;
+
+    for (i = 0; s && s[i] && i + 1 < cap; i++)
+        out[i] = isgraph((unsigned char)s[i]) ? s[i] : '?';
+    out[i] = '\0';
+}
+
+/* The client secret to send (new, wiped by the caller), or NULL. */
+static enum oa_err client_secret(struct oa_flow *f, char **out)
+{
+    struct oa_error err;
+    enum oa_err e;
+
+    *out = NULL;
+    if (f->p->kind != OA_PROVIDER_APPLE) {
+        if (f->p->client_secret && !(*out = strdup(f->p->client_secret)))
+            return OA_ERR_NOMEM;
+        return OA_OK;
+    }
+    oa_error_clear(&err);
+    e = oa_apple_client_secret(out, f->cfg, f->p, &err);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "This sign-in provider is not set up.",
+                            "token: apple client secret: %s", err.msg);
+    return OA_OK;
+}
+
+static enum oa_err token_body(struct oa_flow *f, struct oa_buf *body, struct oa_buf *user,
+                              struct oa_buf *pass, const char *code, const char *verifier,
+                              const char *redirect_uri)
+{
+    char *secret = NULL;
+    enum oa_err e = client_secret(f, &secret);
+
+    if (e != OA_OK)
+        return e;
+    e = form_add(body, "grant_type", "authorization_code");
+    if (e == OA_OK)
+        e = form_add(body, "code", code);
+    if (e == OA_OK)
+        e = form_add(body, "redirect_uri", redirect_uri);
+    if (e == OA_OK)
+        e = form_add(body, "code_verifier", verifier);
+    if (e == OA_OK && wants_post(f)) {
+        e = form_add(body, "client_id", f->p->client_id);
+        if (e == OA_OK && secret)
+            e = form_add(body, "client_secret", secret);
+    } else if (e == OA_OK) {
+        /* RFC 6749 2.3.1: both form-urlencoded before Basic */
+        e = oa_buf_urlenc(user, f->p->client_id ? f->p->client_id : "");
+        if (e == OA_OK)
+            e = oa_buf_urlenc(pass, secret ? secret : "");
+    }
+    if (secret)
+        oa_wipe(secret, strlen(secret));
+    free(secret);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
+                            "token: cannot build the request (%s)", oa_strerror(e));
+    return OA_OK;
+}
+
+static enum oa_err take_string(char **out, json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    if (!s || !*s)
+        return OA_ERR_NOT_FOUND;
+    *out = strdup(s);
+    return *out ? OA_OK : OA_ERR_NOMEM;
+}
+
+static enum oa_err token_answer(struct oa_flow *f, struct oa_tokens *t, json_t *o, long status,
+                                const char *where)
+{
+    char code[64];
+
+    if (status < 200 || status > 299 || json_object_get(o, "error")) {
+        safe_code(code, sizeof(code), json_object_get(o, "error"));
+        return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
+                            "token endpoint %s: HTTP %ld, error %s", where, status,
+                            *code ? code : "(none)");
+    }
+    if (take_string(&t->access_token, o, "access_token") != OA_OK)
+        return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
+                            "token endpoint %s: HTTP %ld without access_token", where, status);
+    if (oa_flow_is_oidc(f->p) && take_string(&t->id_token, o, "id_token") != OA_OK)
+        return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
+                            "token endpoint %s: HTTP %ld without id_token", where, status);
+    return OA_OK;
+}
+
+enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *code,
+                          const char *verifier, const char *redirect_uri)
+{
+    struct oa_buf body = {0}, user = {0}, pass = {0};
+    struct oa_http_request hr = {0};
+    struct oa_error err;
+    char where[256];
+    json_t *o = NULL;
+    long status = 0;
+    enum oa_err e;
+
+    memset(t, 0, sizeof(*t));
+    oa_flow_url_for_log(where, sizeof(where), f->ep.token_endpoint);
+    if (!f->ep.token_endpoint)
+        return oa_flow_fail(f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
+                            "token: no token endpoint");
+    e = token_body(f, &body, &user, &pass, code, verifier, redirect_uri);
+    if (e == OA_OK) {
+        hr.method = "POST";
+        hr.url = f->ep.token_endpoint;
+        hr.headers[0] = "Content-Type: application/x-www-form-urlencoded";
+        hr.body = body.p;
+        hr.body_len = body.len;
+        if (!wants_post(f)) {
+            hr.basic_user = user.p ? user.p : "";
+            hr.basic_pass = pass.p ? pass.p : "";
+        }
+        oa_error_clear(&err);
+        e = oa_http_json(&o, &status, NULL, f->http, &f->opts, &hr, &err);
+        if (e != OA_OK)
+            oa_flow_fail(f, e, 502, PROVIDER_FAILED, "token endpoint %s: HTTP %ld: %s (%s)",
+                         where, status, err.msg, oa_strerror(e));
+        else
+            e = token_answer(f, t, o, status, where);
+    }
+    if (o) {
+        /* tokens live in the JSON too: drop it now */
+        json_decref(o);
+    }
+    buf_wipe_free(&body);
+    buf_wipe_free(&user);
+    buf_wipe_free(&pass);
+    if (e != OA_OK)
+        oa_tokens_free(t);
+    return e;
+}
+
+void oa_tokens_free(struct oa_tokens *t)
+{
+    if (t->access_token)
+        oa_wipe(t->access_token, strlen(t->access_token));
+    if (t->id_token)
+        oa_wipe(t->id_token, strlen(t->id_token));
+    free(t->access_token);
+    free(t->id_token);
+    t->access_token = t->id_token = NULL;
+}
+
+enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const char *url,
+                             const char *bearer, bool want_array, const char *what)
+{
+    struct oa_http_request hr = {0};
+    struct oa_http_response resp = {0};
+    struct oa_buf auth = {0};
+    struct oa_error err;
+    char where[256];
+    json_t *j = NULL;
+    enum oa_err e;
+
+    *out = NULL;
+    if (link)
+        *link = NULL;
+    oa_flow_url_for_log(where, sizeof(where), url);
+    e = oa_buf_printf(&auth, "Authorization: Bearer %s", bearer);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.", "%s: %s", what,
+                            oa_strerror(e));
+    hr.method = "GET";
+    hr.url = url;
+    hr.headers[0] = auth.p;
+    oa_error_clear(&err);
+    e = f->http->send(f->http->ctx, &f->opts, &hr, &resp, &err);
+    buf_wipe_free(&auth);
+    if (e != OA_OK) {
+        oa_http_response_free(&resp);
+        return oa_flow_fail(f, e, 502, PROVIDER_FAILED, "%s %s: %s (%s)", what, where, err.msg,
+                            oa_strerror(e));
+    }
+    if (resp.status < 200 || resp.status > 299)
+        e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED, "%s %s: HTTP %ld", what,
+                         where, resp.status);
+    if (e == OA_OK) {
+        j = json_loadb(resp.body ? resp.body : "", resp.body_len,
+                       JSON_REJECT_DUPLICATES, NULL);
+        if (!j || (want_array ? !json_is_array(j) : !json_is_object(j)))
+            e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
+                             "%s %s: HTTP %ld, not a JSON %s", what, where, resp.status,
+                             want_array ? "array" : "object");
+    }
+    if (e == OA_OK && link) {
+        *link = resp.link;
+        resp.link = NULL;
+    }
+    oa_http_response_free(&resp);
+    if (e != OA_OK) {
+        json_decref(j);
+        return e;
+    }
+    *out = j;
+    return OA_OK;
+}
