@@ -1,2 +1,309 @@
-/* edge.c - not written yet */
-typedef int oa_placeholder_edge;
+/*
+ * edge.c - one request from the web server to the core and back.
+ *
+ * Fills struct oa_request from the params (FastCGI params, or the CGI
+ * environment), reads a responder's POST body (capped at
+ * OA_REQUEST_BODY_MAX, never beyond CONTENT_LENGTH), calls oa_handle(),
+ * writes the answer and logs the core's one line. An authorizer request
+ * never touches stdin: its answer is made from the params alone.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "edge.h"
+#include "log.h"
+#include "oa/handler.h"
+#include "oa/pages.h"
+#include "oa/request.h"
+#include "oa/response.h"
+
+static const char *nz(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+/* The request's path for a log line: SCRIPT_NAME + PATH_INFO, else
+ * REQUEST_URI up to the query (a query may carry a code: never logged). */
+static const char *log_path(const struct oa_request *req, char *buf, size_t cap)
+{
+    const char *uri = req->request_uri;
+    int n;
+
+    if (req->script_name || req->path_info)
+        n = snprintf(buf, cap, "%s%s", req->script_name ? req->script_name : "",
+                     req->path_info ? req->path_info : "");
+    else if (uri)
+        n = snprintf(buf, cap, "%.*s", (int)strcspn(uri, "?#"), uri);
+    else
+        n = snprintf(buf, cap, "-");
+    if (n < 0)
+        buf[0] = '\0';
+    return buf;
+}
+
+static const char *param(const struct oa_edge_io *io, const char *name)
+{
+    return io->param(io->ctx, name);
+}
+
+/* Which FastCGI role: absent (plain CGI) and RESPONDER are responders.
+ * Returns -1 for a role we do not play (FILTER). */
+static int role_of(const char *role, enum oa_role *out)
+{
+    if (!role || strcmp(role, "RESPONDER") == 0) {
+        *out = OA_ROLE_RESPONDER;
+        return 0;
+    }
+    if (strcmp(role, "AUTHORIZER") == 0) {
+        *out = OA_ROLE_AUTHORIZER;
+        return 0;
+    }
+    return -1;
+}
+
+static void fill_request(struct oa_request *req, const struct oa_edge_io *io)
+{
+    memset(req, 0, sizeof(*req));
+    req->role = OA_ROLE_RESPONDER;
+    req->method = param(io, "REQUEST_METHOD");
+    req->request_uri = param(io, "REQUEST_URI");
+    req->script_name = param(io, "SCRIPT_NAME");
+    req->path_info = param(io, "PATH_INFO");
+    req->query_string = param(io, "QUERY_STRING");
+    req->host = param(io, "HTTP_HOST");
+    req->https = param(io, "HTTPS");
+    req->scheme = param(io, "REQUEST_SCHEME");
+    req->server_port = param(io, "SERVER_PORT");
+    req->cookie = param(io, "HTTP_COOKIE");
+    req->accept = param(io, "HTTP_ACCEPT");
+    req->content_type = param(io, "CONTENT_TYPE");
+    req->sec_fetch_mode = param(io, "HTTP_SEC_FETCH_MODE");
+    req->sec_fetch_dest = param(io, "HTTP_SEC_FETCH_DEST");
+    req->x_requested_with = param(io, "HTTP_X_REQUESTED_WITH");
+    req->redirect_status = param(io, "REDIRECT_STATUS");
+    req->redirect_url = param(io, "REDIRECT_URL");
+    req->redirect_query_string = param(io, "REDIRECT_QUERY_STRING");
+    req->remote_addr = param(io, "REMOTE_ADDR");
+    req->body = NULL;
+    req->body_len = 0;
+    req->now = (int64_t)time(NULL);
+}
+
+/* CONTENT_LENGTH as a number: digits only. -1 when malformed. */
+static long long content_length(const char *s)
+{
+    long long v = 0;
+
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        if (v > (LLONG_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* Reads a responder's POST body into req (*owned is new, caller frees).
+ * Returns 0, or the status to refuse with (400, 413, 500), with *why set. */
+static int read_body(const struct oa_edge_io *io, struct oa_request *req, char **owned,
+                     const char **why)
+{
+    long long len = content_length(param(io, "CONTENT_LENGTH"));
+    char *buf;
+    long got;
+
+    *owned = NULL;
+    if (!req->method || strcmp(req->method, "POST") != 0 || len == 0)
+        return 0;
+    if (len < 0) {
+        *why = "The request's Content-Length is not a number.";
+        return 400;
+    }
+    if (len > OA_REQUEST_BODY_MAX) {
+        *why = "The request body is too large.";
+        return 413;
+    }
+    buf = malloc((size_t)len + 1);
+    if (!buf) {
+        *why = "The server is out of memory, try again.";
+        return 500;
+    }
+    got = io->read(io->ctx, buf, (size_t)len);
+    if (got != (long)len) {
+        free(buf);
+        *why = "The request body ended early.";
+        return 400;
+    }
+    buf[len] = '\0';
+    req->body = buf;
+    req->body_len = (size_t)len;
+    *owned = buf;
+    return 0;
+}
+
+/* Answers req into r; returns what oa_handle returned, or the edge's own
+ * refusal (bad role, bad body). */
+static enum oa_err answer(const struct oa_config *cfg, const struct oa_edge_io *io,
+                          struct oa_request *req, struct oa_response *r, char **body)
+{
+    const char *why = NULL;
+    int status;
+
+    if (role_of(param(io, "FCGI_ROLE"), &req->role) != 0) {
+        oa_page_error(r, req, 500, "This FastCGI role is not supported.");
+        oa_response_log(r, OA_LOG_ERROR,
+                        "FastCGI role %s is not supported (use RESPONDER or "
+                        "AUTHORIZER)",
+                        nz(param(io, "FCGI_ROLE")));
+        return OA_ERR_USAGE;
+    }
+    if (req->role == OA_ROLE_RESPONDER) {
+        status = read_body(io, req, body, &why);
+        if (status) {
+            oa_page_error(r, req, status, why);
+            char path[256];
+            oa_response_log(r, status == 500 ? OA_LOG_ERROR : OA_LOG_INFO, "%s %s from %s: %d %s",
+                            nz(req->method), log_path(req, path, sizeof(path)),
+                            nz(req->remote_addr), status, why);
+            return status == 413 ? OA_ERR_TOO_LARGE : OA_ERR_BAD_INPUT;
+        }
+    }
+    return oa_handle(cfg, req, r);
+}
+
+static void log_answer(const struct oa_request *req, const struct oa_response *r, enum oa_err rc)
+{
+    if (r->log[0]) {
+        oa_log_write(r->log_level, "%s", r->log);
+        return;
+    }
+    if (rc != OA_OK) {
+        char path[256];
+        oa_log_write(OA_LOG_WARN, "%s %s from %s: %d %s", nz(req->method),
+                     log_path(req, path, sizeof(path)), nz(req->remote_addr), r->status,
+                     oa_strerror(rc));
+    }
+}
+
+int oa_edge_serve(const struct oa_config *cfg, const struct oa_edge_io *io)
+{
+    struct oa_request req;
+    struct oa_response r;
+    char *body = NULL;
+    enum oa_err rc;
+    int ret = 0;
+
+    fill_request(&req, io);
+    oa_response_init(&r);
+    rc = answer(cfg, io, &req, &r, &body);
+    if (oa_response_write(&r, io->write, io->ctx) != OA_OK) {
+        char path[256];
+        oa_log_write(OA_LOG_DEBUG, "%s %s from %s: the client went away", nz(req.method),
+                     log_path(&req, path, sizeof(path)), nz(req.remote_addr));
+        ret = -1;
+    }
+    log_answer(&req, &r, rc);
+    oa_response_free(&r);
+    free(body);
+    return ret;
+}
+
+/* FastCGI: params and streams of an accepted libfcgi request. */
+
+static const char *fcgx_param(void *ctx, const char *name)
+{
+    FCGX_Request *req = ctx;
+    return FCGX_GetParam(name, req->envp);
+}
+
+static long fcgx_read(void *ctx, char *buf, size_t n)
+{
+    FCGX_Request *req = ctx;
+    size_t done = 0;
+
+    while (done < n) {
+        size_t want = n - done > INT_MAX ? INT_MAX : n - done;
+        int got = FCGX_GetStr(buf + done, (int)want, req->in);
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        done += (size_t)got;
+    }
+    return (long)done;
+}
+
+static int fcgx_write(void *ctx, const char *p, size_t n)
+{
+    FCGX_Request *req = ctx;
+
+    while (n > 0) {
+        size_t chunk = n > INT_MAX ? INT_MAX : n;
+        if (FCGX_PutStr(p, (int)chunk, req->out) != (int)chunk)
+            return -1;
+        p += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int oa_edge_serve_fcgx(const struct oa_config *cfg, struct FCGX_Request *req)
+{
+    struct oa_edge_io io = {fcgx_param, fcgx_read, fcgx_write, req};
+    return oa_edge_serve(cfg, &io);
+}
+
+/* Plain CGI: the process environment, stdin and stdout. */
+
+static const char *cgi_param(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* read(2), not stdio: stdio would read ahead beyond CONTENT_LENGTH. */
+static long cgi_read(void *ctx, char *buf, size_t n)
+{
+    size_t done = 0;
+
+    (void)ctx;
+    while (done < n) {
+        ssize_t got = read(STDIN_FILENO, buf + done, n - done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        done += (size_t)got;
+    }
+    return (long)done;
+}
+
+static int cgi_write(void *ctx, const char *p, size_t n)
+{
+    (void)ctx;
+    return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+int oa_edge_serve_cgi(const struct oa_config *cfg)
+{
+    struct oa_edge_io io = {cgi_param, cgi_read, cgi_write, NULL};
+    int ret = oa_edge_serve(cfg, &io);
+
+    if (fflush(stdout) != 0 && ret == 0) {
+        oa_log_write(OA_LOG_DEBUG, "writing the CGI answer failed: %s", strerror(errno));
+        ret = -1;
+    }
+    return ret;
+}

@@ -1,2 +1,191 @@
-/* main.c - not written yet */
-int main(void) { return 1; }
+/*
+ * main.c - oauth2-fcgi: the command line, the config, and the choice
+ * between the three ways to run (DESIGN.md section 1):
+ *   - a socket of its own (-b ADDR:PORT, -s PATH) for nginx and Apache's
+ *     mod_authnz_fcgi;
+ *   - the socket inherited on fd 0 (spawn-fcgi, mod_fcgid, lighttpd
+ *     bin-path);
+ *   - no socket at all: plain CGI, one request, then exit.
+ * Exit codes: 0 ok, 2 config or usage error, 1 any other failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "edge.h"
+#include "listen.h"
+#include "log.h"
+#include "oa/config.h"
+#include "oa/crypto.h"
+#include "oa/http.h"
+#include "options.h"
+#include "server.h"
+
+/* Under spawn-fcgi or a web server stdout/stderr may be closed: point them
+ * at /dev/null so that a socket opened later never gets fd 1 or 2 (and a
+ * log line never lands in a client's connection). */
+static void guard_std_fds(void)
+{
+    int fd;
+
+    for (fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int nul = open("/dev/null", O_RDWR);
+            if (nul >= 0 && nul != fd) {
+                dup2(nul, fd);
+                close(nul);
+            }
+        }
+    }
+}
+
+static int print_error(const struct oa_error *err)
+{
+    char buf[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
+
+    oa_error_format(err, buf, sizeof(buf));
+    fprintf(stderr, "%s\n", buf);
+    return err->code == OA_ERR_NOMEM || err->code == OA_ERR_INTERNAL ? 1 : 2;
+}
+
+static int gen_key(const char *path)
+{
+    struct oa_error err;
+
+    oa_error_clear(&err);
+    if (oa_key_generate_file(path, &err) != OA_OK) {
+        char buf[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
+        oa_error_format(&err, buf, sizeof(buf));
+        fprintf(stderr, "oauth2-fcgi: %s\n", buf);
+        return 1;
+    }
+    fprintf(stderr, "oauth2-fcgi: wrote a new session key to %s (mode 0600)\n", path);
+    return 0;
+}
+
+static int check_config(const struct oa_config *cfg)
+{
+    char *text = oa_config_describe(cfg);
+
+    if (!text) {
+        fprintf(stderr, "oauth2-fcgi: out of memory\n");
+        return 1;
+    }
+    fputs(text, stdout);
+    free(text);
+    if (cfg->keys_random)
+        fprintf(stderr, "oauth2-fcgi: warning: no session.key_file: sessions end when the "
+                        "process stops\n");
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Opens -b / -s, or takes fd 0. Returns an exit code; *cgi set for CGI. */
+static int pick_socket(const struct oa_options *opts, int *fd, int *cgi)
+{
+    char msg[512];
+    int rc = 0;
+
+    *cgi = 0;
+    *fd = 0;
+    if (opts->bind)
+        rc = oa_listen_tcp(opts->bind, fd, msg, sizeof(msg));
+    else if (opts->socket)
+        rc = oa_listen_unix(opts->socket, fd, msg, sizeof(msg));
+    else if (FCGX_IsCGI()) {
+        if (!getenv("GATEWAY_INTERFACE")) {
+            fprintf(stderr, "oauth2-fcgi: no FastCGI socket on fd 0 and no CGI request "
+                            "(GATEWAY_INTERFACE unset): use -b ADDR:PORT or -s PATH, a "
+                            "spawner such as spawn-fcgi, or see --help\n");
+            return 2;
+        }
+        *cgi = 1;
+    }
+    if (rc)
+        oa_log_write(OA_LOG_ERROR, "%s", msg);
+    return rc;
+}
+
+static int serve(const struct oa_options *opts, const struct oa_config *cfg)
+{
+    int fd, cgi, rc;
+
+    if (FCGX_Init() != 0) {
+        oa_log_write(OA_LOG_ERROR, "FCGX_Init failed");
+        return 1;
+    }
+    rc = pick_socket(opts, &fd, &cgi);
+    if (rc)
+        return rc;
+    if (cfg->keys_random)
+        oa_log_write(OA_LOG_WARN, cgi ? "no session.key_file: as a CGI program every request "
+                                        "has a new key, so sign-in cannot complete"
+                                      : "no session.key_file: sessions end when the process "
+                                        "stops");
+    if (cgi)
+        return oa_edge_serve_cgi(cfg) == 0 ? 0 : 1;
+    rc = oa_server_run(cfg, fd, opts->threads);
+    if (opts->socket)
+        unlink(opts->socket);
+    return rc;
+}
+
+static int run(const struct oa_options *opts)
+{
+    struct oa_config *cfg = NULL;
+    struct oa_error err;
+    int rc;
+
+    if (oa_crypto_init() != OA_OK) {
+        fprintf(stderr, "oauth2-fcgi: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (opts->gen_key)
+        return gen_key(opts->gen_key);
+    oa_error_clear(&err);
+    if (oa_config_load(&cfg, oa_config_find(opts->config), &err) != OA_OK)
+        return print_error(&err);
+    if (opts->check_config) {
+        rc = check_config(cfg);
+        oa_config_free(cfg);
+        return rc;
+    }
+    oa_log_open(cfg->log, cfg->log_level);
+    if (oa_http_global_init() != OA_OK) {
+        oa_log_write(OA_LOG_ERROR, "libcurl failed to initialise");
+        rc = 1;
+    } else {
+        rc = serve(opts, cfg);
+        oa_http_global_cleanup();
+    }
+    oa_config_free(cfg);
+    oa_log_close();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct oa_options opts;
+    char msg[512];
+
+    guard_std_fds();
+    if (oa_options_parse(&opts, argc, argv, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "oauth2-fcgi: %s\nTry 'oauth2-fcgi --help'.\n", msg);
+        return 2;
+    }
+    if (opts.help) {
+        fputs(oa_options_usage(), stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    if (opts.version) {
+        printf("oauth2-fcgi %s\n", PACKAGE_VERSION);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    oa_server_signals();
+    return run(&opts);
+}

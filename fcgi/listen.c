@@ -1,0 +1,143 @@
+/*
+ * listen.c - opens the listening socket for -b ADDR:PORT and -s PATH with
+ * libfcgi's FCGX_OpenSocket, after the checks libfcgi does not make: it
+ * unlinks any file at a unix socket's path and parses "host:port" loosely,
+ * so the address is resolved and the path inspected here first.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "listen.h"
+#include "log.h"
+
+#define OA_LISTEN_BACKLOG 128
+
+/* host (len bytes) to one IPv4 address. 0 or -1. */
+static int resolve_ipv4(const char *host, size_t len, struct in_addr *out)
+{
+    char name[256];
+    struct addrinfo hints, *res = NULL;
+
+    if (len == 0 || len >= sizeof(name))
+        return -1;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (inet_pton(AF_INET, name, out) == 1)
+        return 0;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(name, NULL, &hints, &res) != 0 || !res)
+        return -1;
+    *out = ((const struct sockaddr_in *)res->ai_addr)->sin_addr;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap)
+{
+    const char *colon = strrchr(spec, ':');
+    char addr[INET_ADDRSTRLEN];
+    char bind_to[INET_ADDRSTRLEN + 8];
+    struct in_addr in;
+
+    if (!colon || resolve_ipv4(spec, (size_t)(colon - spec), &in) != 0) {
+        snprintf(msg, cap, "-b %s: the address does not resolve to an IPv4 address", spec);
+        return 2;
+    }
+    inet_ntop(AF_INET, &in, addr, sizeof(addr));
+    snprintf(bind_to, sizeof(bind_to), "%s%s", addr, colon);
+    *fd = FCGX_OpenSocket(bind_to, OA_LISTEN_BACKLOG);
+    if (*fd < 0) {
+        snprintf(msg, cap, "cannot listen on %s: %s", bind_to, strerror(errno));
+        return 1;
+    }
+    if ((ntohl(in.s_addr) >> 24) != 127)
+        oa_log_write(OA_LOG_WARN,
+                     "listening on %s, not a loopback address: keep it reachable by the web "
+                     "server only (firewall), or use 127.0.0.1 or -s",
+                     bind_to);
+    return 0;
+}
+
+/* True when a process accepts connections on the unix socket at path. */
+static int socket_alive(const char *path)
+{
+    struct sockaddr_un sa;
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    int alive;
+
+    if (s < 0)
+        return 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path));
+    alive = connect(s, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(s);
+    return alive;
+}
+
+/* Removes a stale socket file. Exit code as oa_listen_unix. */
+static int clear_path(const char *path, char *msg, size_t cap)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(msg, cap, "-s %s: %s", path, strerror(errno));
+        return 1;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(msg, cap, "-s %s: the file exists and is not a socket; not removing it", path);
+        return 1;
+    }
+    if (socket_alive(path)) {
+        snprintf(msg, cap, "-s %s: another process is listening on this socket", path);
+        return 1;
+    }
+    if (unlink(path) != 0) {
+        snprintf(msg, cap, "-s %s: cannot remove the stale socket: %s", path, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+int oa_listen_unix(const char *path, int *fd, char *msg, size_t cap)
+{
+    struct sockaddr_un sa;
+    mode_t old;
+    int rc;
+
+    if (strlen(path) >= sizeof(sa.sun_path) || strchr(path, ':')) {
+        snprintf(msg, cap, "-s %s: a socket path has at most %zu bytes and no ':'", path,
+                 sizeof(sa.sun_path) - 1);
+        return 2;
+    }
+    rc = clear_path(path, msg, cap);
+    if (rc)
+        return rc;
+    old = umask(0117); /* created 0660 from the start: no window with wider modes */
+    *fd = FCGX_OpenSocket(path, OA_LISTEN_BACKLOG);
+    umask(old);
+    if (*fd < 0) {
+        snprintf(msg, cap, "cannot listen on %s: %s", path, strerror(errno));
+        return 1;
+    }
+    if (chmod(path, 0660) != 0) {
+        snprintf(msg, cap, "-s %s: chmod 0660: %s", path, strerror(errno));
+        close(*fd);
+        return 1;
+    }
+    return 0;
+}

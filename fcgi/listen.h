@@ -1,0 +1,21 @@
+/*
+ * listen.h - the sockets the program binds itself (-b, -s), for servers
+ * that connect to a running FastCGI program (nginx, mod_authnz_fcgi).
+ */
+#ifndef OA_LISTEN_H
+#define OA_LISTEN_H
+
+#include <stddef.h>
+
+/* Listens on "IPV4ADDR:PORT" (a host name is resolved to one IPv4 address;
+ * a warning is logged when it is not a loopback address). On success *fd
+ * is the listening socket. Returns an exit code: 0, 2 for an address that
+ * cannot be used, 1 when binding fails; msg says why. */
+int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap);
+
+/* Listens on a unix socket at path, mode 0660. A stale socket file is
+ * removed first; a live one (another process answers on it) or a file that
+ * is not a socket is left alone and refused. Exit code as above. */
+int oa_listen_unix(const char *path, int *fd, char *msg, size_t cap);
+
+#endif

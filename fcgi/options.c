@@ -1,0 +1,146 @@
+/*
+ * options.c - parses the command line with getopt_long, checks every value
+ * once (a thread count, a bind address) so the rest of the program gets
+ * only sane ones, and holds the --help text.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oa/err.h"
+#include "options.h"
+
+enum { OPT_CHECK_CONFIG = 256, OPT_GEN_KEY, OPT_VERSION, OPT_HELP };
+
+static const struct option long_options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"bind", required_argument, NULL, 'b'},
+    {"socket", required_argument, NULL, 's'},
+    {"threads", required_argument, NULL, 't'},
+    {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+    {"gen-key", required_argument, NULL, OPT_GEN_KEY},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+const char *oa_options_usage(void)
+{
+    return "Usage: oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS]\n"
+           "                   [--check-config] [--gen-key FILE] [--version] [--help]\n"
+           "\n"
+           "OAuth2 / OpenID Connect sign-in as a FastCGI responder and authorizer.\n"
+           "Without -b or -s it accepts on the socket inherited on fd 0 (spawn-fcgi,\n"
+           "mod_fcgid, lighttpd bin-path), or serves one request as a plain CGI program.\n"
+           "\n"
+           "  -c, --config FILE     config file (default: $OAUTH2_FCGI_CONFIG,\n"
+           "                        $ARGILLA_AUTH_OAUTH_CFG, ./.oauth.yml,\n"
+           "                        /etc/oauth2-fcgi/oauth.yml)\n"
+           "  -b, --bind ADDR:PORT  listen on a TCP address (IPv4, e.g. 127.0.0.1:9000)\n"
+           "  -s, --socket PATH     listen on a unix socket (mode 0660)\n"
+           "  -t, --threads N       serve N requests at once (default 1)\n"
+           "      --check-config    validate the config, print a summary and the\n"
+           "                        callback URL of every provider, and exit\n"
+           "      --gen-key FILE    write a new random session key (mode 0600) and exit\n"
+           "      --version         print the version and exit\n"
+           "      --help            print this help and exit\n"
+           "\n"
+           "Exit status: 0 ok, 2 config or usage error, 1 other failure.\n";
+}
+
+static int fail(char *msg, size_t cap, const char *fmt, ...) OA_PRINTF(3, 4);
+
+static int fail(char *msg, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int parse_threads(const char *s, unsigned *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > OA_THREADS_MAX)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* ADDR:PORT with a non-empty address, no '[' (libfcgi speaks IPv4 only)
+ * and a port 1..65535. The address is resolved when the socket is opened. */
+static int bind_ok(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    long port;
+
+    if (!colon || colon == s || strchr(s, '[') || strchr(s, ':') != colon)
+        return 0;
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    return !errno && end != colon + 1 && !*end && port >= 1 && port <= 65535;
+}
+
+static int check_combination(const struct oa_options *opts, char *msg, size_t cap)
+{
+    if (opts->bind && opts->socket)
+        return fail(msg, cap, "-b and -s cannot be used together");
+    if (opts->check_config && opts->gen_key)
+        return fail(msg, cap, "--check-config and --gen-key cannot be used together");
+    return 0;
+}
+
+int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, size_t cap)
+{
+    int c;
+
+    memset(opts, 0, sizeof(*opts));
+    opts->threads = 1;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":c:b:s:t:", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'c': opts->config = optarg; break;
+        case 'b':
+            if (!bind_ok(optarg))
+                return fail(msg, cap, "-b wants IPV4ADDR:PORT (e.g. 127.0.0.1:9000), not '%s'",
+                            optarg);
+            opts->bind = optarg;
+            break;
+        case 's':
+            if (!*optarg || strchr(optarg, ':'))
+                return fail(msg, cap, "-s wants a socket path without ':', not '%s'", optarg);
+            opts->socket = optarg;
+            break;
+        case 't':
+            if (parse_threads(optarg, &opts->threads))
+                return fail(msg, cap, "-t wants a number of threads from 1 to 256, not '%s'",
+                            optarg);
+            break;
+        case OPT_CHECK_CONFIG: opts->check_config = true; break;
+        case OPT_GEN_KEY: opts->gen_key = optarg; break;
+        case OPT_VERSION: opts->version = true; break;
+        case OPT_HELP: opts->help = true; break;
+        case ':': return fail(msg, cap, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt > 0 && optopt < 256) {
+                char name[3] = {'-', (char)optopt, '\0'};
+                return fail(msg, cap, "unknown option '%s'", name);
+            }
+            return fail(msg, cap, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return fail(msg, cap, "unexpected argument '%s'", argv[optind]);
+    return check_combination(opts, msg, cap);
+}

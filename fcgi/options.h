@@ -1,0 +1,32 @@
+/*
+ * options.h - the command line (DESIGN.md section 1):
+ *   oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS]
+ *               [--check-config] [--gen-key FILE] [--version] [--help]
+ */
+#ifndef OA_OPTIONS_H
+#define OA_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OA_THREADS_MAX 256
+
+struct oa_options {
+    const char *config;  /* -c, borrowed from argv; NULL: oa_config_find's search */
+    const char *bind;    /* -b ADDR:PORT, borrowed */
+    const char *socket;  /* -s PATH, borrowed */
+    unsigned threads;    /* -t, 1..OA_THREADS_MAX, default 1 */
+    const char *gen_key; /* --gen-key FILE, borrowed */
+    bool check_config;
+    bool version;
+    bool help;
+};
+
+/* Parses argv into opts. Returns 0, or -1 with a message (no trailing
+ * newline) in msg for a usage error. */
+int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, size_t cap);
+
+/* The --help text. Static. */
+const char *oa_options_usage(void);
+
+#endif

@@ -1,0 +1,193 @@
+#!/bin/sh
+# cgi.sh - oauth2-fcgi run as a plain CGI program (one request from the
+# environment, stdin and stdout), and its command line: --version, --help,
+# --check-config, --gen-key, usage errors and their exit codes (DESIGN.md 1).
+# Prints TAP. Needs OA_BIN and top_srcdir (set by make check).
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${OA_BIN:=$top_srcdir/oauth2-fcgi}"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/oa-cgi.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() {
+    n=$((n + 1)); failed=1; echo "not ok $n - $1"
+    for f in "$tmp/out" "$tmp/err"; do
+        [ -s "$f" ] && sed -n '1,15s/^/#   /p' "$f"
+    done
+    return 0
+}
+# check DESC COMMAND...: passes when the command succeeds.
+check() { d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+
+# The status line, the headers and the body of $tmp/out, without CRs.
+status_line() { head -n 1 "$tmp/out" | tr -d '\r'; }
+body() { tr -d '\r' <"$tmp/out" | sed '1,/^$/d'; }
+header() { tr -d '\r' <"$tmp/out" | sed '/^$/q' | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-; }
+
+# cgi PATH_INFO [VAR=value...]: one CGI GET request into $tmp/out, $tmp/err.
+cgi() {
+    p=$1; shift
+    env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+        SCRIPT_NAME=/oauth PATH_INFO="$p" REQUEST_URI="/oauth$p" QUERY_STRING= \
+        HTTP_HOST=app.example.com HTTPS=on SERVER_PORT=443 REMOTE_ADDR=127.0.0.1 \
+        HTTP_ACCEPT=text/html "$@" "$OA_BIN" -c "$cfg" <"${stdin:-/dev/null}" \
+        >"$tmp/out" 2>"$tmp/err"
+}
+
+# A config of our own: two providers that need no network for the sign-in
+# page, a key file made by --gen-key, logs to stderr.
+key="$tmp/session.key"
+"$OA_BIN" --gen-key "$key" 2>"$tmp/err"
+rc=$?
+check "--gen-key exits 0" [ "$rc" -eq 0 ]
+check "--gen-key makes a mode 0600 file" [ "$(stat -c %a "$key" 2>/dev/null)" = 600 ]
+check "--gen-key writes one key line" [ "$(grep -c . "$key" 2>/dev/null)" = 1 ]
+cp "$key" "$tmp/key.orig" 2>/dev/null
+"$OA_BIN" --gen-key "$key" 2>"$tmp/err"
+rc=$?
+check "--gen-key refuses to overwrite (exit 1)" [ "$rc" -eq 1 ]
+check "--gen-key leaves the existing key alone" cmp -s "$key" "$tmp/key.orig"
+
+cfg="$tmp/oauth.yml"
+cat >"$cfg" <<YAML
+providers:
+  - name: github
+    client_id: gh-id
+    client_secret: gh-secret
+  - name: corp
+    display_name: Corp SSO
+    client_id: corp-id
+    client_secret: corp-secret
+    authorize_url: https://sso.example.com/authorize
+    token_url: https://sso.example.com/token
+    userinfo_url: https://sso.example.com/userinfo
+public_url: https://app.example.com
+session:
+  key_file: $key
+log: stderr
+log_level: debug
+YAML
+
+cgi /health
+check "health: exit 0" [ $? -eq 0 ]
+check "health: first line is Status: 200 OK" [ "$(status_line)" = "Status: 200 OK" ]
+check "health: body ok" [ "$(body | tr -d '\n')" = ok ]
+
+cgi /sign_in
+check "sign-in page: Status: 200 OK" [ "$(status_line)" = "Status: 200 OK" ]
+check "sign-in page: text/html" sh -c "printf '%s' '$(header Content-Type)' | grep -q '^text/html'"
+check "sign-in page: a button for github" sh -c "grep -q '/oauth/github/login' '$tmp/out'"
+check "sign-in page: a button for corp" sh -c "grep -q '/oauth/corp/login' '$tmp/out'"
+check "sign-in page: the display name" sh -c "grep -q 'Corp SSO' '$tmp/out'"
+
+cgi /no-such-endpoint
+check "unknown endpoint: Status: 404 Not Found" [ "$(status_line)" = "Status: 404 Not Found" ]
+cgi /nobody/login
+check "unknown provider: Status: 404 Not Found" [ "$(status_line)" = "Status: 404 Not Found" ]
+
+# A responder POST body: over the cap -> 413 without reading; short -> 400.
+cgi /logout REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded \
+    CONTENT_LENGTH=10000000
+check "POST over the body cap: 413" [ "$(status_line)" = "Status: 413 Payload Too Large" ]
+printf 'abc' >"$tmp/short"
+stdin="$tmp/short"
+cgi /logout REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=10
+stdin=
+check "POST body shorter than CONTENT_LENGTH: 400" \
+    [ "$(status_line)" = "Status: 400 Bad Request" ]
+cgi /logout REQUEST_METHOD=POST CONTENT_LENGTH=12x
+check "POST with a malformed CONTENT_LENGTH: 400" \
+    [ "$(status_line)" = "Status: 400 Bad Request" ]
+
+# An authorizer never reads stdin: give it a stdin that would block forever
+# (a FIFO we hold open) and a CONTENT_LENGTH; it must answer anyway.
+mkfifo "$tmp/fifo"
+exec 3<>"$tmp/fifo"
+stdin=/dev/fd/3
+cgi "" FCGI_ROLE=AUTHORIZER SCRIPT_NAME= PATH_INFO= REQUEST_URI=/app/page \
+    REQUEST_METHOD=POST CONTENT_LENGTH=100 HTTP_SEC_FETCH_MODE=navigate &
+apid=$!
+stdin=
+i=0
+while kill -0 "$apid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$apid" 2>/dev/null; then
+    kill "$apid" 2>/dev/null
+    fail "authorizer answers without reading stdin (it blocked on stdin)"
+else
+    wait "$apid"
+    case $(status_line) in
+    "Status: 302 Found" | "Status: 401 Unauthorized") pass "authorizer answers without reading stdin" ;;
+    *) fail "authorizer answers without reading stdin (got '$(status_line)')" ;;
+    esac
+fi
+exec 3>&-
+
+# Not started by a web server: no socket on fd 0 and no CGI environment.
+env -i PATH="$PATH" "$OA_BIN" -c "$cfg" </dev/null >"$tmp/out" 2>"$tmp/err"
+check "no socket and no CGI environment: exit 2" [ $? -eq 2 ]
+
+# The command line.
+"$OA_BIN" --version >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "--version exits 0" [ $rc -eq 0 ]
+check "--version prints 'oauth2-fcgi VERSION'" grep -Eq '^oauth2-fcgi [0-9]+\.[0-9]+' "$tmp/out"
+"$OA_BIN" --help >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "--help exits 0" [ $rc -eq 0 ]
+check "--help prints the usage" grep -q '^Usage: oauth2-fcgi' "$tmp/out"
+for args in "--no-such-option" "-x" "-t 0" "-t many" "-t 100000" "-b 127.0.0.1" "-b :9000" \
+    "-b 127.0.0.1:0" "-b 127.0.0.1:9000 -s $tmp/s.sock" "-c" "stray-argument"; do
+    # shellcheck disable=SC2086 # the words are the options
+    "$OA_BIN" $args >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    check "usage error '$args': exit 2 with a message" \
+        sh -c "[ $rc -eq 2 ] && grep -q '^oauth2-fcgi: ' '$tmp/err'"
+done
+
+# --check-config on the Argilla example: exit 0 and the three callback URLs.
+for c in "$top_srcdir/tests/cases/config/good/argilla/oauth.yml" \
+    "$top_srcdir/tests/cases/program/argilla.oauth.yml"; do
+    [ -f "$c" ] && break
+done
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$c" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "--check-config argilla.oauth.yml: exit 0" [ $rc -eq 0 ]
+for p in huggingface google-oauth2 github; do
+    check "--check-config prints the $p callback URL" grep -q "/oauth/$p/callback" "$tmp/out"
+done
+check "--check-config shows no secret" sh -c "! grep -q 'client_secret>' '$tmp/out'"
+check "--check-config warns about the missing key file" grep -q 'key_file' "$tmp/err"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$cfg" >"$tmp/out" 2>"$tmp/err"
+check "--check-config own config: no secret in the summary" \
+    sh -c "! grep -Eq 'gh-secret|corp-secret' '$tmp/out'"
+
+# The config found through the environment.
+env -i PATH="$PATH" OAUTH2_FCGI_CONFIG="$c" "$OA_BIN" --check-config >"$tmp/out" 2>"$tmp/err"
+check "--check-config finds \$OAUTH2_FCGI_CONFIG" [ $? -eq 0 ]
+
+# A bad config: exit 2 and FILE:LINE:COL: message on stderr.
+cat >"$tmp/bad.yml" <<'YAML'
+providers:
+  - name: github
+    client_id: a
+    client_secret: b
+    no_such_key: 1
+YAML
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/bad.yml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "bad config: exit 2" [ $rc -eq 2 ]
+check "bad config: FILE:LINE:COL: message" grep -Eq "^$tmp/bad.yml:[0-9]+:[0-9]+: ." "$tmp/err"
+env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
+    "$OA_BIN" -c "$tmp/bad.yml" </dev/null >"$tmp/out" 2>"$tmp/err"
+check "bad config when serving: exit 2" [ $? -eq 2 ]
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/missing.yml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "missing config file: exit 2 naming the file" \
+    sh -c "[ $rc -eq 2 ] && grep -q '$tmp/missing.yml' '$tmp/err'"
+
+echo "1..$n"
+exit $failed
