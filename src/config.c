@@ -1,2 +1,286 @@
-/* config.c - not written yet */
-typedef int oa_placeholder_config;
+/*
+ * config.c - loading a configuration: where the file is, reading it, the
+ * order of the steps (YAML walk, providers, checks, keys), and freeing.
+ *
+ * The steps live in their own files: config_walk.c (YAML and the key table),
+ * config_env.c (environment overrides), config_provider.c (built-in
+ * providers), config_check.c (the rest of the rules), config_describe.c
+ * (--check-config). They share struct oa_cfg_load (config_int.h), whose marks
+ * remember where each value stood in the file for error messages.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_int.h"
+#include "oa/crypto.h"
+
+#define OA_CONFIG_MAX_BYTES (1024 * 1024)
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+const char *oa_config_find(const char *explicit_path)
+{
+    const char *s;
+
+    if (explicit_path && explicit_path[0])
+        return explicit_path;
+    if ((s = getenv("OAUTH2_FCGI_CONFIG")) && s[0])
+        return s;
+    if ((s = getenv("ARGILLA_AUTH_OAUTH_CFG")) && s[0])
+        return s;
+    if (access("./.oauth.yml", F_OK) == 0)
+        return "./.oauth.yml";
+    return SYSCONFDIR "/oauth2-fcgi/oauth.yml";
+}
+
+char *oa_cfg_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void oa_cfg_strlist_free(struct oa_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+enum oa_err oa_cfg_mark_add(struct oa_cfg_load *ld, const void *slot, unsigned line, unsigned col)
+{
+    if (ld->nmarks == ld->capmarks) {
+        size_t cap = ld->capmarks ? ld->capmarks * 2 : 64;
+        struct oa_cfg_mark *m = realloc(ld->marks, cap * sizeof(*m));
+        if (!m)
+            return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+        ld->marks = m;
+        ld->capmarks = cap;
+    }
+    ld->marks[ld->nmarks].slot = slot;
+    ld->marks[ld->nmarks].line = line;
+    ld->marks[ld->nmarks].col = col;
+    ld->nmarks++;
+    return OA_OK;
+}
+
+static int find_one(const struct oa_cfg_load *ld, const void *slot, unsigned *line, unsigned *col)
+{
+    if (!slot)
+        return 0;
+    for (size_t i = 0; i < ld->nmarks; i++) {
+        if (ld->marks[i].slot == slot) {
+            *line = ld->marks[i].line;
+            *col = ld->marks[i].col;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                     unsigned *line, unsigned *col)
+{
+    if (find_one(ld, slot, line, col))
+        return 1;
+    if (!find_one(ld, fallback, line, col)) {
+        *line = ld->top_line ? ld->top_line : 1;
+        *col = ld->top_col ? ld->top_col : 1;
+    }
+    return 0;
+}
+
+enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                        const char *fmt, ...)
+{
+    char msg[OA_ERROR_MSG_MAX];
+    unsigned line, col;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    oa_cfg_mark_find(ld, slot, fallback, &line, &col);
+    return oa_error_at(ld->err, OA_ERR_CONFIG, ld->name, line, col, "%s", msg);
+}
+
+static void free_str(char **s)
+{
+    free(*s);
+    *s = NULL;
+}
+
+static void wipe_str(char **s)
+{
+    if (*s)
+        oa_wipe(*s, strlen(*s));
+    free_str(s);
+}
+
+static void provider_free(struct oa_provider *p)
+{
+    char **strs[] = {&p->name, &p->display_name, &p->client_id, &p->scope, &p->redirect_uri,
+                     &p->issuer, &p->base_url, &p->api_url, &p->domain, &p->authorize_url,
+                     &p->token_url, &p->userinfo_url, &p->end_session_url, &p->jwks_uri,
+                     &p->groups_claim, &p->hosted_domain, &p->team_id, &p->key_id,
+                     &p->private_key_file, &p->client_id_env, &p->client_secret_env};
+
+    wipe_str(&p->client_secret);
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        free_str(strs[i]);
+    oa_cfg_strlist_free(&p->allowed_orgs);
+    oa_cfg_strlist_free(&p->allowed_teams);
+}
+
+static void access_free(struct oa_access_rule *r)
+{
+    free_str(&r->path);
+    oa_cfg_strlist_free(&r->emails);
+    oa_cfg_strlist_free(&r->email_domains);
+    oa_cfg_strlist_free(&r->groups);
+    oa_cfg_strlist_free(&r->workspaces);
+    oa_cfg_strlist_free(&r->providers);
+}
+
+void oa_config_free(struct oa_config *cfg)
+{
+    size_t i;
+
+    if (!cfg)
+        return;
+    for (i = 0; i < cfg->nproviders; i++)
+        provider_free(&cfg->providers[i]);
+    free(cfg->providers);
+    for (i = 0; i < cfg->naccess; i++)
+        access_free(&cfg->access[i]);
+    free(cfg->access);
+    oa_cfg_strlist_free(&cfg->workspaces);
+    oa_cfg_strlist_free(&cfg->extra_backends);
+    oa_cfg_strlist_free(&cfg->allowed_redirect_hosts);
+    free(cfg->file);
+    free(cfg->public_url);
+    free(cfg->public_host);
+    free(cfg->base_path);
+    free(cfg->session.key_file);
+    free(cfg->session.cookie_name);
+    free(cfg->session.cookie_full);
+    free(cfg->http.ca_file);
+    oa_keyring_wipe(&cfg->keys);
+    free(cfg);
+}
+
+const struct oa_provider *oa_config_provider(const struct oa_config *cfg, const char *name,
+                                             size_t len)
+{
+    for (size_t i = 0; cfg && name && i < cfg->nproviders; i++) {
+        const char *n = cfg->providers[i].name;
+        if (n && strlen(n) == len && !memcmp(n, name, len))
+            return &cfg->providers[i];
+    }
+    return NULL;
+}
+
+static void set_defaults(struct oa_config *cfg)
+{
+    cfg->session.lifetime = 8 * 3600;
+    cfg->session.same_site = OA_SAME_SITE_LAX;
+    cfg->http.timeout_ms = 10000;
+    cfg->log_level = OA_LOG_INFO;
+    cfg->log = OA_LOG_STDERR;
+}
+
+enum oa_err oa_config_load_string(struct oa_config **out, const char *name, const char *yaml,
+                                  size_t len, struct oa_error *err)
+{
+    struct oa_cfg_load ld = {0};
+    enum oa_err e;
+
+    *out = NULL;
+    oa_error_clear(err);
+    if (!(ld.cfg = calloc(1, sizeof(*ld.cfg))) || !(ld.cfg->file = strdup(name))) {
+        free(ld.cfg);
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    ld.name = name;
+    ld.err = err;
+    set_defaults(ld.cfg);
+    if (!(e = oa_cfg_walk(&ld, yaml, len)) && !(e = oa_cfg_providers_finish(&ld)))
+        e = oa_cfg_check(&ld);
+    free(ld.marks);
+    if (e) {
+        oa_config_free(ld.cfg);
+        return e;
+    }
+    *out = ld.cfg;
+    return OA_OK;
+}
+
+/* Reads the whole file (capped); new buffer in *buf, wiped and freed by the caller. */
+static enum oa_err read_file(const char *path, char **buf, size_t *len, struct oa_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = 0, cap = 4096;
+    char *p;
+
+    if (!f)
+        return oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (!(p = malloc(cap + 1))) {
+        fclose(f);
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    for (;;) {
+        size_t got = fread(p + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= OA_CONFIG_MAX_BYTES) {
+            fclose(f);
+            oa_wipe(p, n);
+            free(p);
+            return oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "larger than %d bytes",
+                               OA_CONFIG_MAX_BYTES);
+        }
+        char *q = realloc(p, cap * 2 + 1);
+        if (!q) {
+            fclose(f);
+            oa_wipe(p, n);
+            free(p);
+            return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+        }
+        p = q;
+        cap *= 2;
+    }
+    if (ferror(f)) {
+        int saved = errno;
+        fclose(f);
+        oa_wipe(p, n);
+        free(p);
+        return oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "cannot read: %s", strerror(saved));
+    }
+    fclose(f);
+    p[n] = '\0';
+    *buf = p;
+    *len = n;
+    return OA_OK;
+}
+
+enum oa_err oa_config_load(struct oa_config **out, const char *path, struct oa_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    enum oa_err e;
+
+    *out = NULL;
+    if ((e = read_file(path, &buf, &len, err)))
+        return e;
+    e = oa_config_load_string(out, path, buf, len, err);
+    oa_wipe(buf, len);
+    free(buf);
+    return e;
+}

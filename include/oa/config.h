@@ -1,0 +1,151 @@
+/*
+ * config.h - the validated configuration (DESIGN.md section 2).
+ *
+ * Loaded once at start-up by oa_config_load(); read-only afterwards, shared
+ * by every thread. Strings are owned by the config (freed by oa_config_free).
+ * Environment variables override the file (OAUTH2_<P>_CLIENT_ID/SECRET,
+ * ARGILLA_OAUTH2_*, SOCIAL_AUTH_*).
+ */
+#ifndef OA_CONFIG_H
+#define OA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oa/crypto.h"
+#include "oa/err.h"
+#include "oa/http.h"
+#include "oa/log.h"
+
+struct oa_provider_cache; /* run-time state (discovery, JWKS), src/discovery.c */
+
+struct oa_strlist {
+    char **v;
+    size_t n;
+};
+
+enum oa_provider_kind {
+    OA_PROVIDER_OIDC = 0,  /* any OpenID provider: issuer (discovery) or explicit endpoints */
+    OA_PROVIDER_GITHUB,    /* not OpenID: REST API */
+    OA_PROVIDER_GOOGLE,    /* google-oauth2 */
+    OA_PROVIDER_HUGGINGFACE,
+    OA_PROVIDER_COGNITO,   /* amazon-cognito */
+    OA_PROVIDER_APPLE      /* apple-id: form_post, ES256 client secret */
+};
+
+/* Where a provider's client_id/client_secret came from (for --check-config). */
+struct oa_provider {
+    char *name;          /* as in the file: github, google-oauth2, corp... */
+    enum oa_provider_kind kind;
+    char *display_name;  /* default: a nice name for built-ins, else name */
+    char *client_id;
+    char *client_secret; /* NULL for apple-id when team_id/key_id/private_key_file are given */
+    const char *client_id_from;     /* static: "file", "OAUTH2_GITHUB_CLIENT_ID", ... */
+    const char *client_secret_from; /* static, as above */
+    /* A variable's name is made from the provider's name, so *_from point to
+     * "file" (static) or to these (owned, live with the config): */
+    char *client_id_env;     /* the variable client_id came from, or NULL */
+    char *client_secret_env; /* the variable client_secret came from, or NULL */
+    char *scope;         /* default per kind (DESIGN section 6) */
+    char *redirect_uri;  /* override; NULL: derived from public_url/base_path */
+    /* endpoints: given, or filled from the kind's defaults; NULL when discovery will tell */
+    char *issuer;
+    char *base_url;      /* github (Enterprise / tests) */
+    char *api_url;       /* github API: https://api.github.com or <base_url>/api/v3 */
+    char *domain;        /* amazon-cognito */
+    char *authorize_url;
+    char *token_url;
+    char *userinfo_url;
+    char *end_session_url;
+    char *jwks_uri;
+    char *groups_claim;  /* claim holding groups (OIDC); NULL: kind default */
+    char *hosted_domain; /* google: id_token hd must match */
+    struct oa_strlist allowed_orgs;  /* github */
+    struct oa_strlist allowed_teams; /* github, "org/team" */
+    char *team_id, *key_id, *private_key_file; /* apple-id */
+    unsigned line, col;  /* of the entry in the file */
+    struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
+};
+
+struct oa_access_rule {
+    char *path; /* prefix of the normalised request path */
+    size_t path_len;
+    struct oa_strlist emails;
+    struct oa_strlist email_domains;
+    struct oa_strlist groups;
+    struct oa_strlist workspaces;
+    struct oa_strlist providers;
+    unsigned line, col;
+};
+
+enum oa_same_site { OA_SAME_SITE_LAX = 0, OA_SAME_SITE_STRICT, OA_SAME_SITE_NONE };
+enum oa_log_target { OA_LOG_STDERR = 0, OA_LOG_SYSLOG };
+
+struct oa_config {
+    char *file; /* the path it was loaded from */
+    struct oa_provider *providers;
+    size_t nproviders;
+    struct oa_strlist workspaces; /* allowed_workspaces names; default [argilla] */
+    bool allow_http_redirect;
+    struct oa_strlist extra_backends;
+    char *public_url;  /* origin, no trailing slash; NULL: derive from the request */
+    char *public_host; /* host[:port] of public_url, lower-case; NULL without public_url */
+    bool public_https; /* public_url is https */
+    char *base_path;   /* default "/oauth"; starts with '/', no trailing slash */
+    struct {
+        char *key_file;     /* NULL: random key at start-up */
+        char *cookie_name;  /* as configured, default "oauth2_fcgi" */
+        char *cookie_full;  /* with the __Host- prefix when secure */
+        bool secure;        /* Secure attribute (false only with allow_http_redirect) */
+        int64_t lifetime;   /* seconds, default 8h */
+        enum oa_same_site same_site;
+        int64_t not_before; /* epoch seconds, 0 = none */
+    } session;
+    struct oa_keyring keys; /* loaded from key_file, or one random key */
+    bool keys_random;       /* true: no key_file (warn at start-up) */
+    struct oa_strlist allowed_redirect_hosts; /* lower-case; "*.example.com" allowed */
+    struct oa_access_rule *access;
+    size_t naccess;
+    struct {
+        int64_t timeout_ms; /* default 10s */
+        char *ca_file;      /* NULL: system default */
+    } http;
+    enum oa_log_level log_level; /* default info */
+    enum oa_log_target log;
+    struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
+};
+
+/* Finds the config file: explicit path, else $OAUTH2_FCGI_CONFIG, else
+ * $ARGILLA_AUTH_OAUTH_CFG, else ./.oauth.yml, else /etc/oauth2-fcgi/oauth.yml.
+ * Returns a borrowed string (explicit or from the environment) or a static one. */
+const char *oa_config_find(const char *explicit_path);
+
+/* Loads, applies the environment, validates, loads keys. On success *out is
+ * new (free with oa_config_free). On failure err has FILE:LINE:COL and a
+ * message without secrets, and *out is NULL. */
+enum oa_err oa_config_load(struct oa_config **out, const char *path, struct oa_error *err) OA_WUR;
+/* Same from a string (tests); name is used in error positions. */
+enum oa_err oa_config_load_string(struct oa_config **out, const char *name, const char *yaml,
+                                  size_t len, struct oa_error *err) OA_WUR;
+void oa_config_free(struct oa_config *cfg);
+
+/* The provider of that name (len bytes, not NUL-terminated), or NULL. */
+const struct oa_provider *oa_config_provider(const struct oa_config *cfg, const char *name,
+                                             size_t len);
+
+/* --check-config: a summary without secrets, with the callback URL to
+ * register for every provider. New string, caller frees. */
+char *oa_config_describe(const struct oa_config *cfg);
+
+/* The callback URL for p: redirect_uri, or <public_url><base_path>/<name>/callback;
+ * without public_url, origin is the request's (may be NULL then: "<origin>").
+ * New string, caller frees. */
+char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provider *p,
+                             const char *origin);
+
+/* Parses "8h", "10m", "30s", "1500ms", "2d", or a bare number of seconds.
+ * Returns 0 and sets *ms, or -1. */
+int oa_duration_parse(const char *s, int64_t *ms);
+
+#endif

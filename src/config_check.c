@@ -1,0 +1,289 @@
+/*
+ * config_check.c - the rules of DESIGN.md section 2 beyond the providers:
+ * public_url (an origin), base_path, the session cookie and its keys,
+ * allowed_redirect_hosts, the access rules, http and the defaults that depend
+ * on other keys (Secure, the __Host- prefix, allowed_workspaces).
+ *
+ * Runs after the YAML walk, so a rule can look at keys written in any order;
+ * errors point back into the file through the walk's marks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "config_int.h"
+#include "oa/crypto.h"
+
+static void lower(char *s)
+{
+    for (; s && *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+static bool only(const char *s, const char *set)
+{
+    return s[0] && strspn(s, set) == strlen(s);
+}
+
+#define HOST_CHARS "abcdefghijklmnopqrstuvwxyz0123456789.-"
+
+/* Rebuilds public_url as scheme://host[:port] (host lower-case, default port dropped). */
+static enum oa_err origin_from(struct oa_cfg_load *ld, CURLU *u, const char *scheme)
+{
+    struct oa_config *cfg = ld->cfg;
+    char *host = NULL, *port = NULL;
+    int n;
+
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    lower(host);
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+        !strcmp(port, !strcmp(scheme, "https") ? "443" : "80")) {
+        curl_free(port);
+        port = NULL;
+    }
+    free(cfg->public_url);
+    cfg->public_url = NULL;
+    n = asprintf(&cfg->public_host, "%s%s%s", host, port ? ":" : "", port ? port : "");
+    if (n >= 0)
+        n = asprintf(&cfg->public_url, "%s://%s", scheme, cfg->public_host);
+    curl_free(host);
+    curl_free(port);
+    if (n < 0)
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    cfg->public_https = !strcmp(scheme, "https");
+    return OA_OK;
+}
+
+static enum oa_err check_public_url(struct oa_cfg_load *ld)
+{
+    struct oa_config *cfg = ld->cfg;
+    char *const *slot = &cfg->public_url;
+    char *scheme = NULL, *path = NULL, *part = NULL;
+    bool bad;
+    CURLU *u;
+    enum oa_err e;
+
+    if (!cfg->public_url)
+        return OA_OK;
+    if ((e = oa_cfg_check_url(ld, slot, NULL, "public_url")))
+        return e;
+    if (!(u = curl_url()))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    curl_url_set(u, CURLUPART_URL, cfg->public_url, 0);
+    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    bad = curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || strcmp(path, "/") ||
+          strchr(cfg->public_url, '?') || strchr(cfg->public_url, '#');
+    if (!bad && curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK)
+        bad = true;
+    if (bad)
+        e = oa_cfg_fail(ld, slot, NULL,
+                        "'public_url' must be an origin like https://app.example.com "
+                        "(no path, query, fragment or user), not '%s'",
+                        cfg->public_url);
+    else
+        e = origin_from(ld, u, scheme);
+    curl_free(scheme);
+    curl_free(path);
+    curl_free(part);
+    curl_url_cleanup(u);
+    return e;
+}
+
+static enum oa_err check_base_path(struct oa_cfg_load *ld)
+{
+    char **slot = &ld->cfg->base_path;
+    const char *s = *slot;
+    const char *seg;
+
+    if (!s)
+        return (*slot = strdup("/oauth")) ? OA_OK
+                                          : oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    if (s[0] != '/' || s[strlen(s) - 1] == '/' ||
+        !only(s, "/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-") ||
+        strstr(s, "//"))
+        goto bad;
+    for (seg = s; seg; seg = strchr(seg + 1, '/'))
+        if (!strncmp(seg, "/./", 3) || !strcmp(seg, "/.") || !strncmp(seg, "/../", 4) ||
+            !strcmp(seg, "/.."))
+            goto bad;
+    return OA_OK;
+bad:
+    return oa_cfg_fail(ld, slot, NULL,
+                       "'base_path' must start with '/', not end with '/', and hold only "
+                       "letters, digits and . _ ~ - (like /oauth), not '%s'", s);
+}
+
+static enum oa_err load_keys(struct oa_cfg_load *ld)
+{
+    struct oa_config *cfg = ld->cfg;
+    struct oa_error kerr = {0};
+    char where[OA_ERROR_MSG_MAX];
+
+    if (!cfg->session.key_file) {
+        cfg->keys_random = true;
+        if (oa_keyring_random(&cfg->keys) != OA_OK)
+            return oa_error_set(ld->err, OA_ERR_CRYPTO, "cannot make a random session key");
+        return OA_OK;
+    }
+    if (oa_keyring_load_file(&cfg->keys, cfg->session.key_file, &kerr) == OA_OK)
+        return OA_OK;
+    if (kerr.line) { /* a bad line: the key file's own position says most */
+        if (ld->err) {
+            *ld->err = kerr;
+            ld->err->code = OA_ERR_CONFIG;
+        }
+        return OA_ERR_CONFIG;
+    }
+    snprintf(where, sizeof(where), "%s", kerr.msg);
+    return oa_cfg_fail(ld, &cfg->session.key_file, NULL, "session key_file '%s': %s",
+                       cfg->session.key_file, where);
+}
+
+static enum oa_err check_session(struct oa_cfg_load *ld)
+{
+    struct oa_config *cfg = ld->cfg;
+    char **name = &cfg->session.cookie_name;
+    int n;
+
+    if (!*name && !(*name = strdup("oauth2_fcgi")))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    if (!only(*name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"))
+        return oa_cfg_fail(ld, name, NULL,
+                           "'cookie_name' may hold only letters, digits, '_' and '-', not '%s'",
+                           *name);
+    if (!strncasecmp(*name, "__Host-", 7) || !strncasecmp(*name, "__Secure-", 9))
+        return oa_cfg_fail(ld, name, NULL,
+                           "'cookie_name' must not carry a __Host- or __Secure- prefix: "
+                           "__Host- is added when the cookie is Secure");
+    cfg->session.secure = !cfg->allow_http_redirect || cfg->public_https;
+    n = asprintf(&cfg->session.cookie_full, "%s%s", cfg->session.secure ? "__Host-" : "", *name);
+    if (n < 0) {
+        cfg->session.cookie_full = NULL;
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    }
+    if (cfg->session.same_site == OA_SAME_SITE_NONE && !cfg->session.secure)
+        return oa_cfg_fail(ld, &cfg->session.same_site, NULL,
+                           "'same_site: none' needs a Secure cookie: an https public_url, or "
+                           "allow_http_redirect: false");
+    return load_keys(ld);
+}
+
+static bool host_ok(const char *h)
+{
+    const char *colon;
+    char host[256];
+    size_t n;
+
+    if (!strncmp(h, "*.", 2))
+        h += 2;
+    colon = strrchr(h, ':');
+    n = colon ? (size_t)(colon - h) : strlen(h);
+    if (!n || n >= sizeof(host) || h[0] == '.' || h[n - 1] == '.' || strstr(h, ".."))
+        return false;
+    if (colon && (!only(colon + 1, "0123456789") || strlen(colon + 1) > 5))
+        return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return only(host, HOST_CHARS);
+}
+
+static enum oa_err check_hosts(struct oa_cfg_load *ld)
+{
+    struct oa_strlist *l = &ld->cfg->allowed_redirect_hosts;
+
+    for (size_t i = 0; i < l->n; i++) {
+        lower(l->v[i]);
+        if (!host_ok(l->v[i]))
+            return oa_cfg_fail(ld, &l->v[i], l,
+                               "an allowed_redirect_hosts entry must be a host name like "
+                               "docs.example.com or *.example.com (no scheme or path), not '%s'",
+                               l->v[i]);
+    }
+    return OA_OK;
+}
+
+static enum oa_err check_list(struct oa_cfg_load *ld, struct oa_strlist *l, const char *key,
+                              int at_signs)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *s = l->v[i], *at = strchr(s, '@');
+        int n = at ? 1 + (strchr(at + 1, '@') != NULL) : 0;
+        if (at_signs >= 0) {
+            lower(l->v[i]);
+            if (n != at_signs || !s[0] || s[0] == '@' || s[strlen(s) - 1] == '@')
+                return oa_cfg_fail(ld, &l->v[i], l, "'%s' in %s is not %s", s, key,
+                                   at_signs ? "an email address (one '@')"
+                                            : "a domain (like example.com, no '@')");
+        } else if (!s[0]) {
+            return oa_cfg_fail(ld, &l->v[i], l, "an entry of %s is empty", key);
+        }
+    }
+    return OA_OK;
+}
+
+static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
+{
+    enum oa_err e;
+
+    if (!r->path)
+        return oa_cfg_fail(ld, r, NULL, "an access rule needs a 'path' (like /)");
+    if (r->path[0] != '/')
+        return oa_cfg_fail(ld, &r->path, r, "an access rule's path must start with '/', not '%s'",
+                           r->path);
+    r->path_len = strlen(r->path);
+    if ((e = check_list(ld, &r->emails, "emails", 1)) ||
+        (e = check_list(ld, &r->email_domains, "email_domains", 0)) ||
+        (e = check_list(ld, &r->groups, "groups", -1)) ||
+        (e = check_list(ld, &r->workspaces, "workspaces", -1)))
+        return e;
+    for (size_t i = 0; i < r->providers.n; i++)
+        if (!oa_config_provider(ld->cfg, r->providers.v[i], strlen(r->providers.v[i])))
+            return oa_cfg_fail(ld, &r->providers.v[i], r,
+                               "access rule names provider '%s', which is not configured",
+                               r->providers.v[i]);
+    return OA_OK;
+}
+
+static enum oa_err check_http(struct oa_cfg_load *ld)
+{
+    char **ca = &ld->cfg->http.ca_file;
+    FILE *f;
+
+    if (!*ca)
+        return OA_OK;
+    if (!(f = fopen(*ca, "r")))
+        return oa_cfg_fail(ld, ca, NULL, "cannot read ca_file '%s': %s", *ca, strerror(errno));
+    fclose(f);
+    return OA_OK;
+}
+
+static enum oa_err default_workspaces(struct oa_cfg_load *ld)
+{
+    struct oa_strlist *w = &ld->cfg->workspaces;
+
+    if (w->v)
+        return OA_OK;
+    if (!(w->v = calloc(2, sizeof(*w->v))) || !(w->v[0] = strdup("argilla")))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    w->n = 1;
+    return OA_OK;
+}
+
+enum oa_err oa_cfg_check(struct oa_cfg_load *ld)
+{
+    enum oa_err e;
+
+    if ((e = check_public_url(ld)) || (e = check_base_path(ld)) || (e = check_hosts(ld)) ||
+        (e = check_http(ld)) || (e = default_workspaces(ld)))
+        return e;
+    for (size_t i = 0; i < ld->cfg->naccess; i++)
+        if ((e = check_rule(ld, &ld->cfg->access[i])))
+            return e;
+    return check_session(ld); /* last: it loads the keys */
+}

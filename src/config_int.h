@@ -1,0 +1,67 @@
+/*
+ * config_int.h - what the config_*.c files share while a config loads.
+ *
+ * The loader keeps, for every value it copied out of the YAML document, the
+ * address of the field it went into and the value's position in the file
+ * (struct oa_cfg_mark). The checks that run after the walk (defaults, the
+ * environment, cross-field rules) use it to point their error messages at the
+ * right FILE:LINE:COL without keeping the YAML document around.
+ */
+#ifndef OA_CONFIG_INT_H
+#define OA_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "oa/config.h"
+
+struct oa_cfg_mark {
+    const void *slot; /* address of the field (char **, int64_t *, ...) */
+    unsigned line, col;
+};
+
+struct oa_cfg_load {
+    struct oa_config *cfg;
+    const char *name;       /* file name used in messages */
+    struct oa_error *err;
+    struct oa_cfg_mark *marks;
+    size_t nmarks, capmarks;
+    unsigned top_line, top_col; /* the top-level mapping */
+    size_t budget;              /* nodes left to visit (aliases cannot blow up) */
+};
+
+/* config.c: remembers where the value stored at slot came from. */
+enum oa_err oa_cfg_mark_add(struct oa_cfg_load *ld, const void *slot, unsigned line,
+                            unsigned col) OA_WUR;
+/* config.c: position of slot's value, or of fallback's, or of the top mapping.
+ * Returns 1 when slot itself was found. */
+int oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                     unsigned *line, unsigned *col);
+/* config.c: an OA_ERR_CONFIG error at the position of slot (see oa_cfg_mark_find). */
+enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                        const char *fmt, ...) OA_PRINTF(4, 5);
+
+/* config_walk.c: fills ld->cfg from the parsed YAML text (libyaml document API). */
+enum oa_err oa_cfg_walk(struct oa_cfg_load *ld, const char *yaml, size_t len) OA_WUR;
+
+/* config_env.c: client_id/client_secret (and Cognito's domain) from the environment. */
+enum oa_err oa_cfg_env_apply(struct oa_cfg_load *ld, struct oa_provider *p) OA_WUR;
+/* config_env.c: the message naming every place a client_id/secret was looked for. */
+enum oa_err oa_cfg_env_missing(struct oa_cfg_load *ld, const struct oa_provider *p,
+                               const char *what) OA_WUR;
+
+/* config_provider.c: kind, defaults and checks of every provider and extra_backends. */
+enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld) OA_WUR;
+/* config_provider.c: checks an absolute http(s) URL given for key (http only when allowed). */
+enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const void *fallback,
+                             const char *key) OA_WUR;
+
+/* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
+enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
+
+/* config.c: strdup that returns NULL on NULL. New string. */
+char *oa_cfg_strdup(const char *s);
+/* config.c: frees an oa_strlist's strings and array. */
+void oa_cfg_strlist_free(struct oa_strlist *l);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * config_provider.c - the providers: kind from the name, the built-ins'
+ * defaults (DESIGN.md section 6), the environment, and the checks that make
+ * a provider usable (an id and a secret, endpoints, https URLs), plus
+ * Argilla's extra_backends (social-core class names mapped to built-ins).
+ *
+ * Explicit endpoint keys always win over a built-in's defaults (tests point
+ * built-ins at a local provider that way).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "config_int.h"
+
+struct oa_builtin {
+    const char *name;
+    enum oa_provider_kind kind;
+    const char *display_name;
+    const char *scope;
+};
+
+static const struct oa_builtin builtins[] = {
+    {"github", OA_PROVIDER_GITHUB, "GitHub", "read:user user:email"},
+    {"google-oauth2", OA_PROVIDER_GOOGLE, "Google", "openid email profile"},
+    {"huggingface", OA_PROVIDER_HUGGINGFACE, "Hugging Face", "openid profile"},
+    {"amazon-cognito", OA_PROVIDER_COGNITO, "Amazon Cognito", "openid email profile"},
+    {"apple-id", OA_PROVIDER_APPLE, "Apple", "name email"},
+};
+
+#define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+
+/* social-core backends Argilla lists in extra_backends, and what they are here. */
+static const struct {
+    const char *cls;
+    const char *maps_to;
+} backends[] = {
+    {"social_core.backends.apple.AppleIdAuth", "apple-id"},
+    {"social_core.backends.github.GithubOAuth2", "github"},
+    {"social_core.backends.google.GoogleOAuth2", "google-oauth2"},
+    {"social_core.backends.cognito.CognitoOAuth2", "amazon-cognito"},
+    {"social_core.backends.huggingface.HuggingfaceOAuth2", "huggingface"},
+    {"social_core.backends.open_id_connect.OpenIdConnectAuth", NULL}, /* generic OIDC */
+};
+
+static const struct oa_builtin *builtin(const char *name)
+{
+    for (size_t i = 0; i < NBUILTINS; i++)
+        if (!strcmp(builtins[i].name, name))
+            return &builtins[i];
+    return NULL;
+}
+
+/* Sets *slot to the formatted default when it is not set yet. */
+static enum oa_err dflt(struct oa_cfg_load *ld, char **slot, const char *fmt, ...)
+    OA_PRINTF(3, 4);
+
+static enum oa_err dflt(struct oa_cfg_load *ld, char **slot, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*slot)
+        return OA_OK;
+    va_start(ap, fmt);
+    n = vasprintf(slot, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        *slot = NULL;
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    }
+    return OA_OK;
+}
+
+static void trim_slash(char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    while (n > 0 && s[n - 1] == '/')
+        s[--n] = '\0';
+}
+
+static bool has_ctl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const void *fallback,
+                             const char *key)
+{
+    const char *s = *slot;
+    CURLU *u;
+    char *scheme = NULL, *host = NULL;
+    enum oa_err e = OA_OK;
+
+    if (!s)
+        return OA_OK;
+    if (!(u = curl_url()))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    if (has_ctl(s) || curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0] ||
+        (strcmp(scheme, "https") && strcmp(scheme, "http")) ||
+        (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)))
+        e = oa_cfg_fail(ld, slot, fallback, "'%s' must be an absolute https:// URL, not '%s'", key,
+                        s);
+    else if (!strcmp(scheme, "http") && !ld->cfg->allow_http_redirect)
+        e = oa_cfg_fail(ld, slot, fallback,
+                        "'%s' is an http:// URL: use https://, or set allow_http_redirect: true "
+                        "(development only)", key);
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return e;
+}
+
+static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    const struct {
+        char **slot;
+        const char *key;
+    } urls[] = {
+        {&p->issuer, "issuer"},           {&p->base_url, "base_url"},
+        {&p->api_url, "api_url"},         {&p->domain, "domain"},
+        {&p->authorize_url, "authorize_url"}, {&p->token_url, "token_url"},
+        {&p->userinfo_url, "userinfo_url"}, {&p->end_session_url, "end_session_url"},
+        {&p->jwks_uri, "jwks_uri"},       {&p->redirect_uri, "redirect_uri"},
+    };
+    enum oa_err e;
+
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+        if ((e = oa_cfg_check_url(ld, urls[i].slot, p, urls[i].key)))
+            return e;
+    return OA_OK;
+}
+
+/* Keys that only one kind understands: refused elsewhere rather than ignored. */
+static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    const struct {
+        const void *slot;
+        bool set;
+        const char *key;
+        enum oa_provider_kind kind;
+        const char *for_name;
+    } only[] = {
+        {&p->base_url, p->base_url != NULL, "base_url", OA_PROVIDER_GITHUB, "github"},
+        {&p->api_url, p->api_url != NULL, "api_url", OA_PROVIDER_GITHUB, "github"},
+        {&p->allowed_orgs, p->allowed_orgs.n > 0, "allowed_orgs", OA_PROVIDER_GITHUB, "github"},
+        {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB,
+         "github"},
+        {&p->hosted_domain, p->hosted_domain != NULL, "hosted_domain", OA_PROVIDER_GOOGLE,
+         "google-oauth2"},
+        {&p->team_id, p->team_id != NULL, "team_id", OA_PROVIDER_APPLE, "apple-id"},
+        {&p->key_id, p->key_id != NULL, "key_id", OA_PROVIDER_APPLE, "apple-id"},
+        {&p->private_key_file, p->private_key_file != NULL, "private_key_file",
+         OA_PROVIDER_APPLE, "apple-id"},
+    };
+
+    for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
+        if (only[i].set && p->kind != only[i].kind)
+            return oa_cfg_fail(ld, only[i].slot, p, "'%s' is only for the %s provider, not '%s'",
+                               only[i].key, only[i].for_name, p->name);
+    if (p->domain && p->kind != OA_PROVIDER_COGNITO)
+        return oa_cfg_fail(ld, &p->domain, p,
+                           "'domain' is only for the amazon-cognito provider, not '%s'", p->name);
+    for (size_t i = 0; i < p->allowed_teams.n; i++) {
+        const char *t = p->allowed_teams.v[i], *slash = strchr(t, '/');
+        if (!slash || slash == t || !slash[1] || strchr(slash + 1, '/'))
+            return oa_cfg_fail(ld, &p->allowed_teams.v[i], p,
+                               "an allowed_teams entry must be 'org/team', not '%s'", t);
+    }
+    return OA_OK;
+}
+
+static enum oa_err github_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    enum oa_err e;
+
+    trim_slash(p->base_url);
+    if (p->base_url) {
+        if ((e = dflt(ld, &p->api_url, "%s/api/v3", p->base_url)))
+            return e;
+    } else if ((e = dflt(ld, &p->api_url, "https://api.github.com")) ||
+               (e = dflt(ld, &p->base_url, "https://github.com")))
+        return e;
+    trim_slash(p->api_url);
+    if ((e = dflt(ld, &p->authorize_url, "%s/login/oauth/authorize", p->base_url)) ||
+        (e = dflt(ld, &p->token_url, "%s/login/oauth/access_token", p->base_url)))
+        return e;
+    if (p->allowed_orgs.n || p->allowed_teams.n)
+        return dflt(ld, &p->scope, "read:user user:email read:org");
+    return OA_OK;
+}
+
+static enum oa_err cognito_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    enum oa_err e;
+
+    if (!p->domain)
+        return oa_cfg_fail(ld, &p->domain, p,
+                           "provider '%s' needs its 'domain' (https://<prefix>.auth.<region>."
+                           "amazoncognito.com), in its entry or in "
+                           "SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN", p->name);
+    if (!strstr(p->domain, "://")) { /* a bare host name: https is meant */
+        char *d = NULL;
+        if (asprintf(&d, "https://%s", p->domain) < 0)
+            return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+        free(p->domain);
+        p->domain = d;
+    }
+    trim_slash(p->domain);
+    if ((e = dflt(ld, &p->authorize_url, "%s/oauth2/authorize", p->domain)) ||
+        (e = dflt(ld, &p->token_url, "%s/oauth2/token", p->domain)) ||
+        (e = dflt(ld, &p->userinfo_url, "%s/oauth2/userInfo", p->domain)))
+        return e;
+    return dflt(ld, &p->end_session_url, "%s/logout", p->domain);
+}
+
+static enum oa_err apple_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    enum oa_err e;
+
+    if ((e = dflt(ld, &p->authorize_url, "https://appleid.apple.com/auth/authorize")) ||
+        (e = dflt(ld, &p->token_url, "https://appleid.apple.com/auth/token")) ||
+        (e = dflt(ld, &p->jwks_uri, "https://appleid.apple.com/auth/keys")))
+        return e;
+    return dflt(ld, &p->issuer, "https://appleid.apple.com");
+}
+
+static enum oa_err kind_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    const struct oa_builtin *b = builtin(p->name);
+    enum oa_err e = OA_OK;
+
+    if ((e = dflt(ld, &p->display_name, "%s", b ? b->display_name : p->name)))
+        return e;
+    switch (p->kind) {
+    case OA_PROVIDER_GITHUB: e = github_defaults(ld, p); break;
+    case OA_PROVIDER_GOOGLE: e = dflt(ld, &p->issuer, "https://accounts.google.com"); break;
+    case OA_PROVIDER_HUGGINGFACE: e = dflt(ld, &p->issuer, "https://huggingface.co"); break;
+    case OA_PROVIDER_COGNITO: e = cognito_defaults(ld, p); break;
+    case OA_PROVIDER_APPLE: e = apple_defaults(ld, p); break;
+    case OA_PROVIDER_OIDC:
+        if (!p->issuer && (!p->authorize_url || !p->token_url))
+            return oa_cfg_fail(ld, &p->name, p,
+                               "provider '%s' is not built in (github, google-oauth2, "
+                               "huggingface, amazon-cognito, apple-id): give it an 'issuer' "
+                               "(OpenID discovery) or 'authorize_url' and 'token_url' "
+                               "(and 'userinfo_url')", p->name);
+        break;
+    }
+    if (e)
+        return e;
+    return dflt(ld, &p->scope, "%s", b ? b->scope : "openid email profile");
+}
+
+static enum oa_err apple_secret(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    const char *missing = !p->team_id ? "team_id" : !p->key_id ? "key_id" : "private_key_file";
+    FILE *f;
+
+    if (!p->team_id && !p->key_id && !p->private_key_file) {
+        enum oa_err e = oa_cfg_env_missing(ld, p, "client_secret");
+        if (ld->err) {
+            size_t n = strlen(ld->err->msg);
+            snprintf(ld->err->msg + n, sizeof(ld->err->msg) - n,
+                     " (or team_id, key_id and private_key_file to make it)");
+        }
+        return e;
+    }
+    if (!p->team_id || !p->key_id || !p->private_key_file)
+        return oa_cfg_fail(ld, p, NULL,
+                           "provider '%s' needs team_id, key_id and private_key_file together to "
+                           "make its client secret ('%s' is missing)", p->name, missing);
+    if (!(f = fopen(p->private_key_file, "r")))
+        return oa_cfg_fail(ld, &p->private_key_file, p, "cannot read private_key_file '%s': %s",
+                           p->private_key_file, strerror(errno));
+    fclose(f);
+    return OA_OK;
+}
+
+static enum oa_err check_names(struct oa_cfg_load *ld, size_t i)
+{
+    struct oa_provider *p = &ld->cfg->providers[i];
+    unsigned line, col;
+
+    if (!p->name)
+        return oa_cfg_fail(ld, p, NULL, "a provider entry needs a 'name'");
+    if (!p->name[0] || strspn(p->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789._-") != strlen(p->name))
+        return oa_cfg_fail(ld, &p->name, p,
+                           "a provider name may hold only letters, digits, '.', '_' and '-', "
+                           "not '%s'", p->name);
+    for (size_t j = 0; j < i; j++) {
+        if (!strcmp(ld->cfg->providers[j].name, p->name)) {
+            oa_cfg_mark_find(ld, &ld->cfg->providers[j].name, &ld->cfg->providers[j], &line,
+                             &col);
+            return oa_cfg_fail(ld, &p->name, p, "duplicate provider '%s' (first at %u:%u)",
+                               p->name, line, col);
+        }
+    }
+    return OA_OK;
+}
+
+static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
+{
+    struct oa_provider *p = &ld->cfg->providers[i];
+    const struct oa_builtin *b;
+    enum oa_err e;
+
+    if ((e = check_names(ld, i)))
+        return e;
+    b = builtin(p->name);
+    p->kind = b ? b->kind : OA_PROVIDER_OIDC;
+    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) ||
+        (e = kind_defaults(ld, p)))
+        return e;
+    if (!p->client_id || !p->client_id[0])
+        return oa_cfg_env_missing(ld, p, "client_id");
+    if (p->client_secret && !p->client_secret[0]) {
+        free(p->client_secret);
+        p->client_secret = NULL;
+        p->client_secret_from = NULL;
+    }
+    if (!p->client_secret) {
+        if (p->kind == OA_PROVIDER_APPLE)
+            e = apple_secret(ld, p);
+        else
+            e = oa_cfg_env_missing(ld, p, "client_secret");
+        if (e)
+            return e;
+    }
+    return check_urls(ld, p);
+}
+
+static enum oa_err check_backends(struct oa_cfg_load *ld)
+{
+    const struct oa_strlist *l = &ld->cfg->extra_backends;
+
+    for (size_t i = 0; i < l->n; i++) {
+        size_t j;
+        for (j = 0; j < sizeof(backends) / sizeof(backends[0]); j++)
+            if (!strcmp(l->v[i], backends[j].cls))
+                break;
+        if (j == sizeof(backends) / sizeof(backends[0]))
+            return oa_cfg_fail(ld, &l->v[i], l,
+                               "unknown extra_backends class '%s': describe the provider with "
+                               "keys instead: a provider entry with 'name' and 'issuer' "
+                               "(OpenID discovery), or 'name', 'authorize_url', 'token_url' "
+                               "and 'userinfo_url'", l->v[i]);
+    }
+    return OA_OK;
+}
+
+enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld)
+{
+    enum oa_err e;
+
+    if (!ld->cfg->nproviders)
+        return oa_cfg_fail(ld, ld->cfg->providers, NULL,
+                           "no providers: the configuration needs a 'providers' list with at "
+                           "least one entry");
+    if ((e = check_backends(ld)))
+        return e;
+    for (size_t i = 0; i < ld->cfg->nproviders; i++)
+        if ((e = provider_finish(ld, i)))
+            return e;
+    return OA_OK;
+}
