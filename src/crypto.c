@@ -126,8 +126,8 @@ static void key_id(unsigned char id[OA_KEY_ID_BYTES], const unsigned char key[OA
         "oauth2-fcgi kid";
     static const unsigned char salt[crypto_generichash_blake2b_SALTBYTES] = {0};
 
-    crypto_generichash_blake2b_salt_personal(id, OA_KEY_ID_BYTES, NULL, 0, key, OA_KEY_BYTES,
-                                             salt, personal);
+    crypto_generichash_blake2b_salt_personal(id, OA_KEY_ID_BYTES, NULL, 0, key, OA_KEY_BYTES, salt,
+                                             personal);
 }
 
 /* OA_ERR_CONFIG: an all-zero key, or one already in the ring;
@@ -184,8 +184,7 @@ static int parse_key(unsigned char key[OA_KEY_BYTES], const char *s, size_t n)
     size_t got = 0, i;
 
     if (n == 2 * OA_KEY_BYTES)
-        return sodium_hex2bin(key, OA_KEY_BYTES, s, n, NULL, &got, NULL) == 0 &&
-                       got == OA_KEY_BYTES
+        return sodium_hex2bin(key, OA_KEY_BYTES, s, n, NULL, &got, NULL) == 0 && got == OA_KEY_BYTES
                    ? 0
                    : -1;
     if (n != 43 && n != 44)
@@ -343,8 +342,7 @@ enum oa_err oa_key_generate_file(const char *path, struct oa_error *err)
     while (sodium_is_zero(key, sizeof(key)));
     sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
     hex[2 * OA_KEY_BYTES] = '\n';
-    bad = fchmod(fd, 0600) != 0 || write_all(fd, hex, 2 * OA_KEY_BYTES + 1) != 0 ||
-          fsync(fd) != 0;
+    bad = fchmod(fd, 0600) != 0 || write_all(fd, hex, 2 * OA_KEY_BYTES + 1) != 0 || fsync(fd) != 0;
     sodium_memzero(key, sizeof(key));
     sodium_memzero(hex, sizeof(hex));
     if (close(fd) != 0)
@@ -404,9 +402,10 @@ enum oa_err oa_seal(char *out, size_t out_cap, size_t *out_len, const unsigned c
     randombytes_buf(raw + 1 + OA_KEY_ID_BYTES, SEAL_NONCE);
     adlen = make_ad(ad, purpose, raw);
     e = OA_ERR_INTERNAL;
-    if (adlen && crypto_aead_xchacha20poly1305_ietf_encrypt(
-                     raw + SEAL_HEAD, &clen, plain, plain_len, ad, adlen, NULL,
-                     raw + 1 + OA_KEY_ID_BYTES, kr->k[0].key) == 0 &&
+    if (adlen &&
+        crypto_aead_xchacha20poly1305_ietf_encrypt(raw + SEAL_HEAD, &clen, plain, plain_len, ad,
+                                                   adlen, NULL, raw + 1 + OA_KEY_ID_BYTES,
+                                                   kr->k[0].key) == 0 &&
         clen == plain_len + SEAL_TAG)
         e = oa_b64url_encode(out, out_cap, raw, raw_len);
     sodium_memzero(raw, raw_len);
@@ -490,9 +489,9 @@ enum oa_err oa_open(unsigned char *plain, size_t plain_cap, size_t *plain_len, c
         return OA_ERR_TOO_LARGE;
     if (decode_routed(&rt, in, in_len) != 0 || head[0] != SEAL_VERSION ||
         !(k = find_key(kr, head + 1)) || !(adlen = make_ad(ad, purpose, head)) ||
-        crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-            plain, NULL, plain, rt.body_len, tag, ad, adlen, head + 1 + OA_KEY_ID_BYTES,
-            k->key) != 0) {
+        crypto_aead_xchacha20poly1305_ietf_decrypt_detached(plain, NULL, plain, rt.body_len, tag,
+                                                            ad, adlen, head + 1 + OA_KEY_ID_BYTES,
+                                                            k->key) != 0) {
         sodium_memzero(plain, rt.body_len);
         return OA_ERR_CRYPTO;
     }

@@ -22,9 +22,9 @@
 
 #define SESSION_VERSION 1
 #define SESSION_NSTR 8
-#define SESSION_FIXED 17       /* version + iat + exp */
-#define SESSION_SKEW 60        /* seconds an iat may be ahead of our clock */
-#define SESSION_NAME_MAX 256   /* cookie name plus "_N" */
+#define SESSION_FIXED 17     /* version + iat + exp */
+#define SESSION_SKEW 60      /* seconds an iat may be ahead of our clock */
+#define SESSION_NAME_MAX 256 /* cookie name plus "_N" */
 static const char PURPOSE[] = "session";
 
 static void put_be64(unsigned char *p, int64_t v)
@@ -177,8 +177,7 @@ static int times_ok(const struct oa_identity *id, const struct oa_config *cfg, i
 
 /* id points into sb (borrowed). Errors as in session.h. */
 enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
-                            const struct oa_config *cfg, const char *cookie_header,
-                            int64_t now)
+                            const struct oa_config *cfg, const char *cookie_header, int64_t now)
 {
     size_t n = 0, plen = 0;
     enum oa_err e;
@@ -189,8 +188,7 @@ enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
     e = gather(sb, &n, cfg->session.cookie_full, cookie_header);
     if (e != OA_OK)
         return e;
-    if (oa_open(sb->plain, sizeof(sb->plain), &plen, sb->sealed, n, PURPOSE, &cfg->keys) !=
-        OA_OK)
+    if (oa_open(sb->plain, sizeof(sb->plain), &plen, sb->sealed, n, PURPOSE, &cfg->keys) != OA_OK)
         return OA_ERR_CRYPTO;
     if (oa_session_decode(id, sb->plain, plen) != OA_OK) {
         memset(id, 0, sizeof(*id));
@@ -250,8 +248,8 @@ static enum oa_err delete_stale(struct oa_response *r, const struct oa_config *c
 
 /* Writes the sealed text as one cookie or as chunks; sets *nchunks (0 for
  * a single cookie). */
-static enum oa_err set_value(struct oa_response *r, const struct oa_config *cfg,
-                             const char *sealed, size_t n, size_t *nchunks)
+static enum oa_err set_value(struct oa_response *r, const struct oa_config *cfg, const char *sealed,
+                             size_t n, size_t *nchunks)
 {
     struct oa_cookie_attrs a = attrs_of(cfg, cfg->session.lifetime);
     char name[SESSION_NAME_MAX];
@@ -290,14 +288,15 @@ enum oa_err oa_session_issue(struct oa_response *r, const struct oa_config *cfg,
     if (!cfg->session.cookie_full || cfg->keys.n == 0 || cfg->session.lifetime <= 0)
         return OA_ERR_INTERNAL;
     s.iat = req->now;
-    s.exp = req->now > INT64_MAX - cfg->session.lifetime ? INT64_MAX
-                                                          : req->now + cfg->session.lifetime;
+    s.exp =
+        req->now > INT64_MAX - cfg->session.lifetime ? INT64_MAX : req->now + cfg->session.lifetime;
     e = oa_session_encode(plain, sizeof(plain), &plen, &s);
     if (e == OA_OK)
         e = oa_seal(sealed, sealed_cap, &n, plain, plen, PURPOSE, &cfg->keys);
     oa_wipe(plain, sizeof(plain));
     if (e == OA_OK)
         e = set_value(r, cfg, sealed, n, &nchunks);
+    oa_wipe(sealed, n); /* the cookie is a bearer credential */
     if (e == OA_OK)
         e = delete_stale(r, cfg, req->cookie, nchunks);
     return e;

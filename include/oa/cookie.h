@@ -24,8 +24,8 @@ size_t oa_cookie_each(const char *header, const char *prefix, size_t max,
                       void *ctx);
 
 struct oa_cookie_attrs {
-    const char *path;     /* "/" by default */
-    int64_t max_age;      /* seconds; -1: session cookie; 0: delete */
+    const char *path; /* "/" by default */
+    int64_t max_age;  /* seconds; -1: session cookie; 0: delete */
     bool secure;
     bool http_only;
     const char *same_site; /* "Lax", "Strict", "None" or NULL */

@@ -94,8 +94,8 @@ static void test_set(void)
     struct oa_cookie_attrs a = {"/", 60, true, true, "Lax"};
     struct oa_cookie_attrs del = {NULL, 0, false, true, NULL};
     struct oa_cookie_attrs sess = {"/oauth", -1, false, false, "None"};
-    static const char *bad_values[] = {"a b", "a;b", "a,b", "a\"b", "a\\b", "a\r\nb", "a\tb",
-                                       "a\x7f", "\xc3\xa9"};
+    static const char *bad_values[] = {"a b",    "a;b",  "a,b",   "a\"b",    "a\\b",
+                                       "a\r\nb", "a\tb", "a\x7f", "\xc3\xa9"};
     size_t i, before;
     int refused = 1;
 

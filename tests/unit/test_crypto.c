@@ -76,7 +76,8 @@ static void test_seal(void)
     is_int(n, oa_sealed_len(strlen(msg)), "oa_sealed_len is exact");
     ok(strspn(s, B64) == n, "sealed text is URL-safe base64");
     ok(oa_seal(s2, sizeof(s2), &n2, (const unsigned char *)msg, strlen(msg), "session", &a) ==
-           OA_OK && strcmp(s, s2) != 0,
+               OA_OK &&
+           strcmp(s, s2) != 0,
        "a fresh nonce each time");
     ok(oa_seal(t, n, &n2, (const unsigned char *)msg, strlen(msg), "session", &a) ==
            OA_ERR_TOO_LARGE,
@@ -155,8 +156,8 @@ static void test_b64(void)
 {
     static const struct {
         const char *bin, *txt;
-    } v[] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
-             {"\xfb\xff", "-_8"}};
+    } v[] = {{"", ""},        {"f", "Zg"},        {"fo", "Zm8"},
+             {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"\xfb\xff", "-_8"}};
     unsigned char out[16];
     char txt[16];
     size_t n, i;
@@ -187,9 +188,10 @@ static void test_b64(void)
 
 static void test_misc(void)
 {
-    static const unsigned char abc[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    static const unsigned char abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                          0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                          0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                          0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     unsigned char h[32];
     char tok[64], tok2[64];
 
@@ -233,8 +235,9 @@ static void test_key_file(void)
     memset(k, 0xfb, sizeof(k));
     ok(memcmp(kr.k[4].key, k, OA_KEY_BYTES) == 0, "URL-safe alphabet with - and _");
 
-    ok(load_text(&kr, "# c\n000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-                      "00010203\n",
+    ok(load_text(&kr,
+                 "# c\n000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+                 "00010203\n",
                  &err) == OA_ERR_CONFIG,
        "short hex refused");
     is_int(err.line, 3, "error on line 3");
@@ -243,7 +246,8 @@ static void test_key_file(void)
     ok(strstr(err.file, "/keys") != NULL, "error names the file");
     is_int(kr.n, 0, "ring wiped after a failure");
     ok(load_text(&kr, "g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", &err) ==
-           OA_ERR_CONFIG && err.line == 1,
+               OA_ERR_CONFIG &&
+           err.line == 1,
        "bad hex digit refused (line 1)");
     ok(load_text(&kr, "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHw==\n", &err) == OA_ERR_CONFIG,
        "base64 of 31 bytes refused");
@@ -254,8 +258,9 @@ static void test_key_file(void)
            strstr(err.msg, "no key") != NULL,
        "a key file without keys is an error");
     ok(load_text(&kr, "", &err) == OA_ERR_CONFIG, "an empty key file is an error");
-    ok(load_text(&kr, "0000000000000000000000000000000000000000000000000000000000000000\n",
-                 &err) == OA_ERR_CONFIG && err.line == 1,
+    ok(load_text(&kr, "0000000000000000000000000000000000000000000000000000000000000000\n", &err) ==
+               OA_ERR_CONFIG &&
+           err.line == 1,
        "an all-zero key is refused");
     for (i = 0, off = 0; i < OA_KEYRING_MAX + 1; i++) {
         memset(k, (int)i + 1, sizeof(k));

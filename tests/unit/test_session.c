@@ -15,9 +15,16 @@ static struct oa_session_buf sb;
 static char hdr[200 * 1024];
 static unsigned char ka[OA_KEY_BYTES], kb[OA_KEY_BYTES];
 
-static const struct oa_identity alice = {
-    "corp", "https://idp.example.com", "248289761001", "alice", "alice@example.com",
-    "Alice Example", "staff,ops", "argilla", 0, 0};
+static const struct oa_identity alice = {"corp",
+                                         "https://idp.example.com",
+                                         "248289761001",
+                                         "alice",
+                                         "alice@example.com",
+                                         "Alice Example",
+                                         "staff,ops",
+                                         "argilla",
+                                         0,
+                                         0};
 
 static void setup(void)
 {
@@ -63,8 +70,7 @@ static int browser(char *out, size_t cap, const char *skip_name)
         n++;
         if (skip_name && strlen(skip_name) == nl && memcmp(v, skip_name, nl) == 0)
             continue;
-        used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used ? "; " : "", (int)pair,
-                                 v);
+        used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used ? "; " : "", (int)pair, v);
     }
     return n;
 }
@@ -154,7 +160,7 @@ static void test_decode_fuzz(void)
         }
         if (oa_session_decode(&out, p, n) == OA_OK) {
             const char *s[] = {out.provider, out.issuer, out.subject, out.username,
-                               out.email, out.name, out.groups, out.workspaces};
+                               out.email,    out.name,   out.groups,  out.workspaces};
             accepted++;
             for (size_t k = 0; k < 8; k++)
                 if (s[k] < (const char *)p || s[k] + strlen(s[k]) >= (const char *)p + n)
@@ -184,7 +190,8 @@ static void test_round_trip(void)
     ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 10) == OA_OK, "read back");
     ok(same_identity(&id, &alice), "identity round trip");
     ok(id.iat == NOW && id.exp == NOW + 8 * 3600, "iat = now, exp = now + lifetime");
-    ok((const char *)id.email >= (const char *)&sb && (const char *)id.email < (const char *)(&sb + 1),
+    ok((const char *)id.email >= (const char *)&sb &&
+           (const char *)id.email < (const char *)(&sb + 1),
        "strings point into the session buffer");
 
     ok(oa_session_read(&id, &sb, &cfg, NULL, NOW) == OA_ERR_NOT_FOUND, "no Cookie header");
