@@ -1,2 +1,160 @@
-/* access.c - not written yet */
-typedef int oa_placeholder_access;
+/*
+ * access.c - the config's access rules: who may pass the authorizer.
+ *
+ * Rules are tried in order against the normalised path (decoded once, dot-
+ * segments resolved, query cut: oa_path_normalize); the first whose path
+ * matches decides. A rule path matches:
+ *   - ending in '/': every path under it, and the path without that
+ *     slash ("/admin/" also covers "/admin", so the bare name never falls
+ *     through to a weaker rule below);
+ *   - otherwise: the path itself and everything under it at a segment
+ *     boundary ("/api" covers "/api" and "/api/x", never "/apiary").
+ * Within the matching rule every given condition must hold (AND); within
+ * one condition any listed value will do (OR):
+ *   emails         the identity's verified email, exactly one '@', equals
+ *                  one entry (case-insensitive);
+ *   email_domains  the part after that '@' equals one entry (case-
+ *                  insensitive; an entry may be written "@example.com");
+ *                  no subdomains;
+ *   groups, workspaces  one item of the identity's comma-separated list
+ *                  equals one entry exactly (no substrings: "ops" is not
+ *                  "devops");
+ *   providers      the identity's provider name equals one entry.
+ * No rule matching: a valid session is enough. No allocation.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "oa/access.h"
+
+static bool rule_path_matches(const struct oa_access_rule *r, const char *path)
+{
+    size_t n = r->path_len ? r->path_len : (r->path ? strlen(r->path) : 0);
+
+    if (!r->path || n == 0)
+        return false;
+    if (r->path[n - 1] == '/') {
+        if (strncmp(path, r->path, n) == 0)
+            return true;
+        /* "/admin/" also covers "/admin" itself */
+        return n > 1 && strlen(path) == n - 1 && strncmp(path, r->path, n - 1) == 0;
+    }
+    if (strncmp(path, r->path, n) != 0)
+        return false;
+    return path[n] == '\0' || path[n] == '/';
+}
+
+const struct oa_access_rule *oa_access_match(const struct oa_config *cfg, const char *norm_path)
+{
+    size_t i;
+
+    if (!norm_path)
+        return NULL;
+    for (i = 0; i < cfg->naccess; i++)
+        if (rule_path_matches(&cfg->access[i], norm_path))
+            return &cfg->access[i];
+    return NULL;
+}
+
+/* The domain of a usable email (exactly one '@', something on each side),
+ * or NULL. */
+static const char *email_domain(const char *email)
+{
+    const char *at;
+
+    if (!email || !*email)
+        return NULL;
+    at = strchr(email, '@');
+    if (!at || at == email || at[1] == '\0' || strchr(at + 1, '@'))
+        return NULL;
+    return at + 1;
+}
+
+static bool email_listed(const struct oa_strlist *l, const char *email)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (l->v[i] && strcasecmp(l->v[i], email) == 0)
+            return true;
+    return false;
+}
+
+static bool domain_listed(const struct oa_strlist *l, const char *domain)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        const char *d = l->v[i];
+        if (!d)
+            continue;
+        if (*d == '@')
+            d++;
+        if (*d && strcasecmp(d, domain) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* True when one item of the comma-separated list (items trimmed of spaces)
+ * equals one entry of l exactly. */
+static bool any_in_common(const struct oa_strlist *l, const char *list)
+{
+    const char *p = list ? list : "";
+
+    while (*p) {
+        const char *end = p + strcspn(p, ",");
+        const char *a = p, *b = end;
+        size_t i;
+
+        while (a < b && *a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            b--;
+        for (i = 0; a < b && i < l->n; i++) {
+            const char *v = l->v[i];
+            if (v && strlen(v) == (size_t)(b - a) && memcmp(v, a, (size_t)(b - a)) == 0)
+                return true;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
+static bool provider_listed(const struct oa_strlist *l, const char *provider)
+{
+    size_t i;
+
+    for (i = 0; provider && i < l->n; i++)
+        if (l->v[i] && strcmp(l->v[i], provider) == 0)
+            return true;
+    return false;
+}
+
+static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity *id)
+{
+    const char *domain = email_domain(id->email);
+
+    if (r->emails.n && (!domain || !email_listed(&r->emails, id->email)))
+        return false;
+    if (r->email_domains.n && (!domain || !domain_listed(&r->email_domains, domain)))
+        return false;
+    if (r->groups.n && !any_in_common(&r->groups, id->groups))
+        return false;
+    if (r->workspaces.n && !any_in_common(&r->workspaces, id->workspaces))
+        return false;
+    if (r->providers.n && !provider_listed(&r->providers, id->provider))
+        return false;
+    return true;
+}
+
+bool oa_access_allowed(const struct oa_config *cfg, const char *norm_path,
+                       const struct oa_identity *id)
+{
+    const struct oa_access_rule *r;
+
+    if (!id || !norm_path)
+        return false;
+    r = oa_access_match(cfg, norm_path);
+    return r ? rule_allows(r, id) : true;
+}

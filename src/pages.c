@@ -1,2 +1,424 @@
-/* pages.c - not written yet */
-typedef int oa_placeholder_pages;
+/*
+ * pages.c - what a person (or a script) sees: the sign-in page, error pages,
+ * the small redirect page, and the headers every page carries.
+ *
+ * Every interpolated value goes through oa_buf_html (HTML) or oa_buf_json_str
+ * (JSON); URLs inside pages are built with oa_buf_urlenc. Pages carry no
+ * script; the one style sheet is allowed by its hash in the CSP, so an
+ * injected <style> or <script> would not run even if escaping ever failed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oa/crypto.h"
+#include "oa/pages.h"
+#include "oa/redirect.h"
+
+/* The pages' one style sheet. Its SHA-256 goes into the CSP: change it
+ * freely, the hash is computed from this very string. */
+static const char page_css[] =
+    "*{box-sizing:border-box}"
+    "body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;"
+    "background:#f3f4f6;color:#111827;"
+    "font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,Helvetica,Arial,sans-serif}"
+    "main{width:100%;max-width:380px;margin:24px;padding:36px 32px 24px;background:#fff;"
+    "border:1px solid #e5e7eb;border-radius:14px;box-shadow:0 10px 30px rgba(17,24,39,.08);"
+    "text-align:center}"
+    "h1{margin:0 0 6px;font-size:22px;font-weight:650;word-break:break-word}"
+    "p{margin:0 0 24px;color:#4b5563}"
+    "a.btn{display:block;margin:0 0 12px;padding:12px 16px;border:1px solid #d1d5db;"
+    "border-radius:10px;background:#fff;color:#111827;font-weight:550;text-decoration:none}"
+    "a.btn:hover,a.btn:focus-visible{background:#f9fafb;border-color:#6b7280;"
+    "outline:2px solid transparent}"
+    "a.btn:focus-visible{box-shadow:0 0 0 3px rgba(59,130,246,.45)}"
+    "footer{margin-top:22px;font-size:12px;color:#9ca3af}"
+    "@media (prefers-color-scheme:dark){body{background:#111827;color:#f9fafb}"
+    "main{background:#1f2937;border-color:#374151;box-shadow:none}p{color:#d1d5db}"
+    "a.btn{background:#111827;border-color:#4b5563;color:#f9fafb}"
+    "a.btn:hover,a.btn:focus-visible{background:#374151}footer{color:#6b7280}}";
+
+const char *oa_base_path(const struct oa_config *cfg)
+{
+    const char *b = cfg && cfg->base_path ? cfg->base_path : "/oauth";
+
+    return strcmp(b, "/") == 0 ? "" : b;
+}
+
+/* Calls fn on each media range of an Accept header: type (trimmed, without
+ * parameters) and whether its q is 0. Stops when fn returns true. */
+static bool accept_each(const char *accept, bool (*fn)(const char *t, size_t n, bool q0,
+                                                        const void *ctx),
+                        const void *ctx)
+{
+    const char *p = accept;
+
+    while (p && *p) {
+        const char *end = p + strcspn(p, ",");
+        const char *t = p, *te;
+        const char *q;
+        bool q0 = false;
+
+        while (t < end && (*t == ' ' || *t == '\t'))
+            t++;
+        te = t;
+        while (te < end && *te != ';' && *te != ' ' && *te != '\t')
+            te++;
+        for (q = te; q < end; q++) {
+            /* ";q=0", ";q=0.0", ";q=0.000": not acceptable */
+            if (*q == ';') {
+                const char *v = q + 1;
+                while (v < end && *v == ' ')
+                    v++;
+                if (end - v >= 3 && (v[0] == 'q' || v[0] == 'Q') && v[1] == '=' && v[2] == '0') {
+                    const char *d = v + 3;
+                    if (d < end && *d == '.')
+                        d++;
+                    while (d < end && *d == '0')
+                        d++;
+                    while (d < end && *d == ' ')
+                        d++;
+                    q0 = d == end || *d == ';';
+                }
+            }
+        }
+        if (te > t && fn(t, (size_t)(te - t), q0, ctx))
+            return true;
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
+static bool type_is(const char *t, size_t n, bool q0, const void *ctx)
+{
+    const char *want = ctx;
+
+    return !q0 && n == strlen(want) && strncasecmp(t, want, n) == 0;
+}
+
+bool oa_accept_has(const char *accept, const char *type)
+{
+    return accept_each(accept, type_is, type);
+}
+
+bool oa_accept_first(const char *accept, const char *type)
+{
+    const char *p = accept;
+    const char *t, *te;
+    size_t n;
+
+    if (!p)
+        return false;
+    t = p;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    te = t + strcspn(t, ",; \t");
+    n = (size_t)(te - t);
+    if (n == strlen(type) && strncasecmp(t, type, n) == 0)
+        return true;
+    if (strcasecmp(type, "application/json") == 0 && n > 17 &&
+        strncasecmp(t, "application/", 12) == 0 && strncasecmp(te - 5, "+json", 5) == 0)
+        return true;
+    return false;
+}
+
+bool oa_wants_json(const struct oa_request *req)
+{
+    const char *xrw = req->x_requested_with;
+    const char *mode = req->sec_fetch_mode;
+
+    if (oa_accept_first(req->accept, "application/json"))
+        return true;
+    if (oa_accept_has(req->accept, "text/html"))
+        return false;
+    if (xrw && strcasecmp(xrw, "XMLHttpRequest") == 0)
+        return true;
+    if (mode && *mode && strcasecmp(mode, "navigate") != 0)
+        return true; /* fetch() or XHR without text/html */
+    return oa_accept_has(req->accept, "application/json");
+}
+
+/* 'sha256-<standard base64>' of the style sheet, into out (>= 64 bytes). */
+static void css_hash(char *out, size_t cap)
+{
+    unsigned char h[32];
+    char b[48];
+    size_t i;
+
+    oa_sha256(h, page_css, sizeof(page_css) - 1);
+    if (oa_b64url_encode(b, sizeof(b), h, sizeof(h)) != OA_OK) {
+        snprintf(out, cap, "'none'");
+        return;
+    }
+    for (i = 0; b[i]; i++)
+        b[i] = b[i] == '-' ? '+' : b[i] == '_' ? '/' : b[i];
+    snprintf(out, cap, "'sha256-%s='", b); /* 32 bytes: 43 chars + one '=' */
+}
+
+enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
+{
+    static const char *types[] = {"text/html; charset=utf-8", "application/json",
+                                  "text/plain; charset=utf-8", NULL};
+    char hash[80];
+    enum oa_err e = OA_OK;
+
+    if (types[kind])
+        e = oa_response_header(r, "Content-Type", types[kind]);
+    if (!e)
+        e = oa_response_header(r, "Cache-Control", "no-store");
+    if (!e)
+        e = oa_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (!e)
+        e = oa_response_header(r, "Referrer-Policy", "no-referrer");
+    if (!e && kind == OA_PAGE_HTML) {
+        css_hash(hash, sizeof(hash));
+        e = oa_response_headerf(r, "Content-Security-Policy",
+                                "default-src 'none'; style-src %s; base-uri 'none'; "
+                                "form-action 'none'; frame-ancestors 'none'",
+                                hash);
+        if (!e)
+            e = oa_response_header(r, "X-Frame-Options", "DENY");
+    } else if (!e) {
+        e = oa_response_header(r, "Content-Security-Policy",
+                               "default-src 'none'; frame-ancestors 'none'");
+    }
+    return e;
+}
+
+/* The page's head and the opening of the card. */
+static enum oa_err page_open(struct oa_buf *b, const char *title)
+{
+    enum oa_err e;
+
+    e = oa_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+                       "<meta name=\"robots\" content=\"noindex,nofollow\">\n<title>");
+    if (!e)
+        e = oa_buf_html(b, title);
+    if (!e)
+        e = oa_buf_puts(b, "</title>\n<style>");
+    if (!e)
+        e = oa_buf_puts(b, page_css);
+    if (!e)
+        e = oa_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
+    return e;
+}
+
+static enum oa_err page_close(struct oa_buf *b)
+{
+    return oa_buf_puts(b, "<footer>Protected by oauth2-fcgi</footer>\n</main>\n</body>\n</html>\n");
+}
+
+/* Status + headers of a page whose body is already in r; on a header
+ * failure the answer is still a body-less error with that status. */
+static void page_finish(struct oa_response *r, int status, enum oa_page_kind kind)
+{
+    oa_response_status(r, status);
+    if (oa_page_headers(r, kind) != OA_OK) {
+        r->nheaders = 0;
+        r->space_used = 0;
+        oa_buf_free(&r->body);
+        if (oa_page_headers(r, OA_PAGE_NONE) != OA_OK)
+            r->nheaders = 0; /* an empty arena always takes them */
+    }
+}
+
+static enum oa_err json_error_body(struct oa_buf *b, int status, const char *reason)
+{
+    enum oa_err e = oa_buf_puts(b, "{\"error\": \"");
+
+    if (!e)
+        e = oa_buf_json_str(b, reason);
+    if (!e)
+        e = oa_buf_printf(b, "\", \"status\": %d}\n", status);
+    return e;
+}
+
+void oa_page_error_json(struct oa_response *r, int status, const char *reason)
+{
+    oa_response_reset(r);
+    if (json_error_body(&r->body, status, reason ? reason : oa_status_reason(status)))
+        oa_buf_free(&r->body);
+    page_finish(r, status, OA_PAGE_JSON);
+}
+
+/* The HTML error body: title "NNN Reason", the reason, an optional extra
+ * (already-escaped HTML made here, never from input). */
+static enum oa_err html_error_body(struct oa_buf *b, int status, const char *reason,
+                                   const char *who, const char *logout_url)
+{
+    char title[64];
+    enum oa_err e;
+
+    snprintf(title, sizeof(title), "%d %s", status, oa_status_reason(status));
+    e = page_open(b, title);
+    if (!e)
+        e = oa_buf_puts(b, "<h1>");
+    if (!e)
+        e = oa_buf_html(b, title);
+    if (!e)
+        e = oa_buf_puts(b, "</h1>\n<p>");
+    if (!e)
+        e = oa_buf_html(b, reason);
+    if (!e && who) {
+        e = oa_buf_puts(b, "</p>\n<p>Signed in as <strong>");
+        if (!e)
+            e = oa_buf_html(b, who);
+        if (!e)
+            e = oa_buf_puts(b, "</strong>.");
+    }
+    if (!e)
+        e = oa_buf_puts(b, "</p>\n");
+    if (!e && logout_url) {
+        e = oa_buf_puts(b, "<a class=\"btn\" href=\"");
+        if (!e)
+            e = oa_buf_html(b, logout_url);
+        if (!e)
+            e = oa_buf_puts(b, "\">Sign in as someone else</a>\n");
+    }
+    return e ? e : page_close(b);
+}
+
+void oa_page_error(struct oa_response *r, const struct oa_request *req, int status,
+                   const char *reason)
+{
+    enum oa_err e;
+
+    if (!reason)
+        reason = oa_status_reason(status);
+    if (req && oa_wants_json(req)) {
+        oa_page_error_json(r, status, reason);
+        return;
+    }
+    oa_response_reset(r);
+    e = html_error_body(&r->body, status, reason, NULL, NULL);
+    if (e)
+        oa_buf_free(&r->body);
+    page_finish(r, status, OA_PAGE_HTML);
+}
+
+void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
+                       const struct oa_request *req, const char *user)
+{
+    static const char reason[] = "Your account may not see this page.";
+    char logout[600];
+    enum oa_err e;
+
+    if (oa_wants_json(req)) {
+        oa_page_error_json(r, 403, reason);
+        return;
+    }
+    oa_response_reset(r);
+    snprintf(logout, sizeof(logout), "%s/logout", oa_base_path(cfg));
+    e = html_error_body(&r->body, 403, reason, user && *user ? user : NULL, logout);
+    if (e)
+        oa_buf_free(&r->body);
+    page_finish(r, 403, OA_PAGE_HTML);
+}
+
+enum oa_err oa_page_redirect(struct oa_response *r, const struct oa_request *req,
+                             const char *location)
+{
+    enum oa_err e;
+
+    oa_response_reset(r);
+    e = oa_response_header(r, "Location", location);
+    if (e) {
+        oa_response_log(r, OA_LOG_ERROR, "redirect target refused by the header writer");
+        oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
+        return OA_ERR_BAD_INPUT;
+    }
+    e = page_open(&r->body, "Redirecting");
+    if (!e)
+        e = oa_buf_puts(&r->body, "<h1>Redirecting</h1>\n<p><a href=\"");
+    if (!e)
+        e = oa_buf_html(&r->body, location);
+    if (!e)
+        e = oa_buf_puts(&r->body, "\">Continue</a></p>\n");
+    if (!e)
+        e = page_close(&r->body);
+    if (e)
+        oa_buf_free(&r->body);
+    oa_response_status(r, 302);
+    if (oa_page_headers(r, OA_PAGE_HTML) != OA_OK) {
+        oa_buf_free(&r->body);
+        return OA_ERR_TOO_LARGE;
+    }
+    return OA_OK;
+}
+
+/* The name shown at the top of the card: the site's host, else ours. */
+static const char *product_name(const struct oa_config *cfg, const struct oa_request *req)
+{
+    if (cfg->public_host && *cfg->public_host)
+        return cfg->public_host;
+    if (req->host && *req->host)
+        return req->host;
+    return "oauth2-fcgi";
+}
+
+static enum oa_err sign_in_button(struct oa_buf *b, const struct oa_config *cfg,
+                                  const struct oa_provider *p, const char *rd)
+{
+    enum oa_err e = oa_buf_puts(b, "<a class=\"btn\" href=\"");
+    struct oa_buf url = {0};
+
+    /* the URL is built first, then HTML-escaped as an attribute value */
+    if (!e)
+        e = oa_buf_puts(&url, oa_base_path(cfg));
+    if (!e)
+        e = oa_buf_puts(&url, "/");
+    if (!e)
+        e = oa_buf_urlenc(&url, p->name);
+    if (!e)
+        e = oa_buf_puts(&url, "/login");
+    if (!e && rd) {
+        e = oa_buf_puts(&url, "?rd=");
+        if (!e)
+            e = oa_buf_urlenc(&url, rd);
+    }
+    if (!e)
+        e = oa_buf_html(b, url.p);
+    oa_buf_free(&url);
+    if (!e)
+        e = oa_buf_puts(b, "\">Sign in with ");
+    if (!e)
+        e = oa_buf_html(b, p->display_name && *p->display_name ? p->display_name : p->name);
+    return e ? e : oa_buf_puts(b, "</a>\n");
+}
+
+enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
+                            const struct oa_request *req, const char *rd)
+{
+    enum oa_err e;
+    size_t i;
+
+    if (rd && !oa_redirect_ok(cfg, req, rd))
+        rd = NULL;
+    oa_response_reset(r);
+    e = page_open(&r->body, "Sign in");
+    if (!e)
+        e = oa_buf_puts(&r->body, "<h1>");
+    if (!e)
+        e = oa_buf_html(&r->body, product_name(cfg, req));
+    if (!e)
+        e = oa_buf_puts(&r->body, "</h1>\n<p>Sign in to continue</p>\n");
+    for (i = 0; !e && i < cfg->nproviders; i++)
+        e = sign_in_button(&r->body, cfg, &cfg->providers[i], rd);
+    if (!e && cfg->nproviders == 0)
+        e = oa_buf_puts(&r->body, "<p>No sign-in method is configured.</p>\n");
+    if (!e)
+        e = page_close(&r->body);
+    if (e) {
+        oa_response_log(r, OA_LOG_ERROR, "sign-in page: %s", oa_strerror(e));
+        oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
+        return e;
+    }
+    oa_response_status(r, 200);
+    e = oa_page_headers(r, OA_PAGE_HTML);
+    if (e) {
+        oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
+        return e;
+    }
+    return OA_OK;
+}

@@ -6,6 +6,9 @@
 #ifndef OA_AUTHORIZER_H
 #define OA_AUTHORIZER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "oa/config.h"
 #include "oa/request.h"
 #include "oa/response.h"
@@ -18,12 +21,43 @@ enum oa_decision {
     OA_DECISION_FORBIDDEN  /* valid session, rules refuse: 403 */
 };
 
-/* Decides for req; *id points into sb when a session was read. */
+/* Decides for req; *id points into sb when a session was read (else every
+ * string of *id is ""). A REQUEST_URI that does not normalise (bad escape,
+ * encoded control byte, too long) matches no rule and is no access: without
+ * a session the answer is the usual SIGN_IN/UNAUTH (signing in is needed
+ * anyway), with one it is FORBIDDEN. */
 enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
                               const struct oa_config *cfg, const struct oa_request *req);
 
 /* Answers an FCGI_ROLE=AUTHORIZER request into r. */
 enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_request *req,
                                  struct oa_response *r);
+
+/* --- added by core --- */
+
+/* True for a page load: GET or HEAD, and Sec-Fetch-Mode navigate or
+ * Sec-Fetch-Dest document or Accept listing text/html, and not
+ * X-Requested-With: XMLHttpRequest, and Accept not starting with JSON. */
+bool oa_page_load(const struct oa_request *req);
+
+/* The REMOTE_USER of id: the verified email when there is one, else
+ * "<provider>:<subject>" formatted into buf (usernames are renamable and not
+ * unique across providers, so alone they never name a user; OAUTH2_USER
+ * carries the username). Returns id->email or buf; NULL when it does not fit
+ * in cap (never truncated). */
+const char *oa_remote_user(const struct oa_identity *id, char *buf, size_t cap);
+
+/* The answer that sends a browser to sign in: 302 Found to
+ * <base_path>/sign_in?rd=<rd> (or straight to <base_path>/<p>/login?rd=<rd>
+ * when exactly one provider is configured), rd left out unless it passes
+ * oa_redirect_ok; a small HTML body and the pages' headers. */
+enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req, const char *rd) OA_WUR;
+
+/* The URL the browser asked for: <origin><REQUEST_URI>, origin being
+ * public_url when the request's Host is public_url's host (or absent), else
+ * the request's scheme and Host. New string (caller frees), or NULL when
+ * there is no REQUEST_URI path (or no memory). */
+char *oa_original_url(const struct oa_config *cfg, const struct oa_request *req);
 
 #endif

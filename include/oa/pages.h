@@ -24,4 +24,46 @@ void oa_page_error(struct oa_response *r, const struct oa_request *req, int stat
 enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
                             const struct oa_request *req, const char *rd) OA_WUR;
 
+/* --- added by core (handler/authorizer/endpoints) --- */
+
+/* What a body is, for oa_page_headers(). */
+enum oa_page_kind {
+    OA_PAGE_HTML = 0, /* text/html, CSP allowing only the pages' own inline style */
+    OA_PAGE_JSON,     /* application/json */
+    OA_PAGE_TEXT,     /* text/plain */
+    OA_PAGE_NONE      /* no body: no Content-Type */
+};
+
+/* Adds Content-Type (for kind), Cache-Control: no-store, X-Content-Type-
+ * Options: nosniff, Referrer-Policy: no-referrer and a Content-Security-
+ * Policy (default-src 'none', frame-ancestors 'none'; HTML: style-src with
+ * the hash of the pages' style sheet). OA_ERR_TOO_LARGE when r is full. */
+enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind) OA_WUR;
+
+/* oa_page_error that always answers JSON {"error": reason, "status": N}
+ * (for /userinfo, whose clients are scripts). */
+void oa_page_error_json(struct oa_response *r, int status, const char *reason);
+
+/* 403 page naming the signed-in user (escaped), with a sign-out link under
+ * cfg's base_path; JSON for JSON clients. */
+void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
+                       const struct oa_request *req, const char *user);
+
+/* A 302 Found to location (added through the header writer) with a small
+ * HTML body linking to it. OA_ERR_BAD_INPUT when location is refused by
+ * the header writer (then r is a 500 error page). */
+enum oa_err oa_page_redirect(struct oa_response *r, const struct oa_request *req,
+                             const char *location) OA_WUR;
+
+/* True when the Accept header lists media type `type` (exact, case-
+ * insensitive, parameters ignored) with a q other than 0. */
+bool oa_accept_has(const char *accept, const char *type);
+/* True when the first media range of Accept is `type` (or, for
+ * "application/json", any "+json" type). */
+bool oa_accept_first(const char *accept, const char *type);
+
+/* cfg's base_path for building URLs: "" for the root, else "/oauth"-like
+ * (never a trailing slash). Borrowed. */
+const char *oa_base_path(const struct oa_config *cfg);
+
 #endif

@@ -1,0 +1,35 @@
+/*
+ * endpoints.h - the small responder endpoints under base_path (DESIGN.md
+ * section 3): /userinfo, /auth (nginx auth_request), /logout, /health.
+ * The router (src/handler.c) calls these after checking the method; each
+ * fills r completely and returns the code for the log line.
+ */
+#ifndef OA_ENDPOINTS_H
+#define OA_ENDPOINTS_H
+
+#include "oa/config.h"
+#include "oa/err.h"
+#include "oa/request.h"
+#include "oa/response.h"
+
+/* JSON identity of the session (provider, sub, user, email, name, groups,
+ * workspaces, exp), or 401 JSON without one. */
+enum oa_err oa_endpoint_userinfo(struct oa_response *r, const struct oa_config *cfg,
+                                 const struct oa_request *req);
+
+/* nginx auth_request: 200 with X-Auth-Request-User/-Email/-Groups/
+ * -Preferred-Username, else 401 (no session) or 403 (rules refuse); never
+ * a redirect. The rules see REQUEST_URI (nginx passes the original one). */
+enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req);
+
+/* Clears the session cookie(s) and any login state cookies, then 302 to
+ * the provider's end-session URL (oa_flow_logout_url) or the validated rd
+ * (query string, or the urlencoded POST body), default "/". */
+enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
+                               const struct oa_request *req);
+
+/* 200 "ok", text/plain. */
+enum oa_err oa_endpoint_health(struct oa_response *r);
+
+#endif

@@ -1,0 +1,284 @@
+/*
+ * endpoints.c - the small responder endpoints: /userinfo, /auth, /logout,
+ * /health (DESIGN.md section 3). The login and callback flows live in
+ * flow.c; the pages in pages.c; the decision in authorizer.c.
+ *
+ * /auth shares the authorizer's decision but never answers 302: nginx's
+ * auth_request turns anything but 2xx/401/403 into a 500.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oa/authorizer.h"
+#include "oa/cookie.h"
+#include "oa/endpoints.h"
+#include "oa/flow.h"
+#include "oa/pages.h"
+#include "oa/redirect.h"
+#include "oa/session.h"
+#include "oa/state.h"
+#include "oa/url.h"
+
+/* Appends a comma-separated list as a JSON array of trimmed, non-empty
+ * strings. */
+static enum oa_err json_list(struct oa_buf *b, const char *list)
+{
+    const char *p = list ? list : "";
+    enum oa_err e = oa_buf_puts(b, "[");
+    int first = 1;
+
+    while (!e && *p) {
+        const char *end = p + strcspn(p, ",");
+        const char *a = p, *z = end;
+        while (a < z && *a == ' ')
+            a++;
+        while (z > a && z[-1] == ' ')
+            z--;
+        if (a < z) {
+            char item[1024];
+            size_t n = (size_t)(z - a) < sizeof(item) - 1 ? (size_t)(z - a) : sizeof(item) - 1;
+            memcpy(item, a, n);
+            item[n] = '\0';
+            e = oa_buf_puts(b, first ? "\"" : ", \"");
+            if (!e)
+                e = oa_buf_json_str(b, item);
+            if (!e)
+                e = oa_buf_puts(b, "\"");
+            first = 0;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return e ? e : oa_buf_puts(b, "]");
+}
+
+static enum oa_err json_field(struct oa_buf *b, const char *name, const char *value)
+{
+    enum oa_err e = oa_buf_printf(b, "\"%s\": \"", name);
+
+    if (!e)
+        e = oa_buf_json_str(b, value);
+    return e ? e : oa_buf_puts(b, "\", ");
+}
+
+static enum oa_err userinfo_body(struct oa_buf *b, const struct oa_identity *id)
+{
+    enum oa_err e = oa_buf_puts(b, "{");
+
+    if (!e)
+        e = json_field(b, "provider", id->provider);
+    if (!e)
+        e = json_field(b, "sub", id->subject);
+    if (!e)
+        e = json_field(b, "user", id->username);
+    if (!e)
+        e = json_field(b, "email", id->email);
+    if (!e)
+        e = json_field(b, "name", id->name);
+    if (!e)
+        e = oa_buf_puts(b, "\"groups\": ");
+    if (!e)
+        e = json_list(b, id->groups);
+    if (!e)
+        e = oa_buf_puts(b, ", \"workspaces\": ");
+    if (!e)
+        e = json_list(b, id->workspaces);
+    if (!e)
+        e = oa_buf_printf(b, ", \"exp\": %lld}\n", (long long)id->exp);
+    return e;
+}
+
+enum oa_err oa_endpoint_userinfo(struct oa_response *r, const struct oa_config *cfg,
+                                 const struct oa_request *req)
+{
+    struct oa_session_buf *sb = malloc(sizeof(*sb));
+    struct oa_identity id;
+    enum oa_err e;
+
+    if (!sb) {
+        oa_page_error_json(r, 500, "Something went wrong on our side. Please try again.");
+        return OA_ERR_NOMEM;
+    }
+    if (oa_session_read(&id, sb, cfg, req->cookie, req->now) != OA_OK) {
+        free(sb);
+        oa_page_error_json(r, 401, "Not signed in.");
+        return OA_OK;
+    }
+    oa_response_reset(r);
+    e = userinfo_body(&r->body, &id);
+    oa_wipe(sb, sizeof(*sb));
+    free(sb);
+    if (!e) {
+        oa_response_status(r, 200);
+        e = oa_page_headers(r, OA_PAGE_JSON);
+    }
+    if (e)
+        oa_page_error_json(r, 500, "Something went wrong on our side. Please try again.");
+    return e;
+}
+
+/* An X-Auth-Request-* header; empty or refused values are left out. */
+static void auth_header(struct oa_response *r, const char *name, const char *value)
+{
+    if (value && *value)
+        if (oa_response_header(r, name, value) != OA_OK)
+            return; /* refused: left out */
+}
+
+enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req)
+{
+    struct oa_session_buf *sb = malloc(sizeof(*sb));
+    struct oa_identity id;
+    char user[1024];
+    const char *who;
+    enum oa_err e = OA_OK;
+
+    if (!sb) {
+        oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
+        return OA_ERR_NOMEM;
+    }
+    oa_response_reset(r);
+    switch (oa_authorize(&id, sb, cfg, req)) {
+    case OA_DECISION_ALLOW:
+        oa_response_status(r, 200);
+        e = oa_page_headers(r, OA_PAGE_NONE);
+        auth_header(r, "X-Auth-Request-User", oa_remote_user(&id, user, sizeof(user)));
+        auth_header(r, "X-Auth-Request-Email", id.email);
+        auth_header(r, "X-Auth-Request-Groups", id.groups);
+        auth_header(r, "X-Auth-Request-Preferred-Username", id.username);
+        break;
+    case OA_DECISION_SIGN_IN:
+    case OA_DECISION_UNAUTH:
+        oa_page_error(r, req, 401, "You need to sign in to see this page.");
+        break;
+    case OA_DECISION_FORBIDDEN:
+        who = oa_remote_user(&id, user, sizeof(user));
+        oa_page_forbidden(r, cfg, req, who);
+        oa_response_log(r, OA_LOG_INFO, "auth: access denied: user %s (%s)", who ? who : "?",
+                        id.provider);
+        e = OA_ERR_DENIED;
+        break;
+    }
+    oa_wipe(sb, sizeof(*sb));
+    free(sb);
+    return e;
+}
+
+/* Deletes each login state cookie the request carries (same name, path and
+ * Secure as oa_state_save set them; SameSite does not matter to a deletion). */
+struct state_del {
+    struct oa_response *r;
+    const struct oa_config *cfg;
+    char path[512];
+    enum oa_err e;
+};
+
+static int delete_one(void *ctx, const char *name, size_t name_len, const char *val,
+                      size_t val_len)
+{
+    struct state_del *d = ctx;
+    struct oa_cookie_attrs a = {.path = d->path, .max_age = 0, .http_only = true,
+                                .same_site = "Lax"};
+    char n[OA_STATE_COOKIE_NAME_MAX];
+
+    if (name_len >= sizeof(n))
+        return 0;
+    memcpy(n, name, name_len);
+    n[name_len] = '\0';
+    a.secure = d->cfg->session.secure || strncmp(n, "__Secure-", 9) == 0;
+    if (!d->e)
+        d->e = oa_cookie_set(d->r, n, "", 0, &a);
+    return 0;
+}
+
+static enum oa_err delete_state_cookies(struct oa_response *r, const struct oa_config *cfg,
+                                        const struct oa_request *req)
+{
+    /* any acceptable state text gives the name; its last chars are the state's */
+    static const char probe[] = "AAAAAAAAAAAAAAAAAAAAAAAA";
+    struct state_del d = {.r = r, .cfg = cfg, .e = OA_OK};
+    char prefix[OA_STATE_COOKIE_NAME_MAX];
+    size_t n;
+
+    if (!req->cookie || oa_state_cookie_name(prefix, sizeof(prefix), cfg, probe) != OA_OK)
+        return OA_OK;
+    n = strlen(prefix);
+    if (n <= OA_STATE_NAME_CHARS)
+        return OA_OK;
+    prefix[n - OA_STATE_NAME_CHARS] = '\0';
+    snprintf(d.path, sizeof(d.path), "%s/", oa_base_path(cfg));
+    oa_cookie_each(req->cookie, prefix, 2 * OA_STATE_MAX + 8, delete_one, &d);
+    return d.e;
+}
+
+/* rd of a logout: the POST body's (urlencoded) first, else the query's.
+ * New string or NULL. */
+static char *logout_rd(const struct oa_request *req)
+{
+    char *v = NULL;
+    const char *ct = req->content_type;
+
+    if (req->body && req->body_len && ct &&
+        strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+        oa_form_get(&v, req->body, req->body_len, "rd") == OA_OK)
+        return v;
+    if (req->query_string &&
+        oa_form_get(&v, req->query_string, strlen(req->query_string), "rd") == OA_OK)
+        return v;
+    return NULL;
+}
+
+/* The session's provider name (for its end-session URL), copied into out. */
+static void session_provider(char *out, size_t cap, const struct oa_config *cfg,
+                             const struct oa_request *req)
+{
+    struct oa_session_buf *sb = malloc(sizeof(*sb));
+    struct oa_identity id;
+
+    out[0] = '\0';
+    if (!sb)
+        return;
+    if (oa_session_read(&id, sb, cfg, req->cookie, req->now) == OA_OK)
+        snprintf(out, cap, "%s", id.provider);
+    oa_wipe(sb, sizeof(*sb));
+    free(sb);
+}
+
+enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
+                               const struct oa_request *req)
+{
+    char provider[256];
+    char *rd_param = logout_rd(req);
+    const char *rd = oa_redirect_or_default(cfg, req, rd_param);
+    char *end_session;
+    enum oa_err e;
+
+    session_provider(provider, sizeof(provider), cfg, req);
+    end_session = oa_flow_logout_url(cfg, req, provider, rd);
+    e = oa_page_redirect(r, req, end_session ? end_session : rd);
+    free(end_session);
+    free(rd_param);
+    if (!e)
+        e = oa_session_clear(r, cfg, req);
+    if (!e)
+        e = delete_state_cookies(r, cfg, req);
+    if (e) {
+        oa_response_log(r, OA_LOG_ERROR, "logout: %s", oa_strerror(e));
+        oa_page_error(r, req, 500, "Signing out failed on our side. Please try again.");
+    }
+    return e;
+}
+
+enum oa_err oa_endpoint_health(struct oa_response *r)
+{
+    enum oa_err e;
+
+    oa_response_reset(r);
+    oa_response_status(r, 200);
+    e = oa_buf_puts(&r->body, "ok");
+    if (!e)
+        e = oa_page_headers(r, OA_PAGE_TEXT);
+    return e;
+}
