@@ -1,0 +1,12 @@
+#!/bin/sh
+# Start oauth2-fcgi under spawn-fcgi for nginx or Apache mod_authnz_fcgi.
+# ALWAYS bind to loopback (-a 127.0.0.1) or a unix socket: spawn-fcgi's
+# default address is every interface, which would let anyone on the network
+# ask the authorizer questions directly.
+#
+#   -F 2      two processes (one per core measured best on 2 cores; see bench/)
+#   -u/-g     an unprivileged user that can read the config and the key file
+exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -F 2 -u oauth2-fcgi -g oauth2-fcgi \
+    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml
+# Unix socket instead (lighttpd/nginx on the same host):
+#   spawn-fcgi -n -s /run/oauth2-fcgi/sock -M 0660 -U www-data -G www-data ...
