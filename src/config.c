@@ -74,7 +74,9 @@ static int find_one(const struct oa_cfg_load *ld, const void *slot, unsigned *li
 {
     if (!slot)
         return 0;
-    for (size_t i = 0; i < ld->nmarks; i++) {
+    /* Newest first: an entry and its first field share an address (a provider
+     * and its name), and the field, marked later, is the more precise place. */
+    for (size_t i = ld->nmarks; i-- > 0;) {
         if (ld->marks[i].slot == slot) {
             *line = ld->marks[i].line;
             *col = ld->marks[i].col;

@@ -133,11 +133,16 @@ static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)
         {&p->userinfo_url, "userinfo_url"}, {&p->end_session_url, "end_session_url"},
         {&p->jwks_uri, "jwks_uri"},       {&p->redirect_uri, "redirect_uri"},
     };
+    unsigned line, col;
     enum oa_err e;
 
-    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
-        if ((e = oa_cfg_check_url(ld, urls[i].slot, p, urls[i].key)))
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        const char *key = urls[i].key;
+        if (urls[i].slot == &p->domain && !oa_cfg_mark_find(ld, &p->domain, NULL, &line, &col))
+            key = "domain (from SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN)";
+        if ((e = oa_cfg_check_url(ld, urls[i].slot, p, key)))
             return e;
+    }
     return OA_OK;
 }
 

@@ -132,7 +132,8 @@ static void run_good(const char *name)
     good = desc != NULL;
     for (size_t i = 0; good && i < cfg->nproviders; i++) {
         const char *s = cfg->providers[i].client_secret;
-        if (s && strstr(desc, s)) {
+        /* short ones ("b") would match anywhere: the cases use long secrets */
+        if (s && strlen(s) >= 6 && strstr(desc, s)) {
             printf("#   the summary shows %s's client_secret\n", cfg->providers[i].name);
             good = 0;
         }
