@@ -1,12 +1,16 @@
 /*
- * listen.c - opens the listening socket for -b ADDR:PORT and -s PATH with
- * libfcgi's FCGX_OpenSocket, after the checks libfcgi does not make: it
- * unlinks any file at a unix socket's path and parses "host:port" loosely,
- * so the address is resolved and the path inspected here first.
+ * listen.c - opens the listening socket for -b ADDR:PORT and -s PATH.
+ *
+ * Not with libfcgi's FCGX_OpenSocket: it unlinks whatever file is at a unix
+ * socket's path, parses "host:port" loosely, and exit()s the process when
+ * bind() fails (with errno as the exit code). The socket made here is what
+ * FCGX_OpenSocket would make (SO_REUSEADDR, backlog), handed to
+ * FCGX_InitRequest just the same.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +19,31 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "listen.h"
 #include "log.h"
 
 #define OA_LISTEN_BACKLOG 128
 
 /* host (len bytes) to one IPv4 address. 0 or -1. */
+/* socket + bind + listen; -1 with errno on failure. */
+static int open_listener(int family, const struct sockaddr *sa, socklen_t len)
+{
+    int one = 1;
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int e;
+
+    if (fd < 0)
+        return -1;
+    if ((family == AF_INET && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) ||
+        bind(fd, sa, len) != 0 || listen(fd, OA_LISTEN_BACKLOG) != 0) {
+        e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 static int resolve_ipv4(const char *host, size_t len, struct in_addr *out)
 {
     char name[256];
@@ -49,6 +70,7 @@ int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap)
     const char *colon = strrchr(spec, ':');
     char addr[INET_ADDRSTRLEN];
     char bind_to[INET_ADDRSTRLEN + 8];
+    struct sockaddr_in sin;
     struct in_addr in;
 
     if (!colon || resolve_ipv4(spec, (size_t)(colon - spec), &in) != 0) {
@@ -57,7 +79,11 @@ int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap)
     }
     inet_ntop(AF_INET, &in, addr, sizeof(addr));
     snprintf(bind_to, sizeof(bind_to), "%s%s", addr, colon);
-    *fd = FCGX_OpenSocket(bind_to, OA_LISTEN_BACKLOG);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr = in;
+    sin.sin_port = htons((uint16_t)strtol(colon + 1, NULL, 10)); /* checked by options.c */
+    *fd = open_listener(AF_INET, (const struct sockaddr *)&sin, sizeof(sin));
     if (*fd < 0) {
         snprintf(msg, cap, "cannot listen on %s: %s", bind_to, strerror(errno));
         return 1;
@@ -119,16 +145,19 @@ int oa_listen_unix(const char *path, int *fd, char *msg, size_t cap)
     mode_t old;
     int rc;
 
-    if (strlen(path) >= sizeof(sa.sun_path) || strchr(path, ':')) {
-        snprintf(msg, cap, "-s %s: a socket path has at most %zu bytes and no ':'", path,
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        snprintf(msg, cap, "-s %s: a socket path has at most %zu bytes", path,
                  sizeof(sa.sun_path) - 1);
         return 2;
     }
     rc = clear_path(path, msg, cap);
     if (rc)
         return rc;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path));
     old = umask(0117); /* created 0660 from the start: no window with wider modes */
-    *fd = FCGX_OpenSocket(path, OA_LISTEN_BACKLOG);
+    *fd = open_listener(AF_UNIX, (const struct sockaddr *)&sa, sizeof(sa));
     umask(old);
     if (*fd < 0) {
         snprintf(msg, cap, "cannot listen on %s: %s", path, strerror(errno));

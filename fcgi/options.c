@@ -118,8 +118,8 @@ int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, 
             opts->bind = optarg;
             break;
         case 's':
-            if (!*optarg || strchr(optarg, ':'))
-                return fail(msg, cap, "-s wants a socket path without ':', not '%s'", optarg);
+            if (!*optarg)
+                return fail(msg, cap, "-s wants a socket path");
             opts->socket = optarg;
             break;
         case 't':
