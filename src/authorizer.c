@@ -197,11 +197,19 @@ enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *c
     return e;
 }
 
+/* rd is the original URL; when the validator refuses it (a Host that is
+ * not ours, http without allow_http_redirect), the request's path and query
+ * alone, which then come back on our own origin. */
 static enum oa_err answer_sign_in(struct oa_response *r, const struct oa_config *cfg,
                                   const struct oa_request *req)
 {
     char *rd = oa_original_url(cfg, req);
-    enum oa_err e = oa_sign_in_redirect(r, cfg, req, rd);
+    const char *target = rd;
+    enum oa_err e;
+
+    if (!rd || !oa_redirect_ok(cfg, req, rd))
+        target = req->request_uri;
+    e = oa_sign_in_redirect(r, cfg, req, target);
 
     free(rd);
     return e;

@@ -130,12 +130,222 @@ static void table(void)
     }
 }
 
+/* Answers one request into r (kept for inspection). */
+static int run(const struct oa_request *q)
+{
+    oa_response_free(&r);
+    oa_response_init(&r);
+    (void)oa_authorizer_answer(&cfg, q, &r);
+    return r.status;
+}
+
+static void sign_in_target(void)
+{
+    struct oa_request q = rq(PAGE, "/app/page?x=1&y=a%20b", NULL);
+
+    is_int(run(&q), 302, "page load without session: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/sign_in?rd=https%3A%2F%2Fapp.example.com%2Fapp%2Fpage%3Fx%3D1%26y%3Da%2520b",
+           "Location: sign-in with rd = the original URL");
+    is_str(oa_response_get(&r, "Cache-Control"), "no-store", "302 not cached");
+    ok(cfx_has(r.body.p, "href=\"/oauth/sign_in?rd="), "302 body links to sign-in");
+
+    q.host = "evil.example.net";
+    is_int(run(&q), 302, "foreign Host: still 302");
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in?rd=%2Fapp%2Fpage%3Fx%3D1%26y%3Da%2520b",
+           "foreign Host: rd is the path alone (back on our origin)");
+
+    q = rq(PAGE, "/app/page", NULL);
+    q.host = NULL;
+    is_int(run(&q), 302, "no Host: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/sign_in?rd=https%3A%2F%2Fapp.example.com%2Fapp%2Fpage",
+           "no Host: public_url is the origin");
+
+    q = rq(PAGE, "//evil.example.net/x", NULL);
+    is_int(run(&q), 302, "REQUEST_URI //host: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/sign_in?rd=https%3A%2F%2Fapp.example.com%2F%2Fevil.example.net%2Fx",
+           "//host is only ever a path on our origin");
+    q.host = "evil.example.net";
+    is_int(run(&q), 302, "REQUEST_URI //host, foreign Host: 302");
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in", "//host alone is never rd");
+
+    cfg.nproviders = 1;
+    q = rq(PAGE, "/app/page", NULL);
+    is_int(run(&q), 302, "one provider: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/github/login?rd=https%3A%2F%2Fapp.example.com%2Fapp%2Fpage",
+           "one provider: straight to its login");
+    cfg.nproviders = 2;
+
+    cfg.public_url = NULL;
+    cfg.public_host = NULL;
+    q = rq(PAGE, "/app/page", NULL);
+    is_int(run(&q), 302, "no public_url: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/sign_in?rd=https%3A%2F%2Fapp.example.com%2Fapp%2Fpage",
+           "no public_url: the request's scheme and Host");
+    q.https = NULL;
+    is_int(run(&q), 302, "plain http request: 302");
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in?rd=%2Fapp%2Fpage",
+           "http without allow_http_redirect: rd is the path");
+    cfg.allow_http_redirect = true;
+    is_int(run(&q), 302, "plain http, allow_http_redirect: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/sign_in?rd=http%3A%2F%2Fapp.example.com%2Fapp%2Fpage",
+           "allow_http_redirect: the http origin is kept");
+    cfg.allow_http_redirect = false;
+    cfg.public_url = cfx_str("https://app.example.com");
+    cfg.public_host = cfx_str("app.example.com");
+
+    q = rq(PAGE, "/app/page", NULL);
+    q.method = "POST";
+    is_int(run(&q), 401, "a POST is never a page load: 401");
+    q = rq(PAGE, "/app/page", NULL);
+    q.accept = "application/json, text/html";
+    is_int(run(&q), 401, "JSON first: 401");
+    q = rq(XHR, "/app/page", NULL);
+    q.accept = "text/html";
+    is_int(run(&q), 401, "XHR asking text/html: still 401, never a redirect");
+    q = rq(PAGE, "/app/page", NULL);
+    q.sec_fetch_mode = NULL;
+    q.sec_fetch_dest = NULL;
+    q.accept = "text/html";
+    is_int(run(&q), 302, "old browser (Accept text/html only): 302");
+    q.accept = NULL;
+    is_int(run(&q), 401, "curl (no Accept): 401");
+    q.sec_fetch_dest = "document";
+    is_int(run(&q), 302, "Sec-Fetch-Dest document: 302");
+}
+
+static void variables(void)
+{
+    struct oa_identity id = cfx_alice();
+    struct oa_request q = rq(PAGE, "/app", cfx_cookie(&cfg, &id, CFX_NOW, ""));
+    struct oa_buf w;
+
+    is_int(run(&q), 200, "allowed");
+    w = cfx_wire(&r);
+    is_str(w.p,
+           "Status: 200 OK\r\n"
+           "Variable-REMOTE_USER: alice@example.com\r\n"
+           "Variable-OAUTH2_USER: alice\r\n"
+           "Variable-OAUTH2_SUB: 42\r\n"
+           "Variable-OAUTH2_EMAIL: alice@example.com\r\n"
+           "Variable-OAUTH2_NAME: Alice <A>\r\n"
+           "Variable-OAUTH2_PROVIDER: github\r\n"
+           "Variable-OAUTH2_GROUPS: ops,eng\r\n"
+           "Variable-OAUTH2_WORKSPACES: argilla\r\n"
+           "\r\n",
+           "the whole 200 answer, byte for byte");
+    oa_buf_free(&w);
+
+    id.email = "";
+    id.name = "Eve\r\nVariable-REMOTE_USER: admin@example.com";
+    id.groups = "ops\nadmins";
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "");
+    is_int(run(&q), 200, "identity with control bytes: allowed");
+    is_str(oa_response_get(&r, "Variable-REMOTE_USER"), "github:42",
+           "no email: REMOTE_USER is provider:subject");
+    ok(!oa_response_get(&r, "Variable-OAUTH2_NAME"), "a name with CR LF is left out");
+    ok(!oa_response_get(&r, "Variable-OAUTH2_GROUPS"), "groups with LF left out");
+    ok(!oa_response_get(&r, "Variable-OAUTH2_EMAIL"), "empty email left out");
+    is_int(cfx_count(&r, "Variable-REMOTE_USER"), 1, "exactly one REMOTE_USER");
+    is_str(oa_response_get(&r, "Variable-OAUTH2_USER"), "alice", "the rest is there");
+    ok(only_variables(&r), "still only Variable-*");
+
+    /* not_before revokes older sessions */
+    id = cfx_alice();
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW - 600, "");
+    cfg.session.not_before = CFX_NOW - 300;
+    is_int(run(&q), 302, "session sealed before not_before: sign in again");
+    cfg.session.not_before = 0;
+    is_int(run(&q), 200, "without not_before: allowed");
+
+    /* key rotation: a session sealed with a key the config no longer has */
+    q.cookie = "__Host-oauth2_fcgi=AQAAAAAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    is_int(run(&q), 302, "garbage session cookie: sign in");
+    q.cookie = "__Host-oauth2_fcgi=";
+    is_int(run(&q), 302, "empty session cookie: sign in");
+}
+
+static void paths(void)
+{
+    struct oa_identity id = cfx_alice();
+    const char *valid = cfx_cookie(&cfg, &id, CFX_NOW, "");
+    struct oa_request q = rq(PAGE, "/", valid);
+    static const struct {
+        const char *uri;
+        int want;
+    } cases[] = {
+        {"/app/page", 200},
+        {"/admin/", 403},
+        {"/admin", 403},
+        {"/admin/x?y=1", 403},
+        {"/admin%2Fsecret", 403},
+        {"/%61dmin/x", 403},
+        {"/app/../admin/x", 403},
+        {"/app/%2e%2e/admin/x", 403},
+        {"/./admin/x", 403},
+        {"//admin/x", 403},
+        {"/administrator", 200},
+        {"/private", 403},
+        {"/private?x=/public", 403},
+        {"/private#/public", 403},
+        {"/private/x", 403},
+        {"/privateer", 200},
+        {"/public?x=/private", 200},
+        {"/a%00b", 403},
+        {"/a%0d%0ab", 403},
+        {"/bad%zzescape", 403},
+        {"no-slash", 403},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        q.request_uri = cases[i].uri;
+        is_int(run(&q), cases[i].want, "signed in, %s", cases[i].uri);
+    }
+    q.request_uri = NULL;
+    is_int(run(&q), 403, "signed in, no REQUEST_URI: 403");
+    q.cookie = NULL;
+    q.request_uri = "/a%00b";
+    is_int(run(&q), 302, "no session, unparsable path: sign in first");
+    ok(!cfx_has(oa_response_get(&r, "Location"), "%00"), "and the bad path is no rd");
+
+    q = rq(PAGE, "/admin/x", valid);
+    is_int(run(&q), 403, "forbidden page");
+    ok(cfx_has(r.body.p, "alice@example.com"), "403 names the signed-in user");
+    ok(cfx_has(r.log, "alice@example.com") && cfx_has(r.log, "/admin/x"),
+       "log line: who and where");
+    ok(!cfx_has(r.log, "__Host") && !cfx_has(r.log, valid + 20), "log line: no cookie");
+}
+
+static void decide(void)
+{
+    struct oa_identity id = cfx_alice(), got;
+    static struct oa_session_buf sb;
+    struct oa_request q = rq(XHR, "/app", cfx_cookie(&cfg, &id, CFX_NOW, ""));
+
+    is_int(oa_authorize(&got, &sb, &cfg, &q), OA_DECISION_ALLOW, "oa_authorize: allow");
+    is_str(got.email, "alice@example.com", "identity points into the buffer");
+    q.cookie = NULL;
+    is_int(oa_authorize(&got, &sb, &cfg, &q), OA_DECISION_UNAUTH, "oa_authorize: unauth");
+    is_str(got.email, "", "no session: empty identity");
+}
+
 int main(void)
 {
     cfx_config(&cfg, 2);
     cfx_rule(&cfg, "/admin/", "boss@example.com", "", "", "", "");
     cfx_rule(&cfg, "/private", "boss@example.com", "", "", "", "");
     table();
+    sign_in_target();
+    variables();
+    paths();
+    decide();
+    oa_response_free(&r);
     cfx_free();
     return tap_done();
 }

@@ -25,25 +25,329 @@ static int answer(const struct oa_request *q)
 
 static void routing(void)
 {
+    static const struct {
+        const char *method, *sn, *pi, *uri;
+        int want;
+        const char *what;
+    } cases[] = {
+        {"GET", "/oauth", "/health", "/oauth/health", 200, "SCRIPT_NAME=/oauth PATH_INFO=/health"},
+        {"GET", "", "/oauth/health", "/oauth/health", 200, "mounted at '/': PATH_INFO"},
+        {"GET", "/oauth/health", NULL, "/oauth/health", 200, "SCRIPT_NAME only (nginx)"},
+        {"GET", NULL, NULL, "/oauth/health?x=1", 200, "REQUEST_URI only"},
+        {"GET", "", "", "/oauth/./x/../health", 200, "REQUEST_URI only, dot-segments"},
+        {"GET", NULL, NULL, "/oauth/%68ealth", 200, "REQUEST_URI only, decoded once"},
+        {"GET", "/oauth", NULL, "/oauth", 200, "/oauth: sign-in page"},
+        {"GET", "/oauth", "/", "/oauth/", 200, "/oauth/: sign-in page"},
+        {"GET", "/oauth", "/sign_in", "/oauth/sign_in", 200, "/oauth/sign_in"},
+        {"HEAD", "/oauth", "/sign_in", "/oauth/sign_in", 200, "HEAD /oauth/sign_in"},
+        {"GET", "/oauth", "/nope", "/oauth/nope", 404, "unknown endpoint"},
+        {"GET", "/oauth", "/nope/login", "/oauth/nope/login", 404, "unknown provider"},
+        {"GET", "/oauth", "/github/nope", "/oauth/github/nope", 404, "unknown provider action"},
+        {"GET", "/oauth", "/github/login/", "/oauth/github/login/", 404, "trailing slash"},
+        {"GET", "/oauth", "/GitHub/login", "/oauth/GitHub/login", 404, "provider names exact"},
+        {"GET", "/oauth", "//login", "/oauth//login", 404, "empty provider"},
+        {"GET", "/oauth", "/sign_in/", "/oauth/sign_in/", 404, "/sign_in/"},
+        {"GET", "/oauthx", "/health", "/oauthx/health", 404, "/oauthx is not /oauth"},
+        {"GET", "", "/other/health", "/other/health", 404, "not under base_path"},
+        {"GET", NULL, NULL, NULL, 404, "nothing at all"},
+        {"GET", NULL, NULL, "/oauth/a%00b", 404, "REQUEST_URI with %00"},
+        {"POST", "/oauth", "/health", "/oauth/health", 405, "POST /health"},
+        {"POST", "/oauth", "/sign_in", "/oauth/sign_in", 405, "POST /sign_in"},
+        {"PUT", "/oauth", "/logout", "/oauth/logout", 405, "PUT /logout"},
+        {"DELETE", "/oauth", "/userinfo", "/oauth/userinfo", 405, "DELETE /userinfo"},
+        {"POST", "/oauth", "/github/login", "/oauth/github/login", 405, "POST login"},
+        {"PUT", "/oauth", "/github/callback", "/oauth/github/callback", 405, "PUT callback"},
+        {"HEAD", "/oauth", "/github/callback", "/oauth/github/callback", 405, "HEAD callback"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct oa_request q = rq(cases[i].method, cases[i].sn, cases[i].pi, cases[i].uri);
+        is_int(answer(&q), cases[i].want, "%s: %d", cases[i].what, cases[i].want);
+    }
+}
+
+static void details(void)
+{
     struct oa_request q;
 
-    q = rq("GET", "/oauth", "/health", "/oauth/health");
-    is_int(answer(&q), 200, "SCRIPT_NAME=/oauth PATH_INFO=/health");
+    q = rq("GET", "/oauth", "/health", NULL);
+    answer(&q);
     is_str(r.body.p, "ok", "health says ok");
     is_str(oa_response_get(&r, "Content-Type"), "text/plain; charset=utf-8", "health text/plain");
-    q = rq("GET", "", "/oauth/health", "/oauth/health");
-    is_int(answer(&q), 200, "mounted at '/': PATH_INFO=/oauth/health");
-    q = rq("GET", "/oauth/health", NULL, "/oauth/health");
-    is_int(answer(&q), 200, "SCRIPT_NAME only (nginx)");
-    q = rq("GET", NULL, NULL, "/oauth/health?x=1");
-    is_int(answer(&q), 200, "REQUEST_URI only");
+    is_str(oa_response_get(&r, "Cache-Control"), "no-store", "health no-store");
+    is_str(oa_response_get(&r, "X-Content-Type-Options"), "nosniff", "health nosniff");
+    q.method = "HEAD";
+    is_int(answer(&q), 200, "HEAD health");
+    is_int(r.body.len, 0, "HEAD: no body");
+
+    q = rq("POST", "/oauth", "/health", NULL);
+    answer(&q);
+    is_str(oa_response_get(&r, "Allow"), "GET, HEAD", "405 Allow: GET, HEAD");
+    q = rq("PUT", "/oauth", "/logout", NULL);
+    answer(&q);
+    is_str(oa_response_get(&r, "Allow"), "GET, POST", "405 Allow: GET, POST");
+    q = rq("PUT", "/oauth", "/github/callback", NULL);
+    answer(&q);
+    is_str(oa_response_get(&r, "Allow"), "GET, POST", "callback Allow: GET, POST");
+
+    q = rq("GET", "/oauth", "/nope", NULL);
+    q.accept = "application/json";
+    is_int(answer(&q), 404, "404 for a JSON client");
+    is_str(r.body.p, "{\"error\": \"There is nothing at this address.\", \"status\": 404}\n",
+           "404 JSON body");
+    q = rq("GET", "/oauth", "/nope<script>", NULL);
+    answer(&q);
+    ok(!cfx_has(r.body.p, "<script>"), "404 page never echoes the path");
+
+    q = rq("GET", "/oauth", "/sign_in", NULL);
+    q.query_string = "rd=%2Freports%3Fa%3D1";
+    is_int(answer(&q), 200, "sign-in with rd");
+    ok(cfx_has(r.body.p, "href=\"/oauth/github/login?rd=%2Freports%3Fa%3D1\""),
+       "rd from the query string carried to each login");
+    ok(cfx_has(r.body.p, "href=\"/oauth/corp/login?rd=%2Freports%3Fa%3D1\""), "and corp's");
+    ok(cfx_has(oa_response_get(&r, "Content-Security-Policy"), "frame-ancestors 'none'"),
+       "sign-in CSP");
+    q.query_string = "rd=https%3A%2F%2Fevil.example.net%2F";
+    is_int(answer(&q), 200, "sign-in with a foreign rd");
+    ok(!cfx_has(r.body.p, "evil") && !cfx_has(r.body.p, "rd="), "foreign rd left out");
+    q.query_string = "rd=%2Fa&rd=%2Fb";
+    is_int(answer(&q), 200, "sign-in with a duplicated rd");
+    ok(!cfx_has(r.body.p, "rd="), "duplicated rd left out");
+
+    q = rq("GET", "/oauth", "/github/login", NULL);
+    answer(&q);
+    ok(r.status != 404 && r.status != 405, "login reaches the flow (%d)", r.status);
+    q = rq("POST", "/oauth", "/github/callback", NULL);
+    answer(&q);
+    ok(r.status != 404 && r.status != 405, "POST callback reaches the flow (%d)", r.status);
+
+    q = rq("GET", "/oauth", "/health", NULL);
+    q.role = OA_ROLE_AUTHORIZER;
+    q.request_uri = "/app";
+    is_int(answer(&q), 302, "role AUTHORIZER: the authorizer answers, not the router");
+}
+
+static void base_paths(void)
+{
+    struct oa_request q;
+
+    cfg.base_path = cfx_str("");
+    q = rq("GET", "", "/health", NULL);
+    is_int(answer(&q), 200, "base_path '': /health");
+    q = rq("GET", NULL, NULL, "/github/nope");
+    is_int(answer(&q), 404, "base_path '': unknown");
+    q = rq("GET", "", "/", NULL);
+    is_int(answer(&q), 200, "base_path '': / is sign-in");
+    ok(cfx_has(r.body.p, "href=\"/github/login\""), "base_path '': links at the root");
+    cfg.base_path = cfx_str("/");
+    q = rq("GET", "/health", NULL, NULL);
+    is_int(answer(&q), 200, "base_path '/': /health");
+    cfg.base_path = cfx_str("/sso/auth");
+    q = rq("GET", "/sso/auth", "/health", NULL);
+    is_int(answer(&q), 200, "base_path /sso/auth");
+    q = rq("GET", "/sso", "/health", NULL);
+    is_int(answer(&q), 404, "base_path /sso/auth: /sso/health is not ours");
+    q = rq("GET", "/sso/auth", "", NULL);
+    is_int(answer(&q), 200, "base_path /sso/auth: sign-in");
+    ok(cfx_has(r.body.p, "href=\"/sso/auth/github/login\""), "links under /sso/auth");
+    cfg.base_path = cfx_str("/oauth");
+}
+
+static void userinfo(void)
+{
+    struct oa_identity id = cfx_alice();
+    struct oa_request q = rq("GET", "/oauth", "/userinfo", NULL);
+    char want[512];
+
+    is_int(answer(&q), 401, "userinfo without session: 401");
+    is_str(oa_response_get(&r, "Content-Type"), "application/json", "401 is JSON even for HTML");
+    is_str(r.body.p, "{\"error\": \"Not signed in.\", \"status\": 401}\n", "401 JSON body");
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW - 10, "a=b; ");
+    is_int(answer(&q), 200, "userinfo with session");
+    snprintf(want, sizeof(want),
+             "{\"provider\": \"github\", \"sub\": \"42\", \"user\": \"alice\", "
+             "\"email\": \"alice@example.com\", \"name\": \"Alice \\u003cA\\u003e\", "
+             "\"groups\": [\"ops\", \"eng\"], \"workspaces\": [\"argilla\"], \"exp\": %lld}\n",
+             (long long)(CFX_NOW - 10 + 3600));
+    is_str(r.body.p, want, "userinfo JSON");
+    is_str(oa_response_get(&r, "Cache-Control"), "no-store", "userinfo not cached");
+    id.groups = "";
+    id.workspaces = " a , ,b";
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "");
+    is_int(answer(&q), 200, "userinfo, odd lists");
+    ok(cfx_has(r.body.p, "\"groups\": [], \"workspaces\": [\"a\", \"b\"]"), "lists trimmed");
+}
+
+static void auth(void)
+{
+    struct oa_identity id = cfx_alice();
+    const char *valid = cfx_cookie(&cfg, &id, CFX_NOW, "");
+    struct oa_request q = rq("GET", "/oauth/auth", NULL, "/app/page");
+    int i;
+
+    is_int(answer(&q), 401, "auth, page load without session: 401, never 302");
+    ok(!oa_response_get(&r, "Location"), "auth 401: no Location");
+    q.cookie = valid;
+    is_int(answer(&q), 200, "auth with session: 200");
+    is_str(oa_response_get(&r, "X-Auth-Request-User"), "alice@example.com", "X-Auth-Request-User");
+    is_str(oa_response_get(&r, "X-Auth-Request-Email"), "alice@example.com", "-Email");
+    is_str(oa_response_get(&r, "X-Auth-Request-Groups"), "ops,eng", "-Groups");
+    is_str(oa_response_get(&r, "X-Auth-Request-Preferred-Username"), "alice",
+           "-Preferred-Username");
+    q.method = "POST";
+    is_int(answer(&q), 200, "auth keeps the original method (POST): 200");
+    q.request_uri = "/admin/x";
+    is_int(answer(&q), 403, "auth, rules refuse: 403");
+    ok(!oa_response_get(&r, "Location") && !oa_response_get(&r, "X-Auth-Request-User"),
+       "auth 403: no Location, no identity");
+    for (i = 0; i < 3; i++) {
+        static const char *bad[] = {NULL, "garbage=1", "__Host-oauth2_fcgi=xyz"};
+        q = rq(i == 1 ? "HEAD" : "GET", "/oauth/auth", NULL, "/app");
+        q.cookie = bad[i];
+        q.accept = i == 2 ? "application/json" : "text/html";
+        is_int(answer(&q), 401, "auth never redirects (%d)", i);
+    }
+}
+
+/* The attributes of a Set-Cookie value, without Max-Age/Expires, sorted
+ * into one string for comparison. */
+static void attrs_of(char *out, size_t cap, const char *sc)
+{
+    const char *p = strchr(sc, ';');
+    size_t n = 0;
+
+    out[0] = '\0';
+    while (p && *p) {
+        const char *a = p + 1 + strspn(p + 1, " ");
+        const char *e = strchr(a, ';');
+        size_t len = e ? (size_t)(e - a) : strlen(a);
+        if (strncasecmp(a, "Max-Age", 7) != 0 && strncasecmp(a, "Expires", 7) != 0 &&
+            n + len + 2 < cap) {
+            memcpy(out + n, a, len);
+            n += len;
+            out[n++] = '|';
+            out[n] = '\0';
+        }
+        p = e;
+    }
+}
+
+static void logout(void)
+{
+    struct oa_identity id = cfx_alice();
+    struct oa_request q = rq("GET", "/oauth", "/logout", NULL);
+    char set_attrs[256], del_attrs[256];
+    const char *sc;
+    size_t i, found = 0, state_found = 0;
+
+    /* the attributes the session cookie is set with */
+    (void)cfx_cookie(&cfg, &id, CFX_NOW, "");
+    oa_response_init(&cfx_mint_resp);
+    {
+        struct oa_request mq = {.method = "GET", .host = "app.example.com", .https = "on",
+                                .now = CFX_NOW};
+        ok(oa_session_issue(&cfx_mint_resp, &cfg, &mq, &id) == OA_OK, "issue for attributes");
+    }
+    sc = oa_response_get(&cfx_mint_resp, "Set-Cookie");
+    attrs_of(set_attrs, sizeof(set_attrs), sc ? sc : "");
+    oa_response_free(&cfx_mint_resp);
+
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "__Secure-oauth2_fcgi_state_ABCDEFGH=x; a=b; ");
+    q.query_string = "rd=%2Fbye";
+    is_int(answer(&q), 302, "logout: 302");
+    is_str(oa_response_get(&r, "Location"), "/bye", "logout to the validated rd");
+    is_str(oa_response_get(&r, "Cache-Control"), "no-store", "logout not cached");
+    for (i = 0; i < r.nheaders; i++) {
+        const char *v = r.headers[i].value;
+        if (strcasecmp(r.headers[i].name, "Set-Cookie") != 0)
+            continue;
+        if (strncmp(v, "__Host-oauth2_fcgi=;", 20) == 0) {
+            found++;
+            ok(cfx_has(v, "Max-Age=0"), "session deletion: Max-Age=0");
+            attrs_of(del_attrs, sizeof(del_attrs), v);
+            is_str(del_attrs, set_attrs, "deleted with the attributes it was set with");
+        }
+        if (strncmp(v, "__Secure-oauth2_fcgi_state_ABCDEFGH=;", 37) == 0) {
+            state_found++;
+            ok(cfx_has(v, "Path=/oauth/") && cfx_has(v, "Secure") && cfx_has(v, "Max-Age=0"),
+               "state cookie deleted with its path and Secure");
+        }
+        ok(!cfx_has(v, "a=;"), "unrelated cookie untouched");
+    }
+    is_int(found, 1, "session cookie deleted once");
+    is_int(state_found, 1, "state cookie deleted");
+
+    q.query_string = "rd=https%3A%2F%2Fevil.example.net%2F";
+    is_int(answer(&q), 302, "logout, foreign rd");
+    is_str(oa_response_get(&r, "Location"), "/", "foreign rd replaced by /");
+    q.query_string = NULL;
+    q.cookie = NULL;
+    is_int(answer(&q), 302, "logout without a session still works");
+    is_str(oa_response_get(&r, "Location"), "/", "default /");
+    ok(oa_response_get(&r, "Set-Cookie") != NULL, "and clears anyway");
+
+    q = rq("POST", "/oauth", "/logout", NULL);
+    q.content_type = "application/x-www-form-urlencoded";
+    q.body = "rd=%2Fposted";
+    q.body_len = strlen(q.body);
+    is_int(answer(&q), 302, "POST logout");
+    is_str(oa_response_get(&r, "Location"), "/posted", "POST body rd");
+}
+
+static void error_document(void)
+{
+    struct oa_request q = rq("GET", "/oauth/sign_in", NULL, "/app/page?a=1");
+
+    q.redirect_status = "401";
+    q.redirect_url = "/app/page";
+    q.redirect_query_string = "a=1&b=%2F";
+    is_int(answer(&q), 302, "ErrorDocument 401: 302");
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in?rd=%2Fapp%2Fpage%3Fa%3D1%26b%3D%252F",
+           "rd from REDIRECT_URL and REDIRECT_QUERY_STRING");
+    q.redirect_query_string = NULL;
+    q.redirect_url = "/app/a b";
+    answer(&q);
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in?rd=%2Fapp%2Fa%2520b",
+           "decoded REDIRECT_URL encoded back");
+    q.redirect_url = "//evil.example.net/x";
+    is_int(answer(&q), 302, "ErrorDocument with //host");
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in", "//host rd refused");
+    q.redirect_url = "/app\\..\\x";
+    answer(&q);
+    ok(!cfx_has(oa_response_get(&r, "Location"), "%5C"), "backslash never in rd unencoded");
+    cfg.nproviders = 1;
+    q.redirect_url = "/app/page";
+    answer(&q);
+    is_str(oa_response_get(&r, "Location"), "/oauth/github/login?rd=%2Fapp%2Fpage",
+           "one provider: straight to its login");
+    cfg.nproviders = 2;
+    q = rq("GET", "/oauth/health", NULL, "/x");
+    q.redirect_status = "401";
+    q.redirect_url = "/x";
+    is_int(answer(&q), 302, "any endpoint hit that way redirects");
+    q.accept = "application/json";
+    q.sec_fetch_mode = "cors";
+    is_int(answer(&q), 401, "ErrorDocument for a JSON client: 401");
+    ok(cfx_has(r.body.p, "\"status\": 401"), "JSON 401 body");
+    q = rq("GET", "/oauth/sign_in", NULL, "/x");
+    q.redirect_status = "404";
+    q.redirect_url = "/x";
+    is_int(answer(&q), 200, "REDIRECT_STATUS 404: the plain sign-in page");
 }
 
 int main(void)
 {
     cfx_config(&cfg, 2);
+    cfx_rule(&cfg, "/admin/", "boss@example.com", "", "", "", "");
     oa_response_init(&r);
     routing();
+    details();
+    base_paths();
+    userinfo();
+    auth();
+    logout();
+    error_document();
     oa_response_free(&r);
     cfx_free();
     return tap_done();
