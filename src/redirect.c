@@ -31,10 +31,11 @@
  *      evilexample.com). Compared case-insensitively. A host with an "xn--"
  *      (punycode) label is accepted only on an exact match, never through a
  *      wildcard (IDN look-alikes);
- *    - port: an explicit default port (":443" for https, ":80" for http) is
- *      the same origin to a browser and is ACCEPTED; on the own host the
- *      port must equal the own origin's port (public_url may carry one, e.g.
- *      http://localhost:8080); on any other host only the default port.
+ *    - the own origin matches on scheme, host and port together (the web's
+ *      origin), so public_url may carry a port (http://localhost:8080);
+ *      every other host needs its scheme's default port;
+ *    - an explicit default port (":443" for https, ":80" for http) is the
+ *      same origin to a browser and is ACCEPTED.
  * Anything else is refused, and the caller redirects to "/".
  */
 #include <stdbool.h>
@@ -258,7 +259,7 @@ static bool absolute_ok(const struct oa_config *cfg, const struct oa_request *re
         return false;
     port_or_default(&hp, https, &p, &pn);
     own_known = own_origin(cfg, req, &own, &own_https);
-    if (own_known && str_ieq(hp.host, hp.host_len, own.host, own.host_len)) {
+    if (own_known && https == own_https && str_ieq(hp.host, hp.host_len, own.host, own.host_len)) {
         port_or_default(&own, own_https, &op, &opn);
         ok = str_ieq(p, pn, op, opn);
     }

@@ -155,8 +155,8 @@ static void form_case(const char *data, const char *name, const char *want, enum
     enum oa_err e = oa_form_get(&v, data, strlen(data), name);
 
     if (want)
-        ok(e == OA_OK && v && strcmp(v, want) == 0, "form '%s' %s = '%s' (got %d '%s')", data,
-           name, want, (int)e, v ? v : "(null)");
+        ok(e == OA_OK && v && strcmp(v, want) == 0, "form '%s' %s = '%s' (got %d '%s')", data, name,
+           want, (int)e, v ? v : "(null)");
     else
         ok(e == err && v == NULL, "form '%s' %s refused %d (got %d)", data, name, (int)err, (int)e);
     free(v);
@@ -177,7 +177,7 @@ static void test_form(void)
     form_case("&&state=x&&", "state", "x", OA_OK);
     form_case("state=a=b", "state", "a=b", OA_OK);
     form_case("x=%zz&state=ok", "state", "ok", OA_OK); /* other values are not read */
-    form_case("State=x&state=y", "state", "y", OA_OK);  /* names are case-sensitive */
+    form_case("State=x&state=y", "state", "y", OA_OK); /* names are case-sensitive */
     form_case("states=x&state=y&sstate=z", "state", "y", OA_OK);
     form_case("state=%E2%9C%93", "state", "\xe2\x9c\x93", OA_OK);
     /* duplicates */
