@@ -1,0 +1,590 @@
+/*
+ * discovery.c - a provider's run-time knowledge, cached per provider:
+ * the OpenID discovery document, the JWKS, Apple's generated client
+ * secret; and the id_token check that puts them together.
+ *
+ * Why a cache with back-off: every login needs the endpoints and every
+ * callback the keys, but providers publish them for hours; a provider that
+ * is down must not be hammered by each request (exponential back-off, a
+ * stale copy used meanwhile) and an attacker must not make us refetch keys
+ * at will (an unknown kid refetches at most every OA_JWKS_REFETCH_MIN s).
+ * One mutex per provider guards its cache; a fetch happens under it, so
+ * concurrent requests wait for one fetch instead of starting many.
+ * The JWKS is shared by reference count so a refresh never frees keys a
+ * request is verifying with.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "oa/crypto.h"
+#include "oa/discovery.h"
+#include "oa/jwt.h"
+
+#define OA_KEY_FILE_MAX 16384
+#define OA_APPLE_RENEW_BEFORE 86400
+
+/* When something was fetched and when to try again after a failure. */
+struct fetch_state {
+    int64_t at;       /* last success, 0: never */
+    int64_t tried;    /* last attempt */
+    int64_t retry_at; /* no attempt before this after a failure */
+    int64_t backoff;  /* current back-off, 0 after a success */
+    enum oa_err code; /* last failure */
+    char msg[OA_ERROR_MSG_MAX];
+};
+
+struct jwks_ref {
+    struct oa_jwks *jwks;
+    unsigned refs;
+};
+
+struct oa_provider_cache {
+    pthread_mutex_t lock;
+    struct oa_endpoints doc; /* from the discovery document; valid when doc_st.at != 0 */
+    struct fetch_state doc_st;
+    struct jwks_ref *jwks; /* current keys, or NULL */
+    char *jwks_uri;        /* where they came from */
+    struct fetch_state jwks_st;
+    char *apple_secret; /* generated client secret, or NULL */
+    int64_t apple_exp;
+};
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t (*clock_fn)(void);
+
+static int64_t now_s(void)
+{
+    return clock_fn ? clock_fn() : (int64_t)time(NULL);
+}
+
+void oa_discovery_set_clock(int64_t (*now)(void))
+{
+    clock_fn = now;
+}
+
+void oa_endpoints_free(struct oa_endpoints *e)
+{
+    if (!e)
+        return;
+    free(e->issuer);
+    free(e->authorization_endpoint);
+    free(e->token_endpoint);
+    free(e->userinfo_endpoint);
+    free(e->end_session_endpoint);
+    free(e->jwks_uri);
+    memset(e, 0, sizeof(*e));
+}
+
+static void jwks_unref(struct oa_provider_cache *c, struct jwks_ref *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&c->lock);
+    if (--r->refs == 0) {
+        oa_jwks_free(r->jwks);
+        free(r);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+void oa_provider_cache_free(struct oa_provider_cache *c)
+{
+    if (!c)
+        return;
+    oa_endpoints_free(&c->doc);
+    if (c->jwks && --c->jwks->refs == 0) {
+        oa_jwks_free(c->jwks->jwks);
+        free(c->jwks);
+    }
+    free(c->jwks_uri);
+    if (c->apple_secret) {
+        oa_wipe(c->apple_secret, strlen(c->apple_secret));
+        free(c->apple_secret);
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* p's cache, made on first use. The config is read-only to every thread but
+ * this one pointer, which is set once under init_lock. NULL: no memory. */
+static struct oa_provider_cache *cache_of(const struct oa_provider *p)
+{
+    struct oa_provider_cache *c;
+
+    pthread_mutex_lock(&init_lock);
+    c = p->cache;
+    if (!c && (c = calloc(1, sizeof(*c)))) {
+        pthread_mutex_init(&c->lock, NULL);
+        ((struct oa_provider *)p)->cache = c;
+    }
+    pthread_mutex_unlock(&init_lock);
+    return c;
+}
+
+enum oa_err oa_discovery_init(struct oa_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nproviders; i++)
+        if (!cache_of(&cfg->providers[i]))
+            return OA_ERR_NOMEM;
+    return OA_OK;
+}
+
+void oa_discovery_cleanup(struct oa_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->nproviders; i++) {
+        oa_provider_cache_free(cfg->providers[i].cache);
+        cfg->providers[i].cache = NULL;
+    }
+}
+
+/* Records a failure in st and starts or doubles the back-off. */
+static void fetch_failed(struct fetch_state *st, int64_t now, const struct oa_error *err)
+{
+    st->backoff = st->backoff ? st->backoff * 2 : OA_DISCOVERY_BACKOFF_MIN;
+    if (st->backoff > OA_DISCOVERY_BACKOFF_MAX)
+        st->backoff = OA_DISCOVERY_BACKOFF_MAX;
+    st->retry_at = now + st->backoff;
+    st->code = err->code != OA_OK ? err->code : OA_ERR_PROVIDER;
+    snprintf(st->msg, sizeof(st->msg), "%s", err->msg);
+}
+
+static void fetch_ok(struct fetch_state *st, int64_t now)
+{
+    st->at = now;
+    st->backoff = 0;
+    st->retry_at = 0;
+}
+
+/* GETs url through cfg's table; the body of a 200 answer into *resp. */
+static enum oa_err get_200(struct oa_http_response *resp, const struct oa_config *cfg,
+                           const char *url, const char *what, struct oa_error *err)
+{
+    struct oa_http_request req = {.method = "GET", .url = url};
+    const struct oa_http_ops *ops = oa_http_ops_for(cfg);
+    struct oa_http_opts opts;
+    enum oa_err e;
+
+    oa_http_opts_from_config(&opts, cfg);
+    e = ops->send(ops->ctx, &opts, &req, resp, err);
+    if (e != OA_OK)
+        return e;
+    if (resp->status != 200) {
+        e = oa_error_set(err, OA_ERR_PROVIDER, "%s: HTTP status %ld", what, resp->status);
+        oa_http_response_free(resp);
+    }
+    return e;
+}
+
+/* A URL the policy allows: https, or http when allow_http_redirect. */
+static int url_allowed(const struct oa_config *cfg, const char *u)
+{
+    return u && (strncmp(u, "https://", 8) == 0 ||
+                 (cfg->allow_http_redirect && strncmp(u, "http://", 7) == 0));
+}
+
+/* doc[name] as a new string into *out (NULL when absent). -1: present but
+ * not an allowed URL, or no memory. */
+static int doc_url(char **out, const struct oa_config *cfg, json_t *doc, const char *name)
+{
+    json_t *v = json_object_get(doc, name);
+    const char *s = json_string_value(v);
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!s || strlen(s) != json_string_length(v) || !url_allowed(cfg, s))
+        return -1;
+    *out = strdup(s);
+    return *out ? 0 : -1;
+}
+
+static void doc_auth_methods(struct oa_endpoints *e, json_t *doc)
+{
+    json_t *m = json_object_get(doc, "token_endpoint_auth_methods_supported"), *v;
+    size_t i;
+
+    if (!json_is_array(m)) {
+        e->auth_basic = true; /* the default of OpenID Connect Discovery 1.0 section 3 */
+        return;
+    }
+    json_array_foreach(m, i, v) {
+        const char *s = json_string_value(v);
+        if (s && strcmp(s, "client_secret_basic") == 0)
+            e->auth_basic = true;
+        if (s && strcmp(s, "client_secret_post") == 0)
+            e->auth_post = true;
+    }
+}
+
+/* Reads a discovery document into e (new strings). */
+static enum oa_err doc_read(struct oa_endpoints *e, const struct oa_config *cfg,
+                            const struct oa_provider *p, json_t *doc, struct oa_error *err)
+{
+    const char *iss = json_string_value(json_object_get(doc, "issuer"));
+
+    memset(e, 0, sizeof(*e));
+    if (!iss || strcmp(iss, p->issuer) != 0)
+        return oa_error_set(err, OA_ERR_PROVIDER,
+                            "provider %s: discovery document's issuer is not %s", p->name,
+                            p->issuer);
+    if (!(e->issuer = strdup(p->issuer)) ||
+        doc_url(&e->authorization_endpoint, cfg, doc, "authorization_endpoint") ||
+        doc_url(&e->token_endpoint, cfg, doc, "token_endpoint") ||
+        doc_url(&e->userinfo_endpoint, cfg, doc, "userinfo_endpoint") ||
+        doc_url(&e->end_session_endpoint, cfg, doc, "end_session_endpoint") ||
+        doc_url(&e->jwks_uri, cfg, doc, "jwks_uri"))
+        goto bad;
+    if (!e->authorization_endpoint || !e->token_endpoint || !e->jwks_uri)
+        goto bad;
+    e->iss_parameter_supported =
+        json_is_true(json_object_get(doc, "authorization_response_iss_parameter_supported"));
+    doc_auth_methods(e, doc);
+    e->discovered = true;
+    return OA_OK;
+bad:
+    oa_endpoints_free(e);
+    return oa_error_set(err, OA_ERR_PROVIDER,
+                        "provider %s: discovery document lacks an endpoint or has a bad URL",
+                        p->name);
+}
+
+/* Fetches and checks p's discovery document into e. */
+static enum oa_err doc_fetch(struct oa_endpoints *e, const struct oa_config *cfg,
+                             const struct oa_provider *p, struct oa_error *err)
+{
+    static const char suffix[] = "/.well-known/openid-configuration";
+    struct oa_http_response resp = {0};
+    size_t n = strlen(p->issuer);
+    char what[160];
+    json_t *doc;
+    enum oa_err r;
+    char *url;
+
+    snprintf(what, sizeof(what), "provider %s: discovery", p->name);
+    if (n > 0 && p->issuer[n - 1] == '/')
+        n--; /* Discovery 1.0 section 4: the slash is not doubled */
+    if (!(url = malloc(n + sizeof(suffix))))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    memcpy(url, p->issuer, n);
+    memcpy(url + n, suffix, sizeof(suffix));
+    r = get_200(&resp, cfg, url, what, err);
+    free(url);
+    if (r != OA_OK)
+        return r;
+    r = oa_json_parse_object(&doc, resp.body, resp.body_len, what, err);
+    oa_http_response_free(&resp);
+    if (r != OA_OK)
+        return r == OA_ERR_BAD_INPUT ? (err ? (err->code = OA_ERR_PROVIDER) : OA_ERR_PROVIDER)
+                                     : r;
+    r = doc_read(e, cfg, p, doc, err);
+    json_decref(doc);
+    return r;
+}
+
+/* Whether p needs the discovery document for some endpoint. */
+static int doc_needed(const struct oa_provider *p)
+{
+    return p->issuer && p->kind != OA_PROVIDER_GITHUB &&
+           (!p->authorize_url || !p->token_url || !p->jwks_uri);
+}
+
+/* mine if set, else theirs; a new copy (or NULL). -1 on no memory. */
+static int pick(char **out, const char *mine, const char *theirs)
+{
+    const char *s = mine ? mine : theirs;
+
+    *out = s ? strdup(s) : NULL;
+    return s && !*out ? -1 : 0;
+}
+
+/* The config's endpoints over d's (the document's, or all NULL) into out. */
+static enum oa_err endpoints_merge(struct oa_endpoints *out, const struct oa_provider *p,
+                                   const struct oa_endpoints *d, struct oa_error *err)
+{
+    if (pick(&out->issuer, p->issuer, d->issuer) ||
+        pick(&out->authorization_endpoint, p->authorize_url, d->authorization_endpoint) ||
+        pick(&out->token_endpoint, p->token_url, d->token_endpoint) ||
+        pick(&out->userinfo_endpoint, p->userinfo_url, d->userinfo_endpoint) ||
+        pick(&out->end_session_endpoint, p->end_session_url, d->end_session_endpoint) ||
+        pick(&out->jwks_uri, p->jwks_uri, d->jwks_uri)) {
+        oa_endpoints_free(out);
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    out->iss_parameter_supported = d->iss_parameter_supported;
+    out->auth_basic = d->discovered ? d->auth_basic : true;
+    out->auth_post = d->auth_post;
+    out->discovered = d->discovered;
+    return OA_OK;
+}
+
+/* Refreshes c's document when it is missing or old and the back-off
+ * allows (c->lock held). A failure keeps a stale document in use. */
+static void doc_refresh(struct oa_provider_cache *c, const struct oa_config *cfg,
+                        const struct oa_provider *p, int64_t now)
+{
+    struct oa_endpoints fresh;
+    struct oa_error ferr;
+
+    if ((c->doc_st.at && now - c->doc_st.at < OA_DISCOVERY_TTL) || now < c->doc_st.retry_at)
+        return;
+    oa_error_clear(&ferr);
+    c->doc_st.tried = now;
+    if (doc_fetch(&fresh, cfg, p, &ferr) == OA_OK) {
+        oa_endpoints_free(&c->doc);
+        c->doc = fresh;
+        fetch_ok(&c->doc_st, now);
+    } else {
+        fetch_failed(&c->doc_st, now, &ferr);
+    }
+}
+
+enum oa_err oa_endpoints_get(struct oa_endpoints *out, const struct oa_config *cfg,
+                             const struct oa_provider *p, struct oa_error *err)
+{
+    static const struct oa_endpoints none;
+    struct oa_provider_cache *c;
+    enum oa_err e;
+
+    memset(out, 0, sizeof(*out));
+    if (!doc_needed(p))
+        return endpoints_merge(out, p, &none, err);
+    if (!(c = cache_of(p)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    pthread_mutex_lock(&c->lock);
+    doc_refresh(c, cfg, p, now_s());
+    if (c->doc_st.at)
+        e = endpoints_merge(out, p, &c->doc, err);
+    else
+        e = oa_error_set(err, c->doc_st.code, "%s", c->doc_st.msg);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+/* Fetches and parses the JWKS at uri. */
+static enum oa_err jwks_fetch(struct oa_jwks **out, const struct oa_config *cfg,
+                              const struct oa_provider *p, const char *uri, struct oa_error *err)
+{
+    struct oa_http_response resp = {0};
+    char what[160];
+    enum oa_err e;
+
+    snprintf(what, sizeof(what), "provider %s: JWKS", p->name);
+    e = get_200(&resp, cfg, uri, what, err);
+    if (e != OA_OK)
+        return e;
+    e = oa_jwks_parse(out, resp.body, resp.body_len, err);
+    oa_http_response_free(&resp);
+    if (e == OA_ERR_BAD_INPUT)
+        e = oa_error_set(err, OA_ERR_PROVIDER, "provider %s: %s", p->name, err ? err->msg : "");
+    return e;
+}
+
+/* Whether the keys need fetching now (c->lock held). force: an unknown kid
+ * asks, at most once per OA_JWKS_REFETCH_MIN. */
+static int jwks_due(const struct oa_provider_cache *c, const char *uri, int force, int64_t now)
+{
+    int have = c->jwks && c->jwks_uri && strcmp(c->jwks_uri, uri) == 0;
+
+    if (!have)
+        return now >= c->jwks_st.retry_at;
+    if (force)
+        return now - c->jwks_st.tried >= OA_JWKS_REFETCH_MIN;
+    return now - c->jwks_st.at >= OA_DISCOVERY_TTL && now >= c->jwks_st.retry_at;
+}
+
+static void jwks_install(struct oa_provider_cache *c, struct oa_jwks *j, const char *uri)
+{
+    struct jwks_ref *r = calloc(1, sizeof(*r));
+    char *u = strdup(uri);
+
+    if (!r || !u) {
+        free(r);
+        free(u);
+        oa_jwks_free(j);
+        return;
+    }
+    r->jwks = j;
+    r->refs = 1;
+    if (c->jwks && --c->jwks->refs == 0) {
+        oa_jwks_free(c->jwks->jwks);
+        free(c->jwks);
+    }
+    c->jwks = r;
+    free(c->jwks_uri);
+    c->jwks_uri = u;
+}
+
+/* The current keys of p (a new reference: jwks_unref), fetched when due.
+ * *fetched says whether this call fetched them. */
+static enum oa_err jwks_get(struct jwks_ref **out, int *fetched, struct oa_provider_cache *c,
+                            const struct oa_config *cfg, const struct oa_provider *p,
+                            const char *uri, int force, struct oa_error *err)
+{
+    int64_t now = now_s();
+    struct oa_jwks *j = NULL;
+    struct oa_error ferr;
+    enum oa_err e = OA_OK;
+
+    *out = NULL;
+    *fetched = 0;
+    pthread_mutex_lock(&c->lock);
+    if (jwks_due(c, uri, force, now)) {
+        oa_error_clear(&ferr);
+        c->jwks_st.tried = now;
+        *fetched = 1;
+        if (jwks_fetch(&j, cfg, p, uri, &ferr) == OA_OK) {
+            jwks_install(c, j, uri);
+            fetch_ok(&c->jwks_st, now);
+        } else {
+            fetch_failed(&c->jwks_st, now, &ferr);
+        }
+    }
+    if (c->jwks && strcmp(c->jwks_uri, uri) == 0) {
+        c->jwks->refs++;
+        *out = c->jwks;
+    } else {
+        e = oa_error_set(err, c->jwks_st.code ? c->jwks_st.code : OA_ERR_PROVIDER, "%s",
+                         c->jwks_st.msg[0] ? c->jwks_st.msg : "JWKS not available");
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+/* The issuers an id_token of p may carry: ep's (or p's) issuer, and for
+ * Google the host-only form it also uses. Returns how many. */
+static size_t issuers_of(const char *list[3], const struct oa_provider *p,
+                         const struct oa_endpoints *ep)
+{
+    size_t n = 0;
+
+    if (ep && ep->issuer)
+        list[n++] = ep->issuer;
+    else if (p->issuer)
+        list[n++] = p->issuer;
+    if (p->kind == OA_PROVIDER_GOOGLE) {
+        list[n++] = "accounts.google.com";
+        if (n == 1)
+            list[n++] = "https://accounts.google.com";
+    }
+    return n;
+}
+
+enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
+                              const struct oa_provider *p, const struct oa_endpoints *ep,
+                              const char *id_token, const char *nonce, struct oa_error *err)
+{
+    const char *issuers[3];
+    struct oa_jwt_expect x = {issuers, 0, p->client_id, nonce, now_s(), 0};
+    const char *uri = ep && ep->jwks_uri ? ep->jwks_uri : p->jwks_uri;
+    struct oa_provider_cache *c;
+    struct jwks_ref *r = NULL;
+    int fetched;
+    enum oa_err e;
+
+    *claims = NULL;
+    x.nissuers = issuers_of(issuers, p, ep);
+    if (!x.nissuers || !uri || !id_token || !nonce)
+        return oa_error_set(err, OA_ERR_PROVIDER, "provider %s: no issuer, JWKS or nonce to check "
+                                                  "the id_token with", p->name);
+    if (!(c = cache_of(p)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if ((e = jwks_get(&r, &fetched, c, cfg, p, uri, 0, err)) != OA_OK)
+        return e;
+    e = oa_jwt_verify(claims, id_token, strlen(id_token), r->jwks, &x, err);
+    jwks_unref(c, r);
+    if (e == OA_ERR_NOT_FOUND && !fetched) {
+        /* the provider may have rotated its keys: one rate-limited refetch */
+        if ((e = jwks_get(&r, &fetched, c, cfg, p, uri, 1, err)) != OA_OK)
+            return e;
+        e = fetched ? oa_jwt_verify(claims, id_token, strlen(id_token), r->jwks, &x, err)
+                    : OA_ERR_NOT_FOUND;
+        jwks_unref(c, r);
+    }
+    if (e == OA_ERR_NOT_FOUND)
+        e = oa_error_set(err, OA_ERR_PROVIDER, "provider %s: id_token signed by an unknown key",
+                         p->name);
+    return e;
+}
+
+/* Reads a small file into a new NUL-terminated buffer. */
+static enum oa_err key_file_read(char **out, size_t *len, const char *path, struct oa_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    *out = NULL;
+    if (!f)
+        return oa_error_set(err, OA_ERR_IO, "apple-id: cannot open private_key_file %s", path);
+    buf = malloc(OA_KEY_FILE_MAX + 1);
+    n = buf ? fread(buf, 1, OA_KEY_FILE_MAX + 1, f) : 0;
+    fclose(f);
+    if (!buf)
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (n == 0 || n > OA_KEY_FILE_MAX) {
+        oa_wipe(buf, OA_KEY_FILE_MAX + 1);
+        free(buf);
+        return oa_error_set(err, OA_ERR_CONFIG, "apple-id: private_key_file %s is empty or too "
+                                                "big", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return OA_OK;
+}
+
+/* Makes a fresh secret into c (c->lock held). */
+static enum oa_err apple_renew(struct oa_provider_cache *c, const struct oa_provider *p,
+                               int64_t now, struct oa_error *err)
+{
+    char *pem, *secret;
+    size_t len = 0;
+    enum oa_err e;
+
+    if (!p->private_key_file)
+        return oa_error_set(err, OA_ERR_CONFIG, "apple-id: no client_secret and no "
+                                                "private_key_file");
+    if ((e = key_file_read(&pem, &len, p->private_key_file, err)) != OA_OK)
+        return e;
+    e = oa_jwt_apple_secret(&secret, pem, len, p->key_id, p->team_id, p->client_id, now,
+                            OA_APPLE_SECRET_LIFETIME, err);
+    oa_wipe(pem, len);
+    free(pem);
+    if (e != OA_OK)
+        return e;
+    if (c->apple_secret) {
+        oa_wipe(c->apple_secret, strlen(c->apple_secret));
+        free(c->apple_secret);
+    }
+    c->apple_secret = secret;
+    c->apple_exp = now + OA_APPLE_SECRET_LIFETIME;
+    return OA_OK;
+}
+
+enum oa_err oa_apple_client_secret(char **out, const struct oa_config *cfg,
+                                   const struct oa_provider *p, struct oa_error *err)
+{
+    struct oa_provider_cache *c;
+    int64_t now = now_s();
+    enum oa_err e = OA_OK;
+
+    *out = NULL;
+    if (p->client_secret) {
+        *out = strdup(p->client_secret);
+        return *out ? OA_OK : oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    if (!(c = cache_of(p)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    pthread_mutex_lock(&c->lock);
+    if (!c->apple_secret || c->apple_exp - now < OA_APPLE_RENEW_BEFORE)
+        e = apple_renew(c, p, now, err);
+    if (e == OA_OK && !(*out = strdup(c->apple_secret)))
+        e = oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
