@@ -40,6 +40,7 @@ static void state_attrs(struct oa_cookie_attrs *a, char *path, size_t cap,
                         const struct oa_config *cfg, const struct oa_provider *p,
                         int64_t max_age)
 {
+    memset(a, 0, sizeof(*a));
     snprintf(path, cap, "%s/", cfg->base_path ? cfg->base_path : "/oauth");
     a->path = path;
     a->max_age = max_age;

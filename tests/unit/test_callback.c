@@ -1,0 +1,446 @@
+/* test_callback.c - the OpenID callbacks against a stand-in provider
+ * (discovery, JWKS, token, UserInfo answered from a table; id_tokens
+ * signed here with an ES256 key): the happy paths (generic OIDC with
+ * client_secret_basic and RFC 9207 iss, Apple's form_post, Google's hd,
+ * Hugging Face orgs, Cognito), every refusal of the checklist, and the
+ * logout URL. */
+#include "flow_fixture.h"
+#include "tap.h"
+
+#define IDP "https://idp.test"
+#define NO_TOKEN_REQUEST(url) is_int(fx_count(url), 0, "... and no token request")
+
+static struct oa_response r;
+static char *jwks, *g_pair, *g_state, *g_nonce;
+static struct oa_provider *corp, *corp2, *apple, *google, *hf, *cognito, *gh;
+
+static void canned_idp(void)
+{
+    fx_reset();
+    fx_answer(IDP "/.well-known/openid-configuration", 200,
+              "{\"issuer\":\"" IDP "\",\"authorization_endpoint\":\"" IDP "/auth\","
+              "\"token_endpoint\":\"" IDP "/token\",\"userinfo_endpoint\":\"" IDP "/me\","
+              "\"jwks_uri\":\"" IDP "/jwks\",\"end_session_endpoint\":\"" IDP "/logout\","
+              "\"authorization_response_iss_parameter_supported\":true,"
+              "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+              "\"client_secret_post\"]}",
+              NULL);
+    fx_answer(IDP "/jwks", 200, jwks, NULL);
+    fx_answer("https://appleid.apple.com/auth/keys", 200, jwks, NULL);
+    fx_answer("https://google.test/jwks", 200, jwks, NULL);
+    fx_answer("https://hf.test/jwks", 200, jwks, NULL);
+    fx_answer("https://cognito.test/.well-known/jwks.json", 200, jwks, NULL);
+    fx_answer(IDP "/me", 200, "{\"sub\":\"u-1\",\"name\":\"Alice A\",\"email\":\"ui@x.test\"}",
+              NULL);
+}
+
+static void login(const struct oa_provider *p)
+{
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    g_pair = fx_login(p, "%2Fhome", &g_state, &g_nonce);
+}
+
+/* The token endpoint of p answers an id_token with the login's nonce. */
+static void token_ok(const char *url, const char *iss, const char *sub, const char *extra)
+{
+    char *ans = fx_token_answer(iss, sub, g_nonce ? g_nonce : "", extra);
+
+    fx_answer(url, 200, ans, NULL);
+    free(ans);
+}
+
+static enum oa_err callback(const struct oa_provider *p, const char *query, const char *cookie)
+{
+    struct oa_request req;
+    char path[128];
+    enum oa_err e;
+
+    snprintf(path, sizeof(path), "/oauth/%s/callback", p->name);
+    fx_request(&req, "GET", path, query, cookie);
+    oa_response_free(&r);
+    oa_response_init(&r);
+    e = oa_flow_callback(&r, &fx_cfg, &req, p);
+    printf("#   log: %s\n", r.log);
+    return e;
+}
+
+/* The usual query: code, the login's state, and iss when given. */
+static enum oa_err callback_std(const struct oa_provider *p, const char *iss)
+{
+    char q[512];
+
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s%s%s", g_state ? g_state : "",
+             iss ? "&iss=" : "", iss ? iss : "");
+    return callback(p, q, g_pair);
+}
+
+static int expired_page(void)
+{
+    return r.status == 400 && fx_body_has(&r, "expired or was already used");
+}
+
+static void test_oidc_happy(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    const struct fx_seen *t;
+    struct oa_identity id;
+
+    canned_idp();
+    login(corp);
+    ok(g_pair && g_state && g_nonce, "logged in at corp (endpoints from discovery)");
+    token_ok(IDP "/token", IDP, "u-1",
+             "{\"email\":\"alice@example.com\",\"email_verified\":\"true\","
+             "\"preferred_username\":\"alice\",\"groups\":[\"admins\",\"dev,ops\",\"qa\"]}");
+    ok(callback_std(corp, "https%3A%2F%2Fidp.test") == OA_OK, "OIDC callback succeeds");
+    is_int(r.status, 302, "302");
+    is_str(oa_response_get(&r, "Location"), "/home", "to the stored rd");
+    ok(fx_session(&r, &id, sb), "session cookie opens");
+    is_str(id.subject, "u-1", "sub");
+    is_str(id.issuer, IDP, "iss");
+    is_str(id.email, "alice@example.com", "email_verified \"true\" keeps the id_token's email");
+    is_str(id.username, "alice", "preferred_username");
+    is_str(id.name, "Alice A", "name from UserInfo (same sub)");
+    is_str(id.groups, "admins,qa", "groups claim; a group with a comma dropped");
+    t = fx_last(IDP "/token");
+    ok(t && t->basic_user && !strcmp(t->basic_user, "cid-123") && !strcmp(t->basic_pass, "s3cret"),
+       "client_secret_basic");
+    ok(t && t->body && !strstr(t->body, "client_secret") && strstr(t->body, "code_verifier="),
+       "no secret in the body; verifier sent");
+    ok(fx_last(IDP "/me") && !strcmp(fx_last(IDP "/me")->auth_header,
+                                     "Authorization: Bearer at-SECRET-1"), "UserInfo with bearer");
+    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
+       "state cookie deleted");
+    ok(fx_log_clean(&r), "log clean");
+    free(sb);
+}
+
+static void test_state_faults(void)
+{
+    char q[512], *pair2, *state2;
+
+    canned_idp();
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, IDP) == OA_OK, "first use works");
+    fx_reset();
+    canned_idp();
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, NULL) != OA_OK && expired_page(),
+       "replayed state (its cookie was deleted by the first use): 400 expired");
+    NO_TOKEN_REQUEST(IDP "/token");
+
+    ok(callback(corp, "code=code-XYZ&iss=" IDP, g_pair) != OA_OK && expired_page(),
+       "no state parameter: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+
+    pair2 = fx_login(corp2, NULL, &state2, NULL);
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s", state2, IDP);
+    ok(callback(corp, q, pair2) != OA_OK && expired_page(),
+       "state made for another provider: 400 (mix-up)");
+    NO_TOKEN_REQUEST(IDP "/token");
+    free(pair2);
+    free(state2);
+
+    login(corp);
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&state=%s&iss=%s", g_state, g_state, IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated state: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&code=other&iss=%s", g_state, IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated code: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+
+    {
+        struct oa_request req;
+
+        snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s", g_state, IDP);
+        fx_request(&req, "GET", "/oauth/corp/callback", q, g_pair);
+        req.now += OA_STATE_TTL + 5;
+        oa_response_free(&r);
+        oa_response_init(&r);
+        ok(oa_flow_callback(&r, &fx_cfg, &req, corp) == OA_ERR_EXPIRED && expired_page(),
+           "state older than 10 minutes: 400");
+        NO_TOKEN_REQUEST(IDP "/token");
+    }
+}
+
+static void test_error_param(void)
+{
+    char q[512];
+
+    canned_idp();
+    ok(callback(corp, "error=access_denied&error_description=nope", NULL) != OA_OK &&
+           expired_page(), "error= without a valid state: 400 expired, not the provider's text");
+    ok(!fx_body_has(&r, "nope"), "... its description not shown");
+
+    login(corp);
+    snprintf(q, sizeof(q),
+             "error=access_denied&error_description=%%3Cscript%%3Ehi%%3C%%2Fscript%%3E&"
+             "state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_PROVIDER && r.status == 403,
+       "error=access_denied with a valid state: 403");
+    ok(fx_body_has(&r, "&lt;script&gt;hi") && !fx_body_has(&r, "<script>hi"),
+       "error_description shown, escaped");
+    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
+       "state deleted");
+    NO_TOKEN_REQUEST(IDP "/token");
+
+    login(corp);
+    snprintf(q, sizeof(q), "error=server_error&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_PROVIDER && r.status == 502, "error=server_error: 502");
+}
+
+static void test_iss(void)
+{
+    canned_idp();
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, "https%3A%2F%2Fevil.test") != OA_OK && r.status == 400,
+       "iss parameter of another issuer: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+    login(corp);
+    ok(callback_std(corp, "https%3A%2F%2Fidp.test%2F") != OA_OK && r.status == 400,
+       "iss with a trailing slash: 400 (exact match)");
+    login(corp);
+    ok(callback_std(corp, NULL) != OA_OK && r.status == 400,
+       "iss missing while the metadata says it is always sent: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+}
+
+static void test_token_faults(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    struct oa_identity id;
+
+    canned_idp();
+    login(corp);
+    fx_answer(IDP "/token", 500, "{\"error\":\"server_error\"}", NULL);
+    ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502, "token 500: 502");
+    ok(strstr(r.log, IDP "/token") && strstr(r.log, "500"), "log: endpoint and status");
+    ok(fx_log_clean(&r) && !strstr(r.log, "code-XYZ"), "log without code or secret");
+
+    login(corp);
+    fx_answer(IDP "/token", 200, "{\"access_token\": \"at-SECRET-1\", ", NULL);
+    ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502, "malformed JSON: 502");
+    ok(fx_log_clean(&r), "log clean");
+
+    login(corp);
+    fx_answer(IDP "/token", 200, "x", NULL);
+    fx_answers[fx_nanswers - 1].size = OA_HTTP_BODY_MAX + 10;
+    ok(callback_std(corp, IDP) != OA_OK && r.status == 502, "oversized answer: 502");
+
+    login(corp);
+    fx_answer(IDP "/token", 200, "{\"access_token\":\"at-SECRET-1\"}", NULL);
+    ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502, "no id_token: 502");
+
+    login(corp);
+    fx_fail(IDP "/token", OA_ERR_PROVIDER);
+    ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502, "transport failure: 502");
+
+    login(corp);
+    free(g_nonce);
+    g_nonce = strdup("another-nonce");
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, IDP) != OA_OK && r.status == 502, "id_token with another nonce: 502");
+
+    login(corp);
+    token_ok(IDP "/token", "https://evil.test", "u-1", NULL);
+    ok(callback_std(corp, IDP) != OA_OK && r.status == 502, "id_token of another issuer: 502");
+
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-2", NULL);
+    ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502,
+       "UserInfo sub differs from the id_token's: 502");
+    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi", 0), "no session");
+
+    login(corp);
+    fx_answer(IDP "/me", 200, "{\"sub\":\"u-1\"}", NULL);
+    token_ok(IDP "/token", IDP, "u-1", "{\"email\":\"a@x.test\",\"email_verified\":false}");
+    ok(callback_std(corp, IDP) == OA_OK && fx_session(&r, &id, sb), "unverified email");
+    is_str(id.email, "", "an unverified email is not kept");
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-1", "{\"email\":\"a@x.test\"}");
+    ok(callback_std(corp, IDP) == OA_OK && fx_session(&r, &id, sb), "email without email_verified");
+    is_str(id.email, "", "... not kept either");
+    free(sb);
+}
+
+static void test_apple(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    struct oa_identity id;
+    struct oa_request req;
+    const struct fx_seen *t;
+    char body[1024];
+
+    canned_idp();
+    login(apple);
+    token_ok("https://appleid.apple.com/auth/token", "https://appleid.apple.com", "001.apple",
+             "{\"email\":\"p@privaterelay.appleid.com\",\"email_verified\":\"true\"}");
+    snprintf(body, sizeof(body),
+             "state=%s&code=code-XYZ&user=%%7B%%22name%%22%%3A%%7B%%22firstName%%22%%3A%%22Ann"
+             "%%22%%2C%%22lastName%%22%%3A%%22Lee%%22%%7D%%2C%%22email%%22%%3A%%22evil%%40x.test"
+             "%%22%%7D", g_state);
+    fx_request(&req, "POST", "/oauth/apple-id/callback", "", g_pair);
+    req.content_type = "application/x-www-form-urlencoded";
+    req.body = body;
+    req.body_len = strlen(body);
+    oa_response_free(&r);
+    oa_response_init(&r);
+    ok(oa_flow_callback(&r, &fx_cfg, &req, apple) == OA_OK, "apple form_post callback succeeds");
+    printf("#   log: %s\n", r.log);
+    ok(fx_session(&r, &id, sb), "session");
+    is_str(id.subject, "001.apple", "sub");
+    is_str(id.email, "p@privaterelay.appleid.com", "email from the id_token, not the user field");
+    is_str(id.name, "Ann Lee", "name from the first user POST");
+    t = fx_last("https://appleid.apple.com/auth/token");
+    ok(t && t->body && strstr(t->body, "client_secret=apple-pre-made-jwt") && !t->basic_user,
+       "Apple: client_secret_post with the given secret");
+    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "SameSite=None") != NULL,
+       "state deleted with the attributes it was set with");
+
+    login(apple);
+    snprintf(body, sizeof(body), "state=%s&code=a&code=b", g_state);
+    req.body = body;
+    req.body_len = strlen(body);
+    oa_response_free(&r);
+    oa_response_init(&r);
+    ok(oa_flow_callback(&r, &fx_cfg, &req, apple) == OA_ERR_BAD_INPUT && r.status == 400,
+       "apple: duplicated code in the body: 400");
+    req.content_type = "text/plain";
+    oa_response_free(&r);
+    oa_response_init(&r);
+    ok(oa_flow_callback(&r, &fx_cfg, &req, apple) != OA_OK && r.status == 400,
+       "POST that is not urlencoded: 400");
+    free(sb);
+}
+
+static void test_kinds(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    struct oa_identity id;
+    const struct fx_seen *t;
+
+    canned_idp();
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-1",
+             "{\"hd\":\"other.com\",\"email\":\"a@other.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403,
+       "google: hd not the hosted_domain: 403");
+    login(google);
+    token_ok("https://google.test/token", "accounts.google.com", "g-1",
+             "{\"hd\":\"example.com\",\"email\":\"a@example.com\",\"email_verified\":true,"
+             "\"given_name\":\"Al\",\"family_name\":\"Bo\"}");
+    ok(callback_std(google, NULL) == OA_OK && fx_session(&r, &id, sb),
+       "google: hd matches, iss accounts.google.com accepted");
+    is_str(id.email, "a@example.com", "google email");
+    is_str(id.name, "Al Bo", "name from given/family");
+    t = fx_last("https://google.test/token");
+    ok(t && strstr(t->body, "client_secret=s3cret") && !t->basic_user, "google: secret_post");
+
+    login(hf);
+    token_ok("https://hf.test/token", "https://hf.test", "h-1",
+             "{\"preferred_username\":\"hugo\"}");
+    fx_answer("https://hf.test/userinfo", 200,
+              "{\"sub\":\"h-1\",\"orgs\":[{\"name\":\"org-a\"},{\"preferred_username\":\"org-b\"},"
+              "{\"sub\":\"x\"},\"org-c\"]}", NULL);
+    ok(callback_std(hf, NULL) == OA_OK && fx_session(&r, &id, sb), "huggingface");
+    is_str(id.groups, "org-a,org-b,org-c", "huggingface orgs as groups");
+    is_str(id.username, "hugo", "preferred_username");
+
+    login(cognito);
+    token_ok("https://cognito.test/oauth2/token", "https://cognito.test/pool", "c-1",
+             "{\"cognito:username\":\"carol\",\"cognito:groups\":[\"g1\",\"g2\"],"
+             "\"email\":\"c@x.test\",\"email_verified\":true}");
+    ok(callback_std(cognito, NULL) == OA_OK && fx_session(&r, &id, sb), "cognito");
+    is_str(id.username, "carol", "cognito:username");
+    is_str(id.groups, "g1,g2", "cognito:groups");
+    t = fx_last("https://cognito.test/oauth2/token");
+    ok(t && t->basic_user && !strstr(t->body, "client_secret"), "cognito: client_secret_basic");
+    free(sb);
+}
+
+static void test_logout(void)
+{
+    struct oa_request req;
+    char *u;
+
+    canned_idp();
+    fx_request(&req, "GET", "/oauth/logout", "", NULL);
+    u = oa_flow_logout_url(&fx_cfg, &req, "corp", "/bye");
+    is_str(u, IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
+              "https%3A%2F%2Fapp.example.com%2Fbye", "OIDC end_session from discovery");
+    free(u);
+    u = oa_flow_logout_url(&fx_cfg, &req, "corp", "https://evil.test/");
+    is_str(u, IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
+              "https%3A%2F%2Fapp.example.com%2F", "a foreign rd becomes /");
+    free(u);
+    u = oa_flow_logout_url(&fx_cfg, &req, "cognito", "/");
+    is_str(u, "https://cognito.test/logout?client_id=cid-123&logout_uri="
+              "https%3A%2F%2Fapp.example.com%2F", "Cognito /logout");
+    free(u);
+    ok(oa_flow_logout_url(&fx_cfg, &req, "github", "/") == NULL, "GitHub: none");
+    ok(oa_flow_logout_url(&fx_cfg, &req, "nosuch", "/") == NULL, "unknown provider: none");
+    ok(oa_flow_logout_url(&fx_cfg, &req, "", "/") == NULL, "no provider: none");
+}
+
+static struct oa_provider *explicit(const char *name, enum oa_provider_kind kind,
+                                    const char *base, const char *iss)
+{
+    struct oa_provider *p = fx_provider(name, kind);
+    char u[256];
+
+    p->issuer = fx_s(iss);
+    snprintf(u, sizeof(u), "%s/authorize", base);
+    p->authorize_url = fx_s(u);
+    snprintf(u, sizeof(u), "%s/token", base);
+    p->token_url = fx_s(u);
+    snprintf(u, sizeof(u), "%s/jwks", base);
+    p->jwks_uri = fx_s(u);
+    return p;
+}
+
+int main(void)
+{
+    fx_config();
+    jwks = fx_make_key();
+    corp = fx_provider("corp", OA_PROVIDER_OIDC);
+    corp->issuer = fx_s(IDP);
+    corp2 = fx_provider("corp2", OA_PROVIDER_OIDC);
+    corp2->issuer = fx_s(IDP);
+    apple = explicit("apple-id", OA_PROVIDER_APPLE, "https://appleid.apple.com/auth",
+                     "https://appleid.apple.com");
+    free(apple->jwks_uri);
+    apple->jwks_uri = fx_s("https://appleid.apple.com/auth/keys");
+    free(apple->client_secret);
+    apple->client_secret = fx_s("apple-pre-made-jwt");
+    google = explicit("google-oauth2", OA_PROVIDER_GOOGLE, "https://google.test",
+                      "https://accounts.google.com");
+    google->hosted_domain = fx_s("example.com");
+    hf = explicit("huggingface", OA_PROVIDER_HUGGINGFACE, "https://hf.test", "https://hf.test");
+    hf->userinfo_url = fx_s("https://hf.test/userinfo");
+    cognito = explicit("cognito", OA_PROVIDER_COGNITO, "https://cognito.test/oauth2",
+                       "https://cognito.test/pool");
+    free(cognito->jwks_uri);
+    cognito->jwks_uri = fx_s("https://cognito.test/.well-known/jwks.json");
+    cognito->kind = OA_PROVIDER_COGNITO;
+    cognito->domain = fx_s("https://cognito.test");
+    gh = fx_provider("github", OA_PROVIDER_GITHUB);
+    oa_response_init(&r);
+    test_oidc_happy();
+    test_state_faults();
+    test_error_param();
+    test_iss();
+    test_token_faults();
+    test_apple();
+    test_kinds();
+    test_logout();
+    oa_response_free(&r);
+    fx_reset();
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    free(jwks);
+    return tap_done();
+}
