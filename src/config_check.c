@@ -116,7 +116,8 @@ static enum oa_err check_base_path(struct oa_cfg_load *ld)
 bad:
     return oa_cfg_fail(ld, slot, NULL,
                        "'base_path' must start with '/', not end with '/', and hold only "
-                       "letters, digits and . _ ~ - (like /oauth), not '%s'", s);
+                       "letters, digits and . _ ~ - (like /oauth), not '%s'",
+                       s);
 }
 
 static enum oa_err load_keys(struct oa_cfg_load *ld)

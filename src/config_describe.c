@@ -22,8 +22,7 @@ char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provid
         return strdup(p->redirect_uri);
     if (cfg->public_url)
         origin = cfg->public_url;
-    if (asprintf(&s, "%s%s/%s/callback", origin ? origin : "<origin>", cfg->base_path,
-                 p->name) < 0)
+    if (asprintf(&s, "%s%s/%s/callback", origin ? origin : "<origin>", cfg->base_path, p->name) < 0)
         return NULL;
     return s;
 }
@@ -98,8 +97,8 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
         (e = oa_buf_puts(b, "  endpoints: from <issuer>/.well-known/openid-configuration\n")))
         return e;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        if (fields[i].value && (e = oa_buf_printf(b, "  %s: %s\n", fields[i].label,
-                                                  fields[i].value)))
+        if (fields[i].value &&
+            (e = oa_buf_printf(b, "  %s: %s\n", fields[i].label, fields[i].value)))
             return e;
     if ((e = put_list(b, "  allowed_orgs", &p->allowed_orgs)) ||
         (e = put_list(b, "  allowed_teams", &p->allowed_teams)))
@@ -149,8 +148,9 @@ static enum oa_err put_general(struct oa_buf *b, const struct oa_config *cfg)
         e = oa_buf_printf(b, "public_url: %s\n", cfg->public_url);
     else
         e = oa_buf_puts(b, "public_url: none (the origin is taken from each request)\n");
-    if (e || (e = oa_buf_printf(b, "base_path: %s\nallow_http_redirect: %s\n", cfg->base_path,
-                                cfg->allow_http_redirect ? "true" : "false")) ||
+    if (e ||
+        (e = oa_buf_printf(b, "base_path: %s\nallow_http_redirect: %s\n", cfg->base_path,
+                           cfg->allow_http_redirect ? "true" : "false")) ||
         (e = put_session(b, cfg)) || (e = put_list(b, "allowed_workspaces", &cfg->workspaces)) ||
         (e = put_list(b, "allowed_redirect_hosts", &cfg->allowed_redirect_hosts)) ||
         (e = put_list(b, "extra_backends", &cfg->extra_backends)))

@@ -22,7 +22,7 @@ struct oa_cfg_mark {
 
 struct oa_cfg_load {
     struct oa_config *cfg;
-    const char *name;       /* file name used in messages */
+    const char *name; /* file name used in messages */
     struct oa_error *err;
     struct oa_cfg_mark *marks;
     size_t nmarks, capmarks;

@@ -56,8 +56,7 @@ static const struct oa_builtin *builtin(const char *name)
 }
 
 /* Sets *slot to the formatted default when it is not set yet. */
-static enum oa_err dflt(struct oa_cfg_load *ld, char **slot, const char *fmt, ...)
-    OA_PRINTF(3, 4);
+static enum oa_err dflt(struct oa_cfg_load *ld, char **slot, const char *fmt, ...) OA_PRINTF(3, 4);
 
 static enum oa_err dflt(struct oa_cfg_load *ld, char **slot, const char *fmt, ...)
 {
@@ -114,7 +113,8 @@ enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const vo
     else if (!strcmp(scheme, "http") && !ld->cfg->allow_http_redirect)
         e = oa_cfg_fail(ld, slot, fallback,
                         "'%s' is an http:// URL: use https://, or set allow_http_redirect: true "
-                        "(development only)", key);
+                        "(development only)",
+                        key);
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
@@ -127,11 +127,16 @@ static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)
         char **slot;
         const char *key;
     } urls[] = {
-        {&p->issuer, "issuer"},           {&p->base_url, "base_url"},
-        {&p->api_url, "api_url"},         {&p->domain, "domain"},
-        {&p->authorize_url, "authorize_url"}, {&p->token_url, "token_url"},
-        {&p->userinfo_url, "userinfo_url"}, {&p->end_session_url, "end_session_url"},
-        {&p->jwks_uri, "jwks_uri"},       {&p->redirect_uri, "redirect_uri"},
+        {&p->issuer, "issuer"},
+        {&p->base_url, "base_url"},
+        {&p->api_url, "api_url"},
+        {&p->domain, "domain"},
+        {&p->authorize_url, "authorize_url"},
+        {&p->token_url, "token_url"},
+        {&p->userinfo_url, "userinfo_url"},
+        {&p->end_session_url, "end_session_url"},
+        {&p->jwks_uri, "jwks_uri"},
+        {&p->redirect_uri, "redirect_uri"},
     };
     unsigned line, col;
     enum oa_err e;
@@ -159,14 +164,13 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         {&p->base_url, p->base_url != NULL, "base_url", OA_PROVIDER_GITHUB, "github"},
         {&p->api_url, p->api_url != NULL, "api_url", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_orgs, p->allowed_orgs.n > 0, "allowed_orgs", OA_PROVIDER_GITHUB, "github"},
-        {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB,
-         "github"},
+        {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB, "github"},
         {&p->hosted_domain, p->hosted_domain != NULL, "hosted_domain", OA_PROVIDER_GOOGLE,
          "google-oauth2"},
         {&p->team_id, p->team_id != NULL, "team_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->key_id, p->key_id != NULL, "key_id", OA_PROVIDER_APPLE, "apple-id"},
-        {&p->private_key_file, p->private_key_file != NULL, "private_key_file",
-         OA_PROVIDER_APPLE, "apple-id"},
+        {&p->private_key_file, p->private_key_file != NULL, "private_key_file", OA_PROVIDER_APPLE,
+         "apple-id"},
     };
 
     for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
@@ -213,7 +217,8 @@ static enum oa_err cognito_defaults(struct oa_cfg_load *ld, struct oa_provider *
         return oa_cfg_fail(ld, &p->domain, p,
                            "provider '%s' needs its 'domain' (https://<prefix>.auth.<region>."
                            "amazoncognito.com), in its entry or in "
-                           "SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN", p->name);
+                           "SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN",
+                           p->name);
     if (!strstr(p->domain, "://")) { /* a bare host name: https is meant */
         char *d = NULL;
         if (asprintf(&d, "https://%s", p->domain) < 0)
@@ -259,7 +264,8 @@ static enum oa_err kind_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
                                "provider '%s' is not built in (github, google-oauth2, "
                                "huggingface, amazon-cognito, apple-id): give it an 'issuer' "
                                "(OpenID discovery) or 'authorize_url' and 'token_url' "
-                               "(and 'userinfo_url')", p->name);
+                               "(and 'userinfo_url')",
+                               p->name);
         break;
     }
     if (e)
@@ -284,7 +290,8 @@ static enum oa_err apple_secret(struct oa_cfg_load *ld, struct oa_provider *p)
     if (!p->team_id || !p->key_id || !p->private_key_file)
         return oa_cfg_fail(ld, p, NULL,
                            "provider '%s' needs team_id, key_id and private_key_file together to "
-                           "make its client secret ('%s' is missing)", p->name, missing);
+                           "make its client secret ('%s' is missing)",
+                           p->name, missing);
     if (!(f = fopen(p->private_key_file, "r")))
         return oa_cfg_fail(ld, &p->private_key_file, p, "cannot read private_key_file '%s': %s",
                            p->private_key_file, strerror(errno));
@@ -303,13 +310,13 @@ static enum oa_err check_names(struct oa_cfg_load *ld, size_t i)
                                        "0123456789._-") != strlen(p->name))
         return oa_cfg_fail(ld, &p->name, p,
                            "a provider name may hold only letters, digits, '.', '_' and '-', "
-                           "not '%s'", p->name);
+                           "not '%s'",
+                           p->name);
     for (size_t j = 0; j < i; j++) {
         if (!strcmp(ld->cfg->providers[j].name, p->name)) {
-            oa_cfg_mark_find(ld, &ld->cfg->providers[j].name, &ld->cfg->providers[j], &line,
-                             &col);
-            return oa_cfg_fail(ld, &p->name, p, "duplicate provider '%s' (first at %u:%u)",
-                               p->name, line, col);
+            oa_cfg_mark_find(ld, &ld->cfg->providers[j].name, &ld->cfg->providers[j], &line, &col);
+            return oa_cfg_fail(ld, &p->name, p, "duplicate provider '%s' (first at %u:%u)", p->name,
+                               line, col);
         }
     }
     return OA_OK;
@@ -325,8 +332,7 @@ static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
         return e;
     b = builtin(p->name);
     p->kind = b ? b->kind : OA_PROVIDER_OIDC;
-    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) ||
-        (e = kind_defaults(ld, p)))
+    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) || (e = kind_defaults(ld, p)))
         return e;
     if (!p->client_id || !p->client_id[0])
         return oa_cfg_env_missing(ld, p, "client_id");
@@ -360,7 +366,8 @@ static enum oa_err check_backends(struct oa_cfg_load *ld)
                                "unknown extra_backends class '%s': describe the provider with "
                                "keys instead: a provider entry with 'name' and 'issuer' "
                                "(OpenID discovery), or 'name', 'authorize_url', 'token_url' "
-                               "and 'userinfo_url'", l->v[i]);
+                               "and 'userinfo_url'",
+                               l->v[i]);
     }
     return OA_OK;
 }

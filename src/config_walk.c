@@ -303,8 +303,8 @@ static int parse_time(const char *s, int64_t *out)
     }
     if (strcmp(rest, "Z") && strcmp(rest, "z") && strcmp(rest, "+00:00"))
         return -1;
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60)
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
         return -1;
     t = timegm(&tm);
     if (t == (time_t)-1)
@@ -324,8 +324,10 @@ static enum oa_err set_scalar_typed(struct oa_cfg_load *ld, const struct oa_cfg_
         return e;
     if (k->type == KT_TIME) {
         if (parse_time(s, &v))
-            return fail_at(ld, n, "'%s' must be an RFC 3339 UTC time like 2026-11-01T00:00:00Z, "
-                           "not '%s'", k->name, s);
+            return fail_at(ld, n,
+                           "'%s' must be an RFC 3339 UTC time like 2026-11-01T00:00:00Z, "
+                           "not '%s'",
+                           k->name, s);
         memcpy(slot, &v, sizeof(v));
         return mark(ld, slot, n);
     }
@@ -384,8 +386,8 @@ static enum oa_err set_strlist(struct oa_cfg_load *ld, yaml_document_t *doc, con
 
 static enum oa_err walk_map(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *map,
                             enum oa_cfg_scope sc, void *base, const char *what);
-static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc,
-                               const yaml_node_t *n, const struct oa_cfg_key *k);
+static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
+                               const struct oa_cfg_key *k);
 
 static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
                              const struct oa_cfg_key *k, const yaml_node_t *n, void *base)
@@ -445,8 +447,7 @@ static enum oa_err walk_map(struct oa_cfg_load *ld, yaml_document_t *doc, const 
     enum oa_err e;
 
     if (map->type != YAML_MAPPING_NODE)
-        return fail_at(ld, map, "%s must be a mapping (key: value), not %s", what,
-                       node_kind(map));
+        return fail_at(ld, map, "%s must be a mapping (key: value), not %s", what, node_kind(map));
     for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         const struct oa_cfg_key *k;
         const char *name = NULL;
@@ -495,8 +496,8 @@ static enum oa_err walk_entry(struct oa_cfg_load *ld, yaml_document_t *doc, cons
 }
 
 /* providers, access, allowed_workspaces: arrays sized once, so marks stay valid. */
-static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc,
-                               const yaml_node_t *n, const struct oa_cfg_key *k)
+static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
+                               const struct oa_cfg_key *k)
 {
     struct oa_config *cfg = ld->cfg;
     yaml_node_item_t *it;
@@ -505,8 +506,7 @@ static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc,
     enum oa_err e;
 
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(ld, n, "'%s' must be a sequence (a list), not %s", k->name,
-                       node_kind(n));
+        return fail_at(ld, n, "'%s' must be a sequence (a list), not %s", k->name, node_kind(n));
     count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (count > ld->budget)
         return fail_at(ld, n, "'%s' is too long", k->name);

@@ -120,7 +120,8 @@ static void test_env_precedence(void)
     ok(!cfg && err.code == OA_ERR_CONFIG, "no secret anywhere is an error");
     ok(strstr(err.msg, "OAUTH2_GITHUB_CLIENT_SECRET") &&
            strstr(err.msg, "ARGILLA_OAUTH2_GITHUB_CLIENT_SECRET") &&
-           strstr(err.msg, "SOCIAL_AUTH_GITHUB_CLIENT_SECRET") && strstr(err.msg, "'client_secret'"),
+           strstr(err.msg, "SOCIAL_AUTH_GITHUB_CLIENT_SECRET") &&
+           strstr(err.msg, "'client_secret'"),
        "the error names every place looked: %s", err.msg);
     clear_github_env();
 
@@ -286,7 +287,8 @@ static void test_describe_and_callback(void)
     free(d);
     oa_config_free(cfg);
 
-    cfg = load_str("providers:\n  - {name: github, client_id: a, client_secret: zz-secret}\n", &err);
+    cfg =
+        load_str("providers:\n  - {name: github, client_id: a, client_secret: zz-secret}\n", &err);
     ok(cfg != NULL, "config without public_url loads");
     if (!cfg)
         return;
@@ -392,7 +394,8 @@ static void test_examples(void)
     cfg = load_example("cvat");
     ok(cfg && cfg->nproviders == 3, "CVAT's file loads with cvat.env");
     if (cfg) {
-        is_str(cfg->providers[0].client_id, "google-client-id", "google id from SOCIAL_AUTH_GOOGLE_");
+        is_str(cfg->providers[0].client_id, "google-client-id",
+               "google id from SOCIAL_AUTH_GOOGLE_");
         is_str(cfg->providers[2].authorize_url,
                "https://example-prefix.auth.us-east-1.amazoncognito.com/oauth2/authorize",
                "cognito domain from SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN");
