@@ -306,9 +306,13 @@ static int parse_time(const char *s, int64_t *out)
     if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
         tm.tm_sec > 60)
         return -1;
-    t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
+    {
+        struct tm back, want = tm;
+        t = timegm(&tm); /* normalises 02-31 to 03-03: refused by the round trip */
+        if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != want.tm_mday ||
+            back.tm_mon != want.tm_mon || back.tm_year != want.tm_year)
+            return -1;
+    }
     *out = (int64_t)t;
     return 0;
 }
