@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test.sh - the one command that tests oauth2-fcgi from a fresh checkout:
+# installs what is missing (scripts/install-deps.sh: Debian packages from
+# scripts/packages.txt, npm ci), runs autoreconf, builds in build/check and
+# runs `make check` (unit tests, data-driven cases, fuzz corpora, CGI and
+# end-to-end tests on real lighttpd and Apache), then does the same with
+# AddressSanitizer + UndefinedBehaviorSanitizer in build/sanitizers, and
+# ends with the line
+#     N passed, N failed, N skipped
+# counted from the .trs files of both runs. Exits non-zero on any failure.
+#
+# Environment: OA_NO_INSTALL=1 skips installing; OA_NO_SANITIZERS=1 skips
+# the second run; JOBS=N for make -j (default: the number of CPUs).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+steps_failed=0
+dirs=()
+
+step() {
+    echo
+    echo "==> $*"
+}
+
+"$top/scripts/install-deps.sh"
+
+step "autoreconf -fi"
+autoreconf -fi
+
+# run_build DIR CONFIGURE-ARGS...: configure, make, make check in DIR. A
+# failed build or check is counted; the other run still goes on.
+run_build() {
+    local dir=$1
+    shift
+    step "build in $dir (configure $*)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    dirs+=("$dir")
+    if ! (cd "$dir" && "$top/configure" -q "$@" && make -j"$jobs"); then
+        echo "test.sh: the build in $dir failed" >&2
+        steps_failed=$((steps_failed + 1))
+        return 0
+    fi
+    step "make check in $dir"
+    if ! (cd "$dir" && make -j"$jobs" -k check); then
+        echo "test.sh: make check in $dir failed; the logs:" >&2
+        # The log of every failed test, so a CI log says why.
+        find "$dir" -name '*.trs' -print0 | while IFS= read -r -d '' trs; do
+            if grep -Eq '^:test-result:[[:space:]]*(FAIL|ERROR|XPASS)' "$trs"; then
+                echo "---- ${trs%.trs}.log" >&2
+                tail -n 80 "${trs%.trs}.log" >&2 || true
+            fi
+        done
+        grep -q . "$dir/test-suite.log" 2>/dev/null || steps_failed=$((steps_failed + 1))
+    fi
+}
+
+run_build "$top/build/check"
+if [ -z "${OA_NO_SANITIZERS:-}" ]; then
+    run_build "$top/build/sanitizers" --enable-sanitizers
+fi
+
+step "summary"
+exec "$top/tests/run-summary.sh" --steps-failed "$steps_failed" "${dirs[@]}"

@@ -1,0 +1,482 @@
+# lib.sh - shared helpers for the end-to-end tests (sourced, never run).
+#
+# The e2e tests start real web servers (lighttpd, Apache) on 127.0.0.1 on
+# free ports, with their own config files in a temporary directory, and
+# drive them with curl. This file gives them: TAP output with counters, a
+# temporary directory and servers that are always stopped (trap EXIT),
+# free ports, waiting for a port, curl helpers, and skipping when a tool is
+# missing. Nothing here talks to any address but 127.0.0.1.
+#
+# Environment (from Makefile.am's AM_TESTS_ENVIRONMENT, or set by hand):
+#   top_srcdir, top_builddir, OA_BIN (the built oauth2-fcgi program).
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${OA_BIN:=$top_builddir/oauth2-fcgi}"
+
+E2E_NAME=$(basename "$0" .sh)
+E2E_TMP=
+E2E_PIDS=()
+E2E_PIDFILES=()
+E2E_LOGS=()
+t_n=0
+t_failed=0
+
+# ---- TAP -----------------------------------------------------------------
+
+t_pass() {
+    t_n=$((t_n + 1))
+    echo "ok $t_n - $*"
+}
+
+t_fail() {
+    t_n=$((t_n + 1))
+    t_failed=$((t_failed + 1))
+    echo "not ok $t_n - $*"
+}
+
+t_skip() {
+    t_n=$((t_n + 1))
+    echo "ok $t_n # SKIP $*"
+}
+
+t_diag() {
+    local line
+    while IFS= read -r line; do echo "# $line"; done <<<"$*"
+}
+
+# t_ok DESC COMMAND...: passes when the command succeeds.
+t_ok() {
+    local desc=$1
+    shift
+    if "$@"; then t_pass "$desc"; else t_fail "$desc"; fi
+}
+
+# t_is GOT WANT DESC
+t_is() {
+    if [ "$1" = "$2" ]; then
+        t_pass "$3"
+    else
+        t_fail "$3"
+        t_diag "got: '$1'"$'\n'"expected: '$2'"
+    fi
+}
+
+# t_isnt GOT UNWANTED DESC
+t_isnt() {
+    if [ "$1" != "$2" ]; then
+        t_pass "$3"
+    else
+        t_fail "$3"
+        t_diag "got the unwanted value: '$1'"
+    fi
+}
+
+# t_in GOT "A B C" DESC: GOT is one of the words.
+t_in() {
+    local w
+    for w in $2; do
+        if [ "$1" = "$w" ]; then
+            t_pass "$3"
+            return
+        fi
+    done
+    t_fail "$3"
+    t_diag "got: '$1'"$'\n'"expected one of: $2"
+}
+
+# t_like GOT ERE DESC
+t_like() {
+    if printf '%s' "$1" | grep -Eq -- "$2"; then
+        t_pass "$3"
+    else
+        t_fail "$3"
+        t_diag "got: '$(printf '%s' "$1" | head -c 400)'"$'\n'"expected to match: $2"
+    fi
+}
+
+# t_unlike GOT ERE DESC
+t_unlike() {
+    if printf '%s' "$1" | grep -Eq -- "$2"; then
+        t_fail "$3"
+        t_diag "got: '$(printf '%s' "$1" | head -c 400)'"$'\n'"expected not to match: $2"
+    else
+        t_pass "$3"
+    fi
+}
+
+# Ends the test: plan line, server logs on failure, exit status.
+t_done() {
+    echo "1..$t_n"
+    if [ "$t_failed" -gt 0 ]; then
+        e2e_dump_logs
+        exit 1
+    fi
+    exit 0
+}
+
+# skip_all REASON: the whole script is skipped (TAP "1..0 # SKIP").
+skip_all() {
+    echo "1..0 # SKIP $*"
+    exit 0
+}
+
+# bail REASON: the setup failed; the run is an error, not a skip.
+bail() {
+    echo "Bail out! $*"
+    e2e_dump_logs
+    exit 1
+}
+
+# need_tool NAME...: skips the whole script when a tool is missing.
+need_tool() {
+    local t
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed"
+    done
+}
+
+# ---- temporary directory, processes, cleanup -------------------------------
+
+e2e_cleanup() {
+    local pid f
+    for f in "${E2E_PIDFILES[@]+"${E2E_PIDFILES[@]}"}"; do
+        [ -s "$f" ] && E2E_PIDS+=("$(cat "$f")")
+    done
+    for pid in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do
+        e2e_wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+    done
+    if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] && [ -z "${E2E_KEEP:-}" ]; then
+        rm -rf "$E2E_TMP"
+    fi
+}
+
+# e2e_wait_gone PID: waits up to ~5 s for a process to end.
+e2e_wait_gone() {
+    local i
+    for i in $(seq 1 50); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# e2e_init: makes $E2E_TMP (readable by a server that drops root) and sets
+# the trap that stops every server and removes it.
+e2e_init() {
+    E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/oa-$E2E_NAME.XXXXXX") || bail "mktemp failed"
+    chmod 755 "$E2E_TMP"
+    trap e2e_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# e2e_log FILE: a log shown (as TAP comments) when a test fails.
+e2e_log() {
+    E2E_LOGS+=("$1")
+}
+
+e2e_dump_logs() {
+    local f
+    for f in "${E2E_LOGS[@]+"${E2E_LOGS[@]}"}"; do
+        [ -s "$f" ] || continue
+        echo "# ---- $(basename "$f") (last 40 lines)"
+        tail -n 40 "$f" | sed 's/^/# /'
+    done
+}
+
+# e2e_bg NAME CMD...: starts CMD in the background, output to $E2E_TMP/NAME.log;
+# it is stopped at exit. Sets E2E_LAST_PID.
+e2e_bg() {
+    local name=$1
+    shift
+    "$@" >"$E2E_TMP/$name.log" 2>&1 &
+    E2E_LAST_PID=$!
+    E2E_PIDS+=("$E2E_LAST_PID")
+    e2e_log "$E2E_TMP/$name.log"
+}
+
+# e2e_pidfile FILE: a daemon's pid file, read and stopped at exit.
+e2e_pidfile() {
+    E2E_PIDFILES+=("$1")
+}
+
+# ---- ports -----------------------------------------------------------------
+
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+    local p i
+    if command -v python3 >/dev/null 2>&1; then
+        p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null)
+        if [ -n "$p" ]; then
+            echo "$p"
+            return 0
+        fi
+    fi
+    for i in $(seq 1 100); do
+        p=$((20000 + RANDOM % 40000))
+        port_in_use "$p" || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# wait_port PORT [SECONDS]: waits until something accepts on 127.0.0.1:PORT.
+wait_port() {
+    local i n=$(( ${2:-10} * 10 ))
+    for i in $(seq 1 "$n"); do
+        port_in_use "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_file PATH [SECONDS]: waits until a file (a socket, a pid file) exists.
+wait_file() {
+    local i n=$(( ${2:-10} * 10 ))
+    for i in $(seq 1 "$n"); do
+        [ -e "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---- HTTP --------------------------------------------------------------------
+
+# http_req URL [CURL-ARGS...]: one request, no redirects followed. Sets
+# HTTP_STATUS, HTTP_HEADERS (raw, CR removed), HTTP_BODY, HTTP_STATUS_LINE.
+http_req() {
+    local url=$1
+    shift
+    local h="$E2E_TMP/last.headers" b="$E2E_TMP/last.body"
+    : >"$h"
+    : >"$b"
+    HTTP_STATUS=$(curl -sS --max-time 20 -D "$h" -o "$b" -w '%{http_code}' "$@" "$url" 2>"$E2E_TMP/last.curl") ||
+        HTTP_STATUS=000
+    HTTP_HEADERS=$(tr -d '\r' <"$h")
+    HTTP_BODY=$(cat "$b")
+    HTTP_STATUS_LINE=$(printf '%s\n' "$HTTP_HEADERS" | head -n 1)
+}
+
+# http_header NAME: the value of the first response header NAME of the last
+# request (case-insensitive), or empty.
+http_header() {
+    printf '%s\n' "$HTTP_HEADERS" | awk -v n="$1" 'BEGIN { n = tolower(n) ":" }
+        tolower(substr($0, 1, length(n))) == n { sub(/^[^:]*:[ \t]*/, ""); print; exit }'
+}
+
+# http_has_header NAME: the last response had header NAME.
+http_has_header() {
+    printf '%s\n' "$HTTP_HEADERS" | grep -qi "^$1:"
+}
+
+# body_var NAME: the value of NAME=... in the echo backend's body, or empty.
+body_var() {
+    printf '%s\n' "$HTTP_BODY" | sed -n "s/^$1=//p" | head -n 1
+}
+
+# urlencode STRING
+urlencode() {
+    local s=$1 out= c i
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case "$c" in
+            [A-Za-z0-9._~-]) out+=$c ;;
+            *) out+=$(printf '%%%02X' "'$c") ;;
+        esac
+    done
+    printf '%s' "$out"
+}
+
+# ---- oauth2-fcgi test fixtures ---------------------------------------------------
+
+# need_oa: the program and mint_cookie are built (else the script is skipped).
+need_oa() {
+    [ -x "$OA_BIN" ] || skip_all "oauth2-fcgi is not built ($OA_BIN)"
+    MINT=$top_builddir/tests/tools/mint_cookie
+    [ -x "$MINT" ] || skip_all "tests/tools/mint_cookie is not built"
+}
+
+# make_key FILE: a new random 32-byte session key, 64 hex digits.
+make_key() {
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$1" && echo >>"$1")
+}
+
+# write_e2e_config FILE KEYFILE: the config the e2e tests share. Two
+# providers with made-up endpoints on 127.0.0.1:9 (the authorizer never
+# calls them), http allowed (the tests run over plain http), revocation
+# time in the past, and access rules: /app/admin/ only for
+# admin@example.com, the rest of /app/ for example.com addresses.
+write_e2e_config() {
+    cat >"$1" <<EOF
+# oauth2-fcgi config written by tests/e2e/lib.sh
+providers:
+  - name: corp
+    display_name: "Corp SSO"
+    client_id: e2e-client
+    client_secret: e2e-secret
+    authorize_url: http://127.0.0.1:9/authorize
+    token_url: http://127.0.0.1:9/token
+    userinfo_url: http://127.0.0.1:9/userinfo
+  - name: other
+    client_id: e2e-client-2
+    client_secret: e2e-secret-2
+    authorize_url: http://127.0.0.1:9/authorize2
+    token_url: http://127.0.0.1:9/token2
+    userinfo_url: http://127.0.0.1:9/userinfo2
+allow_http_redirect: true
+base_path: /oauth
+session:
+  key_file: $2
+  cookie_name: oauth2_fcgi
+  lifetime: 1h
+  not_before: 2020-01-01T00:00:00Z
+access:
+  - path: /app/admin/
+    emails: [admin@example.com]
+  - path: /app/
+    email_domains: [example.com]
+log: stderr
+log_level: debug
+EOF
+}
+
+# e2e_oa_config: a key and the shared config in $E2E_TMP (E2E_KEY,
+# E2E_CONFIG, COOKIE_NAME), and a first test: --check-config accepts it.
+e2e_oa_config() {
+    E2E_KEY=$E2E_TMP/session.key
+    E2E_CONFIG=$E2E_TMP/oauth.yml
+    COOKIE_NAME=oauth2_fcgi
+    make_key "$E2E_KEY"
+    write_e2e_config "$E2E_CONFIG" "$E2E_KEY"
+    if "$OA_BIN" --check-config -c "$E2E_CONFIG" >"$E2E_TMP/check-config.out" 2>&1; then
+        t_pass "oauth2-fcgi --check-config accepts the e2e config"
+    else
+        t_fail "oauth2-fcgi --check-config accepts the e2e config"
+        t_diag "$(cat "$E2E_TMP/check-config.out")"
+    fi
+}
+
+# mint ARGS...: a session cookie value from mint_cookie with the e2e config.
+mint() {
+    "$MINT" -c "$E2E_CONFIG" "$@"
+}
+
+# authorizer_checks BASE_URL: the checks every server runs the same way
+# through its authorizer set-up, with /app/ protected and the echo backend
+# behind it. Needs E2E_CONFIG, E2E_KEY, MINT, COOKIE_NAME.
+authorizer_checks() {
+    local base=$1 c v other
+
+    # No cookie, a page load: 302 to sign in, with rd.
+    http_req "$base/app/page?x=1" -H 'Accept: text/html,application/xhtml+xml'
+    t_is "$HTTP_STATUS" 302 "no cookie, page load: 302"
+    t_like "$HTTP_STATUS_LINE" '^HTTP/[0-9.]+ 302 Found$' \
+        "no cookie: the status line is '302 Found' (Status: came first, with its reason)"
+    v=$(http_header Location)
+    t_like "$v" '/oauth/' "no cookie: Location goes to the sign-in under /oauth"
+    t_like "$v" '[?&]rd=' "no cookie: Location carries rd"
+    t_like "$v" "rd=[^&]*(%2F|/)app(%2F|/)page" "no cookie: rd is the original URL"
+    t_unlike "$HTTP_HEADERS" $'(^|\n)(Status|Variable-[A-Za-z_]*):' \
+        "no cookie: no Status or Variable-* header leaks to the client"
+    t_unlike "$HTTP_BODY" 'REMOTE_USER=' "no cookie: the backend did not run"
+
+    # Valid cookie: the backend runs and sees the identity.
+    c=$(mint --user alice --email alice@example.com --name 'Alice Example' --groups 'ops,dev')
+    t_isnt "$c" "" "mint_cookie made a session cookie"
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 200 "valid cookie: 200"
+    # REMOTE_USER is the verified email (else provider:subject).
+    t_is "$(body_var REMOTE_USER)" alice@example.com "valid cookie: the backend sees REMOTE_USER"
+    t_is "$(body_var OAUTH2_USER)" alice "valid cookie: the backend sees OAUTH2_USER"
+    t_is "$(body_var OAUTH2_NAME)" 'Alice Example' "valid cookie: the backend sees OAUTH2_NAME"
+    t_is "$(body_var OAUTH2_GROUPS)" 'ops,dev' "valid cookie: the backend sees OAUTH2_GROUPS"
+    t_is "$(body_var OAUTH2_EMAIL)" alice@example.com "valid cookie: the backend sees OAUTH2_EMAIL"
+    t_is "$(body_var OAUTH2_PROVIDER)" corp "valid cookie: the backend sees OAUTH2_PROVIDER"
+    t_unlike "$HTTP_HEADERS" $'(^|\n)Variable-' "valid cookie: no Variable-* header reaches the client"
+
+    # JSON / XHR clients never get a redirect.
+    http_req "$base/app/api" -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 401 "no cookie, Accept: application/json: 401"
+    http_req "$base/app/api" -H 'X-Requested-With: XMLHttpRequest' -H 'Accept: */*'
+    t_is "$HTTP_STATUS" 401 "no cookie, X-Requested-With: 401"
+    t_is "$(http_header Location)" "" "no cookie, XHR: no Location"
+
+    # Cookies that must not pass.
+    # (not the very last character: its low bits may be padding)
+    v="${c:0:${#c}-3}$( [ "${c: -3:1}" = A ] && echo B || echo A )${c: -2}"
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "tampered cookie (a character of the tag changed): refused"
+    v="${c:0:20}$( [ "${c:20:1}" = x ] && echo y || echo x )${c:21}"
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "tampered cookie (a middle character changed): refused"
+    v=$(mint --user alice --email alice@example.com --expired)
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "expired cookie: refused"
+    v=$(mint --user alice --email alice@example.com --revoked)
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "cookie issued before session.not_before: refused"
+    v=$(mint --user alice --email alice@example.com --other-key)
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "cookie sealed with another key: refused"
+    v=$(mint --user alice --email alice@example.com --purpose state)
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "a value sealed as state, sent as the session: refused"
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401" "empty cookie: refused"
+
+    # Access rules.
+    v=$(mint --user bob --email bob@elsewhere.org)
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 403 "valid session, email domain not allowed: 403"
+    t_unlike "$HTTP_BODY" 'REMOTE_USER=' "403: the backend did not run"
+    http_req "$base/app/admin/" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 403 "valid session, /app/admin/ only for admin@: 403"
+    v=$(mint --user admin --email admin@example.com)
+    http_req "$base/app/admin/" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 200 "admin@example.com may see /app/admin/: 200"
+    http_req "$base/app/%61dmin/" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "400 403 404" "/app/%61dmin/ is /app/admin/ for the rules: not 200"
+    http_req "$base/app/x/../admin/" --path-as-is -H "Cookie: $COOKIE_NAME=$c" \
+        -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "400 403 404" "/app/x/../admin/ is /app/admin/ for the rules: not 200"
+
+    # Identity headers from the client are never identity.
+    http_req "$base/app/page" -H 'Accept: text/html' -H 'X-Auth-Request-User: mallory' \
+        -H 'Variable-REMOTE_USER: mallory' -H 'Remote-User: mallory'
+    t_is "$HTTP_STATUS" 302 "no cookie + client identity headers: still 302"
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html' \
+        -H 'X-Auth-Request-User: mallory' -H 'Variable-REMOTE_USER: mallory' \
+        -H 'Variable-OAUTH2_EMAIL: mallory@example.com' -H 'Remote-User: mallory'
+    t_is "$(body_var REMOTE_USER)" alice@example.com \
+        "client identity headers: REMOTE_USER is still the session's"
+    t_is "$(body_var OAUTH2_USER)" alice "client identity headers: OAUTH2_USER is still the session's"
+    t_is "$(body_var OAUTH2_EMAIL)" alice@example.com \
+        "client identity headers: OAUTH2_EMAIL is still the session's"
+
+    # The responder beside it.
+    http_req "$base/oauth/health"
+    t_is "$HTTP_STATUS" 200 "/oauth/health: 200"
+    t_like "$HTTP_BODY" '^ok' "/oauth/health: ok"
+    http_req "$base/oauth/userinfo" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 200 "/oauth/userinfo with the session: 200"
+    t_like "$HTTP_BODY" 'alice@example.com' "/oauth/userinfo: the session's email"
+    http_req "$base/oauth/userinfo" -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 401 "/oauth/userinfo without a session: 401"
+    http_req "$base/oauth/sign_in?rd=/app/page" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 200 "/oauth/sign_in: 200"
+    t_like "$HTTP_BODY" 'Corp SSO' "/oauth/sign_in: a button per provider"
+    http_req "$base/oauth/corp/login?rd=/app/page" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 302 "/oauth/corp/login: 302 to the provider"
+    t_like "$(http_header Location)" '^http://127\.0\.0\.1:9/authorize\?' \
+        "/oauth/corp/login: Location is the provider's authorize URL"
+    http_req "$base/oauth/nosuch/login" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 404 "/oauth/nosuch/login: 404"
+}
