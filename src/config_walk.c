@@ -590,6 +590,16 @@ static enum oa_err walk_doc(struct oa_cfg_load *ld, yaml_parser_t *ps, yaml_docu
     return OA_OK;
 }
 
+/* libyaml's own buffers hold the text (and its secrets) too: wiped before freeing. */
+static void parser_delete(yaml_parser_t *ps)
+{
+    if (ps->buffer.start)
+        oa_wipe(ps->buffer.start, (size_t)(ps->buffer.end - ps->buffer.start));
+    if (ps->raw_buffer.start)
+        oa_wipe(ps->raw_buffer.start, (size_t)(ps->raw_buffer.end - ps->raw_buffer.start));
+    yaml_parser_delete(ps);
+}
+
 enum oa_err oa_cfg_walk(struct oa_cfg_load *ld, const char *yaml, size_t len)
 {
     yaml_parser_t ps;
@@ -601,13 +611,13 @@ enum oa_err oa_cfg_walk(struct oa_cfg_load *ld, const char *yaml, size_t len)
     yaml_parser_set_input_string(&ps, (const unsigned char *)yaml, len);
     if (!yaml_parser_load(&ps, &doc)) {
         e = syntax_error(ld, &ps);
-        yaml_parser_delete(&ps);
+        parser_delete(&ps);
         return e;
     }
     ld->budget = NODE_BUDGET;
     e = walk_doc(ld, &ps, &doc);
     wipe_document(&doc);
     yaml_document_delete(&doc);
-    yaml_parser_delete(&ps);
+    parser_delete(&ps);
     return e;
 }
