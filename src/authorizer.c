@@ -61,6 +61,7 @@ static int normalise(char *norm, size_t cap, char *raw, size_t raw_cap, const ch
 {
     size_t n;
 
+    norm[0] = '\0';
     if (!uri || uri[0] != '/')
         return -1;
     n = strcspn(uri, "?#");
@@ -68,7 +69,10 @@ static int normalise(char *norm, size_t cap, char *raw, size_t raw_cap, const ch
         return -1;
     memcpy(raw, uri, n);
     raw[n] = '\0';
-    return oa_path_normalize(norm, cap, raw) == OA_OK ? 0 : -1;
+    if (oa_path_normalize(norm, cap, raw) == OA_OK)
+        return 0;
+    norm[0] = '\0';
+    return -1;
 }
 
 static void identity_empty(struct oa_identity *id)
@@ -81,8 +85,8 @@ static void identity_empty(struct oa_identity *id)
 enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
                               const struct oa_config *cfg, const struct oa_request *req)
 {
-    int norm_ok = normalise(tls.norm, sizeof(tls.norm), tls.raw, sizeof(tls.raw),
-                            req->request_uri) == 0;
+    int norm_ok =
+        normalise(tls.norm, sizeof(tls.norm), tls.raw, sizeof(tls.raw), req->request_uri) == 0;
 
     identity_empty(id);
     if (oa_session_read(id, sb, cfg, req->cookie, req->now) != OA_OK) {
@@ -222,8 +226,8 @@ static void answer_forbidden(struct oa_response *r, const struct oa_config *cfg,
     const char *who = oa_remote_user(id, user, sizeof(user));
 
     oa_page_forbidden(r, cfg, req, who);
-    oa_response_log(r, OA_LOG_INFO, "access denied: user %s (%s), path %.200s",
-                    who ? who : "?", id->provider, tls.norm[0] ? tls.norm : "(unparsable)");
+    oa_response_log(r, OA_LOG_INFO, "access denied: user %s (%s), path %.200s", who ? who : "?",
+                    id->provider, tls.norm[0] ? tls.norm : "(unparsable)");
 }
 
 enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_request *req,
@@ -237,12 +241,8 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
     tls.norm[0] = '\0';
     d = oa_authorize(&id, &tls.sb, cfg, req);
     switch (d) {
-    case OA_DECISION_ALLOW:
-        e = answer_allow(r, &id);
-        break;
-    case OA_DECISION_SIGN_IN:
-        e = answer_sign_in(r, cfg, req);
-        break;
+    case OA_DECISION_ALLOW: e = answer_allow(r, &id); break;
+    case OA_DECISION_SIGN_IN: e = answer_sign_in(r, cfg, req); break;
     case OA_DECISION_UNAUTH:
         oa_page_error(r, req, 401, "You need to sign in to see this page.");
         break;

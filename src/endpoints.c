@@ -175,12 +175,11 @@ struct state_del {
     enum oa_err e;
 };
 
-static int delete_one(void *ctx, const char *name, size_t name_len, const char *val,
-                      size_t val_len)
+static int delete_one(void *ctx, const char *name, size_t name_len, const char *val, size_t val_len)
 {
     struct state_del *d = ctx;
-    struct oa_cookie_attrs a = {.path = d->path, .max_age = 0, .http_only = true,
-                                .same_site = "Lax"};
+    struct oa_cookie_attrs a = {
+        .path = d->path, .max_age = 0, .http_only = true, .same_site = "Lax"};
     char n[OA_STATE_COOKIE_NAME_MAX];
 
     if (name_len >= sizeof(n))

@@ -153,8 +153,8 @@ static enum oa_err route(struct oa_response *r, const struct oa_config *cfg,
 
 static bool from_error_document(const struct oa_request *req)
 {
-    return req->redirect_status && strcmp(req->redirect_status, "401") == 0 &&
-           req->redirect_url && req->redirect_url[0] == '/';
+    return req->redirect_status && strcmp(req->redirect_status, "401") == 0 && req->redirect_url &&
+           req->redirect_url[0] == '/';
 }
 
 /* Apache gives REDIRECT_URL decoded: encode it back (bytes outside RFC 3986

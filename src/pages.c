@@ -47,8 +47,8 @@ const char *oa_base_path(const struct oa_config *cfg)
 
 /* Calls fn on each media range of an Accept header: type (trimmed, without
  * parameters) and whether its q is 0. Stops when fn returns true. */
-static bool accept_each(const char *accept, bool (*fn)(const char *t, size_t n, bool q0,
-                                                        const void *ctx),
+static bool accept_each(const char *accept,
+                        bool (*fn)(const char *t, size_t n, bool q0, const void *ctx),
                         const void *ctx)
 {
     const char *p = accept;

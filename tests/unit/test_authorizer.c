@@ -14,8 +14,12 @@ static const char *client_name[] = {"page load", "XHR", "JSON client", "HEAD"};
 
 static struct oa_request rq(enum client c, const char *uri, const char *cookie)
 {
-    struct oa_request q = {.role = OA_ROLE_AUTHORIZER, .method = "GET", .request_uri = uri,
-                           .host = "app.example.com", .https = "on", .cookie = cookie,
+    struct oa_request q = {.role = OA_ROLE_AUTHORIZER,
+                           .method = "GET",
+                           .request_uri = uri,
+                           .host = "app.example.com",
+                           .https = "on",
+                           .cookie = cookie,
                            .now = CFX_NOW};
     switch (c) {
     case PAGE:
@@ -84,11 +88,11 @@ static void cell(const char *what, enum client c, const char *uri, const char *c
         ok(!oa_response_get(&r, "Location") && cfx_count(&r, "Variable-REMOTE_USER") == 0,
            "%s, %s: no Location, no identity", what, client_name[c]);
         if (c == JSON || c == XHR)
-            ok(r.body.p && strncmp(r.body.p, "{\"error\": ", 10) == 0, "%s, %s: JSON body",
-               what, client_name[c]);
+            ok(r.body.p && strncmp(r.body.p, "{\"error\": ", 10) == 0, "%s, %s: JSON body", what,
+               client_name[c]);
         else
-            ok(r.body.p && strncmp(r.body.p, "<!DOCTYPE html>", 15) == 0, "%s, %s: HTML body",
-               what, client_name[c]);
+            ok(r.body.p && strncmp(r.body.p, "<!DOCTYPE html>", 15) == 0, "%s, %s: HTML body", what,
+               client_name[c]);
     }
     oa_buf_free(&w);
     oa_response_free(&r);

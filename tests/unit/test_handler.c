@@ -8,9 +8,15 @@ static struct oa_response r;
 
 static struct oa_request rq(const char *method, const char *sn, const char *pi, const char *uri)
 {
-    struct oa_request q = {.method = method, .script_name = sn, .path_info = pi,
-                           .request_uri = uri, .host = "app.example.com", .https = "on",
-                           .accept = "text/html", .sec_fetch_mode = "navigate", .now = CFX_NOW};
+    struct oa_request q = {.method = method,
+                           .script_name = sn,
+                           .path_info = pi,
+                           .request_uri = uri,
+                           .host = "app.example.com",
+                           .https = "on",
+                           .accept = "text/html",
+                           .sec_fetch_mode = "navigate",
+                           .now = CFX_NOW};
     return q;
 }
 
@@ -245,8 +251,8 @@ static void logout(void)
     (void)cfx_cookie(&cfg, &id, CFX_NOW, "");
     oa_response_init(&cfx_mint_resp);
     {
-        struct oa_request mq = {.method = "GET", .host = "app.example.com", .https = "on",
-                                .now = CFX_NOW};
+        struct oa_request mq = {
+            .method = "GET", .host = "app.example.com", .https = "on", .now = CFX_NOW};
         ok(oa_session_issue(&cfx_mint_resp, &cfg, &mq, &id) == OA_OK, "issue for attributes");
     }
     sc = oa_response_get(&cfx_mint_resp, "Set-Cookie");

@@ -8,8 +8,12 @@ static struct oa_response r;
 
 static struct oa_request rq(const char *accept, const char *xrw, const char *mode)
 {
-    struct oa_request q = {.method = "GET", .host = "app.example.com", .https = "on",
-                           .accept = accept, .x_requested_with = xrw, .sec_fetch_mode = mode,
+    struct oa_request q = {.method = "GET",
+                           .host = "app.example.com",
+                           .https = "on",
+                           .accept = accept,
+                           .x_requested_with = xrw,
+                           .sec_fetch_mode = mode,
                            .now = CFX_NOW};
     return q;
 }
