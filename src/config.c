@@ -20,9 +20,9 @@
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
+/* The last place looked is fixed by DESIGN.md section 2 whatever the
+ * install prefix, so an operator always knows where it is. */
+#define OA_CONFIG_SYSTEM_PATH "/etc/oauth2-fcgi/oauth.yml"
 
 const char *oa_config_find(const char *explicit_path)
 {
@@ -36,7 +36,7 @@ const char *oa_config_find(const char *explicit_path)
         return s;
     if (access("./.oauth.yml", F_OK) == 0)
         return "./.oauth.yml";
-    return SYSCONFDIR "/oauth2-fcgi/oauth.yml";
+    return OA_CONFIG_SYSTEM_PATH;
 }
 
 char *oa_cfg_strdup(const char *s)
