@@ -102,6 +102,12 @@ check "POST body shorter than CONTENT_LENGTH: 400" \
 cgi /logout REQUEST_METHOD=POST CONTENT_LENGTH=12x
 check "POST with a malformed CONTENT_LENGTH: 400" \
     [ "$(status_line)" = "Status: 400 Bad Request" ]
+check "the operator's line on stderr: 'oauth2-fcgi[PID]: info: ...'" \
+    grep -Eq '^oauth2-fcgi\[[0-9]+\]: info: POST /oauth/logout .*400' "$tmp/err"
+sed 's/^log_level: debug/log_level: error/' "$cfg" >"$tmp/quiet.yml"
+cfg="$tmp/quiet.yml" cgi /logout REQUEST_METHOD=POST CONTENT_LENGTH=12x
+check "log_level error: the info line is not written" [ ! -s "$tmp/err" ]
+cfg="$tmp/oauth.yml"
 
 # An authorizer never reads stdin: give it a stdin that would block forever
 # (a FIFO we hold open) and a CONTENT_LENGTH; it must answer anyway.
