@@ -46,8 +46,8 @@ static enum oa_err read_params(struct oa_flow *f, struct cb_params *cp)
 {
     const struct oa_request *req = f->req;
     const char *names[] = {"state", "code", "error", "error_description", "iss", "user"};
-    char **slots[] = {&cp->state, &cp->code, &cp->error, &cp->error_description, &cp->iss,
-                      &cp->user};
+    char **slots[] = {&cp->state, &cp->code, &cp->error, &cp->error_description,
+                      &cp->iss,   &cp->user};
     const char *data = req->query_string ? req->query_string : "";
     size_t len = strlen(data), i;
     enum oa_err e;
@@ -119,9 +119,8 @@ static void clean_text(char *out, size_t cap, const char *s)
 
 static enum oa_err provider_error(struct oa_flow *f, const struct cb_params *cp)
 {
-    static const char *const user_side[] = {"access_denied", "login_required",
-                                            "consent_required", "interaction_required",
-                                            "account_selection_required"};
+    static const char *const user_side[] = {"access_denied", "login_required", "consent_required",
+                                            "interaction_required", "account_selection_required"};
     char code[64], desc[256];
     int status = 502;
     size_t i;
@@ -131,8 +130,7 @@ static enum oa_err provider_error(struct oa_flow *f, const struct cb_params *cp)
     for (i = 0; i < sizeof(user_side) / sizeof(user_side[0]); i++)
         if (!strcmp(code, user_side[i]))
             status = 403;
-    snprintf(f->rbuf, sizeof(f->rbuf), "The sign-in provider refused: %s",
-             *desc ? desc : code);
+    snprintf(f->rbuf, sizeof(f->rbuf), "The sign-in provider refused: %s", *desc ? desc : code);
     return oa_flow_fail(f, OA_ERR_PROVIDER, status, f->rbuf, "callback: provider answered error=%s",
                         code);
 }
@@ -169,8 +167,7 @@ static enum oa_err finish(struct oa_flow *f, struct oa_ident *ident, const struc
     if (e == OA_OK)
         e = oa_session_issue(f->r, f->cfg, f->req, &id);
     if (e == OA_OK)
-        e = oa_response_header(f->r, "Location",
-                               oa_redirect_or_default(f->cfg, f->req, st->rd));
+        e = oa_response_header(f->r, "Location", oa_redirect_or_default(f->cfg, f->req, st->rd));
     if (e == OA_OK)
         e = oa_response_header(f->r, "Cache-Control", "no-store");
     free(ws);
@@ -200,9 +197,8 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
     e = oa_flow_token(f, &t, cp->code, st->verifier, redirect_uri);
     free(redirect_uri);
     if (e == OA_OK)
-        e = f->p->kind == OA_PROVIDER_GITHUB
-                ? oa_github_identity(f, &ident, t.access_token)
-                : oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
+        e = f->p->kind == OA_PROVIDER_GITHUB ? oa_github_identity(f, &ident, t.access_token)
+                                             : oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
     oa_tokens_free(&t);
     if (e == OA_OK)
         e = finish(f, &ident, st);

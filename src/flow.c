@@ -48,8 +48,8 @@ enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const 
         return code;
     f->status = status;
     f->reason = reason;
-    oa_response_log(f->r, status >= 500 ? OA_LOG_ERROR : OA_LOG_WARN, "provider %s: %s",
-                    f->p->name, line);
+    oa_response_log(f->r, status >= 500 ? OA_LOG_ERROR : OA_LOG_WARN, "provider %s: %s", f->p->name,
+                    line);
     return code;
 }
 
@@ -74,8 +74,8 @@ enum oa_err oa_flow_endpoints(struct oa_flow *f)
 
 static int host_char_ok(int c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
 }
 
 char *oa_flow_origin(const struct oa_request *req)

@@ -19,7 +19,7 @@ static const char *default_scope(const struct oa_provider *p)
     switch (p->kind) {
     case OA_PROVIDER_GITHUB:
         return (p->allowed_orgs.n || p->allowed_teams.n) ? "read:user user:email read:org"
-                                                          : "read:user user:email";
+                                                         : "read:user user:email";
     case OA_PROVIDER_HUGGINGFACE: return "openid profile";
     case OA_PROVIDER_APPLE: return "name email";
     default: return "openid email profile";
@@ -133,8 +133,8 @@ enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg,
     if (e == OA_OK) {
         e = oa_state_new(&st, p->name, rd, req->now);
         if (e != OA_OK)
-            e = oa_flow_fail(&f, e, 500, "Sign-in could not start. Try again.",
-                             "login: state (%s)", oa_strerror(e));
+            e = oa_flow_fail(&f, e, 500, "Sign-in could not start. Try again.", "login: state (%s)",
+                             oa_strerror(e));
     }
     if (e == OA_OK)
         e = login_answer(&f, &st);

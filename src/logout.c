@@ -92,8 +92,8 @@ char *oa_flow_logout_url(const struct oa_config *cfg, const struct oa_request *r
     if (p->kind == OA_PROVIDER_COGNITO) {
         out = cognito_logout(p, abs_rd);
     } else if (p->end_session_url) {
-        out = logout_url(p->end_session_url, "client_id", p->client_id,
-                         "post_logout_redirect_uri", abs_rd);
+        out = logout_url(p->end_session_url, "client_id", p->client_id, "post_logout_redirect_uri",
+                         abs_rd);
     } else if (oa_flow_is_oidc(p)) {
         memset(&ep, 0, sizeof(ep));
         oa_error_clear(&err);

@@ -58,8 +58,8 @@ static enum oa_err org_item(struct oa_ident *id, json_t *item)
 
 static enum oa_err team_item(struct oa_ident *id, json_t *item)
 {
-    const char *org = json_string_value(json_object_get(json_object_get(item, "organization"),
-                                                        "login"));
+    const char *org =
+        json_string_value(json_object_get(json_object_get(item, "organization"), "login"));
     const char *slug = json_string_value(json_object_get(item, "slug"));
     char g[512];
 

@@ -33,6 +33,7 @@ static enum oa_err merge_userinfo(struct oa_flow *f, json_t *claims, const char 
     const char *sub = json_string_value(json_object_get(claims, "sub"));
     const char *usub, *key;
     json_t *ui, *v;
+    bool pair_in_token;
     enum oa_err e;
 
     e = oa_flow_get_json(f, &ui, NULL, f->ep.userinfo_endpoint, access_token, false,
@@ -45,8 +46,12 @@ static enum oa_err merge_userinfo(struct oa_flow *f, json_t *claims, const char 
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, NOT_VERIFIED,
                             "userinfo: sub differs from the id_token's");
     }
+    /* email and email_verified travel as a pair: never one from each */
+    pair_in_token = json_object_get(claims, "email") || json_object_get(claims, "email_verified");
     json_object_foreach(ui, key, v)
     {
+        if (pair_in_token && (!strcmp(key, "email") || !strcmp(key, "email_verified")))
+            continue;
         if (!json_object_get(claims, key) && json_object_set(claims, key, v) != 0) {
             e = OA_ERR_NOMEM;
             break;
@@ -118,8 +123,8 @@ static enum oa_err set_groups(struct oa_ident *id, const struct oa_provider *p, 
 static enum oa_err claims_identity(struct oa_flow *f, struct oa_ident *id, json_t *claims)
 {
     const struct oa_provider *p = f->p;
-    const char *user_claim = p->kind == OA_PROVIDER_COGNITO ? "cognito:username"
-                                                            : "preferred_username";
+    const char *user_claim =
+        p->kind == OA_PROVIDER_COGNITO ? "cognito:username" : "preferred_username";
     enum oa_err e;
 
     e = oa_ident_set(&id->issuer, claim_str(claims, "iss"));

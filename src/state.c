@@ -31,14 +31,13 @@ static const char *cookie_base(const struct oa_config *cfg)
 /* "<__Secure->name_state_" into out; returns its length or 0 when too long. */
 static size_t state_prefix(char *out, size_t cap, const struct oa_config *cfg)
 {
-    int n = snprintf(out, cap, "%s%s_state_", cfg->session.secure ? "__Secure-" : "",
-                     cookie_base(cfg));
+    int n =
+        snprintf(out, cap, "%s%s_state_", cfg->session.secure ? "__Secure-" : "", cookie_base(cfg));
     return (n < 0 || (size_t)n >= cap) ? 0 : (size_t)n;
 }
 
 static void state_attrs(struct oa_cookie_attrs *a, char *path, size_t cap,
-                        const struct oa_config *cfg, const struct oa_provider *p,
-                        int64_t max_age)
+                        const struct oa_config *cfg, const struct oa_provider *p, int64_t max_age)
 {
     memset(a, 0, sizeof(*a));
     snprintf(path, cap, "%s/", cfg->base_path ? cfg->base_path : "/oauth");
@@ -56,8 +55,8 @@ static void state_attrs(struct oa_cookie_attrs *a, char *path, size_t cap,
 
 static int b64url_char(int c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 int oa_state_param_ok(const char *s)
@@ -115,9 +114,8 @@ enum oa_err oa_state_cookie_name(char *out, size_t cap, const struct oa_config *
 static enum oa_err state_seal(char *out, size_t cap, const struct oa_state *st,
                               const struct oa_config *cfg)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "p", st->provider, "s", st->state,
-                          "v", st->verifier, "n", st->nonce, "r", st->rd, "t",
-                          (json_int_t)st->created);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "p", st->provider, "s", st->state, "v",
+                          st->verifier, "n", st->nonce, "r", st->rd, "t", (json_int_t)st->created);
     char plain[STATE_PLAIN_MAX];
     size_t len, out_len;
     enum oa_err e;

@@ -168,8 +168,8 @@ enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *co
         oa_error_clear(&err);
         e = oa_http_json(&o, &status, NULL, f->http, &f->opts, &hr, &err);
         if (e != OA_OK)
-            oa_flow_fail(f, e, 502, PROVIDER_FAILED, "token endpoint %s: HTTP %ld: %s (%s)",
-                         where, status, err.msg, oa_strerror(e));
+            oa_flow_fail(f, e, 502, PROVIDER_FAILED, "token endpoint %s: HTTP %ld: %s (%s)", where,
+                         status, err.msg, oa_strerror(e));
         else
             e = token_answer(f, t, o, status, where);
     }
@@ -227,11 +227,10 @@ enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const
                             oa_strerror(e));
     }
     if (resp.status < 200 || resp.status > 299)
-        e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED, "%s %s: HTTP %ld", what,
-                         where, resp.status);
+        e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED, "%s %s: HTTP %ld", what, where,
+                         resp.status);
     if (e == OA_OK) {
-        j = json_loadb(resp.body ? resp.body : "", resp.body_len,
-                       JSON_REJECT_DUPLICATES, NULL);
+        j = json_loadb(resp.body ? resp.body : "", resp.body_len, JSON_REJECT_DUPLICATES, NULL);
         if (!j || (want_array ? !json_is_array(j) : !json_is_object(j)))
             e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
                              "%s %s: HTTP %ld, not a JSON %s", what, where, resp.status,

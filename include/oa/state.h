@@ -15,12 +15,12 @@
 #include "oa/request.h"
 #include "oa/response.h"
 
-#define OA_STATE_TTL 600        /* seconds */
-#define OA_STATE_MAX 4          /* outstanding entries per browser */
+#define OA_STATE_TTL 600         /* seconds */
+#define OA_STATE_MAX 4           /* outstanding entries per browser */
 #define OA_STATE_RANDOM_BYTES 32 /* state, verifier, nonce: 256 bits each */
-#define OA_STATE_TEXT_MAX 64    /* longest state/verifier/nonce text accepted */
-#define OA_STATE_NAME_CHARS 8   /* chars of the state in the cookie name */
-#define OA_STATE_RD_MAX 1536    /* a longer return target is replaced by "/" */
+#define OA_STATE_TEXT_MAX 64     /* longest state/verifier/nonce text accepted */
+#define OA_STATE_NAME_CHARS 8    /* chars of the state in the cookie name */
+#define OA_STATE_RD_MAX 1536     /* a longer return target is replaced by "/" */
 #define OA_STATE_COOKIE_NAME_MAX 128
 
 struct oa_state {

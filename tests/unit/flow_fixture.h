@@ -334,13 +334,11 @@ static char *fx_sign(const char *claims)
 
 /* A token endpoint answer with an id_token for iss/sub/nonce plus extra
  * claims (JSON object text or NULL). New string. */
-static char *fx_token_answer(const char *iss, const char *sub, const char *nonce,
-                             const char *extra)
+static char *fx_token_answer(const char *iss, const char *sub, const char *nonce, const char *extra)
 {
     int64_t now = (int64_t)time(NULL);
     json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", iss, "aud", "cid-123", "sub", sub,
-                          "iat", (json_int_t)now - 5, "exp", (json_int_t)now + 600, "nonce",
-                          nonce);
+                          "iat", (json_int_t)now - 5, "exp", (json_int_t)now + 600, "nonce", nonce);
     json_t *x = extra ? json_loads(extra, 0, NULL) : NULL;
     char *claims, *tok, *out;
     json_t *ans;

@@ -71,8 +71,8 @@ static enum oa_err callback_std(const struct oa_provider *p, const char *iss)
 {
     char q[512];
 
-    snprintf(q, sizeof(q), "code=code-XYZ&state=%s%s%s", g_state ? g_state : "",
-             iss ? "&iss=" : "", iss ? iss : "");
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s%s%s", g_state ? g_state : "", iss ? "&iss=" : "",
+             iss ? iss : "");
     return callback(p, q, g_pair);
 }
 
@@ -108,8 +108,9 @@ static void test_oidc_happy(void)
        "client_secret_basic");
     ok(t && t->body && !strstr(t->body, "client_secret") && strstr(t->body, "code_verifier="),
        "no secret in the body; verifier sent");
-    ok(fx_last(IDP "/me") && !strcmp(fx_last(IDP "/me")->auth_header,
-                                     "Authorization: Bearer at-SECRET-1"), "UserInfo with bearer");
+    ok(fx_last(IDP "/me") &&
+           !strcmp(fx_last(IDP "/me")->auth_header, "Authorization: Bearer at-SECRET-1"),
+       "UserInfo with bearer");
     ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
        "state cookie deleted");
     ok(fx_log_clean(&r), "log clean");
@@ -171,13 +172,15 @@ static void test_error_param(void)
 
     canned_idp();
     ok(callback(corp, "error=access_denied&error_description=nope", NULL) != OA_OK &&
-           expired_page(), "error= without a valid state: 400 expired, not the provider's text");
+           expired_page(),
+       "error= without a valid state: 400 expired, not the provider's text");
     ok(!fx_body_has(&r, "nope"), "... its description not shown");
 
     login(corp);
     snprintf(q, sizeof(q),
              "error=access_denied&error_description=%%3Cscript%%3Ehi%%3C%%2Fscript%%3E&"
-             "state=%s&iss=%s", g_state, IDP);
+             "state=%s&iss=%s",
+             g_state, IDP);
     ok(callback(corp, q, g_pair) == OA_ERR_PROVIDER && r.status == 403,
        "error=access_denied with a valid state: 403");
     ok(fx_body_has(&r, "&lt;script&gt;hi") && !fx_body_has(&r, "<script>hi"),
@@ -263,6 +266,17 @@ static void test_token_faults(void)
     token_ok(IDP "/token", IDP, "u-1", "{\"email\":\"a@x.test\"}");
     ok(callback_std(corp, IDP) == OA_OK && fx_session(&r, &id, sb), "email without email_verified");
     is_str(id.email, "", "... not kept either");
+    login(corp);
+    fx_answer(IDP "/me", 200, "{\"sub\":\"u-1\",\"email_verified\":true}", NULL);
+    token_ok(IDP "/token", IDP, "u-1", "{\"email\":\"a@x.test\"}");
+    ok(callback_std(corp, IDP) == OA_OK && fx_session(&r, &id, sb), "UserInfo says verified");
+    is_str(id.email, "", "... but cannot vouch for the id_token's email (pairs stay whole)");
+    login(corp);
+    fx_answer(IDP "/me", 200, "{\"sub\":\"u-1\",\"email\":\"u@x.test\",\"email_verified\":true}",
+              NULL);
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, IDP) == OA_OK && fx_session(&r, &id, sb), "email only in UserInfo");
+    is_str(id.email, "u@x.test", "a verified UserInfo email is kept");
     free(sb);
 }
 
@@ -281,7 +295,8 @@ static void test_apple(void)
     snprintf(body, sizeof(body),
              "state=%s&code=code-XYZ&user=%%7B%%22name%%22%%3A%%7B%%22firstName%%22%%3A%%22Ann"
              "%%22%%2C%%22lastName%%22%%3A%%22Lee%%22%%7D%%2C%%22email%%22%%3A%%22evil%%40x.test"
-             "%%22%%7D", g_state);
+             "%%22%%7D",
+             g_state);
     fx_request(&req, "POST", "/oauth/apple-id/callback", "", g_pair);
     req.content_type = "application/x-www-form-urlencoded";
     req.body = body;
@@ -344,7 +359,8 @@ static void test_kinds(void)
              "{\"preferred_username\":\"hugo\"}");
     fx_answer("https://hf.test/userinfo", 200,
               "{\"sub\":\"h-1\",\"orgs\":[{\"name\":\"org-a\"},{\"preferred_username\":\"org-b\"},"
-              "{\"sub\":\"x\"},\"org-c\"]}", NULL);
+              "{\"sub\":\"x\"},\"org-c\"]}",
+              NULL);
     ok(callback_std(hf, NULL) == OA_OK && fx_session(&r, &id, sb), "huggingface");
     is_str(id.groups, "org-a,org-b,org-c", "huggingface orgs as groups");
     is_str(id.username, "hugo", "preferred_username");
@@ -369,24 +385,30 @@ static void test_logout(void)
     canned_idp();
     fx_request(&req, "GET", "/oauth/logout", "", NULL);
     u = oa_flow_logout_url(&fx_cfg, &req, "corp", "/bye");
-    is_str(u, IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
-              "https%3A%2F%2Fapp.example.com%2Fbye", "OIDC end_session from discovery");
+    is_str(u,
+           IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
+               "https%3A%2F%2Fapp.example.com%2Fbye",
+           "OIDC end_session from discovery");
     free(u);
     u = oa_flow_logout_url(&fx_cfg, &req, "corp", "https://evil.test/");
-    is_str(u, IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
-              "https%3A%2F%2Fapp.example.com%2F", "a foreign rd becomes /");
+    is_str(u,
+           IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
+               "https%3A%2F%2Fapp.example.com%2F",
+           "a foreign rd becomes /");
     free(u);
     u = oa_flow_logout_url(&fx_cfg, &req, "cognito", "/");
-    is_str(u, "https://cognito.test/logout?client_id=cid-123&logout_uri="
-              "https%3A%2F%2Fapp.example.com%2F", "Cognito /logout");
+    is_str(u,
+           "https://cognito.test/logout?client_id=cid-123&logout_uri="
+           "https%3A%2F%2Fapp.example.com%2F",
+           "Cognito /logout");
     free(u);
     ok(oa_flow_logout_url(&fx_cfg, &req, "github", "/") == NULL, "GitHub: none");
     ok(oa_flow_logout_url(&fx_cfg, &req, "nosuch", "/") == NULL, "unknown provider: none");
     ok(oa_flow_logout_url(&fx_cfg, &req, "", "/") == NULL, "no provider: none");
 }
 
-static struct oa_provider *explicit(const char *name, enum oa_provider_kind kind,
-                                    const char *base, const char *iss)
+static struct oa_provider *explicit(const char *name, enum oa_provider_kind kind, const char *base,
+                                    const char *iss)
 {
     struct oa_provider *p = fx_provider(name, kind);
     char u[256];

@@ -14,8 +14,7 @@ static struct oa_provider *gh;
 static void canned_ok(void)
 {
     fx_reset();
-    fx_answer(TOKEN_URL, 200, "{\"access_token\":\"at-SECRET-1\",\"token_type\":\"bearer\"}",
-              NULL);
+    fx_answer(TOKEN_URL, 200, "{\"access_token\":\"at-SECRET-1\",\"token_type\":\"bearer\"}", NULL);
     fx_answer(API "/user", 200, "{\"id\":42,\"login\":\"octo\",\"name\":\"Octo Cat\"}", NULL);
     fx_answer(API "/user/emails?per_page=100", 200,
               "[{\"email\":\"old@example.com\",\"primary\":false,\"verified\":true},"
@@ -61,7 +60,7 @@ static void test_happy(void)
     is_int(r.status, 302, "302");
     is_str(oa_response_get(&r, "Location"), "/after?x=1", "back to the stored rd");
     ok(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0) &&
-       strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0"),
+           strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0"),
        "state cookie deleted");
     ok(fx_session(&r, &id, sb), "a session cookie that opens");
     is_str(id.provider, "github", "provider");
@@ -75,14 +74,16 @@ static void test_happy(void)
     tok = fx_last(TOKEN_URL);
     ok(tok && !strcmp(tok->method, "POST"), "token request is a POST");
     ok(tok && tok->body && strstr(tok->body, "grant_type=authorization_code") &&
-       strstr(tok->body, "code=code-XYZ") &&
-       strstr(tok->body, "redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fgithub%2Fcallback") &&
-       strstr(tok->body, "code_verifier="), "token body: grant_type, code, redirect_uri, verifier");
+           strstr(tok->body, "code=code-XYZ") &&
+           strstr(tok->body,
+                  "redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fgithub%2Fcallback") &&
+           strstr(tok->body, "code_verifier="),
+       "token body: grant_type, code, redirect_uri, verifier");
     ok(tok && tok->body && strstr(tok->body, "client_id=cid-123") &&
-       strstr(tok->body, "client_secret=s3cret") && !tok->basic_user,
+           strstr(tok->body, "client_secret=s3cret") && !tok->basic_user,
        "GitHub: client_secret_post");
     ok(fx_last(API "/user") && fx_last(API "/user")->auth_header &&
-       !strcmp(fx_last(API "/user")->auth_header, "Authorization: Bearer at-SECRET-1"),
+           !strcmp(fx_last(API "/user")->auth_header, "Authorization: Bearer at-SECRET-1"),
        "API calls carry the bearer token");
     is_int(fx_count(API "/user/orgs*"), 2, "two pages of orgs fetched");
     ok(fx_log_clean(&r), "log line clean: %s", r.log);

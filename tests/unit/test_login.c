@@ -157,8 +157,7 @@ static void test_origin(const struct oa_provider *gh)
     req.host = "evil.example/x?";
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_flow_login(&r, &fx_cfg, &req, gh) != OA_OK && r.status == 400,
-       "a Host with a path: 400");
+    ok(oa_flow_login(&r, &fx_cfg, &req, gh) != OA_OK && r.status == 400, "a Host with a path: 400");
     fx_cfg.public_url = pub;
     fx_cfg.public_host = host;
 }

@@ -32,20 +32,24 @@ static void test_names(void)
     char name[OA_STATE_COOKIE_NAME_MAX];
     struct oa_state a, b;
 
-    ok(oa_state_new(&a, "github", "/x", 100) == OA_OK && oa_state_new(&b, "github", "/x", 100) ==
-       OA_OK, "two entries made");
+    ok(oa_state_new(&a, "github", "/x", 100) == OA_OK &&
+           oa_state_new(&b, "github", "/x", 100) == OA_OK,
+       "two entries made");
     is_int(strlen(a.state), 43, "state is 256 random bits as base64url");
     is_int(strlen(a.verifier), 43, "PKCE verifier is 43 chars (RFC 7636 minimum, max entropy)");
     is_int(strlen(a.nonce), 43, "nonce is 256 bits");
     ok(strcmp(a.state, b.state) && strcmp(a.verifier, b.verifier) && strcmp(a.nonce, b.nonce) &&
-       strcmp(a.state, a.verifier), "all values fresh and distinct");
+           strcmp(a.state, a.verifier),
+       "all values fresh and distinct");
     ok(oa_state_param_ok(a.state), "own state accepted as parameter");
     ok(oa_state_cookie_name(name, sizeof(name), &fx_cfg, a.state) == OA_OK, "cookie name");
     ok(!strncmp(name, "__Secure-oauth2_fcgi_state_", 27) && !strncmp(name + 27, a.state, 8) &&
-       strlen(name) == 35, "name is __Secure-<cookie>_state_<8 chars>");
+           strlen(name) == 35,
+       "name is __Secure-<cookie>_state_<8 chars>");
     fx_cfg.session.secure = false;
     ok(oa_state_cookie_name(name, sizeof(name), &fx_cfg, a.state) == OA_OK &&
-       !strncmp(name, "oauth2_fcgi_state_", 18), "no __Secure- prefix when not secure");
+           !strncmp(name, "oauth2_fcgi_state_", 18),
+       "no __Secure- prefix when not secure");
     fx_cfg.session.secure = true;
     ok(!oa_state_param_ok("short"), "short state refused");
     ok(!oa_state_param_ok("aaaaaaaaaaaaaaaaaaaaaaaaaa;b"), "state with ; refused");
@@ -54,7 +58,8 @@ static void test_names(void)
     ok(!oa_state_param_ok("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
        "65-char state refused");
     ok(oa_state_cookie_name(name, sizeof(name), &fx_cfg, "bad;state=xxxxxxxxxxxxxx") ==
-       OA_ERR_BAD_INPUT, "no cookie name for a bad state");
+           OA_ERR_BAD_INPUT,
+       "no cookie name for a bad state");
     oa_state_free(&a);
     oa_state_free(&b);
     ok(oa_state_new(&a, "github", NULL, 1) == OA_OK && !strcmp(a.rd, "/"), "no rd -> /");
@@ -73,7 +78,7 @@ static void test_attrs(const struct oa_provider *gh, const struct oa_provider *a
     ok(oa_state_save(&r, &fx_cfg, &req, gh, &st) == OA_OK, "saved");
     sc = fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0);
     ok(sc && strstr(sc, "; Path=/oauth/") && strstr(sc, "; Max-Age=600") &&
-       strstr(sc, "; Secure") && strstr(sc, "; HttpOnly") && strstr(sc, "; SameSite=Lax"),
+           strstr(sc, "; Secure") && strstr(sc, "; HttpOnly") && strstr(sc, "; SameSite=Lax"),
        "state cookie: Path=/oauth/, Max-Age=600, Secure, HttpOnly, SameSite=Lax");
     printf("# %s\n", sc ? sc : "(none)");
     ok(sc && !strstr(sc, st.verifier) && !strstr(sc, st.nonce) && !strstr(sc, "/x;"),
@@ -124,7 +129,7 @@ static void test_load(const struct oa_provider *gh, const struct oa_provider *ot
     ok(oa_state_load(&st, &fx_cfg, &req, gh, state) == OA_ERR_CRYPTO, "tampered cookie refused");
     oa_response_init(&r);
     ok(oa_state_delete(&r, &fx_cfg, gh, state) == OA_OK &&
-       strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0"),
+           strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0"),
        "delete sets Max-Age=0");
     oa_response_free(&r);
     free(tampered);
@@ -157,7 +162,8 @@ static void test_prune(const struct oa_provider *gh)
             deleted++;
     is_int(deleted, 3, "the 2 oldest and the garbage one deleted (3 kept + 1 new = 4)");
     ok(strstr(fx_set_cookie(&r, names[0], 0), "Max-Age=0") &&
-       strstr(fx_set_cookie(&r, names[1], 0), "Max-Age=0"), "the oldest are the ones deleted");
+           strstr(fx_set_cookie(&r, names[1], 0), "Max-Age=0"),
+       "the oldest are the ones deleted");
     ok(!fx_set_cookie(&r, names[2], 0) && !fx_set_cookie(&r, names[4], 0), "newer ones untouched");
     ok(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_garbage1=;", 0) != NULL,
        "unopenable one deleted");
