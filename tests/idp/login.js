@@ -1,0 +1,86 @@
+// login.js - signs in at tests/idp/provider.js like a browser would, without
+// a browser: follows the authorization URL's redirects inside the provider
+// (keeping its cookies), posts the devInteractions login form and the
+// consent form, and prints the first URL that leaves the provider's origin
+// (the redirect_uri with code, state and iss). Node core only.
+//
+//   node tests/idp/login.js --ca CA.pem [--user alice] AUTHORIZATION_URL
+//
+// Exit status 0 and the URL on stdout; 1 with a reason on stderr.
+'use strict';
+const fs = require('node:fs');
+const https = require('node:https');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+}
+
+const ca = fs.readFileSync(arg('ca'));
+const user = arg('user', 'alice');
+const start = process.argv[process.argv.length - 1];
+const origin = new URL(start).origin;
+const jar = new Map();
+
+function request(method, url, body) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const headers = { Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
+    if (body) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      headers['Content-Length'] = Buffer.byteLength(body);
+    }
+    const req = https.request(u, { method, headers, ca }, (res) => {
+      for (const c of res.headers['set-cookie'] || []) {
+        const [pair] = c.split(';');
+        const i = pair.indexOf('=');
+        jar.set(pair.slice(0, i), pair.slice(i + 1));
+      }
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => resolve({
+        status: res.statusCode, location: res.headers.location,
+        body: Buffer.concat(chunks).toString('utf8'),
+      }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// Posts the form of page with the given fields; returns the answer.
+function submit(page, url, fields) {
+  const m = /<form[^>]*action="([^"]+)"/.exec(page);
+  if (!m) throw new Error(`no form at ${url}`);
+  return request('POST', new URL(m[1].replace(/&amp;/g, '&'), url).href,
+    new URLSearchParams(fields).toString());
+}
+
+async function main() {
+  let url = start;
+  let method = 'GET';
+  for (let hops = 0; hops < 20; hops++) {
+    const r = await request(method, url);
+    method = 'GET';
+    if (r.location) {
+      const next = new URL(r.location, url).href;
+      if (new URL(next).origin !== origin) return next;
+      url = next;
+      continue;
+    }
+    let answer;
+    if (/name="prompt" value="login"/.test(r.body)) {
+      answer = await submit(r.body, url, { prompt: 'login', login: user, password: 'x' });
+    } else if (/name="prompt" value="consent"/.test(r.body)) {
+      answer = await submit(r.body, url, { prompt: 'consent' });
+    } else {
+      throw new Error(`unexpected page at ${url} (HTTP ${r.status})`);
+    }
+    if (!answer.location) throw new Error(`form post at ${url} gave HTTP ${answer.status}`);
+    url = new URL(answer.location, url).href;
+    if (new URL(url).origin !== origin) return url;
+  }
+  throw new Error('too many redirects');
+}
+
+main().then((u) => { console.log(u); }, (e) => { console.error(`login.js: ${e.message}`); process.exit(1); });

@@ -1,0 +1,122 @@
+// provider.js - a real OpenID provider for the end-to-end tests: panva's
+// oidc-provider (test-only npm dependency) over https with the throwaway
+// certificate of tests/idp/ca.sh, on 127.0.0.1 only.
+//
+//   node tests/idp/provider.js --tls DIR [--port N]     (N=0 or absent: a free port)
+//
+// Prints "READY https://127.0.0.1:PORT" (the issuer) once it listens.
+// Environment:
+//   OIDC_CLIENT_ID, OIDC_CLIENT_SECRET   the static client (default test-client / test-secret)
+//   OIDC_REDIRECT_URIS                    space-separated redirect URIs (required by the client)
+//   OIDC_POST_LOGOUT_URIS                 space-separated post-logout redirect URIs
+//   OIDC_CLIENT_AUTH                      client_secret_basic (default) or client_secret_post
+//   OIDC_ID_TOKEN_ALG                     RS256 (default) or ES256
+//   OIDC_CLAIMS_IN_USERINFO_ONLY=1        standard claims only from UserInfo (default: also
+//                                         in the id_token, as Google and Cognito do)
+// Users (devInteractions: the built-in login form; any password):
+//   alice  alice@example.com, email_verified true, groups [admins, staff]
+//   bob    bob@example.org, email_verified false, groups [staff]
+// A script logs in like a browser: GET the authorization URL, follow to
+// /interaction/<uid>, POST prompt=login&login=alice&password=x to its form
+// action, then POST prompt=consent to the consent form, then follow the
+// redirects to the redirect_uri (code, state, iss).
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const https = require('node:https');
+const path = require('node:path');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+}
+
+const tlsDir = arg('tls');
+if (!tlsDir) {
+  console.error('usage: node provider.js --tls DIR [--port N]');
+  process.exit(2);
+}
+const port = Number(arg('port', '0'));
+const env = process.env;
+const words = (s) => (s || '').split(/\s+/).filter(Boolean);
+
+const USERS = {
+  alice: {
+    sub: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Example',
+    preferred_username: 'alice', picture: 'https://127.0.0.1/alice.png', groups: ['admins', 'staff'],
+  },
+  bob: {
+    sub: 'bob', email: 'bob@example.org', email_verified: false, name: 'Bob Example',
+    preferred_username: 'bob', groups: ['staff'],
+  },
+};
+
+function signingKeys() {
+  const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+    .export({ format: 'jwk' });
+  const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+    .export({ format: 'jwk' });
+  return {
+    keys: [
+      { ...rsa, kid: 'rsa-1', use: 'sig', alg: 'RS256' },
+      { ...ec, kid: 'ec-1', use: 'sig', alg: 'ES256' },
+    ],
+  };
+}
+
+function configuration() {
+  const client = {
+    client_id: env.OIDC_CLIENT_ID || 'test-client',
+    client_secret: env.OIDC_CLIENT_SECRET || 'test-secret',
+    redirect_uris: words(env.OIDC_REDIRECT_URIS),
+    post_logout_redirect_uris: words(env.OIDC_POST_LOGOUT_URIS),
+    token_endpoint_auth_method: env.OIDC_CLIENT_AUTH || 'client_secret_basic',
+    id_token_signed_response_alg: env.OIDC_ID_TOKEN_ALG || 'RS256',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+  };
+  if (client.redirect_uris.length === 0) {
+    console.error('provider.js: set OIDC_REDIRECT_URIS');
+    process.exit(2);
+  }
+  return {
+    clients: [client],
+    jwks: signingKeys(),
+    cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+    },
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username', 'picture'],
+      groups: ['groups'],
+    },
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    conformIdTokenClaims: env.OIDC_CLAIMS_IN_USERINFO_ONLY === '1',
+    async findAccount(ctx, id) {
+      const u = USERS[id];
+      if (!u) return undefined;
+      return { accountId: id, async claims() { return { ...u }; } };
+    },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 600,
+           Grant: 600 },
+  };
+}
+
+const tls = {
+  key: fs.readFileSync(path.join(tlsDir, 'server.key')),
+  cert: fs.readFileSync(path.join(tlsDir, 'server.pem')),
+};
+const server = https.createServer(tls);
+// oidc-provider is ESM-only: this CommonJS file loads it with import().
+import('oidc-provider').then(({ default: Provider }) => server.listen(port, '127.0.0.1', () => {
+  const issuer = `https://127.0.0.1:${server.address().port}`;
+  const provider = new Provider(issuer, configuration());
+  provider.on('server_error', (ctx, err) => console.error('server_error', err));
+  server.on('request', provider.callback());
+  console.log(`READY ${issuer}`);
+}));
+process.on('SIGTERM', () => process.exit(0));
