@@ -212,7 +212,8 @@ static void doc_auth_methods(struct oa_endpoints *e, json_t *doc)
         e->auth_basic = true; /* the default of OpenID Connect Discovery 1.0 section 3 */
         return;
     }
-    json_array_foreach(m, i, v) {
+    json_array_foreach(m, i, v)
+    {
         const char *s = json_string_value(v);
         if (s && strcmp(s, "client_secret_basic") == 0)
             e->auth_basic = true;
@@ -279,8 +280,7 @@ static enum oa_err doc_fetch(struct oa_endpoints *e, const struct oa_config *cfg
     r = oa_json_parse_object(&doc, resp.body, resp.body_len, what, err);
     oa_http_response_free(&resp);
     if (r != OA_OK)
-        return r == OA_ERR_BAD_INPUT ? (err ? (err->code = OA_ERR_PROVIDER) : OA_ERR_PROVIDER)
-                                     : r;
+        return r == OA_ERR_BAD_INPUT ? (err ? (err->code = OA_ERR_PROVIDER) : OA_ERR_PROVIDER) : r;
     r = doc_read(e, cfg, p, doc, err);
     json_decref(doc);
     return r;
@@ -489,8 +489,10 @@ enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
     *claims = NULL;
     x.nissuers = issuers_of(issuers, p, ep);
     if (!x.nissuers || !uri || !id_token || !nonce)
-        return oa_error_set(err, OA_ERR_PROVIDER, "provider %s: no issuer, JWKS or nonce to check "
-                                                  "the id_token with", p->name);
+        return oa_error_set(err, OA_ERR_PROVIDER,
+                            "provider %s: no issuer, JWKS or nonce to check "
+                            "the id_token with",
+                            p->name);
     if (!(c = cache_of(p)))
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     if ((e = jwks_get(&r, &fetched, c, cfg, p, uri, 0, err)) != OA_OK)
@@ -529,8 +531,10 @@ static enum oa_err key_file_read(char **out, size_t *len, const char *path, stru
     if (n == 0 || n > OA_KEY_FILE_MAX) {
         oa_wipe(buf, OA_KEY_FILE_MAX + 1);
         free(buf);
-        return oa_error_set(err, OA_ERR_CONFIG, "apple-id: private_key_file %s is empty or too "
-                                                "big", path);
+        return oa_error_set(err, OA_ERR_CONFIG,
+                            "apple-id: private_key_file %s is empty or too "
+                            "big",
+                            path);
     }
     buf[n] = '\0';
     *out = buf;
@@ -547,8 +551,9 @@ static enum oa_err apple_renew(struct oa_provider_cache *c, const struct oa_prov
     enum oa_err e;
 
     if (!p->private_key_file)
-        return oa_error_set(err, OA_ERR_CONFIG, "apple-id: no client_secret and no "
-                                                "private_key_file");
+        return oa_error_set(err, OA_ERR_CONFIG,
+                            "apple-id: no client_secret and no "
+                            "private_key_file");
     if ((e = key_file_read(&pem, &len, p->private_key_file, err)) != OA_OK)
         return e;
     e = oa_jwt_apple_secret(&secret, pem, len, p->key_id, p->team_id, p->client_id, now,

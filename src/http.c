@@ -154,8 +154,8 @@ fail:
 /* Sets the policy options; 0 on success, else the curl code. */
 static CURLcode policy_set(CURL *h, const struct oa_http_opts *opts)
 {
-    long timeout = opts && opts->timeout_ms > 0 ? (long)opts->timeout_ms
-                                                : OA_HTTP_TIMEOUT_DEFAULT_MS;
+    long timeout =
+        opts && opts->timeout_ms > 0 ? (long)opts->timeout_ms : OA_HTTP_TIMEOUT_DEFAULT_MS;
     const char *protos = opts && opts->allow_http ? "https,http" : "https";
     CURLcode rc = CURLE_OK;
 

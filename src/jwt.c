@@ -116,8 +116,7 @@ skip:
     return false;
 }
 
-enum oa_err oa_jwks_parse(struct oa_jwks **out, const char *json, size_t len,
-                          struct oa_error *err)
+enum oa_err oa_jwks_parse(struct oa_jwks **out, const char *json, size_t len, struct oa_error *err)
 {
     json_t *doc, *keys;
     struct oa_jwks *jw;
@@ -218,9 +217,8 @@ static enum oa_err header_check(const json_t *h, enum key_type *type, const char
 }
 
 /* Verifies jws with the key(s) of jwks matching type and kid. */
-static enum oa_err signature_check(cjose_jws_t *jws, const struct oa_jwks *jwks,
-                                   enum key_type type, const char *alg, const char *kid,
-                                   struct oa_error *err)
+static enum oa_err signature_check(cjose_jws_t *jws, const struct oa_jwks *jwks, enum key_type type,
+                                   const char *alg, const char *kid, struct oa_error *err)
 {
     bool candidate = false;
     cjose_err cerr;
@@ -241,8 +239,8 @@ static enum oa_err signature_check(cjose_jws_t *jws, const struct oa_jwks *jwks,
 }
 
 /* A NumericDate claim: a JSON integer in 1..OA_JWT_TIME_MAX. */
-static enum oa_err time_claim(const json_t *claims, const char *name, bool required,
-                              int64_t *out, struct oa_error *err)
+static enum oa_err time_claim(const json_t *claims, const char *name, bool required, int64_t *out,
+                              struct oa_error *err)
 {
     json_t *j = json_object_get(claims, name);
     json_int_t v;
@@ -283,8 +281,7 @@ static enum oa_err times_check(const json_t *claims, const struct oa_jwt_expect 
 }
 
 /* aud contains client_id; several audiences need azp == client_id. */
-static enum oa_err audience_check(const json_t *claims, const char *client_id,
-                                  struct oa_error *err)
+static enum oa_err audience_check(const json_t *claims, const char *client_id, struct oa_error *err)
 {
     json_t *aud = json_object_get(claims, "aud"), *azp = json_object_get(claims, "azp"), *v;
     bool found = false;
@@ -293,15 +290,15 @@ static enum oa_err audience_check(const json_t *claims, const char *client_id,
     if (json_cstr(aud)) {
         found = strcmp(json_cstr(aud), client_id) == 0;
     } else if (json_is_array(aud) && json_array_size(aud) > 0) {
-        json_array_foreach(aud, i, v) {
+        json_array_foreach(aud, i, v)
+        {
             if (!json_cstr(v))
                 return oa_error_set(err, OA_ERR_PROVIDER, "id_token: aud is malformed");
             if (strcmp(json_cstr(v), client_id) == 0)
                 found = true;
         }
         if (found && json_array_size(aud) > 1 && !azp)
-            return oa_error_set(err, OA_ERR_PROVIDER,
-                                "id_token: several audiences and no azp");
+            return oa_error_set(err, OA_ERR_PROVIDER, "id_token: several audiences and no azp");
     } else {
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: no aud");
     }
@@ -330,8 +327,7 @@ static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect
         return e;
     if ((e = times_check(claims, x, err)) != OA_OK)
         return e;
-    if (!nonce || strlen(nonce) != strlen(x->nonce) ||
-        !oa_memeq_ct(nonce, x->nonce, strlen(nonce)))
+    if (!nonce || strlen(nonce) != strlen(x->nonce) || !oa_memeq_ct(nonce, x->nonce, strlen(nonce)))
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: nonce missing or wrong");
     if (!sub || !*sub || strlen(sub) > OA_JWT_SUB_MAX)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub missing, empty or too long");

@@ -61,8 +61,7 @@ static cjose_jwk_t *p256_jwk_from_pem(const char *pem, size_t pem_len)
         strcmp(group, "prime256v1") == 0 && bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, d) &&
         bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, x) &&
         bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y)) {
-        spec = (cjose_jwk_ec_keyspec){CJOSE_JWK_EC_P_256, d, sizeof(d), x, sizeof(x),
-                                      y, sizeof(y)};
+        spec = (cjose_jwk_ec_keyspec){CJOSE_JWK_EC_P_256, d, sizeof(d), x, sizeof(x), y, sizeof(y)};
         jwk = cjose_jwk_create_EC_spec(&spec, &cerr);
     }
     oa_wipe(d, sizeof(d));
@@ -105,8 +104,9 @@ enum oa_err oa_jwt_apple_secret(char **out, const char *pem, size_t pem_len, con
         return oa_error_set(err, OA_ERR_CONFIG, "apple-id: client secret lifetime out of range");
     jwk = p256_jwk_from_pem(pem, pem_len);
     if (!jwk)
-        return oa_error_set(err, OA_ERR_CONFIG, "apple-id: private_key_file is not an EC P-256 "
-                                                "private key (PEM, PKCS#8)");
+        return oa_error_set(err, OA_ERR_CONFIG,
+                            "apple-id: private_key_file is not an EC P-256 "
+                            "private key (PEM, PKCS#8)");
     claims = json_pack("{s:s, s:I, s:I, s:s, s:s}", "iss", team_id, "iat", (json_int_t)now, "exp",
                        (json_int_t)(now + lifetime), "aud", OA_APPLE_AUD, "sub", client_id);
     text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;

@@ -22,15 +22,15 @@
 #include "oa/err.h"
 #include "oa/http.h"
 
-#define OA_DISCOVERY_TTL 3600      /* seconds a good document or JWKS is used */
-#define OA_DISCOVERY_BACKOFF_MIN 2 /* seconds after a first failure ... */
+#define OA_DISCOVERY_TTL 3600        /* seconds a good document or JWKS is used */
+#define OA_DISCOVERY_BACKOFF_MIN 2   /* seconds after a first failure ... */
 #define OA_DISCOVERY_BACKOFF_MAX 300 /* ... doubling up to this */
-#define OA_JWKS_REFETCH_MIN 60     /* an unknown kid refetches the JWKS at most this often */
+#define OA_JWKS_REFETCH_MIN 60       /* an unknown kid refetches the JWKS at most this often */
 
 /* A provider's endpoints: a private copy, safe to use after the cache moves
  * on. Every string is new (NULL when unknown); free with oa_endpoints_free. */
 struct oa_endpoints {
-    char *issuer;                 /* configured issuer (checked against the document) */
+    char *issuer; /* configured issuer (checked against the document) */
     char *authorization_endpoint;
     char *token_endpoint;
     char *userinfo_endpoint;
@@ -71,8 +71,7 @@ void oa_endpoints_free(struct oa_endpoints *e);
  * the token). */
 enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
                               const struct oa_provider *p, const struct oa_endpoints *ep,
-                              const char *id_token, const char *nonce,
-                              struct oa_error *err) OA_WUR;
+                              const char *id_token, const char *nonce, struct oa_error *err) OA_WUR;
 
 /* apple-id: the client secret to send. p->client_secret when given, else an
  * ES256 JWT made from team_id, key_id and private_key_file, cached and

@@ -25,12 +25,12 @@ struct oa_config;
 #define OA_HTTP_MAX_HEADERS 8
 
 struct oa_http_request {
-    const char *method;      /* "GET" or "POST" */
+    const char *method; /* "GET" or "POST" */
     const char *url;
     const char *headers[OA_HTTP_MAX_HEADERS]; /* "Name: value", NULL-terminated list */
-    const char *body;        /* POST body (application/x-www-form-urlencoded), or NULL */
+    const char *body; /* POST body (application/x-www-form-urlencoded), or NULL */
     size_t body_len;
-    const char *basic_user;  /* client_secret_basic, or NULL */
+    const char *basic_user; /* client_secret_basic, or NULL */
     const char *basic_pass;
 };
 
@@ -44,8 +44,8 @@ struct oa_http_response {
 
 struct oa_http_opts {
     int64_t timeout_ms;
-    const char *ca_file;  /* NULL: system store */
-    bool allow_http;      /* allow_http_redirect: plain http provider URLs allowed */
+    const char *ca_file; /* NULL: system store */
+    bool allow_http;     /* allow_http_redirect: plain http provider URLs allowed */
 };
 
 /* The table tests replace. send() fills resp on any HTTP answer (any

@@ -18,8 +18,8 @@
 
 #include "oa/err.h"
 
-#define OA_JWT_MAX (64 * 1024)     /* bytes of a compact JWT we look at */
-#define OA_JWT_SKEW 60             /* seconds of clock skew allowed */
+#define OA_JWT_MAX (64 * 1024)         /* bytes of a compact JWT we look at */
+#define OA_JWT_SKEW 60                 /* seconds of clock skew allowed */
 #define OA_JWT_TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z: later is absurd */
 
 /* A parsed JWKS (opaque; the cjose keys usable for signatures). */
@@ -39,10 +39,10 @@ size_t oa_jwks_count(const struct oa_jwks *jwks);
 struct oa_jwt_expect {
     const char *const *issuers; /* iss must equal one of these exactly */
     size_t nissuers;
-    const char *client_id;      /* aud must contain it; azp if present equals it */
-    const char *nonce;          /* required: the token's nonce must equal it */
-    int64_t now;                /* seconds since the epoch */
-    int64_t skew;               /* seconds; 0 means OA_JWT_SKEW */
+    const char *client_id; /* aud must contain it; azp if present equals it */
+    const char *nonce;     /* required: the token's nonce must equal it */
+    int64_t now;           /* seconds since the epoch */
+    int64_t skew;          /* seconds; 0 means OA_JWT_SKEW */
 };
 
 /* Verifies a compact JWS id_token (len bytes) against jwks and expect.

@@ -155,8 +155,10 @@ static void test_explicit(void)
     oa_endpoints_free(&e);
     reset();
     prov.issuer = S(ISS "/");
-    serve(0, DOC_URL, "{\"issuer\":\"" ISS "/\",\"authorization_endpoint\":\"" ISS "/a\","
-                      "\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS "/k\"}", 200);
+    serve(0, DOC_URL,
+          "{\"issuer\":\"" ISS "/\",\"authorization_endpoint\":\"" ISS "/a\","
+          "\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS "/k\"}",
+          200);
     ok(get(&e) == OA_OK, "issuer with a trailing slash");
     is_str(si.last, DOC_URL, "slash not doubled in the discovery URL");
     ok(e.auth_basic && !e.auth_post, "no auth method list: basic");
@@ -194,9 +196,11 @@ static void test_bad(void)
             "\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS "/k\"}",
             200, "http endpoint without allow_http_redirect");
     refused("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS "/a\","
-            "\"jwks_uri\":\"" ISS "/k\"}", 200, "no token_endpoint");
+            "\"jwks_uri\":\"" ISS "/k\"}",
+            200, "no token_endpoint");
     refused("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS "/a\","
-            "\"token_endpoint\":5,\"jwks_uri\":\"" ISS "/k\"}", 200, "non-string endpoint");
+            "\"token_endpoint\":5,\"jwks_uri\":\"" ISS "/k\"}",
+            200, "non-string endpoint");
     refused(good_doc, 500, "HTTP 500");
     reset();
     big = malloc(OA_HTTP_BODY_MAX + 16);
@@ -241,7 +245,8 @@ static void test_backoff(void)
 /* A JWKS text with the public forms of the given keys (new). */
 static char *jwks_text(cjose_jwk_t *a, cjose_jwk_t *b)
 {
-    char *ja = cjose_jwk_to_json(a, false, NULL), *jb = b ? cjose_jwk_to_json(b, false, NULL) : NULL;
+    char *ja = cjose_jwk_to_json(a, false, NULL),
+         *jb = b ? cjose_jwk_to_json(b, false, NULL) : NULL;
     size_t n = strlen(ja) + (jb ? strlen(jb) : 0) + 32;
     char *out = malloc(n);
 

@@ -4,10 +4,10 @@
  * OA_TEST_HTTP_PORT, OA_TEST_CA (the server's CA) and OA_TEST_OTHER_CA (an
  * unrelated CA)). Without them it skips. Also checks oa_http_json.
  */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include "oa/http.h"
@@ -105,8 +105,11 @@ static void test_policy(void)
 static void test_request(void)
 {
     struct oa_http_opts o = {5000, ca, false};
-    struct oa_http_request q = {.method = "POST", .body = "a=1&b=2", .body_len = 7,
-                                .basic_user = "cid", .basic_pass = "s3cret",
+    struct oa_http_request q = {.method = "POST",
+                                .body = "a=1&b=2",
+                                .body_len = 7,
+                                .basic_user = "cid",
+                                .basic_pass = "s3cret",
                                 .headers = {"X-Test: yes", "Bad: a\r\nInjected: 1", NULL}};
     struct oa_http_response r = {0};
     struct oa_error err;
@@ -125,8 +128,8 @@ static void test_request(void)
     is_str(json_string_value(json_object_get(j, "accept")), "application/json", "Accept");
     ok(strncmp(json_string_value(json_object_get(j, "ua")), "oauth2-fcgi/", 12) == 0,
        "User-Agent oauth2-fcgi/VERSION");
-    is_str(json_string_value(json_object_get(j, "authorization")), "Basic Y2lkOnMzY3JldA==",
-           "basic auth");
+    is_str(json_string_value(json_object_get(j, "authorization")),
+           "Basic Y2lkOnMzY3JldA==", "basic auth");
     is_str(json_string_value(json_object_get(j, "x_test")), "yes", "extra header");
     json_decref(j);
     q = (struct oa_http_request){.method = "GET", .url = u};

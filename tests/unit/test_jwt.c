@@ -57,9 +57,8 @@ static char *sign(const cjose_jwk_t *jwk, const char *alg, const char *kid, cons
 /* Claims with every field valid, then overrides as a JSON object text. */
 static char *claims_with(const char *override)
 {
-    json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", ISS, "aud", CID, "sub", "u-42",
-                          "iat", (json_int_t)NOW - 10, "exp", (json_int_t)NOW + 600, "nonce",
-                          "n-123");
+    json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", ISS, "aud", CID, "sub", "u-42", "iat",
+                          (json_int_t)NOW - 10, "exp", (json_int_t)NOW + 600, "nonce", "n-123");
     json_t *o = override ? json_loads(override, JSON_ALLOW_NUL, NULL) : NULL;
     const char *k;
     json_t *v;
@@ -67,7 +66,8 @@ static char *claims_with(const char *override)
 
     if (override && !o)
         abort();
-    json_object_foreach(o, k, v) {
+    json_object_foreach(o, k, v)
+    {
         if (json_is_null(v))
             json_object_del(c, k);
         else
@@ -159,28 +159,35 @@ static void test_good(void)
     ok(check(rsa, "RS256", NULL, NULL, NULL) == OA_OK, "no kid: the matching key type is tried");
     ok(check(rsa, "RS256", "rsa1", "{\"iss\":\"accounts.google.com\"}", NULL) == OA_OK,
        "second allowed issuer accepted");
-    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\",\"other\"],\"azp\":\"" CID "\"}",
-             NULL) == OA_OK,
+    ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\",\"other\"],\"azp\":\"" CID "\"}", NULL) ==
+           OA_OK,
        "several audiences with azp = client_id accepted");
     ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\"]}", NULL) == OA_OK,
        "aud as a one-element array accepted");
-    ok(check(rsa, "RS256", "rsa1", "{\"exp\":" "1799999950" "}", NULL) == OA_OK,
+    ok(check(rsa, "RS256", "rsa1",
+             "{\"exp\":"
+             "1799999950"
+             "}",
+             NULL) == OA_OK,
        "expired by less than the skew accepted");
 }
 
 static void test_claims(void)
 {
     ok(check(rsa, "RS256", "rsa1", "{\"iss\":\"https://evil.example.com\"}", NULL) ==
-           OA_ERR_PROVIDER, "wrong iss refused");
+           OA_ERR_PROVIDER,
+       "wrong iss refused");
     ok(check(rsa, "RS256", "rsa1", "{\"iss\":\"https://idp.example.com/\"}", NULL) ==
-           OA_ERR_PROVIDER, "iss with a trailing slash refused (exact match)");
+           OA_ERR_PROVIDER,
+       "iss with a trailing slash refused (exact match)");
     ok(check(rsa, "RS256", "rsa1", "{\"iss\":null}", NULL) == OA_ERR_PROVIDER, "no iss refused");
     ok(check(rsa, "RS256", "rsa1", "{\"aud\":\"other\"}", NULL) == OA_ERR_PROVIDER,
        "wrong aud refused");
     ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"" CID "\",\"other\"]}", NULL) == OA_ERR_PROVIDER,
        "extra aud without azp refused");
     ok(check(rsa, "RS256", "rsa1", "{\"aud\":[\"other\"],\"azp\":\"" CID "\"}", NULL) ==
-           OA_ERR_PROVIDER, "aud without client_id refused even with azp");
+           OA_ERR_PROVIDER,
+       "aud without client_id refused even with azp");
     ok(check(rsa, "RS256", "rsa1", "{\"azp\":\"other\"}", NULL) == OA_ERR_PROVIDER,
        "wrong azp refused");
     ok(check(rsa, "RS256", "rsa1", "{\"aud\":[]}", NULL) == OA_ERR_PROVIDER, "empty aud refused");
@@ -218,8 +225,7 @@ static void test_times(void)
        "exp INT64_MAX refused without overflow");
     ok(check(rsa, "RS256", "rsa1", "{\"exp\":1.9e9}", NULL) == OA_ERR_PROVIDER,
        "non-integer exp refused");
-    ok(check(rsa, "RS256", "rsa1", "{\"exp\":1e300}", NULL) == OA_ERR_PROVIDER,
-       "huge exp refused");
+    ok(check(rsa, "RS256", "rsa1", "{\"exp\":1e300}", NULL) == OA_ERR_PROVIDER, "huge exp refused");
     ok(check(rsa, "RS256", "rsa1", "{\"exp\":\"1800000600\"}", NULL) == OA_ERR_PROVIDER,
        "string exp refused");
     ok(check(rsa, "RS256", "rsa1", "{\"iat\":-9223372036854775807}", NULL) == OA_ERR_PROVIDER,
@@ -379,15 +385,18 @@ static void test_apple(void)
     is_str(json_string_value(json_object_get(c, "aud")), "https://appleid.apple.com", "aud");
     is_int(json_integer_value(json_object_get(c, "iat")), NOW, "iat = now");
     is_int(json_integer_value(json_object_get(c, "exp")), NOW + 180 * 86400, "exp = now + 180 d");
-    ok(secret && oa_b64url_decode(sig, sizeof(sig), &slen, strrchr(secret, '.') + 1,
-                                  strlen(strrchr(secret, '.') + 1)) == OA_OK && slen == 64,
+    ok(secret &&
+           oa_b64url_decode(sig, sizeof(sig), &slen, strrchr(secret, '.') + 1,
+                            strlen(strrchr(secret, '.') + 1)) == OA_OK &&
+           slen == 64,
        "signature is raw R||S (64 bytes)");
     json_decref(c);
     cjose_jws_release(jws);
     free(secret);
     secret = NULL;
     ok(oa_jwt_apple_secret(&secret, pem, strlen(pem), "K", "T", "c", NOW, 200 * 86400, &err) ==
-           OA_ERR_CONFIG && !secret,
+               OA_ERR_CONFIG &&
+           !secret,
        "lifetime over six months refused");
     ok(oa_jwt_apple_secret(&secret, "junk", 4, "K", "T", "c", NOW, 86400, &err) == OA_ERR_CONFIG,
        "not a PEM key refused");
@@ -397,7 +406,8 @@ static void test_apple(void)
     n = BIO_get_mem_data(bio, &data);
     rsapem = strndup(data, (size_t)n);
     ok(oa_jwt_apple_secret(&secret, rsapem, strlen(rsapem), "K", "T", "c", NOW, 86400, &err) ==
-           OA_ERR_CONFIG, "an RSA key refused");
+           OA_ERR_CONFIG,
+       "an RSA key refused");
     free(rsapem);
     BIO_free(bio);
     EVP_PKEY_free(rk);
