@@ -4,6 +4,11 @@
  * client_secret_basic and RFC 9207 iss, Apple's form_post, Google's hd,
  * Hugging Face orgs, Cognito), every refusal of the checklist, and the
  * logout URL. */
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "flow_fixture.h"
 #include "tap.h"
 
@@ -331,6 +336,54 @@ static void test_apple(void)
     free(sb);
 }
 
+/* Apple without a client_secret: one is made from team_id, key_id and the
+ * .p8 key, sent as client_secret, and reused for the next login. */
+static void test_apple_generated(void)
+{
+    char keyfile[] = "/tmp/oa-test-apple-XXXXXX", body[512], first[1024];
+    struct oa_request req;
+    const struct fx_seen *t;
+    const char *sec;
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    int fd = mkstemp(keyfile);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int i;
+
+    ok(k && f && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1, "a P-256 .p8 key");
+    if (f)
+        fclose(f);
+    EVP_PKEY_free(k);
+    free(apple->client_secret);
+    apple->client_secret = NULL;
+    apple->team_id = fx_s("TEAM123456");
+    apple->key_id = fx_s("KEY1234567");
+    apple->private_key_file = fx_s(keyfile);
+    for (i = 0; i < 2; i++) {
+        canned_idp();
+        login(apple);
+        token_ok("https://appleid.apple.com/auth/token", "https://appleid.apple.com", "001.apple",
+                 NULL);
+        snprintf(body, sizeof(body), "state=%s&code=code-XYZ", g_state);
+        fx_request(&req, "POST", "/oauth/apple-id/callback", "", g_pair);
+        req.content_type = "application/x-www-form-urlencoded";
+        req.body = body;
+        req.body_len = strlen(body);
+        oa_response_free(&r);
+        oa_response_init(&r);
+        ok(oa_flow_callback(&r, &fx_cfg, &req, apple) == OA_OK, "apple with a made secret (%d)", i);
+        printf("#   log: %s\n", r.log);
+        t = fx_last("https://appleid.apple.com/auth/token");
+        sec = t && t->body ? strstr(t->body, "client_secret=eyJ") : NULL;
+        ok(sec != NULL, "client_secret is a JWT made from the key");
+        if (i == 0 && sec)
+            snprintf(first, sizeof(first), "%.*s", (int)strcspn(sec, "&"), sec);
+        else
+            ok(sec && !strncmp(sec, first, strlen(first)), "the made secret is cached");
+        ok(fx_log_clean(&r), "log clean");
+    }
+    unlink(keyfile);
+}
+
 static void test_kinds(void)
 {
     struct oa_session_buf *sb = calloc(1, sizeof(*sb));
@@ -456,6 +509,7 @@ int main(void)
     test_iss();
     test_token_faults();
     test_apple();
+    test_apple_generated();
     test_kinds();
     test_logout();
     oa_response_free(&r);
