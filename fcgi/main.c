@@ -23,6 +23,7 @@
 #include "log.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
+#include "oa/discovery.h"
 #include "oa/http.h"
 #include "options.h"
 #include "server.h"
@@ -158,6 +159,11 @@ static int run(const struct oa_options *opts)
     oa_log_open(cfg->log, cfg->log_level);
     if (oa_http_global_init() != OA_OK) {
         oa_log_write(OA_LOG_ERROR, "libcurl failed to initialise");
+        rc = 1;
+    } else if (oa_discovery_init(cfg) != OA_OK) {
+        /* the provider caches are made before threads start, not raced for */
+        oa_log_write(OA_LOG_ERROR, "out of memory preparing the provider caches");
+        oa_http_global_cleanup();
         rc = 1;
     } else {
         rc = serve(opts, cfg);

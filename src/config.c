@@ -17,6 +17,7 @@
 
 #include "config_int.h"
 #include "oa/crypto.h"
+#include "oa/discovery.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -127,6 +128,8 @@ static void wipe_str(char **s)
 
 static void provider_free(struct oa_provider *p)
 {
+    oa_provider_cache_free(p->cache); /* runtime discovery/JWKS state */
+    p->cache = NULL;
     char **strs[] = {&p->name,
                      &p->display_name,
                      &p->client_id,
