@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# demo.sh - oauth2-fcgi working on this machine in one command: installs
+# what is missing (scripts/install-deps.sh), builds in build/demo, and
+# starts on 127.0.0.1
+#   - a local OpenID provider (tests/idp/provider.js: the oidc-provider
+#     package, over https with a throwaway CA, users alice and bob),
+#   - lighttpd with the shipped contrib/lighttpd/oauth2-fcgi.conf: /app is
+#     protected (an echo page that shows what the application receives),
+#     the sign-in endpoints are under /oauth,
+# then prints the URL and the demo user's credentials. Ctrl-C stops it all.
+#
+# Environment: PORT (default 8080, or a free port when 8080 is taken),
+# OA_NO_INSTALL=1 to skip installing, E2E_KEEP=1 to keep the run directory.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+"$top/scripts/install-deps.sh"
+
+if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
+    echo "==> autoreconf -fi"
+    autoreconf -fi
+fi
+echo "==> building in build/demo"
+mkdir -p "$top/build/demo"
+(cd "$top/build/demo" && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)" oauth2-fcgi)
+
+# The e2e helpers: free ports, background processes stopped at exit.
+export top_srcdir=$top top_builddir=$top/build/demo OA_BIN=$top/build/demo/oauth2-fcgi
+set +u
+# shellcheck source=../tests/e2e/lib.sh
+. "$top/tests/e2e/lib.sh"
+set -u
+e2e_init
+T=$E2E_TMP
+trap 'echo; echo "demo: stopping"; exit 0' INT TERM
+
+PORT=${PORT:-8080}
+if port_in_use "$PORT"; then PORT=$(free_port); fi
+BASE=http://127.0.0.1:$PORT
+
+# ---- the OpenID provider --------------------------------------------------
+sh "$top/tests/idp/ca.sh" "$T/tls"
+OIDC_CLIENT_ID=oauth2-fcgi-demo OIDC_CLIENT_SECRET=demo-secret \
+    OIDC_REDIRECT_URIS="$BASE/oauth/demo/callback" OIDC_POST_LOGOUT_URIS="$BASE/" \
+    e2e_bg provider node "$top/tests/idp/provider.js" --tls "$T/tls"
+for _ in $(seq 1 150); do
+    grep -q '^READY ' "$T/provider.log" 2>/dev/null && break
+    kill -0 "$E2E_LAST_PID" 2>/dev/null || break
+    sleep 0.1
+done
+ISSUER=$(sed -n 's/^READY //p' "$T/provider.log" | head -n 1)
+if [ -z "$ISSUER" ]; then
+    echo "demo: the OpenID provider did not start:" >&2
+    cat "$T/provider.log" >&2
+    exit 1
+fi
+
+# ---- oauth2-fcgi's config -------------------------------------------------
+make_key "$T/session.key"
+cat >"$T/oauth.yml" <<EOF
+# The demo's config: one OpenID provider found by discovery.
+providers:
+  - name: demo
+    display_name: "Demo OpenID provider"
+    issuer: $ISSUER
+    client_id: oauth2-fcgi-demo
+    client_secret: demo-secret
+    groups_claim: groups
+    scope: "openid email profile groups"
+public_url: $BASE
+allow_http_redirect: true     # the demo runs over plain http on 127.0.0.1
+session:
+  key_file: $T/session.key
+  lifetime: 1h
+http:
+  ca_file: $T/tls/ca.pem      # the provider's throwaway CA
+access:
+  - path: /app/admin/
+    groups: [admins]
+log: stderr
+log_level: info
+EOF
+"$OA_BIN" --check-config -c "$T/oauth.yml" >"$T/check-config.out" 2>&1 || {
+    cat "$T/check-config.out" >&2
+    exit 1
+}
+
+# ---- lighttpd ---------------------------------------------------------------
+mkdir -p "$T/www"
+cp "$top/tests/e2e/backend" "$T/www/app"
+chmod 755 "$T/www/app"
+cat >"$T/www/index.html" <<EOF
+<!doctype html>
+<html><head><meta charset="utf-8"><title>oauth2-fcgi demo</title></head>
+<body>
+<h1>oauth2-fcgi demo</h1>
+<ul>
+<li><a href="/app/">/app/</a> - protected: any signed-in user (shows what the application receives)</li>
+<li><a href="/app/admin/">/app/admin/</a> - protected: only the group <code>admins</code> (alice)</li>
+<li><a href="/oauth/userinfo">/oauth/userinfo</a> - your session as JSON</li>
+<li><a href="/oauth/logout?rd=/">/oauth/logout</a> - sign out</li>
+</ul>
+</body></html>
+EOF
+sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
+    -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$T/oauth.yml\"|" \
+    -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$T\"|" \
+    "$top/contrib/lighttpd/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
+cat >"$T/lighttpd.conf" <<EOF
+server.document-root = "$T/www"
+server.bind          = "127.0.0.1"
+server.port          = $PORT
+server.errorlog      = "$T/lighttpd-error.log"
+server.upload-dirs   = ( "$T" )
+server.modules       = ( "mod_access", "mod_accesslog", "mod_cgi" )
+accesslog.filename   = "$T/lighttpd-access.log"
+index-file.names     = ( "index.html" )
+mimetype.assign      = ( ".html" => "text/html; charset=utf-8" )
+cgi.assign           = ( "/app" => "" )
+include "$T/oauth2-fcgi.conf"
+EOF
+e2e_bg lighttpd lighttpd -D -f "$T/lighttpd.conf"
+wait_port "$PORT" 15 || {
+    cat "$T/lighttpd.log" "$T/lighttpd-error.log" >&2 2>/dev/null
+    exit 1
+}
+
+cat <<EOF
+
+  oauth2-fcgi demo is running.
+
+  Open:      $BASE/app/
+  Sign in:   user "alice" (any password; group admins)  or  "bob" (any password)
+  Provider:  $ISSUER  (a throwaway certificate: accept the browser's
+             warning once, or trust $T/tls/ca.pem)
+  Logs:      $T/lighttpd-error.log (oauth2-fcgi logs there), $T/provider.log
+
+  Ctrl-C stops everything.
+EOF
+
+while kill -0 "$E2E_LAST_PID" 2>/dev/null; do
+    sleep 1
+done
+echo "demo: lighttpd stopped" >&2
+exit 1
