@@ -188,8 +188,10 @@ enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
     e = gather(sb, &n, cfg->session.cookie_full, cookie_header);
     if (e != OA_OK)
         return e;
+    sb->plain_len = 0;
     if (oa_open(sb->plain, sizeof(sb->plain), &plen, sb->sealed, n, PURPOSE, &cfg->keys) != OA_OK)
         return OA_ERR_CRYPTO;
+    sb->plain_len = plen;
     if (oa_session_decode(id, sb->plain, plen) != OA_OK) {
         memset(id, 0, sizeof(*id));
         return OA_ERR_BAD_INPUT;

@@ -44,6 +44,7 @@ struct oa_identity {
 struct oa_session_buf {
     unsigned char plain[OA_SESSION_PLAIN_MAX];
     char sealed[OA_SESSION_CHUNKS_MAX * OA_COOKIE_CHUNK_MAX + 1]; /* reassembled chunks */
+    size_t plain_len; /* bytes of plain in use after oa_session_read (what to wipe) */
 };
 
 /* Encodes identity into plain (no crypto). OA_ERR_TOO_LARGE if over cap. */
