@@ -4,9 +4,16 @@
 // consent form, and prints the first URL that leaves the provider's origin
 // (the redirect_uri with code, state and iss). Node core only.
 //
-//   node tests/idp/login.js --ca CA.pem [--user alice] AUTHORIZATION_URL
+//   node tests/idp/login.js --ca CA.pem [--user alice] [--abort] AUTHORIZATION_URL
+//
+// --abort: the user cancels at the login page (its abort link), so the
+// provider answers error=access_denied.
 //
 // Exit status 0 and the URL on stdout; 1 with a reason on stderr.
+// With response_mode=form_post (Apple) the provider answers with a page
+// whose form posts itself to the redirect_uri: then the output is two
+// lines, the form's action URL and its fields urlencoded (the POST body a
+// browser would send).
 'use strict';
 const fs = require('node:fs');
 const https = require('node:https');
@@ -49,6 +56,22 @@ function request(method, url, body) {
 }
 
 // Posts the form of page with the given fields; returns the answer.
+const unhtml = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'")
+  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+// An auto-submitting form_post page to another origin: [action, body] or null.
+function formPost(page, url) {
+  const m = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(page);
+  if (!m) return null;
+  const action = new URL(unhtml(m[1]), url).href;
+  if (new URL(action).origin === origin) return null;
+  const fields = new URLSearchParams();
+  for (const i of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/?>/g)) {
+    fields.append(unhtml(i[1]), unhtml(i[2]));
+  }
+  return [action, fields.toString()];
+}
+
 function submit(page, url, fields) {
   const m = /<form[^>]*action="([^"]+)"/.exec(page);
   if (!m) throw new Error(`no form at ${url}`);
@@ -69,6 +92,13 @@ async function main() {
       continue;
     }
     let answer;
+    const post = formPost(r.body, url);
+    if (post) return post.join('\n');
+    const abort = /<a href="([^"]*\/abort)"/.exec(r.body);
+    if (process.argv.includes('--abort') && abort) {
+      url = new URL(unhtml(abort[1]), url).href;
+      continue;
+    }
     if (/name="prompt" value="login"/.test(r.body)) {
       answer = await submit(r.body, url, { prompt: 'login', login: user, password: 'x' });
     } else if (/name="prompt" value="consent"/.test(r.body)) {

@@ -13,9 +13,18 @@
 //   OIDC_ID_TOKEN_ALG                     RS256 (default) or ES256
 //   OIDC_CLAIMS_IN_USERINFO_ONLY=1        standard claims only from UserInfo (default: also
 //                                         in the id_token, as Google and Cognito do)
+//   OIDC_CLIENTS                          a JSON array of further clients, each an object of
+//                                         client metadata (client_id, client_secret,
+//                                         token_endpoint_auth_method, id_token_signed_response_alg,
+//                                         ...); redirect_uris and post_logout_redirect_uris
+//                                         default to the two variables above. With it, the
+//                                         single client above is made only when OIDC_CLIENT_ID is set.
 // Users (devInteractions: the built-in login form; any password):
 //   alice  alice@example.com, email_verified true, groups [admins, staff]
 //   bob    bob@example.org, email_verified false, groups [staff]
+// Both also carry the claims of the built-ins' own providers: Cognito's
+// cognito:username and cognito:groups, Hugging Face's orgs (objects, as
+// Hugging Face sends them), released with the profile scope.
 // A script logs in like a browser: GET the authorization URL, follow to
 // /interaction/<uid>, POST prompt=login&login=alice&password=x to its form
 // action, then POST prompt=consent to the consent form, then follow the
@@ -44,10 +53,13 @@ const USERS = {
   alice: {
     sub: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Example',
     preferred_username: 'alice', picture: 'https://127.0.0.1/alice.png', groups: ['admins', 'staff'],
+    'cognito:username': 'alice.cognito', 'cognito:groups': ['cognito-admins'],
+    orgs: [{ sub: 'org-1', name: 'Acme Research', preferred_username: 'acme' }],
   },
   bob: {
     sub: 'bob', email: 'bob@example.org', email_verified: false, name: 'Bob Example',
     preferred_username: 'bob', groups: ['staff'],
+    'cognito:username': 'bob.cognito', 'cognito:groups': [], orgs: [],
   },
 };
 
@@ -64,8 +76,8 @@ function signingKeys() {
   };
 }
 
-function configuration() {
-  const client = {
+function clients() {
+  const base = {
     client_id: env.OIDC_CLIENT_ID || 'test-client',
     client_secret: env.OIDC_CLIENT_SECRET || 'test-secret',
     redirect_uris: words(env.OIDC_REDIRECT_URIS),
@@ -75,12 +87,21 @@ function configuration() {
     grant_types: ['authorization_code'],
     response_types: ['code'],
   };
-  if (client.redirect_uris.length === 0) {
-    console.error('provider.js: set OIDC_REDIRECT_URIS');
-    process.exit(2);
+  const more = env.OIDC_CLIENTS ? JSON.parse(env.OIDC_CLIENTS) : [];
+  const list = more.map((c) => ({ ...base, ...c }));
+  if (!more.length || env.OIDC_CLIENT_ID) list.unshift(base);
+  for (const c of list) {
+    if (c.redirect_uris.length === 0) {
+      console.error(`provider.js: client ${c.client_id} has no redirect_uris (OIDC_REDIRECT_URIS)`);
+      process.exit(2);
+    }
   }
+  return list;
+}
+
+function configuration() {
   return {
-    clients: [client],
+    clients: clients(),
     jwks: signingKeys(),
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
     pkce: { required: () => true },
@@ -91,7 +112,8 @@ function configuration() {
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username', 'picture'],
+      profile: ['name', 'preferred_username', 'picture', 'cognito:username', 'cognito:groups',
+        'orgs'],
       groups: ['groups'],
     },
     scopes: ['openid', 'email', 'profile', 'groups'],

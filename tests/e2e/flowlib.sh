@@ -1,0 +1,151 @@
+# flowlib.sh - what the sign-in e2e tests (oidc-flow.sh, github-flow.sh,
+# faults.sh) share, on top of lib.sh (sourced, never run): a throwaway CA,
+# Node peers started on free ports that print "READY <url>", oauth2-fcgi
+# behind a real lighttpd (the shipped contrib/lighttpd/oauth2-fcgi.conf:
+# authorizer on /app, responder on /oauth, the echo backend behind /app),
+# the login and callback steps as a browser makes them, and the log
+# checks (the line for a failure, no secret in any log).
+#
+# Order of use: flow_init (PORT, BASE, the CA in $T/tls), start the peers
+# (their redirect URIs need PORT), write $T/oauth.yml, flow_lighttpd.
+. "$(dirname "$0")/lib.sh"
+
+# flow_init: tools, $T, PORT/BASE for lighttpd, the CA ($T/tls/ca.pem).
+flow_init() {
+    need_tool lighttpd curl node openssl
+    need_oa
+    e2e_init
+    T=$E2E_TMP
+    PORT=$(free_port) || bail "no free port"
+    BASE=http://127.0.0.1:$PORT
+    sh "$top_srcdir/tests/idp/ca.sh" "$T/tls" || bail "ca.sh failed"
+    OA_LOG=$T/lighttpd.log
+}
+
+# need_oidc_provider: panva's oidc-provider is installed at the top of the
+# source tree (npm ci), else the script is skipped.
+need_oidc_provider() {
+    [ -f "$top_srcdir/node_modules/oidc-provider/package.json" ] ||
+        skip_all "oidc-provider is not installed (run npm ci in $top_srcdir)"
+}
+
+# start_peer NAME CMD...: starts a Node peer (cwd: the source tree, so it
+# finds node_modules), waits for its "READY <url>" line and prints the url.
+start_peer() {
+    local name=$1 url= i
+    shift
+    (cd "$top_srcdir" && exec "$@") >"$T/$name.log" 2>&1 &
+    E2E_PIDS+=("$!")
+    e2e_log "$T/$name.log"
+    for i in $(seq 1 150); do
+        url=$(sed -n 's/^READY //p' "$T/$name.log" 2>/dev/null | head -n 1)
+        [ -n "$url" ] && break
+        kill -0 "$!" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$url" ] || bail "$name did not start: $(tail -n 5 "$T/$name.log")"
+    printf '%s\n' "$url"
+}
+
+# flow_lighttpd: checks $T/oauth.yml with --check-config, then runs
+# lighttpd with oauth2-fcgi on 127.0.0.1:$PORT. oauth2-fcgi's log lines
+# (its stderr) land in $OA_LOG.
+flow_lighttpd() {
+    "$OA_BIN" --check-config -c "$T/oauth.yml" >"$T/check.out" 2>&1 ||
+        bail "--check-config refuses the config: $(cat "$T/check.out")"
+    mkdir -p "$T/www"
+    cp "$top_srcdir/tests/e2e/backend" "$T/www/app"
+    chmod 755 "$T/www/app"
+    sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
+        -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$T/oauth.yml\"|" \
+        -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$T\"|" \
+        "$top_srcdir/contrib/lighttpd/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
+    cat >"$T/lighttpd.conf" <<CONF
+server.document-root = "$T/www"
+server.bind          = "127.0.0.1"
+server.port          = $PORT
+server.errorlog      = "$T/lighttpd-error.log"
+server.upload-dirs   = ( "$T" )
+server.modules       = ( "mod_access", "mod_cgi" )
+cgi.assign           = ( "/app" => "" )
+include "$T/oauth2-fcgi.conf"
+CONF
+    e2e_log "$T/lighttpd-error.log"
+    lighttpd -tt -f "$T/lighttpd.conf" >"$T/lighttpd-test.log" 2>&1 ||
+        bail "lighttpd rejects the config: $(cat "$T/lighttpd-test.log")"
+    e2e_bg lighttpd lighttpd -D -f "$T/lighttpd.conf"
+    wait_port "$PORT" 15 || bail "lighttpd did not start on 127.0.0.1:$PORT"
+}
+
+# set_cookie PREFIX: "name=value" of the last response's first Set-Cookie
+# whose name starts with PREFIX and whose value is not empty.
+set_cookie() {
+    printf '%s\n' "$HTTP_HEADERS" | sed -n "s/^[Ss]et-[Cc]ookie: *\($1[^;]*\).*/\1/p" |
+        grep -v '=$' | head -n 1
+}
+
+# oa_login PROVIDER [RD]: GET /oauth/PROVIDER/login; sets STATE_COOKIE
+# (name=value) and AUTHZ (the provider's URL from Location).
+oa_login() {
+    http_req "$BASE/oauth/$1/login?rd=$(urlencode "${2:-/app/page?x=1}")" -H 'Accept: text/html'
+    STATE_COOKIE=$(set_cookie "oauth2_fcgi_state_")
+    AUTHZ=$(http_header Location)
+}
+
+# param NAME URL-OR-QUERY: the (still encoded) value of a query parameter.
+param() {
+    printf '%s\n' "$2" | sed -n "s/.*[?&]$1=\([^&]*\).*/\1/p" | head -n 1
+}
+
+# callback URL: the browser comes back with the state cookie; sets
+# SESSION (name=value or empty) from the answer.
+callback() {
+    http_req "$1" -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html'
+    SESSION=$(set_cookie 'oauth2_fcgi=')
+}
+
+# ---- logs ----------------------------------------------------------------
+
+# log_mark: remembers how long oauth2-fcgi's log is; log_new prints what
+# came after (a line may take a moment to be written).
+log_mark() {
+    LOG_AT=$(wc -c <"$OA_LOG" 2>/dev/null || echo 0)
+}
+log_new() {
+    tail -c +"$((LOG_AT + 1))" "$OA_LOG" 2>/dev/null
+}
+
+# t_log ERE DESC: a line oauth2-fcgi logged since log_mark matches ERE.
+t_log() {
+    local i got
+    for i in $(seq 1 20); do
+        got=$(log_new)
+        printf '%s' "$got" | grep -Eq -- "$1" && break
+        sleep 0.1
+    done
+    t_like "$got" "$1" "$2"
+}
+
+# t_no_secrets DESC WORD...: no log of the run (oauth2-fcgi's and
+# lighttpd's) holds any of the words, nor anything shaped like a JWT.
+t_no_secrets() {
+    local desc=$1 w bad=
+    shift
+    for w in "$@"; do
+        [ -n "$w" ] || continue
+        if grep -qF -- "$w" "$OA_LOG" "$T/lighttpd-error.log" 2>/dev/null; then
+            bad="$bad '${w:0:12}...'"
+        fi
+    done
+    if grep -Eq 'eyJ[A-Za-z0-9_-]{8,}\.' "$OA_LOG" "$T/lighttpd-error.log" 2>/dev/null; then
+        bad="$bad (a JWT)"
+    fi
+    if [ -z "$bad" ]; then t_pass "$desc"; else t_fail "$desc"; t_diag "found:$bad"; fi
+}
+
+# t_one_process_each DESC: lighttpd never had to restart oauth2-fcgi (a
+# crash would be hidden by the respawn): exactly two "ready" lines, the
+# responder's and the authorizer's.
+t_one_process_each() {
+    t_is "$(grep -c 'info: ready' "$OA_LOG")" 2 "$1"
+}
