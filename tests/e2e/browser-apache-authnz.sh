@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# browser-apache-authnz.sh - a real browser signs in through Apache 2.4
+# with mod_authnz_fcgi: the shipped contrib/apache/oauth2-fcgi-authnz.conf
+# with only its address substituted, the program under spawn-fcgi on
+# 127.0.0.1, the provider of tests/idp, and the echo backend
+# (tests/e2e/backend, mod_cgi) on /app. The walk is tests/e2e/browser.js.
+. "$(dirname "$0")/lib.sh"
+. "$top_srcdir/tests/e2e/browser/common.sh"
+
+need_tool apache2 spawn-fcgi setsid
+browser_need
+for m in authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user; do
+    [ -f "$APACHE_MODS/mod_$m.so" ] || skip_all "$APACHE_MODS/mod_$m.so is missing"
+done
+e2e_init
+
+T=$E2E_TMP
+PORT=$(free_port) || bail "no free port"
+FPORT=$(free_port) || bail "no free port"
+BASE=http://127.0.0.1:$PORT
+browser_idp "$BASE"
+browser_config "$T/oauth.yml" "$BASE"
+
+e2e_bg oauth2-fcgi spawn-fcgi -n -a 127.0.0.1 -p "$FPORT" -- "$OA_BIN" -c "$T/oauth.yml" -t 4
+wait_port "$FPORT" 15 || bail "oauth2-fcgi did not start on 127.0.0.1:$FPORT"
+
+mkdir -p "$T/cgi"
+cp "$top_srcdir/tests/e2e/backend" "$T/cgi/app"
+chmod 755 "$T/cgi/app"
+sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR 127.0.0.1:$FPORT|" \
+    "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$T/oauth2-fcgi-authnz.conf"
+apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core authz_user authnz_fcgi \
+    proxy proxy_fcgi alias cgi
+cat >>"$T/apache2.conf" <<CONF
+# The echo backend answers everything under /app.
+ScriptAliasMatch "^/app(/.*)?\$" "$T/cgi/app"
+Include "$T/oauth2-fcgi-authnz.conf"
+CONF
+apache_start "$T/apache2.conf" "$PORT"
+
+browser_run apache-authnz "$BASE"
+t_like "$(cat "$T/apache-access.log" 2>/dev/null)" ' alice@example\.com \[[^]]*\] "GET /app/page' \
+    "Apache's access log names the signed-in user (%u)"
+t_done
