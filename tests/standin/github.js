@@ -8,10 +8,13 @@
 // <base_url>/api/v3 as on GitHub Enterprise. Environment:
 //   GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET   (default gh-client / gh-secret)
 //   GITHUB_REDIRECT_URI                       when set, redirect_uri must equal it
+//   GITHUB_PAGE_MAX                           the largest per_page honoured (GitHub: 100);
+//                                             smaller forces a client through more pages
 // Users (the `login` parameter of /login/oauth/authorize picks one; default alice):
 //   alice  id 1001, primary verified alice@example.com (+ an unverified one),
 //          35 orgs (acme, then filler) so /user/orgs has two pages; teams acme/ops, acme/dev
 //   bob    id 1002, primary email bob@example.org NOT verified; org other; no team
+//   carol  id 1003, primary verified carol@example.com; org elsewhere; no team
 // Behaviour kept from GitHub: every request without a User-Agent gets 403;
 // the token endpoint answers JSON when Accept asks for it, else a form; a
 // bad code is HTTP 200 with {"error":"bad_verification_code"}; PKCE S256 is
@@ -56,7 +59,15 @@ const USERS = {
     orgs: ['other'],
     teams: [],
   },
+  carol: {
+    user: { login: 'carol', id: 1003, name: 'Carol Example', avatar_url: 'https://127.0.0.1/c.png',
+            email: null, type: 'User' },
+    emails: [{ email: 'carol@example.com', primary: true, verified: true, visibility: null }],
+    orgs: ['elsewhere'],
+    teams: [],
+  },
 };
+const PAGE_MAX = Number(process.env.GITHUB_PAGE_MAX) || 100;
 
 const codes = new Map();  // code -> { login, redirect_uri, challenge, scope }
 const tokens = new Map(); // token -> { login, scope }
@@ -131,7 +142,7 @@ function accessToken(req, res, body) {
 
 // One page of list (per_page, page) with GitHub's Link header.
 function page(res, url, list, scope) {
-  const per = Math.min(Math.max(Number(url.searchParams.get('per_page')) || 30, 1), 100);
+  const per = Math.min(Math.max(Number(url.searchParams.get('per_page')) || 30, 1), PAGE_MAX);
   const last = Math.max(Math.ceil(list.length / per), 1);
   const n = Math.min(Math.max(Number(url.searchParams.get('page')) || 1, 1), last + 1);
   const links = [];
