@@ -46,15 +46,21 @@ static void mint_usage(FILE *f)
 /* Fills o from argv. Returns 0, or 2 on a usage error. */
 static int mint_parse(struct mint_opts *o, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},   {"user", required_argument, NULL, 'u'},
-        {"email", required_argument, NULL, 'e'},    {"name", required_argument, NULL, 'n'},
-        {"sub", required_argument, NULL, 's'},      {"provider", required_argument, NULL, 'p'},
-        {"groups", required_argument, NULL, 'g'},   {"workspaces", required_argument, NULL, 'w'},
-        {"purpose", required_argument, NULL, 'P'},  {"expired", no_argument, NULL, 'E'},
-        {"revoked", no_argument, NULL, 'R'},        {"other-key", no_argument, NULL, 'K'},
-        {"pair", no_argument, NULL, 'X'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"user", required_argument, NULL, 'u'},
+                                             {"email", required_argument, NULL, 'e'},
+                                             {"name", required_argument, NULL, 'n'},
+                                             {"sub", required_argument, NULL, 's'},
+                                             {"provider", required_argument, NULL, 'p'},
+                                             {"groups", required_argument, NULL, 'g'},
+                                             {"workspaces", required_argument, NULL, 'w'},
+                                             {"purpose", required_argument, NULL, 'P'},
+                                             {"expired", no_argument, NULL, 'E'},
+                                             {"revoked", no_argument, NULL, 'R'},
+                                             {"other-key", no_argument, NULL, 'K'},
+                                             {"pair", no_argument, NULL, 'X'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "c:u:e:n:s:p:g:w:h", longopts, NULL)) != -1) {
