@@ -88,6 +88,29 @@ static bool jwk_usable(json_t *j, enum key_type *type)
     return false;
 }
 
+/* True when every key member cjose base64url-decodes is plain base64url
+ * text. Found by fuzzing (tests/fuzz/corpus/fuzz_jwt/crash-jwk-b64-equals):
+ * cjose 0.6.2 asserts (aborts the process) on a '=' early in such a value. */
+static bool jwk_b64_ok(json_t *j)
+{
+    static const char *const members[] = {"n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "k"};
+    const char *s;
+    json_t *v;
+
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        v = json_object_get(j, members[i]);
+        if (!v)
+            continue;
+        if (!(s = json_cstr(v)))
+            return false;
+        for (; *s; s++)
+            if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+                  (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+                return false;
+    }
+    return true;
+}
+
 /* Imports one JWK into k; false when it is not usable (skipped). */
 static bool jwk_take(struct jwks_key *k, json_t *j)
 {
@@ -98,7 +121,7 @@ static bool jwk_take(struct jwks_key *k, json_t *j)
     memset(k, 0, sizeof(*k));
     if (!json_is_object(j) || !jwk_usable(j, &k->type))
         return false;
-    if (json_object_get(j, "kid") && !kid)
+    if ((json_object_get(j, "kid") && !kid) || !jwk_b64_ok(j))
         return false;
     k->jwk = cjose_jwk_import_json((cjose_header_t *)j, &cerr);
     if (!k->jwk)
