@@ -1,0 +1,34 @@
+#!/bin/sh
+# tests/fuzz/build.sh - builds the libFuzzer targets with clang
+# (-fsanitize=fuzzer,address,undefined), compiling src/*.c directly. Not
+# part of the autotools build (gcc); `make check` only replays the corpora
+# (tests/fuzz/replay.sh). Needs clang and its libFuzzer runtime
+# (Debian: clang, libclang-rt-14-dev).
+#   sh tests/fuzz/build.sh [OUTDIR]      (default: ./fuzz-build)
+#   nice -n 19 OUTDIR/fuzz_form -runs=10000000 tests/fuzz/corpus/fuzz_form
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-fuzz-build}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+CC=${CC:-clang}
+flags="-g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+ -fno-sanitize-recover=undefined -I$top/include -I$top/tests -I$top/tests/unit -I$top/tests/fuzz"
+deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 libcrypto 2>/dev/null ||
+    echo "-lcjose -ljansson -lcurl -lsodium -lyaml -lcrypto")
+# the core once, as objects with the fuzzer's coverage instrumentation
+objs=
+for src in "$top"/src/*.c; do
+    o="$out/$(basename "$src" .c).o"
+    if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
+        # shellcheck disable=SC2086
+        $CC $flags -c "$src" -o "$o"
+    fi
+    objs="$objs $o"
+done
+targets=${FUZZ_TARGETS:-$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')}
+for t in $targets; do
+    # shellcheck disable=SC2086
+    $CC $flags "$top/tests/fuzz/$t.c" $objs $deps -pthread -o "$out/$t"
+    echo "built $out/$t"
+done

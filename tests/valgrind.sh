@@ -1,0 +1,54 @@
+#!/bin/sh
+# tests/valgrind.sh - every unit test program (tests/unit/test_* in the
+# build dir) under valgrind: memory errors and definite leaks fail it.
+# Not in TESTS (scripts/test.sh calls it); run as
+#   top_builddir=BUILD top_srcdir=SRC sh tests/valgrind.sh
+# TAP, one line per program. Programs that need a peer (test_http runs
+# under tests/http.sh with a local server) are skipped here.
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-.}
+top_builddir=$(cd "$top_builddir" && pwd)
+top_srcdir=$(cd "$top_srcdir" && pwd)
+export top_builddir top_srcdir
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "1..0 # SKIP valgrind not installed"
+    exit 0
+fi
+progs=$(ls "$top_builddir"/tests/unit/test_* 2>/dev/null | grep -v '\.[a-z]*$' |
+    while read -r p; do [ -x "$p" ] && [ -f "$p" ] && echo "$p"; done)
+if [ -z "$progs" ]; then
+    echo "1..0 # SKIP no unit test programs in $top_builddir/tests/unit (make check first)"
+    exit 0
+fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "1..$(echo "$progs" | wc -l)"
+n=0
+fail=0
+for p in $progs; do
+    n=$((n + 1))
+    name=$(basename "$p")
+    case $name in
+    test_http)
+        echo "ok $n - $name # SKIP needs the local https server of tests/http.sh"
+        continue
+        ;;
+    esac
+    if (valgrind -q --error-exitcode=1 --leak-check=full \
+        --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+        "$p" >"$log.out" 2>"$log"); then
+        if grep -q '^not ok' "$log.out"; then
+            echo "not ok $n - $name: a test failed under valgrind"
+            grep '^not ok' "$log.out" | head -5 | sed 's/^/# /'
+            fail=1
+        else
+            echo "ok $n - $name: no memory error, no definite leak"
+        fi
+    else
+        echo "not ok $n - $name: valgrind found errors (or the program failed)"
+        { grep -E '==[0-9]+== ' "$log"; grep '^not ok' "$log.out"; } | head -30 | sed 's/^/# /'
+        fail=1
+    fi
+    rm -f "$log.out"
+done
+exit $fail
