@@ -140,8 +140,12 @@ cat <<EOF
   Ctrl-C stops everything.
 EOF
 
-while kill -0 "$E2E_LAST_PID" 2>/dev/null; do
-    sleep 1
-done
-echo "demo: lighttpd stopped" >&2
-exit 1
+# Until Ctrl-C: the trap above, or lighttpd's own clean stop on SIGINT.
+rc=0
+wait "$E2E_LAST_PID" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    echo "demo: lighttpd failed ($rc); the logs stay in $T" >&2
+    E2E_KEEP=1
+    exit 1
+fi
+echo "demo: stopped"

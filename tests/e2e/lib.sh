@@ -149,6 +149,7 @@ need_tool() {
 
 e2e_cleanup() {
     local pid f
+    set +e # a caller's set -e must not cut the cleanup short
     for f in "${E2E_PIDFILES[@]+"${E2E_PIDFILES[@]}"}"; do
         [ -s "$f" ] && E2E_PIDS+=("$(cat "$f")")
     done
