@@ -7,8 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *names[] = {"state", "code", "error", "error_description", "iss",
-                                  "user",  "rd",   "",      "a+b",   "%73tate"};
+    static const char *names[] = {
+        "state", "code", "error", "error_description", "iss", "user", "rd", "", "a+b", "%73tate"};
     char *v, *text = fz_str(data, size);
     size_t i, n;
 

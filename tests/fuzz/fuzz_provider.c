@@ -78,11 +78,12 @@ static void setup(void)
     t0 = (int64_t)time(NULL);
     oa_discovery_set_clock(fz_t0);
     jwks_doc = fx_make_key();
-    disco_doc = strdup("{\"issuer\":\"https://disco.test\",\"authorization_endpoint\":"
-                       "\"https://disco.test/auth\",\"token_endpoint\":\"https://disco.test/token\","
-                       "\"userinfo_endpoint\":\"https://disco.test/userinfo\",\"jwks_uri\":"
-                       "\"https://disco.test/jwks\",\"authorization_response_iss_parameter_"
-                       "supported\":true}");
+    disco_doc =
+        strdup("{\"issuer\":\"https://disco.test\",\"authorization_endpoint\":"
+               "\"https://disco.test/auth\",\"token_endpoint\":\"https://disco.test/token\","
+               "\"userinfo_endpoint\":\"https://disco.test/userinfo\",\"jwks_uri\":"
+               "\"https://disco.test/jwks\",\"authorization_response_iss_parameter_"
+               "supported\":true}");
     gh = prov("github", OA_PROVIDER_GITHUB, NULL, NULL);
     gh->base_url = fx_s("https://github.test");
     gh->api_url = fx_s("https://api.github.test");
@@ -94,16 +95,16 @@ static void setup(void)
     logins[1] = (struct fz_login){prov("corp", OA_PROVIDER_OIDC, IDP, IDP), IDP, NULL, NULL, NULL};
     logins[2] = (struct fz_login){prov("disco", OA_PROVIDER_OIDC, NULL, "https://disco.test"),
                                   "https://disco.test", NULL, NULL, NULL};
-    logins[3] = (struct fz_login){prov("apple-id", OA_PROVIDER_APPLE, "https://apple.test",
-                                       "https://appleid.apple.com"),
-                                  "https://appleid.apple.com", NULL, NULL, NULL};
+    logins[3] = (struct fz_login){
+        prov("apple-id", OA_PROVIDER_APPLE, "https://apple.test", "https://appleid.apple.com"),
+        "https://appleid.apple.com", NULL, NULL, NULL};
     logins[4] = (struct fz_login){prov("google-oauth2", OA_PROVIDER_GOOGLE, "https://google.test",
                                        "https://accounts.google.com"),
                                   "accounts.google.com", NULL, NULL, NULL};
     logins[4].p->hosted_domain = fx_s("example.com");
-    logins[5] = (struct fz_login){prov("huggingface", OA_PROVIDER_HUGGINGFACE, "https://hf.test",
-                                       "https://hf.test"),
-                                  "https://hf.test", NULL, NULL, NULL};
+    logins[5] = (struct fz_login){
+        prov("huggingface", OA_PROVIDER_HUGGINGFACE, "https://hf.test", "https://hf.test"),
+        "https://hf.test", NULL, NULL, NULL};
     logins[6] = (struct fz_login){prov("amazon-cognito", OA_PROVIDER_COGNITO,
                                        "https://cognito.test", "https://cognito.test/pool"),
                                   "https://cognito.test/pool", NULL, NULL, NULL};
@@ -135,8 +136,8 @@ static char *token_answer(const struct fz_login *l, const char *p0, const char *
         json_decref(ans);
         return strdup(p0);
     }
-    c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", l->iss, "aud", "cid-123", "sub", "u-1",
-                  "iat", (json_int_t)t0 - 5, "exp", (json_int_t)t0 + 600, "nonce",
+    c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", l->iss, "aud", "cid-123", "sub", "u-1", "iat",
+                  (json_int_t)t0 - 5, "exp", (json_int_t)t0 + 600, "nonce",
                   l->nonce ? l->nonce : "");
     x = json_loads(p1, 0, NULL);
     if (json_is_object(x))

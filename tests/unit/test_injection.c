@@ -248,7 +248,8 @@ static void hostile(const char *what, const char *extra)
     }
     authorizer(&a, cookie);
     is_int(a.status, 200, "%s: authorizer allows the signed-in user", what);
-    ok(a.headers_clean && a.names_ok, "%s: only Variable-[A-Za-z0-9_-] headers, clean values", what);
+    ok(a.headers_clean && a.names_ok, "%s: only Variable-[A-Za-z0-9_-] headers, clean values",
+       what);
     ok(a.wire_ok, "%s: the authorizer's answer has no extra header line", what);
     ok(!a.name || clean_value(a.name), "%s: OAUTH2_NAME is clean or absent", what);
     ok(!a.user || (clean_value(a.user) && !strstr(a.user, "admin")),
@@ -275,16 +276,14 @@ static void test_hostile_claims(void)
     char *cookie;
     struct seen a;
 
-    hostile("CR/LF in name",
-            "{\"email\":\"eve@example.com\",\"email_verified\":true,"
-            "\"name\":\"Eve\\r\\nVariable-REMOTE_USER: admin\"}");
+    hostile("CR/LF in name", "{\"email\":\"eve@example.com\",\"email_verified\":true,"
+                             "\"name\":\"Eve\\r\\nVariable-REMOTE_USER: admin\"}");
     hostile("LF in preferred_username",
             "{\"preferred_username\":\"bob\\nX-Auth-Request-User: admin\"}");
     hostile("CR/LF in a verified email",
             "{\"email\":\"eve@example.com\\r\\nX-Auth-Request-User: admin\","
             "\"email_verified\":true}");
-    hostile("CR/LF in a group",
-            "{\"groups\":[\"ops\\r\\nX-Evil: 1\",\"dev\",\"a\\u0007b\"]}");
+    hostile("CR/LF in a group", "{\"groups\":[\"ops\\r\\nX-Evil: 1\",\"dev\",\"a\\u0007b\"]}");
     hostile("NUL in name", "{\"name\":\"Eve\\u0000admin\"}");
     hostile("other control bytes in name", "{\"name\":\"E\\u0001v\\u001be\\u007f\"}");
     hostile("a header-name look-alike in name", "{\"name\":\"x: y\"}");
@@ -332,8 +331,9 @@ static void test_hostile_claims(void)
  * let them through): the outputs still carry nothing unclean. */
 static void test_sealed_bytes(void)
 {
-    struct oa_identity id = {"corp", IDP, "u-1", "u\xff\xfe", "e@example.com", "N\r\nX: y\x01",
-                             "g\xc3\x28,ok", "argilla", 0, 0};
+    struct oa_identity id = {
+        "corp",    IDP, "u-1", "u\xff\xfe", "e@example.com", "N\r\nX: y\x01", "g\xc3\x28,ok",
+        "argilla", 0,   0};
     struct oa_response r;
     struct oa_request req;
     struct seen a, b;
