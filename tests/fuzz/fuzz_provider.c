@@ -10,8 +10,9 @@
  *   id_token, one is added: a good ES256 token whose claims are the
  *   defaults overlaid with part 1 when that is a JSON object), the claims
  *   overlay, UserInfo, then for disco the discovery document and for
- *   apple-id the form_post `user` field; the last part is appended to the
- *   callback's query (or Apple's body).
+ *   apple-id the form_post `user` field;
+ * and for every provider part 6 is appended to the callback's query (or
+ * Apple's body).
  * Whatever comes back, the answer must be a complete response, and a
  * session cookie, when set, must open; the client secret and the code
  * never reach the log line.
@@ -24,7 +25,7 @@
 #define SECRET "Zq8KpL2vN4xR7tW1"
 #define CODE "c0de-Mh3Jd9Qs6Fb"
 #define NPROV 7
-#define NPART 6
+#define NPART 7
 
 struct fz_login {
     struct oa_provider *p;
@@ -254,6 +255,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     oa_response_init(&r);
     (void)oa_flow_callback(&r, &fx_cfg, &req, l->p);
     check(&r, data, size);
+    if (getenv("FZ_DEBUG")) /* what a seed reaches: status and log line */
+        fprintf(stderr, "%s: %d %s\n", l->p->name, r.status, r.log);
     oa_response_free(&r);
     oa_buf_free(&q);
     for (i = 0; i < NPART; i++)
