@@ -121,6 +121,7 @@ sign_in() {
     t_is "$HTTP_STATUS" 302 "$p: /oauth/$p/login answers 302"
     t_like "$AUTHZ" "$3" "$p: to the provider's authorization endpoint"
     t_like "$STATE_COOKIE" '^oauth2_fcgi_state_[A-Za-z0-9_-]{8}=.' "$p: a state cookie"
+    t_like "$STATE_ATTRS" '; *HttpOnly' "$p: the state cookie is HttpOnly"
     browser_login "$user"
     if [ -n "$POST_BODY" ]; then
         http_req "$CALLBACK" -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html' \
@@ -211,6 +212,7 @@ APPLE_USER="&user=$(urlencode '{"name":{"firstName":"Alice","lastName":"Apple"},
 sign_in apple-id alice "^$IDP/auth\\?"
 APPLE_USER=
 t_like "$AUTHZ" 'response_mode=form_post' "apple-id: response_mode=form_post"
+t_like "$STATE_ATTRS" '; *SameSite=None' "apple-id: its state cookie is SameSite=None (form_post is a cross-site POST)"
 t_like "$CALLBACK" "^$CB/apple-id/callback\$" "apple-id: the provider's page posts to the callback"
 t_like "$POST_BODY" '(^|&)code=' "apple-id: ... with the code in the body"
 t_is "$HTTP_STATUS" 302 "apple-id: the POST callback answers 302"
