@@ -49,16 +49,19 @@ enum oa_err oa_ident_group(struct oa_ident *id, const char *g)
     return oa_buf_puts(&id->groups, g);
 }
 
+/* A group is a string, or an object (Hugging Face's orgs): then its handle
+ * (preferred_username, stable, as in the org's URL) before its display
+ * name, which can change and need not be unique. */
 static const char *group_name(json_t *v)
 {
     const char *s = json_string_value(v);
 
     if (s)
         return s;
-    s = json_string_value(json_object_get(v, "name"));
+    s = json_string_value(json_object_get(v, "preferred_username"));
     if (s)
         return s;
-    return json_string_value(json_object_get(v, "preferred_username"));
+    return json_string_value(json_object_get(v, "name"));
 }
 
 enum oa_err oa_ident_groups_from(struct oa_ident *id, json_t *claim)

@@ -412,10 +412,12 @@ static void test_kinds(void)
              "{\"preferred_username\":\"hugo\"}");
     fx_answer("https://hf.test/userinfo", 200,
               "{\"sub\":\"h-1\",\"orgs\":[{\"name\":\"org-a\"},{\"preferred_username\":\"org-b\"},"
-              "{\"sub\":\"x\"},\"org-c\"]}",
+              "{\"sub\":\"x\"},\"org-c\",{\"name\":\"Acme Research\",\"preferred_username\":"
+              "\"acme\"}]}",
               NULL);
     ok(callback_std(hf, NULL) == OA_OK && fx_session(&r, &id, sb), "huggingface");
-    is_str(id.groups, "org-a,org-b,org-c", "huggingface orgs as groups");
+    is_str(id.groups, "org-a,org-b,org-c,acme",
+           "huggingface orgs as groups, by handle before display name");
     is_str(id.username, "hugo", "preferred_username");
 
     login(cognito);
