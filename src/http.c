@@ -100,17 +100,24 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 /* The host of url for messages ("?" when it has none we can tell). */
+/* host[:port] of url for log lines: the port tells the operator which of
+ * several providers on one host failed. Never the path or query. */
 static void url_host(char *out, size_t cap, const char *url)
 {
     CURLU *u = curl_url();
-    char *host = NULL;
+    char *host = NULL, *port = NULL;
 
     snprintf(out, cap, "?");
     if (!u)
         return;
     if (url && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-        snprintf(out, cap, "%s", host);
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && port)
+            snprintf(out, cap, "%s:%s", host, port);
+        else
+            snprintf(out, cap, "%s", host);
+    }
+    curl_free(port);
     curl_free(host);
     curl_url_cleanup(u);
 }
