@@ -219,19 +219,21 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# free_port: prints a TCP port on 127.0.0.1 that nothing listens on.
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on, below
+# the ephemeral range (so no outgoing connection takes it meanwhile), and
+# not handed out before in this test (a server may not listen yet). Pure
+# bash: starting an interpreter per port is slow on a busy machine.
 free_port() {
-    local p i
-    if command -v python3 >/dev/null 2>&1; then
-        p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null)
-        if [ -n "$p" ]; then
-            echo "$p"
-            return 0
+    local p i used=${E2E_TMP:+$E2E_TMP/.ports}
+    for i in $(seq 1 200); do
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+        port_in_use "$p" && continue
+        if [ -n "$used" ]; then
+            grep -qx "$p" "$used" 2>/dev/null && continue
+            echo "$p" >>"$used"
         fi
-    fi
-    for i in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
-        port_in_use "$p" || { echo "$p"; return 0; }
+        echo "$p"
+        return 0
     done
     return 1
 }
