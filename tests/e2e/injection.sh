@@ -78,6 +78,8 @@ t_is "$(body_var REMOTE_USER)" alice@example.com "session + look-alikes: REMOTE_
 t_is "$(body_var OAUTH2_USER)" alice "session + look-alikes: OAUTH2_USER is alice"
 t_is "$(body_var OAUTH2_GROUPS)" ops,dev "session + look-alikes: OAUTH2_GROUPS is the session's"
 t_is "$(forged)" "" "session + look-alikes: no variable but HTTP_* carries the forged value"
+t_unlike "$HTTP_HEADERS" '^(Variable-|Status:)' \
+    "session: no Variable-* or Status header reaches the client"
 t_like "$(body_var HTTP_X_AUTH_REQUEST_USER)" 'admin-evil' \
     "the client's header is visible only as HTTP_X_AUTH_REQUEST_USER (the app must not trust it)"
 
