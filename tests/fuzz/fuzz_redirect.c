@@ -23,7 +23,7 @@ static void check(const char *t, const struct oa_request *req)
     for (i = 0; t[i]; i++)
         if ((unsigned char)t[i] < 0x21 || t[i] == 0x7f || t[i] == '\\')
             abort();
-    if (t[0] == '/' ? t[1] == '/' : strncmp(t, "https://", 8) != 0)
+    if (t[0] == '/' ? t[1] == '/' : strncasecmp(t, "https://", 8) != 0)
         abort();
 }
 
