@@ -89,8 +89,6 @@ EOF
 
 # ---- lighttpd ---------------------------------------------------------------
 mkdir -p "$T/www"
-cp "$top/tests/e2e/backend" "$T/www/app"
-chmod 755 "$T/www/app"
 cat >"$T/www/index.html" <<EOF
 <!doctype html>
 <html><head><meta charset="utf-8"><title>oauth2-fcgi demo</title></head>
@@ -104,28 +102,8 @@ cat >"$T/www/index.html" <<EOF
 </ul>
 </body></html>
 EOF
-sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
-    -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$T/oauth.yml\"|" \
-    -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$T\"|" \
-    "$top/contrib/lighttpd/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
-cat >"$T/lighttpd.conf" <<EOF
-server.document-root = "$T/www"
-server.bind          = "127.0.0.1"
-server.port          = $PORT
-server.errorlog      = "$T/lighttpd-error.log"
-server.upload-dirs   = ( "$T" )
-server.modules       = ( "mod_access", "mod_accesslog", "mod_cgi" )
-accesslog.filename   = "$T/lighttpd-access.log"
-index-file.names     = ( "index.html" )
-mimetype.assign      = ( ".html" => "text/html; charset=utf-8" )
-cgi.assign           = ( "/app" => "" )
-include "$T/oauth2-fcgi.conf"
-EOF
-e2e_bg lighttpd lighttpd -D -f "$T/lighttpd.conf"
-wait_port "$PORT" 15 || {
-    cat "$T/lighttpd.log" "$T/lighttpd-error.log" >&2 2>/dev/null
-    exit 1
-}
+lighttpd_start "$PORT" "$T/oauth.yml" 'index-file.names = ( "index.html" )' \
+    'mimetype.assign = ( ".html" => "text/html; charset=utf-8" )'
 
 cat <<EOF
 

@@ -379,6 +379,43 @@ mint() {
     "$MINT" -c "$E2E_CONFIG" "$@"
 }
 
+# lighttpd_start PORT OA_CONFIG [EXTRA-LINE...]: the standard lighttpd set-up
+# in $E2E_TMP, started on 127.0.0.1:PORT: the shipped
+# contrib/lighttpd/oauth2-fcgi.conf with only its paths substituted (the
+# authorizer on /app, the responder on /oauth, oauth2-fcgi started by
+# lighttpd from $OA_BIN with OA_CONFIG), the echo backend as www/app
+# (mod_cgi, /app/... reaches it with PATH_INFO), an access log with %u.
+# Each EXTRA-LINE is added to lighttpd.conf.
+lighttpd_start() {
+    local port=$1 config=$2 line
+    shift 2
+    mkdir -p "$E2E_TMP/www"
+    cp "$top_srcdir/tests/e2e/backend" "$E2E_TMP/www/app"
+    chmod 755 "$E2E_TMP/www/app"
+    sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
+        -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$config\"|" \
+        -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$E2E_TMP\"|" \
+        "$top_srcdir/contrib/lighttpd/oauth2-fcgi.conf" >"$E2E_TMP/oauth2-fcgi.conf"
+    {
+        echo "server.document-root = \"$E2E_TMP/www\""
+        echo "server.bind          = \"127.0.0.1\""
+        echo "server.port          = $port"
+        echo "server.errorlog      = \"$E2E_TMP/lighttpd-error.log\""
+        echo "server.upload-dirs   = ( \"$E2E_TMP\" )"
+        echo "server.modules       = ( \"mod_access\", \"mod_accesslog\", \"mod_cgi\" )"
+        echo "accesslog.filename   = \"$E2E_TMP/lighttpd-access.log\""
+        echo "accesslog.format     = \"%h %l %u %t \\\"%r\\\" %>s %b\""
+        echo "cgi.assign           = ( \"/app\" => \"\" )"
+        for line in "$@"; do echo "$line"; done
+        echo "include \"$E2E_TMP/oauth2-fcgi.conf\""
+    } >"$E2E_TMP/lighttpd.conf"
+    e2e_log "$E2E_TMP/lighttpd-error.log"
+    lighttpd -tt -f "$E2E_TMP/lighttpd.conf" >"$E2E_TMP/lighttpd-test.log" 2>&1 ||
+        bail "lighttpd rejects the config: $(cat "$E2E_TMP/lighttpd-test.log")"
+    e2e_bg lighttpd lighttpd -D -f "$E2E_TMP/lighttpd.conf"
+    wait_port "$port" 15 || bail "lighttpd did not start on 127.0.0.1:$port"
+}
+
 # apache_conf FILE PORT DOCROOT MODULE...: the start of an Apache 2.4 config
 # of its own (ServerRoot, logs and pid in $E2E_TMP, 127.0.0.1:PORT,
 # prefork, the modules named, www-data when started as root, %u logged).
