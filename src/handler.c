@@ -12,7 +12,9 @@
  * Apache mod_fcgid turns every denial into a 401 and shows the ErrorDocument
  * (base_path/sign_in) with REDIRECT_STATUS=401 and REDIRECT_URL: whatever
  * endpoint is hit that way answers the redirect to sign in (401 for API
- * calls), with rd made from REDIRECT_URL and REDIRECT_QUERY_STRING.
+ * calls), with rd made from REDIRECT_URL and REDIRECT_QUERY_STRING -- or,
+ * when the browser has a valid session, the 403 page: then the 401 was the
+ * access rules' refusal.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +22,12 @@
 #include <strings.h>
 
 #include "oa/authorizer.h"
+#include "oa/crypto.h"
 #include "oa/endpoints.h"
 #include "oa/flow.h"
 #include "oa/handler.h"
 #include "oa/pages.h"
+#include "oa/session.h"
 #include "oa/url.h"
 
 #define OA_ENDPOINT_MAX 2048
@@ -181,12 +185,40 @@ static enum oa_err error_document_rd(struct oa_buf *b, const struct oa_request *
     return e;
 }
 
+/* mod_fcgid turns the access checker's 403 into a 401 as well: a valid
+ * session here means the rules refused, so the answer is the 403 page, not
+ * another sign-in (which would only come back here). True when answered. */
+static bool error_document_forbidden(struct oa_response *r, const struct oa_config *cfg,
+                                     const struct oa_request *req)
+{
+    struct oa_session_buf *sb = malloc(sizeof(*sb)); /* ~20 KiB: not on the stack */
+    struct oa_identity id;
+    char user[1024];
+    bool signed_in;
+
+    if (!sb)
+        return false;
+    sb->plain_len = 0;
+    signed_in = oa_session_read(&id, sb, cfg, req->cookie, req->now) == OA_OK;
+    if (signed_in) {
+        const char *who = oa_remote_user(&id, user, sizeof(user));
+        oa_page_forbidden(r, cfg, req, who);
+        oa_response_log(r, OA_LOG_INFO, "access denied: user %s (%s), ErrorDocument for %.200s",
+                        who ? who : "?", id.provider, req->redirect_url);
+    }
+    oa_wipe(sb->plain, sb->plain_len);
+    free(sb);
+    return signed_in;
+}
+
 static enum oa_err error_document(struct oa_response *r, const struct oa_config *cfg,
                                   const struct oa_request *req)
 {
     struct oa_buf rd = {0};
     enum oa_err e;
 
+    if (error_document_forbidden(r, cfg, req))
+        return OA_ERR_DENIED;
     if (!oa_page_load(req)) {
         oa_page_error(r, req, 401, "You need to sign in to see this page.");
         return OA_OK;

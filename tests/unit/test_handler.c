@@ -336,6 +336,19 @@ static void error_document(void)
     q.sec_fetch_mode = "cors";
     is_int(answer(&q), 401, "ErrorDocument for a JSON client: 401");
     ok(cfx_has(r.body.p, "\"status\": 401"), "JSON 401 body");
+    /* mod_fcgid sends the rules' 403 this way too: a valid session gets 403 */
+    {
+        struct oa_identity who = {.provider = "github", .subject = "7", .email = "eve@example.com"};
+        q = rq("GET", "/oauth/sign_in", NULL, "/admin/x");
+        q.redirect_status = "401";
+        q.redirect_url = "/admin/x";
+        q.cookie = cfx_cookie(&cfg, &who, CFX_NOW, "");
+        is_int(answer(&q), 403, "ErrorDocument 401 with a valid session: 403, not sign-in again");
+        ok(cfx_has(r.body.p, "eve@example.com"), "the 403 page names the user");
+        ok(oa_response_get(&r, "Location") == NULL, "no redirect");
+        q.cookie = "__Host-oauth2_fcgi=garbage";
+        is_int(answer(&q), 302, "ErrorDocument 401 with a bad cookie: sign in");
+    }
     q = rq("GET", "/oauth/sign_in", NULL, "/x");
     q.redirect_status = "404";
     q.redirect_url = "/x";
