@@ -47,9 +47,8 @@ apache_start "$T/apache2.conf" "$PORT"
 
 BASE=http://127.0.0.1:$PORT
 # mod_fcgid turns the access checker's 403 into 401 too; the sign-in
-# endpoint then has to tell "signed in but not allowed" from the session
-# and REDIRECT_URL, or a signed-in user is sent to sign in again.
-E2E_FORBIDDEN_TODO="mod_fcgid: ErrorDocument 401 must answer 403 for a valid session the rules refuse"
+# endpoint tells "signed in but not allowed" from the session and
+# REDIRECT_URL and answers 403 (the checks below).
 authorizer_checks "$BASE"
 
 http_req "$BASE/app" -H 'Accept: text/html'
