@@ -530,8 +530,7 @@ authorizer_checks() {
     http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=" -H 'Accept: text/html'
     t_in "$HTTP_STATUS" "302 401" "empty cookie: refused"
 
-    # Access rules. (E2E_FORBIDDEN_TODO: a known bug on that server.)
-    T_TODO=${E2E_FORBIDDEN_TODO:-}
+    # Access rules.
     v=$(mint --user bob --email bob@elsewhere.org)
     http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$v" -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 403 "valid session, email domain not allowed: 403"
@@ -546,7 +545,6 @@ authorizer_checks() {
     http_req "$base/app/x/../admin/" --path-as-is -H "Cookie: $COOKIE_NAME=$c" \
         -H 'Accept: text/html'
     t_in "$HTTP_STATUS" "400 403 404" "/app/x/../admin/ is /app/admin/ for the rules: not 200"
-    T_TODO=
 
     # Identity headers from the client are never identity.
     http_req "$base/app/page" -H 'Accept: text/html' -H 'X-Auth-Request-User: mallory' \
