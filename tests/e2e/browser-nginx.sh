@@ -17,18 +17,19 @@ e2e_init
 
 T=$E2E_TMP
 PORT=$(free_port) || bail "no free port"
-FPORT=$(free_port) || bail "no free port"
 APORT=$(free_port) || bail "no free port"
 BASE=http://127.0.0.1:$PORT
 browser_idp "$BASE"
 browser_config "$T/oauth.yml" "$BASE"
 
-e2e_bg oauth2-fcgi spawn-fcgi -n -a 127.0.0.1 -p "$FPORT" -- "$OA_BIN" -c "$T/oauth.yml" -t 4
-wait_port "$FPORT" 15 || bail "oauth2-fcgi did not start on 127.0.0.1:$FPORT"
+# A unix socket, as the shipped config recommends.
+e2e_bg oauth2-fcgi "$OA_BIN" -s "$T/oa.sock" -c "$T/oauth.yml" -t 4
+for _ in $(seq 150); do [ -S "$T/oa.sock" ] && break; sleep 0.1; done
+[ -S "$T/oa.sock" ] || bail "oauth2-fcgi did not make its socket $T/oa.sock"
 browser_backend_http "$APORT"
 
 # The shipped file, addresses substituted (the lines marked EDIT).
-sed -e "s|server 127\.0\.0\.1:9000;|server 127.0.0.1:$FPORT;|" \
+sed -e "s|server unix:/run/oauth2-fcgi\.sock;|server unix:$T/oa.sock;|" \
     -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$APORT;|" \
     -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
     "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
