@@ -9,8 +9,11 @@
 #     N passed, N failed, N skipped
 # counted from the .trs files of both runs. Exits non-zero on any failure.
 #
+# Between the two, the unit tests run once more under valgrind
+# (tests/valgrind.sh).
+#
 # Environment: OA_NO_INSTALL=1 skips installing; OA_NO_SANITIZERS=1 skips
-# the second run; JOBS=N for make -j (default: the number of CPUs).
+# the second run; OA_NO_VALGRIND=1 the valgrind run; JOBS=N for make -j (default: the number of CPUs).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +61,21 @@ run_build() {
 }
 
 run_build "$top/build/check"
+
+# The unit tests once more under valgrind (memory errors, definite leaks),
+# through automake's TAP driver so the summary counts every program.
+if [ -z "${OA_NO_VALGRIND:-}" ] && [ -x "$top/build/check/tests/unit/test_buf" ]; then
+    step "unit tests under valgrind (build/check)"
+    if ! AM_TAP_AWK=awk top_builddir="$top/build/check" top_srcdir="$top" \
+        sh "$top/build-aux/tap-driver.sh" --test-name valgrind \
+        --log-file "$top/build/check/valgrind.log" --trs-file "$top/build/check/valgrind.trs" \
+        --color-tests no --enable-hard-errors yes --expect-failure no -- \
+        sh "$top/tests/valgrind.sh"; then
+        echo "test.sh: valgrind found errors; see build/check/valgrind.log" >&2
+        tail -n 60 "$top/build/check/valgrind.log" >&2 || true
+    fi
+fi
+
 if [ -z "${OA_NO_SANITIZERS:-}" ]; then
     run_build "$top/build/sanitizers" --enable-sanitizers
 fi
