@@ -33,7 +33,7 @@ sed -e "s|^Define OAUTH2_FCGI_DIR .*|Define OAUTH2_FCGI_DIR $(dirname "$OA_BIN")
     -e "s|^Define OAUTH2_FCGI_BIN .*|Define OAUTH2_FCGI_BIN $OA_BIN|" \
     -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $T/oauth.yml|" \
     "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$T/oauth2-fcgi-fcgid.conf"
-apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core fcgid alias cgi
+apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core fcgid alias cgi headers
 cat >>"$T/apache2.conf" <<CONF
 FcgidIPCDir "$T/fcgid"
 FcgidProcessTableFile "$T/fcgid/shm"
