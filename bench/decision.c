@@ -14,26 +14,7 @@
 
 #include "fixture.h"
 
-/* Count every heap allocation the decision makes (glibc's entry points). */
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static volatile unsigned long allocs;
-void *malloc(size_t n)
-{
-    allocs++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b)
-{
-    allocs++;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n)
-{
-    allocs++;
-    return __libc_realloc(p, n);
-}
+#include "count_malloc.h" /* counts every heap allocation */
 
 static struct oa_fixture fx;
 static struct oa_response resp;
@@ -58,6 +39,10 @@ int main(int argc, char **argv)
     int64_t per[64];
     unsigned long a0;
 
+#ifdef OA_COUNT_MALLOC_OFF
+    fprintf(stderr, "decision: build without sanitizers to count allocations\n");
+#endif
+
     if (iters < 1 || runs < 1 || runs > 64 || oa_fixture_init(&fx, (int64_t)time(NULL))) {
         fprintf(stderr, "decision: setup failed\n");
         return 1;
@@ -67,7 +52,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "decision: the fixture is not allowed (status %d)\n", resp.status);
         return 1;
     }
-    a0 = allocs;
+    a0 = oa_allocs;
     for (long r = 0; r < runs; r++) {
         int64_t t0 = now_ns();
         for (long i = 0; i < iters; i++) {
@@ -80,6 +65,6 @@ int main(int argc, char **argv)
     printf("decision: %ld runs x %ld calls: median %lld ns/call (min %lld, max %lld); "
            "%.3f heap allocations/call\n",
            runs, iters, (long long)per[runs / 2], (long long)per[0], (long long)per[runs - 1],
-           (double)(allocs - a0) / (double)(runs * iters));
+           (double)(oa_allocs - a0) / (double)(runs * iters));
     return 0;
 }

@@ -10,35 +10,7 @@
 #include "../../bench/fixture.h"
 #include "tap.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define OA_NO_INTERPOSE 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OA_NO_INTERPOSE 1
-#endif
-#endif
-
-static unsigned long allocs;
-#ifndef OA_NO_INTERPOSE
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-void *malloc(size_t n)
-{
-    allocs++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b)
-{
-    allocs++;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n)
-{
-    allocs++;
-    return __libc_realloc(p, n);
-}
-#endif
+#include "../../bench/count_malloc.h"
 
 static struct oa_fixture fx;
 static struct oa_response resp;
@@ -47,7 +19,8 @@ int main(void)
 {
     unsigned long before;
 
-#ifdef OA_NO_INTERPOSE
+
+#ifdef OA_COUNT_MALLOC_OFF
     printf("1..0 # SKIP malloc cannot be counted under AddressSanitizer\n");
     return 0;
 #endif
@@ -55,12 +28,12 @@ int main(void)
     oa_response_init(&resp);
     ok(oa_authorizer_answer(&fx.cfg, &fx.req, &resp) == OA_OK, "first decision");
     is_int(resp.status, 200, "the valid cookie is allowed");
-    before = allocs;
+    before = oa_allocs;
     for (int i = 0; i < 100; i++) {
         oa_response_init(&resp);
         (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
     }
-    is_int(allocs - before, 0, "100 allow decisions made no heap allocation");
+    is_int(oa_allocs - before, 0, "100 allow decisions made no heap allocation");
     is_int(resp.status, 200, "and still allowed");
     return tap_done();
 }
