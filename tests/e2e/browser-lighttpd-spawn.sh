@@ -25,33 +25,14 @@ SOCK=$T/oauth2-fcgi.sock
 e2e_bg oauth2-fcgi spawn-fcgi -n -s "$SOCK" -M 0660 -- "$OA_BIN" -c "$T/oauth.yml" -t 4
 wait_file "$SOCK" 15 || bail "spawn-fcgi did not make $SOCK"
 
-mkdir -p "$T/www"
-cp "$top_srcdir/tests/e2e/backend" "$T/www/app"
-chmod 755 "$T/www/app"
-sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
-    -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$T/oauth.yml\"|" \
-    -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$T\"|" \
-    -e 's|var.oauth2_fcgi_sockets + "/oauth2-fcgi[-a-z]*\.sock"|"'"$SOCK"'"|' \
-    -e '/^ *"bin-path" *=>/d' -e '/^ *"bin-environment" *=>/d' \
-    "$top_srcdir/contrib/lighttpd/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
+# lighttpd as lib.sh sets it up, the contrib file's entries moved to the
+# socket above and its "bin-path"/"bin-environment" lines dropped.
+LIGHTTPD_SED=(-e 's|var.oauth2_fcgi_sockets + "/oauth2-fcgi[-a-z]*\.sock"|"'"$SOCK"'"|'
+    -e '/^ *"bin-path" *=>/d' -e '/^ *"bin-environment" *=>/d')
+lighttpd_start "$PORT" "$T/oauth.yml"
 n=$(grep -c "\"socket\" *=> \"$SOCK\"" "$T/oauth2-fcgi.conf")
 t_is "$n" 2 "the contrib config's two entries now use the spawn-fcgi socket"
 t_unlike "$(grep -v '^ *#' "$T/oauth2-fcgi.conf")" '"bin-(path|environment)"' "... and no bin-path"
-cat >"$T/lighttpd.conf" <<CONF
-server.document-root = "$T/www"
-server.bind          = "127.0.0.1"
-server.port          = $PORT
-server.errorlog      = "$T/lighttpd-error.log"
-server.upload-dirs   = ( "$T" )
-server.modules       = ( "mod_access", "mod_cgi" )
-cgi.assign           = ( "/app" => "" )
-include "$T/oauth2-fcgi.conf"
-CONF
-e2e_log "$T/lighttpd-error.log"
-lighttpd -tt -f "$T/lighttpd.conf" >"$T/lighttpd-test.log" 2>&1 ||
-    bail "lighttpd rejects the config: $(cat "$T/lighttpd-test.log")"
-e2e_bg lighttpd lighttpd -D -f "$T/lighttpd.conf"
-wait_port "$PORT" 15 || bail "lighttpd did not start on 127.0.0.1:$PORT"
 
 browser_run lighttpd-spawn "$BASE"
 t_done

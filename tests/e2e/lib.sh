@@ -393,7 +393,11 @@ mint() {
 # authorizer on /app, the responder on /oauth, oauth2-fcgi started by
 # lighttpd from $OA_BIN with OA_CONFIG), the echo backend as www/app
 # (mod_cgi, /app/... reaches it with PATH_INFO), an access log with %u.
-# Each EXTRA-LINE is added to lighttpd.conf.
+# Each EXTRA-LINE is added to lighttpd.conf. LIGHTTPD_SED, an array of sed
+# arguments (-e EXPR ...), is applied to the contrib file after the paths
+# (for a set-up the contrib file's comments describe, e.g. spawn-fcgi);
+# the result is $E2E_TMP/oauth2-fcgi.conf.
+LIGHTTPD_SED=()
 lighttpd_start() {
     local port=$1 config=$2 line
     shift 2
@@ -403,6 +407,7 @@ lighttpd_start() {
     sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
         -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$config\"|" \
         -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$E2E_TMP\"|" \
+        "${LIGHTTPD_SED[@]+"${LIGHTTPD_SED[@]}"}" \
         "$top_srcdir/contrib/lighttpd/oauth2-fcgi.conf" >"$E2E_TMP/oauth2-fcgi.conf"
     {
         echo "server.document-root = \"$E2E_TMP/www\""
