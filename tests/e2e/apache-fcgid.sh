@@ -16,34 +16,10 @@ for m in fcgid cgi alias mpm_prefork authn_core authz_core; do
 done
 e2e_init
 
-T=$E2E_TMP
 PORT=$(free_port) || bail "no free port"
 e2e_oa_config
 
-mkdir -p "$T/cgi" "$T/fcgid"
-cp "$top_srcdir/tests/e2e/backend" "$T/cgi/app"
-chmod 755 "$T/cgi/app"
-# mod_fcgid runs the program as Apache's user: it must read the key, and
-# the process manager must write its sockets.
-if [ "$(id -u)" = 0 ]; then
-    chown "$(apache_user):$(apache_group)" "$E2E_KEY" "$T/fcgid"
-fi
-
-sed -e "s|^Define OAUTH2_FCGI_DIR .*|Define OAUTH2_FCGI_DIR $(dirname "$OA_BIN")|" \
-    -e "s|^Define OAUTH2_FCGI_BIN .*|Define OAUTH2_FCGI_BIN $OA_BIN|" \
-    -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $E2E_CONFIG|" \
-    "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$T/oauth2-fcgi-fcgid.conf"
-
-apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core fcgid alias cgi headers
-cat >>"$T/apache2.conf" <<CONF
-FcgidIPCDir "$T/fcgid"
-FcgidProcessTableFile "$T/fcgid/shm"
-FcgidMaxProcessesPerClass 2
-# The echo backend answers everything under /app.
-ScriptAliasMatch "^/app(/.*)?\$" "$T/cgi/app"
-Include "$T/oauth2-fcgi-fcgid.conf"
-CONF
-apache_start "$T/apache2.conf" "$PORT"
+apache_fcgid_start "$PORT" "$E2E_CONFIG" "$E2E_KEY"
 
 BASE=http://127.0.0.1:$PORT
 # mod_fcgid turns the access checker's 403 into 401 too; the sign-in

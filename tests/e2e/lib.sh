@@ -480,6 +480,63 @@ apache_start() {
     wait_port "$2" 15 || bail "apache2 did not start on 127.0.0.1:$2"
 }
 
+# apache_site_start PORT SNIPPET "MODULE..." [EXTRA-LINE...]: the Apache
+# set-up the e2e tests share, started on 127.0.0.1:PORT: apache_conf with
+# the modules named and DocumentRoot $E2E_TMP/cgi, each EXTRA-LINE, the
+# echo backend as $E2E_TMP/cgi/app answering everything under /app
+# (mod_cgi), then Include SNIPPET (a contrib file with its paths substituted).
+apache_site_start() {
+    local port=$1 snippet=$2 mods=$3 line
+    shift 3
+    mkdir -p "$E2E_TMP/cgi"
+    cp "$top_srcdir/tests/e2e/backend" "$E2E_TMP/cgi/app"
+    chmod 755 "$E2E_TMP/cgi/app"
+    # shellcheck disable=SC2086 # one word per module
+    apache_conf "$E2E_TMP/apache2.conf" "$port" "$E2E_TMP/cgi" $mods
+    {
+        for line in "$@"; do echo "$line"; done
+        echo "# The echo backend answers everything under /app."
+        echo "ScriptAliasMatch \"^/app(/.*)?\$\" \"$E2E_TMP/cgi/app\""
+        echo "Include \"$snippet\""
+    } >>"$E2E_TMP/apache2.conf"
+    apache_start "$E2E_TMP/apache2.conf" "$port"
+}
+
+# apache_fcgid_start PORT OA_CONFIG KEYFILE: Apache with mod_fcgid on
+# 127.0.0.1:PORT: the shipped contrib/apache/oauth2-fcgi-fcgid.conf with
+# only its paths substituted (mod_fcgid starts $OA_BIN with OA_CONFIG:
+# FcgidAccessChecker on /app, the responder on /oauth), in apache_site_start.
+apache_fcgid_start() {
+    local port=$1 config=$2 key=$3
+    mkdir -p "$E2E_TMP/fcgid"
+    # mod_fcgid runs the program as Apache's user: it must read the key, and
+    # the process manager must write its sockets.
+    if [ "$(id -u)" = 0 ]; then
+        chown "$(apache_user):$(apache_group)" "$key" "$E2E_TMP/fcgid"
+    fi
+    sed -e "s|^Define OAUTH2_FCGI_DIR .*|Define OAUTH2_FCGI_DIR $(dirname "$OA_BIN")|" \
+        -e "s|^Define OAUTH2_FCGI_BIN .*|Define OAUTH2_FCGI_BIN $OA_BIN|" \
+        -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $config|" \
+        "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$E2E_TMP/oauth2-fcgi-fcgid.conf"
+    apache_site_start "$port" "$E2E_TMP/oauth2-fcgi-fcgid.conf" \
+        "authn_core authz_core fcgid alias cgi headers" \
+        "FcgidIPCDir \"$E2E_TMP/fcgid\"" \
+        "FcgidProcessTableFile \"$E2E_TMP/fcgid/shm\"" \
+        "FcgidMaxProcessesPerClass 2"
+}
+
+# apache_authnz_start PORT FCGI_ADDR: Apache with mod_authnz_fcgi on
+# 127.0.0.1:PORT: the shipped contrib/apache/oauth2-fcgi-authnz.conf with
+# only its address substituted (the program, started by the caller, listens
+# on FCGI_ADDR, host:port), in apache_site_start.
+apache_authnz_start() {
+    local port=$1 addr=$2
+    sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR $addr|" \
+        "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$E2E_TMP/oauth2-fcgi-authnz.conf"
+    apache_site_start "$port" "$E2E_TMP/oauth2-fcgi-authnz.conf" \
+        "authn_core authz_core authz_user authnz_fcgi proxy proxy_fcgi alias cgi"
+}
+
 # authorizer_checks BASE_URL: the checks every server runs the same way
 # through its authorizer set-up, with /app/ protected and the echo backend
 # behind it. Needs E2E_CONFIG, E2E_KEY, MINT, COOKIE_NAME.
