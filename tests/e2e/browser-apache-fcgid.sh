@@ -21,28 +21,7 @@ BASE=http://127.0.0.1:$PORT
 browser_idp "$BASE"
 browser_config "$T/oauth.yml" "$BASE"
 
-mkdir -p "$T/cgi" "$T/fcgid"
-cp "$top_srcdir/tests/e2e/backend" "$T/cgi/app"
-chmod 755 "$T/cgi/app"
-# mod_fcgid runs the program as Apache's user: it reads the key, and the
-# process manager writes its sockets.
-if [ "$(id -u)" = 0 ]; then
-    chown "$(apache_user):$(apache_group)" "$BROWSER_KEY" "$T/fcgid"
-fi
-sed -e "s|^Define OAUTH2_FCGI_DIR .*|Define OAUTH2_FCGI_DIR $(dirname "$OA_BIN")|" \
-    -e "s|^Define OAUTH2_FCGI_BIN .*|Define OAUTH2_FCGI_BIN $OA_BIN|" \
-    -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $T/oauth.yml|" \
-    "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$T/oauth2-fcgi-fcgid.conf"
-apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core fcgid alias cgi headers
-cat >>"$T/apache2.conf" <<CONF
-FcgidIPCDir "$T/fcgid"
-FcgidProcessTableFile "$T/fcgid/shm"
-FcgidMaxProcessesPerClass 2
-# The echo backend answers everything under /app.
-ScriptAliasMatch "^/app(/.*)?\$" "$T/cgi/app"
-Include "$T/oauth2-fcgi-fcgid.conf"
-CONF
-apache_start "$T/apache2.conf" "$PORT"
+apache_fcgid_start "$PORT" "$T/oauth.yml" "$BROWSER_KEY"
 
 browser_run apache-fcgid "$BASE"
 t_done
