@@ -21,27 +21,13 @@ PORT=$(free_port) || bail "no free port"
 FPORT=$(free_port) || bail "no free port"
 e2e_oa_config
 
-mkdir -p "$T/cgi"
-cp "$top_srcdir/tests/e2e/backend" "$T/cgi/app"
-chmod 755 "$T/cgi/app"
-
 # The program, as an operator would start it: spawn-fcgi on 127.0.0.1
 # (-n: stay in the foreground, so its stderr is this test's log).
 e2e_bg oauth2-fcgi spawn-fcgi -n -a 127.0.0.1 -p "$FPORT" -- "$OA_BIN" -c "$E2E_CONFIG"
 wait_port "$FPORT" 15 || bail "oauth2-fcgi did not start on 127.0.0.1:$FPORT"
 
-# The shipped snippet, address substituted.
-sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR 127.0.0.1:$FPORT|" \
-    "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$T/oauth2-fcgi-authnz.conf"
-
-apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core authz_user authnz_fcgi \
-    proxy proxy_fcgi alias cgi
-cat >>"$T/apache2.conf" <<CONF
-# The echo backend answers everything under /app.
-ScriptAliasMatch "^/app(/.*)?\$" "$T/cgi/app"
-Include "$T/oauth2-fcgi-authnz.conf"
-CONF
-apache_start "$T/apache2.conf" "$PORT"
+# Apache with the shipped snippet, address substituted (lib.sh).
+apache_authnz_start "$PORT" "127.0.0.1:$FPORT"
 
 BASE=http://127.0.0.1:$PORT
 authorizer_checks "$BASE"
