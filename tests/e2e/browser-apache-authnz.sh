@@ -24,19 +24,7 @@ browser_config "$T/oauth.yml" "$BASE"
 e2e_bg oauth2-fcgi spawn-fcgi -n -a 127.0.0.1 -p "$FPORT" -- "$OA_BIN" -c "$T/oauth.yml" -t 4
 wait_port "$FPORT" 15 || bail "oauth2-fcgi did not start on 127.0.0.1:$FPORT"
 
-mkdir -p "$T/cgi"
-cp "$top_srcdir/tests/e2e/backend" "$T/cgi/app"
-chmod 755 "$T/cgi/app"
-sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR 127.0.0.1:$FPORT|" \
-    "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$T/oauth2-fcgi-authnz.conf"
-apache_conf "$T/apache2.conf" "$PORT" "$T/cgi" authn_core authz_core authz_user authnz_fcgi \
-    proxy proxy_fcgi alias cgi
-cat >>"$T/apache2.conf" <<CONF
-# The echo backend answers everything under /app.
-ScriptAliasMatch "^/app(/.*)?\$" "$T/cgi/app"
-Include "$T/oauth2-fcgi-authnz.conf"
-CONF
-apache_start "$T/apache2.conf" "$PORT"
+apache_authnz_start "$PORT" "127.0.0.1:$FPORT"
 
 browser_run apache-authnz "$BASE"
 t_like "$(cat "$T/apache-access.log" 2>/dev/null)" ' alice@example\.com \[[^]]*\] "GET /app/page' \
