@@ -11,9 +11,7 @@
 
 need_tool apache2 spawn-fcgi curl setsid
 need_oa
-for m in authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user; do
-    [ -f "$APACHE_MODS/mod_$m.so" ] || skip_all "$APACHE_MODS/mod_$m.so is missing"
-done
+need_apache_mods authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user
 e2e_init
 
 T=$E2E_TMP

@@ -11,9 +11,7 @@
 
 need_tool apache2 curl setsid
 need_oa
-for m in fcgid cgi alias mpm_prefork authn_core authz_core; do
-    [ -f "$APACHE_MODS/mod_$m.so" ] || skip_all "$APACHE_MODS/mod_$m.so is missing"
-done
+need_apache_mods fcgid cgi alias mpm_prefork authn_core authz_core
 e2e_init
 
 PORT=$(free_port) || bail "no free port"

@@ -10,9 +10,7 @@
 
 need_tool apache2 setsid
 browser_need
-for m in fcgid cgi alias mpm_prefork authn_core authz_core; do
-    [ -f "$APACHE_MODS/mod_$m.so" ] || skip_all "$APACHE_MODS/mod_$m.so is missing"
-done
+need_apache_mods fcgid cgi alias mpm_prefork authn_core authz_core
 e2e_init
 
 T=$E2E_TMP

@@ -429,6 +429,15 @@ lighttpd_start() {
     wait_port "$port" 15 || bail "lighttpd did not start on 127.0.0.1:$port"
 }
 
+# need_apache_mods MODULE...: skips the whole script when one of Apache's
+# modules is not installed in $APACHE_MODS.
+need_apache_mods() {
+    local m
+    for m in "$@"; do
+        [ -f "$APACHE_MODS/mod_$m.so" ] || skip_all "$APACHE_MODS/mod_$m.so is missing"
+    done
+}
+
 # apache_conf FILE PORT DOCROOT MODULE...: the start of an Apache 2.4 config
 # of its own (ServerRoot, logs and pid in $E2E_TMP, 127.0.0.1:PORT,
 # prefork, the modules named, www-data when started as root, %u logged).
