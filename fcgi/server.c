@@ -10,6 +10,9 @@
  * never interrupted; the signal is repeated until each thread has left,
  * which closes the window between checking the flag and entering accept().
  * A second SIGTERM/SIGINT during the stop ends the process at once.
+ * There is no reload (the config is read at start only): SIGHUP, which
+ * logrotate or a closing terminal may send, is only logged by the main
+ * thread, never the default action that would end the process.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,6 +39,7 @@ struct oa_worker {
 };
 
 static atomic_int oa_stop;    /* SIGTERM/SIGINT seen */
+static atomic_int oa_hup;     /* SIGHUP seen, not logged yet */
 static pthread_t oa_main_tid; /* woken with SIGUSR1 when a thread ends */
 
 static void on_stop(int sig)
@@ -48,6 +52,12 @@ static void on_stop(int sig)
 static void on_wake(int sig)
 {
     (void)sig;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    atomic_store(&oa_hup, 1);
 }
 
 void oa_server_signals(void)
@@ -64,6 +74,9 @@ void oa_server_signals(void)
     sigaction(SIGUSR1, &sa, NULL);
     sa.sa_handler = SIG_IGN; /* a client closing mid-answer must not kill us */
     sigaction(SIGPIPE, &sa, NULL);
+    sa.sa_flags = SA_RESTART; /* before the threads start, nothing is cut short */
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 static void pause_ms(long ms)
@@ -198,19 +211,25 @@ int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     waitmask = old;
     sigdelset(&waitmask, SIGTERM);
     sigdelset(&waitmask, SIGINT);
     sigdelset(&waitmask, SIGUSR1);
+    sigdelset(&waitmask, SIGHUP);
     oa_main_tid = pthread_self();
     started = start_workers(w, nthreads, cfg, listen_fd);
     if (started == nthreads)
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");
     else
         atomic_store(&oa_stop, 1);
-    while (!atomic_load(&oa_stop) && !all_done(w, started))
+    while (!atomic_load(&oa_stop) && !all_done(w, started)) {
         sigsuspend(&waitmask);
+        if (atomic_exchange(&oa_hup, 0))
+            oa_log_write(OA_LOG_WARN, "SIGHUP ignored: there is no reload; restart oauth2-fcgi "
+                                      "to read the config again");
+    }
     if (atomic_load(&oa_stop) && started == nthreads)
         oa_log_write(OA_LOG_INFO, "stopping after the requests in hand");
     atomic_store(&oa_stop, 1);
