@@ -158,7 +158,7 @@ static int run(const struct oa_options *opts)
     }
     oa_log_open(cfg->log, cfg->log_level);
     if (oa_http_global_init() != OA_OK) {
-        oa_log_write(OA_LOG_ERROR, "libcurl failed to initialise");
+        oa_log_write(OA_LOG_ERROR, "libcurl is older than 7.85: install a newer libcurl4");
         rc = 1;
     } else if (oa_discovery_init(cfg) != OA_OK) {
         /* the provider caches are made before threads start, not raced for */

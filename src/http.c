@@ -46,9 +46,15 @@ static void handle_destroy(void *h)
     curl_easy_cleanup(h);
 }
 
+/* libcurl's global set-up (OpenSSL's, ~2.4 MiB of touched pages) happens
+ * here, at the first provider request, not at start-up: a process that
+ * only answers authorizer checks never needs it (bench/: RSS). */
+static int curl_ready;
+
 static void handle_key_make(void)
 {
-    handle_key_ok = pthread_key_create(&handle_key, handle_destroy) == 0;
+    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    handle_key_ok = curl_ready && pthread_key_create(&handle_key, handle_destroy) == 0;
 }
 
 /* This thread's easy handle, reset; NULL when curl cannot make one. */
@@ -278,14 +284,20 @@ out:
 
 const struct oa_http_ops oa_http_curl = {curl_send, NULL};
 
+/* Checks the libcurl found at run time has what http.c needs (7.85:
+ * CURLOPT_PROTOCOLS_STR); the global set-up itself is deferred, see
+ * handle_key_make(). */
 enum oa_err oa_http_global_init(void)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? OA_OK : OA_ERR_INTERNAL;
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+    return v && v->version_num >= 0x075500 ? OA_OK : OA_ERR_INTERNAL;
 }
 
 void oa_http_global_cleanup(void)
 {
-    curl_global_cleanup();
+    if (curl_ready)
+        curl_global_cleanup();
 }
 
 void oa_http_response_free(struct oa_http_response *resp)

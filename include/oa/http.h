@@ -62,7 +62,9 @@ struct oa_http_ops {
 /* The libcurl implementation. */
 extern const struct oa_http_ops oa_http_curl;
 
-/* curl_global_init; once at start-up, before threads. */
+/* Once at start-up: checks the run-time libcurl. libcurl's own global
+ * set-up is deferred to the first request (thread-safe, pthread_once), so
+ * an authorizer-only process never loads OpenSSL's state. */
 enum oa_err oa_http_global_init(void) OA_WUR;
 void oa_http_global_cleanup(void);
 /* Frees the strings in resp (not resp itself) and zeroes it; NULL is fine. */
