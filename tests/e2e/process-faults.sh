@@ -1,0 +1,471 @@
+#!/usr/bin/env bash
+# process-faults.sh - faults around the process rather than in the input
+# (issue 6, item 4), each followed by "still serves":
+#   (a) the peer goes away mid-request: clients of a real lighttpd (the
+#       shipped contrib config) that disconnect right after their request,
+#       mid-line, mid-body; and raw FastCGI clients of `oauth2-fcgi -b -t 1`
+#       that close before/mid-params, mid-stdin, send garbage, abort, or
+#       reset the connection before reading the answer. The processes are
+#       the same ones afterwards and answer the next request.
+#   (b) the provider hangs (accepts, never answers; http.timeout 3s): with
+#       -t 4 one thread is stuck in the token request of a callback while
+#       the other threads answer /health and the authorizer at once (before
+#       the stuck request ends), and the stuck request ends with the 502
+#       page and a "Timeout was reached" log line.
+#   (c) a session key file with a bad key refuses to start: exit 2, a
+#       FILE:LINE message, no socket left behind.
+#   (d) SIGTERM while a request is in flight: the client still gets its
+#       whole answer (FastCGI END_REQUEST), then the process exits 0.
+#   (e) there is no config reload: SIGHUP is logged and ignored (the process
+#       keeps serving); a reload with a bad file cannot be tested (skip).
+# Servers listen on 127.0.0.1 only and are stopped at exit. Prints TAP.
+. "$(dirname "$0")/lib.sh"
+
+need_tool lighttpd curl python3
+need_oa
+e2e_init
+T=$E2E_TMP
+e2e_oa_config # E2E_CONFIG, E2E_KEY, COOKIE_NAME; test 1
+VALID=$(mint --user alice --email alice@example.com)
+[ -n "$VALID" ] || bail "mint_cookie failed"
+OA_REAL=$(readlink -f "$OA_BIN")
+
+# ---- the FastCGI client and the hanging provider (python3) --------------------
+
+cat >"$T/pf.py" <<'PY'
+"""pf.py - process-faults.sh's FastCGI client, web client and hanging provider."""
+import importlib.util
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+import urllib.parse
+
+spec = importlib.util.spec_from_file_location("fcgireq", os.environ["FCGI_REQUEST_PY"])
+fr = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fr)
+BEGIN, ABORT, END, PARAMS, STDIN, STDOUT = 1, 2, 3, 4, 5, 6
+
+
+def connect(addr):
+    host, port = addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=20)
+    return s
+
+
+def params(path, query="", cookie="", accept="text/html", method="GET", extra=()):
+    p = {"REQUEST_METHOD": method, "SCRIPT_NAME": "/oauth", "PATH_INFO": path,
+         "REQUEST_URI": "/oauth" + path + ("?" + query if query else ""),
+         "QUERY_STRING": query, "HTTP_HOST": "127.0.0.1", "SERVER_NAME": "127.0.0.1",
+         "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT": accept}
+    if cookie:
+        p["HTTP_COOKIE"] = cookie
+    p.update(dict(extra))
+    return b"".join(fr.pair(k.encode(), v.encode()) for k, v in p.items())
+
+
+def authz_params(cookie):
+    p = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/app/page", "HTTP_HOST": "127.0.0.1",
+         "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1",
+         "HTTP_ACCEPT": "text/html", "HTTP_COOKIE": cookie}
+    return b"".join(fr.pair(k.encode(), v.encode()) for k, v in p.items())
+
+
+def begin(role=1):
+    return fr.record(BEGIN, struct.pack(">HB5x", role, 0))
+
+
+def full_request(pbytes, role=1, stdin=True):
+    data = begin(role) + fr.record(PARAMS, pbytes) + fr.record(PARAMS, b"")
+    if stdin:
+        data += fr.record(STDIN, b"")
+    return data
+
+
+def read_answer(s):
+    """(complete, stdout): complete when END_REQUEST came."""
+    buf, out = b"", b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            return False, out
+        if not chunk:
+            return False, out
+        buf += chunk
+        while len(buf) >= 8:
+            _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
+            if len(buf) < 8 + clen + plen:
+                break
+            content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
+            if rtype == STDOUT:
+                out += content
+            elif rtype == END:
+                return True, out
+
+
+def status(out):
+    for line in out.split(b"\r\n"):
+        if line.lower().startswith(b"status:"):
+            return int(line.split()[1])
+    return 0
+
+
+def header(out, name):
+    head = out.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n"):
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == name.lower().encode():
+            return v.strip().decode("latin-1")
+    return ""
+
+
+def ask(addr, pbytes, role=1):
+    s = connect(addr)
+    s.sendall(full_request(pbytes, role))
+    ok, out = read_answer(s)
+    s.close()
+    return ok, out
+
+
+def health(addr):
+    ok, out = ask(addr, params("/health"))
+    return status(out) if ok else 0
+
+
+def reset_close(s):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+
+
+def raw(addr, rounds):
+    """FastCGI clients that go away at every point of a request; after each
+    kind, /health must answer 200."""
+    post = params("/corp/callback", method="POST",
+                  extra=(("CONTENT_LENGTH", "1000"),
+                         ("CONTENT_TYPE", "application/x-www-form-urlencoded")))
+    kinds = {
+        "connect-close": lambda: b"",
+        "garbage": lambda: os.urandom(200),
+        "after-begin": lambda: begin(),
+        "mid-record-header": lambda: begin() + fr.record(PARAMS, post)[:5],
+        "mid-params": lambda: begin() + fr.record(PARAMS, post)[:60],
+        "params-no-end": lambda: begin() + fr.record(PARAMS, post),
+        "mid-stdin": lambda: begin() + fr.record(PARAMS, post) + fr.record(PARAMS, b"")
+        + fr.record(STDIN, b"x" * 100),
+        "stdin-then-abort": lambda: begin() + fr.record(PARAMS, post) + fr.record(PARAMS, b"")
+        + fr.record(STDIN, b"x" * 100) + fr.record(ABORT, b""),
+        "authorizer-no-stdin": lambda: begin(2) + fr.record(PARAMS, authz_params("x=1"))
+        + fr.record(PARAMS, b""),
+        "unknown-role": lambda: full_request(params("/health"), role=9),
+        "bad-version": lambda: b"\x09" + full_request(params("/health"))[1:],
+        "huge-length": lambda: begin() + struct.pack(">BBHHBx", 1, PARAMS, 1, 65535, 255)
+        + b"\x7f" * 300,
+        "reset-before-answer": lambda: full_request(params("/sign_in", "rd=%2Fapp%2F")),
+    }
+    for name, make in kinds.items():
+        for i in range(rounds):
+            s = connect(addr)
+            data = make()
+            if data:
+                try:
+                    s.sendall(data)
+                except OSError:
+                    pass
+            if name == "reset-before-answer" or i % 2:
+                reset_close(s)
+            else:
+                s.close()
+        print("raw %s %d" % (name, health(addr)))
+
+
+def web(port, cookie, rounds):
+    """HTTP clients of lighttpd that disconnect right after (or in the middle
+    of) their request."""
+    c = "Cookie: oauth2_fcgi=%s\r\n" % cookie
+    reqs = {
+        "app-valid": "GET /app/page HTTP/1.1\r\nHost: 127.0.0.1\r\n%sAccept: text/html\r\n\r\n" % c,
+        "app-none": "GET /app/page HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n",
+        "app-json": "GET /app/api HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n",
+        "health": "GET /oauth/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "sign-in": "GET /oauth/sign_in?rd=%2Fapp%2F HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "userinfo": "GET /oauth/userinfo HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % c,
+        "mid-line": "GET /app/pa",
+        "mid-headers": "GET /app/page HTTP/1.1\r\nHost: 127.0.0.1\r\n%s" % c,
+        "mid-body": "POST /oauth/corp/callback HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+        "code=abc&state=",
+    }
+    for name, req in reqs.items():
+        for i in range(rounds):
+            s = socket.create_connection(("127.0.0.1", port), timeout=20)
+            s.sendall(req.encode())
+            if i % 3 == 2:  # some read a byte of the answer first
+                try:
+                    s.settimeout(0.2)
+                    s.recv(1)
+                except OSError:
+                    pass
+            if i % 2:
+                reset_close(s)
+            else:
+                s.close()
+        print("web %s done" % name)
+
+
+def login(addr):
+    """/oauth/hang/login: the state cookie (name=value) and the state."""
+    ok, out = ask(addr, params("/hang/login", "rd=%2Fapp%2Fpage"))
+    cookie = header(out, "Set-Cookie").split(";", 1)[0]
+    q = urllib.parse.urlparse(header(out, "Location")).query
+    state = urllib.parse.parse_qs(q).get("state", [""])[0]
+    return cookie, state
+
+
+def wait_accepts(path, n):
+    for _ in range(200):
+        try:
+            with open(path) as f:
+                if len(f.read().splitlines()) >= n:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def start_stuck(addr, accepts):
+    """A callback whose token request reaches the hanging provider."""
+    try:
+        with open(accepts) as f:
+            before = len(f.read().splitlines())
+    except OSError:
+        before = 0
+    cookie, state = login(addr)
+    if not cookie or not state:
+        print("login failed")
+        sys.exit(1)
+    s = connect(addr)
+    s.sendall(full_request(params("/hang/callback", "code=c0de&state=" + urllib.parse.quote(state),
+                                  cookie=cookie)))
+    t0 = time.monotonic()
+    if not wait_accepts(accepts, before + 1):
+        print("the provider was never called")
+        sys.exit(1)
+    return s, t0
+
+
+def threads(addr, accepts, cookie):
+    s, t0 = start_stuck(addr, accepts)
+    print("health %d" % health(addr))
+    ok, out = ask(addr, authz_params("oauth2_fcgi=" + cookie), role=2)
+    print("authorizer %d %s" % (status(out), header(out, "Variable-REMOTE_USER")))
+    print("health %d" % health(addr))
+    pending = not select.select([s], [], [], 0)[0]
+    print("stuck-pending %s" % ("yes" if pending else "no"))
+    ok, out = read_answer(s)
+    print("stuck %s %d %s" % ("complete" if ok else "incomplete", status(out),
+                              b"cannot be reached" in out or b"error" in out))
+    print("# the stuck request took %.1f s" % (time.monotonic() - t0))
+
+
+def sigterm(addr, accepts, pid):
+    s, t0 = start_stuck(addr, accepts)
+    os.kill(pid, signal.SIGTERM)
+    print("sent SIGTERM")
+    ok, out = read_answer(s)
+    print("stuck %s %d" % ("complete" if ok else "incomplete", status(out)))
+    print("# the request took %.1f s" % (time.monotonic() - t0))
+
+
+def hang(portfile, accepts):
+    """A provider that accepts and never answers (nor reads)."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
+    held = []
+    while True:
+        c, _ = ls.accept()
+        held.append(c)
+        with open(accepts, "a") as f:
+            f.write("accepted\n")
+
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "raw":
+    raw(args[0], int(args[1]))
+elif cmd == "web":
+    web(int(args[0]), args[1], int(args[2]))
+elif cmd == "threads":
+    threads(args[0], args[1], args[2])
+elif cmd == "sigterm":
+    sigterm(args[0], args[1], int(args[2]))
+elif cmd == "health":
+    print(health(args[0]))
+elif cmd == "hang":
+    hang(args[0], args[1])
+PY
+export FCGI_REQUEST_PY=$top_srcdir/tests/fcgi-request.py
+pf() { timeout 60 python3 "$T/pf.py" "$@"; }
+
+# alive PID: running, not a zombie.
+alive() {
+    [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
+# wait_health ADDR: until oauth2-fcgi at ADDR answers /health (~15 s).
+wait_health() {
+    local i
+    for i in $(seq 1 150); do
+        [ "$(pf health "$1" 2>/dev/null)" = 200 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---- (a) the web server's client goes away mid-request -------------------------------
+
+PORT=$(free_port) || bail "no free port"
+lighttpd_start "$PORT" "$E2E_CONFIG"
+LPID=$E2E_LAST_PID
+# oa_children: the oauth2-fcgi processes lighttpd started (responder, authorizer).
+oa_children() {
+    local p
+    for p in $(ps -o pid= --ppid "$LPID"); do
+        [ "$(readlink "/proc/$p/exe" 2>/dev/null | sed 's/ (deleted)$//')" = "$OA_REAL" ] &&
+            echo "$p"
+    done | sort | tr '\n' ' '
+}
+http_req "http://127.0.0.1:$PORT/oauth/health"
+t_is "$HTTP_STATUS" 200 "lighttpd: /oauth/health answers before the faults"
+KIDS=$(oa_children)
+t_is "$(echo "$KIDS" | wc -w)" 2 "lighttpd started two oauth2-fcgi processes (responder, authorizer)"
+OUT=$(pf web "$PORT" "$VALID" 30 2>&1)
+t_is "$(printf '%s\n' "$OUT" | grep -c ' done$')" 9 \
+    "270 HTTP clients disconnected right after or in the middle of their request"
+t_is "$(oa_children)" "$KIDS" "the same oauth2-fcgi processes afterwards (none crashed or respawned)"
+t_ok "lighttpd is still running" alive "$LPID"
+http_req "http://127.0.0.1:$PORT/app/page" -H "Cookie: $COOKIE_NAME=$VALID" -H 'Accept: text/html'
+t_is "$HTTP_STATUS $(body_var REMOTE_USER)" "200 alice@example.com" \
+    "then a valid cookie through lighttpd: 200 with the identity"
+http_req "http://127.0.0.1:$PORT/app/page" -H 'Accept: text/html'
+t_is "$HTTP_STATUS" 302 "then no cookie: 302 to sign in"
+http_req "http://127.0.0.1:$PORT/oauth/health"
+t_is "$HTTP_STATUS" 200 "then /oauth/health: 200"
+
+# The same one level down: raw FastCGI clients of oauth2-fcgi -b -t 1.
+A1=127.0.0.1:$(free_port) || bail "no free port"
+e2e_bg oa-raw "$OA_BIN" -c "$E2E_CONFIG" -b "$A1" -t 1
+RAW_PID=$E2E_LAST_PID
+wait_health "$A1" || bail "oauth2-fcgi -b $A1 did not start"
+OUT=$(pf raw "$A1" 20 2>&1)
+while read -r _ kind st; do
+    t_is "$st" 200 "FastCGI client closing $kind (20 times): /health answers next"
+done < <(printf '%s\n' "$OUT" | grep '^raw ')
+t_is "$(printf '%s\n' "$OUT" | grep -c '^raw ')" 13 "every raw FastCGI fault ran"
+t_ok "oauth2-fcgi -t 1 is the same process after the raw faults" alive "$RAW_PID"
+
+# ---- (b) the provider hangs; (e) SIGHUP; (d) SIGTERM mid-request ----------------------
+
+e2e_bg hang python3 "$T/pf.py" hang "$T/hang.port" "$T/hang.accepts"
+wait_file "$T/hang.port" 15 || bail "the hanging provider did not start"
+HANG=$(cat "$T/hang.port")
+cat >"$T/hang.yml" <<EOF
+providers:
+  - name: hang
+    client_id: hang-client
+    client_secret: hang-secret
+    authorize_url: http://127.0.0.1:$HANG/authorize
+    token_url: http://127.0.0.1:$HANG/token
+    userinfo_url: http://127.0.0.1:$HANG/userinfo
+allow_http_redirect: true
+session:
+  key_file: $E2E_KEY
+  cookie_name: oauth2_fcgi
+http:
+  timeout: 3s
+access:
+  - path: /app/
+    email_domains: [example.com]
+log: stderr
+log_level: info
+EOF
+"$OA_BIN" --check-config -c "$T/hang.yml" >"$T/hang-check.out" 2>&1 ||
+    bail "--check-config refuses hang.yml: $(cat "$T/hang-check.out")"
+A4=127.0.0.1:$(free_port) || bail "no free port"
+e2e_bg oa-t4 "$OA_BIN" -c "$T/hang.yml" -b "$A4" -t 4
+T4_PID=$E2E_LAST_PID
+T4_LOG=$T/oa-t4.log
+wait_health "$A4" || bail "oauth2-fcgi -b $A4 -t 4 did not start"
+
+OUT=$(pf threads "$A4" "$T/hang.accepts" "$VALID" 2>&1)
+t_diag "$(printf '%s\n' "$OUT" | sed -n 's/^# //p')"
+t_is "$(printf '%s\n' "$OUT" | grep '^health' | tr '\n' ' ')" "health 200 health 200 " \
+    "-t 4, one thread stuck at a hanging provider: /health answers (twice)"
+t_is "$(printf '%s\n' "$OUT" | grep '^authorizer')" "authorizer 200 alice@example.com" \
+    "-t 4, one thread stuck: the authorizer answers a valid cookie (200, REMOTE_USER)"
+t_is "$(printf '%s\n' "$OUT" | grep '^stuck-pending')" "stuck-pending yes" \
+    "those answers came while the stuck request was still waiting for the provider"
+t_is "$(printf '%s\n' "$OUT" | grep '^stuck ' | cut -d' ' -f1-3)" "stuck complete 502" \
+    "the stuck request ends with a complete 502 answer"
+t_like "$(cat "$T4_LOG")" 'provider hang: token endpoint .*Timeout was reached' \
+    "it ended at http.timeout: the log says 'Timeout was reached'"
+
+# (e) no reload: SIGHUP must not stop the service.
+t_skip "a reload with a bad config keeps the old one: oauth2-fcgi has no reload" \
+    "(the config is read once, at start; restart it to apply a change)"
+kill -HUP "$T4_PID"
+sleep 0.5
+t_ok "SIGHUP (e.g. from logrotate) does not end the process" alive "$T4_PID"
+t_is "$(pf health "$A4")" 200 "after SIGHUP: /health still answers"
+t_like "$(cat "$T4_LOG")" 'warn: SIGHUP ignored: there is no reload' "SIGHUP is logged as ignored"
+
+# (d) SIGTERM while a request waits for the hanging provider.
+OUT=$(pf sigterm "$A4" "$T/hang.accepts" "$T4_PID" 2>&1)
+t_diag "$(printf '%s\n' "$OUT" | sed -n 's/^# //p')"
+t_is "$(printf '%s\n' "$OUT" | grep '^sent SIGTERM')" "sent SIGTERM" "SIGTERM sent mid-request"
+t_is "$(printf '%s\n' "$OUT" | grep '^stuck ')" "stuck complete 502" \
+    "the request in flight still gets its complete answer (502 after the timeout)"
+RC=timeout
+for i in $(seq 1 100); do
+    if ! alive "$T4_PID"; then
+        wait "$T4_PID"
+        RC=$?
+        break
+    fi
+    sleep 0.1
+done
+t_is "$RC" 0 "then oauth2-fcgi exits 0"
+t_like "$(cat "$T4_LOG")" 'stopping after the requests in hand' "the graceful stop is logged"
+
+# ---- (c) a bad key in the session key file refuses to start ---------------------------
+
+# bad_key NAME DESC LINE: a config whose key file is $T/NAME.key; exit 2,
+# the message names NAME.key:LINE, and no socket appears.
+bad_key() {
+    local out rc
+    sed "s|^  key_file: .*|  key_file: $T/$1.key|" "$E2E_CONFIG" >"$T/$1.yml"
+    out=$(timeout 20 "$OA_BIN" -c "$T/$1.yml" -s "$T/$1.sock" 2>&1)
+    rc=$?
+    t_is "$rc" 2 "$2: refuses to start (exit 2)"
+    t_like "$out" "$T/$1\\.key:$3(:[0-9]+)?: " "$2: the message names $1.key:$3"
+    t_ok "$2: no socket left behind" [ ! -e "$T/$1.sock" ]
+}
+make_key "$T/good.key"
+{ cat "$T/good.key"; echo "0123456789abcdef-not-a-key"; } >"$T/line2.key"
+echo "0123abcd" >"$T/short.key"
+printf '%s\n' "$(head -c 64 /dev/zero | tr '\0' 'g')" >"$T/nothex.key"
+{ cat "$T/good.key"; cut -c1-63 "$T/good.key"; } >"$T/cut.key"
+chmod 600 "$T"/*.key
+bad_key line2 "a bad key on line 2 after a good one" 2
+bad_key short "a key of 8 hex digits" 1
+bad_key nothex "64 characters that are not hex" 1
+bad_key cut "a second key one digit short" 2
+
+t_done
