@@ -10,7 +10,11 @@
  *   - otherwise: the path itself and everything under it at a segment
  *     boundary ("/api" covers "/api" and "/api/x", never "/apiary").
  * Within the matching rule every given condition must hold (AND); within
- * one condition any listed value will do (OR):
+ * one condition any listed value will do (OR). emails and email_domains are
+ * one condition, "who by address": an address listed in emails OR at a
+ * domain in email_domains passes (as oauth2-proxy's authenticated-emails
+ * and email-domain combine), so a rule can name a domain plus a few
+ * outside addresses:
  *   emails         the identity's verified email, exactly one '@', equals
  *                  one entry (case-insensitive);
  *   email_domains  the part after that '@' equals one entry (case-
@@ -131,13 +135,24 @@ static bool provider_listed(const struct oa_strlist *l, const char *provider)
     return false;
 }
 
+/* The "who by address" condition: true when the rule names no address,
+ * or the verified email is listed or at a listed domain. */
+static bool address_allowed(const struct oa_access_rule *r, const char *email)
+{
+    const char *domain;
+
+    if (!r->emails.n && !r->email_domains.n)
+        return true;
+    domain = email_domain(email);
+    if (!domain)
+        return false;
+    return (r->emails.n && email_listed(&r->emails, email)) ||
+           (r->email_domains.n && domain_listed(&r->email_domains, domain));
+}
+
 static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity *id)
 {
-    const char *domain = email_domain(id->email);
-
-    if (r->emails.n && (!domain || !email_listed(&r->emails, id->email)))
-        return false;
-    if (r->email_domains.n && (!domain || !domain_listed(&r->email_domains, domain)))
+    if (!address_allowed(r, id->email))
         return false;
     if (r->groups.n && !any_in_common(&r->groups, id->groups))
         return false;

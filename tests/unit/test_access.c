@@ -40,6 +40,7 @@ int main(void)
     cfx_rule(&cfg, "/gh/", "", "", "", "", "github");
     cfx_rule(&cfg, "/corp/", "", "corp.com|@partner.org", "", "", "");
     cfx_rule(&cfg, "/both/", "", "corp.com", "eng", "", "");
+    cfx_rule(&cfg, "/either/", "guest@outside.org", "corp.com", "", "", "");
     cfx_rule(&cfg, "/open", "", "", "", "", "");
     cfx_rule(&cfg, "/private", "boss@corp.com", "", "", "", "");
     cfx_rule(&cfg, "/", "", "corp.com|partner.org", "", "", "");
@@ -128,6 +129,17 @@ int main(void)
     ok(!oa_access_allowed(&cfg, "/both/x", &id), "domain holds, group does not: refused");
     id = who("a@other.com", "eng", "", "github");
     ok(!oa_access_allowed(&cfg, "/both/x", &id), "group holds, domain does not: refused");
+
+    /* emails and email_domains together: a listed address OR a listed domain */
+    ok(oa_access_allowed(&cfg, "/either/x", &a), "either: an address at the domain");
+    id = who("guest@outside.org", "", "", "github");
+    ok(oa_access_allowed(&cfg, "/either/x", &id), "either: a listed outside address");
+    id = who("other@outside.org", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/either/x", &id), "either: neither listed nor at the domain");
+    id = who("guest@outside.org@corp.com", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/either/x", &id), "either: two '@' never pass");
+    id = who("", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/either/x", &id), "either: no verified email");
 
     /* a rule with no condition, and first match wins */
     id = who("", "", "", "corp");
