@@ -23,6 +23,7 @@
 #include "log.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
+#include "oa/curl_load.h"
 #include "oa/discovery.h"
 #include "oa/http.h"
 #include "options.h"
@@ -73,6 +74,7 @@ static int gen_key(const char *path)
 static int check_config(const struct oa_config *cfg)
 {
     char *text = oa_config_describe(cfg);
+    const char *why;
 
     if (!text) {
         fprintf(stderr, "oauth2-fcgi: out of memory\n");
@@ -83,6 +85,11 @@ static int check_config(const struct oa_config *cfg)
     if (cfg->keys_random)
         fprintf(stderr, "oauth2-fcgi: warning: no session.key_file: sessions end when the "
                         "process stops\n");
+    /* the server loads libcurl only at the first provider request: try it now */
+    if (!oa_curl(&why)) {
+        fprintf(stderr, "oauth2-fcgi: %s: signing in cannot work\n", why);
+        return 1;
+    }
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -157,13 +164,9 @@ static int run(const struct oa_options *opts)
         return rc;
     }
     oa_log_open(cfg->log, cfg->log_level);
-    if (oa_http_global_init() != OA_OK) {
-        oa_log_write(OA_LOG_ERROR, "libcurl is older than 7.85: install a newer libcurl4");
-        rc = 1;
-    } else if (oa_discovery_init(cfg) != OA_OK) {
+    if (oa_discovery_init(cfg) != OA_OK) {
         /* the provider caches are made before threads start, not raced for */
         oa_log_write(OA_LOG_ERROR, "out of memory preparing the provider caches");
-        oa_http_global_cleanup();
         rc = 1;
     } else {
         rc = serve(opts, cfg);

@@ -168,7 +168,8 @@ enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *c
     struct oa_buf loc = {0};
     enum oa_err e;
 
-    if (rd && (!*rd || !oa_redirect_ok(cfg, req, rd)))
+    /* passed on to the sign-in page or login, which check it in full */
+    if (rd && (!*rd || !oa_redirect_passable(cfg, req, rd)))
         rd = NULL;
     e = oa_buf_puts(&loc, oa_base_path(cfg));
     if (!e && cfg->nproviders == 1) {
@@ -211,7 +212,7 @@ static enum oa_err answer_sign_in(struct oa_response *r, const struct oa_config 
     const char *target = rd;
     enum oa_err e;
 
-    if (!rd || !oa_redirect_ok(cfg, req, rd))
+    if (!rd || !oa_redirect_passable(cfg, req, rd))
         target = req->request_uri;
     e = oa_sign_in_redirect(r, cfg, req, target);
 

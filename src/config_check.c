@@ -13,16 +13,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "config_int.h"
 #include "oa/crypto.h"
+#include "oa/url.h"
 
-static void lower(char *s)
+/* Lower-cases s in place; returns s. */
+static char *lower(char *s)
 {
-    for (; s && *s; s++)
-        if (*s >= 'A' && *s <= 'Z')
-            *s = (char)(*s - 'A' + 'a');
+    for (char *p = s; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return s;
 }
 
 static bool only(const char *s, const char *set)
@@ -32,31 +33,29 @@ static bool only(const char *s, const char *set)
 
 #define HOST_CHARS "abcdefghijklmnopqrstuvwxyz0123456789.-"
 
-/* Rebuilds public_url as scheme://host[:port] (host lower-case, default port dropped). */
-static enum oa_err origin_from(struct oa_cfg_load *ld, CURLU *u, const char *scheme)
+/* Rebuilds public_url as scheme://host[:port] (host lower-case, default
+ * port dropped) and sets public_host and public_https from it. */
+static enum oa_err origin_from(struct oa_cfg_load *ld, const struct oa_url_parts *u)
 {
     struct oa_config *cfg = ld->cfg;
-    char *host = NULL, *port = NULL;
-    int n;
+    const char *dflt = u->https ? "443" : "80";
+    bool port = u->port && !(u->port_len == strlen(dflt) && !memcmp(u->port, dflt, u->port_len));
+    char *host = NULL, *url = NULL;
 
-    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    /* asprintf leaves its pointer undefined on failure: NULL it */
+    if (asprintf(&host, "%.*s%s%.*s", (int)u->host_len, u->host, port ? ":" : "",
+                 port ? (int)u->port_len : 0, port ? u->port : "") < 0)
+        host = NULL;
+    else if (asprintf(&url, "%s://%s", u->https ? "https" : "http", lower(host)) < 0)
+        url = NULL;
+    if (!url) {
+        free(host);
         return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-    lower(host);
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
-        !strcmp(port, !strcmp(scheme, "https") ? "443" : "80")) {
-        curl_free(port);
-        port = NULL;
     }
-    free(cfg->public_url);
-    cfg->public_url = NULL;
-    n = asprintf(&cfg->public_host, "%s%s%s", host, port ? ":" : "", port ? port : "");
-    if (n >= 0)
-        n = asprintf(&cfg->public_url, "%s://%s", scheme, cfg->public_host);
-    curl_free(host);
-    curl_free(port);
-    if (n < 0)
-        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-    cfg->public_https = !strcmp(scheme, "https");
+    free(cfg->public_url); /* u pointed into it: not used after this */
+    cfg->public_url = url;
+    cfg->public_host = host;
+    cfg->public_https = u->https;
     return OA_OK;
 }
 
@@ -64,35 +63,19 @@ static enum oa_err check_public_url(struct oa_cfg_load *ld)
 {
     struct oa_config *cfg = ld->cfg;
     char *const *slot = &cfg->public_url;
-    char *scheme = NULL, *path = NULL, *part = NULL;
-    bool bad;
-    CURLU *u;
+    struct oa_url_parts u;
     enum oa_err e;
 
     if (!cfg->public_url)
         return OA_OK;
+    if (oa_url_split(&u, cfg->public_url) && (u.userinfo || (u.rest[0] && strcmp(u.rest, "/"))))
+        return oa_cfg_fail(ld, slot, NULL,
+                           "'public_url' must be an origin like https://app.example.com "
+                           "(no path, query, fragment or user), not '%s'",
+                           cfg->public_url);
     if ((e = oa_cfg_check_url(ld, slot, NULL, "public_url")))
         return e;
-    if (!(u = curl_url()))
-        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-    curl_url_set(u, CURLUPART_URL, cfg->public_url, 0);
-    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-    bad = curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || strcmp(path, "/") ||
-          strchr(cfg->public_url, '?') || strchr(cfg->public_url, '#');
-    if (!bad && curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK)
-        bad = true;
-    if (bad)
-        e = oa_cfg_fail(ld, slot, NULL,
-                        "'public_url' must be an origin like https://app.example.com "
-                        "(no path, query, fragment or user), not '%s'",
-                        cfg->public_url);
-    else
-        e = origin_from(ld, u, scheme);
-    curl_free(scheme);
-    curl_free(path);
-    curl_free(part);
-    curl_url_cleanup(u);
-    return e;
+    return origin_from(ld, &u);
 }
 
 static enum oa_err check_base_path(struct oa_cfg_load *ld)

@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "config_int.h"
+#include "oa/url.h"
 
 struct oa_builtin {
     const char *name;
@@ -83,42 +82,25 @@ static void trim_slash(char *s)
         s[--n] = '\0';
 }
 
-static bool has_ctl(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
+/* An endpoint, issuer or base URL: https (http only with
+ * allow_http_redirect), a host, no "user@" (credentials in a URL end up in
+ * logs and proxies). */
 enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const void *fallback,
                              const char *key)
 {
-    const char *s = *slot;
-    CURLU *u;
-    char *scheme = NULL, *host = NULL;
-    enum oa_err e = OA_OK;
+    struct oa_url_parts u;
 
-    if (!s)
+    if (!*slot)
         return OA_OK;
-    if (!(u = curl_url()))
-        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-    if (has_ctl(s) || curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0] ||
-        (strcmp(scheme, "https") && strcmp(scheme, "http")) ||
-        (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)))
-        e = oa_cfg_fail(ld, slot, fallback, "'%s' must be an absolute https:// URL, not '%s'", key,
-                        s);
-    else if (!strcmp(scheme, "http") && !ld->cfg->allow_http_redirect)
-        e = oa_cfg_fail(ld, slot, fallback,
-                        "'%s' is an http:// URL: use https://, or set allow_http_redirect: true "
-                        "(development only)",
-                        key);
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return e;
+    if (!oa_url_split(&u, *slot) || u.userinfo)
+        return oa_cfg_fail(ld, slot, fallback, "'%s' must be an absolute https:// URL, not '%s'",
+                           key, *slot);
+    if (!u.https && !ld->cfg->allow_http_redirect)
+        return oa_cfg_fail(ld, slot, fallback,
+                           "'%s' is an http:// URL: use https://, or set allow_http_redirect: true "
+                           "(development only)",
+                           key);
+    return OA_OK;
 }
 
 static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)

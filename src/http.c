@@ -7,7 +7,8 @@
  * allow_http), no redirects followed, connect and total timeouts, the body
  * capped at OA_HTTP_BODY_MAX, Accept: application/json and our User-Agent.
  * One easy handle per thread, kept in a pthread key and reset between uses
- * so its connection cache survives. Errors name the host and curl's reason,
+ * so its connection cache survives. libcurl itself is loaded at the first
+ * request (src/curl_load.c), through the table `cu`. Errors name the host and curl's reason,
  * never a body, a URL query or a secret.
  */
 #ifdef HAVE_CONFIG_H
@@ -19,10 +20,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "oa/config.h"
+#include "oa/curl_load.h"
 #include "oa/http.h"
+#include "oa/url.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
@@ -41,38 +42,44 @@ struct sink {
     int too_large;
 };
 
+/* libcurl, once loaded; set by handle_key_make() under pthread_once, so
+ * every thread that got past handle_ready() sees it. */
+static const struct oa_curl_api *cu;
+static const char *cu_why;
+
 static void handle_destroy(void *h)
 {
-    curl_easy_cleanup(h);
+    cu->easy_cleanup(h);
 }
-
-/* libcurl's global set-up (OpenSSL's, ~2.4 MiB of touched pages) happens
- * here, at the first provider request, not at start-up: a process that
- * only answers authorizer checks never needs it (bench/: RSS). */
-static int curl_ready;
 
 static void handle_key_make(void)
 {
-    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    handle_key_ok = curl_ready && pthread_key_create(&handle_key, handle_destroy) == 0;
+    cu = oa_curl(&cu_why);
+    handle_key_ok = cu && pthread_key_create(&handle_key, handle_destroy) == 0;
 }
 
-/* This thread's easy handle, reset; NULL when curl cannot make one. */
-static CURL *handle_get(void)
+/* Loads libcurl on the first call; 0 (and *why) when it is not usable. */
+static int handle_ready(const char **why)
 {
-    CURL *h;
-
     pthread_once(&handle_once, handle_key_make);
     if (!handle_key_ok)
-        return NULL;
-    h = pthread_getspecific(handle_key);
+        *why = cu_why ? cu_why : "no thread key for the curl handle";
+    return handle_key_ok;
+}
+
+/* This thread's easy handle, reset; NULL when curl cannot make one.
+ * Only after handle_ready(). */
+static CURL *handle_get(void)
+{
+    CURL *h = pthread_getspecific(handle_key);
+
     if (h) {
-        curl_easy_reset(h);
+        cu->easy_reset(h);
         return h;
     }
-    h = curl_easy_init();
+    h = cu->easy_init();
     if (h && pthread_setspecific(handle_key, h) != 0) {
-        curl_easy_cleanup(h);
+        cu->easy_cleanup(h);
         return NULL;
     }
     return h;
@@ -105,27 +112,40 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-/* The host of url for messages ("?" when it has none we can tell). */
-/* host[:port] of url for log lines: the port tells the operator which of
- * several providers on one host failed. Never the path or query. */
+/* host[:port] of url for log lines ("?" when it has none we can tell):
+ * the port tells the operator which of several providers on one host
+ * failed. Never the path or query. Does not need libcurl. */
 static void url_host(char *out, size_t cap, const char *url)
 {
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL;
+    struct oa_url_parts u;
 
-    snprintf(out, cap, "?");
-    if (!u)
-        return;
-    if (url && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && port)
-            snprintf(out, cap, "%s:%s", host, port);
-        else
-            snprintf(out, cap, "%s", host);
-    }
-    curl_free(port);
-    curl_free(host);
-    curl_url_cleanup(u);
+    if (!oa_url_split(&u, url))
+        snprintf(out, cap, "?");
+    else if (u.port)
+        snprintf(out, cap, "%.*s:%.*s", (int)u.host_len, u.host, (int)u.port_len, u.port);
+    else
+        snprintf(out, cap, "%.*s", (int)u.host_len, u.host);
+}
+
+bool oa_http_url_host_is(const char *url, const char *host, size_t host_len)
+{
+    char *h = NULL, *user = NULL, *pass = NULL;
+    const char *why;
+    bool ok = false;
+    CURLU *u;
+
+    if (!handle_ready(&why) || !(u = cu->url()))
+        return false;
+    if (cu->url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        cu->url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+        cu->url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+        cu->url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_NO_PASSWORD)
+        ok = strlen(h) == host_len && strncasecmp(h, host, host_len) == 0;
+    cu->free(h);
+    cu->free(user);
+    cu->free(pass);
+    cu->url_cleanup(u);
+    return ok;
 }
 
 static int has_header(const struct oa_http_request *req, const char *name)
@@ -145,21 +165,21 @@ static struct curl_slist *headers_make(const struct oa_http_request *req, int *o
 
     *ok = 1;
     if (!has_header(req, "Accept")) {
-        list = curl_slist_append(NULL, "Accept: application/json");
+        list = cu->slist_append(NULL, "Accept: application/json");
         if (!list)
             goto fail;
     }
     for (size_t i = 0; i < OA_HTTP_MAX_HEADERS && req->headers[i]; i++) {
         if (strpbrk(req->headers[i], "\r\n"))
             continue; /* never let a value inject a header */
-        t = curl_slist_append(list, req->headers[i]);
+        t = cu->slist_append(list, req->headers[i]);
         if (!t)
             goto fail;
         list = t;
     }
     return list;
 fail:
-    curl_slist_free_all(list);
+    cu->slist_free_all(list);
     *ok = 0;
     return NULL;
 }
@@ -172,20 +192,20 @@ static CURLcode policy_set(CURL *h, const struct oa_http_opts *opts)
     const char *protos = opts && opts->allow_http ? "https,http" : "https";
     CURLcode rc = CURLE_OK;
 
-    rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protos);
-    rc |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protos);
-    rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    rc |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    rc |= cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, protos);
+    rc |= cu->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protos);
+    rc |= cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    rc |= cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    rc |= cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    rc |= cu->easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (opts && opts->ca_file)
-        rc |= curl_easy_setopt(h, CURLOPT_CAINFO, opts->ca_file);
-    rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-    rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-    rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OA_HTTP_BODY_MAX);
-    rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, "oauth2-fcgi/" PACKAGE_VERSION);
-    rc |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+        rc |= cu->easy_setopt(h, CURLOPT_CAINFO, opts->ca_file);
+    rc |= cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+    rc |= cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+    rc |= cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    rc |= cu->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OA_HTTP_BODY_MAX);
+    rc |= cu->easy_setopt(h, CURLOPT_USERAGENT, "oauth2-fcgi/" PACKAGE_VERSION);
+    rc |= cu->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     return rc;
 }
 
@@ -193,18 +213,18 @@ static CURLcode request_set(CURL *h, const struct oa_http_request *req)
 {
     CURLcode rc = CURLE_OK;
 
-    rc |= curl_easy_setopt(h, CURLOPT_URL, req->url);
+    rc |= cu->easy_setopt(h, CURLOPT_URL, req->url);
     if (req->method && strcmp(req->method, "POST") == 0) {
-        rc |= curl_easy_setopt(h, CURLOPT_POST, 1L);
-        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        rc |= cu->easy_setopt(h, CURLOPT_POST, 1L);
+        rc |= cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        rc |= cu->easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
     } else {
-        rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        rc |= cu->easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
     if (req->basic_user) {
-        rc |= curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        rc |= curl_easy_setopt(h, CURLOPT_USERNAME, req->basic_user);
-        rc |= curl_easy_setopt(h, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
+        rc |= cu->easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        rc |= cu->easy_setopt(h, CURLOPT_USERNAME, req->basic_user);
+        rc |= cu->easy_setopt(h, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
     }
     return rc;
 }
@@ -216,11 +236,11 @@ static enum oa_err answer_take(CURL *h, struct sink *s, struct oa_http_response 
     char *ct = NULL;
     struct curl_header *link = NULL;
 
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+    cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    cu->easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
     if (ct && !(resp->content_type = strdup(ct)))
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
-    if (curl_easy_header(h, "Link", 0, CURLH_HEADER, -1, &link) == CURLHE_OK && link->value &&
+    if (cu->easy_header(h, "Link", 0, CURLH_HEADER, -1, &link) == CURLHE_OK && link->value &&
         !(resp->link = strdup(link->value)))
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     if (!s->buf && !(s->buf = calloc(1, 1)))
@@ -238,6 +258,7 @@ static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
     char host[OA_HTTP_HOST_MAX];
     struct sink s = {0};
     struct curl_slist *hdrs;
+    const char *why;
     enum oa_err e = OA_OK;
     CURLcode rc;
     CURL *h;
@@ -247,6 +268,8 @@ static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
     url_host(host, sizeof(host), req->url);
     if (!req->url || (req->method && strcmp(req->method, "GET") && strcmp(req->method, "POST")))
         return oa_error_set(err, OA_ERR_INTERNAL, "HTTP request to %s: bad method or URL", host);
+    if (!handle_ready(&why))
+        return oa_error_set(err, OA_ERR_INTERNAL, "HTTP request to %s: %s", host, why);
     h = handle_get();
     if (!h)
         return oa_error_set(err, OA_ERR_NOMEM, "HTTP request to %s: no curl handle", host);
@@ -255,27 +278,27 @@ static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     rc = policy_set(h, opts);
     rc |= request_set(h, req);
-    rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
-    rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    rc |= cu->easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    rc |= cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+    rc |= cu->easy_setopt(h, CURLOPT_WRITEDATA, &s);
     if (rc != CURLE_OK) {
         e = oa_error_set(err, OA_ERR_INTERNAL, "HTTP request to %s: curl setup failed", host);
         goto out;
     }
-    rc = curl_easy_perform(h);
+    rc = cu->easy_perform(h);
     if (s.too_large || rc == CURLE_FILESIZE_EXCEEDED)
         e = oa_error_set(err, OA_ERR_TOO_LARGE, "HTTP answer from %s: over %d bytes", host,
                          OA_HTTP_BODY_MAX);
     else if (rc != CURLE_OK)
         e = oa_error_set(err, OA_ERR_PROVIDER, "HTTP request to %s failed: %s", host,
-                         curl_easy_strerror(rc));
+                         cu->easy_strerror(rc));
     else
         e = answer_take(h, &s, resp, err);
 out:
     /* the handle must not keep pointers into this call's memory */
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
-    curl_slist_free_all(hdrs);
+    cu->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    cu->easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+    cu->slist_free_all(hdrs);
     free(s.buf);
     if (e != OA_OK)
         oa_http_response_free(resp);
@@ -284,20 +307,9 @@ out:
 
 const struct oa_http_ops oa_http_curl = {curl_send, NULL};
 
-/* Checks the libcurl found at run time has what http.c needs (7.85:
- * CURLOPT_PROTOCOLS_STR); the global set-up itself is deferred, see
- * handle_key_make(). */
-enum oa_err oa_http_global_init(void)
-{
-    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-
-    return v && v->version_num >= 0x075500 ? OA_OK : OA_ERR_INTERNAL;
-}
-
 void oa_http_global_cleanup(void)
 {
-    if (curl_ready)
-        curl_global_cleanup();
+    oa_curl_cleanup();
 }
 
 void oa_http_response_free(struct oa_http_response *resp)

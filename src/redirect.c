@@ -21,7 +21,10 @@
  *    userinfo '@', no '%' and no IPv6 literal), and only then libcurl's URL
  *    API parses it; the host libcurl sees must be the host we saw, or the
  *    parsers disagree and the target is refused (CVE-2021-32786 was such a
- *    disagreement). Rules:
+ *    disagreement). The authorizer, which only passes a target on to the
+ *    sign-in endpoints (they check it again in full before any redirect),
+ *    skips that second opinion (oa_redirect_passable): it would load
+ *    libcurl into every authorizer process for no gain. Rules:
  *    - scheme https; http only when the own origin is http (public_url is
  *      http, or no public_url, the request is not https and
  *      allow_http_redirect is set);
@@ -42,8 +45,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
+#include "oa/http.h"
 #include "oa/redirect.h"
 
 /* Longest target we look at; longer ones are refused. */
@@ -216,29 +218,9 @@ static bool http_allowed(const struct oa_config *cfg, const struct oa_request *r
     return !req_is_https(req) && cfg && cfg->allow_http_redirect;
 }
 
-/* Does libcurl read the same http(s) URL, host and no userinfo? */
-static bool curl_agrees(const char *t, const struct oa_hostport *hp)
-{
-    CURLU *u = curl_url();
-    char *host = NULL, *user = NULL, *pass = NULL;
-    bool ok = false;
-
-    if (!u)
-        return false;
-    if (curl_url_set(u, CURLUPART_URL, t, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
-        curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_NO_PASSWORD)
-        ok = str_ieq(host, strlen(host), hp->host, hp->host_len);
-    curl_free(host);
-    curl_free(user);
-    curl_free(pass);
-    curl_url_cleanup(u);
-    return ok;
-}
-
 /* Rule 2: an absolute URL (bytes_ok already held). */
-static bool absolute_ok(const struct oa_config *cfg, const struct oa_request *req, const char *t)
+static bool absolute_ok(const struct oa_config *cfg, const struct oa_request *req, const char *t,
+                        bool second_opinion)
 {
     struct oa_hostport hp, own;
     bool https, own_https, own_known, ok = false;
@@ -267,11 +249,12 @@ static bool absolute_ok(const struct oa_config *cfg, const struct oa_request *re
         ok = cfg && host_allowed(cfg, hp.host, hp.host_len);
     if (!ok)
         return false;
-    return curl_agrees(t, &hp);
+    return !second_opinion || oa_http_url_host_is(t, hp.host, hp.host_len);
 }
 
 /* cfg, req, target: borrowed; any may be NULL (then only paths pass). */
-bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target)
+static bool redirect_ok(const struct oa_config *cfg, const struct oa_request *req,
+                        const char *target, bool second_opinion)
 {
     size_t n;
 
@@ -282,7 +265,18 @@ bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, c
         return false;
     if (target[0] == '/')
         return path_ok(target);
-    return absolute_ok(cfg, req, target);
+    return absolute_ok(cfg, req, target, second_opinion);
+}
+
+bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target)
+{
+    return redirect_ok(cfg, req, target, true);
+}
+
+bool oa_redirect_passable(const struct oa_config *cfg, const struct oa_request *req,
+                          const char *target)
+{
+    return redirect_ok(cfg, req, target, false);
 }
 
 /* Returns target (borrowed) when valid, else the static string "/". */

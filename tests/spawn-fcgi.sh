@@ -121,6 +121,15 @@ pid=$(cat "$tmp/spawn.pid" 2>/dev/null || echo 0)
 pids="$pids $pid"
 check "spawn-fcgi: ready" wait_ready "127.0.0.1:$port"
 serves "127.0.0.1:$port" "spawn-fcgi"
+# libcurl (and the ~25 libraries it pulls in) is loaded at the first
+# provider request, never for the authorizer or the pages (bench/: RSS).
+check "spawn-fcgi: the authorizer and the pages leave libcurl unloaded" \
+    sh -c "! grep -q libcurl /proc/$pid/maps"
+get "127.0.0.1:$port" /github/login QUERY_STRING=rd=https://app.example.com/x
+check "spawn-fcgi: a login with an absolute rd: 302 to the provider" \
+    sh -c "[ '$(status_line)' = 'Status: 302 Found' ] && grep -q '^Location: https://github.com/login/oauth/authorize?' '$tmp/out'"
+check "spawn-fcgi: ... which loaded libcurl (the validator's second opinion)" \
+    grep -q libcurl "/proc/$pid/maps"
 kill -TERM "$pid" 2>/dev/null
 check "spawn-fcgi: SIGTERM stops the program" wait_gone "$pid"
 

@@ -50,7 +50,8 @@ const char *oa_remote_user(const struct oa_identity *id, char *buf, size_t cap);
 /* The answer that sends a browser to sign in: 302 Found to
  * <base_path>/sign_in?rd=<rd> (or straight to <base_path>/<p>/login?rd=<rd>
  * when exactly one provider is configured), rd left out unless it passes
- * oa_redirect_ok; a small HTML body and the pages' headers. */
+ * oa_redirect_passable (the endpoints check it in full); a small HTML body
+ * and the pages' headers. Never loads libcurl. */
 enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *cfg,
                                 const struct oa_request *req, const char *rd) OA_WUR;
 

@@ -26,19 +26,19 @@ struct oa_strlist {
 };
 
 enum oa_provider_kind {
-    OA_PROVIDER_OIDC = 0,  /* any OpenID provider: issuer (discovery) or explicit endpoints */
-    OA_PROVIDER_GITHUB,    /* not OpenID: REST API */
-    OA_PROVIDER_GOOGLE,    /* google-oauth2 */
+    OA_PROVIDER_OIDC = 0, /* any OpenID provider: issuer (discovery) or explicit endpoints */
+    OA_PROVIDER_GITHUB,   /* not OpenID: REST API */
+    OA_PROVIDER_GOOGLE,   /* google-oauth2 */
     OA_PROVIDER_HUGGINGFACE,
-    OA_PROVIDER_COGNITO,   /* amazon-cognito */
-    OA_PROVIDER_APPLE      /* apple-id: form_post, ES256 client secret */
+    OA_PROVIDER_COGNITO, /* amazon-cognito */
+    OA_PROVIDER_APPLE    /* apple-id: form_post, ES256 client secret */
 };
 
 /* Where a provider's client_id/client_secret came from (for --check-config). */
 struct oa_provider {
-    char *name;          /* as in the file: github, google-oauth2, corp... */
+    char *name; /* as in the file: github, google-oauth2, corp... */
     enum oa_provider_kind kind;
-    char *display_name;  /* default: a nice name for built-ins, else name */
+    char *display_name; /* default: a nice name for built-ins, else name */
     char *client_id;
     char *client_secret; /* NULL for apple-id when team_id/key_id/private_key_file are given */
     const char *client_id_from;     /* static: "file", "OAUTH2_GITHUB_CLIENT_ID", ... */
@@ -47,24 +47,24 @@ struct oa_provider {
      * "file" (static) or to these (owned, live with the config): */
     char *client_id_env;     /* the variable client_id came from, or NULL */
     char *client_secret_env; /* the variable client_secret came from, or NULL */
-    char *scope;         /* default per kind (DESIGN section 6) */
-    char *redirect_uri;  /* override; NULL: derived from public_url/base_path */
+    char *scope;             /* default per kind (DESIGN section 6) */
+    char *redirect_uri;      /* override; NULL: derived from public_url/base_path */
     /* endpoints: given, or filled from the kind's defaults; NULL when discovery will tell */
     char *issuer;
-    char *base_url;      /* github (Enterprise / tests) */
-    char *api_url;       /* github API: https://api.github.com or <base_url>/api/v3 */
-    char *domain;        /* amazon-cognito */
+    char *base_url; /* github (Enterprise / tests) */
+    char *api_url;  /* github API: https://api.github.com or <base_url>/api/v3 */
+    char *domain;   /* amazon-cognito */
     char *authorize_url;
     char *token_url;
     char *userinfo_url;
     char *end_session_url;
     char *jwks_uri;
-    char *groups_claim;  /* claim holding groups (OIDC); NULL: kind default */
-    char *hosted_domain; /* google: id_token hd must match */
-    struct oa_strlist allowed_orgs;  /* github */
-    struct oa_strlist allowed_teams; /* github, "org/team" */
+    char *groups_claim;                        /* claim holding groups (OIDC); NULL: kind default */
+    char *hosted_domain;                       /* google: id_token hd must match */
+    struct oa_strlist allowed_orgs;            /* github */
+    struct oa_strlist allowed_teams;           /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
-    unsigned line, col;  /* of the entry in the file */
+    unsigned line, col;                        /* of the entry in the file */
     struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
 };
 
@@ -94,16 +94,16 @@ struct oa_config {
     bool public_https; /* public_url is https */
     char *base_path;   /* default "/oauth"; starts with '/', no trailing slash */
     struct {
-        char *key_file;     /* NULL: random key at start-up */
-        char *cookie_name;  /* as configured, default "oauth2_fcgi" */
-        char *cookie_full;  /* with the __Host- prefix when secure */
-        bool secure;        /* Secure attribute (false only with allow_http_redirect) */
-        int64_t lifetime;   /* seconds, default 8h */
+        char *key_file;    /* NULL: random key at start-up */
+        char *cookie_name; /* as configured, default "oauth2_fcgi" */
+        char *cookie_full; /* with the __Host- prefix when secure */
+        bool secure;       /* Secure attribute (false only with allow_http_redirect) */
+        int64_t lifetime;  /* seconds, default 8h */
         enum oa_same_site same_site;
         int64_t not_before; /* epoch seconds, 0 = none */
     } session;
-    struct oa_keyring keys; /* loaded from key_file, or one random key */
-    bool keys_random;       /* true: no key_file (warn at start-up) */
+    struct oa_keyring keys;                   /* loaded from key_file, or one random key */
+    bool keys_random;                         /* true: no key_file (warn at start-up) */
     struct oa_strlist allowed_redirect_hosts; /* lower-case; "*.example.com" allowed */
     struct oa_access_rule *access;
     size_t naccess;

@@ -37,7 +37,8 @@ enum oa_err oa_crypto_init(void) OA_WUR;
 /* Loads a key file: one key a line (64 hex digits, or base64/base64url of
  * 32 bytes); blank lines and # comments skipped. A bad line is an error
  * with file:line; a file readable by others than its owner is accepted. */
-enum oa_err oa_keyring_load_file(struct oa_keyring *kr, const char *path, struct oa_error *err) OA_WUR;
+enum oa_err oa_keyring_load_file(struct oa_keyring *kr, const char *path,
+                                 struct oa_error *err) OA_WUR;
 /* One random key (no key file: sessions end with the process). */
 enum oa_err oa_keyring_random(struct oa_keyring *kr) OA_WUR;
 /* Adds one raw key at the end (tests, rotation). */

@@ -62,11 +62,16 @@ struct oa_http_ops {
 /* The libcurl implementation. */
 extern const struct oa_http_ops oa_http_curl;
 
-/* Once at start-up: checks the run-time libcurl. libcurl's own global
- * set-up is deferred to the first request (thread-safe, pthread_once), so
- * an authorizer-only process never loads OpenSSL's state. */
-enum oa_err oa_http_global_init(void) OA_WUR;
+/* At exit: libcurl's global clean-up, if it was loaded (libcurl is
+ * loaded at the first request, src/curl_load.c). */
 void oa_http_global_cleanup(void);
+
+/* Does libcurl read url as an http(s) URL of exactly this host (compared
+ * case-insensitively), with no user or password? A second opinion for the
+ * return-target validator (parser disagreements were CVE-2021-32786);
+ * loads libcurl; false when it cannot be loaded. */
+bool oa_http_url_host_is(const char *url, const char *host, size_t host_len);
+
 /* Frees the strings in resp (not resp itself) and zeroes it; NULL is fine. */
 void oa_http_response_free(struct oa_http_response *resp);
 

@@ -17,6 +17,13 @@
  * host is public_url's, else the request's Host. */
 bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target);
 
+/* oa_redirect_ok() without libcurl's second opinion on an absolute URL
+ * (which loads libcurl): for a target that is only passed on as the rd of
+ * our own sign-in endpoints, which check it with oa_redirect_ok() before
+ * redirecting to it (the authorizer's answers). */
+bool oa_redirect_passable(const struct oa_config *cfg, const struct oa_request *req,
+                          const char *target);
+
 /* target when oa_redirect_ok(), else "/". Borrowed (target or static). */
 const char *oa_redirect_or_default(const struct oa_config *cfg, const struct oa_request *req,
                                    const char *target);

@@ -22,26 +22,26 @@ enum oa_role {
 
 struct oa_request {
     enum oa_role role;
-    const char *method;       /* REQUEST_METHOD */
-    const char *request_uri;  /* REQUEST_URI, raw (path?query) */
-    const char *script_name;  /* SCRIPT_NAME */
-    const char *path_info;    /* PATH_INFO */
-    const char *query_string; /* QUERY_STRING */
-    const char *host;         /* HTTP_HOST */
-    const char *https;        /* HTTPS ("on"/"1" when TLS) */
-    const char *scheme;       /* REQUEST_SCHEME, if the server sets it */
-    const char *server_port;  /* SERVER_PORT */
-    const char *cookie;       /* HTTP_COOKIE */
-    const char *accept;       /* HTTP_ACCEPT */
-    const char *content_type; /* CONTENT_TYPE */
-    const char *sec_fetch_mode;   /* HTTP_SEC_FETCH_MODE */
-    const char *sec_fetch_dest;   /* HTTP_SEC_FETCH_DEST */
-    const char *x_requested_with; /* HTTP_X_REQUESTED_WITH */
+    const char *method;                /* REQUEST_METHOD */
+    const char *request_uri;           /* REQUEST_URI, raw (path?query) */
+    const char *script_name;           /* SCRIPT_NAME */
+    const char *path_info;             /* PATH_INFO */
+    const char *query_string;          /* QUERY_STRING */
+    const char *host;                  /* HTTP_HOST */
+    const char *https;                 /* HTTPS ("on"/"1" when TLS) */
+    const char *scheme;                /* REQUEST_SCHEME, if the server sets it */
+    const char *server_port;           /* SERVER_PORT */
+    const char *cookie;                /* HTTP_COOKIE */
+    const char *accept;                /* HTTP_ACCEPT */
+    const char *content_type;          /* CONTENT_TYPE */
+    const char *sec_fetch_mode;        /* HTTP_SEC_FETCH_MODE */
+    const char *sec_fetch_dest;        /* HTTP_SEC_FETCH_DEST */
+    const char *x_requested_with;      /* HTTP_X_REQUESTED_WITH */
     const char *redirect_status;       /* REDIRECT_STATUS (Apache ErrorDocument) */
     const char *redirect_url;          /* REDIRECT_URL */
     const char *redirect_query_string; /* REDIRECT_QUERY_STRING */
     const char *remote_addr;           /* REMOTE_ADDR, for log lines only */
-    const char *body; /* responder POST body, NUL-terminated, or NULL */
+    const char *body;                  /* responder POST body, NUL-terminated, or NULL */
     size_t body_len;
     int64_t now; /* seconds since the epoch, set by the edge (tests pin it) */
 };

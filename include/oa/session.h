@@ -21,11 +21,11 @@
  * strings are read (NULL means ""). groups and workspaces are
  * comma-separated lists. */
 struct oa_identity {
-    const char *provider;   /* config name, e.g. "github" */
-    const char *issuer;     /* iss, or the provider's base for GitHub */
-    const char *subject;    /* sub; GitHub's numeric id */
-    const char *username;   /* preferred_username / login / cognito:username */
-    const char *email;      /* only a verified email, else "" */
+    const char *provider; /* config name, e.g. "github" */
+    const char *issuer;   /* iss, or the provider's base for GitHub */
+    const char *subject;  /* sub; GitHub's numeric id */
+    const char *username; /* preferred_username / login / cognito:username */
+    const char *email;    /* only a verified email, else "" */
     const char *name;
     const char *groups;
     const char *workspaces;

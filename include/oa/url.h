@@ -4,6 +4,7 @@
 #ifndef OA_URL_H
 #define OA_URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "oa/err.h"
@@ -24,5 +25,23 @@ enum oa_err oa_form_get(char **value, const char *data, size_t len, const char *
  * '+' becomes ' '. OA_ERR_BAD_INPUT on a bad escape or a decoded NUL. */
 enum oa_err oa_url_decode(char **out, size_t *out_len, const char *s, size_t n,
                           int plus_space) OA_WUR;
+
+/* An absolute http(s) URL as slices of the string it was split from
+ * (borrowed: they live as long as that string). */
+struct oa_url_parts {
+    bool https;
+    bool userinfo;    /* the authority had "user@" (skipped) */
+    const char *host; /* a name of [A-Za-z0-9._-] labels, or "[v6]" */
+    size_t host_len;
+    const char *port; /* NULL when none was written */
+    size_t port_len;
+    const char *rest; /* from the first '/', '?' or '#' after the host; may be "" */
+};
+
+/* Splits "http://" or "https://" (lower-case, as written), an authority and
+ * the rest. False on any control byte, space or backslash, another scheme,
+ * an empty or odd host, or a port outside 1..65535 (src/url_origin.c). Does
+ * not allocate and does not need libcurl. */
+bool oa_url_split(struct oa_url_parts *out, const char *url);
 
 #endif

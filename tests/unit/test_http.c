@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "oa/curl_load.h"
 #include "oa/http.h"
 #include "tap.h"
 
@@ -170,19 +171,33 @@ static void test_json_parse(void)
     json_decref(j);
 }
 
+/* libcurl is loaded at the first use, not before (src/curl_load.c). */
+static void test_load(void)
+{
+    const struct oa_curl_api *c;
+    const char *why = NULL;
+
+    ok(!oa_curl_loaded(), "libcurl is not loaded before the first provider request");
+    c = oa_curl(&why);
+    ok(c != NULL, "libcurl loads: %s", why ? why : "ok");
+    if (!c)
+        return;
+    ok(c->version_info(CURLVERSION_NOW)->version_num >= 0x075500, "libcurl is 7.85 or newer");
+    ok(oa_curl(NULL) == c && oa_curl_loaded(), "loaded once");
+}
+
 int main(void)
 {
     const char *hp = getenv("OA_TEST_HTTPS_PORT"), *pp = getenv("OA_TEST_HTTP_PORT");
 
     test_json_parse();
+    test_load();
     ca = getenv("OA_TEST_CA");
     other_ca = getenv("OA_TEST_OTHER_CA");
     if (!hp || !pp || !ca || !other_ca) {
         printf("ok %d # SKIP no test server (run through tests/http.sh)\n", ++tap_n);
         return tap_done();
     }
-    if (oa_http_global_init() != OA_OK)
-        return 1;
     snprintf(base, sizeof(base), "https://127.0.0.1:%s", hp);
     snprintf(plain, sizeof(plain), "http://127.0.0.1:%s", pp);
     test_tls();

@@ -19,7 +19,6 @@ int main(void)
 {
     unsigned long before;
 
-
 #ifdef OA_COUNT_MALLOC_OFF
     printf("1..0 # SKIP malloc cannot be counted under AddressSanitizer\n");
     return 0;

@@ -18,7 +18,8 @@ int main(void)
     oa_response_init(&r);
     ok(oa_response_header(&r, "Location", "/x") == OA_OK, "plain header accepted");
     ok(oa_response_header(&r, "Variable-REMOTE_USER", "alice") == OA_OK, "Variable- name accepted");
-    ok(oa_response_header(&r, "X-Evil", "a\r\nSet-Cookie: x=1") == OA_ERR_BAD_INPUT, "CRLF refused");
+    ok(oa_response_header(&r, "X-Evil", "a\r\nSet-Cookie: x=1") == OA_ERR_BAD_INPUT,
+       "CRLF refused");
     ok(oa_response_header(&r, "X-Evil", "a\nb") == OA_ERR_BAD_INPUT, "LF refused");
     ok(oa_response_header_n(&r, "X-Evil", "a\0b", 3) == OA_ERR_BAD_INPUT, "NUL refused");
     ok(oa_response_header(&r, "X-Evil", "a\tb") == OA_ERR_BAD_INPUT, "tab refused");

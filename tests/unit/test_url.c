@@ -255,6 +255,76 @@ static void test_decode(void)
     free(s);
 }
 
+/* oa_url_split: the configuration's URLs, without libcurl. */
+static void test_split(void)
+{
+    static const struct {
+        const char *url;
+        int ok, https, userinfo;
+        const char *host, *port, *rest;
+    } cases[] = {
+        {"https://idp.example.com", 1, 1, 0, "idp.example.com", NULL, ""},
+        {"https://idp.example.com/", 1, 1, 0, "idp.example.com", NULL, "/"},
+        {"http://127.0.0.1:8080/realms/x?a=b", 1, 0, 0, "127.0.0.1", "8080", "/realms/x?a=b"},
+        {"https://Idp.Example.COM:443", 1, 1, 0, "Idp.Example.COM", "443", ""},
+        {"https://[::1]:9443/token", 1, 1, 0, "[::1]", "9443", "/token"},
+        {"https://[::1]", 1, 1, 0, "[::1]", NULL, ""},
+        {"https://u:p@idp.example.com/x", 1, 1, 1, "idp.example.com", NULL, "/x"},
+        {"https://a@b@idp.example.com", 1, 1, 1, "idp.example.com", NULL, ""},
+        {"https://login_host.example.com.", 1, 1, 0, "login_host.example.com.", NULL, ""},
+        {"https://idp.example.com#frag", 1, 1, 0, "idp.example.com", NULL, "#frag"},
+        {"https://idp.example.com?q", 1, 1, 0, "idp.example.com", NULL, "?q"},
+        {"HTTPS://idp.example.com", 0, 0, 0, NULL, NULL, NULL},
+        {"ftp://idp.example.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https:/idp.example.com", 0, 0, 0, NULL, NULL, NULL},
+        {"idp.example.com/authorize", 0, 0, 0, NULL, NULL, NULL},
+        {"https://", 0, 0, 0, NULL, NULL, NULL},
+        {"https:///path", 0, 0, 0, NULL, NULL, NULL},
+        {"https://:443/", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com:", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com:0", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com:65536", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com:123456", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com:44a", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp..example.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https://.example.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com\\@evil.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.exa mple.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com/a\tb", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp.example.com/\r\n", 0, 0, 0, NULL, NULL, NULL},
+        {"https://id\xc3\xa9.example.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https://idp%2eexample.com", 0, 0, 0, NULL, NULL, NULL},
+        {"https://[::1", 0, 0, 0, NULL, NULL, NULL},
+        {"https://[::g]", 0, 0, 0, NULL, NULL, NULL},
+        {"https://[::1]x", 0, 0, 0, NULL, NULL, NULL},
+        {"https://u@", 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct oa_url_parts u;
+    char shown[64];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool got = oa_url_split(&u, cases[i].url);
+        size_t j = 0;
+
+        /* the URL for the test's name, control and non-ASCII bytes as '?' */
+        for (; cases[i].url[j] && j + 1 < sizeof(shown); j++)
+            shown[j] = (cases[i].url[j] > 0x20 && cases[i].url[j] < 0x7f) ? cases[i].url[j] : '?';
+        shown[j] = '\0';
+        if (!cases[i].ok) {
+            ok(!got, "split refuses %s", shown);
+            continue;
+        }
+        ok(got && u.https == cases[i].https && u.userinfo == cases[i].userinfo &&
+               u.host_len == strlen(cases[i].host) && !memcmp(u.host, cases[i].host, u.host_len) &&
+               (cases[i].port ? u.port && u.port_len == strlen(cases[i].port) &&
+                                    !memcmp(u.port, cases[i].port, u.port_len)
+                              : u.port == NULL) &&
+               !strcmp(u.rest, cases[i].rest),
+           "split %s", shown);
+    }
+    ok(!oa_url_split(&u, NULL), "split refuses NULL");
+}
+
 int main(void)
 {
     test_normalize_table();
@@ -262,5 +332,6 @@ int main(void)
     test_form();
     test_form_limits();
     test_decode();
+    test_split();
     return tap_done();
 }
