@@ -44,7 +44,7 @@ export OIDC_CLIENTS='[
   "token_endpoint_auth_method": "client_secret_basic", "id_token_signed_response_alg": "RS256"},
  {"client_id": "e2e-post", "client_secret": "e2e-post-secret-3f9a",
   "token_endpoint_auth_method": "client_secret_post", "id_token_signed_response_alg": "ES256"}]'
-IDP=$(start_peer provider node tests/idp/provider.js --tls "$T/tls") || exit 1
+IDP=$(start_peer provider node "$IDP_JS" --tls "$T/tls") || exit 1
 
 make_key "$T/session.key"
 cat >"$T/oauth.yml" <<EOF
