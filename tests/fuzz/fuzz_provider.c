@@ -24,9 +24,6 @@
 #define IDP "https://idp.test"
 #define SECRET "Zq8KpL2vN4xR7tW1"
 #define CODE "c0de-Mh3Jd9Qs6Fb"
-/* The second run's secret and code (same lengths), see leak_check(). */
-#define SECRET2 "Yw3HbT9mQ5eJ2uC8"
-#define CODE2 "c0de-Kp7Vx2Ln4Rg"
 #define NPROV 7
 #define NPART 7
 
@@ -241,21 +238,44 @@ static void run(struct oa_response *r, struct fz_login *l, char **s, const char 
     oa_buf_free(&q);
 }
 
+/* 16 letters and digits the fuzzer cannot guess: a new value each call
+ * (splitmix64 over a counter started from the clock). */
+static void fresh_secret(char out[17])
+{
+    static const char abc[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    static uint64_t ctr;
+    uint64_t z;
+
+    if (!ctr)
+        ctr = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 16; i++) {
+        z = (ctr += 0x9e3779b97f4a7c15u);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        out[i] = abc[(z ^ (z >> 31)) % (sizeof(abc) - 1)];
+    }
+    out[16] = '\0';
+}
+
 /* The client secret and the code never reach the log line. The log may
  * quote what the provider sent (sanitised: control bytes dropped, values
- * decoded), so the fuzzer can spell the secret itself; when the first
- * run's log holds it, the same input runs again with another secret and
- * code: a real leak shows the new ones too. */
+ * decoded), so the fuzzer can spell the secret itself (it learns the
+ * strings this harness compares); when the first run's log holds it, the
+ * same input runs again with a fresh random secret and code, which no
+ * input can contain: a real leak shows them too. */
 static void leak_check(const struct oa_response *r, struct fz_login *l, char **s)
 {
     struct oa_response r2;
+    char secret2[17], code2[17];
     int leak;
 
     if (!strstr(r->log, SECRET) && !strstr(r->log, CODE))
         return;
-    memcpy(l->p->client_secret, SECRET2, sizeof(SECRET2));
-    run(&r2, l, s, CODE2);
-    leak = strstr(r2.log, SECRET2) || strstr(r2.log, CODE2);
+    fresh_secret(secret2);
+    fresh_secret(code2);
+    memcpy(l->p->client_secret, secret2, sizeof(secret2));
+    run(&r2, l, s, code2);
+    leak = strstr(r2.log, secret2) || strstr(r2.log, code2);
     memcpy(l->p->client_secret, SECRET, sizeof(SECRET));
     oa_response_free(&r2);
     if (leak)
