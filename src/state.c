@@ -21,6 +21,7 @@
 #define STATE_PLAIN_MAX 2048
 #define STATE_SEALED_MAX 3000
 #define STATE_SCAN_MAX 32 /* state cookies looked at during a login */
+
 #define STATE_CLOCK_SKEW 60
 
 static const char *cookie_base(const struct oa_config *cfg)
@@ -183,9 +184,24 @@ struct state_seen {
 
 struct state_scan {
     const struct oa_config *cfg;
+    size_t prefix_len;
     struct state_seen seen[STATE_SCAN_MAX];
     size_t n;
 };
+
+/* Is this a name oa_state_cookie_name() can make (the prefix, then
+ * OA_STATE_NAME_CHARS base64url characters)? Other names under the prefix
+ * were never set by us: they are left alone, since writing a deletion for
+ * a name the header writer refuses would fail the whole login. */
+static bool state_name_ok(const char *name, size_t name_len, size_t prefix_len)
+{
+    if (name_len != prefix_len + OA_STATE_NAME_CHARS)
+        return false;
+    for (size_t i = prefix_len; i < name_len; i++)
+        if (!b64url_char((unsigned char)name[i]))
+            return false;
+    return true;
+}
 
 static int scan_one(void *ctx, const char *name, size_t name_len, const char *val, size_t len)
 {
@@ -194,7 +210,8 @@ static int scan_one(void *ctx, const char *name, size_t name_len, const char *va
     struct oa_state st;
     size_t i;
 
-    if (sc->n >= STATE_SCAN_MAX || name_len >= sizeof(s->name))
+    if (sc->n >= STATE_SCAN_MAX || name_len >= sizeof(s->name) ||
+        !state_name_ok(name, name_len, sc->prefix_len))
         return 0;
     for (i = 0; i < sc->n; i++)
         if (strlen(sc->seen[i].name) == name_len && !memcmp(sc->seen[i].name, name, name_len))
@@ -217,26 +234,27 @@ static int seen_newer_first(const void *a, const void *b)
     return (x->created < y->created) - (x->created > y->created);
 }
 
-/* Deletes all but the newest OA_STATE_MAX - 1 state cookies of the request. */
+/* Deletes all but the newest OA_STATE_MAX - 1 state cookies of the request
+ * (unopenable ones first), at most OA_STATE_PRUNE_MAX of them. Best effort:
+ * only running out of memory fails it, never a deletion that does not fit. */
 static enum oa_err state_prune(struct oa_response *r, const struct oa_config *cfg,
                                const struct oa_request *req, const char *keep_name)
 {
     struct state_scan *sc = calloc(1, sizeof(*sc));
     struct oa_cookie_attrs a;
     char prefix[OA_STATE_COOKIE_NAME_MAX], path[512];
-    enum oa_err e = OA_OK;
-    size_t i, kept = 0;
+    size_t i, kept = 0, deleted = 0;
 
     if (!sc)
         return OA_ERR_NOMEM;
     sc->cfg = cfg;
-    if (state_prefix(prefix, sizeof(prefix), cfg))
+    sc->prefix_len = state_prefix(prefix, sizeof(prefix), cfg);
+    if (sc->prefix_len)
         oa_cookie_each(req->cookie, prefix, STATE_SCAN_MAX, scan_one, sc);
     qsort(sc->seen, sc->n, sizeof(sc->seen[0]), seen_newer_first);
     /* the provider is unknown here; SameSite does not matter to a deletion */
     state_attrs(&a, path, sizeof(path), cfg, NULL, 0);
-    a.secure = true;
-    for (i = 0; i < sc->n && e == OA_OK; i++) {
+    for (i = 0; i < sc->n && deleted < OA_STATE_PRUNE_MAX; i++) {
         if (strcmp(sc->seen[i].name, keep_name) == 0)
             continue;
         if (sc->seen[i].created > 0 && kept < OA_STATE_MAX - 1) {
@@ -244,10 +262,12 @@ static enum oa_err state_prune(struct oa_response *r, const struct oa_config *cf
             continue;
         }
         a.secure = cfg->session.secure || strncmp(sc->seen[i].name, "__Secure-", 9) == 0;
-        e = oa_cookie_set(r, sc->seen[i].name, "", 0, &a);
+        if (oa_cookie_set(r, sc->seen[i].name, "", 0, &a) != OA_OK)
+            break;
+        deleted++;
     }
     free(sc);
-    return e;
+    return OA_OK;
 }
 
 enum oa_err oa_state_save(struct oa_response *r, const struct oa_config *cfg,

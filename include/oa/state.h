@@ -20,7 +20,11 @@
 #define OA_STATE_RANDOM_BYTES 32 /* state, verifier, nonce: 256 bits each */
 #define OA_STATE_TEXT_MAX 64     /* longest state/verifier/nonce text accepted */
 #define OA_STATE_NAME_CHARS 8    /* chars of the state in the cookie name */
-#define OA_STATE_RD_MAX 1536     /* a longer return target is replaced by "/" */
+/* Deletions of stale state cookies one login answer carries at most: its
+ * header slots are few (OA_RESPONSE_MAX_HEADERS), so a browser with more
+ * loses a few more at each login instead of failing it. */
+#define OA_STATE_PRUNE_MAX 8
+#define OA_STATE_RD_MAX 1536 /* a longer return target is replaced by "/" */
 #define OA_STATE_COOKIE_NAME_MAX 128
 
 struct oa_state {
@@ -52,7 +56,8 @@ enum oa_err oa_state_cookie_name(char *out, size_t cap, const struct oa_config *
 
 /* Login: adds the Set-Cookie for st and deletions of the oldest state
  * cookies the request carries beyond OA_STATE_MAX - 1 (unopenable ones
- * first). */
+ * first), at most OA_STATE_PRUNE_MAX of them; names we could not have set
+ * are left alone. Fails only when st cannot be sealed or set. */
 enum oa_err oa_state_save(struct oa_response *r, const struct oa_config *cfg,
                           const struct oa_request *req, const struct oa_provider *p,
                           const struct oa_state *st) OA_WUR;

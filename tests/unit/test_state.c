@@ -174,6 +174,50 @@ static void test_prune(const struct oa_provider *gh)
     oa_buf_free(&hdr);
 }
 
+/* Hostile cookie jars (e.g. cookies tossed from a sibling subdomain): the
+ * login still works, its answer stays small, and names we never set are
+ * not touched (a deletion the header writer refuses once failed the whole
+ * login: found by fuzz_state). */
+static void test_prune_hostile(const struct oa_provider *gh)
+{
+    struct oa_buf hdr = {0};
+    struct oa_request req;
+    struct oa_state st;
+    int64_t now = (int64_t)time(NULL);
+    size_t i, deleted;
+    const char *sc;
+
+    for (i = 0; i < 40; i++)
+        ok(oa_buf_printf(&hdr, "%s__Secure-oauth2_fcgi_state_J%07zu=junk", i ? "; " : "", i) ==
+               OA_OK,
+           "junk state cookie %zu", i);
+    fx_request(&req, "GET", "/oauth/github/login", "", hdr.p);
+    ok(oa_state_new(&st, gh->name, "/", now) == OA_OK, "new entry");
+    oa_response_init(&r);
+    ok(oa_state_save(&r, &fx_cfg, &req, gh, &st) == OA_OK, "40 junk state cookies: login works");
+    for (i = 0, deleted = 0; (sc = fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", (int)i)); i++)
+        deleted += strstr(sc, "Max-Age=0") != NULL;
+    is_int(deleted, OA_STATE_PRUNE_MAX, "at most OA_STATE_PRUNE_MAX deletions in one answer");
+    is_int(i, OA_STATE_PRUNE_MAX + 1, "plus the new entry");
+    oa_response_free(&r);
+    oa_state_free(&st);
+    oa_buf_free(&hdr);
+
+    fx_request(&req, "GET", "/oauth/github/login", "",
+               "__Secure-oauth2_fcgi_state_AB(CDEFG=1; __Secure-oauth2_fcgi_state_ABCDEFGHIJ=2; "
+               "__Secure-oauth2_fcgi_state_ABC=3; __Secure-oauth2_fcgi_state_\x01"
+               "BCDEFGH=4; "
+               "__Secure-oauth2_fcgi_state_ABCD\xff"
+               "FGH=5");
+    ok(oa_state_new(&st, gh->name, "/", now) == OA_OK, "new entry");
+    oa_response_init(&r);
+    ok(oa_state_save(&r, &fx_cfg, &req, gh, &st) == OA_OK,
+       "state-prefixed names we never make: login works");
+    is_int(r.nheaders, 1, "... and they are left alone (only the new entry is set)");
+    oa_response_free(&r);
+    oa_state_free(&st);
+}
+
 int main(void)
 {
     struct oa_provider *gh, *apple, *other;
@@ -186,5 +230,6 @@ int main(void)
     test_attrs(gh, apple);
     test_load(gh, other);
     test_prune(gh);
+    test_prune_hostile(gh);
     return tap_done();
 }
