@@ -166,52 +166,6 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
     return e;
 }
 
-/* Deletes each login state cookie the request carries (same name, path and
- * Secure as oa_state_save set them; SameSite does not matter to a deletion). */
-struct state_del {
-    struct oa_response *r;
-    const struct oa_config *cfg;
-    char path[512];
-    enum oa_err e;
-};
-
-static int delete_one(void *ctx, const char *name, size_t name_len, const char *val, size_t val_len)
-{
-    struct state_del *d = ctx;
-    struct oa_cookie_attrs a = {
-        .path = d->path, .max_age = 0, .http_only = true, .same_site = "Lax"};
-    char n[OA_STATE_COOKIE_NAME_MAX];
-
-    if (name_len >= sizeof(n))
-        return 0;
-    memcpy(n, name, name_len);
-    n[name_len] = '\0';
-    a.secure = d->cfg->session.secure || strncmp(n, "__Secure-", 9) == 0;
-    if (!d->e)
-        d->e = oa_cookie_set(d->r, n, "", 0, &a);
-    return 0;
-}
-
-static enum oa_err delete_state_cookies(struct oa_response *r, const struct oa_config *cfg,
-                                        const struct oa_request *req)
-{
-    /* any acceptable state text gives the name; its last chars are the state's */
-    static const char probe[] = "AAAAAAAAAAAAAAAAAAAAAAAA";
-    struct state_del d = {.r = r, .cfg = cfg, .e = OA_OK};
-    char prefix[OA_STATE_COOKIE_NAME_MAX];
-    size_t n;
-
-    if (!req->cookie || oa_state_cookie_name(prefix, sizeof(prefix), cfg, probe) != OA_OK)
-        return OA_OK;
-    n = strlen(prefix);
-    if (n <= OA_STATE_NAME_CHARS)
-        return OA_OK;
-    prefix[n - OA_STATE_NAME_CHARS] = '\0';
-    snprintf(d.path, sizeof(d.path), "%s/", oa_base_path(cfg));
-    oa_cookie_each(req->cookie, prefix, 2 * OA_STATE_MAX + 8, delete_one, &d);
-    return d.e;
-}
-
 /* rd of a logout: the POST body's (urlencoded) first, else the query's.
  * New string or NULL. */
 static char *logout_rd(const struct oa_request *req)
@@ -262,7 +216,7 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     if (!e)
         e = oa_session_clear(r, cfg, req);
     if (!e)
-        e = delete_state_cookies(r, cfg, req);
+        e = oa_state_delete_all(r, cfg, req);
     if (e) {
         oa_response_log(r, OA_LOG_ERROR, "logout: %s", oa_strerror(e));
         oa_page_error(r, req, 500, "Signing out failed on our side. Please try again.");

@@ -234,11 +234,12 @@ static int seen_newer_first(const void *a, const void *b)
     return (x->created < y->created) - (x->created > y->created);
 }
 
-/* Deletes all but the newest OA_STATE_MAX - 1 state cookies of the request
- * (unopenable ones first), at most OA_STATE_PRUNE_MAX of them. Best effort:
- * only running out of memory fails it, never a deletion that does not fit. */
+/* Deletes all but the newest `keep` openable state cookies of the request
+ * and keep_name (unopenable ones first), at most OA_STATE_PRUNE_MAX of
+ * them. Best effort: only running out of memory fails it, never a
+ * deletion that does not fit. */
 static enum oa_err state_prune(struct oa_response *r, const struct oa_config *cfg,
-                               const struct oa_request *req, const char *keep_name)
+                               const struct oa_request *req, const char *keep_name, size_t keep)
 {
     struct state_scan *sc = calloc(1, sizeof(*sc));
     struct oa_cookie_attrs a;
@@ -257,7 +258,7 @@ static enum oa_err state_prune(struct oa_response *r, const struct oa_config *cf
     for (i = 0; i < sc->n && deleted < OA_STATE_PRUNE_MAX; i++) {
         if (strcmp(sc->seen[i].name, keep_name) == 0)
             continue;
-        if (sc->seen[i].created > 0 && kept < OA_STATE_MAX - 1) {
+        if (sc->seen[i].created > 0 && kept < keep) {
             kept++;
             continue;
         }
@@ -280,7 +281,7 @@ enum oa_err oa_state_save(struct oa_response *r, const struct oa_config *cfg,
 
     e = oa_state_cookie_name(name, sizeof(name), cfg, st->state);
     if (e == OA_OK)
-        e = state_prune(r, cfg, req, name);
+        e = state_prune(r, cfg, req, name, OA_STATE_MAX - 1);
     if (e == OA_OK)
         e = state_seal(sealed, sizeof(sealed), st, cfg);
     if (e != OA_OK)
@@ -318,6 +319,12 @@ enum oa_err oa_state_load(struct oa_state *st, const struct oa_config *cfg,
     if (e != OA_OK)
         oa_state_free(st);
     return e;
+}
+
+enum oa_err oa_state_delete_all(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req)
+{
+    return state_prune(r, cfg, req, "", 0);
 }
 
 enum oa_err oa_state_delete(struct oa_response *r, const struct oa_config *cfg,

@@ -71,6 +71,12 @@ enum oa_err oa_state_load(struct oa_state *st, const struct oa_config *cfg,
                           const struct oa_request *req, const struct oa_provider *p,
                           const char *state_param) OA_WUR;
 
+/* Logout: deletes the state cookies the request carries (the names
+ * oa_state_cookie_name makes, at most OA_STATE_PRUNE_MAX). Best effort:
+ * fails only when out of memory. */
+enum oa_err oa_state_delete_all(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req) OA_WUR;
+
 /* Adds the Set-Cookie that deletes the cookie of state_param (single use).
  * Nothing when state_param is not acceptable. */
 enum oa_err oa_state_delete(struct oa_response *r, const struct oa_config *cfg,

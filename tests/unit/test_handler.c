@@ -2,6 +2,7 @@
  * at '/', base_path variants), 404/405, the endpoints, ErrorDocument 401. */
 #include "core_fixture.h"
 #include "oa/handler.h"
+#include "oa/state.h"
 
 static struct oa_config cfg;
 static struct oa_response r;
@@ -283,6 +284,29 @@ static void logout(void)
     }
     is_int(found, 1, "session cookie deleted once");
     is_int(state_found, 1, "state cookie deleted");
+
+    /* a tossed cookie under the state prefix that we never set, and many
+     * state cookies: the logout still clears the session */
+    {
+        struct oa_buf jar = {0};
+
+        ok(oa_buf_puts(&jar, "__Secure-oauth2_fcgi_state_A(B)C=1; ") == OA_OK, "odd name");
+        for (i = 0; i < 30; i++)
+            ok(oa_buf_printf(&jar, "__Secure-oauth2_fcgi_state_K%07zu=x; ", i) == OA_OK,
+               "state cookie %zu", i);
+        q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, jar.p);
+        is_int(answer(&q), 302, "logout with a hostile cookie jar: 302");
+        for (i = 0, found = 0, state_found = 0; i < r.nheaders; i++) {
+            const char *v = r.headers[i].value;
+            if (strcasecmp(r.headers[i].name, "Set-Cookie") != 0)
+                continue;
+            found += strncmp(v, "__Host-oauth2_fcgi=;", 20) == 0;
+            state_found += strncmp(v, "__Secure-oauth2_fcgi_state_", 27) == 0;
+        }
+        is_int(found, 1, "... the session cookie is still deleted");
+        is_int(state_found, OA_STATE_PRUNE_MAX, "... and a bounded number of state cookies");
+        oa_buf_free(&jar);
+    }
 
     q.query_string = "rd=https%3A%2F%2Fevil.example.net%2F";
     is_int(answer(&q), 302, "logout, foreign rd");
