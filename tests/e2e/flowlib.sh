@@ -46,11 +46,14 @@ need_oidc_provider() {
 
 # start_peer NAME CMD...: starts a Node peer (cwd: the source tree, so it
 # finds node_modules), waits for its "READY <url>" line and prints the url.
+# Called as URL=$(start_peer ...), a subshell: the pid goes into
+# $T/NAME.peer-pid, which lib.sh's cleanup reads.
 start_peer() {
     local name=$1 url= i
     shift
     (cd "$top_srcdir" && exec "$@") >"$T/$name.log" 2>&1 &
     E2E_PIDS+=("$!")
+    echo "$!" >"$T/$name.peer-pid"
     e2e_log "$T/$name.log"
     for i in $(seq 1 150); do
         url=$(sed -n 's/^READY //p' "$T/$name.log" 2>/dev/null | head -n 1)

@@ -158,7 +158,9 @@ need_tool() {
 e2e_cleanup() {
     local pid f
     set +e # a caller's set -e must not cut the cleanup short
-    for f in "${E2E_PIDFILES[@]+"${E2E_PIDFILES[@]}"}"; do
+    # pid files, and *.peer-pid of processes started inside a $(...), whose
+    # additions to E2E_PIDS the subshell kept to itself (flowlib's start_peer)
+    for f in "${E2E_PIDFILES[@]+"${E2E_PIDFILES[@]}"}" "$E2E_TMP"/*.peer-pid; do
         [ -s "$f" ] && E2E_PIDS+=("$(cat "$f")")
     done
     for pid in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do
