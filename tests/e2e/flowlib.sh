@@ -22,26 +22,15 @@ flow_init() {
     OA_LOG=$T/lighttpd.log
 }
 
-# need_oidc_provider: panva's oidc-provider is installed (npm ci) in
-# OA_NODE_MODULES, or at the top of the source or build tree (else the
-# script is skipped); sets IDP_JS to a copy of tests/idp/provider.js next to
-# a link to those node_modules (an ESM import() resolves packages from the
-# file's own directory up, so this also works from a read-only tarball, as
-# in make distcheck).
+# need_oidc_provider: panva's oidc-provider is installed (lib.sh's
+# node_modules_dir), else the script is skipped; sets IDP_JS to a runnable
+# copy of tests/idp/provider.js (idp_copy).
 need_oidc_provider() {
-    local d mods=
-    for d in ${OA_NODE_MODULES:-} "$top_srcdir/node_modules" "$top_builddir/node_modules"; do
-        if [ -f "$d/oidc-provider/package.json" ]; then
-            mods=$(cd "$d" && pwd)
-            break
-        fi
-    done
+    local mods
+    mods=$(node_modules_dir oidc-provider)
     [ -n "$mods" ] ||
         skip_all "oidc-provider is not installed (npm ci in $top_srcdir, or OA_NODE_MODULES)"
-    mkdir -p "$T/idp"
-    cp "$top_srcdir/tests/idp/provider.js" "$T/idp/provider.js"
-    ln -sfn "$mods" "$T/idp/node_modules"
-    IDP_JS=$T/idp/provider.js
+    IDP_JS=$(idp_copy "$T/idp" "$mods") || bail "cannot copy tests/idp/provider.js"
 }
 
 # start_peer NAME CMD...: starts a Node peer (cwd: the source tree, so it

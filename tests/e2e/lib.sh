@@ -153,6 +153,31 @@ need_tool() {
     done
 }
 
+# node_modules_dir PKG...: the first of OA_NODE_MODULES, the source tree's
+# and the build tree's node_modules that holds every PKG (npm ci), as an
+# absolute path; nothing when none does.
+node_modules_dir() {
+    local d p
+    for d in ${OA_NODE_MODULES:-} "$top_srcdir/node_modules" "$top_builddir/node_modules"; do
+        for p in "$@"; do
+            [ -f "$d/$p/package.json" ] || continue 2
+        done
+        (cd "$d" && pwd)
+        return 0
+    done
+}
+
+# idp_copy DIR MODULES: a copy of tests/idp/provider.js in DIR next to a
+# link to MODULES, printed. An ESM import() resolves oidc-provider from the
+# file's own directory up, so this works from a read-only tarball too (make
+# distcheck) and with OA_NODE_MODULES.
+idp_copy() {
+    mkdir -p "$1" &&
+        cp "$top_srcdir/tests/idp/provider.js" "$1/provider.js" &&
+        ln -sfn "$2" "$1/node_modules" &&
+        echo "$1/provider.js"
+}
+
 # ---- temporary directory, processes, cleanup -------------------------------
 
 e2e_cleanup() {

@@ -13,17 +13,10 @@
 # browser_need: skips the whole script unless node, chromium and the npm
 # packages are there. Sets NODE_MODULES, CHROMIUM.
 browser_need() {
-    local d
     need_tool node openssl curl
     CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
     [ -x "$CHROMIUM" ] || skip_all "chromium is not installed ($CHROMIUM; apt-get install chromium)"
-    NODE_MODULES=
-    for d in ${OA_NODE_MODULES:-} "$top_srcdir/node_modules" "$top_builddir/node_modules"; do
-        if [ -f "$d/playwright-core/package.json" ] && [ -f "$d/oidc-provider/package.json" ]; then
-            NODE_MODULES=$(cd "$d" && pwd)
-            break
-        fi
-    done
+    NODE_MODULES=$(node_modules_dir playwright-core oidc-provider)
     [ -n "$NODE_MODULES" ] ||
         skip_all "playwright-core/oidc-provider are not installed (npm ci at the top of the source tree, or OA_NODE_MODULES)"
     need_oa
@@ -45,21 +38,17 @@ browser_artifacts() {
 # callback and post-logout URIs registered), sets IDP (the issuer) and the
 # client credentials IDP_CLIENT_ID / IDP_CLIENT_SECRET, IDP_CA.
 browser_idp() {
-    local i
+    local i idp_js
     sh "$top_srcdir/tests/idp/ca.sh" "$E2E_TMP/tls" || bail "tests/idp/ca.sh failed"
     IDP_CA=$E2E_TMP/tls/ca.pem
     chmod 644 "$IDP_CA"
-    # ESM import() resolves oidc-provider from the file's own directory up:
-    # a copy next to a link to the node_modules found above.
-    mkdir -p "$E2E_TMP/idp"
-    cp "$top_srcdir/tests/idp/provider.js" "$E2E_TMP/idp/provider.js"
-    ln -s "$NODE_MODULES" "$E2E_TMP/idp/node_modules"
+    idp_js=$(idp_copy "$E2E_TMP/idp" "$NODE_MODULES") || bail "cannot copy tests/idp/provider.js"
     IDP_CLIENT_ID=browser-client
     IDP_CLIENT_SECRET=browser-secret-$RANDOM$RANDOM
     OIDC_CLIENT_ID=$IDP_CLIENT_ID OIDC_CLIENT_SECRET=$IDP_CLIENT_SECRET \
         OIDC_REDIRECT_URIS="$1/oauth/corp/callback" \
         OIDC_POST_LOGOUT_URIS="$1/app/ $1/" \
-        e2e_bg idp node "$E2E_TMP/idp/provider.js" --tls "$E2E_TMP/tls"
+        e2e_bg idp node "$idp_js" --tls "$E2E_TMP/tls"
     for i in $(seq 1 150); do
         grep -q '^READY ' "$E2E_TMP/idp.log" 2>/dev/null && break
         sleep 0.1
