@@ -64,17 +64,22 @@ static enum oa_err check_public_url(struct oa_cfg_load *ld)
     struct oa_config *cfg = ld->cfg;
     char *const *slot = &cfg->public_url;
     struct oa_url_parts u;
+    bool split;
     enum oa_err e;
 
     if (!cfg->public_url)
         return OA_OK;
-    if (oa_url_split(&u, cfg->public_url) && (u.userinfo || (u.rest[0] && strcmp(u.rest, "/"))))
+    split = oa_url_split(&u, cfg->public_url);
+    /* a URL with a user or a path gets the origin message, not the generic one */
+    if (split && (u.userinfo || (u.rest[0] && strcmp(u.rest, "/"))))
         return oa_cfg_fail(ld, slot, NULL,
                            "'public_url' must be an origin like https://app.example.com "
                            "(no path, query, fragment or user), not '%s'",
                            cfg->public_url);
     if ((e = oa_cfg_check_url(ld, slot, NULL, "public_url")))
         return e;
+    if (!split) /* oa_cfg_check_url refuses what does not split */
+        return oa_error_set(ld->err, OA_ERR_INTERNAL, "public_url: cannot split");
     return origin_from(ld, &u);
 }
 

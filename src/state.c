@@ -21,7 +21,6 @@
 #define STATE_PLAIN_MAX 2048
 #define STATE_SEALED_MAX 3000
 #define STATE_SCAN_MAX 32 /* state cookies looked at during a login */
-
 #define STATE_CLOCK_SKEW 60
 
 static const char *cookie_base(const struct oa_config *cfg)
