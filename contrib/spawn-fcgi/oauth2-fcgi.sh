@@ -4,9 +4,15 @@
 # default address is every interface, which would let anyone on the network
 # ask the authorizer questions directly.
 #
-#   -F 2      two processes (one per core measured best on 2 cores; see bench/)
+#   -w 2      two worker processes (one per core measured best on 2 cores; see
+#             bench/) under oauth2-fcgi's supervisor, which restarts a worker
+#             that dies at once; spawn-fcgi's own -F would start two processes
+#             nobody restarts
 #   -u/-g     an unprivileged user that can read the config and the key file
-exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -F 2 -u oauth2-fcgi -g oauth2-fcgi \
-    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml
+#   -n        spawn-fcgi execs oauth2-fcgi itself: this script's pid is the
+#             master's; to upgrade (new binary, config or key file) without
+#             losing a request: install the new binary, then kill -USR2 that pid
+exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -u oauth2-fcgi -g oauth2-fcgi \
+    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 4
 # Unix socket instead (lighttpd/nginx on the same host):
 #   spawn-fcgi -n -s /run/oauth2-fcgi/sock -M 0660 -U www-data -G www-data ...

@@ -97,12 +97,22 @@ restart_run() {
     LINES+=("$GATE_LINE")
 }
 
+# The shipped set-ups' arguments: contrib/systemd's ExecStart and
+# contrib/spawn-fcgi's command, less the program and its -c.
+UNIT_ARGS=$(sed -n 's|^ExecStart=[^ ]*oauth2-fcgi -c [^ ]* *||p' "$top_srcdir/contrib/systemd/oauth2-fcgi.service")
+SPAWN_ARGS=$(sed -n 's|^ *-- [^ ]*oauth2-fcgi -c [^ ]* *||p' "$top_srcdir/contrib/spawn-fcgi/oauth2-fcgi.sh")
+t_like "$UNIT_ARGS" '-w [0-9]' "contrib/systemd runs a supervisor (-w): $UNIT_ARGS"
+t_like "$SPAWN_ARGS" '-w [0-9]' "contrib/spawn-fcgi runs a supervisor (-w): $SPAWN_ARGS"
+t_like "$(cat "$top_srcdir/contrib/systemd/oauth2-fcgi.service")" 'ExecReload=/bin/kill -USR2 \$MAINPID' \
+    "contrib/systemd: reload is SIGUSR2"
+
 LINES=()
 PORT=$(free_port) || bail "no free port"
 gate_nginx_start "$PORT" "unix:$SOCK"
 
 # ---- (a) the systemd socket unit ------------------------------------------------
-restart_run "socket unit, -w 2 -t 2, restart twice" -w 2 -t 2
+# shellcheck disable=SC2086 # the unit's arguments, one word each
+restart_run "socket unit ($UNIT_ARGS), restart twice" $UNIT_ARGS
 restart_run "socket unit, one process -t 4, restart twice" -t 4
 
 # ---- (b) spawn-fcgi and SIGUSR2 --------------------------------------------------
@@ -151,7 +161,8 @@ upgrade_run() {
     wait "$pid"
     t_is "$?" 0 "$name: SIGTERM after the upgrade: drained, exit 0"
 }
-upgrade_run "spawn-fcgi, -w 2 -t 2, SIGUSR2 upgrade + a refused one" -w 2 -t 2
+# shellcheck disable=SC2086
+upgrade_run "spawn-fcgi ($SPAWN_ARGS), SIGUSR2 upgrade + a refused one" $SPAWN_ARGS
 upgrade_run "spawn-fcgi, one process -t 4, SIGUSR2 upgrade + a refused one" -t 4
 
 # ---- (c) the drain closes the listening socket at once ------------------------------
