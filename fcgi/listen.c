@@ -1,5 +1,6 @@
 /*
- * listen.c - opens the listening socket for -b ADDR:PORT and -s PATH.
+ * listen.c - opens the listening socket for -b ADDR:PORT and -s PATH, and
+ * takes one passed by systemd's socket activation protocol (LISTEN_FDS).
  *
  * Not with libfcgi's FCGX_OpenSocket: it unlinks whatever file is at a unix
  * socket's path, parses "host:port" loosely, and exit()s the process when
@@ -169,4 +170,32 @@ int oa_listen_unix(const char *path, int *fd, char *msg, size_t cap)
         return 1;
     }
     return 0;
+}
+
+/* sd_listen_fds(3) without libsystemd: LISTEN_PID must be this process
+ * (the variables are inherited by children that are not meant), fds from
+ * 3 on. The variables are removed, as sd_listen_fds(1) does, so workers
+ * and an upgrade's exec do not take them for their own. */
+int oa_listen_systemd(int *fd, char *msg, size_t cap)
+{
+    const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+
+    if (!pid || !n || strtol(pid, NULL, 10) != (long)getpid())
+        return 0;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (strcmp(n, "1") != 0) {
+        snprintf(msg, cap, "LISTEN_FDS=%.20s: socket activation must pass exactly one socket",
+                 n);
+        return -1;
+    }
+    if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+        snprintf(msg, cap, "LISTEN_FDS=1: fd 3 is not a listening socket");
+        return -1;
+    }
+    *fd = 3;
+    return 1;
 }

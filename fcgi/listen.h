@@ -18,4 +18,10 @@ int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap);
  * is not a socket is left alone and refused. Exit code as above. */
 int oa_listen_unix(const char *path, int *fd, char *msg, size_t cap);
 
+/* systemd's socket activation (LISTEN_PID, LISTEN_FDS; the unit without
+ * StandardInput=socket, or systemd-socket-activate): 1 with *fd the
+ * passed socket (fd 3), 0 when none is passed to this process, -1 when
+ * what is passed cannot be used (msg says why). */
+int oa_listen_systemd(int *fd, char *msg, size_t cap);
+
 #endif

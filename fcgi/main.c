@@ -106,10 +106,14 @@ static int pick_socket(const struct oa_options *opts, int *fd, int *cgi)
     *cgi = 0;
     *fd = 0;
     up = oa_upgrade_inherited(fd, msg, sizeof(msg));
+    if (up == 0)
+        up = oa_listen_systemd(fd, msg, sizeof(msg));
     if (up < 0)
         rc = 2;
-    else if (up > 0)
+    else if (up > 0 && *fd == 0)
         oa_log_write(OA_LOG_INFO, "upgraded: serving the socket of the program before");
+    else if (up > 0)
+        oa_log_write(OA_LOG_INFO, "serving the socket passed by systemd (LISTEN_FDS)");
     else if (opts->bind)
         rc = oa_listen_tcp(opts->bind, fd, msg, sizeof(msg));
     else if (opts->socket)

@@ -3,17 +3,17 @@
  *
  * Every thread blocks SIGTERM/SIGINT, so they reach the main thread only,
  * which waits in ppoll(). On a stop it tells libfcgi
- * (FCGX_ShutdownPending) and then wakes the threads that sit in accept()
- * with SIGUSR1 (installed without SA_RESTART, and the requests are
- * initialised with FCGI_FAIL_ACCEPT_ON_INTR, so accept() returns EINTR).
- * Only a thread marked as accepting is signalled, so a request in hand is
- * never interrupted; the signal is repeated until each thread has left,
- * which closes the window between checking the flag and entering accept().
+ * (FCGX_ShutdownPending) and then wakes the threads that wait for a
+ * connection (epoll_wait, see wait_readable) with SIGUSR1 (installed
+ * without SA_RESTART, so the wait returns EINTR). Only a thread marked as
+ * waiting is signalled, so a connection or request in hand is never
+ * interrupted; the signal is repeated until each thread has left, which
+ * closes the window between checking the flag and entering the wait.
  * A second SIGTERM/SIGINT during the stop ends the process at once.
  * There is no reload (the config is read at start only): SIGHUP, which
  * logrotate or a closing terminal may send, is only logged by the main
  * thread, never the default action that would end the process.
- * Once no thread is in accept() any more, a stop closes the listening
+ * Once no thread waits for a connection any more, a stop closes the listening
  * socket at once (fd replaced by /dev/null, so the number is never reused
  * by a connection): this process takes no new connection while it finishes
  * the requests in hand, and a new instance sharing the socket (systemd,
@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +46,8 @@ struct oa_worker {
     pthread_t tid;
     const struct oa_config *cfg;
     int listen_fd;
-    atomic_int accepting; /* in FCGX_Accept_r: may be woken by SIGUSR1 */
+    int epfd;             /* this thread's epoll on listen_fd, or -1: poll() */
+    atomic_int accepting; /* waiting for a connection: may be woken by SIGUSR1 */
     atomic_int done;      /* the thread has left its loop */
     int failed;           /* accept failed for good */
 };
@@ -162,6 +164,43 @@ static void accept_worked(void)
         oa_log_write(OA_LOG_INFO, "accept works again");
 }
 
+/* Why the threads wait in epoll_wait/poll and not in accept(): the stop
+ * wakes waiting threads with SIGUSR1, and inside FCGX_Accept_r a signal
+ * may land after accept() took a connection (libfcgi then waits up to 2 s
+ * for a unix socket's first bytes, and reads the params): interrupted
+ * there, libfcgi drops the connection and the web server answers 502. So a
+ * thread is marked accepting only while it waits for the socket to become
+ * readable, which holds no connection, and FCGX_Accept_r runs on a
+ * non-blocking socket: another thread or process that took the connection
+ * first costs an EAGAIN, not a blocked thread. EPOLLEXCLUSIVE wakes one
+ * waiter per connection instead of every thread of every worker. */
+static void wait_open(struct oa_worker *w)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->listen_fd, &ev) != 0) {
+        close(w->epfd);
+        w->epfd = -1;
+    }
+}
+
+/* Waits until listen_fd is readable: 0, or 1 when interrupted. */
+static int wait_readable(struct oa_worker *w)
+{
+    struct epoll_event ev;
+    struct pollfd p = {w->listen_fd, POLLIN, 0};
+    int rc;
+
+    if (w->epfd >= 0)
+        rc = epoll_wait(w->epfd, &ev, 1, -1);
+    else
+        rc = poll(&p, 1, -1);
+    return rc > 0 ? 0 : 1;
+}
+
 /* One accept; returns 0 with a request, 1 to try again, -1 to leave. */
 static int accept_one(struct oa_worker *w, FCGX_Request *req)
 {
@@ -172,16 +211,21 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
         atomic_store(&w->accepting, 0);
         return -1;
     }
-    rc = FCGX_Accept_r(req);
+    rc = wait_readable(w);
     atomic_store(&w->accepting, 0);
+    if (atomic_load(&oa_stop))
+        return -1;
+    if (rc)
+        return 1;
+    rc = FCGX_Accept_r(req);
     if (rc >= 0) {
         accept_worked();
         return 0;
     }
     if (atomic_load(&oa_stop))
         return -1;
-    if (rc == -EINTR)
-        return 1;
+    if (rc == -EINTR || rc == -EAGAIN || rc == -EWOULDBLOCK)
+        return 1; /* another thread or process was first */
     if (rc > -10000 && accept_hopeless(-rc)) {
         oa_log_write(OA_LOG_ERROR, "accept on fd %d failed: %s", w->listen_fd, strerror(-rc));
         w->failed = 1;
@@ -202,6 +246,7 @@ static void *worker_main(void *arg)
     sigemptyset(&wake);
     sigaddset(&wake, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+    wait_open(w);
     if (FCGX_InitRequest(&req, w->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
         oa_log_write(OA_LOG_ERROR, "FCGX_InitRequest failed");
         w->failed = 1;
@@ -214,6 +259,8 @@ static void *worker_main(void *arg)
         }
         FCGX_Free(&req, 1);
     }
+    if (w->epfd >= 0)
+        close(w->epfd);
     atomic_store(&w->done, 1);
     pthread_kill(oa_main_tid, SIGUSR1);
     return NULL;
@@ -366,6 +413,8 @@ int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
         return 1;
     }
     atomic_store(&oa_stop, 0);
+    /* shared with every process on the socket: all of them accept this way */
+    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
     started = start_workers(w, nthreads, cfg, listen_fd);

@@ -13,6 +13,8 @@
 #   (c) a process in its SIGTERM drain closes the listening socket at once
 #       (while a request is still in hand), so new connections go to the
 #       new instance.
+#   (d) systemd's other way to pass the socket (LISTEN_FDS, fd 3), with
+#       systemd-socket-activate: served, upgraded by SIGUSR2, stopped.
 # Figures go to tests/load/RESULTS.md. 127.0.0.1 only. Prints TAP.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gatelib.sh"
@@ -208,6 +210,34 @@ t_like "$(tr -d '\0' <"$T/slow.out" | tr -c '[:print:]\n' ' ')" "Status: [0-9]{3
     "the request in hand still got its answer"
 e2e_wait_gone "$pid"
 t_ok "then the process exits" test ! -d "/proc/$pid"
+
+# ---- (d) LISTEN_FDS (systemd-socket-activate) ----------------------------------------
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+    rm -f "$T/sa.sock"
+    # shellcheck disable=SC2086
+    systemd-socket-activate -l "$T/sa.sock" -- "$OA_BIN" -c "$E2E_CONFIG" $UNIT_ARGS 2>"$T/sa.log" &
+    SA=$!
+    E2E_PIDS+=("$SA")
+    e2e_log "$T/sa.log"
+    wait_file "$T/sa.sock" 10 || bail "systemd-socket-activate made no socket"
+    sa_ask() {
+        timeout 10 python3 "$top_srcdir/tests/fcgi-request.py" --role authorizer --no-stdin \
+            "$T/sa.sock" REQUEST_METHOD=GET REQUEST_URI=/app/page HTTP_HOST=127.0.0.1 \
+            HTTP_COOKIE="oauth2_fcgi=$(head -n 1 "$T/good")" 2>/dev/null | tr -d '\r' |
+            sed -n 's/^Status: \([0-9]*\).*/\1/p'
+    }
+    t_is "$(sa_ask)" 200 "LISTEN_FDS (systemd-socket-activate): a valid session gets 200"
+    t_like "$(cat "$T/sa.log")" "serving the socket passed by systemd" "LISTEN_FDS: logged"
+    kill -USR2 "$SA"
+    for _ in $(seq 50); do grep -q 'upgraded: serving' "$T/sa.log" && break; sleep 0.1; done
+    t_like "$(cat "$T/sa.log")" "upgraded: serving the socket" "LISTEN_FDS: SIGUSR2 upgrades in place"
+    t_is "$(sa_ask)" 200 "LISTEN_FDS: after the upgrade a valid session gets 200"
+    kill -TERM "$SA"
+    wait "$SA"
+    t_is "$?" 0 "LISTEN_FDS: SIGTERM drains and exits 0"
+else
+    t_skip "systemd-socket-activate is not installed"
+fi
 
 {
     echo "## Restart and upgrade under load (tests/e2e/handover.sh)"
