@@ -53,7 +53,7 @@ L=$(lowest_free "$P")
 prlimit --pid "$P" --nofile="$((L + 1)):" || bail "prlimit failed"
 gate_load fd1 --fcgi "127.0.0.1:$PORT" --good "$T/good" --bad "$T/bad" --conns 8 --seconds 3
 wait "$GATE_LOAD_PID"
-gate_load_checks fd1 "one free fd, -t 4, 8 clients" 0 1000
+gate_load_checks fd1 "one free fd, -t 4, 8 clients" 0 5000
 LINES+=("$GATE_LINE")
 n=$(grep -c 'accept failed: Too many open files' "$T/fds.log")
 t_in "$n" "1" "one free fd: EMFILE logged once, not per retry (got $n lines)"
@@ -68,7 +68,7 @@ t_ok "no free fd: (almost) nothing is answered: the connections wait in the queu
 prlimit --pid "$P" --nofile=1024:
 gate_load fd2 --fcgi "127.0.0.1:$PORT" --good "$T/good" --bad "$T/bad" --conns 8 --seconds 2
 wait "$GATE_LOAD_PID"
-gate_load_checks fd2 "fds back: recovered" 0 1000
+gate_load_checks fd2 "fds back: recovered" 0 3000
 LINES+=("$GATE_LINE")
 t_like "$(cat "$T/fds.log")" "accept works again" "fds back: the recovery is logged"
 n=$(grep -c 'accept' "$T/fds.log")
@@ -84,7 +84,7 @@ E2E_PIDS+=("$P")
 wait_port "$PORT" 10 || bail "oauth2-fcgi did not start with stderr on /dev/full"
 gate_load full --fcgi "127.0.0.1:$PORT" --good "$T/good" --bad "$T/bad" --conns 4 --seconds 2
 wait "$GATE_LOAD_PID"
-gate_load_checks full "log on a full disk (/dev/full)" 0 1000
+gate_load_checks full "log on a full disk (/dev/full)" 0 3000
 LINES+=("$GATE_LINE")
 t_ok "log on a full disk: the process still runs" kill -0 "$P"
 kill -TERM "$P"
@@ -111,7 +111,7 @@ no_wrong mem1 "address space capped at the process's size"
 prlimit --pid "$P" --as=unlimited:
 gate_load mem2 --fcgi "127.0.0.1:$PORT" --good "$T/good" --bad "$T/bad" --conns 8 --seconds 2
 wait "$GATE_LOAD_PID"
-gate_load_checks mem2 "address space back: recovered" 0 1000
+gate_load_checks mem2 "address space back: recovered" 0 3000
 LINES+=("$GATE_LINE")
 t_ok "memory: the same process throughout" kill -0 "$P"
 

@@ -95,7 +95,7 @@ restart_run() {
     t_is "$exe" "$T/bin/v2" "$name: the new process runs the new binary"
     t_isnt "$p2" "$p1" "$name: restarted again"
     t_is "$(tr '\n' ' ' <"$T/exits")" "0 0 0 " "$name: every stopped process drained and exited 0"
-    gate_load_checks "$name" "$name" 0 2000
+    gate_load_checks "$name" "$name" 0 3000
     LINES+=("$GATE_LINE")
 }
 
@@ -157,7 +157,7 @@ upgrade_run() {
     t_like "$(cat "$T/sp.log")" "upgrade refused: .* --check-config failed \(exit status 3\)" \
         "$name: a broken binary is refused, and the log says why"
     t_is "$ino2" "$ino1" "$name: ... and the working one keeps running"
-    gate_load_checks "$name" "$name" 0 2000
+    gate_load_checks "$name" "$name" 0 3000
     LINES+=("$GATE_LINE")
     kill -TERM "$pid"
     wait "$pid"
@@ -197,12 +197,24 @@ while True:
 open(sys.argv[3], "wb").write(out)
 PY
 SLOW=$!
-sleep 1
+# the request is in hand once the process holds a connection (a socket
+# other than its listening one on fd 0)
+inhand=
+for _ in $(seq 100); do
+    for f in /proc/"$pid"/fd/*; do
+        [ "${f##*/}" != 0 ] && readlink "$f" 2>/dev/null | grep -q '^socket:' && inhand=1
+    done
+    [ -n "$inhand" ] && break
+    sleep 0.1
+done
+[ -n "$inhand" ] || bail "the slow request never reached the process"
+sleep 0.3
 kill -TERM "$pid"
 sleep 0.5
 during=$(readlink "/proc/$pid/fd/0")
 t_like "$before" '^socket:' "before the stop, fd 0 is the listening socket"
-t_ok "during the drain the process still runs (a request in hand)" kill -0 "$pid"
+t_ok "during the drain the process still runs (a request in hand)" \
+    grep -Eq "^State:[[:space:]]+[RSD]" "/proc/$pid/status"
 t_is "$during" /dev/null "during the drain the listening socket is already closed"
 : >"$T/slow.go"
 wait "$SLOW"

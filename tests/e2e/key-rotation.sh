@@ -118,7 +118,7 @@ for h in a b; do
 done
 : >"$T/stop"
 wait "$GATE_LOAD_PID"
-gate_load_checks rotate "2 hosts, nginx upstream, 3 steps x 2 restarts" 0 2000
+gate_load_checks rotate "2 hosts, nginx upstream, 3 steps x 2 restarts" 0 3000
 
 # afterwards: old-key cookies refused by both hosts, new ones pass
 old=$(head -n 1 "$T/k1-cookies")

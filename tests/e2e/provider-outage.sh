@@ -109,7 +109,7 @@ echo "${SESSION#oauth2_fcgi=}" >>"$T/good"
 sleep 1
 : >"$T/stop"
 wait "$GATE_LOAD_PID"
-gate_load_checks outage "signed-in users, provider down $((UP_AT - DOWN_AT)) s and back" 0 2000
+gate_load_checks outage "signed-in users, provider down $((UP_AT - DOWN_AT)) s and back" 0 3000
 
 {
     echo "## Provider outage under load (tests/e2e/provider-outage.sh)"

@@ -97,7 +97,7 @@ t_ok "the master outlived the kills" kill -0 "$MASTER"
 t_ok "the socket file is still there" test -S "$T/oa.sock"
 t_is "$(grep -c 'was killed by signal 9 (Killed): restarting it$' "$T/master.log")" 3 \
     "each death is logged once, with its restart"
-gate_load_checks kill "-w 2 -t 2, nginx, 3 workers SIGKILLed in 9 s" 5 1000
+gate_load_checks kill "-w 2 -t 2, nginx, 3 workers SIGKILLed in 9 s" 5 3000
 KILL_LINE=$GATE_LINE
 
 # ---- (b) a crash loop ------------------------------------------------------------------
