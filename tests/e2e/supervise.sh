@@ -12,7 +12,9 @@
 #       keep serving;
 #   (e) a stopping instance never removes another instance's socket file;
 #   (f) -w is checked; without -w there is one process and no supervisor.
-# Figures go to tests/load/RESULTS.md. 127.0.0.1 only. Prints TAP.
+# GATE_KILLS (default 3) sets how many workers are killed, one every 2 s
+# (`make gate-soak` runs 30). Figures go to tests/load/RESULTS.md.
+# 127.0.0.1 only. Prints TAP.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gatelib.sh"
 
@@ -80,10 +82,11 @@ curl -s -o /dev/null -w '%{http_code}' -H "Cookie: oauth2_fcgi=$GOODC" "http://1
     >"$T/first"
 t_is "$(cat "$T/first")" 200 "through nginx: a valid session gets 200"
 
+KILLS=${GATE_KILLS:-3}
 gate_load kill --url "http://127.0.0.1:$PORT/check" --good "$T/good" --bad "$T/bad" \
-    --conns 8 --seconds 9
+    --conns 8 --seconds $((KILLS * 2 + 3))
 restarted=0
-for k in 1 2 3; do
+for k in $(seq "$KILLS"); do
     sleep 2
     victim=$(pgrep -P "$MASTER" | head -n 1)
     kill -KILL "$victim"
@@ -92,12 +95,12 @@ for k in 1 2 3; do
     fi
 done
 wait "$GATE_LOAD_PID"
-t_is "$restarted" 3 "each SIGKILLed worker was replaced by a new one"
+t_is "$restarted" "$KILLS" "each SIGKILLed worker was replaced by a new one"
 t_ok "the master outlived the kills" kill -0 "$MASTER"
 t_ok "the socket file is still there" test -S "$T/oa.sock"
-t_is "$(grep -c 'was killed by signal 9 (Killed): restarting it$' "$T/master.log")" 3 \
+t_is "$(grep -c 'was killed by signal 9 (Killed): restarting it$' "$T/master.log")" "$KILLS" \
     "each death is logged once, with its restart"
-gate_load_checks kill "-w 2 -t 2, nginx, 3 workers SIGKILLed in 9 s" 5 3000
+gate_load_checks kill "-w 2 -t 2, nginx, $KILLS workers SIGKILLed in $((KILLS * 2 + 3)) s" 5 3000
 KILL_LINE=$GATE_LINE
 
 # ---- (b) a crash loop ------------------------------------------------------------------
@@ -183,7 +186,7 @@ t_ok "an old instance stopping leaves the new instance's socket file alone" test
 t_is "$(ask "$T/p.sock" "$GOODC")" 200 "the new instance still answers on it"
 
 {
-    echo "## Supervisor (-w): a worker SIGKILLed under load (tests/e2e/supervise.sh)"
+    echo "## Supervisor (-w): $KILLS workers SIGKILLed under load (tests/e2e/supervise.sh)"
     echo
     echo "Written by the last run of tests/e2e/supervise.sh ($(date -u +%Y-%m-%dT%H:%MZ))."
     echo "python load generator (tests/load/gateload.py, 8 keep-alive connections, 3 valid"
@@ -193,5 +196,5 @@ t_is "$(ask "$T/p.sock" "$GOODC")" 200 "the new instance still answers on it"
     echo "|---|---:|---:|---:|---:|"
     echo "$KILL_LINE"
 } >"$T/results.md"
-gate_results supervise "$T/results.md"
+gate_results "supervise-$KILLS" "$T/results.md"
 t_done
