@@ -389,7 +389,8 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
         ppoll(NULL, 0, &tick, waitmask);
         if (atomic_exchange(&oa_hup, 0))
             oa_log_write(OA_LOG_WARN, "SIGHUP ignored: there is no reload; restart oauth2-fcgi "
-                                      "to read the config again");
+                                      "(or send SIGUSR2 to exec it anew) to read the config "
+                                      "again");
         if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {
             atomic_store(&oa_stop, 1); /* libfcgi's shutdown flag stays clear: see below */
             return 1;
