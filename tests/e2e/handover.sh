@@ -8,8 +8,9 @@
 #       through nginx, with -w 2 and without -w: 0 failed, 0 let in.
 #   (b) spawn-fcgi (nothing else holds the socket): the binary file is
 #       replaced and SIGUSR2 makes oauth2-fcgi exec it in place on the same
-#       socket (same pid); a binary that fails --check-config is refused
-#       and the old one keeps serving. Under load: 0 failed, 0 let in.
+#       socket (same pid); a binary or a config that fails --check-config
+#       is refused and the old one keeps serving (a reload with a bad
+#       config keeps the old one). Under load: 0 failed, 0 let in.
 #   (c) a process in its SIGTERM drain closes the listening socket at once
 #       (while a request is still in hand), so new connections go to the
 #       new instance.
@@ -78,7 +79,7 @@ restart_run() {
     wait_file "$T/child.pid" 10 || bail "the holder did not start oauth2-fcgi"
     p0=$(cat "$T/child.pid")
     gate_load "$name" --url "http://127.0.0.1:$PORT/check" --good "$T/good" --bad "$T/bad" \
-        --conns 8 --seconds 6
+        --conns 8 --seconds 5
     sleep 2
     printf '%s\n' "$T/bin/v2" -c "$E2E_CONFIG" "$@" >"$T/cmd"
     kill -USR1 "$HOLDER"
@@ -137,7 +138,7 @@ upgrade_run() {
     sleep 0.3
     ino0=$(stat -L -c %i "/proc/$pid/exe")
     gate_load "$name" --url "http://127.0.0.1:$PORT/check" --good "$T/good" --bad "$T/bad" \
-        --conns 8 --seconds 6
+        --conns 8 --seconds 5
     sleep 2
     cp "$T/bin/v2" "$T/bin/oauth2-fcgi.new" && mv "$T/bin/oauth2-fcgi.new" "$T/bin/oauth2-fcgi"
     kill -USR2 "$pid"
@@ -157,6 +158,21 @@ upgrade_run() {
     t_like "$(cat "$T/sp.log")" "upgrade refused: .* --check-config failed \(exit status 3\)" \
         "$name: a broken binary is refused, and the log says why"
     t_is "$ino2" "$ino1" "$name: ... and the working one keeps running"
+    # a reload with a bad config keeps the old one (SIGUSR2 is the reload)
+    cp "$T/bin/v2" "$T/bin/oauth2-fcgi.new" && mv "$T/bin/oauth2-fcgi.new" "$T/bin/oauth2-fcgi"
+    cp "$E2E_CONFIG" "$T/config.good"
+    echo "no_such_key: 1" >>"$E2E_CONFIG"
+    n=$(grep -c 'upgrade refused' "$T/sp.log")
+    kill -USR2 "$pid"
+    for _ in $(seq 100); do
+        [ "$(grep -c 'upgrade refused' "$T/sp.log")" -gt "$n" ] && break
+        sleep 0.1
+    done
+    cp "$T/config.good" "$E2E_CONFIG"
+    t_like "$(cat "$T/sp.log")" "upgrade refused: .* --check-config failed \(exit status 2\)" \
+        "$name: SIGUSR2 with a bad config is refused (exit status 2 of the check)"
+    t_like "$(cat "$T/sp.log")" "no_such_key" "$name: ... and the config error is in the log"
+    t_is "$(stat -L -c %i "/proc/$pid/exe" 2>/dev/null)" "$ino1" "$name: ... the old program serves on"
     gate_load_checks "$name" "$name" 0 3000
     LINES+=("$GATE_LINE")
     kill -TERM "$pid"
@@ -256,7 +272,7 @@ fi
     echo
     echo "Written by the last run of tests/e2e/handover.sh ($(date -u +%Y-%m-%dT%H:%MZ))."
     echo "tests/load/gateload.py (8 keep-alive connections) through nginx to a unix socket;"
-    echo "each run 6 s with two restarts or upgrades in it. Socket unit: a holder keeps"
+    echo "each run 5 s with two restarts or upgrades in it. Socket unit: a holder keeps"
     echo "the socket as systemd does and restarts the program (SIGTERM, wait, start a new"
     echo "binary). spawn-fcgi: the binary file replaced, then SIGUSR2 (exec in place), then"
     echo "a broken binary refused by SIGUSR2's --check-config."
