@@ -105,8 +105,10 @@ KILL_LINE=$GATE_LINE
 
 # ---- (b) a crash loop ------------------------------------------------------------------
 : >"$T/loop.pids"
-for k in 1 2 3 4 5; do
-    for _ in $(seq 100); do
+# six kills, each as soon as the new worker shows (the delay grows from
+# the second quick death on; a busy machine may let one live past 1 s)
+for k in 1 2 3 4 5 6; do
+    for _ in $(seq 300); do
         victim=$(pgrep -P "$MASTER" | sort -n | tail -n 1)
         [ -n "$victim" ] && ! grep -qx "$victim" "$T/loop.pids" && break
         sleep 0.02
