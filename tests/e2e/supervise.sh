@@ -90,9 +90,14 @@ for k in $(seq "$KILLS"); do
     sleep 2
     victim=$(pgrep -P "$MASTER" | head -n 1)
     kill -KILL "$victim"
-    if wait_workers "$MASTER" 2 && ! pgrep -P "$MASTER" | grep -qx "$victim"; then
-        restarted=$((restarted + 1))
-    fi
+    # replaced: the victim is gone (reaped, not a zombie) and 2 workers run
+    for _ in $(seq 100); do
+        if ! pgrep -P "$MASTER" | grep -qx "$victim" && [ "$(pgrep -P "$MASTER" | wc -l)" -eq 2 ]; then
+            restarted=$((restarted + 1))
+            break
+        fi
+        sleep 0.05
+    done
 done
 wait "$GATE_LOAD_PID"
 t_is "$restarted" "$KILLS" "each SIGKILLed worker was replaced by a new one"
