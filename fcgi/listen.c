@@ -188,8 +188,7 @@ int oa_listen_systemd(int *fd, char *msg, size_t cap)
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
     if (strcmp(n, "1") != 0) {
-        snprintf(msg, cap, "LISTEN_FDS=%.20s: socket activation must pass exactly one socket",
-                 n);
+        snprintf(msg, cap, "LISTEN_FDS=%.20s: socket activation must pass exactly one socket", n);
         return -1;
     }
     if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
