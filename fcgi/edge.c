@@ -91,6 +91,8 @@ static void fill_request(struct oa_request *req, const struct oa_edge_io *io)
     req->redirect_url = param(io, "REDIRECT_URL");
     req->redirect_query_string = param(io, "REDIRECT_QUERY_STRING");
     req->remote_addr = param(io, "REMOTE_ADDR");
+    req->served_uri = param(io, "REDIRECT_URI");
+    req->served_path = param(io, "OAUTH2_FCGI_PATH");
     req->body = NULL;
     req->body_len = 0;
     req->now = (int64_t)time(NULL);
