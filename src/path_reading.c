@@ -167,8 +167,11 @@ enum oa_err oa_path_read(char *out, size_t cap, const char *path, size_t n, unsi
     if (!out || cap == 0)
         return OA_ERR_TOO_LARGE;
     out[0] = '\0';
-    if (!path || n + 2 > cap)
-        return path ? OA_ERR_TOO_LARGE : OA_ERR_BAD_INPUT;
+    /* resolving in place relies on a '/' before every kept segment */
+    if (!path || n == 0 || path[0] != '/')
+        return OA_ERR_BAD_INPUT;
+    if (n + 2 > cap)
+        return OA_ERR_TOO_LARGE;
     memcpy(out, path, n);
     if (how & OA_READ_PARAMS_RAW)
         n = cut_params(out, n);

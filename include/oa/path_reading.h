@@ -38,7 +38,8 @@ extern const unsigned oa_path_readings[OA_PATH_READINGS];
  * segments cut as asked, dot-segments resolved, empty segments collapsed.
  * Lenient, as the backends are: a bad escape stays as it is, and no byte is
  * refused (the strict reading refuses control bytes before this is asked).
- * No allocation. OA_ERR_TOO_LARGE when it does not fit, else OA_OK. */
+ * No allocation. OA_ERR_BAD_INPUT when path does not start with '/',
+ * OA_ERR_TOO_LARGE when it does not fit, else OA_OK. */
 enum oa_err oa_path_read(char *out, size_t cap, const char *path, size_t n, unsigned how) OA_WUR;
 
 /* True when some reading may differ from the strict one: the path holds

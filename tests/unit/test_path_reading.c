@@ -71,6 +71,9 @@ static void readings(void)
     ok(oa_path_read(small, sizeof(small), "/abcdef", 7, 0) == OA_ERR_TOO_LARGE,
        "7 bytes + 2 do not fit in 8");
     ok(oa_path_read(small, 0, "/", 1, 0) == OA_ERR_TOO_LARGE, "zero capacity");
+    ok(oa_path_read(small, sizeof(small), "ab/cd", 5, 0) == OA_ERR_BAD_INPUT,
+       "a relative path is no reading");
+    ok(oa_path_read(small, sizeof(small), "", 0, 0) == OA_ERR_BAD_INPUT, "nor an empty one");
 
     ok(!oa_path_ambiguous("/app/page/x.html", 16), "a plain path reads one way");
     ok(!oa_path_ambiguous("/app/../x/./y", 13), "dot-segments are no ambiguity");
