@@ -19,13 +19,13 @@
 
 /* What one reading does; combined in oa_path_readings[]. */
 enum {
-    OA_READ_DECODE = 1 << 0,       /* decode %XX once */
-    OA_READ_TWICE = 1 << 1,        /* decode %XX twice (a proxy and then the app) */
-    OA_READ_KEEP_SLASH = 1 << 2,   /* %2F and %5C stay bytes of their segment */
-    OA_READ_BACKSLASH = 1 << 3,    /* '\' (raw or decoded) separates segments */
-    OA_READ_PARAMS_RAW = 1 << 4,   /* ";..." cut from each segment before decoding (Tomcat) */
-    OA_READ_PARAMS = 1 << 5,       /* ";..." cut from each segment after decoding */
-    OA_READ_WINDOWS = 1 << 6,      /* trailing dots and spaces of a segment dropped */
+    OA_READ_DECODE = 1 << 0,     /* decode %XX once */
+    OA_READ_TWICE = 1 << 1,      /* decode %XX twice (a proxy and then the app) */
+    OA_READ_KEEP_SLASH = 1 << 2, /* %2F and %5C stay bytes of their segment */
+    OA_READ_BACKSLASH = 1 << 3,  /* '\' (raw or decoded) separates segments */
+    OA_READ_PARAMS_RAW = 1 << 4, /* ";..." cut from each segment before decoding (Tomcat) */
+    OA_READ_PARAMS = 1 << 5,     /* ";..." cut from each segment after decoding */
+    OA_READ_WINDOWS = 1 << 6,    /* trailing dots and spaces of a segment dropped */
 };
 
 /* The readings the authorizer checks besides the strict one

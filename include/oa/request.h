@@ -45,7 +45,7 @@ struct oa_request {
      * the authorizer checks both (doc/DESIGN.md section 4). */
     const char *served_uri;  /* REDIRECT_URI (lighttpd: the rewritten target, raw) */
     const char *served_path; /* OAUTH2_FCGI_PATH (a decoded path: nginx $uri) */
-    const char *body;                  /* responder POST body, NUL-terminated, or NULL */
+    const char *body;        /* responder POST body, NUL-terminated, or NULL */
     size_t body_len;
     int64_t now; /* seconds since the epoch, set by the edge (tests pin it) */
 };

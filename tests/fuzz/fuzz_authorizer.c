@@ -2,14 +2,12 @@
  * fuzz_authorizer.c - the whole authorizer decision and answer
  * (oa_authorizer_answer), the code every protected request runs. The input
  * is split at 0x1e bytes into: Cookie header, REQUEST_URI, Accept, method,
- * Host, REDIRECT_URI (the served URI), OAUTH2_FCGI_PATH (the served path). A Cookie part that starts with "@S" gets a valid session cookie
- * (alice, corp) in its place, so the fuzzer also drives the allow and
- * forbid paths (access rules on the normalised path) with any URI.
- * Properties: the first line is a known status; 200 only with the valid
- * session and only Variable-* headers, and never when any reading of the
- * request's or the served path (path_reading.h) falls under /admin/ in any
- * case; no header value holds a control byte; a 302's Location is on the
- * own origin.
+ * Host, REDIRECT_URI (the served URI), OAUTH2_FCGI_PATH (the served path). A Cookie part that
+ * starts with "@S" gets a valid session cookie (alice, corp) in its place, so the fuzzer also
+ * drives the allow and forbid paths (access rules on the normalised path) with any URI. Properties:
+ * the first line is a known status; 200 only with the valid session and only Variable-* headers,
+ * and never when any reading of the request's or the served path (path_reading.h) falls under
+ * /admin/ in any case; no header value holds a control byte; a 302's Location is on the own origin.
  */
 #include <strings.h>
 
@@ -70,8 +68,7 @@ static bool reads_admin(const char *uri, bool whole)
     if (oa_path_read(out, sizeof(out), uri, n, OA_READ_DECODE) == OA_OK && admin_path(out))
         return true;
     for (i = 0; i < OA_PATH_READINGS; i++)
-        if (oa_path_read(out, sizeof(out), uri, n, oa_path_readings[i]) == OA_OK &&
-            admin_path(out))
+        if (oa_path_read(out, sizeof(out), uri, n, oa_path_readings[i]) == OA_OK && admin_path(out))
             return true;
     return false;
 }
@@ -142,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          (req.served_uri && *req.served_uri && strcmp(req.served_uri, req.request_uri) &&
           reads_admin(req.served_uri, false)) ||
          (req.served_path && *req.served_path && reads_admin(req.served_path, true))))
-        abort(); /* a reading into /admin/ let through */
+        abort();            /* a reading into /admin/ let through */
     if (getenv("FZ_DEBUG")) /* what a seed reaches */
         fprintf(stderr, "%d %s\n", r.status, r.log);
     oa_response_free(&r);

@@ -18,8 +18,8 @@ static void reads(const char *path, unsigned how, const char *want, const char *
     char out[256];
     enum oa_err e = oa_path_read(out, sizeof(out), path, strlen(path), how);
 
-    ok(e == OA_OK && strcmp(out, want) == 0, "%s: '%s' reads '%s' (got %d '%s')", what, path,
-       want, (int)e, out);
+    ok(e == OA_OK && strcmp(out, want) == 0, "%s: '%s' reads '%s' (got %d '%s')", what, path, want,
+       (int)e, out);
 }
 
 static void readings(void)
@@ -117,30 +117,30 @@ static void decisions(const char *user, const char *admin)
     } cases[] = {
         {"/app/page", 200},
         {"/app/admin/x", 403},
-        {"/app/admin/x%2F..%2F..%2Fy", 403},   /* the backend routes the raw path */
-        {"/app/admin/x%2f..%2f..%2fy", 403},   /* lower-case escapes */
-        {"/app/ADMIN/x", 403},                 /* case-insensitive routers */
-        {"/app/Admin", 403},                   /* ... and the bare name */
-        {"/APP/admin/x", 403},                 /* the prefix folded too */
-        {"/app/admin;jsessionid=1/x", 403},    /* Java path parameters */
-        {"/app/admin;/x", 403},                /* an empty one */
-        {"/app/x/..;/admin/", 403},            /* Tomcat's "..;" */
-        {"/app/admin%3B/x", 403},              /* decoded ';' */
-        {"/app/admin%5Cx", 403},               /* backslash as separator */
-        {"/app/admin\\x", 403},                /* a raw backslash */
-        {"/app/x\\..\\admin\\y", 403},         /* backslash dot-segments */
-        {"/app/x%5C..%5Cadmin%5Cy", 403},      /* encoded backslash dot-segments */
-        {"/app/%2561dmin/x", 403},             /* decoded twice */
-        {"/app/x%252F..%252Fadmin/y", 403},    /* an encoded slash decoded twice */
-        {"/app/admin./x", 403},                /* Windows drops trailing dots */
-        {"/app/admin%20/x", 403},              /* ... and spaces */
-        {"/app/%61dmin/x", 403},               /* an escaped letter */
-        {"/app/x%2F..%2Fadmin/y", 403},        /* today's strict reading */
-        {"/app/adminx", 200},                  /* another name */
-        {"/app/page;v=1", 200},                /* parameters outside the admin area */
-        {"/app/a%2Fb", 200},                   /* encoded slash outside it */
-        {"/app/caf%C3%A9", 200},               /* UTF-8 */
-        {"/app/x%2500", 403},                  /* a NUL on the second decoding */
+        {"/app/admin/x%2F..%2F..%2Fy", 403}, /* the backend routes the raw path */
+        {"/app/admin/x%2f..%2f..%2fy", 403}, /* lower-case escapes */
+        {"/app/ADMIN/x", 403},               /* case-insensitive routers */
+        {"/app/Admin", 403},                 /* ... and the bare name */
+        {"/APP/admin/x", 403},               /* the prefix folded too */
+        {"/app/admin;jsessionid=1/x", 403},  /* Java path parameters */
+        {"/app/admin;/x", 403},              /* an empty one */
+        {"/app/x/..;/admin/", 403},          /* Tomcat's "..;" */
+        {"/app/admin%3B/x", 403},            /* decoded ';' */
+        {"/app/admin%5Cx", 403},             /* backslash as separator */
+        {"/app/admin\\x", 403},              /* a raw backslash */
+        {"/app/x\\..\\admin\\y", 403},       /* backslash dot-segments */
+        {"/app/x%5C..%5Cadmin%5Cy", 403},    /* encoded backslash dot-segments */
+        {"/app/%2561dmin/x", 403},           /* decoded twice */
+        {"/app/x%252F..%252Fadmin/y", 403},  /* an encoded slash decoded twice */
+        {"/app/admin./x", 403},              /* Windows drops trailing dots */
+        {"/app/admin%20/x", 403},            /* ... and spaces */
+        {"/app/%61dmin/x", 403},             /* an escaped letter */
+        {"/app/x%2F..%2Fadmin/y", 403},      /* today's strict reading */
+        {"/app/adminx", 200},                /* another name */
+        {"/app/page;v=1", 200},              /* parameters outside the admin area */
+        {"/app/a%2Fb", 200},                 /* encoded slash outside it */
+        {"/app/caf%C3%A9", 200},             /* UTF-8 */
+        {"/app/x%2500", 403},                /* a NUL on the second decoding */
     };
     size_t i;
     struct oa_request q = rq("/", user);
