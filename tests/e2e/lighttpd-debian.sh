@@ -205,12 +205,14 @@ start "$L" "$P"
 checks debian "http://127.0.0.1:$P" "$L"
 stop
 
-# Layout 3: mod_proxy in lighttpd.conf's own list, before any include: a
-# file name that sorts first would not help here.
+# Layout 3: mod_proxy (and the other request-taking modules) in
+# lighttpd.conf's own list, before any include: a file name that sorts
+# first would not help here.
 L=$T/L3
 P=$(free_port) || bail "no free port"
 debian_tree "$L" "$P"
-sed -i 's|^\t"mod_indexfile",|\t"mod_proxy",\n&|' "$L/etc/lighttpd/lighttpd.conf"
+sed -i 's|^\t"mod_indexfile",|\t"mod_wstunnel",\n\t"mod_scgi",\n\t"mod_proxy",\n&|' \
+    "$L/etc/lighttpd/lighttpd.conf"
 grep -q '"mod_proxy"' "$L/etc/lighttpd/lighttpd.conf" || bail "could not add mod_proxy"
 enable "$L" 10-cgi.conf 10-rewrite.conf "$NAME" 20-app.conf
 start "$L" "$P"

@@ -39,6 +39,7 @@ wait_file "$T/oa.sock" 15 || bail "oauth2-fcgi did not make its socket $T/oa.soc
 
 mkdir -p "$T/www/app/static"
 echo "static: hello" >"$T/www/app/static/hello.txt"
+echo "static: logo" >"$T/www/app/static/logo.png"
 
 # /etc/nginx as Debian has it, under $T/etc/nginx.
 N=$T/etc/nginx
@@ -65,14 +66,16 @@ scgi_temp_path $T/temp/scgi;
 uwsgi_temp_path $T/temp/uwsgi;
 underscores_in_headers on;
 EOF
-# The shipped file: its EDIT lines, then what a site adds (a rewrite into
+# The shipped file: its EDIT lines, then what a site adds: a rewrite into
 # the protected prefix; static files inside it, repeating the `set` line
-# as the file says).
+# as the file says; and, beside it, regex locations as sites have them
+# (long-lived static files, PHP behind another server).
 sed -e "s|server unix:/run/oauth2-fcgi\.sock;|server unix:$T/oa.sock;|" \
     -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$BPORT;|" \
     -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
     -e "s|^\( *\)server_name _;|&\n\1rewrite ^/dash/(.*)\$ /app/admin/\$1 last;|" \
-    -e "s|^\( *\)location /app/ {.*|&\n\1\1location /app/static/ { set \$oauth2_fcgi_path \$uri; root $T/www; }|" \
+    -e "s|^\( *\)location [~^ ]*/app/ {.*|&\n\1\1location /app/static/ { set \$oauth2_fcgi_path \$uri; root $T/www; }|" \
+    -e "s|^\( *\)location = /app {.*|\1location ~* \\\\.(png\|css\|js)\$ { root $T/www; expires 1d; }\n\1location ~ \\\\.php\$ { proxy_pass http://127.0.0.1:$BPORT; }\n&|" \
     "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$N/sites-available/oauth2-fcgi.conf"
 grep -q 'location /app/static/' "$N/sites-available/oauth2-fcgi.conf" ||
     bail "could not add the static location"
@@ -94,7 +97,7 @@ unreached() {
 }
 
 # No session: nothing reaches the backend.
-for u in /app/page /app/ /dash/x /app/admin/x '/app/%61dmin/x' '/app/x/../y'; do
+for u in /app/page /app/ /dash/x /app/admin/x '/app/%61dmin/x' '/app/x/../y' /app/index.php; do
     unreached "no session, page load $u" http_req "$BASE$u" --path-as-is -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 302 "no session, page load $u: 302"
 done
@@ -106,6 +109,9 @@ t_in "$HTTP_STATUS" "302 401" "no session, POST: refused ($HTTP_STATUS)"
 http_req "$BASE/app/static/hello.txt" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 302 "no session, static file: 302"
 t_unlike "$HTTP_BODY" 'static: hello' "no session: the static file is not served"
+http_req "$BASE/app/static/logo.png" -H 'Accept: text/html'
+t_is "$HTTP_STATUS" 302 "no session, a file a regex location serves: 302"
+t_unlike "$HTTP_BODY" 'static: logo' "no session: the regex location does not serve it"
 forged_identity_args forged-evil
 unreached "no session + every forged identity header" \
     http_req "$BASE/app/page" -H 'Accept: text/html' "${FORGED[@]}"
