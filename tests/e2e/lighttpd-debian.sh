@@ -113,8 +113,16 @@ stop() {
 # server.modules that `lighttpd -p` prints (what the docs tell admins to
 # check).
 first_handler() {
-    lighttpd -p -f "$1/etc/lighttpd/lighttpd.conf" 2>/dev/null |
-        sed -n '/^ *server.modules *= *(/,/)/p' |
+    local i
+    # (a second try if lighttpd -p printed no module list at all: seen
+    # once under a full parallel make check, never reproduced alone)
+    for i in 1 2; do
+        lighttpd -p -f "$1/etc/lighttpd/lighttpd.conf" >"$1/lighttpd-p.out" 2>&1 &&
+            grep -q '^ *server.modules *= *(' "$1/lighttpd-p.out" && break
+        cp "$1/lighttpd-p.out" "$1/lighttpd-p.try$i"
+        e2e_log "$1/lighttpd-p.try$i"
+    done
+    sed -n '/^ *server.modules *= *(/,/)/p' "$1/lighttpd-p.out" |
         grep -oE '"mod_(fastcgi|proxy|scgi|ajp13|wstunnel)"' | head -n 1 | tr -d '"'
 }
 
