@@ -17,7 +17,8 @@
 # files under /app/static/ (DocumentRoot), the CGI echo program
 # (tests/e2e/backend) as /app/cgi/echo, everything else under /app/
 # ProxyPass'ed to a real HTTP backend (tests/e2e/echo-backend.py) that logs
-# every request it receives, and mod_rewrite's
+# every request it receives, /public/ (not protected) to the same backend,
+# and mod_rewrite's
 #     RewriteRule "^/dash/(.*)" "/app/admin/$1" [PT]
 # in the virtual host (server context).
 
@@ -159,6 +160,7 @@ apache_debian_site() {
         echo "    ProxyPass /app/cgi/ !"
         echo "    ProxyPass /app/static/ !"
         echo "    ProxyPass /app/ http://127.0.0.1:$bport/app/"
+        echo "    ProxyPass /public/ http://127.0.0.1:$bport/public/"
         echo "    RewriteEngine On"
         echo "    RewriteRule \"^/dash/(.*)\" \"/app/admin/\$1\" [PT]"
         for line in "$@"; do echo "    $line"; done
@@ -313,6 +315,14 @@ gate_checks() {
         forged_request "$base/app/page" "$i" 50 -H 'Accept: text/html'
         t_is "$HTTP_STATUS" 302 "no session + forged identity headers $((i + 1))-$((i + 50)): 302"
     done
+    for v in /%61pp/page //app/page /app/./page /x/../app/page /app/%70age; do
+        http_req "$base$v" --path-as-is -H 'Accept: text/html'
+        t_in "$HTTP_STATUS" "302 400 403 404" "no session, $v: refused (got $HTTP_STATUS)"
+    done
+    for v in OPTIONS PUT DELETE PATCH; do
+        http_req "$base/app/api" -X "$v" -H 'Accept: application/json'
+        t_in "$HTTP_STATUS" "401 403 405" "no session, $v /app/api: refused (got $HTTP_STATUS)"
+    done
     t_is "$(backend_requests)" 0 "without a session the backend received no request at all"
 
     # ---- a valid session: the right identity, nothing forged, no (null)
@@ -402,4 +412,13 @@ gate_checks() {
     t_is "$HTTP_STATUS" 403 "non-admin through /dash/x (rewritten to /app/admin/x): 403"
     t_is "$(backend_requests)" "$n" "non-admin through /dash/x: the backend's admin area saw nothing"
     T_TODO=
+
+    # ---- outside the protected prefix the client's identity headers are
+    # gone as well (the early unset is server-wide): a backend path that is
+    # public never sees a forged X-Forwarded-User either
+    http_req "$base/public/x" -H 'X-Forwarded-User: mallory' -H 'X_Remote_User: mallory' \
+        -H 'Remote-User: mallory' -H 'Remote-User: mallory-again' -H 'x-webauth-user: mallory'
+    t_is "$HTTP_STATUS" 200 "the public proxied path: 200 without a session"
+    t_unlike "$(backend_last_headers)" 'mallory' \
+        "the public proxied path: no identity header of the client's reaches the backend"
 }
