@@ -330,6 +330,7 @@ gate_checks() {
     http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 200 "valid session, page behind ProxyPass: 200"
     t_is "$(backend_requests)" 1 "valid session: the backend received the request"
+    t_unlike "$HTTP_HEADERS" '^Variable-' "valid session: no Variable-* header reaches the client"
     seen=$(backend_last_headers)
     for n in X-Forwarded-User X-Auth-Request-User Remote-User X-Remote-User X-WEBAUTH-USER; do
         t_is "$(printf '%s\n' "$seen" | header_values "$n")" alice@example.com \
