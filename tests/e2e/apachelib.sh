@@ -8,9 +8,10 @@
 # mods-available copied from the package (/etc/apache2/mods-available);
 # modules, conf files and the site enabled by Debian's own a2enmod,
 # a2enconf and a2ensite (APACHE_CONFDIR and APACHE_STATE_DIRECTORY point
-# them at the tree, so nothing outside it changes). The APACHE_* variables
-# of Debian's envvars are exported, as apache2ctl does, with every path in
-# $E2E_TMP. Debian's default modules are enabled first (mpm_event, so CGI
+# them at the tree, so nothing outside it changes), Debian's default
+# conf-enabled files (security, serve-cgi-bin...) included. The APACHE_*
+# variables of Debian's envvars are exported, as apache2ctl does, with
+# every path in $E2E_TMP. Debian's default modules are enabled first (mpm_event, so CGI
 # is mod_cgid), then the ones the shipped file's Install section names.
 #
 # The site (sites-available/000-default.conf, a <VirtualHost>): static
@@ -25,6 +26,8 @@
 APACHE_DEBIAN_MODS_DEFAULT="mpm_event access_compat alias auth_basic authn_core authn_file
 authz_core authz_host authz_user autoindex deflate dir env filter mime negotiation reqtimeout
 setenvif status"
+APACHE_DEBIAN_CONF_DEFAULT="charset localized-error-pages other-vhosts-access-log security
+serve-cgi-bin"
 
 # need_debian_apache: skips the script unless Debian's Apache tools are here.
 need_debian_apache() {
@@ -121,6 +124,13 @@ EOF
     for m in $APACHE_DEBIAN_MODS_DEFAULT "$@"; do
         a2enmod -q "$m" >>"$E2E_TMP/a2enmod.log" 2>&1 ||
             bail "a2enmod $m failed: $(cat "$E2E_TMP/a2enmod.log")"
+    done
+    # Debian's own conf-available files, with its default ones enabled
+    for m in $APACHE_DEBIAN_CONF_DEFAULT; do
+        [ -f "/etc/apache2/conf-available/$m.conf" ] || continue
+        cp "/etc/apache2/conf-available/$m.conf" "$d/conf-available/"
+        a2enconf -q "$m" >>"$E2E_TMP/a2enconf.log" 2>&1 ||
+            bail "a2enconf $m failed: $(cat "$E2E_TMP/a2enconf.log")"
     done
 }
 
