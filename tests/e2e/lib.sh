@@ -555,7 +555,7 @@ apache_fcgid_start() {
         -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $config|" \
         "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$E2E_TMP/oauth2-fcgi-fcgid.conf"
     apache_site_start "$port" "$E2E_TMP/oauth2-fcgi-fcgid.conf" \
-        "authn_core authz_core fcgid alias cgi headers" \
+        "authn_core authz_core fcgid alias cgi headers setenvif" \
         "FcgidIPCDir \"$E2E_TMP/fcgid\"" \
         "FcgidProcessTableFile \"$E2E_TMP/fcgid/shm\"" \
         "FcgidMaxProcessesPerClass 2"
@@ -570,7 +570,7 @@ apache_authnz_start() {
     sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR $addr|" \
         "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$E2E_TMP/oauth2-fcgi-authnz.conf"
     apache_site_start "$port" "$E2E_TMP/oauth2-fcgi-authnz.conf" \
-        "authn_core authz_core authz_user authnz_fcgi proxy proxy_fcgi alias cgi"
+        "authn_core authz_core authz_user authnz_fcgi proxy proxy_fcgi alias cgi headers setenvif"
 }
 
 # authorizer_checks BASE_URL: the checks every server runs the same way
