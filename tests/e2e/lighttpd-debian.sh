@@ -197,11 +197,9 @@ checks() {
     t_like "$(printf '%s' "$HTTP_BODY" | grep request_line)" 'GET /app/admin/x ' \
         "$l: ... the backend serves /app/admin/x"
     # The rules must also see the URI lighttpd serves (REDIRECT_URI).
-    T_TODO="needs core served-URI check"
     unreached "$l: non-admin, /dash/x (rewritten to /app/admin/x)" \
         http_req "$base/dash/x" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 403 "$l: non-admin, /dash/x (rewritten to /app/admin/x): 403"
-    T_TODO=
 }
 
 # Layout 1: Debian's modules as files in conf-enabled.

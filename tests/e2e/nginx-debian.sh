@@ -161,10 +161,8 @@ t_is "$HTTP_STATUS" 200 "admin, /dash/x (rewritten to /app/admin/x): 200"
 t_like "$(printf '%s' "$HTTP_BODY" | grep request_line)" 'GET /app/admin/x ' \
     "... the backend serves /app/admin/x"
 # The rules must also see the URI nginx serves (OAUTH2_FCGI_PATH).
-T_TODO="needs core served-URI check"
 unreached "non-admin, /dash/x (rewritten to /app/admin/x)" \
     http_req "$BASE/dash/x" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 403 "non-admin, /dash/x (rewritten to /app/admin/x): 403"
-T_TODO=
 
 t_done
