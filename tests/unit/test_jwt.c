@@ -232,6 +232,76 @@ static void test_times(void)
        "very negative iat refused");
 }
 
+/* Verifies an ES256 token whose claim `name` is value (the other claims
+ * valid for NOW), with the given skew (0: the default) and clock. */
+static enum oa_err time_at(const char *name, long long value, int64_t skew, int64_t now)
+{
+    struct oa_jwt_expect x = expect;
+    char override[128], *c, *t;
+    struct oa_error err;
+    json_t *claims = NULL;
+    enum oa_err e;
+
+    x.skew = skew;
+    x.now = now;
+    snprintf(override, sizeof(override), "{\"%s\":%lld}", name, value);
+    c = claims_with(override);
+    t = sign(ec, "ES256", "ec1", c);
+    e = oa_jwt_verify(&claims, t, strlen(t), jwks, &x, &err);
+    json_decref(claims);
+    free(c);
+    free(t);
+    return e;
+}
+
+/* The exact edges of the time checks: exp + skew must be after now;
+ * iat and nbf may be at most skew ahead of now. One second either side. */
+static void test_time_edges(void)
+{
+    static const struct {
+        int64_t skew, eff; /* as given; in effect */
+        const char *why;
+    } skews[] = {{0, OA_JWT_SKEW, "default skew"},
+                 {-5, OA_JWT_SKEW, "negative skew (the default)"},
+                 {1, 1, "skew 1"},
+                 {120, 120, "skew 120"},
+                 {3600, 3600, "skew 3600 (the cap)"},
+                 {7200, 3600, "skew 7200 (capped at 3600)"}};
+
+    for (size_t i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
+        int64_t k = skews[i].skew, s = skews[i].eff;
+        const char *w = skews[i].why;
+
+        ok(time_at("exp", NOW - s - 1, k, NOW) == OA_ERR_EXPIRED,
+           "%s: exp one second past now - skew refused", w);
+        ok(time_at("exp", NOW - s, k, NOW) == OA_ERR_EXPIRED,
+           "%s: exp exactly now - skew refused (exp is the first invalid second)", w);
+        ok(time_at("exp", NOW - s + 1, k, NOW) == OA_OK,
+           "%s: exp one second before now - skew accepted", w);
+        ok(time_at("iat", NOW + s + 1, k, NOW) == OA_ERR_PROVIDER,
+           "%s: iat one second past now + skew refused", w);
+        ok(time_at("iat", NOW + s, k, NOW) == OA_OK, "%s: iat exactly now + skew accepted", w);
+        ok(time_at("iat", NOW + s - 1, k, NOW) == OA_OK, "%s: iat one second inside accepted", w);
+        ok(time_at("nbf", NOW + s + 1, k, NOW) == OA_ERR_PROVIDER,
+           "%s: nbf one second past now + skew refused", w);
+        ok(time_at("nbf", NOW + s, k, NOW) == OA_OK, "%s: nbf exactly now + skew accepted", w);
+        ok(time_at("nbf", NOW + s - 1, k, NOW) == OA_OK, "%s: nbf one second inside accepted", w);
+    }
+    ok(time_at("nbf", NOW, 0, NOW) == OA_OK, "nbf = now accepted");
+    ok(time_at("nbf", 1, 0, NOW) == OA_OK, "nbf in the past accepted");
+    ok(time_at("nbf", 0, 0, NOW) == OA_ERR_PROVIDER, "nbf 0 refused (out of range)");
+    ok(time_at("iat", 1, 0, NOW) == OA_OK, "iat 1 (long ago) accepted");
+    ok(time_at("iat", 0, 0, NOW) == OA_ERR_PROVIDER, "iat 0 refused (out of range)");
+    ok(time_at("exp", OA_JWT_TIME_MAX, 0, NOW) == OA_OK, "exp at the last second of 9999 accepted");
+    ok(time_at("exp", OA_JWT_TIME_MAX + 1, 0, NOW) == OA_ERR_PROVIDER,
+       "exp one second after 9999 refused");
+    ok(time_at("exp", NOW + 600, 0, -1) == OA_ERR_INTERNAL, "a clock before 1970: refused");
+    ok(time_at("exp", NOW + 600, 0, OA_JWT_TIME_MAX + 1) == OA_ERR_INTERNAL,
+       "a clock after 9999: refused");
+    ok(time_at("exp", OA_JWT_TIME_MAX, 0, OA_JWT_TIME_MAX) == OA_OK,
+       "a clock at the last second of 9999 works (no overflow)");
+}
+
 /* A token made of the given header JSON and the valid claims, signature sig. */
 static char *forge(const char *header, const char *sig)
 {
@@ -422,6 +492,7 @@ int main(void)
     test_good();
     test_claims();
     test_times();
+    test_time_edges();
     test_alg();
     test_keys_and_shape();
     test_apple();
