@@ -156,6 +156,15 @@ static void test_state_faults(void)
     snprintf(q, sizeof(q), "code=code-XYZ&state=%s&code=other&iss=%s", g_state, IDP);
     ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated code: 400");
     NO_TOKEN_REQUEST(IDP "/token");
+    /* a repeated parameter refuses the whole answer, whichever it is: a
+     * repeated error= must not be dropped and the code exchanged instead */
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s&error=access_denied&error=x", g_state,
+             IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated error: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s&iss=%s", g_state, IDP, IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated iss: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
 
     {
         struct oa_request req;
@@ -176,9 +185,9 @@ static void test_error_param(void)
     char q[512];
 
     canned_idp();
-    ok(callback(corp, "error=access_denied&error_description=nope", NULL) != OA_OK &&
+    ok(callback(corp, "error=access_denied&error_description=nope", NULL) == OA_ERR_BAD_INPUT &&
            expired_page(),
-       "error= without a valid state: 400 expired, not the provider's text");
+       "error= without a valid state: 400 expired, not the provider's text (a state failure)");
     ok(!fx_body_has(&r, "nope"), "... its description not shown");
 
     login(corp);

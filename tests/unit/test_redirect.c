@@ -241,6 +241,24 @@ static void test_null_args(void)
     is_str(oa_redirect_or_default(NULL, NULL, NULL), "/", "NULL target gives /");
 }
 
+/* The length cap: a target of up to 8192 bytes is looked at, a longer one
+ * refused whatever it holds. */
+static void test_length_cap(void)
+{
+    static char t[8194];
+
+    memset(t, 'a', sizeof(t) - 1);
+    t[0] = '/';
+    t[8192] = '\0';
+    ok(oa_redirect_ok(NULL, NULL, t) && oa_redirect_passable(NULL, NULL, t),
+       "a path of 8192 bytes accepted");
+    t[8192] = 'a';
+    t[8193] = '\0';
+    ok(!oa_redirect_ok(NULL, NULL, t) && !oa_redirect_passable(NULL, NULL, t),
+       "a path of 8193 bytes refused");
+    is_str(oa_redirect_or_default(NULL, NULL, t), "/", "... and becomes /");
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -250,6 +268,7 @@ int main(void)
     DIR *d;
 
     test_null_args();
+    test_length_cap();
     snprintf(dir, sizeof(dir), "%s/tests/cases/redirect", top ? top : ".");
     d = opendir(dir);
     if (!d) {
