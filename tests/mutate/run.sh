@@ -11,7 +11,11 @@
 # there, before the rest is even linked), then every other unit test, the
 # fuzz corpora replay, tests/cgi.sh, tests/http.sh and tests/spawn-fcgi.sh.
 # The slow web-server e2e tests are left out. A mutant is KILLED when any of
-# them fails (a crash or a timeout counts), SURVIVED when all pass.
+# them fails (a crash or a timeout counts), SURVIVED when all pass. Each
+# worker first runs the whole suite on the unmutated copy: a test that fails
+# there is left out (with a warning) rather than counted as a kill; a script
+# (tests/*.sh, timing-sensitive on a loaded machine) that fails on a mutant
+# is run again, and kills only when it fails twice.
 #
 # It prints `mutation score: K killed of N (P%)` and every survivor, and
 # exits non-zero when P is below the threshold, or when an entry is stale
@@ -30,8 +34,10 @@
 #   -n        check the list only (every fragment found once), build nothing
 #
 # Resumable: results are kept per tree fingerprint (a hash of every file of
-# the source tree and of the list), so an interrupted run started again on
-# the same tree skips what it already did. Parallel-safe: workers claim
+# the source tree but tests/mutate/) and per mutant (a hash of its line), so
+# an interrupted run started again on the same tree skips what it already
+# did, and editing the list reruns only the new or changed lines. The output
+# of the test that killed a mutant is kept in WORK/results/<tree>/<id>.out. Parallel-safe: workers claim
 # mutants atomically (mkdir); one run at a time per work directory (flock).
 set -u
 
@@ -158,8 +164,8 @@ tree_files() {
     fi | grep -v -e '^tests/mutate/work/' -e '^node_modules$' | LC_ALL=C sort
 }
 FILES=$(tree_files)
-FP=$( (cd "$top_srcdir" && printf '%s\n' "$FILES" | tr '\n' '\0' | xargs -0 sha1sum; sha1sum "$LIST") |
-    sha1sum | cut -c1-16)
+FP=$(cd "$top_srcdir" && printf '%s\n' "$FILES" | grep -v '^tests/mutate/' | tr '\n' '\0' |
+    xargs -0 sha1sum | sha1sum | cut -c1-16)
 RES=$WORK/results/$FP
 [ -n "$FRESH" ] && rm -rf "$RES"
 mkdir -p "$RES"
@@ -201,6 +207,21 @@ prepare_worker() {
         make -s -j1 check TESTS= >/dev/null 2>>"$w/setup.log") || return 1
 }
 
+# The suite on the unmutated copy of worker $1: sets SUITE to the tests
+# that pass there (a test that fails without a mutant cannot tell one).
+baseline() {
+    local w=$WORK/w$1 t
+    SUITE=
+    for t in $UNIT $SCRIPTS; do
+        if run_test "$t" "$w" || run_test "$t" "$w"; then
+            SUITE="$SUITE $t"
+        else
+            echo "[w$1] WARNING: $t fails on the unmutated tree: left out (see $w/baseline-$(basename "$t").out)" >&2
+            cp "$w/test.out" "$w/baseline-$(basename "$t").out"
+        fi
+    done
+}
+
 # ---- one mutant -----------------------------------------------------
 
 # Runs test $1 (a program or a script) in worker dir $2. 0: passed.
@@ -232,7 +253,7 @@ record() { # id status text
 }
 
 mutate_one() {
-    local i=$1 w=$WORK/w$2 id=${M_ID[$1]} f=${M_FILE[$1]} first t start status=SURVIVED by=
+    local i=$1 w=$WORK/w$2 id=${M_ID[$1]} f=${M_FILE[$1]} first t start status=SURVIVED by='' 
     start=$(date +%s)
     cp "$w/src/$f" "$w/orig"
     apply "$i" "$w/src"
@@ -241,21 +262,27 @@ mutate_one() {
         return
     fi
     first=$(first_test "$f")
+    case " $SUITE " in *" $first "*) ;; *) first= ;; esac
     if ! (cd "$w/build" && make -s -j1 liboa.a oauth2-fcgi $first) >"$w/build.log" 2>&1; then
         status=BUILD-ERROR by="does not compile: $(grep -m1 'error' "$w/build.log")"
     elif [ -n "$first" ] && ! run_test "$first" "$w"; then
         status=KILLED by=$first
+        cp "$w/test.out" "$RES/$id.out"
     elif ! (cd "$w/build" && make -s -j1 check TESTS=) >"$w/build.log" 2>&1; then
         status=BUILD-ERROR by="the tests do not build: $(grep -m1 'error' "$w/build.log")"
     else
-        for t in $UNIT $SCRIPTS; do
+        for t in $SUITE; do
             [ "$t" = "$first" ] && continue
             if ! run_test "$t" "$w"; then
+                cp "$w/test.out" "$RES/$id.out"
+                # a script may be timing-sensitive: it kills when it fails twice
+                case $t in *.sh) run_test "$t" "$w" && continue ;; esac
                 status=KILLED by=$t
                 break
             fi
         done
     fi
+    [ "$status" = SURVIVED ] && rm -f "$RES/$id.out"
     # restored with a new mtime: the next build compiles the original again
     cat "$w/orig" >"$w/src/$f"
     record "$id" "$status" "$by ($(($(date +%s) - start)) s)"
@@ -298,6 +325,7 @@ if [ "$todo" -gt 0 ]; then
                 echo "[w$k] cannot set up the copy: see $WORK/w$k/setup.log" >&2
                 exit 1
             fi
+            baseline "$k"
             worker "$k"
         ) &
         pids+=($!)

@@ -87,6 +87,10 @@ int main(void)
     ok(!oa_access_allowed(&cfg, "/corp/x", &id), "a subdomain is not the domain");
     id = who("a@evilcorp.com", "", "", "github");
     ok(!oa_access_allowed(&cfg, "/corp/x", &id), "evilcorp.com is not corp.com");
+    id = who("a@corp.com.evil.com", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/corp/x", &id), "corp.com.evil.com is not corp.com");
+    id = who("a@corp.co", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/corp/x", &id), "corp.co is not corp.com");
     id = who("@corp.com", "", "", "github");
     ok(!oa_access_allowed(&cfg, "/corp/x", &id), "no local part refused");
     id = who("corp.com", "", "", "github");

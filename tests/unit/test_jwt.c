@@ -366,6 +366,93 @@ static void test_alg(void)
     free(pub);
 }
 
+/* Verifies token t against the JWKS document doc (parsed here). */
+static enum oa_err verify_with(const char *doc, const char *t)
+{
+    struct oa_jwks *j = NULL;
+    struct oa_error err;
+    json_t *claims = NULL;
+    enum oa_err e;
+
+    if (oa_jwks_parse(&j, doc, strlen(doc), &err) != OA_OK)
+        return OA_ERR_CONFIG;
+    e = oa_jwt_verify(&claims, t, strlen(t), j, &expect, &err);
+    if (e != OA_OK)
+        printf("#   (%s)\n", err.msg);
+    json_decref(claims);
+    oa_jwks_free(j);
+    return e;
+}
+
+/* {"keys":[JWK of k]} (new); private: with the private members. */
+static char *jwks_of(const cjose_jwk_t *k, bool private)
+{
+    char *jwk = cjose_jwk_to_json(k, private, NULL), *doc;
+    size_t n = strlen(jwk) + 16;
+
+    doc = malloc(n);
+    snprintf(doc, n, "{\"keys\":[%s]}", jwk);
+    free(jwk);
+    return doc;
+}
+
+/* Which keys of a JWKS are trusted, and which key a kid picks. */
+static void test_key_rules(void)
+{
+    static const uint8_t e65537[] = {1, 0, 1};
+    cjose_jwk_t *nokid = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, NULL);
+    cjose_jwk_t *weak = cjose_jwk_create_RSA_random(1024, e65537, 3, NULL);
+    char *c = claims_with(NULL), *doc, *t;
+    struct oa_jwks *j = NULL;
+    struct oa_error err;
+    cjose_header_t *h;
+    cjose_jws_t *jws;
+    const char *ser;
+
+    /* a key without kid: a token without kid may use it, one naming another kid may not */
+    doc = jwks_of(nokid, false);
+    t = sign(nokid, "ES256", NULL, c);
+    ok(verify_with(doc, t) == OA_OK, "a JWK without kid verifies a token without kid");
+    free(t);
+    t = sign(nokid, "ES256", "k-other", c);
+    ok(verify_with(doc, t) == OA_ERR_NOT_FOUND,
+       "a JWK without kid is not tried for a token naming a kid: NOT_FOUND");
+    free(t);
+    free(doc);
+
+    /* a private key has no business in a JWKS */
+    doc = jwks_of(nokid, true);
+    ok(strstr(doc, "\"d\"") && oa_jwks_parse(&j, doc, strlen(doc), &err) == OA_ERR_BAD_INPUT && !j,
+       "a JWKS holding an EC private key (d) has no usable key");
+    free(doc);
+
+    /* RSA under 2048 bits is too weak to trust */
+    doc = jwks_of(weak, false);
+    ok(oa_jwks_parse(&j, doc, strlen(doc), &err) == OA_ERR_BAD_INPUT && !j,
+       "a JWKS with only a 1024-bit RSA key has no usable key");
+    free(doc);
+    doc = jwks_of(rsa, false);
+    ok(oa_jwks_parse(&j, doc, strlen(doc), &err) == OA_OK && oa_jwks_count(j) == 1,
+       "... a 2048-bit one is usable");
+    oa_jwks_free(j);
+    free(doc);
+
+    /* a validly signed token with a crit header (an array, as RFC 7515 says) */
+    h = cjose_header_new(NULL);
+    cjose_header_set(h, CJOSE_HDR_ALG, "ES256", NULL);
+    cjose_header_set(h, CJOSE_HDR_KID, "ec1", NULL);
+    cjose_header_set_raw(h, "crit", "[\"exp\"]", NULL);
+    cjose_header_set(h, "exp", "1", NULL);
+    jws = cjose_jws_sign(ec, h, (const uint8_t *)c, strlen(c), NULL);
+    ok(jws && cjose_jws_export(jws, &ser, NULL) && check_raw(ser) == OA_ERR_PROVIDER,
+       "a signed token with a crit header array refused");
+    cjose_jws_release(jws);
+    cjose_header_release(h);
+    cjose_jwk_release(nokid);
+    cjose_jwk_release(weak);
+    free(c);
+}
+
 static void test_keys_and_shape(void)
 {
     char *c = claims_with(NULL), *t, *big;
@@ -495,6 +582,7 @@ int main(void)
     test_time_edges();
     test_alg();
     test_keys_and_shape();
+    test_key_rules();
     test_apple();
     oa_jwks_free(jwks);
     cjose_jwk_release(rsa);

@@ -319,6 +319,30 @@ static void test_chunks(void)
     memcpy(hdr + used, "; " NAME "_1000000=AAAA", sizeof("; " NAME "_1000000=AAAA"));
     ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK, "a far chunk number is ignored");
 
+    /* the same sealed text cut elsewhere: a chunk over OA_COOKIE_CHUNK_MAX is
+     * refused even though the whole would open (no chunk is read unbounded) */
+    {
+        static char sealed[OA_SESSION_CHUNKS_MAX * OA_COOKIE_CHUNK_MAX + 1];
+        const char *v;
+        size_t vlen, total = 0;
+
+        for (i = 0; i < OA_SESSION_CHUNKS_MAX; i++) {
+            snprintf(name, sizeof(name), NAME "_%zu", i);
+            if (!oa_cookie_find(big_hdr, name, &v, &vlen))
+                break;
+            memcpy(sealed + total, v, vlen);
+            total += vlen;
+        }
+        snprintf(hdr, sizeof(hdr), NAME "_0=%.*s; " NAME "_1=%s", OA_COOKIE_CHUNK_MAX, sealed,
+                 sealed + OA_COOKIE_CHUNK_MAX);
+        ok(total > OA_COOKIE_CHUNK_MAX + 1 && oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK,
+           "the sealed text re-cut at OA_COOKIE_CHUNK_MAX opens");
+        snprintf(hdr, sizeof(hdr), NAME "_0=%.*s; " NAME "_1=%s", OA_COOKIE_CHUNK_MAX + 1, sealed,
+                 sealed + OA_COOKIE_CHUNK_MAX + 1);
+        ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_ERR_CRYPTO,
+           "a chunk of OA_COOKIE_CHUNK_MAX + 1 bytes is refused");
+    }
+
     /* a header claiming a million chunks: only the first few are looked at */
     used = 0;
     for (i = 0; used + 64 < sizeof(hdr); i++)
