@@ -16,7 +16,10 @@
 #   - the hanging callbacks end with 502; a refused callback retried with
 #     its kept cookie now reaches the provider; a finished state replayed
 #     is still refused; the stand-in saw one token request per used state;
-#   - -t 1 logs a warning at start-up.
+#   - -t 1 logs a warning at start-up;
+#   - (issue 11 section 6) with an https public_url the program's login sets
+#     its state cookie as __Host- (Path=/, Secure, no Domain), so no sibling
+#     subdomain can toss one; the callback does not take a __Secure- one.
 # Servers on 127.0.0.1 only, stopped at exit; every loop is bounded.
 . "$(dirname "$0")/flowlib.sh"
 
@@ -103,6 +106,7 @@ EOF
 
 e2e_bg oauth2-fcgi "$OA_BIN" -s "$T/oa.sock" -c "$E2E_CONFIG"
 wait_file "$T/oa.sock" 15 || bail "oauth2-fcgi did not make its socket $T/oa.sock"
+for _ in $(seq 1 50); do grep -q 'ready' "$OA_LOG" && break; sleep 0.1; done
 t_like "$(cat "$OA_LOG")" 'ready: 4 threads' "without -t: 4 threads (the default)"
 t_unlike "$(cat "$OA_LOG")" 'delays every authorizer answer' "... and no -t 1 warning"
 
@@ -290,4 +294,26 @@ wait_file "$T/one.sock" 15 || bail "oauth2-fcgi -t 1 did not make its socket"
 for _ in $(seq 1 20); do grep -q 'ready' "$T/one-thread.log" && break; sleep 0.1; done
 t_like "$(cat "$T/one-thread.log")" 'warn.*-t 1: a sign-in waiting on its provider delays every authorizer answer' \
     "-t 1: a warning at start-up that sign-ins can delay the authorizer"
+
+# ---- __Host- state cookies (the program itself, as a CGI program) ------------------
+sed -e "s|^public_url: .*|public_url: https://app.example.com|" "$E2E_CONFIG" >"$T/https.yml"
+cgi_get() {
+    env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+        SCRIPT_NAME=/oauth PATH_INFO="$1" QUERY_STRING="$2" HTTP_HOST=app.example.com \
+        HTTPS=on HTTP_ACCEPT=text/html HTTP_COOKIE="${3:-}" REMOTE_ADDR=127.0.0.1 \
+        OAUTH2_FCGI_CONFIG="$T/https.yml" "$OA_BIN" 2>>"$T/cgi.log" | tr -d '\r'
+}
+out=$(cgi_get /corp/login "rd=%2Fapp%2F")
+sc=$(printf '%s\n' "$out" | grep -i '^Set-Cookie: ' | grep '_state_' | head -n 1)
+t_like "$sc" '^Set-Cookie: __Host-oauth2_fcgi_state_[A-Za-z0-9_-]{8}=' \
+    "https: the state cookie is __Host- (no sibling subdomain can set it)"
+t_like "$sc" '; Path=/;' "... with Path=/"
+t_like "$sc" '; Secure' "... Secure"
+t_unlike "$sc" '[Dd]omain=' "... and no Domain"
+pair=$(printf '%s\n' "$sc" | sed 's/^Set-Cookie: \([^;]*\).*/\1/')
+st=$(printf '%s\n' "$out" | sed -n 's/^Location: .*[?&]state=\([^&]*\).*/\1/p')
+out=$(cgi_get /corp/callback "code=x&state=$st" "__Secure-${pair#__Host-}")
+t_like "$(printf '%s\n' "$out" | head -n 1)" '^Status: 400' \
+    "the same state cookie tossed as __Secure- (what a sibling can set): 400"
+t_is "$(token_requests)" 3 "... before any token request"
 t_done
