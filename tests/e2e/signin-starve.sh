@@ -295,6 +295,17 @@ for _ in $(seq 1 20); do grep -q 'ready' "$T/one-thread.log" && break; sleep 0.1
 t_like "$(cat "$T/one-thread.log")" 'warn.*-t 1: a sign-in waiting on its provider delays every authorizer answer' \
     "-t 1: a warning at start-up that sign-ins can delay the authorizer"
 
+# ---- the shipped layouts say it ---------------------------------------------------
+C=$top_srcdir/contrib
+t_is "$(grep -o 'oauth2-fcgi[a-z-]*\.sock' "$C/lighttpd/oauth2-fcgi.conf" | sort -u | wc -l | tr -d ' ')" 2 \
+    "contrib lighttpd: the endpoints and the authorizer on two sockets"
+bad=
+for f in nginx/oauth2-fcgi.conf apache/oauth2-fcgi-authnz.conf spawn-fcgi/oauth2-fcgi.sh \
+    systemd/oauth2-fcgi.service; do
+    grep -q -- '-t [4-9]' "$C/$f" || bad="$bad $f"
+done
+t_is "$bad" "" "contrib configs that share one socket say -t 4 (at most half waits on a provider)"
+
 # ---- __Host- state cookies (the program itself, as a CGI program) ------------------
 sed -e "s|^public_url: .*|public_url: https://app.example.com|" "$E2E_CONFIG" >"$T/https.yml"
 cgi_get() {
