@@ -108,6 +108,7 @@ e2e_bg oauth2-fcgi "$OA_BIN" -s "$T/oa.sock" -c "$E2E_CONFIG"
 wait_file "$T/oa.sock" 15 || bail "oauth2-fcgi did not make its socket $T/oa.sock"
 for _ in $(seq 1 50); do grep -q 'ready' "$OA_LOG" && break; sleep 0.1; done
 t_like "$(cat "$OA_LOG")" 'ready: 4 threads' "without -t: 4 threads (the default)"
+t_like "$("$OA_BIN" --help)" 'threads, N.*default 4|\(default 4\)' "--help: -t defaults to 4"
 t_unlike "$(cat "$OA_LOG")" 'delays every authorizer answer' "... and no -t 1 warning"
 
 mkdir -p "$T/www/app"
