@@ -228,7 +228,7 @@ for round in $(seq 1 10); do
             >>"$T/pressure.cfg"
     done
 done
-curl -s -Z --parallel-max 4 -K "$T/pressure.cfg" >"$T/pressure.txt" 2>"$T/pressure.err" &
+timeout 60 curl -s -Z --parallel-max 4 -K "$T/pressure.cfg" >"$T/pressure.txt" 2>"$T/pressure.err" &
 PRESSURE=$!
 
 # ---- and a signed-in user's pages, timed ----------------------------------------
