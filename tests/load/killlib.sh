@@ -69,6 +69,19 @@ oa_pids() {
     done
 }
 
+# oa_pids_under PID: the oauth2-fcgi processes among PID's descendants
+# (other tests may run the same binary meanwhile), oldest first.
+oa_pids_under() {
+    local p mine
+    mine=$(ps -e -o pid=,ppid= | awk -v r="$1" '
+        { par[$1] = $2 }
+        END { for (p in par) { q = p; while (q in par && q != r && q > 1) q = par[q]; if (q == r && p != r) print p } }')
+    for p in $(oa_pids); do
+        printf '%s\n' "$mine" | grep -qx "$p" && echo "$p"
+    done
+    return 0
+}
+
 # oa_age_sorted PID...: the pids oldest first (by start time, not number).
 oa_age_sorted() {
     [ $# -gt 0 ] || return 0
@@ -87,7 +100,7 @@ kill_preflight() {
 # kill_wrk SECONDS OUT BASE: the load, in the background (KILL_WRK_PID).
 kill_wrk() {
     KILL_OK_PATH=/app/ok.html KILL_ANON_PATH=/app/anon.html KILL_OK_BODY=$OK_BODY \
-        KILL_ANON_BODY=$ANON_BODY KILL_COOKIE=$KILL_COOKIE \
+        KILL_ANON_BODY=$ANON_BODY KILL_COOKIE=$KILL_COOKIE KILL_SECONDS=$1 \
         wrk -t"$KILL_THREADS" -c"$KILL_CONNS" -d"$1"s --timeout 5s \
         -s "$LOAD_SRC/killload.lua" "$3/" >"$2" 2>&1 &
     KILL_WRK_PID=$!
@@ -99,12 +112,18 @@ kv() { awk -v k="kill $2" 'index($0, k " ") == 1 { v = $NF } END { print (v == "
 # kill_once RUN PICKER: one measured run with 3 kills; figures in
 # $T/run-RUN.out (wrk), the kills in $T/kills-RUN.txt ("TIME PID ROLE").
 kill_once() {
-    local run=$1 picker=$2 i at pid role out=$T/run-$1.out
+    local run=$1 picker=$2 i at pid role t0 out=$T/run-$1.out
     : >"$T/kills-$run.txt"
+    t0=$(date +%s.%N)
     kill_wrk "$KILL_SECONDS" "$out" "$BASE"
     for i in 1 2 3; do
-        sleep "$(awk -v d="$KILL_SECONDS" 'BEGIN { printf "%.2f", d / 4 }')"
+        # pick first (ps and /proc take a while on a busy machine), then
+        # kill at i/4 of the run
+        sleep "$(awk -v d="$KILL_SECONDS" -v t0="$t0" -v i="$i" -v now="$(date +%s.%N)" \
+            'BEGIN { w = t0 + i * d / 4 - 0.4 - now; printf "%.2f", (w > 0 ? w : 0) }')"
         read -r pid role <<<"$("$picker" "$i")"
+        sleep "$(awk -v d="$KILL_SECONDS" -v t0="$t0" -v i="$i" -v now="$(date +%s.%N)" \
+            'BEGIN { w = t0 + i * d / 4 - now; printf "%.2f", (w > 0 ? w : 0) }')"
         if [ -z "$pid" ]; then
             echo "$(date +%s.%N) none no-process" >>"$T/kills-$run.txt"
             continue
@@ -271,4 +290,105 @@ kill_lighttpd_start() {
     e2e_bg lighttpd lighttpd -D -f "$T/lighttpd.conf"
     LIGHTTPD_PID=$E2E_LAST_PID
     wait_port "$port" 15 || bail "lighttpd did not start on 127.0.0.1:$port"
+}
+
+# kill_apache_start PORT SNIPPET "MODULE..." [EXTRA-LINE...]: Apache (lib.sh's
+# apache_conf and apache_start: prefork, 127.0.0.1:PORT) with the static
+# pages as DocumentRoot, enough prefork children for the 16 connections
+# from the start, each EXTRA-LINE, then Include SNIPPET (a contrib file).
+# Sets APACHE_PID (the parent).
+kill_apache_start() {
+    local port=$1 snippet=$2 mods=$3 line
+    shift 3
+    kill_pages "$T/www"
+    # shellcheck disable=SC2086 # one word per module
+    apache_conf "$T/apache2.conf" "$port" "$T/www" $mods
+    {
+        echo "StartServers 24"
+        echo "MinSpareServers 8"
+        echo "MaxSpareServers 32"
+        for line in "$@"; do echo "$line"; done
+        echo "Include \"$snippet\""
+    } >>"$T/apache2.conf"
+    apache_start "$T/apache2.conf" "$port"
+    wait_file "$T/apache2.pid" 10 || bail "apache2 wrote no pid file"
+    APACHE_PID=$(cat "$T/apache2.pid")
+}
+
+# kill_unit_start SOCKET-ADDR [EXTRA-ARGS]: the shipped systemd units
+# (contrib/systemd/oauth2-fcgi.socket and .service) run by
+# tests/load/socket-unit.py as systemd would: ListenStream set to
+# SOCKET-ADDR (a path, or 127.0.0.1:PORT), the program and config paths
+# substituted. Sets UNIT_PID (the helper: systemd) and UNIT_MAIN (a file
+# holding the service's MainPID).
+kill_unit_start() {
+    local addr=$1
+    sed -e "s|^ListenStream=.*|ListenStream=$addr|" \
+        "$top_srcdir/contrib/systemd/oauth2-fcgi.socket" >"$T/oauth2-fcgi.socket"
+    sed -e "s|/usr/local/sbin/oauth2-fcgi|$OA_BIN|g" \
+        -e "s|/etc/oauth2-fcgi/oauth.yml|$E2E_CONFIG|g" \
+        "$top_srcdir/contrib/systemd/oauth2-fcgi.service" >"$T/oauth2-fcgi.service"
+    UNIT_MAIN=$T/unit.mainpid
+    e2e_bg socket-unit python3 "$top_srcdir/tests/load/socket-unit.py" \
+        "$T/oauth2-fcgi.socket" "$T/oauth2-fcgi.service" "$UNIT_MAIN"
+    UNIT_PID=$E2E_LAST_PID
+    wait_file "$UNIT_MAIN" 15 || bail "the socket unit did not start the service"
+}
+
+# unit_pick N: the service's processes: with workers (oauth2-fcgi -w), a
+# worker (the oldest, then the newest) and at the third kill the main
+# process; without, the main process each time.
+unit_pick() {
+    local main workers
+    main=$(cat "$UNIT_MAIN" 2>/dev/null)
+    workers=$(oa_age_sorted $(ps -o pid= --ppid "$main" 2>/dev/null))
+    if [ -z "$workers" ] || [ "$1" = 3 ]; then
+        echo "$main main"
+    elif [ "$1" = 2 ]; then
+        echo "$(echo "$workers" | tail -n 1) worker-newest"
+    else
+        echo "$(echo "$workers" | head -n 1) worker-oldest"
+    fi
+}
+
+# kill_nginx_start PORT SOCKET: nginx on 127.0.0.1:PORT with the shipped
+# contrib/nginx/oauth2-fcgi.conf, the program's socket set to SOCKET (every
+# unix:/run/oauth2-fcgi.sock), and the protected application a second
+# server of the same nginx serving the static pages (APP_PORT).
+kill_nginx_start() {
+    local port=$1 sock=$2 aport
+    aport=$(free_port) || bail "no free port"
+    kill_pages "$T/www"
+    sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$sock|g" \
+        -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$aport;|" \
+        -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$port;|" \
+        "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
+    cp /etc/nginx/fastcgi_params "$T/fastcgi_params"
+    mkdir -p "$T/temp"
+    cat >"$T/nginx.conf" <<CONF
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log notice;
+daemon off;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path $T/temp/body;
+    fastcgi_temp_path $T/temp/fastcgi;
+    proxy_temp_path $T/temp/proxy;
+    scgi_temp_path $T/temp/scgi;
+    uwsgi_temp_path $T/temp/uwsgi;
+    include $T/oauth2-fcgi.conf;
+    server {
+        listen 127.0.0.1:$aport;
+        root $T/www;
+    }
+}
+CONF
+    e2e_log "$T/nginx-error.log"
+    nginx -t -p "$T" -c "$T/nginx.conf" >"$T/nginx-test.log" 2>&1 ||
+        bail "nginx rejects the config: $(cat "$T/nginx-test.log")"
+    e2e_bg nginx nginx -p "$T" -c "$T/nginx.conf"
+    wait_port "$port" 15 || bail "nginx did not start on 127.0.0.1:$port"
 }

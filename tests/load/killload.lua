@@ -11,6 +11,7 @@
 --                   body (never to be seen) contains KILL_ANON_BODY
 --   KILL_COOKIE     the Cookie header of the signed-in user
 --   KILL_ANON_EVERY every Nth request goes without a cookie (default 5)
+--   KILL_SECONDS    wrk's -d (the run ends that long after the first request)
 -- An answer is good when it is a 200 with KILL_OK_BODY (the user), or the
 -- sign-in 302 naming KILL_ANON_PATH in rd. A 200 with KILL_ANON_BODY, or any 200 without KILL_OK_BODY,
 -- is "wrongly passed". Everything else (5xx, a 302 for the user, ...) and
@@ -106,6 +107,7 @@ end
 function done(summary, latency, requests)
     local stop = now()
     local first, all = nil, {}
+    local seconds = tonumber(os.getenv("KILL_SECONDS") or "0")
     local t_answers, t_good, t_wrongly, t_failed, t_anon = 0, 0, 0, 0, 0
     local st = {}
     for _, t in ipairs(threads) do
@@ -129,6 +131,11 @@ function done(summary, latency, requests)
         end
     end
     table.sort(all)
+    -- The run ends -d seconds after its first request: wrk calls done()
+    -- some time after that (it drops the requests in flight), which is no gap.
+    if first and seconds > 0 and first + seconds < stop then
+        stop = first + seconds
+    end
     -- The gaps: from the first request to the first good answer, between
     -- good answers, and from the last one to the end of the run. The
     -- longest, and every one over 50 ms (with its start, for the kill times).
