@@ -11,9 +11,11 @@
 #     (pgrep: a serving process, and the master when there is one);
 #   - checks: failed <= 0.5% of all requests, no stretch longer than 100 ms
 #     without a good answer, 0 wrongly passed; the set-up still answers
-#     afterwards. A run that misses only the gap is run once more (the
-#     machine is shared: a 150 ms stall of the whole box is not the set-up),
-#     and both runs are reported;
+#     afterwards. The machine is shared (2 CPUs, other jobs): a baseline
+#     run of the same load without kills, just before, measures its own
+#     stalls, and the gap allowed is 100 ms plus what that baseline's
+#     longest gap exceeds 50 ms by (kill_allowed). A run that misses only
+#     the gap is run once more (baseline and kills), and both are reported;
 #   - writes its figures into tests/load/RESULTS.md (section per set-up,
 #     replaced at each run; KILL_RESULTS=FILE elsewhere, KILL_RESULTS= not
 #     at all; skipped when the file is not writable, as in make distcheck).
@@ -22,8 +24,9 @@
 # prefork) reach its working size, as it would have in production.
 
 LOAD_SRC=$top_srcdir/tests/load
-KILL_SECONDS=${KILL_SECONDS:-10}
+KILL_SECONDS=${KILL_SECONDS:-8}
 KILL_WARMUP=${KILL_WARMUP:-2}
+KILL_BASELINE=${KILL_BASELINE:-4}
 KILL_THREADS=${KILL_THREADS:-1}
 KILL_CONNS=${KILL_CONNS:-16}
 KILL_MAX_FAILED_PERMILLE=5 # 0.5%
@@ -168,6 +171,25 @@ kill_gaps() {
         END { if (sep == "") printf "none" }' "$T/kills-$1.txt" "$out"
 }
 
+# kill_baseline RUN: the same load for KILL_BASELINE seconds without a
+# kill, just before the measured run: the longest gap the machine makes on
+# its own (other jobs, the scheduler) - $T/base-RUN.out.
+kill_baseline() {
+    kill_wrk "$KILL_BASELINE" "$T/base-$1.out" "$BASE"
+    wait "$KILL_WRK_PID"
+}
+
+# kill_allowed RUN: the gap allowed in that run: 100 ms, plus what the
+# machine's own stalls in the baseline exceed 50 ms by. On an idle machine
+# (baseline gaps of 5-50 ms) that is exactly 100 ms; on a shared one whose
+# baseline already stalls for 150 ms it is 200 ms. A set-up whose kill
+# costs an outage (one process: ~2 s) fails either way.
+kill_allowed() {
+    local b
+    b=$(kv "$T/base-$1.out" gap_max_ms)
+    echo $((KILL_MAX_GAP_MS + (b > 50 ? b - 50 : 0)))
+}
+
 # kill_verdict RUN: 0 when the run meets all three criteria; sets
 # KV_FAILED_OK KV_GAP_OK KV_WRONG_OK.
 kill_verdict() {
@@ -178,49 +200,59 @@ kill_verdict() {
     KV_GAP_OK=0
     KV_WRONG_OK=0
     [ "$t" -gt 0 ] && [ $((f * 1000)) -le $((t * KILL_MAX_FAILED_PERMILLE)) ] && KV_FAILED_OK=1
-    [ "$(kv "$out" gap_max_ms)" -le "$KILL_MAX_GAP_MS" ] && KV_GAP_OK=1
-    [ "$(kv "$out" wrongly)" = 0 ] && [ "$t" -gt 0 ] && KV_WRONG_OK=1
+    [ "$(kv "$out" gap_max_ms)" -le "$(kill_allowed "$1")" ] && KV_GAP_OK=1
+    [ "$(kv "$out" wrongly)" = 0 ] && [ "$t" -gt 0 ] && [ "$(kv "$T/base-$1.out" wrongly)" = 0 ] &&
+        KV_WRONG_OK=1
     [ $((KV_FAILED_OK + KV_GAP_OK + KV_WRONG_OK)) = 3 ]
 }
 
-# kill_run SETUP-NAME "DESCRIPTION" PICKER: warm-up, the measured run (and
-# a second one when only the gap was missed), the checks, RESULTS.md.
+# kill_run SETUP-NAME "DESCRIPTION" PICKER: warm-up, baseline and the
+# measured run (both again when only the gap was missed), the checks,
+# RESULTS.md. The kill tests take turns (a lock in TMPDIR): two of them
+# at once under make -j2 would each measure the other's load.
 kill_run() {
     local name=$1 desc=$2 picker=$3 runs=1 r k
+    exec 8>>"${TMPDIR:-/tmp}/oauth2-fcgi-killload.lock"
+    flock -w 600 8 || t_diag "the kill-test lock was not free after 600 s; running anyway"
     kill_preflight "$BASE"
     if [ "$KILL_WARMUP" != 0 ]; then
         kill_wrk "$KILL_WARMUP" "$T/warmup.out" "$BASE"
         wait "$KILL_WRK_PID"
     fi
-    t_diag "$name: before the run: $(oa_pids | wc -l) oauth2-fcgi processes"
+    t_diag "$name: before the run: $(oa_pids | wc -l) oauth2-fcgi processes on the machine"
+    kill_baseline 1
     kill_once 1 "$picker"
     if ! kill_verdict 1 && [ "$KV_FAILED_OK$KV_WRONG_OK" = 11 ]; then
-        t_diag "run 1 missed only the gap ($(kill_line 1)); gaps: $(kill_gaps 1); once more"
-        sleep 1
+        t_diag "run 1 missed only the gap ($(kill_line 1), allowed $(kill_allowed 1) ms);" \
+            "once more"
+        kill_baseline 2
         kill_once 2 "$picker"
         runs=2
     fi
     r=$runs
-    kill_verdict "$r"
     for k in $(seq 1 "$runs"); do
-        t_diag "run $k: $(kill_line "$k")"
+        t_diag "run $k: $(kill_line "$k"); baseline without kills: longest gap" \
+            "$(kv "$T/base-$k.out" gap_max_ms) ms, allowed $(kill_allowed "$k") ms"
         t_diag "run $k kills: $(kill_kills "$k")"
         t_diag "run $k gaps over 50 ms: $(kill_gaps "$k")"
         grep '^kill sample' "$T/run-$k.out" | head -n 4 | sed "s/^/run $k: /" |
             while IFS= read -r l; do t_diag "$l"; done
     done
+    kill_verdict "$r"
     t_is "$(awk '$2 != "none"' "$T/kills-$r.txt" | wc -l)" 3 \
         "$name: 3 oauth2-fcgi processes killed with SIGKILL under load"
     t_ok "$name: failed <= 0.5% ($(kv "$T/run-$r.out" failed)/$(kv "$T/run-$r.out" total))" \
         [ "$KV_FAILED_OK" = 1 ]
-    t_ok "$name: longest time without a good answer <= ${KILL_MAX_GAP_MS} ms ($(kv "$T/run-$r.out" gap_max_ms) ms)" \
+    t_ok "$name: longest time without a good answer $(kv "$T/run-$r.out" gap_max_ms) ms <= $(kill_allowed "$r") ms (100 ms + the baseline's stalls over 50 ms: $(kv "$T/base-$r.out" gap_max_ms) ms)" \
         [ "$KV_GAP_OK" = 1 ]
-    t_is "$(kv "$T/run-$r.out" wrongly)" 0 "$name: no request without a session got 200"
+    t_is "$(kv "$T/run-$r.out" wrongly) $(kv "$T/base-$r.out" wrongly)" "0 0" \
+        "$name: no request without a session got 200"
     t_ok "$name: the anonymous requests were sent ($(kv "$T/run-$r.out" anon_sent))" \
         [ "$(kv "$T/run-$r.out" anon_sent)" -gt 0 ]
     sleep 1
     kill_preflight "$BASE"
     kill_results "$name" "$desc" "$runs"
+    flock -u 8
 }
 
 # kill_results NAME DESCRIPTION RUNS: the set-up's section of RESULTS.md,
@@ -241,7 +273,9 @@ kill_results() {
             "-d${KILL_SECONDS}s after a ${KILL_WARMUP}s warm-up"
         for k in $(seq 1 "$runs"); do
             kill_verdict "$k" && v=pass || v=FAIL
-            echo "- run $k ($v): $(kill_line "$k")"
+            echo "- run $k ($v): $(kill_line "$k"); the machine without kills (a" \
+                "${KILL_BASELINE}s baseline just before): longest gap" \
+                "$(kv "$T/base-$k.out" gap_max_ms) ms, so $(kill_allowed "$k") ms allowed"
             echo "  - kills (time after start, role, pid): $(kill_kills "$k")"
             echo "  - gaps over 50 ms: $(kill_gaps "$k")"
         done
@@ -391,4 +425,37 @@ CONF
         bail "nginx rejects the config: $(cat "$T/nginx-test.log")"
     e2e_bg nginx nginx -p "$T" -c "$T/nginx.conf"
     wait_port "$port" 15 || bail "nginx did not start on 127.0.0.1:$port"
+}
+
+# master_pick MASTER-PID N: for a program run with -w: a worker (the
+# oldest, then the newest - the replacement must serve at once) and at
+# the third kill the master itself.
+master_pick() {
+    local workers
+    workers=$(oa_age_sorted $(ps -o pid= --ppid "$1" 2>/dev/null))
+    if [ "$2" = 3 ] || [ -z "$workers" ]; then
+        echo "$1 master"
+    elif [ "$2" = 2 ]; then
+        echo "$(echo "$workers" | tail -n 1) worker-newest"
+    else
+        echo "$(echo "$workers" | head -n 1) worker-oldest"
+    fi
+}
+
+# kill_spawn_start ADDR-ARGS...: the shipped contrib/spawn-fcgi/oauth2-fcgi.sh
+# with the program and config paths substituted, its address arguments
+# (-a 127.0.0.1 -p 9000) replaced by ADDR-ARGS, and no -u/-g when the test
+# is not root's to give away (spawn-fcgi refuses root only without them).
+# spawn-fcgi -n execs the program: SPAWN_PID is the program (the master
+# with -w).
+kill_spawn_start() {
+    local addr="$*"
+    sed -e "s|/usr/local/sbin/oauth2-fcgi|$OA_BIN|g" \
+        -e "s|/etc/oauth2-fcgi/oauth.yml|$E2E_CONFIG|g" \
+        -e "s|-a 127\.0\.0\.1 -p 9000|$addr|" \
+        -e "s| -u oauth2-fcgi -g oauth2-fcgi||" \
+        "$top_srcdir/contrib/spawn-fcgi/oauth2-fcgi.sh" >"$T/spawn-fcgi.sh"
+    grep -q -- "$addr" "$T/spawn-fcgi.sh" || bail "contrib/spawn-fcgi: no -a/-p to replace"
+    e2e_bg spawn-fcgi sh "$T/spawn-fcgi.sh"
+    SPAWN_PID=$E2E_LAST_PID
 }
