@@ -180,14 +180,16 @@ kill_baseline() {
 }
 
 # kill_allowed RUN: the gap allowed in that run: 100 ms, plus what the
-# machine's own stalls in the baseline exceed 50 ms by. On an idle machine
-# (baseline gaps of 5-50 ms) that is exactly 100 ms; on a shared one whose
-# baseline already stalls for 150 ms it is 200 ms. A set-up whose kill
-# costs an outage (one process: ~2 s) fails either way.
+# machine's own stalls in the baseline exceed 50 ms by, at most 400 ms more.
+# On an idle machine (baseline gaps of 5-50 ms) that is exactly 100 ms; on
+# a shared one whose baseline already stalls for 150 ms it is 200 ms; never
+# over 500 ms, so a set-up whose kill costs an outage (one process: ~2 s)
+# fails however busy the machine is.
 kill_allowed() {
     local b
     b=$(kv "$T/base-$1.out" gap_max_ms)
-    echo $((KILL_MAX_GAP_MS + (b > 50 ? b - 50 : 0)))
+    b=$((b > 50 ? b - 50 : 0))
+    echo $((KILL_MAX_GAP_MS + (b > 400 ? 400 : b)))
 }
 
 # kill_verdict RUN: 0 when the run meets all three criteria; sets
