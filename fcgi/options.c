@@ -133,8 +133,9 @@ int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, 
             break;
         case 'w':
             if (parse_count(optarg, &opts->workers, OA_WORKERS_MAX))
-                return fail(msg, cap, "-w wants a number of worker processes from 1 to %d, "
-                                      "not '%s'",
+                return fail(msg, cap,
+                            "-w wants a number of worker processes from 1 to %d, "
+                            "not '%s'",
                             OA_WORKERS_MAX, optarg);
             break;
         case OPT_CHECK_CONFIG: opts->check_config = true; break;

@@ -128,6 +128,40 @@ static int accept_hopeless(int e)
     return e == EBADF || e == ENOTSOCK || e == EINVAL || e == EOPNOTSUPP || e == EFAULT;
 }
 
+/* A failing accept (EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or the
+ * system is out of something) is retried every 100 ms by every thread: its
+ * log line would be a flood that fills the disk it may be short of. So the
+ * first failure of an episode is logged, then at most one line a minute
+ * with the count, and one line when an accept works again. */
+#define OA_ACCEPT_LOG_EVERY 60
+static atomic_long accept_fails;      /* failures not yet counted in a line */
+static atomic_llong accept_logged_at; /* when the last failure line went out */
+static atomic_int accept_episode;     /* a failure line went out, no recovery line yet */
+
+static void accept_failed(int rc)
+{
+    long long now = (long long)time(NULL);
+    long long last = atomic_load(&accept_logged_at);
+    long n = atomic_fetch_add(&accept_fails, 1) + 1;
+
+    if (last && now - last < OA_ACCEPT_LOG_EVERY)
+        return;
+    if (!atomic_compare_exchange_strong(&accept_logged_at, &last, now))
+        return; /* another thread logs it */
+    n = atomic_exchange(&accept_fails, 0);
+    atomic_store(&accept_episode, 1);
+    oa_log_write(OA_LOG_WARN,
+                 "accept failed: %s (%ld time%s since the last such line; retrying every "
+                 "100 ms, logged at most once a minute)",
+                 rc > -10000 ? strerror(-rc) : "libfcgi error", n, n == 1 ? "" : "s");
+}
+
+static void accept_worked(void)
+{
+    if (atomic_load(&accept_episode) && atomic_exchange(&accept_episode, 0))
+        oa_log_write(OA_LOG_INFO, "accept works again");
+}
+
 /* One accept; returns 0 with a request, 1 to try again, -1 to leave. */
 static int accept_one(struct oa_worker *w, FCGX_Request *req)
 {
@@ -140,8 +174,10 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
     }
     rc = FCGX_Accept_r(req);
     atomic_store(&w->accepting, 0);
-    if (rc >= 0)
+    if (rc >= 0) {
+        accept_worked();
         return 0;
+    }
     if (atomic_load(&oa_stop))
         return -1;
     if (rc == -EINTR)
@@ -151,7 +187,7 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
         w->failed = 1;
         return -1;
     }
-    oa_log_write(OA_LOG_WARN, "accept failed: %s", rc > -10000 ? strerror(-rc) : "libfcgi error");
+    accept_failed(rc);
     pause_ms(100); /* EMFILE and friends: do not spin */
     return 1;
 }

@@ -99,12 +99,12 @@ static int orphan_check(void *arg)
         o->logged = 1;
         oa_log_write(OA_LOG_WARN,
                      "the supervisor (pid %ld) is gone: this worker keeps serving the socket%s",
-                     (long)o->master,
-                     o->sp->known ? " while its file is ours" : " until SIGTERM");
+                     (long)o->master, o->sp->known ? " while its file is ours" : " until SIGTERM");
     }
     if (oa_sockpath_ours(o->sp) == 0) {
-        oa_log_write(OA_LOG_INFO, "%s is now another instance's socket: finishing the "
-                                  "requests in hand and exiting",
+        oa_log_write(OA_LOG_INFO,
+                     "%s is now another instance's socket: finishing the "
+                     "requests in hand and exiting",
                      o->sp->path);
         return 1;
     }

@@ -8,7 +8,6 @@
 #include "oa/config.h"
 #include "sockpath.h"
 
-
 /* Runs nworkers processes, each oa_server_run(cfg, listen_fd, nthreads),
  * until SIGTERM/SIGINT (forwarded: the workers drain; the master closes
  * its copy of the socket at once and exits when they are gone) or SIGUSR2

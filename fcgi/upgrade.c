@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,8 @@ static void search_path(const char *name)
 
     while (p && *p) {
         n = strcspn(p, ":");
-        if (n > 0 && (size_t)snprintf(self, sizeof(self), "%.*s/%s", (int)n, p, name) <
-                         sizeof(self) &&
+        if (n > 0 &&
+            (size_t)snprintf(self, sizeof(self), "%.*s/%s", (int)n, p, name) < sizeof(self) &&
             access(self, X_OK) == 0)
             return;
         p += n + (p[n] == ':');
@@ -112,6 +113,8 @@ int oa_upgrade_check(void)
 
 void oa_upgrade_exec(int listen_fd)
 {
+    sigset_t block, old;
+
     if (listen_fd != 0 && dup2(listen_fd, 0) < 0) {
         oa_log_write(OA_LOG_ERROR, "upgrade failed: dup2: %s", strerror(errno));
         return;
@@ -121,8 +124,17 @@ void oa_upgrade_exec(int listen_fd)
         oa_log_write(OA_LOG_ERROR, "upgrade failed: out of memory");
         return;
     }
+    /* a stop signal that comes now stays pending across the exec and
+     * reaches the new program, instead of a handler about to vanish */
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &block, &old);
     execv(self, up_argv);
     oa_log_write(OA_LOG_ERROR, "upgrade failed: exec %s: %s", self, strerror(errno));
+    sigprocmask(SIG_SETMASK, &old, NULL);
     unsetenv(OA_UPGRADE_ENV);
 }
 

@@ -4,17 +4,19 @@
 # default address is every interface, which would let anyone on the network
 # ask the authorizer questions directly.
 #
-#   -n        stay in the foreground (for a supervisor: runit, daemontools,
-#             systemd); spawn-fcgi then execs the program itself, so its
-#             -F (children to fork) does nothing - the program's -w does it
+#   -w 2      two worker processes (one per core measured best on 2 cores; see
+#             bench/) under oauth2-fcgi's supervisor, which restarts a worker
+#             that dies at once; spawn-fcgi's own -F would start two processes
+#             nobody restarts
 #   -u/-g     an unprivileged user that can read the config and the key file
-#   -w 2 -t 2 two worker processes of two threads (one per core measured
-#             best on 2 cores; see bench/) under a master that holds the
-#             socket and starts a new worker the moment one dies. If the
-#             master itself is killed, the workers keep serving the socket
-#             (nothing else holds it here); restart the whole service later.
-#             Measured with tests/load/kill-spawn-fcgi.sh (RESULTS.md there).
+#   -n        spawn-fcgi execs oauth2-fcgi itself: this script's pid is the
+#             master's; to upgrade (new binary, config or key file) without
+#             losing a request: install the new binary, then kill -USR2 that pid.
+#             If the master itself is killed, its workers keep serving the
+#             socket (nothing else holds it here); restart the script later.
+#             A worker or the master SIGKILLed under load: tests/load/kill-spawn-fcgi.sh
+#             and kill-authnz.sh (figures in tests/load/RESULTS.md).
 exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -u oauth2-fcgi -g oauth2-fcgi \
-    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 2
+    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 4
 # Unix socket instead (lighttpd/nginx on the same host):
 #   spawn-fcgi -n -s /run/oauth2-fcgi/sock -M 0660 -U www-data -G www-data ...
