@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/load/killlib.sh"
 
 need_tool apache2
-need_apache_mods fcgid alias headers authn_core authz_core
+need_apache_mods fcgid alias headers setenvif authn_core authz_core
 KILL_WARMUP=${KILL_WARMUP_FCGID:-5}
 kill_setup
 PORT=$(free_port) || bail "no free port"
@@ -20,7 +20,7 @@ sed -e "s|^Define OAUTH2_FCGI_DIR .*|Define OAUTH2_FCGI_DIR $(dirname "$OA_BIN")
     -e "s|^Define OAUTH2_FCGI_BIN .*|Define OAUTH2_FCGI_BIN $OA_BIN|" \
     -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $E2E_CONFIG|" \
     "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$T/oauth2-fcgi-fcgid.conf"
-kill_apache_start "$PORT" "$T/oauth2-fcgi-fcgid.conf" "authn_core authz_core fcgid alias headers" \
+kill_apache_start "$PORT" "$T/oauth2-fcgi-fcgid.conf" "authn_core authz_core fcgid alias headers setenvif" \
     "FcgidIPCDir \"$T/fcgid\"" "FcgidProcessTableFile \"$T/fcgid/shm\""
 
 # pick N: mod_fcgid's oauth2-fcgi processes (under Apache): the oldest, the

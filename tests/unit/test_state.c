@@ -55,6 +55,22 @@ static void test_names(void)
     ok(!oa_state_param_ok("aaaaaaaaaaaaaaaaaaaaaaaaaa;b"), "state with ; refused");
     ok(!oa_state_param_ok("aaaaaaaaaaaaaaaaaaaaaaaa=bbbb"), "state with = refused");
     ok(!oa_state_param_ok(NULL), "no state refused");
+    {
+        char s[OA_STATE_TEXT_MAX + 2];
+
+        memset(s, 'A', sizeof(s) - 1);
+        s[21] = '\0';
+        ok(!oa_state_param_ok(s), "a 21-character state refused (under 128 bits)");
+        s[21] = 'A';
+        s[22] = '\0';
+        ok(oa_state_param_ok(s), "a 22-character state accepted");
+        s[22] = 'A';
+        s[OA_STATE_TEXT_MAX] = '\0';
+        ok(oa_state_param_ok(s), "a state of OA_STATE_TEXT_MAX characters accepted");
+        s[OA_STATE_TEXT_MAX] = 'A';
+        s[OA_STATE_TEXT_MAX + 1] = '\0';
+        ok(!oa_state_param_ok(s), "a state of OA_STATE_TEXT_MAX + 1 characters refused");
+    }
     ok(!oa_state_param_ok("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
        "65-char state refused");
     ok(oa_state_cookie_name(name, sizeof(name), &fx_cfg, "bad;state=xxxxxxxxxxxxxx") ==
@@ -119,6 +135,16 @@ static void test_load(const struct oa_provider *gh, const struct oa_provider *ot
     req.now = now + OA_STATE_TTL + 1;
     ok(oa_state_load(&st, &fx_cfg, &req, gh, state) == OA_ERR_EXPIRED,
        "entry older than 10 minutes refused");
+    req.now = now + OA_STATE_TTL;
+    ok(oa_state_load(&st, &fx_cfg, &req, gh, state) == OA_OK, "entry exactly 10 minutes old opens");
+    oa_state_free(&st);
+    req.now = now - 60;
+    ok(oa_state_load(&st, &fx_cfg, &req, gh, state) == OA_OK,
+       "entry made 60 s ahead of our clock opens (skew)");
+    oa_state_free(&st);
+    req.now = now - 61;
+    ok(oa_state_load(&st, &fx_cfg, &req, gh, state) == OA_ERR_EXPIRED,
+       "entry made 61 s ahead of our clock refused (from the future)");
     req.now = now;
     req.cookie = NULL;
     ok(oa_state_load(&st, &fx_cfg, &req, gh, state) == OA_ERR_NOT_FOUND,
