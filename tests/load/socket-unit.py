@@ -13,9 +13,9 @@ reaped here (a subreaper, as PID 1 is).
   socket-unit.py SOCKET-UNIT SERVICE-UNIT MAINPID-FILE
 
 Only the keys used by the shipped units are read: ListenStream, SocketMode,
-Backlog; ExecStartPre, ExecStart, Restart, RestartSec, KillSignal,
-TimeoutStopSec. Logs one line per event to stderr. SIGTERM stops the
-service (KillSignal) and exits.
+Backlog; ExecStartPre, ExecStart, Restart, RestartSec,
+RestartPreventExitStatus, KillSignal, TimeoutStopSec. Logs one line per
+event to stderr. SIGTERM stops the service (KillSignal) and exits.
 """
 import ctypes
 import os
@@ -87,6 +87,8 @@ class Service:
         self.start = argv_of(svc["ExecStart"][-1])
         self.restart = svc.get("Restart", ["no"])[-1]
         self.restart_sec = seconds(svc.get("RestartSec", [None])[-1], 0.1)
+        self.prevent = [int(v) for v in " ".join(svc.get("RestartPreventExitStatus", [])).split()
+                        if v.isdigit()]
         self.stop_timeout = seconds(svc.get("TimeoutStopSec", [None])[-1], 90.0)
         self.kill_signal = getattr(signal, svc.get("KillSignal", ["SIGTERM"])[-1])
         self.pidfile = pidfile
@@ -195,6 +197,8 @@ def main():
         if svc.stopping:
             break
         again = svc.restart == "always" or (svc.restart == "on-failure" and not clean)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) in svc.prevent:
+            again = False
         if not again:
             break
         time.sleep(svc.restart_sec)
