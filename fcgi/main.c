@@ -29,6 +29,9 @@
 #include "oa/inflight.h"
 #include "options.h"
 #include "server.h"
+#include "sockpath.h"
+#include "supervise.h"
+#include "upgrade.h"
 
 /* Under spawn-fcgi or a web server stdout/stderr may be closed: point them
  * at /dev/null so that a socket opened later never gets fd 1 or 2 (and a
@@ -94,15 +97,21 @@ static int check_config(const struct oa_config *cfg)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* Opens -b / -s, or takes fd 0. Returns an exit code; *cgi set for CGI. */
+/* Opens -b / -s, or takes fd 0 (or the socket an upgrade handed over).
+ * Returns an exit code; *cgi set for CGI. */
 static int pick_socket(const struct oa_options *opts, int *fd, int *cgi)
 {
     char msg[512];
-    int rc = 0;
+    int rc = 0, up;
 
     *cgi = 0;
     *fd = 0;
-    if (opts->bind)
+    up = oa_upgrade_inherited(fd, msg, sizeof(msg));
+    if (up < 0)
+        rc = 2;
+    else if (up > 0)
+        oa_log_write(OA_LOG_INFO, "upgraded: serving the socket of the program before");
+    else if (opts->bind)
         rc = oa_listen_tcp(opts->bind, fd, msg, sizeof(msg));
     else if (opts->socket)
         rc = oa_listen_unix(opts->socket, fd, msg, sizeof(msg));
@@ -139,6 +148,26 @@ static void limit_provider_calls(unsigned threads)
                      threads);
 }
 
+/* The server proper: one process, or a supervisor of -w workers. An
+ * upgrade (SIGUSR2) execs the new program here and does not return. */
+static int run_server(const struct oa_options *opts, const struct oa_config *cfg, int fd)
+{
+    struct oa_server_hooks hooks = {NULL, NULL, 1};
+    struct oa_sockpath sp;
+    int rc;
+
+    /* -s: the file made here; inherited: the file the socket is bound to */
+    oa_sockpath_record(&sp, fd, opts->socket);
+    if (opts->workers)
+        rc = oa_supervise_run(cfg, fd, opts->workers, opts->threads, &sp);
+    else
+        while ((rc = oa_server_run(cfg, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
+            oa_upgrade_exec(fd); /* returns only when the exec failed: serve on */
+    if (opts->socket)
+        oa_sockpath_unlink(&sp); /* not a new instance's socket at the same path */
+    return rc;
+}
+
 static int serve(const struct oa_options *opts, const struct oa_config *cfg)
 {
     int fd, cgi, rc;
@@ -158,10 +187,7 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
     if (cgi)
         return oa_edge_serve_cgi(cfg) == 0 ? 0 : 1;
     limit_provider_calls(opts->threads);
-    rc = oa_server_run(cfg, fd, opts->threads);
-    if (opts->socket)
-        unlink(opts->socket);
-    return rc;
+    return run_server(opts, cfg, fd);
 }
 
 static int run(const struct oa_options *opts)
@@ -217,5 +243,7 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : 1;
     }
     oa_server_signals();
+    oa_server_signals_unblock();
+    oa_upgrade_init(argc, argv);
     return run(&opts);
 }

@@ -20,6 +20,7 @@ static const struct option long_options[] = {
     {"bind", required_argument, NULL, 'b'},
     {"socket", required_argument, NULL, 's'},
     {"threads", required_argument, NULL, 't'},
+    {"workers", required_argument, NULL, 'w'},
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"gen-key", required_argument, NULL, OPT_GEN_KEY},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -29,7 +30,7 @@ static const struct option long_options[] = {
 
 const char *oa_options_usage(void)
 {
-    return "Usage: oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS]\n"
+    return "Usage: oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS] [-w WORKERS]\n"
            "                   [--check-config] [--gen-key FILE] [--version] [--help]\n"
            "\n"
            "OAuth2 / OpenID Connect sign-in as a FastCGI responder and authorizer.\n"
@@ -44,6 +45,9 @@ const char *oa_options_usage(void)
            "  -t, --threads N       serve N requests at once (default 4); at most\n"
            "                        max(1, N/2) of them talk to a provider at once,\n"
            "                        so the others stay free for the authorizer\n"
+           "  -w, --workers N       run N worker processes of -t threads each under a\n"
+           "                        supervisor that restarts a worker that dies\n"
+           "                        (default: one process, no supervisor)\n"
            "      --check-config    validate the config, print a summary and the\n"
            "                        callback URL of every provider, and exit\n"
            "      --gen-key FILE    write a new random session key (mode 0600) and exit\n"
@@ -65,14 +69,14 @@ static int fail(char *msg, size_t cap, const char *fmt, ...)
     return -1;
 }
 
-static int parse_threads(const char *s, unsigned *out)
+static int parse_count(const char *s, unsigned *out, long max)
 {
     char *end;
     long v;
 
     errno = 0;
     v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > OA_THREADS_MAX)
+    if (errno || end == s || *end || v < 1 || v > max)
         return -1;
     *out = (unsigned)v;
     return 0;
@@ -110,7 +114,7 @@ int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, 
     opts->threads = OA_THREADS_DEFAULT;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":c:b:s:t:", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:b:s:t:w:", long_options, NULL)) != -1) {
         switch (c) {
         case 'c': opts->config = optarg; break;
         case 'b':
@@ -125,9 +129,16 @@ int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, 
             opts->socket = optarg;
             break;
         case 't':
-            if (parse_threads(optarg, &opts->threads))
+            if (parse_count(optarg, &opts->threads, OA_THREADS_MAX))
                 return fail(msg, cap, "-t wants a number of threads from 1 to 256, not '%s'",
                             optarg);
+            break;
+        case 'w':
+            if (parse_count(optarg, &opts->workers, OA_WORKERS_MAX))
+                return fail(msg, cap,
+                            "-w wants a number of worker processes from 1 to %d, "
+                            "not '%s'",
+                            OA_WORKERS_MAX, optarg);
             break;
         case OPT_CHECK_CONFIG: opts->check_config = true; break;
         case OPT_GEN_KEY: opts->gen_key = optarg; break;

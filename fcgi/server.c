@@ -2,7 +2,7 @@
  * server.c - threads, signals and the graceful stop.
  *
  * Every thread blocks SIGTERM/SIGINT, so they reach the main thread only,
- * which waits in sigsuspend(). On a stop it tells libfcgi
+ * which waits in ppoll(). On a stop it tells libfcgi
  * (FCGX_ShutdownPending) and then wakes the threads that sit in accept()
  * with SIGUSR1 (installed without SA_RESTART, and the requests are
  * initialised with FCGI_FAIL_ACCEPT_ON_INTR, so accept() returns EINTR).
@@ -13,8 +13,19 @@
  * There is no reload (the config is read at start only): SIGHUP, which
  * logrotate or a closing terminal may send, is only logged by the main
  * thread, never the default action that would end the process.
+ * Once no thread is in accept() any more, a stop closes the listening
+ * socket at once (fd replaced by /dev/null, so the number is never reused
+ * by a connection): this process takes no new connection while it finishes
+ * the requests in hand, and a new instance sharing the socket (systemd,
+ * spawn-fcgi's socket after an upgrade) gets them all. An upgrade
+ * (SIGUSR2, oa_server_hooks.upgrade) drains the same way but keeps the
+ * socket: the caller execs the new program on it.
+ * The main thread also wakes every OA_SERVER_TICK_MS to run the hooks'
+ * watch (a worker checks that its supervisor still runs).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,6 +39,7 @@
 #include "edge.h"
 #include "log.h"
 #include "server.h"
+#include "upgrade.h"
 
 struct oa_worker {
     pthread_t tid;
@@ -40,6 +52,7 @@ struct oa_worker {
 
 static atomic_int oa_stop;    /* SIGTERM/SIGINT seen */
 static atomic_int oa_hup;     /* SIGHUP seen, not logged yet */
+static atomic_int oa_usr2;    /* SIGUSR2 seen: upgrade asked for */
 static pthread_t oa_main_tid; /* woken with SIGUSR1 when a thread ends */
 
 static void on_stop(int sig)
@@ -60,6 +73,12 @@ static void on_hup(int sig)
     atomic_store(&oa_hup, 1);
 }
 
+static void on_usr2(int sig)
+{
+    (void)sig;
+    atomic_store(&oa_usr2, 1);
+}
+
 void oa_server_signals(void)
 {
     struct sigaction sa;
@@ -77,6 +96,24 @@ void oa_server_signals(void)
     sa.sa_flags = SA_RESTART; /* before the threads start, nothing is cut short */
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_usr2; /* its default action would end the process */
+    sigaction(SIGUSR2, &sa, NULL);
+}
+
+void oa_server_signals_unblock(void)
+{
+    sigset_t set;
+
+    /* an upgrade execs this program with them blocked; a pending one
+     * (a stop that came during the exec) is delivered now */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static void pause_ms(long ms)
@@ -91,6 +128,40 @@ static int accept_hopeless(int e)
     return e == EBADF || e == ENOTSOCK || e == EINVAL || e == EOPNOTSUPP || e == EFAULT;
 }
 
+/* A failing accept (EMFILE, ENFILE, ENOBUFS, ENOMEM: the process or the
+ * system is out of something) is retried every 100 ms by every thread: its
+ * log line would be a flood that fills the disk it may be short of. So the
+ * first failure of an episode is logged, then at most one line a minute
+ * with the count, and one line when an accept works again. */
+#define OA_ACCEPT_LOG_EVERY 60
+static atomic_long accept_fails;      /* failures not yet counted in a line */
+static atomic_llong accept_logged_at; /* when the last failure line went out */
+static atomic_int accept_episode;     /* a failure line went out, no recovery line yet */
+
+static void accept_failed(int rc)
+{
+    long long now = (long long)time(NULL);
+    long long last = atomic_load(&accept_logged_at);
+    long n = atomic_fetch_add(&accept_fails, 1) + 1;
+
+    if (last && now - last < OA_ACCEPT_LOG_EVERY)
+        return;
+    if (!atomic_compare_exchange_strong(&accept_logged_at, &last, now))
+        return; /* another thread logs it */
+    n = atomic_exchange(&accept_fails, 0);
+    atomic_store(&accept_episode, 1);
+    oa_log_write(OA_LOG_WARN,
+                 "accept failed: %s (%ld time%s since the last such line; retrying every "
+                 "100 ms, logged at most once a minute)",
+                 rc > -10000 ? strerror(-rc) : "libfcgi error", n, n == 1 ? "" : "s");
+}
+
+static void accept_worked(void)
+{
+    if (atomic_load(&accept_episode) && atomic_exchange(&accept_episode, 0))
+        oa_log_write(OA_LOG_INFO, "accept works again");
+}
+
 /* One accept; returns 0 with a request, 1 to try again, -1 to leave. */
 static int accept_one(struct oa_worker *w, FCGX_Request *req)
 {
@@ -103,8 +174,10 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
     }
     rc = FCGX_Accept_r(req);
     atomic_store(&w->accepting, 0);
-    if (rc >= 0)
+    if (rc >= 0) {
+        accept_worked();
         return 0;
+    }
     if (atomic_load(&oa_stop))
         return -1;
     if (rc == -EINTR)
@@ -114,7 +187,7 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
         w->failed = 1;
         return -1;
     }
-    oa_log_write(OA_LOG_WARN, "accept failed: %s", rc > -10000 ? strerror(-rc) : "libfcgi error");
+    accept_failed(rc);
     pause_ms(100); /* EMFILE and friends: do not spin */
     return 1;
 }
@@ -146,6 +219,32 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* True when no thread is in (or about to enter) accept(): with oa_stop set
+ * first, a thread that marks itself accepting afterwards sees the stop. */
+static int none_accepting(struct oa_worker *w, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        if (!atomic_load(&w[i].done) && atomic_load(&w[i].accepting))
+            return 0;
+    return 1;
+}
+
+/* Closes the listening socket, keeping its number taken by /dev/null. */
+static void close_listener(int fd)
+{
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    if (nul >= 0 && dup2(nul, fd) >= 0) {
+        close(nul);
+        return;
+    }
+    if (nul >= 0)
+        close(nul);
+    close(fd);
+}
+
 static int all_done(struct oa_worker *w, unsigned n)
 {
     unsigned i;
@@ -156,12 +255,14 @@ static int all_done(struct oa_worker *w, unsigned n)
     return 1;
 }
 
-/* Wakes the threads in accept() until every thread has left its loop.
+/* Wakes the threads in accept() until every thread has left its loop;
+ * closes the listening socket as soon as none accepts, unless keep.
  * A second SIGTERM/SIGINT ends the process at once. */
-static void drain(struct oa_worker *w, unsigned n)
+static void drain(struct oa_worker *w, unsigned n, int listen_fd, int keep)
 {
-    struct timespec tick = {0, 50 * 1000000L};
+    struct timespec tick = {0, 10 * 1000000L};
     sigset_t stopset;
+    int closed = keep;
     unsigned i;
 
     sigemptyset(&stopset);
@@ -171,11 +272,17 @@ static void drain(struct oa_worker *w, unsigned n)
         for (i = 0; i < n; i++)
             if (!atomic_load(&w[i].done) && atomic_load(&w[i].accepting))
                 pthread_kill(w[i].tid, SIGUSR1);
+        if (!closed && none_accepting(w, n)) {
+            close_listener(listen_fd);
+            closed = 1;
+        }
         if (sigtimedwait(&stopset, NULL, &tick) > 0) {
             oa_log_write(OA_LOG_WARN, "second stop signal: exiting without waiting");
             _exit(1);
         }
     }
+    if (!closed)
+        close_listener(listen_fd);
 }
 
 static unsigned start_workers(struct oa_worker *w, unsigned n, const struct oa_config *cfg,
@@ -196,50 +303,94 @@ static unsigned start_workers(struct oa_worker *w, unsigned n, const struct oa_c
     return i;
 }
 
-int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads)
+/* Blocks the signals the main thread waits for; *waitmask gets the mask
+ * to wait with (them unblocked), *old the mask to restore. */
+static void block_signals(sigset_t *old, sigset_t *waitmask)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP};
+    sigset_t block;
+    size_t i;
+
+    sigemptyset(&block);
+    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&block, sigs[i]);
+    pthread_sigmask(SIG_BLOCK, &block, old);
+    *waitmask = *old;
+    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigdelset(waitmask, sigs[i]);
+}
+
+/* SIGUSR2: 1 when an upgrade may go ahead (the new program passed
+ * --check-config), 0 when refused or not ours to do (a worker). */
+static int upgrade_asked(const struct oa_server_hooks *hooks)
+{
+    if (!hooks || !hooks->upgrade) {
+        oa_log_write(OA_LOG_WARN, "SIGUSR2 ignored by a worker: send it to the supervisor");
+        return 0;
+    }
+    return oa_upgrade_check() == 0;
+}
+
+/* The main thread's wait: signals, a thread that ended, the watch.
+ * Returns 1 for an upgrade, 0 for a stop. */
+static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitmask,
+                         const struct oa_server_hooks *hooks)
+{
+    struct timespec tick = {OA_SERVER_TICK_MS / 1000, (OA_SERVER_TICK_MS % 1000) * 1000000L};
+
+    while (!atomic_load(&oa_stop) && !all_done(w, n)) {
+        ppoll(NULL, 0, &tick, waitmask);
+        if (atomic_exchange(&oa_hup, 0))
+            oa_log_write(OA_LOG_WARN, "SIGHUP ignored: there is no reload; restart oauth2-fcgi "
+                                      "to read the config again");
+        if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {
+            atomic_store(&oa_stop, 1); /* libfcgi's shutdown flag stays clear: see below */
+            return 1;
+        }
+        if (hooks && hooks->watch && hooks->watch(hooks->arg))
+            break;
+    }
+    return 0;
+}
+
+int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
+                  const struct oa_server_hooks *hooks)
 {
     struct oa_worker *w = calloc(nthreads, sizeof(*w));
-    sigset_t block, old, waitmask;
+    sigset_t old, waitmask;
     unsigned i, started;
-    int failed = 0;
+    int failed = 0, upgrade;
 
     if (!w) {
         oa_log_write(OA_LOG_ERROR, "out of memory");
         return 1;
     }
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGUSR1);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    waitmask = old;
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGINT);
-    sigdelset(&waitmask, SIGUSR1);
-    sigdelset(&waitmask, SIGHUP);
+    atomic_store(&oa_stop, 0);
+    block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
     started = start_workers(w, nthreads, cfg, listen_fd);
     if (started == nthreads)
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");
     else
         atomic_store(&oa_stop, 1);
-    while (!atomic_load(&oa_stop) && !all_done(w, started)) {
-        sigsuspend(&waitmask);
-        if (atomic_exchange(&oa_hup, 0))
-            oa_log_write(OA_LOG_WARN, "SIGHUP ignored: there is no reload; restart oauth2-fcgi "
-                                      "to read the config again");
-    }
-    if (atomic_load(&oa_stop) && started == nthreads)
+    upgrade = wait_for_stop(w, started, &waitmask, hooks);
+    if (upgrade)
+        oa_log_write(OA_LOG_INFO, "upgrade: finishing the requests in hand, keeping the socket");
+    else if (atomic_load(&oa_stop) && started == nthreads)
         oa_log_write(OA_LOG_INFO, "stopping after the requests in hand");
     atomic_store(&oa_stop, 1);
-    FCGX_ShutdownPending();
-    drain(w, started);
+    /* An upgrade wakes the threads with SIGUSR1 only: libfcgi's shutdown
+     * flag cannot be cleared, and a failed exec serves again. */
+    if (!upgrade)
+        FCGX_ShutdownPending();
+    drain(w, started, listen_fd, upgrade);
     for (i = 0; i < started; i++) {
         pthread_join(w[i].tid, NULL);
         failed |= w[i].failed;
     }
     free(w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (upgrade && !failed && started == nthreads)
+        return OA_SERVER_UPGRADE;
     return failed || started != nthreads ? 1 : 0;
 }

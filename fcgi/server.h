@@ -12,10 +12,29 @@
  * then leaves them alone). */
 void oa_server_signals(void);
 
+/* Unblocks the signals above (an upgrade's exec leaves them blocked). */
+void oa_server_signals_unblock(void);
+
+#define OA_SERVER_TICK_MS 250 /* how often the main thread runs the watch */
+#define OA_SERVER_UPGRADE 3   /* oa_server_run: drained for an upgrade */
+
+/* What the caller adds to the loop; every field may be 0. */
+struct oa_server_hooks {
+    /* Run every OA_SERVER_TICK_MS by the main thread; nonzero: stop as on
+     * SIGTERM (it logs why). */
+    int (*watch)(void *arg);
+    void *arg;   /* borrowed, passed to watch */
+    int upgrade; /* SIGUSR2 drains and returns OA_SERVER_UPGRADE; else it is
+                    logged and ignored (a worker under a supervisor) */
+};
+
 /* Serves requests on listen_fd (0: the inherited socket) with nthreads
- * threads until SIGTERM or SIGINT, then finishes the requests in hand.
- * cfg is borrowed and must outlive the call. Returns the exit code: 0 after
- * a stop, 1 when the threads could not run or accept failed for good. */
-int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads);
+ * threads until SIGTERM or SIGINT, then finishes the requests in hand and
+ * closes listen_fd. cfg and hooks (may be NULL) are borrowed. Returns the
+ * exit code: 0 after a stop, 1 when the threads could not run or accept
+ * failed for good; OA_SERVER_UPGRADE after SIGUSR2 (the new program passed
+ * --check-config), with listen_fd still open and no thread left. */
+int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
+                  const struct oa_server_hooks *hooks);
 
 #endif

@@ -4,13 +4,23 @@
 # default address is every interface, which would let anyone on the network
 # ask the authorizer questions directly.
 #
-#   -F 2      two processes (one per core measured best on 2 cores; see bench/)
+#   -w 2      two worker processes (one per core measured best on 2 cores; see
+#             bench/) under oauth2-fcgi's supervisor, which restarts a worker
+#             that dies at once; spawn-fcgi's own -F would start two processes
+#             nobody restarts
 #   -u/-g     an unprivileged user that can read the config and the key file
-#   -t 4      threads per process (the default): the authorizer and the
+#   -t 4      threads per worker (the default): the authorizer and the
 #             endpoints share this socket; at most half the threads wait on
 #             a provider, so a slow sign-in never holds the authorizer's
 #             thread (-t 1 logs a warning: do not)
-exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -F 2 -u oauth2-fcgi -g oauth2-fcgi \
-    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -t 4
+#   -n        spawn-fcgi execs oauth2-fcgi itself: this script's pid is the
+#             master's; to upgrade (new binary, config or key file) without
+#             losing a request: install the new binary, then kill -USR2 that pid.
+#             If the master itself is killed, its workers keep serving the
+#             socket (nothing else holds it here); restart the script later.
+#             A worker or the master SIGKILLed under load: tests/load/kill-spawn-fcgi.sh
+#             and kill-authnz.sh (figures in tests/load/RESULTS.md).
+exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -u oauth2-fcgi -g oauth2-fcgi \
+    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 4
 # Unix socket instead (lighttpd/nginx on the same host):
 #   spawn-fcgi -n -s /run/oauth2-fcgi/sock -M 0660 -U www-data -G www-data ...

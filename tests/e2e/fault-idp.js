@@ -3,7 +3,7 @@
 // broken answers, hangs - one fault per mode. Node core only; https with a
 // certificate of tests/idp/ca.sh; 127.0.0.1 only.
 //
-//   node tests/e2e/fault-idp.js --tls DIR      prints "READY https://127.0.0.1:PORT"
+//   node tests/e2e/fault-idp.js --tls DIR [--port N]   prints "READY https://127.0.0.1:PORT"
 //
 // Each mode is a provider of its own: issuer https://127.0.0.1:PORT/<mode>,
 // discovery at <issuer>/.well-known/openid-configuration, then
@@ -152,7 +152,8 @@ const server = https.createServer({
   key: fs.readFileSync(path.join(tlsDir, 'server.key')),
   cert: fs.readFileSync(path.join(tlsDir, 'server.pem')),
 }, handle);
-server.listen(0, '127.0.0.1', () => {
+// --port N: a fixed port, so a test can stop the provider and start it again
+server.listen(Number(arg('port', '0')), '127.0.0.1', () => {
   base = `https://127.0.0.1:${server.address().port}`;
   console.log(`READY ${base}`);
 });

@@ -70,7 +70,7 @@ EOF
 # the protected prefix; static files inside it, repeating the `set` line
 # as the file says; and, beside it, regex locations as sites have them
 # (long-lived static files, PHP behind another server).
-sed -e "s|server unix:/run/oauth2-fcgi\.sock;|server unix:$T/oa.sock;|" \
+sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$T/oa.sock|g" \
     -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$BPORT;|" \
     -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
     -e "s|^\( *\)server_name _;|&\n\1rewrite ^/dash/(.*)\$ /app/admin/\$1 last;|" \

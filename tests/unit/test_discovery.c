@@ -242,6 +242,29 @@ static void test_backoff(void)
     oa_endpoints_free(&e);
 }
 
+/* A long outage: the back-off stops growing at 30 s, so a provider that
+ * comes back is used again within 30 s, not minutes later (issue 18). */
+static void test_backoff_cap(void)
+{
+    struct oa_endpoints e;
+    int i, calls;
+
+    reset();
+    si.fail = OA_ERR_PROVIDER;
+    for (i = 0; i < 60 * 60; i++) { /* an hour of a request every second */
+        get(&e);
+        fake_now += 1;
+    }
+    ok(OA_DISCOVERY_BACKOFF_MAX <= 30, "the back-off is capped at 30 s at most");
+    calls = si.calls;
+    si.fail = OA_OK;
+    for (i = 0; i <= 30 && get(&e) != OA_OK; i++)
+        fake_now += 1;
+    ok(i <= 30, "provider back after an hour down: used again within 30 s");
+    ok(si.calls == calls + 1, "... with one fetch");
+    oa_endpoints_free(&e);
+}
+
 /* A JWKS text with the public forms of the given keys (new). */
 static char *jwks_text(cjose_jwk_t *a, cjose_jwk_t *b)
 {
@@ -382,6 +405,7 @@ int main(void)
     test_explicit();
     test_bad();
     test_backoff();
+    test_backoff_cap();
     test_jwks();
     test_apple();
     oa_discovery_cleanup(&cfg);

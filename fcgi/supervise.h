@@ -1,0 +1,23 @@
+/*
+ * supervise.h - -w N: a master process that runs N worker processes on
+ * one listening socket and restarts any that dies.
+ */
+#ifndef OA_SUPERVISE_H
+#define OA_SUPERVISE_H
+
+#include "oa/config.h"
+#include "sockpath.h"
+
+/* Runs nworkers processes, each oa_server_run(cfg, listen_fd, nthreads),
+ * until SIGTERM/SIGINT (forwarded: the workers drain; the master closes
+ * its copy of the socket at once and exits when they are gone) or SIGUSR2
+ * (an upgrade: the new program passes --check-config, the workers drain,
+ * and the master execs the new program in place on the same socket).
+ * A worker that dies is restarted at once; one that keeps dying within
+ * OA_CRASH_WINDOW_MS of its start is restarted with a growing delay.
+ * cfg and sp are borrowed. Returns the exit code: 0 when every worker
+ * stopped cleanly, 1 otherwise. */
+int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
+                     unsigned nthreads, const struct oa_sockpath *sp);
+
+#endif
