@@ -116,7 +116,7 @@ static void test_oidc_happy(void)
     ok(fx_last(IDP "/me") &&
            !strcmp(fx_last(IDP "/me")->auth_header, "Authorization: Bearer at-SECRET-1"),
        "UserInfo with bearer");
-    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
+    ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
        "state cookie deleted");
     ok(fx_log_clean(&r), "log clean");
     free(sb);
@@ -199,7 +199,7 @@ static void test_error_param(void)
        "error=access_denied with a valid state: 403");
     ok(fx_body_has(&r, "&lt;script&gt;hi") && !fx_body_has(&r, "<script>hi"),
        "error_description shown, escaped");
-    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
+    ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
        "state deleted");
     NO_TOKEN_REQUEST(IDP "/token");
 
@@ -269,7 +269,7 @@ static void test_token_faults(void)
     token_ok(IDP "/token", IDP, "u-2", NULL);
     ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502,
        "UserInfo sub differs from the id_token's: 502");
-    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi", 0), "no session");
+    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0), "no session");
 
     login(corp);
     fx_answer(IDP "/me", 200, "{\"sub\":\"u-1\"}", NULL);
@@ -326,7 +326,7 @@ static void test_apple(void)
     t = fx_last("https://appleid.apple.com/auth/token");
     ok(t && t->body && strstr(t->body, "client_secret=apple-pre-made-jwt") && !t->basic_user,
        "Apple: client_secret_post with the given secret");
-    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "SameSite=None") != NULL,
+    ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "SameSite=None") != NULL,
        "state deleted with the attributes it was set with");
 
     login(apple);
@@ -457,7 +457,7 @@ static void state_with_rd(const char *rd)
     free(g_pair);
     free(g_state);
     free(g_nonce);
-    g_pair = fx_cookie_pair(fx_set_cookie(&sr, "__Secure-oauth2_fcgi_state_", 0));
+    g_pair = fx_cookie_pair(fx_set_cookie(&sr, "__Host-oauth2_fcgi_state_", 0));
     g_state = strdup(st.state);
     g_nonce = strdup(st.nonce);
     oa_state_free(&st);
