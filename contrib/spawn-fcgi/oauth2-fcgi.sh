@@ -9,9 +9,17 @@
 #             that dies at once; spawn-fcgi's own -F would start two processes
 #             nobody restarts
 #   -u/-g     an unprivileged user that can read the config and the key file
+#   -t 4      threads per worker (the default): the authorizer and the
+#             endpoints share this socket; at most half the threads wait on
+#             a provider, so a slow sign-in never holds the authorizer's
+#             thread (-t 1 logs a warning: do not)
 #   -n        spawn-fcgi execs oauth2-fcgi itself: this script's pid is the
 #             master's; to upgrade (new binary, config or key file) without
-#             losing a request: install the new binary, then kill -USR2 that pid
+#             losing a request: install the new binary, then kill -USR2 that pid.
+#             If the master itself is killed, its workers keep serving the
+#             socket (nothing else holds it here); restart the script later.
+#             A worker or the master SIGKILLed under load: tests/load/kill-spawn-fcgi.sh
+#             and kill-authnz.sh (figures in tests/load/RESULTS.md).
 exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -u oauth2-fcgi -g oauth2-fcgi \
     -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 4
 # Unix socket instead (lighttpd/nginx on the same host):

@@ -41,7 +41,11 @@ struct oa_request {
     const char *redirect_url;          /* REDIRECT_URL */
     const char *redirect_query_string; /* REDIRECT_QUERY_STRING */
     const char *remote_addr;           /* REMOTE_ADDR, for log lines only */
-    const char *body;                  /* responder POST body, NUL-terminated, or NULL */
+    /* The URI the server will serve when it is not REQUEST_URI (a rewrite):
+     * the authorizer checks both (doc/DESIGN.md section 4). */
+    const char *served_uri;  /* REDIRECT_URI (lighttpd: the rewritten target, raw) */
+    const char *served_path; /* OAUTH2_FCGI_PATH (a decoded path: nginx $uri) */
+    const char *body;        /* responder POST body, NUL-terminated, or NULL */
     size_t body_len;
     int64_t now; /* seconds since the epoch, set by the edge (tests pin it) */
 };

@@ -29,7 +29,7 @@ for _ in $(seq 150); do [ -S "$T/oa.sock" ] && break; sleep 0.1; done
 browser_backend_http "$APORT"
 
 # The shipped file, addresses substituted (the lines marked EDIT).
-sed -e "s|server unix:/run/oauth2-fcgi\.sock;|server unix:$T/oa.sock;|" \
+sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$T/oa.sock|g" \
     -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$APORT;|" \
     -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
     "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"

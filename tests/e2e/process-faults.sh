@@ -345,7 +345,11 @@ oa_children() {
 http_req "http://127.0.0.1:$PORT/oauth/health"
 t_is "$HTTP_STATUS" 200 "lighttpd: /oauth/health answers before the faults"
 KIDS=$(oa_children)
-t_is "$(echo "$KIDS" | wc -w)" 2 "lighttpd started two oauth2-fcgi processes (responder, authorizer)"
+# (the contrib file's max-procs of the responder and of the authorizer)
+NPROCS=$(grep -v '^ *#' "$E2E_TMP/oauth2-fcgi.conf" |
+    sed -n 's/.*"max-procs" *=> *\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s }')
+t_is "$(echo "$KIDS" | wc -w)" "$NPROCS" \
+    "lighttpd started the contrib file's oauth2-fcgi processes ($NPROCS: responder, authorizer)"
 OUT=$(pf web "$PORT" "$VALID" 30 2>&1)
 t_is "$(printf '%s\n' "$OUT" | grep -c ' done$')" 9 \
     "270 HTTP clients disconnected right after or in the middle of their request"

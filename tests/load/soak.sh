@@ -146,7 +146,10 @@ VALID_LIST=$T/valid.tsv
 printf 'valid\t200\t/app/1k.html\t%s\t%s\n' "$PAGE" "$C=$VALID" >"$VALID_LIST"
 
 # lighttpd: the shipped config with its paths filled in (as lib.sh's
-# lighttpd_start does), a static file under /app, no access log and no CGI
+# lighttpd_start does) and one process per entry (max-procs 1: the soak
+# follows one authorizer process's memory and PID; the shipped file runs
+# several, for crashes - tests/load/kill-lighttpd.sh), a static file under
+# /app, no access log and no CGI
 # (millions of requests), and request headers up to 64 KiB so the 8 KiB
 # cookies reach the authorizer instead of lighttpd's 431.
 PORT=$(free_port) || bail "no free port"
@@ -156,6 +159,7 @@ head -c 1024 /dev/zero | tr '\0' 'x' >"$T/www/app/1k.html"
 sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
     -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$E2E_CONFIG\"|" \
     -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$T\"|" \
+    -e 's|"max-procs" *=> *[0-9]*|"max-procs"       => 1|' \
     "$top_srcdir/contrib/lighttpd/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
 cat >"$T/lighttpd.conf" <<EOF
 server.document-root = "$T/www"
