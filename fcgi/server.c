@@ -2,9 +2,8 @@
  * server.c - threads, signals and the graceful stop.
  *
  * Every thread blocks SIGTERM/SIGINT, so they reach the main thread only,
- * which waits in ppoll(). On a stop it tells libfcgi
- * (FCGX_ShutdownPending) and then wakes the threads that sit in accept()
- * with SIGUSR1 (installed without SA_RESTART, and the requests are
+ * which waits in ppoll(). On a stop it sets oa_stop and wakes the threads
+ * that sit in accept() with SIGUSR1 (installed without SA_RESTART, and the requests are
  * initialised with FCGI_FAIL_ACCEPT_ON_INTR, so accept() returns EINTR).
  * Only a thread marked as accepting is signalled, so a request in hand is
  * never interrupted; the signal is repeated until each thread has left,
@@ -59,7 +58,12 @@ static void on_stop(int sig)
 {
     (void)sig;
     atomic_store(&oa_stop, 1);
-    FCGX_ShutdownPending();
+    /* Not FCGX_ShutdownPending(): libfcgi 2.4.2's OS_Accept then skips
+     * accept() but goes on with the last socket it had closed (a unix
+     * peer that sent nothing in time), closing that number over and over:
+     * a thread spinning at 100% CPU that never drains (seen under load),
+     * and the number may by then be another thread's connection. The
+     * SIGUSR1 wake-up (EINTR with FCGI_FAIL_ACCEPT_ON_INTR) is enough. */
 }
 
 static void on_wake(int sig)
@@ -379,10 +383,7 @@ int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
     else if (atomic_load(&oa_stop) && started == nthreads)
         oa_log_write(OA_LOG_INFO, "stopping after the requests in hand");
     atomic_store(&oa_stop, 1);
-    /* An upgrade wakes the threads with SIGUSR1 only: libfcgi's shutdown
-     * flag cannot be cleared, and a failed exec serves again. */
-    if (!upgrade)
-        FCGX_ShutdownPending();
+    /* the threads are woken with SIGUSR1 only (on_stop says why) */
     drain(w, started, listen_fd, upgrade);
     for (i = 0; i < started; i++) {
         pthread_join(w[i].tid, NULL);
