@@ -145,7 +145,6 @@ static void provider_free(struct oa_provider *p)
                      &p->end_session_url,
                      &p->jwks_uri,
                      &p->groups_claim,
-                     &p->hosted_domain,
                      &p->team_id,
                      &p->key_id,
                      &p->private_key_file,
@@ -157,6 +156,7 @@ static void provider_free(struct oa_provider *p)
         free_str(strs[i]);
     oa_cfg_strlist_free(&p->allowed_orgs);
     oa_cfg_strlist_free(&p->allowed_teams);
+    oa_cfg_strlist_free(&p->hosted_domain);
 }
 
 static void access_free(struct oa_access_rule *r)
@@ -184,6 +184,7 @@ void oa_config_free(struct oa_config *cfg)
     oa_cfg_strlist_free(&cfg->workspaces);
     oa_cfg_strlist_free(&cfg->extra_backends);
     oa_cfg_strlist_free(&cfg->allowed_redirect_hosts);
+    oa_cfg_strlist_free(&cfg->warnings);
     free(cfg->file);
     free(cfg->public_url);
     free(cfg->public_host);
@@ -231,8 +232,9 @@ enum oa_err oa_config_load_string(struct oa_config **out, const char *name, cons
     ld.name = name;
     ld.err = err;
     set_defaults(ld.cfg);
-    if (!(e = oa_cfg_walk(&ld, yaml, len)) && !(e = oa_cfg_providers_finish(&ld)))
-        e = oa_cfg_check(&ld);
+    if (!(e = oa_cfg_walk(&ld, yaml, len)) && !(e = oa_cfg_providers_finish(&ld)) &&
+        !(e = oa_cfg_check(&ld)))
+        e = oa_cfg_advise(&ld);
     free(ld.marks);
     if (e) {
         oa_config_free(ld.cfg);

@@ -83,7 +83,6 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
         {"end_session_url", p->end_session_url},
         {"jwks_uri", p->jwks_uri},
         {"groups_claim", p->groups_claim},
-        {"hosted_domain", p->hosted_domain},
     };
     char *cb;
     enum oa_err e;
@@ -101,7 +100,8 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
             (e = oa_buf_printf(b, "  %s: %s\n", fields[i].label, fields[i].value)))
             return e;
     if ((e = put_list(b, "  allowed_orgs", &p->allowed_orgs)) ||
-        (e = put_list(b, "  allowed_teams", &p->allowed_teams)))
+        (e = put_list(b, "  allowed_teams", &p->allowed_teams)) ||
+        (e = put_list(b, "  hosted_domain", &p->hosted_domain)))
         return e;
     if (!(cb = oa_config_callback_url(cfg, p, NULL)))
         return OA_ERR_NOMEM;

@@ -147,7 +147,7 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         {&p->api_url, p->api_url != NULL, "api_url", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_orgs, p->allowed_orgs.n > 0, "allowed_orgs", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB, "github"},
-        {&p->hosted_domain, p->hosted_domain != NULL, "hosted_domain", OA_PROVIDER_GOOGLE,
+        {&p->hosted_domain, p->hosted_domain.n > 0, "hosted_domain", OA_PROVIDER_GOOGLE,
          "google-oauth2"},
         {&p->team_id, p->team_id != NULL, "team_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->key_id, p->key_id != NULL, "key_id", OA_PROVIDER_APPLE, "apple-id"},
@@ -162,6 +162,19 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
     if (p->domain && p->kind != OA_PROVIDER_COGNITO)
         return oa_cfg_fail(ld, &p->domain, p,
                            "'domain' is only for the amazon-cognito provider, not '%s'", p->name);
+    for (size_t i = 0; i < p->hosted_domain.n; i++) {
+        char *d = p->hosted_domain.v[i];
+        for (char *c = d; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        if (strcmp(d, "*") != 0 &&
+            (!d[0] || d[0] == '.' || d[strlen(d) - 1] == '.' || strstr(d, "..") ||
+             strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(d)))
+            return oa_cfg_fail(ld, &p->hosted_domain.v[i], &p->hosted_domain,
+                               "a hosted_domain entry must be a Google Workspace domain like "
+                               "example.com (or \"*\": any Workspace account), not '%s'",
+                               d);
+    }
     for (size_t i = 0; i < p->allowed_teams.n; i++) {
         const char *t = p->allowed_teams.v[i], *slash = strchr(t, '/');
         if (!slash || slash == t || !slash[1] || strchr(slash + 1, '/'))

@@ -59,10 +59,10 @@ struct oa_provider {
     char *userinfo_url;
     char *end_session_url;
     char *jwks_uri;
-    char *groups_claim;                        /* claim holding groups (OIDC); NULL: kind default */
-    char *hosted_domain;                       /* google: id_token hd must match */
-    struct oa_strlist allowed_orgs;            /* github */
-    struct oa_strlist allowed_teams;           /* github, "org/team" */
+    char *groups_claim;              /* claim holding groups (OIDC); NULL: kind default */
+    struct oa_strlist hosted_domain; /* google: hd= sent, the id_token's hd must be one; "*": any */
+    struct oa_strlist allowed_orgs;  /* github */
+    struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
     unsigned line, col;                        /* of the entry in the file */
     struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
@@ -114,6 +114,9 @@ struct oa_config {
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
     struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
+    /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
+     * by --check-config and logged at start-up (src/config_warn.c). */
+    struct oa_strlist warnings;
 };
 
 /* Finds the config file: explicit path, else $OAUTH2_FCGI_CONFIG, else

@@ -384,6 +384,16 @@ static void test_apple_generated(void)
     unlink(keyfile);
 }
 
+/* Empties a provider's hosted_domain list (the fixture's strings are heap). */
+static void hd_clear(struct oa_provider *p)
+{
+    for (size_t i = 0; i < p->hosted_domain.n; i++)
+        free(p->hosted_domain.v[i]);
+    free(p->hosted_domain.v);
+    p->hosted_domain.v = NULL;
+    p->hosted_domain.n = 0;
+}
+
 static void test_kinds(void)
 {
     struct oa_session_buf *sb = calloc(1, sizeof(*sb));
@@ -396,6 +406,30 @@ static void test_kinds(void)
              "{\"hd\":\"other.com\",\"email\":\"a@other.com\",\"email_verified\":true}");
     ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403,
        "google: hd not the hosted_domain: 403");
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-2",
+             "{\"email\":\"a@example.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403 && !fx_session(&r, &id, sb),
+       "google: a consumer account with a company address (no hd claim): 403, no session");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "example.org", "example.com");
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-3",
+             "{\"hd\":\"Example.COM\",\"email\":\"a@example.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_OK, "google: hd in the hosted_domain list (case folded)");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "*", NULL);
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-4",
+             "{\"hd\":\"any.example\",\"email\":\"a@any.example\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_OK, "google: hosted_domain *: any Workspace domain");
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-5",
+             "{\"email\":\"a@gmail.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403,
+       "google: hosted_domain *: a consumer account (no hd) refused");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "example.com", NULL);
     login(google);
     token_ok("https://google.test/token", "accounts.google.com", "g-1",
              "{\"hd\":\"example.com\",\"email\":\"a@example.com\",\"email_verified\":true,"
@@ -494,7 +528,7 @@ int main(void)
     apple->client_secret = fx_s("apple-pre-made-jwt");
     google = explicit("google-oauth2", OA_PROVIDER_GOOGLE, "https://google.test",
                       "https://accounts.google.com");
-    google->hosted_domain = fx_s("example.com");
+    fx_strlist(&google->hosted_domain, "example.com", NULL);
     hf = explicit("huggingface", OA_PROVIDER_HUGGINGFACE, "https://hf.test", "https://hf.test");
     hf->userinfo_url = fx_s("https://hf.test/userinfo");
     cognito = explicit("cognito", OA_PROVIDER_COGNITO, "https://cognito.test/oauth2",

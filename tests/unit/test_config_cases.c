@@ -6,7 +6,9 @@
  *                          in "..." compares only what comes before it)
  *   good/<case>/oauth.yml  must load; good/<case>/expected (optional) holds
  *                          lines that must each appear in the --check-config
- *                          summary
+ *                          summary; good/<case>/warnings (optional) holds
+ *                          the config's warnings, all of them, in order
+ *                          (an empty file: none; "..." as for bad cases)
  *   <case>/env             optional KEY=VALUE lines set for the case
  * Each case runs in its own directory, so paths in it are relative to it.
  */
@@ -115,6 +117,36 @@ static void run_bad(const char *name)
     oa_config_free(cfg);
 }
 
+/* The warnings file, when the case has one, lists every warning in order. */
+static int warnings_match(const struct oa_config *cfg)
+{
+    FILE *f = fopen("warnings", "r");
+    char line[2048];
+    size_t i = 0;
+    int good = 1;
+
+    if (!f)
+        return 1;
+    while (good && fgets(line, sizeof(line), f)) {
+        chomp(line);
+        if (!line[0])
+            continue;
+        if (i >= cfg->warnings.n || !matches(cfg->warnings.v[i], line)) {
+            printf("#   warning %zu: got:  %s\n#              want: %s\n", i + 1,
+                   i < cfg->warnings.n ? cfg->warnings.v[i] : "(none)", line);
+            good = 0;
+        }
+        i++;
+    }
+    fclose(f);
+    if (good && i != cfg->warnings.n) {
+        printf("#   %zu warnings, %zu expected; first extra: %s\n", cfg->warnings.n, i,
+               cfg->warnings.v[i]);
+        good = 0;
+    }
+    return good;
+}
+
 static void run_good(const char *name)
 {
     struct oa_config *cfg = NULL;
@@ -150,6 +182,8 @@ static void run_good(const char *name)
         if (!good)
             printf("# summary:\n%s", desc);
     }
+    if (good)
+        good = warnings_match(cfg);
     ok(good, "good/%s", name);
     free(desc);
     oa_config_free(cfg);
