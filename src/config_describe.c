@@ -77,6 +77,7 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
         {"base_url", p->base_url},
         {"api_url", p->api_url},
         {"domain", p->domain},
+        {"user_pool_id", p->user_pool_id},
         {"authorize_url", p->authorize_url},
         {"token_url", p->token_url},
         {"userinfo_url", p->userinfo_url},
@@ -94,6 +95,10 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
         return e;
     if (p->kind == OA_PROVIDER_OIDC && !p->authorize_url &&
         (e = oa_buf_puts(b, "  endpoints: from <issuer>/.well-known/openid-configuration\n")))
+        return e;
+    if (oa_cognito_userinfo_only(p) &&
+        (e = oa_buf_puts(b, "  identity: userInfo with the access token (no issuer or "
+                            "user_pool_id: the id_token is not checked)\n")))
         return e;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (fields[i].value &&

@@ -149,6 +149,9 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB, "github"},
         {&p->hosted_domain, p->hosted_domain.n > 0, "hosted_domain", OA_PROVIDER_GOOGLE,
          "google-oauth2"},
+        {&p->user_pool_id, p->user_pool_id != NULL, "user_pool_id", OA_PROVIDER_COGNITO,
+         "amazon-cognito"},
+        {&p->region, p->region != NULL, "region", OA_PROVIDER_COGNITO, "amazon-cognito"},
         {&p->team_id, p->team_id != NULL, "team_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->key_id, p->key_id != NULL, "key_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->private_key_file, p->private_key_file != NULL, "private_key_file", OA_PROVIDER_APPLE,
@@ -204,6 +207,36 @@ static enum oa_err github_defaults(struct oa_cfg_load *ld, struct oa_provider *p
     return OA_OK;
 }
 
+/* user_pool_id (and region, else the id's "<region>_" prefix) make the
+ * issuer and its JWKS, so the id_token is checked; an issuer given as is
+ * wins. Without either, the identity is userInfo's (provider_cognito.c). */
+static enum oa_err cognito_pool(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    static const char id_chars[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    const char *id = p->user_pool_id, *us;
+    int rlen;
+    enum oa_err e;
+
+    if (p->region && (!p->region[0] || strspn(p->region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+                                           strlen(p->region)))
+        return oa_cfg_fail(ld, &p->region, p,
+                           "'region' must be an AWS region like eu-west-1, not '%s'", p->region);
+    if (!id)
+        return p->region ? oa_cfg_fail(ld, &p->region, p,
+                                       "'region' needs 'user_pool_id' (like eu-west-1_AbCdEf123)")
+                         : OA_OK;
+    us = strchr(id, '_');
+    if (!us || us == id || !us[1] || strspn(id, id_chars) != strlen(id))
+        return oa_cfg_fail(ld, &p->user_pool_id, p,
+                           "'user_pool_id' must look like eu-west-1_AbCdEf123, not '%s'", id);
+    rlen = p->region ? (int)strlen(p->region) : (int)(us - id);
+    if ((e = dflt(ld, &p->issuer, "https://cognito-idp.%.*s.amazonaws.com/%s", rlen,
+                  p->region ? p->region : id, id)))
+        return e;
+    return dflt(ld, &p->jwks_uri, "%s/.well-known/jwks.json", p->issuer);
+}
+
 static enum oa_err cognito_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
 {
     enum oa_err e;
@@ -222,6 +255,8 @@ static enum oa_err cognito_defaults(struct oa_cfg_load *ld, struct oa_provider *
         p->domain = d;
     }
     trim_slash(p->domain);
+    if ((e = cognito_pool(ld, p)))
+        return e;
     if ((e = dflt(ld, &p->authorize_url, "%s/oauth2/authorize", p->domain)) ||
         (e = dflt(ld, &p->token_url, "%s/oauth2/token", p->domain)) ||
         (e = dflt(ld, &p->userinfo_url, "%s/oauth2/userInfo", p->domain)))

@@ -83,6 +83,8 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "redirect_uri", KT_STR, P(redirect_uri), 0, NULL},
     {SC_PROVIDER, "hosted_domain", KT_STRLIST1, P(hosted_domain), 0, NULL},
     {SC_PROVIDER, "domain", KT_STR, P(domain), 0, NULL},
+    {SC_PROVIDER, "user_pool_id", KT_STR, P(user_pool_id), 0, NULL},
+    {SC_PROVIDER, "region", KT_STR, P(region), 0, NULL},
     {SC_PROVIDER, "team_id", KT_STR, P(team_id), 0, NULL},
     {SC_PROVIDER, "key_id", KT_STR, P(key_id), 0, NULL},
     {SC_PROVIDER, "private_key_file", KT_STR, P(private_key_file), 0, NULL},

@@ -54,6 +54,10 @@ struct oa_provider {
     char *base_url; /* github (Enterprise / tests) */
     char *api_url;  /* github API: https://api.github.com or <base_url>/api/v3 */
     char *domain;   /* amazon-cognito */
+    /* amazon-cognito: the pool, for the issuer https://cognito-idp.<region>.amazonaws.com/<id>
+     * (region: given, or the id's prefix "eu-west-1_"); without it nor an issuer the
+     * identity is userInfo's (src/provider_cognito.c) */
+    char *user_pool_id, *region;
     char *authorize_url;
     char *token_url;
     char *userinfo_url;
@@ -146,6 +150,11 @@ char *oa_config_describe(const struct oa_config *cfg);
  * New string, caller frees. */
 char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provider *p,
                              const char *origin);
+
+/* True for amazon-cognito with its domain alone (no issuer, user_pool_id
+ * or jwks_uri): the identity is then Cognito's userInfo, not an id_token
+ * (src/provider_cognito.c). */
+bool oa_cognito_userinfo_only(const struct oa_provider *p);
 
 /* Parses "8h", "10m", "30s", "1500ms", "2d", or a bare number of seconds.
  * Returns 0 and sets *ms, or -1. */
