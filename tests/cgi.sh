@@ -195,5 +195,56 @@ rc=$?
 check "missing config file: exit 2 naming the file" \
     sh -c "[ $rc -eq 2 ] && grep -q '$tmp/missing.yml' '$tmp/err'"
 
+# Logout CSRF: only a logout the browser says is ours signs out at once;
+# any other (another site's link, image or form, or no origin header at
+# all) gets the confirmation page, whose form POSTs back from our origin.
+cgi /logout QUERY_STRING=rd=%2Fbye
+check "logout GET without Sec-Fetch-Site/Origin/Referer: 200 confirmation" \
+    [ "$(status_line)" = "Status: 200 OK" ]
+check "... a form that POSTs to /oauth/logout with rd" \
+    sh -c "grep -q '<form method=\"post\" action=\"/oauth/logout\">' '$tmp/out' &&
+           grep -q 'name=\"rd\" value=\"/bye\"' '$tmp/out'"
+check "... and clears nothing" sh -c "! grep -qi '^set-cookie:' '$tmp/out'"
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_SEC_FETCH_SITE=cross-site HTTP_REFERER=https://evil.example.net/
+check "logout GET from another site (Sec-Fetch-Site cross-site): confirmation" \
+    [ "$(status_line)" = "Status: 200 OK" ]
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_REFERER=https://evil.example.net/x
+check "logout GET with a foreign Referer: confirmation" [ "$(status_line)" = "Status: 200 OK" ]
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_SEC_FETCH_SITE=same-origin
+check "logout GET, Sec-Fetch-Site same-origin: 302 and the session cleared" \
+    sh -c "[ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 302 Found' ] &&
+           grep -qi '^set-cookie: __Host-oauth2_fcgi=;' '$tmp/out'"
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_REFERER=https://app.example.com/app/
+check "logout GET with our Referer (no Sec-Fetch-Site): 302" [ "$(status_line)" = "Status: 302 Found" ]
+printf 'rd=%%2Fbye' >"$tmp/post"
+stdin="$tmp/post"
+cgi /logout REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=9 \
+    HTTP_ORIGIN=https://app.example.com
+check "logout POST with our Origin: 302 to rd" \
+    sh -c "[ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 302 Found' ] &&
+           grep -qi '^location: /bye' '$tmp/out'"
+cgi /logout REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=9 \
+    HTTP_ORIGIN=https://evil.example.net
+check "logout POST with a foreign Origin: confirmation, nothing cleared" \
+    sh -c "[ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 200 OK' ] &&
+           ! grep -qi '^set-cookie:' '$tmp/out'"
+stdin=
+
+# A session sealed for a provider that is then taken out of the config is
+# refused (mint_cookie is built with the e2e tests).
+mint="${top_builddir:-.}/tests/tools/mint_cookie"
+if [ -x "$mint" ]; then
+    sess=$("$mint" -c "$cfg" --provider corp --email a@example.com --pair 2>"$tmp/err")
+    cgi /userinfo HTTP_COOKIE="$sess" HTTP_ACCEPT=application/json
+    check "session for corp, corp configured: /userinfo 200" [ "$(status_line)" = "Status: 200 OK" ]
+    sed '/^  - name: corp/,/^    userinfo_url:/d' "$cfg" >"$tmp/no-corp.yml"
+    cfg="$tmp/no-corp.yml" cgi /userinfo HTTP_COOKIE="$sess" HTTP_ACCEPT=application/json
+    check "corp taken out of the config: the same session gets 401" \
+        [ "$(status_line)" = "Status: 401 Unauthorized" ]
+else
+    pass "# SKIP mint_cookie not built"
+    pass "# SKIP mint_cookie not built"
+fi
+
 echo "1..$n"
 exit $failed

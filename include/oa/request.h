@@ -41,6 +41,9 @@ struct oa_request {
     const char *redirect_url;          /* REDIRECT_URL */
     const char *redirect_query_string; /* REDIRECT_QUERY_STRING */
     const char *remote_addr;           /* REMOTE_ADDR, for log lines only */
+    const char *sec_fetch_site;        /* HTTP_SEC_FETCH_SITE (logout: who asked) */
+    const char *origin;                /* HTTP_ORIGIN */
+    const char *referer;               /* HTTP_REFERER */
     const char *body;                  /* responder POST body, NUL-terminated, or NULL */
     size_t body_len;
     int64_t now; /* seconds since the epoch, set by the edge (tests pin it) */
