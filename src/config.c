@@ -9,6 +9,7 @@
  * remember where each value stood in the file for error messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 #include "oa/discovery.h"
+#include "oa/file_mode.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -231,15 +233,45 @@ enum oa_err oa_config_load_string(struct oa_config **out, const char *name, cons
     return OA_OK;
 }
 
-/* Reads the whole file (capped); new buffer in *buf, wiped and freed by the caller. */
-static enum oa_err read_file(const char *path, char **buf, size_t *len, struct oa_error *err)
+/* Opens the config and judges its mode on the open descriptor (file_mode.c):
+ * refused when group or others may write it; *warn set ("" if none) when
+ * others may read it. */
+static FILE *open_config(const char *path, char *warn, size_t cap, struct oa_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    char msg[256];
+    bool others_read;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    FILE *f;
+
+    warn[0] = '\0';
+    if (fd < 0) {
+        oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    if (oa_file_mode_check(fd, &others_read, msg, sizeof(msg)) != OA_OK) {
+        close(fd);
+        oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "the config file is %s", msg);
+        return NULL;
+    }
+    if (others_read)
+        snprintf(warn, cap, "%s", msg);
+    if (!(f = fdopen(fd, "rb"))) {
+        close(fd);
+        oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    return f;
+}
+
+/* Reads the whole file (capped); new buffer in *buf, wiped and freed by the caller. */
+static enum oa_err read_file(const char *path, char **buf, size_t *len, char *warn, size_t wcap,
+                             struct oa_error *err)
+{
+    FILE *f = open_config(path, warn, wcap, err);
     size_t n = 0, cap = 4096;
     char *p;
 
     if (!f)
-        return oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "cannot open: %s", strerror(errno));
+        return err ? err->code : OA_ERR_CONFIG;
     if (!(p = malloc(cap + 1))) {
         fclose(f);
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
@@ -282,15 +314,20 @@ static enum oa_err read_file(const char *path, char **buf, size_t *len, struct o
 
 enum oa_err oa_config_load(struct oa_config **out, const char *path, struct oa_error *err)
 {
-    char *buf = NULL;
+    char *buf = NULL, warn[256];
     size_t len = 0;
     enum oa_err e;
 
     *out = NULL;
-    if ((e = read_file(path, &buf, &len, err)))
+    if ((e = read_file(path, &buf, &len, warn, sizeof(warn), err)))
         return e;
     e = oa_config_load_string(out, path, buf, len, err);
     oa_wipe(buf, len);
     free(buf);
+    if (e == OA_OK && warn[0] && (e = oa_config_warn_first(*out, path, warn)) != OA_OK) {
+        oa_config_free(*out);
+        *out = NULL;
+        oa_error_set(err, e, "out of memory");
+    }
     return e;
 }

@@ -63,6 +63,9 @@ enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
  * added to cfg->warnings; OA_ERR_NOMEM only. */
 enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fallback,
                         const char *fmt, ...) OA_PRINTF(4, 5);
+/* config_warn.c: "FILE: warning: MSG" put first in cfg->warnings (a
+ * warning about the file itself, which has no line). OA_ERR_NOMEM only. */
+enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const char *msg) OA_WUR;
 /* config_warn.c: the warnings about what loads but is risky (groups any
  * GitHub user can create, Google domains without hosted_domain). */
 enum oa_err oa_cfg_advise(struct oa_cfg_load *ld) OA_WUR;

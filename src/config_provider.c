@@ -8,12 +8,15 @@
  * built-ins at a local provider that way).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_int.h"
+#include "oa/file_mode.h"
 #include "oa/url.h"
 
 struct oa_builtin {
@@ -303,10 +306,33 @@ static enum oa_err kind_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
     return dflt(ld, &p->scope, "%s", b ? b->scope : "openid email profile");
 }
 
+/* Apple's .p8 key signs our client secret: readable, and judged on the
+ * open descriptor (file_mode.c): refused when group or others may write
+ * it, a warning when others may read it. */
+static enum oa_err apple_key_mode(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    int fd = open(p->private_key_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    bool others_read;
+    char msg[256];
+    enum oa_err e;
+
+    if (fd < 0)
+        return oa_cfg_fail(ld, &p->private_key_file, p, "cannot read private_key_file '%s': %s",
+                           p->private_key_file, strerror(errno));
+    e = oa_file_mode_check(fd, &others_read, msg, sizeof(msg));
+    close(fd);
+    if (e != OA_OK)
+        return oa_cfg_fail(ld, &p->private_key_file, p, "private_key_file '%s' is %s",
+                           p->private_key_file, msg);
+    if (others_read)
+        return oa_cfg_warn(ld, &p->private_key_file, p, "private_key_file '%s' is %s",
+                           p->private_key_file, msg);
+    return OA_OK;
+}
+
 static enum oa_err apple_secret(struct oa_cfg_load *ld, struct oa_provider *p)
 {
     const char *missing = !p->team_id ? "team_id" : !p->key_id ? "key_id" : "private_key_file";
-    FILE *f;
 
     if (!p->team_id && !p->key_id && !p->private_key_file) {
         enum oa_err e = oa_cfg_env_missing(ld, p, "client_secret");
@@ -322,11 +348,7 @@ static enum oa_err apple_secret(struct oa_cfg_load *ld, struct oa_provider *p)
                            "provider '%s' needs team_id, key_id and private_key_file together to "
                            "make its client secret ('%s' is missing)",
                            p->name, missing);
-    if (!(f = fopen(p->private_key_file, "r")))
-        return oa_cfg_fail(ld, &p->private_key_file, p, "cannot read private_key_file '%s': %s",
-                           p->private_key_file, strerror(errno));
-    fclose(f);
-    return OA_OK;
+    return apple_key_mode(ld, p);
 }
 
 static enum oa_err check_names(struct oa_cfg_load *ld, size_t i)

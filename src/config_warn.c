@@ -42,6 +42,23 @@ enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fa
     return OA_OK;
 }
 
+enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const char *msg)
+{
+    struct oa_strlist *w = &cfg->warnings;
+    char *line = NULL, **v;
+
+    if (!(v = realloc(w->v, (w->n + 2) * sizeof(*v))))
+        return OA_ERR_NOMEM;
+    w->v = v;
+    if (asprintf(&line, "%s: warning: %s", file, msg) < 0)
+        return OA_ERR_NOMEM;
+    memmove(w->v + 1, w->v, w->n * sizeof(*v));
+    w->v[0] = line;
+    w->n++;
+    w->v[w->n] = NULL;
+    return OA_OK;
+}
+
 /* The providers a rule can be met through: its list, or every one. */
 static bool rule_takes(const struct oa_access_rule *r, const struct oa_provider *p)
 {
