@@ -94,6 +94,8 @@ static void fill_request(struct oa_request *req, const struct oa_edge_io *io)
     req->sec_fetch_site = param(io, "HTTP_SEC_FETCH_SITE");
     req->origin = param(io, "HTTP_ORIGIN");
     req->referer = param(io, "HTTP_REFERER");
+    req->served_uri = param(io, "REDIRECT_URI");
+    req->served_path = param(io, "OAUTH2_FCGI_PATH");
     req->body = NULL;
     req->body_len = 0;
     req->now = (int64_t)time(NULL);
@@ -198,6 +200,25 @@ static void log_answer(const struct oa_request *req, const struct oa_response *r
     }
 }
 
+/* mod_fcgid's access checker (FCGI_APACHE_ROLE=ACCESS_CHECKER) keeps only
+ * the status of a refusal -- it answers 401 -- but merges the refusal's
+ * headers into whatever Apache answers instead: the ErrorDocument, our own
+ * sign-in answer with the same headers, gave "X-Frame-Options: DENY, DENY"
+ * (which browsers ignore) and every other header twice. So that refusal is
+ * its status alone; an allow keeps its Variable-* headers. */
+static void bare_access_checker_refusal(const struct oa_edge_io *io, const struct oa_request *req,
+                                        struct oa_response *r)
+{
+    const char *apache_role = param(io, "FCGI_APACHE_ROLE");
+    int status = r->status;
+
+    if (req->role != OA_ROLE_AUTHORIZER || status == 200 || status == 0 || !apache_role ||
+        strcmp(apache_role, "ACCESS_CHECKER") != 0)
+        return;
+    oa_response_reset(r);
+    oa_response_status(r, status);
+}
+
 int oa_edge_serve(const struct oa_config *cfg, const struct oa_edge_io *io)
 {
     struct oa_request req;
@@ -209,6 +230,7 @@ int oa_edge_serve(const struct oa_config *cfg, const struct oa_edge_io *io)
     fill_request(&req, io);
     oa_response_init(&r);
     rc = answer(cfg, io, &req, &r, &body);
+    bare_access_checker_refusal(io, &req, &r);
     if (oa_response_write(&r, io->write, io->ctx) != OA_OK) {
         char path[256];
         oa_log_write(OA_LOG_DEBUG, "%s %s from %s: the client went away", nz(req.method),

@@ -25,39 +25,60 @@
  *                  "devops");
  *   providers      the identity's provider name equals one entry.
  * No rule matching: a valid session is enough. No allocation.
+ *
+ * Case: the rules are matched twice, as written and with ASCII letters
+ * folded, and both first matches must allow (a case-insensitive backend
+ * serves /ADMIN/ as /admin/; doc/DESIGN.md section 4, "Path readings").
  */
 #include <string.h>
 #include <strings.h>
 
 #include "oa/access.h"
 
-static bool rule_path_matches(const struct oa_access_rule *r, const char *path)
+static int prefix_cmp(const char *path, const char *rule, size_t n, bool fold)
+{
+    return fold ? strncasecmp(path, rule, n) : strncmp(path, rule, n);
+}
+
+static bool rule_path_matches(const struct oa_access_rule *r, const char *path, bool fold)
 {
     size_t n = r->path_len ? r->path_len : (r->path ? strlen(r->path) : 0);
 
     if (!r->path || n == 0)
         return false;
     if (r->path[n - 1] == '/') {
-        if (strncmp(path, r->path, n) == 0)
+        if (prefix_cmp(path, r->path, n, fold) == 0)
             return true;
         /* "/admin/" also covers "/admin" itself */
-        return n > 1 && strlen(path) == n - 1 && strncmp(path, r->path, n - 1) == 0;
+        return n > 1 && strlen(path) == n - 1 && prefix_cmp(path, r->path, n - 1, fold) == 0;
     }
-    if (strncmp(path, r->path, n) != 0)
+    if (prefix_cmp(path, r->path, n, fold) != 0)
         return false;
     return path[n] == '\0' || path[n] == '/';
 }
 
-const struct oa_access_rule *oa_access_match(const struct oa_config *cfg, const char *norm_path)
+static const struct oa_access_rule *first_match(const struct oa_config *cfg, const char *path,
+                                                bool fold)
 {
     size_t i;
 
-    if (!norm_path)
+    if (!path)
         return NULL;
     for (i = 0; i < cfg->naccess; i++)
-        if (rule_path_matches(&cfg->access[i], norm_path))
+        if (rule_path_matches(&cfg->access[i], path, fold))
             return &cfg->access[i];
     return NULL;
+}
+
+const struct oa_access_rule *oa_access_match(const struct oa_config *cfg, const char *norm_path)
+{
+    return first_match(cfg, norm_path, false);
+}
+
+const struct oa_access_rule *oa_access_match_fold(const struct oa_config *cfg,
+                                                  const char *norm_path)
+{
+    return first_match(cfg, norm_path, true);
 }
 
 /* The domain of a usable email (exactly one '@', something on each side),
@@ -166,10 +187,13 @@ static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity
 bool oa_access_allowed(const struct oa_config *cfg, const char *norm_path,
                        const struct oa_identity *id)
 {
-    const struct oa_access_rule *r;
+    const struct oa_access_rule *r, *f;
 
     if (!id || !norm_path)
         return false;
     r = oa_access_match(cfg, norm_path);
-    return r ? rule_allows(r, id) : true;
+    if (r && !rule_allows(r, id))
+        return false;
+    f = oa_access_match_fold(cfg, norm_path);
+    return f == r || !f || rule_allows(f, id);
 }

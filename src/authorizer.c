@@ -3,7 +3,9 @@
  * section 4) and the FCGI_ROLE=AUTHORIZER answer.
  *
  * The allow path is the hot one: it reads the cookie, opens the session,
- * normalises the path and checks the rules with no heap allocation. The
+ * normalises the path and checks the rules with no heap allocation. A
+ * path that a backend may read otherwise (path_reading.h) is checked in
+ * every reading, and so is the URI the server will serve after a rewrite. The
  * session buffer and the path buffers are per-thread statics (about 37 KiB:
  * too big for small stacks, and the answer is built before the next request
  * of the same thread), the headers go into the response's fixed arena.
@@ -26,6 +28,7 @@
 #include "oa/authorizer.h"
 #include "oa/crypto.h"
 #include "oa/pages.h"
+#include "oa/path_reading.h"
 #include "oa/redirect.h"
 #include "oa/url.h"
 
@@ -35,6 +38,7 @@ struct authz_tls {
     struct oa_session_buf sb;
     char raw[OA_AUTHZ_PATH_MAX];
     char norm[OA_AUTHZ_PATH_MAX];
+    char alt[OA_AUTHZ_PATH_MAX + 2]; /* one other reading at a time */
 };
 
 static _Thread_local struct authz_tls tls;
@@ -75,6 +79,69 @@ static int normalise(char *norm, size_t cap, char *raw, size_t raw_cap, const ch
     return -1;
 }
 
+/* True when every reading of path (n bytes) that a backend may make is
+ * allowed (path_reading.h); first, the lenient decoded reading unless the
+ * caller has checked the strict one. A reading that cannot be made (a NUL,
+ * too long) refuses. */
+static bool readings_allowed(const struct oa_config *cfg, const struct oa_identity *id,
+                             const char *path, size_t n, bool strict_checked)
+{
+    size_t i;
+
+    if (!strict_checked) {
+        if (oa_path_read(tls.alt, sizeof(tls.alt), path, n, OA_READ_DECODE) != OA_OK ||
+            !oa_access_allowed(cfg, tls.alt, id))
+            return false;
+    }
+    if (!oa_path_ambiguous(path, n))
+        return true;
+    for (i = 0; i < OA_PATH_READINGS; i++)
+        if (oa_path_read(tls.alt, sizeof(tls.alt), path, n, oa_path_readings[i]) != OA_OK ||
+            !oa_access_allowed(cfg, tls.alt, id))
+            return false;
+    return true;
+}
+
+/* The URI the server will serve after its rewrites (lighttpd's
+ * REDIRECT_URI, raw; nginx's $uri passed as OAUTH2_FCGI_PATH, decoded) is
+ * checked as well: deny when either is denied. Only stricter: a client
+ * cannot set these params (its headers arrive as HTTP_*). */
+static bool served_allowed(const struct oa_config *cfg, const struct oa_identity *id,
+                           const struct oa_request *req)
+{
+    const char *u = req->served_uri, *p = req->served_path;
+
+    if (u && *u && strcmp(u, req->request_uri) != 0) {
+        size_t n = strcspn(u, "?#");
+        if (u[0] != '/' || !readings_allowed(cfg, id, u, n, false))
+            return false;
+    }
+    /* nginx sends $uri on every request: skip it when it is what the
+     * strict reading of REQUEST_URI gave and reads only one way */
+    if (p && *p) {
+        size_t n = strlen(p);
+        if (p[0] != '/')
+            return false;
+        if ((strcmp(p, tls.norm) != 0 || oa_path_ambiguous(p, n)) &&
+            !readings_allowed(cfg, id, p, n, false))
+            return false;
+    }
+    return true;
+}
+
+/* The path rules of doc/DESIGN.md section 4: the strict reading of
+ * REQUEST_URI must parse and be allowed, and so must every other reading
+ * of it and of the URI the server will serve. */
+static bool path_allowed(const struct oa_config *cfg, const struct oa_identity *id,
+                         const struct oa_request *req)
+{
+    if (!oa_access_allowed(cfg, tls.norm, id))
+        return false;
+    if (!readings_allowed(cfg, id, tls.raw, strlen(tls.raw), true))
+        return false;
+    return served_allowed(cfg, id, req);
+}
+
 static void identity_empty(struct oa_identity *id)
 {
     id->provider = id->issuer = id->subject = id->username = "";
@@ -95,7 +162,7 @@ enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
     }
     if (!norm_ok)
         return OA_DECISION_FORBIDDEN;
-    return oa_access_allowed(cfg, tls.norm, id) ? OA_DECISION_ALLOW : OA_DECISION_FORBIDDEN;
+    return path_allowed(cfg, id, req) ? OA_DECISION_ALLOW : OA_DECISION_FORBIDDEN;
 }
 
 const char *oa_remote_user(const struct oa_identity *id, char *buf, size_t cap)

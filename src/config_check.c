@@ -219,8 +219,37 @@ static enum oa_err check_list(struct oa_cfg_load *ld, struct oa_strlist *l, cons
     return OA_OK;
 }
 
+/* Why a rule path is not written as the normalised path the rules match
+ * (doc/DESIGN.md section 4), or NULL. Such a rule would silently never
+ * match, or match only one reading of a path. */
+static const char *rule_path_problem(const char *p)
+{
+    const char *seg = p + 1, *end;
+
+    if (strchr(p, '%'))
+        return "holds '%': write it decoded, as the rules match decoded paths";
+    if (strpbrk(p, "?#"))
+        return "holds '?' or '#': a rule matches the path, never the query";
+    if (strpbrk(p, "\\;"))
+        return "holds '\\' or ';', which backends read as separators";
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "holds a control byte";
+    for (; *seg; seg = *end ? end + 1 : end) {
+        size_t n;
+        end = seg + strcspn(seg, "/");
+        n = (size_t)(end - seg);
+        if (n == 0 && *end)
+            return "holds an empty segment ('//')";
+        if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+            return "holds a '.' or '..' segment";
+    }
+    return NULL;
+}
+
 static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
 {
+    const char *why;
     enum oa_err e;
 
     if (!r->path)
@@ -228,6 +257,8 @@ static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
     if (r->path[0] != '/')
         return oa_cfg_fail(ld, &r->path, r, "an access rule's path must start with '/', not '%s'",
                            r->path);
+    if ((why = rule_path_problem(r->path)))
+        return oa_cfg_fail(ld, &r->path, r, "this access rule path %s", why);
     r->path_len = strlen(r->path);
     if ((e = check_list(ld, &r->emails, "emails", 1)) ||
         (e = check_list(ld, &r->email_domains, "email_domains", 0)) ||

@@ -50,12 +50,15 @@ get() {
         cgi-fcgi -bind -connect "$target" </dev/null >"${out:-$tmp/out}" 2>/dev/null
 }
 
-# authorize TARGET: an AUTHORIZER request with no stdin at all, from a
-# browser's page load without a session (expects a redirect to sign in).
+# authorize TARGET [NAME=VALUE...]: an AUTHORIZER request with no stdin at
+# all, from a browser's page load without a session (expects a redirect to
+# sign in), with the extra params given.
 authorize() {
-    timeout 20 python3 "$top_srcdir/tests/fcgi-request.py" --role authorizer --no-stdin "$1" \
+    target=$1
+    shift
+    timeout 20 python3 "$top_srcdir/tests/fcgi-request.py" --role authorizer --no-stdin "$target" \
         REQUEST_METHOD=GET REQUEST_URI=/app/page HTTP_HOST=app.example.com HTTPS=on \
-        HTTP_ACCEPT=text/html HTTP_SEC_FETCH_MODE=navigate CONTENT_LENGTH=100 \
+        HTTP_ACCEPT=text/html HTTP_SEC_FETCH_MODE=navigate CONTENT_LENGTH=100 "$@" \
         >"$tmp/out" 2>/dev/null
 }
 
@@ -95,6 +98,16 @@ serves() {
     authorize "$1"
     check "$2: authorizer role without stdin: 302 to sign in" \
         [ "$(status_line)" = "Status: 302 Found" ]
+    check "$2: the authorizer's refusal carries its security headers" \
+        grep -q '^X-Frame-Options: DENY' "$tmp/out"
+    # mod_fcgid's access checker merges a refusal's headers into the
+    # ErrorDocument's answer (two copies): it gets the bare status
+    authorize "$1" FCGI_APACHE_ROLE=ACCESS_CHECKER
+    check "$2: mod_fcgid access checker's refusal: the status alone" \
+        [ "$(od -An -c "$tmp/out" | tr -d ' \n')" = 'Status:302Found\r\n\r\n' ]
+    authorize "$1" FCGI_APACHE_ROLE=AUTHENTICATOR
+    check "$2: mod_authnz_fcgi's refusal (FCGI_APACHE_ROLE=AUTHENTICATOR) keeps its headers" \
+        grep -q '^X-Frame-Options: DENY' "$tmp/out"
 }
 
 key="$tmp/session.key"

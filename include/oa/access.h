@@ -13,7 +13,12 @@
  * boundary when the rule path does not end in '/'), or NULL. */
 const struct oa_access_rule *oa_access_match(const struct oa_config *cfg, const char *norm_path);
 
-/* True when id may see norm_path: no rule matches, or the first match's
+/* The same with ASCII letters compared without regard to case. */
+const struct oa_access_rule *oa_access_match_fold(const struct oa_config *cfg,
+                                                  const char *norm_path);
+
+/* True when id may see norm_path: for the first match as written AND the
+ * first match with case folded, no rule matches, or that rule's
  * every given condition holds (emails, email_domains need a verified email
  * with exactly one '@'; groups/workspaces: any in common; providers). */
 bool oa_access_allowed(const struct oa_config *cfg, const char *norm_path,

@@ -44,7 +44,11 @@ struct oa_request {
     const char *sec_fetch_site;        /* HTTP_SEC_FETCH_SITE (logout: who asked) */
     const char *origin;                /* HTTP_ORIGIN */
     const char *referer;               /* HTTP_REFERER */
-    const char *body;                  /* responder POST body, NUL-terminated, or NULL */
+    /* The URI the server will serve when it is not REQUEST_URI (a rewrite):
+     * the authorizer checks both (doc/DESIGN.md section 4). */
+    const char *served_uri;  /* REDIRECT_URI (lighttpd: the rewritten target, raw) */
+    const char *served_path; /* OAUTH2_FCGI_PATH (a decoded path: nginx $uri) */
+    const char *body;        /* responder POST body, NUL-terminated, or NULL */
     size_t body_len;
     int64_t now; /* seconds since the epoch, set by the edge (tests pin it) */
 };

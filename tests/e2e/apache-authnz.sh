@@ -11,7 +11,7 @@
 
 need_tool apache2 spawn-fcgi curl setsid
 need_oa
-need_apache_mods authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user
+need_apache_mods authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user headers setenvif
 e2e_init
 
 T=$E2E_TMP

@@ -11,7 +11,7 @@
 
 need_tool apache2 curl setsid
 need_oa
-need_apache_mods fcgid cgi alias mpm_prefork authn_core authz_core
+need_apache_mods fcgid cgi alias mpm_prefork authn_core authz_core headers setenvif
 e2e_init
 
 PORT=$(free_port) || bail "no free port"

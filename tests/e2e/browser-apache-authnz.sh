@@ -9,7 +9,7 @@
 
 need_tool apache2 spawn-fcgi setsid
 browser_need
-need_apache_mods authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user
+need_apache_mods authnz_fcgi proxy proxy_fcgi cgi alias mpm_prefork authn_core authz_core authz_user headers setenvif
 e2e_init
 
 T=$E2E_TMP

@@ -10,7 +10,7 @@
 
 need_tool apache2 setsid
 browser_need
-need_apache_mods fcgid cgi alias mpm_prefork authn_core authz_core
+need_apache_mods fcgid cgi alias mpm_prefork authn_core authz_core headers setenvif
 e2e_init
 
 T=$E2E_TMP

@@ -59,8 +59,8 @@ t_is "$(body_var OAUTH2_GROUPS)" ops,dev "session + look-alikes: OAUTH2_GROUPS i
 t_is "$(forged)" "" "session + look-alikes: no variable but HTTP_* carries the forged value"
 t_unlike "$HTTP_HEADERS" '^(Variable-|Status:)' \
     "session: no Variable-* or Status header reaches the client"
-t_like "$(body_var HTTP_X_AUTH_REQUEST_USER)" 'admin-evil' \
-    "the client's header is visible only as HTTP_X_AUTH_REQUEST_USER (the app must not trust it)"
+t_is "$(body_var HTTP_X_AUTH_REQUEST_USER)$(body_var HTTP_REMOTE_USER)" "" \
+    "the client's X-Auth-Request-User and Remote-User never reach the backend (the contrib deletes them)"
 
 # Underscores in header names: lighttpd may refuse them (400) or pass them
 # as HTTP_*; either way not as identity.

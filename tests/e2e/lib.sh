@@ -555,7 +555,7 @@ apache_fcgid_start() {
         -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $config|" \
         "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$E2E_TMP/oauth2-fcgi-fcgid.conf"
     apache_site_start "$port" "$E2E_TMP/oauth2-fcgi-fcgid.conf" \
-        "authn_core authz_core fcgid alias cgi headers" \
+        "authn_core authz_core fcgid alias cgi headers setenvif" \
         "FcgidIPCDir \"$E2E_TMP/fcgid\"" \
         "FcgidProcessTableFile \"$E2E_TMP/fcgid/shm\"" \
         "FcgidMaxProcessesPerClass 2"
@@ -570,7 +570,7 @@ apache_authnz_start() {
     sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR $addr|" \
         "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$E2E_TMP/oauth2-fcgi-authnz.conf"
     apache_site_start "$port" "$E2E_TMP/oauth2-fcgi-authnz.conf" \
-        "authn_core authz_core authz_user authnz_fcgi proxy proxy_fcgi alias cgi"
+        "authn_core authz_core authz_user authnz_fcgi proxy proxy_fcgi alias cgi headers setenvif"
 }
 
 # authorizer_checks BASE_URL: the checks every server runs the same way
@@ -683,4 +683,79 @@ authorizer_checks() {
         "/oauth/corp/login: Location is the provider's authorize URL"
     http_req "$base/oauth/nosuch/login" -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 404 "/oauth/nosuch/login: 404"
+}
+
+# ---- a proxied application and the identity headers it may trust -----------
+
+# echo_backend_start PORT: tests/e2e/echo-backend.py, a real HTTP server on
+# 127.0.0.1:PORT that answers with the request it received as JSON and logs
+# every request to $E2E_TMP/backend-requests.log (stopped at exit).
+echo_backend_start() {
+    need_tool python3
+    e2e_bg echo-backend python3 "$top_srcdir/tests/e2e/echo-backend.py" "$1" \
+        "$E2E_TMP/backend-requests.log"
+    wait_port "$1" 15 || bail "echo-backend.py did not start on 127.0.0.1:$1"
+}
+
+# backend_seen: how many requests the echo backend has received so far.
+backend_seen() {
+    if [ -f "$E2E_TMP/backend-requests.log" ]; then
+        wc -l <"$E2E_TMP/backend-requests.log" | tr -d ' '
+    else
+        echo 0
+    fi
+}
+
+# backend_headers: the headers the echo backend received in the last
+# request (HTTP_BODY), one "Name: value" a line; nothing when the body is
+# not the backend's JSON.
+backend_headers() {
+    printf '%s' "$HTTP_BODY" | python3 -c '
+import json, sys
+try:
+    seen = json.load(sys.stdin)
+except ValueError:
+    sys.exit(0)
+for k, v in seen.get("headers", []):
+    print("%s: %s" % (k, v))'
+}
+
+# backend_header NAME: the value(s) of header NAME (case-insensitive, exact
+# spelling otherwise) the echo backend received in the last request.
+backend_header() {
+    backend_headers | awk -v n="$1" 'BEGIN { n = tolower(n) ": " }
+        tolower(substr($0, 1, length(n))) == n { print substr($0, length(n) + 1) }'
+}
+
+# The identity headers that applications built for oauth2-proxy, vouch,
+# Authelia and Grafana's auth.proxy trust.
+IDENTITY_HEADERS="X-Forwarded-User X-Forwarded-Email X-Forwarded-Groups
+X-Forwarded-Preferred-Username X-Forwarded-Access-Token X-Auth-Request-User
+X-Auth-Request-Email X-Auth-Request-Groups X-Auth-Request-Preferred-Username
+X-Auth-Request-Access-Token Remote-User Remote-Groups Remote-Email Remote-Name
+X-Remote-User X-WEBAUTH-USER"
+
+# header_spellings NAME: NAME with every choice of "-" or "_" at each dash
+# (CGI-style backends fold them all into one HTTP_* variable).
+header_spellings() {
+    local out=("${1%%-*}") parts part o new
+    IFS=- read -ra parts <<<"${1#*-}"
+    [ "$1" = "${1#*-}" ] && parts=()
+    for part in "${parts[@]+"${parts[@]}"}"; do
+        new=()
+        for o in "${out[@]}"; do new+=("$o-$part" "${o}_$part"); done
+        out=("${new[@]}")
+    done
+    printf '%s\n' "${out[@]}"
+}
+
+# forged_identity_args VALUE: curl -H arguments that send every identity
+# header in every spelling with VALUE, and two case variants.
+forged_identity_args() {
+    local n s
+    FORGED=()
+    for n in $IDENTITY_HEADERS; do
+        while IFS= read -r s; do FORGED+=(-H "$s: $1"); done < <(header_spellings "$n")
+    done
+    FORGED+=(-H "x-forwarded-user: $1" -H "REMOTE-USER: $1")
 }

@@ -25,6 +25,11 @@ t_is "$HTTP_STATUS" 302 "/app itself (no trailing slash) is behind the authorize
 
 c=$(mint --user alice --email alice@example.com)
 http_req "$BASE/app/logged" -H "Cookie: $COOKIE_NAME=$c"
+# mod_accesslog buffers its lines and writes them out about once a second
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    grep -q ' alice@example\.com \[' "$T/lighttpd-access.log" 2>/dev/null && break
+    sleep 0.2
+done
 t_like "$(cat "$T/lighttpd-access.log" 2>/dev/null)" ' alice@example\.com \[' \
     "lighttpd's access log names the user (%u)"
 

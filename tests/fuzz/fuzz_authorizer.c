@@ -2,18 +2,21 @@
  * fuzz_authorizer.c - the whole authorizer decision and answer
  * (oa_authorizer_answer), the code every protected request runs. The input
  * is split at 0x1e bytes into: Cookie header, REQUEST_URI, Accept, method,
- * Host. A Cookie part that starts with "@S" gets a valid session cookie
- * (alice, corp) in its place, so the fuzzer also drives the allow and
- * forbid paths (access rules on the normalised path) with any URI.
- * Properties: the first line is a known status; 200 only with the valid
- * session and only Variable-* headers; no header value holds a control
- * byte; a 302's Location is on the own origin.
+ * Host, REDIRECT_URI (the served URI), OAUTH2_FCGI_PATH (the served path). A Cookie part that
+ * starts with "@S" gets a valid session cookie (alice, corp) in its place, so the fuzzer also
+ * drives the allow and forbid paths (access rules on the normalised path) with any URI. Properties:
+ * the first line is a known status; 200 only with the valid session and only Variable-* headers,
+ * and never when any reading of the request's or the served path (path_reading.h) falls under
+ * /admin/ in any case; no header value holds a control byte; a 302's Location is on the own origin.
  */
+#include <strings.h>
+
 #include "fuzz.h"
 
 #include "oa/authorizer.h"
+#include "oa/path_reading.h"
 
-#define NPART 5
+#define NPART 7
 
 static char *good_cookie;
 
@@ -45,6 +48,29 @@ static void setup(void)
     if (!good_cookie)
         abort();
     snprintf(good_cookie, n + 32, "__Host-oauth2_fcgi=%s", sealed);
+}
+
+static bool admin_path(const char *p)
+{
+    return strncasecmp(p, "/admin/", 7) == 0 || strcasecmp(p, "/admin") == 0;
+}
+
+/* True when some reading of uri (up to '?' or '#' unless whole) is under
+ * /admin/, which alice may not see. */
+static bool reads_admin(const char *uri, bool whole)
+{
+    static char out[20000];
+    size_t n, i;
+
+    if (!uri || uri[0] != '/')
+        return false;
+    n = whole ? strlen(uri) : strcspn(uri, "?#");
+    if (oa_path_read(out, sizeof(out), uri, n, OA_READ_DECODE) == OA_OK && admin_path(out))
+        return true;
+    for (i = 0; i < OA_PATH_READINGS; i++)
+        if (oa_path_read(out, sizeof(out), uri, n, oa_path_readings[i]) == OA_OK && admin_path(out))
+            return true;
+    return false;
 }
 
 static void check(const struct oa_response *r, int valid)
@@ -102,10 +128,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.method = s[3] ? s[3] : "GET";
     req.host = s[4] ? s[4] : "app.example.com";
     req.https = "on";
+    req.served_uri = s[5];
+    req.served_path = s[6];
     req.now = FZ_NOW;
     oa_response_init(&r);
     (void)oa_authorizer_answer(&fx_cfg, &req, &r);
     check(&r, valid);
+    if (r.status == 200 &&
+        (reads_admin(req.request_uri, false) ||
+         (req.served_uri && *req.served_uri && strcmp(req.served_uri, req.request_uri) &&
+          reads_admin(req.served_uri, false)) ||
+         (req.served_path && *req.served_path && reads_admin(req.served_path, true))))
+        abort();            /* a reading into /admin/ let through */
     if (getenv("FZ_DEBUG")) /* what a seed reaches */
         fprintf(stderr, "%d %s\n", r.status, r.log);
     oa_response_free(&r);
