@@ -26,6 +26,7 @@
 #include "oa/curl_load.h"
 #include "oa/discovery.h"
 #include "oa/http.h"
+#include "oa/inflight.h"
 #include "options.h"
 #include "server.h"
 
@@ -121,6 +122,25 @@ static int pick_socket(const struct oa_options *opts, int *fd, int *cgi)
     return rc;
 }
 
+/* Caps the requests that talk to a provider at once below the thread
+ * count (src/inflight.c), so a slow provider cannot take every thread from
+ * the authorizer. One thread cannot be shared: say so, and what to do. */
+static void limit_provider_calls(unsigned threads)
+{
+    unsigned cap = oa_inflight_cap_for(threads);
+
+    oa_inflight_set_cap(cap);
+    if (threads < 2)
+        oa_log_write(OA_LOG_WARN,
+                     "-t %u: a sign-in waiting on its provider delays every authorizer answer "
+                     "of this process; use -t 4 (the default) or more, or run the /oauth "
+                     "endpoints as a process of their own on another socket",
+                     threads);
+    else
+        oa_log_write(OA_LOG_DEBUG, "at most %u of %u threads talk to a provider at once", cap,
+                     threads);
+}
+
 static int serve(const struct oa_options *opts, const struct oa_config *cfg)
 {
     int fd, cgi, rc;
@@ -141,6 +161,7 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
                                         "stops");
     if (cgi)
         return oa_edge_serve_cgi(cfg) == 0 ? 0 : 1;
+    limit_provider_calls(opts->threads);
     rc = oa_server_run(cfg, fd, opts->threads);
     if (opts->socket)
         unlink(opts->socket);

@@ -41,7 +41,9 @@ const char *oa_options_usage(void)
            "                        /etc/oauth2-fcgi/oauth.yml)\n"
            "  -b, --bind ADDR:PORT  listen on a TCP address (IPv4, e.g. 127.0.0.1:9000)\n"
            "  -s, --socket PATH     listen on a unix socket (mode 0660)\n"
-           "  -t, --threads N       serve N requests at once (default 1)\n"
+           "  -t, --threads N       serve N requests at once (default 4); at most\n"
+           "                        max(1, N/2) of them talk to a provider at once,\n"
+           "                        so the others stay free for the authorizer\n"
            "      --check-config    validate the config, print a summary and the\n"
            "                        callback URL of every provider, and exit\n"
            "      --gen-key FILE    write a new random session key (mode 0600) and exit\n"
@@ -105,7 +107,7 @@ int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, 
     int c;
 
     memset(opts, 0, sizeof(*opts));
-    opts->threads = 1;
+    opts->threads = OA_THREADS_DEFAULT;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":c:b:s:t:", long_options, NULL)) != -1) {

@@ -10,12 +10,15 @@
 #include <stddef.h>
 
 #define OA_THREADS_MAX 256
+/* Four threads: sign-ins may hold at most two (inflight.h), two stay free
+ * for the authorizer however slow a provider is. */
+#define OA_THREADS_DEFAULT 4
 
 struct oa_options {
     const char *config;  /* -c, borrowed from argv; NULL: oa_config_find's search */
     const char *bind;    /* -b ADDR:PORT, borrowed */
     const char *socket;  /* -s PATH, borrowed */
-    unsigned threads;    /* -t, 1..OA_THREADS_MAX, default 1 */
+    unsigned threads;    /* -t, 1..OA_THREADS_MAX, default OA_THREADS_DEFAULT */
     const char *gen_key; /* --gen-key FILE, borrowed */
     bool check_config;
     bool version;

@@ -4,7 +4,10 @@
  * urlencoded body (Apple's form_post). In this order:
  *   duplicated parameters -> 400; state: its cookie must exist, open,
  *   match in constant time, be fresh and for this provider -> else 400 and
- *   no token request; RFC 9207 iss; error= (only now, with a valid state);
+ *   no token request; the state not used before in this process (a replay
+ *   -> 400, before any provider call), then a provider-call slot (over the
+ *   cap -> 503 at once, the state cookie kept for the retry) and the state
+ *   marked used (src/replay.c); RFC 9207 iss; error= (only now, with a valid state);
  *   the token request; the identity; a new session; 302 to the stored rd.
  * The state cookie is deleted on every path once the state parameter is
  * readable (single use).
@@ -16,12 +19,15 @@
 #include "oa/flow.h"
 #include "oa/provider.h"
 #include "oa/redirect.h"
+#include "oa/replay.h"
 #include "oa/session.h"
 #include "oa/state.h"
 #include "oa/url.h"
 
 #define EXPIRED "This sign-in link expired or was already used. Start again."
 #define BAD_REQUEST "This sign-in answer is malformed. Start again."
+#define USED "This sign-in link was already used. Start again."
+#define FULL "Too many sign-ins are in progress. Try again in a few seconds."
 
 struct cb_params {
     char *state, *code, *error, *error_description, *iss, *user;
@@ -88,6 +94,35 @@ static enum oa_err check_state(struct oa_flow *f, struct oa_state *st, const cha
     default: why = "state does not match its cookie"; break;
     }
     return oa_flow_fail(f, e, 400, EXPIRED, "callback: %s", why);
+}
+
+/* A state works once (src/replay.c). A replay is refused before anything
+ * else, even while the slots are taken; then the slot, and only then the
+ * claim, so a 503 leaves the state usable for the retry. */
+static enum oa_err claim_state(struct oa_flow *f, const char *state)
+{
+    const int64_t now = f->req->now;
+    enum oa_err e;
+
+    if (oa_replay_seen(state, now))
+        return oa_flow_fail(f, OA_ERR_DENIED, 400, USED,
+                            "callback: state already used (a replay), refused before any "
+                            "provider call");
+    e = oa_flow_slot(f);
+    if (e != OA_OK)
+        return e;
+    e = oa_replay_claim(state, now);
+    if (e == OA_ERR_DENIED)
+        return oa_flow_fail(f, e, 400, USED,
+                            "callback: state already used (a replay, at the same time), refused "
+                            "before any provider call");
+    if (e == OA_ERR_BUSY)
+        return oa_flow_fail(f, e, 503, FULL,
+                            "callback: the table of used states is full (%d entries): refused",
+                            OA_REPLAY_MAX);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 400, EXPIRED, "callback: state cannot be marked used");
+    return OA_OK;
 }
 
 /* RFC 9207: iss, when sent, is the issuer exactly; when the metadata says
@@ -224,6 +259,8 @@ enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
     if (e == OA_OK)
         e = check_state(&f, &st, cp.state);
     if (e == OA_OK)
+        e = claim_state(&f, cp.state);
+    if (e == OA_OK)
         e = oa_flow_endpoints(&f);
     if (e == OA_OK)
         e = check_iss(&f, cp.iss);
@@ -233,8 +270,9 @@ enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
         e = exchange(&f, &cp, &st);
     if (e != OA_OK)
         oa_flow_page(&f);
-    /* single use, whatever happened; after the page, which drops headers */
-    d = cp.state ? oa_state_delete(r, cfg, p, cp.state) : OA_OK;
+    /* single use, whatever happened but "try again" (503: the state was not
+     * used); after the page, which drops headers */
+    d = cp.state && e != OA_ERR_BUSY ? oa_state_delete(r, cfg, p, cp.state) : OA_OK;
     if (e == OA_OK && d != OA_OK) {
         oa_flow_fail(&f, d, 500, "Sign-in could not finish. Try again.",
                      "callback: cannot delete the state cookie");

@@ -346,6 +346,11 @@ static void doc_refresh(struct oa_provider_cache *c, const struct oa_config *cfg
     }
 }
 
+bool oa_endpoints_may_fetch(const struct oa_provider *p)
+{
+    return doc_needed(p) != 0;
+}
+
 enum oa_err oa_endpoints_get(struct oa_endpoints *out, const struct oa_config *cfg,
                              const struct oa_provider *p, struct oa_error *err)
 {

@@ -22,6 +22,7 @@ const char *oa_strerror(enum oa_err code)
     case OA_ERR_TOO_LARGE: return "too large";
     case OA_ERR_NOT_FOUND: return "not found";
     case OA_ERR_INTERNAL: return "internal error";
+    case OA_ERR_BUSY: return "too busy, try again later";
     }
     return "unknown error";
 }

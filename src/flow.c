@@ -9,8 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/inflight.h"
 #include "oa/pages.h"
 #include "oa/provider.h"
+
+#define BUSY "Too many sign-ins are in progress. Try again in a few seconds."
 
 void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_config *cfg,
                    const struct oa_request *req, const struct oa_provider *p)
@@ -27,6 +30,22 @@ void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_con
 void oa_flow_done(struct oa_flow *f)
 {
     oa_endpoints_free(&f->ep);
+    if (f->slot)
+        oa_inflight_leave();
+    f->slot = false;
+}
+
+enum oa_err oa_flow_slot(struct oa_flow *f)
+{
+    if (f->slot)
+        return OA_OK;
+    if (!oa_inflight_enter())
+        return oa_flow_fail(f, OA_ERR_BUSY, 503, BUSY,
+                            "too many sign-ins in progress (%u provider calls at the cap): "
+                            "refused at once",
+                            oa_inflight_now());
+    f->slot = true;
+    return OA_OK;
 }
 
 bool oa_flow_is_oidc(const struct oa_provider *p)
@@ -55,8 +74,14 @@ enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const 
 
 void oa_flow_page(struct oa_flow *f)
 {
+    char secs[16];
+
     oa_page_error(f->r, f->req, f->status ? f->status : 500,
                   f->reason ? f->reason : "Sign-in failed. Start again.");
+    /* after the page, which replaces the headers; a 503 is always "later" */
+    snprintf(secs, sizeof(secs), "%d", OA_INFLIGHT_RETRY_AFTER);
+    if (f->status == 503 && oa_response_header(f->r, "Retry-After", secs) != OA_OK)
+        f->r->status = 503; /* cannot fail: a few bytes after a reset */
 }
 
 enum oa_err oa_flow_endpoints(struct oa_flow *f)

@@ -134,6 +134,9 @@ enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg,
     if (e != OA_OK)
         e = oa_flow_fail(&f, e, 400, "This sign-in link is malformed.",
                          "login: bad rd parameter (%s)", oa_strerror(e));
+    /* discovery may wait on the provider, or on its cache's lock */
+    if (e == OA_OK && oa_endpoints_may_fetch(p))
+        e = oa_flow_slot(&f);
     if (e == OA_OK)
         e = oa_flow_endpoints(&f);
     if (e == OA_OK && !f.ep.authorization_endpoint)

@@ -10,6 +10,7 @@
 
 #include "oa/discovery.h"
 #include "oa/flow.h"
+#include "oa/inflight.h"
 #include "oa/provider.h"
 #include "oa/redirect.h"
 
@@ -71,14 +72,36 @@ static char *cognito_logout(const struct oa_provider *p, const char *rd)
     return out;
 }
 
+/* The end-session URL from the discovery document (new) or NULL. Discovery
+ * may wait on the provider: only with a provider-call slot (inflight.h);
+ * without one the local logout goes on, straight to rd. */
+static char *discovered_logout(const struct oa_config *cfg, const struct oa_provider *p,
+                               const char *abs_rd)
+{
+    bool slot = oa_endpoints_may_fetch(p);
+    struct oa_endpoints ep;
+    struct oa_error err;
+    char *out = NULL;
+
+    if (slot && !oa_inflight_enter())
+        return NULL;
+    memset(&ep, 0, sizeof(ep));
+    oa_error_clear(&err);
+    if (oa_endpoints_get(&ep, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
+        out = logout_url(ep.end_session_endpoint, "client_id", p->client_id,
+                         "post_logout_redirect_uri", abs_rd);
+    oa_endpoints_free(&ep);
+    if (slot)
+        oa_inflight_leave();
+    return out;
+}
+
 /* Ownership: new string, or NULL when the provider has no end-session URL
  * (or on any failure: logout then simply goes to rd). */
 char *oa_flow_logout_url(const struct oa_config *cfg, const struct oa_request *req,
                          const char *provider_name, const char *rd)
 {
     const struct oa_provider *p;
-    struct oa_endpoints ep;
-    struct oa_error err;
     char *abs_rd, *out = NULL;
 
     if (!provider_name || !*provider_name)
@@ -95,12 +118,7 @@ char *oa_flow_logout_url(const struct oa_config *cfg, const struct oa_request *r
         out = logout_url(p->end_session_url, "client_id", p->client_id, "post_logout_redirect_uri",
                          abs_rd);
     } else if (oa_flow_is_oidc(p)) {
-        memset(&ep, 0, sizeof(ep));
-        oa_error_clear(&err);
-        if (oa_endpoints_get(&ep, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
-            out = logout_url(ep.end_session_endpoint, "client_id", p->client_id,
-                             "post_logout_redirect_uri", abs_rd);
-        oa_endpoints_free(&ep);
+        out = discovered_logout(cfg, p, abs_rd);
     }
     free(abs_rd);
     return out;

@@ -7,6 +7,16 @@
  * purpose "state") holds provider, state, PKCE verifier, nonce, rd and the
  * time it was made. The callback deletes it whatever the outcome, and the
  * login drops the oldest entries so the Cookie header stays bounded.
+ *
+ * Why __Host- (Path=/, no Domain, Secure) whenever the session cookie can
+ * have it: a __Secure- cookie may be set by a sibling subdomain for the
+ * whole domain, so evil.example.com could toss its own state cookie (and
+ * its own code) into a victim's browser and sign the victim in as the
+ * attacker (login CSRF); no other host can set a __Host- cookie. The price
+ * is Path=/: the (few, small, sealed) state cookies travel with every
+ * request of the site for their ten minutes. Plain-http development
+ * (allow_http_redirect without an https public_url) cannot have a prefix
+ * at all: there the cookies are unprefixed, under base_path, as before.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +38,11 @@ static const char *cookie_base(const struct oa_config *cfg)
     return cfg->session.cookie_name ? cfg->session.cookie_name : "oauth2_fcgi";
 }
 
-/* "<__Secure->name_state_" into out; returns its length or 0 when too long. */
+/* "<__Host->name_state_" into out; returns its length or 0 when too long. */
 static size_t state_prefix(char *out, size_t cap, const struct oa_config *cfg)
 {
     int n =
-        snprintf(out, cap, "%s%s_state_", cfg->session.secure ? "__Secure-" : "", cookie_base(cfg));
+        snprintf(out, cap, "%s%s_state_", cfg->session.secure ? "__Host-" : "", cookie_base(cfg));
     return (n < 0 || (size_t)n >= cap) ? 0 : (size_t)n;
 }
 
@@ -40,7 +50,11 @@ static void state_attrs(struct oa_cookie_attrs *a, char *path, size_t cap,
                         const struct oa_config *cfg, const struct oa_provider *p, int64_t max_age)
 {
     memset(a, 0, sizeof(*a));
-    snprintf(path, cap, "%s/", cfg->base_path ? cfg->base_path : "/oauth");
+    /* __Host- demands Path=/ (and Secure, no Domain) */
+    if (cfg->session.secure)
+        snprintf(path, cap, "/");
+    else
+        snprintf(path, cap, "%s/", cfg->base_path ? cfg->base_path : "/oauth");
     a->path = path;
     a->max_age = max_age;
     a->http_only = true;
@@ -261,7 +275,7 @@ static enum oa_err state_prune(struct oa_response *r, const struct oa_config *cf
             kept++;
             continue;
         }
-        a.secure = cfg->session.secure || strncmp(sc->seen[i].name, "__Secure-", 9) == 0;
+        a.secure = cfg->session.secure || strncmp(sc->seen[i].name, "__Host-", 7) == 0;
         if (oa_cookie_set(r, sc->seen[i].name, "", 0, &a) != OA_OK)
             break;
         deleted++;

@@ -61,6 +61,9 @@ void oa_provider_cache_free(struct oa_provider_cache *c);
 enum oa_err oa_endpoints_get(struct oa_endpoints *out, const struct oa_config *cfg,
                              const struct oa_provider *p, struct oa_error *err) OA_WUR;
 void oa_endpoints_free(struct oa_endpoints *e);
+/* True when oa_endpoints_get may fetch the discovery document (or wait for
+ * another thread's fetch): p has an issuer and misses some endpoint. */
+bool oa_endpoints_may_fetch(const struct oa_provider *p);
 
 /* Checks an id_token from p: signature against p's JWKS (fetched and
  * cached; an unknown kid refetches once, rate-limited), then the claims as

@@ -22,7 +22,8 @@ enum oa_err {
     OA_ERR_PROVIDER,  /* the identity provider failed or answered wrongly */
     OA_ERR_TOO_LARGE, /* input over a cap */
     OA_ERR_NOT_FOUND, /* no such thing (parameter, cookie, endpoint) */
-    OA_ERR_INTERNAL   /* a bug or an impossible state */
+    OA_ERR_INTERNAL,  /* a bug or an impossible state */
+    OA_ERR_BUSY       /* a cap on work in progress is reached: try again later */
 };
 
 #define OA_ERROR_FILE_MAX 256

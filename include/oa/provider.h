@@ -30,6 +30,7 @@ struct oa_flow {
     int status;             /* error page status once something failed, else 0 */
     const char *reason;     /* what the error page says (borrowed, static or in rbuf) */
     char rbuf[512];         /* room for a reason made at run time */
+    bool slot;              /* holds a provider-call slot (inflight.h) */
 };
 
 /* The identity while it is built: every string new or NULL; groups is a
@@ -50,8 +51,13 @@ struct oa_tokens {
 /* Sets up f (no network). */
 void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_config *cfg,
                    const struct oa_request *req, const struct oa_provider *p);
-/* Frees what f owns. */
+/* Frees what f owns and gives back its slot. */
 void oa_flow_done(struct oa_flow *f);
+/* Takes a provider-call slot (inflight.h) for the rest of the flow, once;
+ * call it before anything that may wait on a provider (a request, or the
+ * provider cache's lock). Over the cap: OA_ERR_BUSY, the 503 "too many
+ * sign-ins" page with Retry-After (oa_flow_page), at once. */
+enum oa_err oa_flow_slot(struct oa_flow *f) OA_WUR;
 /* Fetches f->ep (config, else discovery). On failure: 502, log line. */
 enum oa_err oa_flow_endpoints(struct oa_flow *f) OA_WUR;
 /* Records a failure: the page's status and reason (static or f->rbuf),

@@ -49,7 +49,8 @@ void oa_state_free(struct oa_state *st);
 int oa_state_param_ok(const char *s);
 
 /* The cookie name for a state value: <cookie_name>_state_<first 8 chars>,
- * with __Secure- in front when the cookies are Secure. OA_ERR_BAD_INPUT when
+ * with __Host- in front (and Path=/) when the session cookie has it, so no
+ * sibling subdomain can set one (login CSRF). OA_ERR_BAD_INPUT when
  * state is not oa_state_param_ok. */
 enum oa_err oa_state_cookie_name(char *out, size_t cap, const struct oa_config *cfg,
                                  const char *state) OA_WUR;

@@ -71,11 +71,11 @@ set_cookie() {
 }
 
 # oa_login PROVIDER [RD]: GET /oauth/PROVIDER/login; sets STATE_COOKIE
-# (name=value), STATE_ATTRS (its whole Set-Cookie line) and AUTHZ (the
-# provider's URL from Location).
+# (name=value; __Host- in front over https), STATE_ATTRS (its whole
+# Set-Cookie line) and AUTHZ (the provider's URL from Location).
 oa_login() {
     http_req "$BASE/oauth/$1/login?rd=$(urlencode "${2:-/app/page?x=1}")" -H 'Accept: text/html'
-    STATE_COOKIE=$(set_cookie "oauth2_fcgi_state_")
+    STATE_COOKIE=$(set_cookie '\(__Host-\)\{0,1\}oauth2_fcgi_state_')
     STATE_ATTRS=$(printf '%s\n' "$HTTP_HEADERS" | grep -i "^set-cookie: ${STATE_COOKIE%%=*}=" | head -n 1)
     AUTHZ=$(http_header Location)
 }

@@ -131,7 +131,15 @@ t_log 'provider github: user carol is not a member of an allowed org or team' "c
 
 log_mark
 http_req "$CALLBACK" -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html'
-t_is "$HTTP_STATUS" 502 "carol's callback replayed with its state cookie: the used code is refused (502)"
+t_is "$HTTP_STATUS" 400 "carol's callback replayed with its state cookie: 400, a state works once (issue 11)"
+t_log 'callback: state already used \(a replay' "... logged as a replay"
+t_unlike "$(log_new)" 'token endpoint' "... and no token request"
+# carol's used code under a fresh state: now GitHub itself refuses it
+USED_CODE=$(param code "$CALLBACK")
+oa_login github
+log_mark
+callback "$BASE/oauth/github/callback?code=$USED_CODE&state=$(param state "$AUTHZ")"
+t_is "$HTTP_STATUS" 502 "carol's used code under a fresh state: the used code is refused (502)"
 t_log 'token endpoint .*: HTTP 200, error bad_verification_code' \
     "... GitHub's HTTP 200 {\"error\": ...} is an error"
 

@@ -234,9 +234,11 @@ t_unlike "$(log_new)" 'token endpoint' "... and no token request"
 
 log_mark
 http_req "$CORP_CALLBACK" -H "Cookie: $CORP_STATE_COOKIE" -H 'Accept: text/html'
-t_is "$HTTP_STATUS" 502 "replaying the state cookie too: oidc-provider refuses the used code: 502"
+t_is "$HTTP_STATUS" 400 "replaying the state cookie too: 400 (a state works once, issue 11)"
+t_like "$HTTP_BODY" 'already used' "... says the link was already used"
 t_unlike "$HTTP_HEADERS" 'oauth2_fcgi=[^;]' "... and no session"
-t_log 'token endpoint https://127\.0\.0\.1:[0-9]+/token: HTTP 400, error invalid_grant' "... logged"
+t_log 'state already used \(a replay' "... logged as a replay"
+t_unlike "$(log_new)" 'token endpoint' "... refused before any token request"
 
 oa_login corp
 browser_login alice

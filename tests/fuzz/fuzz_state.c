@@ -8,7 +8,7 @@
 #include "fuzz.h"
 
 #define FZ_STATE "AAAAAAAAAAAAAAAAAAAAAA"
-#define FZ_COOKIE "__Secure-oauth2_fcgi_state_AAAAAAAA"
+#define FZ_COOKIE "__Host-oauth2_fcgi_state_AAAAAAAA"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

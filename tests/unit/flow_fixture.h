@@ -374,7 +374,7 @@ static char *fx_login(const struct oa_provider *p, const char *rd, char **state,
     oa_response_init(&r);
     if (oa_flow_login(&r, &fx_cfg, &req, p) != OA_OK)
         printf("#   login failed: %s\n", r.log);
-    pair = fx_cookie_pair(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0));
+    pair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0));
     *state = fx_location_param(&r, "state");
     if (nonce)
         *nonce = fx_location_param(&r, "nonce");
@@ -386,7 +386,7 @@ static char *fx_login(const struct oa_provider *p, const char *rd, char **state,
 static int fx_session(const struct oa_response *r, struct oa_identity *id,
                       struct oa_session_buf *sb)
 {
-    char *pair = fx_cookie_pair(fx_set_cookie(r, "__Host-oauth2_fcgi", 0));
+    char *pair = fx_cookie_pair(fx_set_cookie(r, "__Host-oauth2_fcgi=", 0));
     int ok_ = pair && oa_session_read(id, sb, &fx_cfg, pair, (int64_t)time(NULL)) == OA_OK;
 
     free(pair);

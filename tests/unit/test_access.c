@@ -87,6 +87,10 @@ int main(void)
     ok(!oa_access_allowed(&cfg, "/corp/x", &id), "a subdomain is not the domain");
     id = who("a@evilcorp.com", "", "", "github");
     ok(!oa_access_allowed(&cfg, "/corp/x", &id), "evilcorp.com is not corp.com");
+    id = who("a@corp.com.evil.com", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/corp/x", &id), "corp.com.evil.com is not corp.com");
+    id = who("a@corp.co", "", "", "github");
+    ok(!oa_access_allowed(&cfg, "/corp/x", &id), "corp.co is not corp.com");
     id = who("@corp.com", "", "", "github");
     ok(!oa_access_allowed(&cfg, "/corp/x", &id), "no local part refused");
     id = who("corp.com", "", "", "github");
@@ -100,6 +104,8 @@ int main(void)
     ok(!oa_access_allowed(&cfg, "/api/x", &id), "devops is not ops");
     id = who("a@corp.com", "opsx,ops-team", "", "github");
     ok(!oa_access_allowed(&cfg, "/api/x", &id), "opsx, ops-team are not ops");
+    id = who("a@corp.com", "op,o", "", "github");
+    ok(!oa_access_allowed(&cfg, "/api/x", &id), "op, o (prefixes of ops) are not ops");
     id = who("a@corp.com", "eng, ops ", "", "github");
     ok(oa_access_allowed(&cfg, "/api/x", &id), "items are trimmed of spaces");
     id = who("a@corp.com", "", "", "github");
@@ -113,6 +119,8 @@ int main(void)
     ok(oa_access_allowed(&cfg, "/ws/x", &a), "workspace argilla");
     id = who("a@corp.com", "", "argilla-dev", "github");
     ok(!oa_access_allowed(&cfg, "/ws/x", &id), "argilla-dev is not argilla");
+    id = who("a@corp.com", "", "argil", "github");
+    ok(!oa_access_allowed(&cfg, "/ws/x", &id), "argil (a prefix) is not argilla");
     id = who("a@corp.com", "", "x,other", "github");
     ok(oa_access_allowed(&cfg, "/ws/x", &id), "any workspace in common");
 

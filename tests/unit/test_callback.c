@@ -116,7 +116,7 @@ static void test_oidc_happy(void)
     ok(fx_last(IDP "/me") &&
            !strcmp(fx_last(IDP "/me")->auth_header, "Authorization: Bearer at-SECRET-1"),
        "UserInfo with bearer");
-    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
+    ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
        "state cookie deleted");
     ok(fx_log_clean(&r), "log clean");
     free(sb);
@@ -156,6 +156,15 @@ static void test_state_faults(void)
     snprintf(q, sizeof(q), "code=code-XYZ&state=%s&code=other&iss=%s", g_state, IDP);
     ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated code: 400");
     NO_TOKEN_REQUEST(IDP "/token");
+    /* a repeated parameter refuses the whole answer, whichever it is: a
+     * repeated error= must not be dropped and the code exchanged instead */
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s&error=access_denied&error=x", g_state,
+             IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated error: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s&iss=%s", g_state, IDP, IDP);
+    ok(callback(corp, q, g_pair) == OA_ERR_BAD_INPUT && r.status == 400, "duplicated iss: 400");
+    NO_TOKEN_REQUEST(IDP "/token");
 
     {
         struct oa_request req;
@@ -176,9 +185,9 @@ static void test_error_param(void)
     char q[512];
 
     canned_idp();
-    ok(callback(corp, "error=access_denied&error_description=nope", NULL) != OA_OK &&
+    ok(callback(corp, "error=access_denied&error_description=nope", NULL) == OA_ERR_BAD_INPUT &&
            expired_page(),
-       "error= without a valid state: 400 expired, not the provider's text");
+       "error= without a valid state: 400 expired, not the provider's text (a state failure)");
     ok(!fx_body_has(&r, "nope"), "... its description not shown");
 
     login(corp);
@@ -190,7 +199,7 @@ static void test_error_param(void)
        "error=access_denied with a valid state: 403");
     ok(fx_body_has(&r, "&lt;script&gt;hi") && !fx_body_has(&r, "<script>hi"),
        "error_description shown, escaped");
-    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
+    ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
        "state deleted");
     NO_TOKEN_REQUEST(IDP "/token");
 
@@ -260,7 +269,7 @@ static void test_token_faults(void)
     token_ok(IDP "/token", IDP, "u-2", NULL);
     ok(callback_std(corp, IDP) == OA_ERR_PROVIDER && r.status == 502,
        "UserInfo sub differs from the id_token's: 502");
-    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi", 0), "no session");
+    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0), "no session");
 
     login(corp);
     fx_answer(IDP "/me", 200, "{\"sub\":\"u-1\"}", NULL);
@@ -317,7 +326,7 @@ static void test_apple(void)
     t = fx_last("https://appleid.apple.com/auth/token");
     ok(t && t->body && strstr(t->body, "client_secret=apple-pre-made-jwt") && !t->basic_user,
        "Apple: client_secret_post with the given secret");
-    ok(strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "SameSite=None") != NULL,
+    ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "SameSite=None") != NULL,
        "state deleted with the attributes it was set with");
 
     login(apple);
@@ -464,6 +473,113 @@ static void test_kinds(void)
     t = fx_last("https://cognito.test/oauth2/token");
     ok(t && t->basic_user && !strstr(t->body, "client_secret"), "cognito: client_secret_basic");
     free(sb);
+}
+
+/* A state cookie for corp sealed here with any rd (the login would have
+ * refused most of these): g_pair, g_state, g_nonce. */
+static void state_with_rd(const char *rd)
+{
+    struct oa_response sr;
+    struct oa_request req;
+    struct oa_state st;
+
+    fx_request(&req, "GET", "/oauth/corp/login", "", NULL);
+    oa_response_init(&sr);
+    if (oa_state_new(&st, "corp", rd, req.now) != OA_OK ||
+        oa_state_save(&sr, &fx_cfg, &req, corp, &st) != OA_OK)
+        abort();
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    g_pair = fx_cookie_pair(fx_set_cookie(&sr, "__Secure-oauth2_fcgi_state_", 0));
+    g_state = strdup(st.state);
+    g_nonce = strdup(st.nonce);
+    oa_state_free(&st);
+    oa_response_free(&sr);
+}
+
+/* A full callback at corp; the Location it answers with (static copy). */
+static const char *landing(void)
+{
+    static char loc[512];
+    const char *l;
+
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    if (callback_std(corp, IDP) != OA_OK || r.status != 302)
+        return "(sign-in failed)";
+    l = oa_response_get(&r, "Location");
+    snprintf(loc, sizeof(loc), "%s", l ? l : "(none)");
+    return loc;
+}
+
+/* The callback checks the stored return target again before it redirects:
+ * the config may have changed since the login (public_url,
+ * allowed_redirect_hosts), and the state's rd is only as good as the
+ * validator at callback time. */
+static void test_stored_rd(void)
+{
+    static const char *const refused[] = {"//evil.test/x",
+                                          "https://evil.test/x",
+                                          "/\\evil.test",
+                                          "javascript:alert(1)",
+                                          "http://app.example.com/x",
+                                          "/a//evil.test",
+                                          "https://app.example.com@evil.test/"};
+    static char new_url[] = "https://new.example.com", new_host[] = "new.example.com",
+                http_url[] = "http://app.example.com";
+    char *old_url = fx_cfg.public_url, *old_host = fx_cfg.public_host;
+
+    canned_idp();
+    state_with_rd("/back?x=1");
+    is_str(landing(), "/back?x=1", "a stored same-origin path is where the callback lands");
+    state_with_rd("https://app.example.com/back");
+    is_str(landing(), "https://app.example.com/back",
+           "a stored URL on the own origin is where the callback lands");
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        state_with_rd(refused[i]);
+        is_str(landing(), "/", "a stored rd the validator refuses (%s) lands on /", refused[i]);
+    }
+
+    /* allowed_redirect_hosts lost an entry between login and callback */
+    fx_strlist(&fx_cfg.allowed_redirect_hosts, "other.example.com", NULL);
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    g_pair = fx_login(corp, "https%3A%2F%2Fother.example.com%2Fdash", &g_state, &g_nonce);
+    fx_cfg.allowed_redirect_hosts.n = 0;
+    is_str(landing(), "/",
+           "rd on a host no longer in allowed_redirect_hosts: the callback lands on /");
+    fx_cfg.allowed_redirect_hosts.n = 1;
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    g_pair = fx_login(corp, "https%3A%2F%2Fother.example.com%2Fdash", &g_state, &g_nonce);
+    is_str(landing(), "https://other.example.com/dash",
+           "... while it still is listed, the callback lands there");
+
+    /* public_url moved to another host between login and callback */
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    g_pair = fx_login(corp, "https%3A%2F%2Fapp.example.com%2Fdash", &g_state, &g_nonce);
+    fx_cfg.public_url = new_url;
+    fx_cfg.public_host = new_host;
+    is_str(landing(), "/", "rd on the old public_url's host: the callback lands on /");
+    fx_cfg.public_url = old_url;
+    fx_cfg.public_host = old_host;
+
+    /* public_url went from https to http: an https rd on the same host is
+     * another origin now */
+    free(g_pair);
+    free(g_state);
+    free(g_nonce);
+    g_pair = fx_login(corp, "https%3A%2F%2Fapp.example.com%2Fdash", &g_state, &g_nonce);
+    fx_cfg.public_url = http_url;
+    fx_cfg.public_https = false;
+    is_str(landing(), "/", "rd on https after public_url became http: the callback lands on /");
+    fx_cfg.public_url = old_url;
+    fx_cfg.public_https = true;
+    fx_cfg.allowed_redirect_hosts.n = 0;
 }
 
 static void test_logout(void)
@@ -617,6 +733,7 @@ int main(void)
     test_apple();
     test_apple_generated();
     test_kinds();
+    test_stored_rd();
     test_cognito_domain_only();
     test_logout();
     oa_response_free(&r);

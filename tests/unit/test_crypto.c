@@ -178,6 +178,9 @@ static void test_b64(void)
     ok(oa_b64url_decode(out, sizeof(out), &n, "Zg==", 4) == OA_ERR_BAD_INPUT, "padding refused");
     ok(oa_b64url_decode(out, sizeof(out), &n, "Zh", 2) == OA_ERR_BAD_INPUT,
        "non-zero trailing bits refused");
+    ok(oa_b64url_decode(out, sizeof(out), &n, "AAB", 3) == OA_ERR_BAD_INPUT &&
+           oa_b64url_decode(out, sizeof(out), &n, "AAA", 3) == OA_OK && n == 2,
+       "non-zero trailing bits refused after three characters too (AAB; AAA is fine)");
     ok(oa_b64url_decode(out, sizeof(out), &n, "Zm9v ", 5) == OA_ERR_BAD_INPUT, "space refused");
     ok(oa_b64url_decode(out, sizeof(out), &n, "Zm+v", 4) == OA_ERR_BAD_INPUT,
        "standard alphabet refused");

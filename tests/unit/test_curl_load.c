@@ -24,6 +24,9 @@ int main(void)
     ok(oa_curl(NULL) == NULL, "why may be NULL");
     ok(!oa_curl_loaded(), "still not loaded");
     oa_curl_cleanup();
-    ok(1, "cleanup without a loaded libcurl is fine");
+    why = NULL;
+    ok(!oa_curl_loaded() && oa_curl(&why) == NULL && why &&
+           !strcmp(why, "cannot load liboa-no-such-curl.so.4 (install libcurl4)"),
+       "cleanup without a loaded libcurl changes nothing: still not loaded, same reason");
     return tap_done();
 }

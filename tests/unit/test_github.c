@@ -59,8 +59,8 @@ static void test_happy(void)
     ok(sign_in("%2Fafter%3Fx%3D1") == OA_OK, "github sign-in succeeds");
     is_int(r.status, 302, "302");
     is_str(oa_response_get(&r, "Location"), "/after?x=1", "back to the stored rd");
-    ok(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0) &&
-           strstr(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "Max-Age=0"),
+    ok(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0) &&
+           strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "Max-Age=0"),
        "state cookie deleted");
     ok(fx_session(&r, &id, sb), "a session cookie that opens");
     is_str(id.provider, "github", "provider");
@@ -99,8 +99,8 @@ static void test_denied(void)
     ok(sign_in(NULL) == OA_ERR_DENIED, "not in an allowed org or team: refused");
     is_int(r.status, 403, "403");
     ok(fx_body_has(&r, "not a member"), "page says not a member");
-    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi", 0), "no session cookie");
-    ok(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0) != NULL, "state still deleted");
+    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0), "no session cookie");
+    ok(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0) != NULL, "state still deleted");
     ok(fx_log_clean(&r), "log clean: %s", r.log);
 
     canned_ok();

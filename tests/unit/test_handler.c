@@ -260,7 +260,7 @@ static void logout(void)
     attrs_of(set_attrs, sizeof(set_attrs), sc ? sc : "");
     oa_response_free(&cfx_mint_resp);
 
-    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "__Secure-oauth2_fcgi_state_ABCDEFGH=x; a=b; ");
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "__Host-oauth2_fcgi_state_ABCDEFGH=x; a=b; ");
     q.query_string = "rd=%2Fbye";
     q.sec_fetch_site = "same-origin"; /* a link on our own pages */
     is_int(answer(&q), 302, "logout: 302");
@@ -276,10 +276,10 @@ static void logout(void)
             attrs_of(del_attrs, sizeof(del_attrs), v);
             is_str(del_attrs, set_attrs, "deleted with the attributes it was set with");
         }
-        if (strncmp(v, "__Secure-oauth2_fcgi_state_ABCDEFGH=;", 37) == 0) {
+        if (strncmp(v, "__Host-oauth2_fcgi_state_ABCDEFGH=;", 35) == 0) {
             state_found++;
-            ok(cfx_has(v, "Path=/oauth/") && cfx_has(v, "Secure") && cfx_has(v, "Max-Age=0"),
-               "state cookie deleted with its path and Secure");
+            ok(cfx_has(v, "Path=/;") && cfx_has(v, "Secure") && cfx_has(v, "Max-Age=0"),
+               "state cookie deleted with its path (/, __Host-) and Secure");
         }
         ok(!cfx_has(v, "a=;"), "unrelated cookie untouched");
     }
@@ -291,9 +291,9 @@ static void logout(void)
     {
         struct oa_buf jar = {0};
 
-        ok(oa_buf_puts(&jar, "__Secure-oauth2_fcgi_state_A(B)C=1; ") == OA_OK, "odd name");
+        ok(oa_buf_puts(&jar, "__Host-oauth2_fcgi_state_A(B)C=1; ") == OA_OK, "odd name");
         for (i = 0; i < 30; i++)
-            ok(oa_buf_printf(&jar, "__Secure-oauth2_fcgi_state_K%07zu=x; ", i) == OA_OK,
+            ok(oa_buf_printf(&jar, "__Host-oauth2_fcgi_state_K%07zu=x; ", i) == OA_OK,
                "state cookie %zu", i);
         q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, jar.p);
         is_int(answer(&q), 302, "logout with a hostile cookie jar: 302");
@@ -302,7 +302,7 @@ static void logout(void)
             if (strcasecmp(r.headers[i].name, "Set-Cookie") != 0)
                 continue;
             found += strncmp(v, "__Host-oauth2_fcgi=;", 20) == 0;
-            state_found += strncmp(v, "__Secure-oauth2_fcgi_state_", 27) == 0;
+            state_found += strncmp(v, "__Host-oauth2_fcgi_state_", 25) == 0;
         }
         is_int(found, 1, "... the session cookie is still deleted");
         is_int(state_found, OA_STATE_PRUNE_MAX, "... and a bounded number of state cookies");

@@ -232,6 +232,76 @@ static void test_times(void)
        "very negative iat refused");
 }
 
+/* Verifies an ES256 token whose claim `name` is value (the other claims
+ * valid for NOW), with the given skew (0: the default) and clock. */
+static enum oa_err time_at(const char *name, long long value, int64_t skew, int64_t now)
+{
+    struct oa_jwt_expect x = expect;
+    char override[128], *c, *t;
+    struct oa_error err;
+    json_t *claims = NULL;
+    enum oa_err e;
+
+    x.skew = skew;
+    x.now = now;
+    snprintf(override, sizeof(override), "{\"%s\":%lld}", name, value);
+    c = claims_with(override);
+    t = sign(ec, "ES256", "ec1", c);
+    e = oa_jwt_verify(&claims, t, strlen(t), jwks, &x, &err);
+    json_decref(claims);
+    free(c);
+    free(t);
+    return e;
+}
+
+/* The exact edges of the time checks: exp + skew must be after now;
+ * iat and nbf may be at most skew ahead of now. One second either side. */
+static void test_time_edges(void)
+{
+    static const struct {
+        int64_t skew, eff; /* as given; in effect */
+        const char *why;
+    } skews[] = {{0, OA_JWT_SKEW, "default skew"},
+                 {-5, OA_JWT_SKEW, "negative skew (the default)"},
+                 {1, 1, "skew 1"},
+                 {120, 120, "skew 120"},
+                 {3600, 3600, "skew 3600 (the cap)"},
+                 {7200, 3600, "skew 7200 (capped at 3600)"}};
+
+    for (size_t i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
+        int64_t k = skews[i].skew, s = skews[i].eff;
+        const char *w = skews[i].why;
+
+        ok(time_at("exp", NOW - s - 1, k, NOW) == OA_ERR_EXPIRED,
+           "%s: exp one second past now - skew refused", w);
+        ok(time_at("exp", NOW - s, k, NOW) == OA_ERR_EXPIRED,
+           "%s: exp exactly now - skew refused (exp is the first invalid second)", w);
+        ok(time_at("exp", NOW - s + 1, k, NOW) == OA_OK,
+           "%s: exp one second before now - skew accepted", w);
+        ok(time_at("iat", NOW + s + 1, k, NOW) == OA_ERR_PROVIDER,
+           "%s: iat one second past now + skew refused", w);
+        ok(time_at("iat", NOW + s, k, NOW) == OA_OK, "%s: iat exactly now + skew accepted", w);
+        ok(time_at("iat", NOW + s - 1, k, NOW) == OA_OK, "%s: iat one second inside accepted", w);
+        ok(time_at("nbf", NOW + s + 1, k, NOW) == OA_ERR_PROVIDER,
+           "%s: nbf one second past now + skew refused", w);
+        ok(time_at("nbf", NOW + s, k, NOW) == OA_OK, "%s: nbf exactly now + skew accepted", w);
+        ok(time_at("nbf", NOW + s - 1, k, NOW) == OA_OK, "%s: nbf one second inside accepted", w);
+    }
+    ok(time_at("nbf", NOW, 0, NOW) == OA_OK, "nbf = now accepted");
+    ok(time_at("nbf", 1, 0, NOW) == OA_OK, "nbf in the past accepted");
+    ok(time_at("nbf", 0, 0, NOW) == OA_ERR_PROVIDER, "nbf 0 refused (out of range)");
+    ok(time_at("iat", 1, 0, NOW) == OA_OK, "iat 1 (long ago) accepted");
+    ok(time_at("iat", 0, 0, NOW) == OA_ERR_PROVIDER, "iat 0 refused (out of range)");
+    ok(time_at("exp", OA_JWT_TIME_MAX, 0, NOW) == OA_OK, "exp at the last second of 9999 accepted");
+    ok(time_at("exp", OA_JWT_TIME_MAX + 1, 0, NOW) == OA_ERR_PROVIDER,
+       "exp one second after 9999 refused");
+    ok(time_at("exp", NOW + 600, 0, -1) == OA_ERR_INTERNAL, "a clock before 1970: refused");
+    ok(time_at("exp", NOW + 600, 0, OA_JWT_TIME_MAX + 1) == OA_ERR_INTERNAL,
+       "a clock after 9999: refused");
+    ok(time_at("exp", OA_JWT_TIME_MAX, 0, OA_JWT_TIME_MAX) == OA_OK,
+       "a clock at the last second of 9999 works (no overflow)");
+}
+
 /* A token made of the given header JSON and the valid claims, signature sig. */
 static char *forge(const char *header, const char *sig)
 {
@@ -294,6 +364,93 @@ static void test_alg(void)
     free(c);
     cjose_jwk_release(hs);
     free(pub);
+}
+
+/* Verifies token t against the JWKS document doc (parsed here). */
+static enum oa_err verify_with(const char *doc, const char *t)
+{
+    struct oa_jwks *j = NULL;
+    struct oa_error err;
+    json_t *claims = NULL;
+    enum oa_err e;
+
+    if (oa_jwks_parse(&j, doc, strlen(doc), &err) != OA_OK)
+        return OA_ERR_CONFIG;
+    e = oa_jwt_verify(&claims, t, strlen(t), j, &expect, &err);
+    if (e != OA_OK)
+        printf("#   (%s)\n", err.msg);
+    json_decref(claims);
+    oa_jwks_free(j);
+    return e;
+}
+
+/* {"keys":[JWK of k]} (new); private: with the private members. */
+static char *jwks_of(const cjose_jwk_t *k, bool private)
+{
+    char *jwk = cjose_jwk_to_json(k, private, NULL), *doc;
+    size_t n = strlen(jwk) + 16;
+
+    doc = malloc(n);
+    snprintf(doc, n, "{\"keys\":[%s]}", jwk);
+    free(jwk);
+    return doc;
+}
+
+/* Which keys of a JWKS are trusted, and which key a kid picks. */
+static void test_key_rules(void)
+{
+    static const uint8_t e65537[] = {1, 0, 1};
+    cjose_jwk_t *nokid = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, NULL);
+    cjose_jwk_t *weak = cjose_jwk_create_RSA_random(1024, e65537, 3, NULL);
+    char *c = claims_with(NULL), *doc, *t;
+    struct oa_jwks *j = NULL;
+    struct oa_error err;
+    cjose_header_t *h;
+    cjose_jws_t *jws;
+    const char *ser;
+
+    /* a key without kid: a token without kid may use it, one naming another kid may not */
+    doc = jwks_of(nokid, false);
+    t = sign(nokid, "ES256", NULL, c);
+    ok(verify_with(doc, t) == OA_OK, "a JWK without kid verifies a token without kid");
+    free(t);
+    t = sign(nokid, "ES256", "k-other", c);
+    ok(verify_with(doc, t) == OA_ERR_NOT_FOUND,
+       "a JWK without kid is not tried for a token naming a kid: NOT_FOUND");
+    free(t);
+    free(doc);
+
+    /* a private key has no business in a JWKS */
+    doc = jwks_of(nokid, true);
+    ok(strstr(doc, "\"d\"") && oa_jwks_parse(&j, doc, strlen(doc), &err) == OA_ERR_BAD_INPUT && !j,
+       "a JWKS holding an EC private key (d) has no usable key");
+    free(doc);
+
+    /* RSA under 2048 bits is too weak to trust */
+    doc = jwks_of(weak, false);
+    ok(oa_jwks_parse(&j, doc, strlen(doc), &err) == OA_ERR_BAD_INPUT && !j,
+       "a JWKS with only a 1024-bit RSA key has no usable key");
+    free(doc);
+    doc = jwks_of(rsa, false);
+    ok(oa_jwks_parse(&j, doc, strlen(doc), &err) == OA_OK && oa_jwks_count(j) == 1,
+       "... a 2048-bit one is usable");
+    oa_jwks_free(j);
+    free(doc);
+
+    /* a validly signed token with a crit header (an array, as RFC 7515 says) */
+    h = cjose_header_new(NULL);
+    cjose_header_set(h, CJOSE_HDR_ALG, "ES256", NULL);
+    cjose_header_set(h, CJOSE_HDR_KID, "ec1", NULL);
+    cjose_header_set_raw(h, "crit", "[\"exp\"]", NULL);
+    cjose_header_set(h, "exp", "1", NULL);
+    jws = cjose_jws_sign(ec, h, (const uint8_t *)c, strlen(c), NULL);
+    ok(jws && cjose_jws_export(jws, &ser, NULL) && check_raw(ser) == OA_ERR_PROVIDER,
+       "a signed token with a crit header array refused");
+    cjose_jws_release(jws);
+    cjose_header_release(h);
+    cjose_jwk_release(nokid);
+    cjose_jwk_release(weak);
+    free(c);
 }
 
 static void test_keys_and_shape(void)
@@ -422,8 +579,10 @@ int main(void)
     test_good();
     test_claims();
     test_times();
+    test_time_edges();
     test_alg();
     test_keys_and_shape();
+    test_key_rules();
     test_apple();
     oa_jwks_free(jwks);
     cjose_jwk_release(rsa);

@@ -9,7 +9,7 @@ static struct oa_response r;
 /* Opens the state cookie r set and returns the entry (caller frees). */
 static int opened(struct oa_state *st, const struct oa_provider *p)
 {
-    char *pair = fx_cookie_pair(fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0));
+    char *pair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0));
     char *state = fx_location_param(&r, "state");
     struct oa_request req;
     int good;
@@ -91,7 +91,7 @@ static void test_rd(const struct oa_provider *gh)
     oa_state_free(&st);
     ok(login(gh, "rd=%2Fa&rd=%2Fb") == OA_ERR_BAD_INPUT, "two rd parameters refused");
     is_int(r.status, 400, "400");
-    ok(!fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0), "no state cookie then");
+    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "no state cookie then");
 }
 
 static void test_oidc(const struct oa_provider *corp)
@@ -147,7 +147,7 @@ static void test_apple(const struct oa_provider *apple)
     ok(login(apple, "rd=%2F") == OA_OK, "apple login answers");
     check_param("response_mode", "form_post");
     check_param("scope", "name email");
-    sc = fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", 0);
+    sc = fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0);
     ok(sc && strstr(sc, "SameSite=None") && strstr(sc, "Secure"), "SameSite=None; Secure");
 }
 
@@ -208,10 +208,10 @@ static void test_outstanding(const struct oa_provider *gh)
     oa_response_free(&r);
     oa_response_init(&r);
     ok(oa_flow_login(&r, &fx_cfg, &req, gh) == OA_OK, "a fifth login");
-    for (i = 0; (sc = fx_set_cookie(&r, "__Secure-oauth2_fcgi_state_", (int)i)); i++)
+    for (i = 0; (sc = fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", (int)i)); i++)
         deleted += strstr(sc, "Max-Age=0") != NULL;
     is_int(deleted, 1, "one old entry dropped: at most 4 outstanding");
-    is_int(fx_count_cookies(&r, "__Secure-oauth2_fcgi_state_"), 2, "one new, one deleted");
+    is_int(fx_count_cookies(&r, "__Host-oauth2_fcgi_state_"), 2, "one new, one deleted");
     for (i = 0; i < 4; i++)
         free(pairs[i]);
     oa_buf_free(&hdr);

@@ -241,6 +241,48 @@ static void test_null_args(void)
     is_str(oa_redirect_or_default(NULL, NULL, NULL), "/", "NULL target gives /");
 }
 
+/* libcurl's second opinion: the byte rules take "0x7f.1" for a host name,
+ * libcurl (a browser too) for the address 127.0.0.1. The hosts differ, so
+ * oa_redirect_ok() refuses; oa_redirect_passable() has no second opinion
+ * and lets it through to the sign-in endpoints, which check it in full. */
+static void test_second_opinion(void)
+{
+    struct oa_config cfg = {0};
+    struct oa_request req = {0};
+
+    req.host = "0x7f.1";
+    req.https = "on";
+    ok(oa_redirect_ok(&cfg, &req, "https://app.example.com/") == false &&
+           oa_redirect_ok(&cfg, &req, "/x"),
+       "own host 0x7f.1: a path passes, another host does not");
+    ok(!oa_redirect_ok(&cfg, &req, "https://0x7f.1/x"),
+       "https://0x7f.1/ refused: libcurl reads the host as 127.0.0.1 (parsers disagree)");
+    ok(oa_redirect_passable(&cfg, &req, "https://0x7f.1/x"),
+       "... while the authorizer's check, without libcurl, passes it on");
+    is_str(oa_redirect_or_default(&cfg, &req, "https://0x7f.1/x"), "/", "... and it becomes /");
+    req.host = "app.example.com";
+    ok(oa_redirect_ok(&cfg, &req, "https://app.example.com/x"),
+       "the same check with a plain own host passes (the second opinion agrees)");
+}
+
+/* The length cap: a target of up to 8192 bytes is looked at, a longer one
+ * refused whatever it holds. */
+static void test_length_cap(void)
+{
+    static char t[8194];
+
+    memset(t, 'a', sizeof(t) - 1);
+    t[0] = '/';
+    t[8192] = '\0';
+    ok(oa_redirect_ok(NULL, NULL, t) && oa_redirect_passable(NULL, NULL, t),
+       "a path of 8192 bytes accepted");
+    t[8192] = 'a';
+    t[8193] = '\0';
+    ok(!oa_redirect_ok(NULL, NULL, t) && !oa_redirect_passable(NULL, NULL, t),
+       "a path of 8193 bytes refused");
+    is_str(oa_redirect_or_default(NULL, NULL, t), "/", "... and becomes /");
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -250,6 +292,8 @@ int main(void)
     DIR *d;
 
     test_null_args();
+    test_length_cap();
+    test_second_opinion();
     snprintf(dir, sizeof(dir), "%s/tests/cases/redirect", top ? top : ".");
     d = opendir(dir);
     if (!d) {

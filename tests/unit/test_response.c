@@ -9,11 +9,12 @@ static int collect(void *ctx, const char *p, size_t n)
     return oa_buf_append(ctx, p, n) != OA_OK;
 }
 
-static struct oa_response r;
+static struct oa_response r, probe;
 
 int main(void)
 {
     struct oa_buf out = {0};
+    int accepted = 0;
 
     oa_response_init(&r);
     ok(oa_response_header(&r, "Location", "/x") == OA_OK, "plain header accepted");
@@ -24,6 +25,48 @@ int main(void)
     ok(oa_response_header_n(&r, "X-Evil", "a\0b", 3) == OA_ERR_BAD_INPUT, "NUL refused");
     ok(oa_response_header(&r, "X-Evil", "a\tb") == OA_ERR_BAD_INPUT, "tab refused");
     ok(oa_response_header(&r, "X-Evil", "a\x7f") == OA_ERR_BAD_INPUT, "DEL refused");
+    /* a lone CR or LF ends a header line for some parsers: each alone,
+     * anywhere in the value */
+    ok(oa_response_header(&r, "X-Evil", "a\rSet-Cookie: x=1") == OA_ERR_BAD_INPUT,
+       "lone CR (no LF after it) refused");
+    ok(oa_response_header(&r, "X-Evil", "a\nSet-Cookie: x=1") == OA_ERR_BAD_INPUT,
+       "lone LF (no CR before it) refused");
+    ok(oa_response_header(&r, "X-Evil", "\r") == OA_ERR_BAD_INPUT &&
+           oa_response_header(&r, "X-Evil", "a\r") == OA_ERR_BAD_INPUT &&
+           oa_response_header(&r, "X-Evil", "\ra") == OA_ERR_BAD_INPUT,
+       "lone CR as the whole value, at the end, at the start: refused");
+    ok(oa_response_header(&r, "X-Evil", "\n") == OA_ERR_BAD_INPUT &&
+           oa_response_header(&r, "X-Evil", "a\n") == OA_ERR_BAD_INPUT &&
+           oa_response_header(&r, "X-Evil", "\na") == OA_ERR_BAD_INPUT,
+       "lone LF as the whole value, at the end, at the start: refused");
+    ok(oa_response_header(&r, "X-Evil", "a\n\rb") == OA_ERR_BAD_INPUT, "LF CR refused");
+    /* every control byte, one at a time, at the start, in the middle, at
+     * the end, through each entry point; every other byte passes */
+    oa_response_init(&probe);
+    for (int c = 0; c < 0x100; c++) {
+        char mid[3] = {'a', (char)c, 'b'}, first[2] = {(char)c, 'b'}, last[2] = {'a', (char)c};
+        enum oa_err want = c < 0x20 || c == 0x7f ? OA_ERR_BAD_INPUT : OA_OK;
+        int as_want;
+
+        oa_response_reset(&probe);
+        as_want = oa_response_header_n(&probe, "X-Byte", mid, 3) == want &&
+                  oa_response_header_n(&probe, "X-Byte", first, 2) == want &&
+                  oa_response_header_n(&probe, "X-Byte", last, 2) == want &&
+                  (c == 0 || oa_response_headerf(&probe, "X-Byte", "a%cb", c) == want);
+        if (want != OA_OK)
+            ok(as_want && probe.nheaders == 0, "control byte 0x%02x refused anywhere in a value",
+               c);
+        else if (!as_want)
+            ok(0, "byte 0x%02x accepted in a value", c);
+        else
+            accepted++;
+    }
+    is_int(accepted, 256 - 33, "every byte but the 33 control bytes is accepted in a value");
+    oa_response_free(&probe);
+    ok(oa_response_header(&r, "X\rEvil", "a") == OA_ERR_BAD_INPUT &&
+           oa_response_header(&r, "X\nEvil", "a") == OA_ERR_BAD_INPUT &&
+           oa_response_header(&r, "X-Evil\r", "a") == OA_ERR_BAD_INPUT,
+       "lone CR or LF in a header name refused");
     ok(oa_response_header(&r, "X Evil", "a") == OA_ERR_BAD_INPUT, "space in name refused");
     ok(oa_response_header(&r, "X:Evil", "a") == OA_ERR_BAD_INPUT, "colon in name refused");
     ok(oa_response_header(&r, "", "a") == OA_ERR_BAD_INPUT, "empty name refused");

@@ -1,0 +1,50 @@
+/*
+ * replay.h - the login states already used by this process (issue 11
+ * section 5): a state works once only, even when the same callback request
+ * (URL and state cookie) is sent again, and a replay is refused before any
+ * provider call.
+ *
+ * The table holds the state's id (its first OA_REPLAY_KEY_CHARS characters:
+ * 96 random bits), never a cookie, a code or a verifier. It is per process:
+ * another process of the same service (spawn-fcgi -F, mod_fcgid) has its
+ * own, and there the provider's single-use code is what refuses a replay.
+ */
+#ifndef OA_REPLAY_H
+#define OA_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oa/err.h"
+
+#define OA_REPLAY_KEY_CHARS 16
+/* Entries at most. An entry lives OA_REPLAY_KEEP seconds (the state's
+ * lifetime plus the clock skew it is allowed), so 16384 entries are ~25
+ * sign-ins a second sustained for 11 minutes in one process; each claim
+ * is an authentic state from our own /login followed by a token request
+ * that holds one of the few provider-call slots (inflight.h), which keeps
+ * the rate of claims near that. When it is full a new claim is refused
+ * (503, try again), never made by forgetting a live entry: forgetting
+ * would reopen the replay. 16384 x 24 bytes = 384 KiB, touched only as
+ * entries are made. */
+#define OA_REPLAY_MAX 16384
+#define OA_REPLAY_KEEP (600 + 60)
+
+/* True when the state id was claimed and is still remembered. Thread-safe. */
+bool oa_replay_seen(const char *state, int64_t now);
+
+/* Remembers state as used until now + OA_REPLAY_KEEP. OA_OK when it was
+ * not used before; OA_ERR_DENIED when it was (a replay); OA_ERR_BUSY when
+ * the table is full of live entries; OA_ERR_BAD_INPUT when state is
+ * shorter than OA_REPLAY_KEY_CHARS. Thread-safe. */
+enum oa_err oa_replay_claim(const char *state, int64_t now) OA_WUR;
+
+/* Tests only: forgets every entry and sets the capacity (0 or over
+ * OA_REPLAY_MAX: OA_REPLAY_MAX). */
+void oa_replay_reset(size_t capacity);
+
+/* Live entries now (expired ones are dropped first). */
+size_t oa_replay_count(int64_t now);
+
+#endif
