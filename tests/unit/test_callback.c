@@ -491,7 +491,7 @@ static void state_with_rd(const char *rd)
     free(g_pair);
     free(g_state);
     free(g_nonce);
-    g_pair = fx_cookie_pair(fx_set_cookie(&sr, "__Secure-oauth2_fcgi_state_", 0));
+    g_pair = fx_cookie_pair(fx_set_cookie(&sr, "__Host-oauth2_fcgi_state_", 0));
     g_state = strdup(st.state);
     g_nonce = strdup(st.nonce);
     oa_state_free(&st);
