@@ -109,7 +109,16 @@ t_unlike "$HTTP_BODY" 'REMOTE_USER=' "erin: the backend did not run"
 
 log_mark
 http_req "$CALLBACK" -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html'
-t_is "$HTTP_STATUS" 502 "erin's callback replayed: Cognito refuses the used code (502)"
+t_is "$HTTP_STATUS" 400 "erin's callback replayed with its state cookie: 400, a state works once"
+t_log 'callback: state already used \(a replay' "... logged as a replay"
+t_unlike "$(log_new)" 'token endpoint' "... and no token request"
+# erin's used code under a fresh state: Cognito itself refuses it
+USED_CODE=$(param code "$CALLBACK")
+oa_login amazon-cognito
+log_mark
+http_req "$BASE/oauth/amazon-cognito/callback?code=$USED_CODE&state=$(param state "$AUTHZ")" \
+    -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html'
+t_is "$HTTP_STATUS" 502 "the used code under a fresh state: Cognito refuses it (502)"
 t_log 'token endpoint .*: HTTP 400, error invalid_grant' "... logged as invalid_grant"
 
 http_req "$BASE/oauth/logout" -X POST -H "Cookie: $DAVE" -H "Origin: $BASE" \
