@@ -86,6 +86,8 @@ static int check_config(const struct oa_config *cfg)
     }
     fputs(text, stdout);
     free(text);
+    for (size_t i = 0; i < cfg->warnings.n; i++)
+        fprintf(stderr, "oauth2-fcgi: %s\n", cfg->warnings.v[i]);
     if (cfg->keys_random)
         fprintf(stderr, "oauth2-fcgi: warning: no session.key_file: sessions end when the "
                         "process stops\n");
@@ -183,6 +185,8 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
     rc = pick_socket(opts, &fd, &cgi);
     if (rc)
         return rc;
+    for (size_t i = 0; i < cfg->warnings.n; i++)
+        oa_log_write(OA_LOG_WARN, "%s", cfg->warnings.v[i]);
     if (cfg->keys_random)
         oa_log_write(OA_LOG_WARN, cgi ? "no session.key_file: as a CGI program every request "
                                         "has a new key, so sign-in cannot complete"

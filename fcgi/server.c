@@ -2,8 +2,8 @@
  * server.c - threads, signals and the graceful stop.
  *
  * Every thread blocks SIGTERM/SIGINT, so they reach the main thread only,
- * which waits in ppoll(). On a stop it tells libfcgi
- * (FCGX_ShutdownPending) and then wakes the threads that wait for a
+ * which waits in ppoll(). On a stop it sets oa_stop (not libfcgi's
+ * FCGX_ShutdownPending: see on_stop) and wakes the threads that wait for a
  * connection (epoll_wait, see wait_readable) with SIGUSR1 (installed
  * without SA_RESTART, so the wait returns EINTR). Only a thread marked as
  * waiting is signalled, so a connection or request in hand is never
@@ -61,7 +61,14 @@ static void on_stop(int sig)
 {
     (void)sig;
     atomic_store(&oa_stop, 1);
-    FCGX_ShutdownPending();
+    /* Not FCGX_ShutdownPending(): libfcgi 2.4.2's OS_Accept then skips
+     * accept() but goes on with the last socket it had closed (a unix
+     * peer that sent nothing in time), closing that number over and over:
+     * a thread spinning at 100% CPU that never drains (seen under load),
+     * and the number may by then be another thread's connection. The
+     * SIGUSR1 wake-up of the threads waiting for a connection is enough;
+     * one inside FCGX_Accept_r meets the non-blocking socket's EAGAIN and
+     * sees oa_stop. */
 }
 
 static void on_wake(int sig)
@@ -392,7 +399,7 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
                                       "(or send SIGUSR2 to exec it anew) to read the config "
                                       "again");
         if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {
-            atomic_store(&oa_stop, 1); /* libfcgi's shutdown flag stays clear: see below */
+            atomic_store(&oa_stop, 1);
             return 1;
         }
         if (hooks && hooks->watch && hooks->watch(hooks->arg))
@@ -429,10 +436,7 @@ int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
     else if (atomic_load(&oa_stop) && started == nthreads)
         oa_log_write(OA_LOG_INFO, "stopping after the requests in hand");
     atomic_store(&oa_stop, 1);
-    /* An upgrade wakes the threads with SIGUSR1 only: libfcgi's shutdown
-     * flag cannot be cleared, and a failed exec serves again. */
-    if (!upgrade)
-        FCGX_ShutdownPending();
+    /* the threads are woken with SIGUSR1 only (on_stop says why) */
     drain(w, started, listen_fd, upgrade);
     for (i = 0; i < started; i++) {
         pthread_join(w[i].tid, NULL);

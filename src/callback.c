@@ -231,9 +231,12 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
                             "callback: no public_url and no usable Host header");
     e = oa_flow_token(f, &t, cp->code, st->verifier, redirect_uri);
     free(redirect_uri);
-    if (e == OA_OK)
-        e = f->p->kind == OA_PROVIDER_GITHUB ? oa_github_identity(f, &ident, t.access_token)
-                                             : oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
+    if (e == OA_OK && f->p->kind == OA_PROVIDER_GITHUB)
+        e = oa_github_identity(f, &ident, t.access_token);
+    else if (e == OA_OK && oa_cognito_userinfo_only(f->p))
+        e = oa_cognito_identity(f, &ident, t.access_token);
+    else if (e == OA_OK)
+        e = oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
     oa_tokens_free(&t);
     if (e == OA_OK)
         e = finish(f, &ident, st);

@@ -9,6 +9,7 @@
  * remember where each value stood in the file for error messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 #include "oa/discovery.h"
+#include "oa/file_mode.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -130,33 +132,20 @@ static void provider_free(struct oa_provider *p)
 {
     oa_provider_cache_free(p->cache); /* runtime discovery/JWKS state */
     p->cache = NULL;
-    char **strs[] = {&p->name,
-                     &p->display_name,
-                     &p->client_id,
-                     &p->scope,
-                     &p->redirect_uri,
-                     &p->issuer,
-                     &p->base_url,
-                     &p->api_url,
-                     &p->domain,
-                     &p->authorize_url,
-                     &p->token_url,
-                     &p->userinfo_url,
-                     &p->end_session_url,
-                     &p->jwks_uri,
-                     &p->groups_claim,
-                     &p->hosted_domain,
-                     &p->team_id,
-                     &p->key_id,
-                     &p->private_key_file,
-                     &p->client_id_env,
-                     &p->client_secret_env};
+    char **strs[] = {
+        &p->name,          &p->display_name,     &p->client_id,       &p->scope,
+        &p->redirect_uri,  &p->issuer,           &p->base_url,        &p->api_url,
+        &p->domain,        &p->user_pool_id,     &p->region,          &p->authorize_url,
+        &p->token_url,     &p->userinfo_url,     &p->end_session_url, &p->jwks_uri,
+        &p->groups_claim,  &p->team_id,          &p->key_id,          &p->private_key_file,
+        &p->client_id_env, &p->client_secret_env};
 
     wipe_str(&p->client_secret);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free_str(strs[i]);
     oa_cfg_strlist_free(&p->allowed_orgs);
     oa_cfg_strlist_free(&p->allowed_teams);
+    oa_cfg_strlist_free(&p->hosted_domain);
 }
 
 static void access_free(struct oa_access_rule *r)
@@ -184,6 +173,7 @@ void oa_config_free(struct oa_config *cfg)
     oa_cfg_strlist_free(&cfg->workspaces);
     oa_cfg_strlist_free(&cfg->extra_backends);
     oa_cfg_strlist_free(&cfg->allowed_redirect_hosts);
+    oa_cfg_strlist_free(&cfg->warnings);
     free(cfg->file);
     free(cfg->public_url);
     free(cfg->public_host);
@@ -231,8 +221,9 @@ enum oa_err oa_config_load_string(struct oa_config **out, const char *name, cons
     ld.name = name;
     ld.err = err;
     set_defaults(ld.cfg);
-    if (!(e = oa_cfg_walk(&ld, yaml, len)) && !(e = oa_cfg_providers_finish(&ld)))
-        e = oa_cfg_check(&ld);
+    if (!(e = oa_cfg_walk(&ld, yaml, len)) && !(e = oa_cfg_providers_finish(&ld)) &&
+        !(e = oa_cfg_check(&ld)))
+        e = oa_cfg_advise(&ld);
     free(ld.marks);
     if (e) {
         oa_config_free(ld.cfg);
@@ -242,15 +233,45 @@ enum oa_err oa_config_load_string(struct oa_config **out, const char *name, cons
     return OA_OK;
 }
 
-/* Reads the whole file (capped); new buffer in *buf, wiped and freed by the caller. */
-static enum oa_err read_file(const char *path, char **buf, size_t *len, struct oa_error *err)
+/* Opens the config and judges its mode on the open descriptor (file_mode.c):
+ * refused when group or others may write it; *warn set ("" if none) when
+ * others may read it. */
+static FILE *open_config(const char *path, char *warn, size_t cap, struct oa_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    char msg[256];
+    bool others_read;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    FILE *f;
+
+    warn[0] = '\0';
+    if (fd < 0) {
+        oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    if (oa_file_mode_check(fd, &others_read, msg, sizeof(msg)) != OA_OK) {
+        close(fd);
+        oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "the config file is %s", msg);
+        return NULL;
+    }
+    if (others_read)
+        snprintf(warn, cap, "%s", msg);
+    if (!(f = fdopen(fd, "rb"))) {
+        close(fd);
+        oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    return f;
+}
+
+/* Reads the whole file (capped); new buffer in *buf, wiped and freed by the caller. */
+static enum oa_err read_file(const char *path, char **buf, size_t *len, char *warn, size_t wcap,
+                             struct oa_error *err)
+{
+    FILE *f = open_config(path, warn, wcap, err);
     size_t n = 0, cap = 4096;
     char *p;
 
     if (!f)
-        return oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "cannot open: %s", strerror(errno));
+        return err ? err->code : OA_ERR_CONFIG;
     if (!(p = malloc(cap + 1))) {
         fclose(f);
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
@@ -293,15 +314,20 @@ static enum oa_err read_file(const char *path, char **buf, size_t *len, struct o
 
 enum oa_err oa_config_load(struct oa_config **out, const char *path, struct oa_error *err)
 {
-    char *buf = NULL;
+    char *buf = NULL, warn[256];
     size_t len = 0;
     enum oa_err e;
 
     *out = NULL;
-    if ((e = read_file(path, &buf, &len, err)))
+    if ((e = read_file(path, &buf, &len, warn, sizeof(warn), err)))
         return e;
     e = oa_config_load_string(out, path, buf, len, err);
     oa_wipe(buf, len);
     free(buf);
+    if (e == OA_OK && warn[0] && (e = oa_config_warn_first(*out, path, warn)) != OA_OK) {
+        oa_config_free(*out);
+        *out = NULL;
+        oa_error_set(err, e, "out of memory");
+    }
     return e;
 }

@@ -112,7 +112,7 @@ static enum oa_err load_keys(struct oa_cfg_load *ld)
 {
     struct oa_config *cfg = ld->cfg;
     struct oa_error kerr = {0};
-    char where[OA_ERROR_MSG_MAX];
+    char where[OA_ERROR_MSG_MAX], warn[256];
 
     if (!cfg->session.key_file) {
         cfg->keys_random = true;
@@ -120,8 +120,11 @@ static enum oa_err load_keys(struct oa_cfg_load *ld)
             return oa_error_set(ld->err, OA_ERR_CRYPTO, "cannot make a random session key");
         return OA_OK;
     }
-    if (oa_keyring_load_file(&cfg->keys, cfg->session.key_file, &kerr) == OA_OK)
-        return OA_OK;
+    if (oa_keyring_load_file_warn(&cfg->keys, cfg->session.key_file, warn, sizeof(warn), &kerr) ==
+        OA_OK)
+        return warn[0] ? oa_cfg_warn(ld, &cfg->session.key_file, NULL,
+                                     "session key_file '%s' is %s", cfg->session.key_file, warn)
+                       : OA_OK;
     if (kerr.line) { /* a bad line: the key file's own position says most */
         if (ld->err) {
             *ld->err = kerr;

@@ -77,13 +77,13 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
         {"base_url", p->base_url},
         {"api_url", p->api_url},
         {"domain", p->domain},
+        {"user_pool_id", p->user_pool_id},
         {"authorize_url", p->authorize_url},
         {"token_url", p->token_url},
         {"userinfo_url", p->userinfo_url},
         {"end_session_url", p->end_session_url},
         {"jwks_uri", p->jwks_uri},
         {"groups_claim", p->groups_claim},
-        {"hosted_domain", p->hosted_domain},
     };
     char *cb;
     enum oa_err e;
@@ -96,12 +96,17 @@ static enum oa_err put_provider(struct oa_buf *b, const struct oa_config *cfg,
     if (p->kind == OA_PROVIDER_OIDC && !p->authorize_url &&
         (e = oa_buf_puts(b, "  endpoints: from <issuer>/.well-known/openid-configuration\n")))
         return e;
+    if (oa_cognito_userinfo_only(p) &&
+        (e = oa_buf_puts(b, "  identity: userInfo with the access token (no issuer or "
+                            "user_pool_id: the id_token is not checked)\n")))
+        return e;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (fields[i].value &&
             (e = oa_buf_printf(b, "  %s: %s\n", fields[i].label, fields[i].value)))
             return e;
     if ((e = put_list(b, "  allowed_orgs", &p->allowed_orgs)) ||
-        (e = put_list(b, "  allowed_teams", &p->allowed_teams)))
+        (e = put_list(b, "  allowed_teams", &p->allowed_teams)) ||
+        (e = put_list(b, "  hosted_domain", &p->hosted_domain)))
         return e;
     if (!(cb = oa_config_callback_url(cfg, p, NULL)))
         return OA_ERR_NOMEM;

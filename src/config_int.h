@@ -59,6 +59,17 @@ enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const vo
 /* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 
+/* config_warn.c: a warning at the position of slot (see oa_cfg_mark_find),
+ * added to cfg->warnings; OA_ERR_NOMEM only. */
+enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                        const char *fmt, ...) OA_PRINTF(4, 5);
+/* config_warn.c: "FILE: warning: MSG" put first in cfg->warnings (a
+ * warning about the file itself, which has no line). OA_ERR_NOMEM only. */
+enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const char *msg) OA_WUR;
+/* config_warn.c: the warnings about what loads but is risky (groups any
+ * GitHub user can create, Google domains without hosted_domain). */
+enum oa_err oa_cfg_advise(struct oa_cfg_load *ld) OA_WUR;
+
 /* config.c: strdup that returns NULL on NULL. New string. */
 char *oa_cfg_strdup(const char *s);
 /* config.c: frees an oa_strlist's strings and array. */

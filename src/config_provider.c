@@ -8,12 +8,15 @@
  * built-ins at a local provider that way).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_int.h"
+#include "oa/file_mode.h"
 #include "oa/url.h"
 
 struct oa_builtin {
@@ -147,8 +150,11 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         {&p->api_url, p->api_url != NULL, "api_url", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_orgs, p->allowed_orgs.n > 0, "allowed_orgs", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB, "github"},
-        {&p->hosted_domain, p->hosted_domain != NULL, "hosted_domain", OA_PROVIDER_GOOGLE,
+        {&p->hosted_domain, p->hosted_domain.n > 0, "hosted_domain", OA_PROVIDER_GOOGLE,
          "google-oauth2"},
+        {&p->user_pool_id, p->user_pool_id != NULL, "user_pool_id", OA_PROVIDER_COGNITO,
+         "amazon-cognito"},
+        {&p->region, p->region != NULL, "region", OA_PROVIDER_COGNITO, "amazon-cognito"},
         {&p->team_id, p->team_id != NULL, "team_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->key_id, p->key_id != NULL, "key_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->private_key_file, p->private_key_file != NULL, "private_key_file", OA_PROVIDER_APPLE,
@@ -162,6 +168,19 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
     if (p->domain && p->kind != OA_PROVIDER_COGNITO)
         return oa_cfg_fail(ld, &p->domain, p,
                            "'domain' is only for the amazon-cognito provider, not '%s'", p->name);
+    for (size_t i = 0; i < p->hosted_domain.n; i++) {
+        char *d = p->hosted_domain.v[i];
+        for (char *c = d; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        if (strcmp(d, "*") != 0 &&
+            (!d[0] || d[0] == '.' || d[strlen(d) - 1] == '.' || strstr(d, "..") ||
+             strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(d)))
+            return oa_cfg_fail(ld, &p->hosted_domain.v[i], &p->hosted_domain,
+                               "a hosted_domain entry must be a Google Workspace domain like "
+                               "example.com (or \"*\": any Workspace account), not '%s'",
+                               d);
+    }
     for (size_t i = 0; i < p->allowed_teams.n; i++) {
         const char *t = p->allowed_teams.v[i], *slash = strchr(t, '/');
         if (!slash || slash == t || !slash[1] || strchr(slash + 1, '/'))
@@ -191,6 +210,36 @@ static enum oa_err github_defaults(struct oa_cfg_load *ld, struct oa_provider *p
     return OA_OK;
 }
 
+/* user_pool_id (and region, else the id's "<region>_" prefix) make the
+ * issuer and its JWKS, so the id_token is checked; an issuer given as is
+ * wins. Without either, the identity is userInfo's (provider_cognito.c). */
+static enum oa_err cognito_pool(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    static const char id_chars[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    const char *id = p->user_pool_id, *us;
+    int rlen;
+    enum oa_err e;
+
+    if (p->region && (!p->region[0] || strspn(p->region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+                                           strlen(p->region)))
+        return oa_cfg_fail(ld, &p->region, p,
+                           "'region' must be an AWS region like eu-west-1, not '%s'", p->region);
+    if (!id)
+        return p->region ? oa_cfg_fail(ld, &p->region, p,
+                                       "'region' needs 'user_pool_id' (like eu-west-1_AbCdEf123)")
+                         : OA_OK;
+    us = strchr(id, '_');
+    if (!us || us == id || !us[1] || strspn(id, id_chars) != strlen(id))
+        return oa_cfg_fail(ld, &p->user_pool_id, p,
+                           "'user_pool_id' must look like eu-west-1_AbCdEf123, not '%s'", id);
+    rlen = p->region ? (int)strlen(p->region) : (int)(us - id);
+    if ((e = dflt(ld, &p->issuer, "https://cognito-idp.%.*s.amazonaws.com/%s", rlen,
+                  p->region ? p->region : id, id)))
+        return e;
+    return dflt(ld, &p->jwks_uri, "%s/.well-known/jwks.json", p->issuer);
+}
+
 static enum oa_err cognito_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
 {
     enum oa_err e;
@@ -209,6 +258,8 @@ static enum oa_err cognito_defaults(struct oa_cfg_load *ld, struct oa_provider *
         p->domain = d;
     }
     trim_slash(p->domain);
+    if ((e = cognito_pool(ld, p)))
+        return e;
     if ((e = dflt(ld, &p->authorize_url, "%s/oauth2/authorize", p->domain)) ||
         (e = dflt(ld, &p->token_url, "%s/oauth2/token", p->domain)) ||
         (e = dflt(ld, &p->userinfo_url, "%s/oauth2/userInfo", p->domain)))
@@ -255,10 +306,33 @@ static enum oa_err kind_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
     return dflt(ld, &p->scope, "%s", b ? b->scope : "openid email profile");
 }
 
+/* Apple's .p8 key signs our client secret: readable, and judged on the
+ * open descriptor (file_mode.c): refused when group or others may write
+ * it, a warning when others may read it. */
+static enum oa_err apple_key_mode(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    int fd = open(p->private_key_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    bool others_read;
+    char msg[256];
+    enum oa_err e;
+
+    if (fd < 0)
+        return oa_cfg_fail(ld, &p->private_key_file, p, "cannot read private_key_file '%s': %s",
+                           p->private_key_file, strerror(errno));
+    e = oa_file_mode_check(fd, &others_read, msg, sizeof(msg));
+    close(fd);
+    if (e != OA_OK)
+        return oa_cfg_fail(ld, &p->private_key_file, p, "private_key_file '%s' is %s",
+                           p->private_key_file, msg);
+    if (others_read)
+        return oa_cfg_warn(ld, &p->private_key_file, p, "private_key_file '%s' is %s",
+                           p->private_key_file, msg);
+    return OA_OK;
+}
+
 static enum oa_err apple_secret(struct oa_cfg_load *ld, struct oa_provider *p)
 {
     const char *missing = !p->team_id ? "team_id" : !p->key_id ? "key_id" : "private_key_file";
-    FILE *f;
 
     if (!p->team_id && !p->key_id && !p->private_key_file) {
         enum oa_err e = oa_cfg_env_missing(ld, p, "client_secret");
@@ -274,11 +348,7 @@ static enum oa_err apple_secret(struct oa_cfg_load *ld, struct oa_provider *p)
                            "provider '%s' needs team_id, key_id and private_key_file together to "
                            "make its client secret ('%s' is missing)",
                            p->name, missing);
-    if (!(f = fopen(p->private_key_file, "r")))
-        return oa_cfg_fail(ld, &p->private_key_file, p, "cannot read private_key_file '%s': %s",
-                           p->private_key_file, strerror(errno));
-    fclose(f);
-    return OA_OK;
+    return apple_key_mode(ld, p);
 }
 
 static enum oa_err check_names(struct oa_cfg_load *ld, size_t i)

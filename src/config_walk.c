@@ -26,6 +26,7 @@ enum oa_cfg_type {
     KT_STR,         /* scalar -> char * */
     KT_BOOL,        /* true/false (also yes/no/on/off) -> bool */
     KT_STRLIST,     /* sequence of scalars -> struct oa_strlist */
+    KT_STRLIST1,    /* one scalar or a sequence of them -> struct oa_strlist */
     KT_DURATION_S,  /* "8h" -> int64_t seconds */
     KT_DURATION_MS, /* "10s" -> int64_t milliseconds */
     KT_TIME,        /* RFC 3339 UTC -> int64_t epoch seconds */
@@ -80,8 +81,10 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "allowed_orgs", KT_STRLIST, P(allowed_orgs), 0, NULL},
     {SC_PROVIDER, "allowed_teams", KT_STRLIST, P(allowed_teams), 0, NULL},
     {SC_PROVIDER, "redirect_uri", KT_STR, P(redirect_uri), 0, NULL},
-    {SC_PROVIDER, "hosted_domain", KT_STR, P(hosted_domain), 0, NULL},
+    {SC_PROVIDER, "hosted_domain", KT_STRLIST1, P(hosted_domain), 0, NULL},
     {SC_PROVIDER, "domain", KT_STR, P(domain), 0, NULL},
+    {SC_PROVIDER, "user_pool_id", KT_STR, P(user_pool_id), 0, NULL},
+    {SC_PROVIDER, "region", KT_STR, P(region), 0, NULL},
     {SC_PROVIDER, "team_id", KT_STR, P(team_id), 0, NULL},
     {SC_PROVIDER, "key_id", KT_STR, P(key_id), 0, NULL},
     {SC_PROVIDER, "private_key_file", KT_STR, P(private_key_file), 0, NULL},
@@ -388,6 +391,23 @@ static enum oa_err set_strlist(struct oa_cfg_load *ld, yaml_document_t *doc, con
     return OA_OK;
 }
 
+/* A key that takes one value or a list of them (hosted_domain: a.com, or
+ * [a.com, b.com]): the one value becomes a list of one. */
+static enum oa_err set_strlist1(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
+                                const char *key, struct oa_strlist *l)
+{
+    enum oa_err e;
+
+    if (n->type != YAML_SCALAR_NODE)
+        return set_strlist(ld, doc, n, key, l);
+    if (!(l->v = calloc(2, sizeof(*l->v))))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    if ((e = mark(ld, l, n)) || (e = set_str(ld, n, key, &l->v[0])))
+        return e;
+    l->n = 1;
+    return OA_OK;
+}
+
 static enum oa_err walk_map(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *map,
                             enum oa_cfg_scope sc, void *base, const char *what);
 static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
@@ -404,6 +424,7 @@ static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
     case KT_STR: return set_str(ld, n, k->name, slot);
     case KT_BOOL: return set_bool(ld, n, k->name, slot);
     case KT_STRLIST: return set_strlist(ld, doc, n, k->name, slot);
+    case KT_STRLIST1: return set_strlist1(ld, doc, n, k->name, slot);
     case KT_DURATION_S:
     case KT_DURATION_MS:
     case KT_TIME:

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <sodium.h>
 
 #include "oa/crypto.h"
+#include "oa/file_mode.h"
 
 #define SEAL_VERSION 1
 #define SEAL_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -254,11 +256,16 @@ static int parse_key(unsigned char key[OA_KEY_BYTES], const char *s, size_t n)
     return -1;
 }
 
-/* Reads the whole file (capped) into buf; returns its length or -1. */
-static ssize_t read_key_file(char *buf, size_t cap, const char *path, struct oa_error *err)
+/* Reads the whole file (capped) into buf; returns its length or -1. The
+ * mode is judged on the descriptor read (file_mode.c); warn gets the
+ * readable-by-others text, if any. */
+static ssize_t read_key_file(char *buf, size_t cap, const char *path, char *warn, size_t wcap,
+                             struct oa_error *err)
 {
     struct stat st;
     size_t len = 0;
+    char msg[256];
+    bool others_read = false;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
     if (fd < 0) {
@@ -271,6 +278,13 @@ static ssize_t read_key_file(char *buf, size_t cap, const char *path, struct oa_
         oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "the key file is not a regular file");
         return -1;
     }
+    if (oa_file_mode_check(fd, &others_read, msg, sizeof(msg)) != OA_OK) {
+        close(fd);
+        oa_error_at(err, OA_ERR_CONFIG, path, 0, 0, "the key file is %s", msg);
+        return -1;
+    }
+    if (others_read && warn)
+        snprintf(warn, wcap, "%s", msg);
     for (;;) {
         ssize_t r = read(fd, buf + len, cap - len);
         if (r < 0 && errno == EINTR)
@@ -334,6 +348,12 @@ static enum oa_err key_line(struct oa_keyring *kr, const char *s, size_t n, cons
  * with path and line in err on any problem; the file's bytes are wiped. */
 enum oa_err oa_keyring_load_file(struct oa_keyring *kr, const char *path, struct oa_error *err)
 {
+    return oa_keyring_load_file_warn(kr, path, NULL, 0, err);
+}
+
+enum oa_err oa_keyring_load_file_warn(struct oa_keyring *kr, const char *path, char *warn,
+                                      size_t wcap, struct oa_error *err)
+{
     static const size_t cap = KEY_FILE_MAX + 1;
     char *buf;
     ssize_t len;
@@ -347,7 +367,9 @@ enum oa_err oa_keyring_load_file(struct oa_keyring *kr, const char *path, struct
     buf = sodium_malloc(cap);
     if (!buf)
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory reading the key file");
-    len = read_key_file(buf, cap, path, err);
+    if (warn && wcap)
+        warn[0] = '\0';
+    len = read_key_file(buf, cap, path, warn, wcap, err);
     if (len < 0) {
         sodium_free(buf);
         return OA_ERR_CONFIG;

@@ -13,14 +13,17 @@
  * The JWKS is shared by reference count so a refresh never frees keys a
  * request is verifying with.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "oa/crypto.h"
 #include "oa/discovery.h"
+#include "oa/file_mode.h"
 #include "oa/jwt.h"
 
 #define OA_KEY_FILE_MAX 16384
@@ -521,13 +524,25 @@ enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
 /* Reads a small file into a new NUL-terminated buffer. */
 static enum oa_err key_file_read(char **out, size_t *len, const char *path, struct oa_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    bool others_read;
+    char msg[256];
+    FILE *f;
     char *buf;
     size_t n;
 
     *out = NULL;
-    if (!f)
+    if (fd < 0)
         return oa_error_set(err, OA_ERR_IO, "apple-id: cannot open private_key_file %s", path);
+    /* judged again at each read: the file may have changed since start-up */
+    if (oa_file_mode_check(fd, &others_read, msg, sizeof(msg)) != OA_OK) {
+        close(fd);
+        return oa_error_set(err, OA_ERR_CONFIG, "apple-id: private_key_file %s is %s", path, msg);
+    }
+    if (!(f = fdopen(fd, "rb"))) {
+        close(fd);
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
     buf = malloc(OA_KEY_FILE_MAX + 1);
     n = buf ? fread(buf, 1, OA_KEY_FILE_MAX + 1, f) : 0;
     fclose(f);

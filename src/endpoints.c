@@ -17,6 +17,7 @@
 #include "oa/flow.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"
+#include "oa/request_origin.h"
 #include "oa/session.h"
 #include "oa/state.h"
 #include "oa/url.h"
@@ -199,6 +200,42 @@ static void session_provider(char *out, size_t cap, const struct oa_config *cfg,
     free(sb);
 }
 
+/* "scheme://host[:port]" of url into out ("" when it does not split). */
+static void origin_of(char *out, size_t cap, const char *url)
+{
+    struct oa_url_parts u;
+
+    out[0] = '\0';
+    if (url && oa_url_split(&u, url))
+        snprintf(out, cap, "%s://%.*s%s%.*s", u.https ? "https" : "http", (int)u.host_len, u.host,
+                 u.port ? ":" : "", u.port ? (int)u.port_len : 0, u.port ? u.port : "");
+}
+
+/* Logout CSRF: a logout another site started (a link, an image, a form)
+ * would sign the user out of every protected app, and a sign-in that
+ * follows can then be steered. Only a request the browser says is ours
+ * (request_origin.c) signs out at once; any other GET or POST is answered
+ * with a confirmation page whose form POSTs back from our own origin. */
+static enum oa_err logout_confirm(struct oa_response *r, const struct oa_config *cfg,
+                                  const struct oa_request *req, const char *provider,
+                                  const char *rd)
+{
+    char *end_session = oa_flow_logout_url(cfg, req, provider, rd);
+    char form_origin[512];
+    enum oa_err e;
+
+    origin_of(form_origin, sizeof(form_origin), end_session);
+    free(end_session);
+    e = oa_page_logout_confirm(r, cfg, req, rd, form_origin[0] ? form_origin : NULL);
+    if (!e)
+        oa_response_log(r, OA_LOG_INFO, "logout: not from our own pages (%s): asked to confirm",
+                        req->sec_fetch_site && *req->sec_fetch_site ? "Sec-Fetch-Site"
+                        : req->origin && *req->origin               ? "Origin"
+                        : req->referer && *req->referer             ? "Referer"
+                                                                    : "no origin headers");
+    return e;
+}
+
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
                                const struct oa_request *req)
 {
@@ -209,6 +246,11 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     enum oa_err e;
 
     session_provider(provider, sizeof(provider), cfg, req);
+    if (!oa_request_from_us(cfg, req)) {
+        e = logout_confirm(r, cfg, req, provider, rd);
+        free(rd_param);
+        return e;
+    }
     end_session = oa_flow_logout_url(cfg, req, provider, rd);
     e = oa_page_redirect(r, req, end_session ? end_session : rd);
     free(end_session);

@@ -26,6 +26,13 @@ static const char *default_scope(const struct oa_provider *p)
     }
 }
 
+/* Google's hd= hint: the one domain, or "*" (any Workspace account) for
+ * several. A hint only: the callback checks the id_token's hd claim. */
+static const char *hosted_domain_hint(const struct oa_provider *p)
+{
+    return p->hosted_domain.n == 1 ? p->hosted_domain.v[0] : "*";
+}
+
 static enum oa_err add_param(struct oa_buf *b, const char *name, const char *value)
 {
     enum oa_err e = oa_buf_printf(b, "&%s=", name);
@@ -64,6 +71,8 @@ static enum oa_err authorize_url(char **out, const struct oa_flow *f, const stru
         e = add_param(&b, "code_challenge_method", "S256");
     if (e == OA_OK && p->kind == OA_PROVIDER_APPLE)
         e = add_param(&b, "response_mode", "form_post");
+    if (e == OA_OK && p->kind == OA_PROVIDER_GOOGLE && p->hosted_domain.n)
+        e = add_param(&b, "hd", hosted_domain_hint(p));
     if (e != OA_OK) {
         oa_buf_free(&b);
         return e;

@@ -422,3 +422,74 @@ enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
     }
     return OA_OK;
 }
+
+static enum oa_err confirm_body(struct oa_buf *b, const struct oa_config *cfg,
+                                const struct oa_request *req, const char *rd)
+{
+    enum oa_err e = page_open(b, "Sign out");
+
+    if (!e)
+        e = oa_buf_puts(b, "<h1>Sign out of ");
+    if (!e)
+        e = oa_buf_html(b, product_name(cfg, req));
+    if (!e)
+        e = oa_buf_puts(b, "?</h1>\n<form method=\"post\" action=\"");
+    if (!e)
+        e = oa_buf_html(b, oa_base_path(cfg));
+    if (!e)
+        e = oa_buf_puts(b, "/logout\">\n<input type=\"hidden\" name=\"rd\" value=\"");
+    if (!e)
+        e = oa_buf_html(b, rd);
+    if (!e)
+        e = oa_buf_puts(b, "\">\n<button class=\"btn\" type=\"submit\" name=\"confirm\" "
+                           "value=\"yes\">Sign out</button>\n</form>\n<p><a href=\"");
+    if (!e)
+        e = oa_buf_html(b, rd);
+    if (!e)
+        e = oa_buf_puts(b, "\">Stay signed in</a></p>\n");
+    return e ? e : page_close(b);
+}
+
+static enum oa_err confirm_headers(struct oa_response *r, const char *form_origin)
+{
+    char hash[80];
+    enum oa_err e;
+
+    css_hash(hash, sizeof(hash));
+    e = oa_response_header(r, "Content-Type", "text/html; charset=utf-8");
+    if (!e)
+        e = oa_response_header(r, "Cache-Control", "no-store");
+    if (!e)
+        e = oa_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (!e)
+        e = oa_response_header(r, "Referrer-Policy", "same-origin");
+    if (!e)
+        e = oa_response_headerf(r, "Content-Security-Policy",
+                                "default-src 'none'; style-src %s; base-uri 'none'; "
+                                "form-action 'self'%s%s; frame-ancestors 'none'",
+                                hash, form_origin ? " " : "", form_origin ? form_origin : "");
+    if (!e)
+        e = oa_response_header(r, "X-Frame-Options", "DENY");
+    return e;
+}
+
+enum oa_err oa_page_logout_confirm(struct oa_response *r, const struct oa_config *cfg,
+                                   const struct oa_request *req, const char *rd,
+                                   const char *form_origin)
+{
+    enum oa_err e;
+
+    if (!rd || !oa_redirect_ok(cfg, req, rd))
+        rd = "/";
+    oa_response_reset(r);
+    e = confirm_body(&r->body, cfg, req, rd);
+    if (!e) {
+        oa_response_status(r, 200);
+        e = confirm_headers(r, form_origin);
+    }
+    if (e) {
+        oa_response_log(r, OA_LOG_ERROR, "sign-out page: %s", oa_strerror(e));
+        oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
+    }
+    return e;
+}

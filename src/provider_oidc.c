@@ -145,16 +145,23 @@ static enum oa_err claims_identity(struct oa_flow *f, struct oa_ident *id, json_
     return e;
 }
 
+/* The hd= of the authorize request only narrows Google's account chooser:
+ * anyone can edit it out. What proves a Workspace account of the domain is
+ * the signed id_token's hd claim (a consumer account registered with a
+ * company address has none). "*" takes any Workspace domain. */
 static enum oa_err check_hosted_domain(struct oa_flow *f, json_t *claims)
 {
+    const struct oa_strlist *want = &f->p->hosted_domain;
     const char *hd = claim_str(claims, "hd");
 
-    if (f->p->kind != OA_PROVIDER_GOOGLE || !f->p->hosted_domain)
+    if (f->p->kind != OA_PROVIDER_GOOGLE || !want->n)
         return OA_OK;
-    if (hd && !strcasecmp(hd, f->p->hosted_domain))
-        return OA_OK;
-    return oa_flow_fail(f, OA_ERR_DENIED, 403, "This account is not in the domain allowed here.",
-                        "google: hd claim does not match hosted_domain");
+    for (size_t i = 0; hd && i < want->n; i++)
+        if (!strcmp(want->v[i], "*") || !strcasecmp(hd, want->v[i]))
+            return OA_OK;
+    return oa_flow_fail(
+        f, OA_ERR_DENIED, 403, "This account is not in the domain allowed here.", "google: %s",
+        hd ? "hd claim is not a hosted_domain" : "no hd claim (not a Workspace account)");
 }
 
 enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_ident *id, const struct oa_tokens *t,

@@ -13,6 +13,7 @@
  * OA_COOKIE_CHUNK_MAX, chunks NAME_0..NAME_k (at most
  * OA_SESSION_CHUNKS_MAX; the reader looks no further, whatever is sent).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -175,6 +176,15 @@ static int times_ok(const struct oa_identity *id, const struct oa_config *cfg, i
     return 1;
 }
 
+/* A session vouches for a user only as long as the provider that vouched is
+ * still trusted: one sealed for a provider taken out of the config (a
+ * compromised or retired IdP, a rename) is refused, not kept for its
+ * lifetime. A name compare per provider, no allocation (the hot path). */
+static bool provider_configured(const struct oa_config *cfg, const char *name)
+{
+    return name && *name && oa_config_provider(cfg, name, strlen(name)) != NULL;
+}
+
 /* id points into sb (borrowed). Errors as in session.h. */
 enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
                             const struct oa_config *cfg, const char *cookie_header, int64_t now)
@@ -198,6 +208,8 @@ enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
     }
     if (!times_ok(id, cfg, now))
         return OA_ERR_EXPIRED;
+    if (!provider_configured(cfg, id->provider))
+        return OA_ERR_DENIED;
     return OA_OK;
 }
 

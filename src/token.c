@@ -132,7 +132,8 @@ static enum oa_err token_answer(struct oa_flow *f, struct oa_tokens *t, json_t *
     if (take_string(&t->access_token, o, "access_token") != OA_OK)
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
                             "token endpoint %s: HTTP %ld without access_token", where, status);
-    if (oa_flow_is_oidc(f->p) && take_string(&t->id_token, o, "id_token") != OA_OK)
+    if (oa_flow_is_oidc(f->p) && !oa_cognito_userinfo_only(f->p) &&
+        take_string(&t->id_token, o, "id_token") != OA_OK)
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
                             "token endpoint %s: HTTP %ld without id_token", where, status);
     return OA_OK;

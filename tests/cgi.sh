@@ -195,5 +195,124 @@ rc=$?
 check "missing config file: exit 2 naming the file" \
     sh -c "[ $rc -eq 2 ] && grep -q '$tmp/missing.yml' '$tmp/err'"
 
+# Logout CSRF: only a logout the browser says is ours signs out at once;
+# any other (another site's link, image or form, or no origin header at
+# all) gets the confirmation page, whose form POSTs back from our origin.
+cgi /logout QUERY_STRING=rd=%2Fbye
+check "logout GET without Sec-Fetch-Site/Origin/Referer: 200 confirmation" \
+    [ "$(status_line)" = "Status: 200 OK" ]
+check "... a form that POSTs to /oauth/logout with rd" \
+    sh -c "grep -q '<form method=\"post\" action=\"/oauth/logout\">' '$tmp/out' &&
+           grep -q 'name=\"rd\" value=\"/bye\"' '$tmp/out'"
+check "... and clears nothing" sh -c "! grep -qi '^set-cookie:' '$tmp/out'"
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_SEC_FETCH_SITE=cross-site HTTP_REFERER=https://evil.example.net/
+check "logout GET from another site (Sec-Fetch-Site cross-site): confirmation" \
+    [ "$(status_line)" = "Status: 200 OK" ]
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_REFERER=https://evil.example.net/x
+check "logout GET with a foreign Referer: confirmation" [ "$(status_line)" = "Status: 200 OK" ]
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_SEC_FETCH_SITE=same-origin
+check "logout GET, Sec-Fetch-Site same-origin: 302 and the session cleared" \
+    sh -c "[ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 302 Found' ] &&
+           grep -qi '^set-cookie: __Host-oauth2_fcgi=;' '$tmp/out'"
+cgi /logout QUERY_STRING=rd=%2Fbye HTTP_REFERER=https://app.example.com/app/
+check "logout GET with our Referer (no Sec-Fetch-Site): 302" [ "$(status_line)" = "Status: 302 Found" ]
+printf 'rd=%%2Fbye' >"$tmp/post"
+stdin="$tmp/post"
+cgi /logout REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=9 \
+    HTTP_ORIGIN=https://app.example.com
+check "logout POST with our Origin: 302 to rd" \
+    sh -c "[ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 302 Found' ] &&
+           grep -qi '^location: /bye' '$tmp/out'"
+cgi /logout REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=9 \
+    HTTP_ORIGIN=https://evil.example.net
+check "logout POST with a foreign Origin: confirmation, nothing cleared" \
+    sh -c "[ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 200 OK' ] &&
+           ! grep -qi '^set-cookie:' '$tmp/out'"
+stdin=
+
+# A session sealed for a provider that is then taken out of the config is
+# refused (mint_cookie is built with the e2e tests).
+mint="${top_builddir:-.}/tests/tools/mint_cookie"
+if [ -x "$mint" ]; then
+    sess=$("$mint" -c "$cfg" --provider corp --email a@example.com --pair 2>"$tmp/err")
+    cgi /userinfo HTTP_COOKIE="$sess" HTTP_ACCEPT=application/json
+    check "session for corp, corp configured: /userinfo 200" [ "$(status_line)" = "Status: 200 OK" ]
+    sed '/^  - name: corp/,/^    userinfo_url:/d' "$cfg" >"$tmp/no-corp.yml"
+    cfg="$tmp/no-corp.yml" cgi /userinfo HTTP_COOKIE="$sess" HTTP_ACCEPT=application/json
+    check "corp taken out of the config: the same session gets 401" \
+        [ "$(status_line)" = "Status: 401 Unauthorized" ]
+    cfg="$tmp/oauth.yml"
+else
+    pass "# SKIP mint_cookie not built"
+    pass "# SKIP mint_cookie not built"
+fi
+
+# Files that decide who gets in: writable by group or others -> refused at
+# start-up (exit 2, the file and its mode named); readable by others -> a
+# warning (--check-config and the start-up log). Modes set here: git keeps
+# none but 644/755.
+cp "$cfg" "$tmp/mode.yml"
+chmod 0664 "$tmp/mode.yml"
+env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/health \
+    "$OA_BIN" -c "$tmp/mode.yml" </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "config writable by its group: serving refuses to start (exit 2)" [ $rc -eq 2 ]
+check "... naming the file and its mode" \
+    grep -q "^$tmp/mode.yml: the config file is writable by its group (mode 0664)" "$tmp/err"
+chmod 0602 "$tmp/mode.yml"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/mode.yml" >"$tmp/out" 2>"$tmp/err"
+check "config writable by others: --check-config exits 2" [ $? -eq 2 ]
+chmod 0600 "$tmp/mode.yml"
+chmod 0666 "$key"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/mode.yml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "key file writable by group and others: exit 2 at the key_file line" \
+    sh -c "[ $rc -eq 2 ] && grep -Eq '^$tmp/mode.yml:[0-9]+:[0-9]+: session key_file .*writable by group and others \(mode 0666\)' '$tmp/err'"
+chmod 0604 "$key"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/mode.yml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "key file readable by others: --check-config exits 0 with a warning" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'warning: session key_file .* is readable by others (mode 0604)' '$tmp/err'"
+chmod 0644 "$tmp/mode.yml"
+chmod 0600 "$key"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/mode.yml" >"$tmp/out" 2>"$tmp/err"
+check "config readable by others: --check-config warns" \
+    grep -q "^oauth2-fcgi: $tmp/mode.yml: warning: readable by others (mode 0644)" "$tmp/err"
+cfg="$tmp/mode.yml" cgi /health
+check "... and serving logs the warning at start-up, then answers" \
+    sh -c "grep -q 'warn: $tmp/mode.yml: warning: readable by others' '$tmp/err' &&
+           [ \"\$(head -n 1 '$tmp/out' | tr -d '\r')\" = 'Status: 200 OK' ]"
+cfg="$tmp/oauth.yml"
+chmod 0600 "$tmp/mode.yml"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/mode.yml" >"$tmp/out" 2>"$tmp/err"
+check "config and key private: no warning" sh -c "! grep -q 'warning' '$tmp/err'"
+
+# --check-config warns about rules any GitHub user can meet, and about
+# email_domains through Google without hosted_domain (naming the rule).
+cat >"$tmp/warn.yml" <<YAML
+providers:
+  - name: github
+    client_id: gh-id
+    client_secret: gh-secret
+  - name: google-oauth2
+    client_id: g-id
+    client_secret: g-secret
+session:
+  key_file: $key
+access:
+  - path: /admin/
+    groups: [admins]
+  - path: /
+    email_domains: [example.com]
+YAML
+chmod 0600 "$tmp/warn.yml"
+env -i PATH="$PATH" "$OA_BIN" --check-config -c "$tmp/warn.yml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "risky rules: --check-config still exits 0" [ $rc -eq 0 ]
+check "... warns about groups without providers at the rule's line" \
+    grep -q "^oauth2-fcgi: $tmp/warn.yml:12:13: warning: access rule '/admin/' checks groups without 'providers'" "$tmp/err"
+check "... warns about email_domains through google-oauth2 without hosted_domain" \
+    grep -q "^oauth2-fcgi: $tmp/warn.yml:14:20: warning: access rule '/' allows email_domains through provider 'google-oauth2', which has no hosted_domain" "$tmp/err"
+
 echo "1..$n"
 exit $failed

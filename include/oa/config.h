@@ -54,15 +54,19 @@ struct oa_provider {
     char *base_url; /* github (Enterprise / tests) */
     char *api_url;  /* github API: https://api.github.com or <base_url>/api/v3 */
     char *domain;   /* amazon-cognito */
+    /* amazon-cognito: the pool, for the issuer https://cognito-idp.<region>.amazonaws.com/<id>
+     * (region: given, or the id's prefix "eu-west-1_"); without it nor an issuer the
+     * identity is userInfo's (src/provider_cognito.c) */
+    char *user_pool_id, *region;
     char *authorize_url;
     char *token_url;
     char *userinfo_url;
     char *end_session_url;
     char *jwks_uri;
-    char *groups_claim;                        /* claim holding groups (OIDC); NULL: kind default */
-    char *hosted_domain;                       /* google: id_token hd must match */
-    struct oa_strlist allowed_orgs;            /* github */
-    struct oa_strlist allowed_teams;           /* github, "org/team" */
+    char *groups_claim;              /* claim holding groups (OIDC); NULL: kind default */
+    struct oa_strlist hosted_domain; /* google: hd= sent, the id_token's hd must be one; "*": any */
+    struct oa_strlist allowed_orgs;  /* github */
+    struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
     unsigned line, col;                        /* of the entry in the file */
     struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
@@ -114,6 +118,9 @@ struct oa_config {
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
     struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
+    /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
+     * by --check-config and logged at start-up (src/config_warn.c). */
+    struct oa_strlist warnings;
 };
 
 /* Finds the config file: explicit path, else $OAUTH2_FCGI_CONFIG, else
@@ -143,6 +150,11 @@ char *oa_config_describe(const struct oa_config *cfg);
  * New string, caller frees. */
 char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provider *p,
                              const char *origin);
+
+/* True for amazon-cognito with its domain alone (no issuer, user_pool_id
+ * or jwks_uri): the identity is then Cognito's userInfo, not an id_token
+ * (src/provider_cognito.c). */
+bool oa_cognito_userinfo_only(const struct oa_provider *p);
 
 /* Parses "8h", "10m", "30s", "1500ms", "2d", or a bare number of seconds.
  * Returns 0 and sets *ms, or -1. */

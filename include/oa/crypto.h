@@ -36,7 +36,13 @@ enum oa_err oa_crypto_init(void) OA_WUR;
 
 /* Loads a key file: one key a line (64 hex digits, or base64/base64url of
  * 32 bytes); blank lines and # comments skipped. A bad line is an error
- * with file:line; a file readable by others than its owner is accepted. */
+ * with file:line; a file that group or others may write is refused
+ * (file_mode.c, on the open descriptor); one that others may read is
+ * accepted, with the warning's text in warn (cap bytes; "" when none; warn
+ * may be NULL). */
+enum oa_err oa_keyring_load_file_warn(struct oa_keyring *kr, const char *path, char *warn,
+                                      size_t cap, struct oa_error *err) OA_WUR;
+/* The same without the warning. */
 enum oa_err oa_keyring_load_file(struct oa_keyring *kr, const char *path,
                                  struct oa_error *err) OA_WUR;
 /* One random key (no key file: sessions end with the process). */

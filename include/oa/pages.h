@@ -66,4 +66,14 @@ bool oa_accept_first(const char *accept, const char *type);
  * (never a trailing slash). Borrowed. */
 const char *oa_base_path(const struct oa_config *cfg);
 
+/* The sign-out confirmation (logout CSRF): asks "Sign out?" with a form
+ * that POSTs rd (validated here again) to <base_path>/logout and a link
+ * back to rd; nothing secret in it. 200, not framable; its CSP lets the
+ * form post to us and follow the redirect to form_origin (the provider's
+ * end-session origin, or NULL); Referrer-Policy same-origin so that an old
+ * browser's POST without Origin still names us. */
+enum oa_err oa_page_logout_confirm(struct oa_response *r, const struct oa_config *cfg,
+                                   const struct oa_request *req, const char *rd,
+                                   const char *form_origin) OA_WUR;
+
 #endif

@@ -119,4 +119,16 @@ enum oa_err oa_github_identity(struct oa_flow *f, struct oa_ident *id,
 enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_ident *id, const struct oa_tokens *t,
                              const char *nonce, const char *apple_user) OA_WUR;
 
+/* provider_cognito.c ------------------------------------------------ */
+
+/* userInfo with the access token, its claims into id (sub, email when
+ * email_verified is "true", username, name, groups). On failure: 502. */
+enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_ident *id,
+                                const char *access_token) OA_WUR;
+/* The mapping alone (unit tests): Cognito's claims into id; issuer is what
+ * the session records; groups_claim NULL for cognito:groups.
+ * OA_ERR_PROVIDER without a sub. */
+enum oa_err oa_cognito_claims(struct oa_ident *id, json_t *claims, const char *issuer,
+                              const char *groups_claim) OA_WUR;
+
 #endif

@@ -41,6 +41,9 @@ struct oa_request {
     const char *redirect_url;          /* REDIRECT_URL */
     const char *redirect_query_string; /* REDIRECT_QUERY_STRING */
     const char *remote_addr;           /* REMOTE_ADDR, for log lines only */
+    const char *sec_fetch_site;        /* HTTP_SEC_FETCH_SITE (logout: who asked) */
+    const char *origin;                /* HTTP_ORIGIN */
+    const char *referer;               /* HTTP_REFERER */
     /* The URI the server will serve when it is not REQUEST_URI (a rewrite):
      * the authorizer checks both (doc/DESIGN.md section 4). */
     const char *served_uri;  /* REDIRECT_URI (lighttpd: the rewritten target, raw) */

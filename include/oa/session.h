@@ -57,7 +57,8 @@ enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size
 /* Reads the session from the Cookie header: finds the cookie (or its
  * chunks), opens it with the config's keys, checks purpose, expiry (now),
  * not_before. OA_ERR_NOT_FOUND: no cookie; OA_ERR_CRYPTO: does not open;
- * OA_ERR_EXPIRED: too old or revoked; OA_ERR_BAD_INPUT: malformed.
+ * OA_ERR_EXPIRED: too old or revoked; OA_ERR_BAD_INPUT: malformed;
+ * OA_ERR_DENIED: sealed for a provider that is no longer configured.
  * Does not allocate. id points into sb. */
 enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
                             const struct oa_config *cfg, const char *cookie_header,

@@ -219,11 +219,29 @@ async function main() {
     await a.reload({ waitUntil: 'load' });
     await checkProtected(a, 'reload');
 
-    // Logout (the provider may ask to confirm its own sign-out), then the
-    // protected page asks to sign in again, in both tabs.
-    await a.goto(new URL(`/oauth/logout?rd=${encodeURIComponent(opt.logoutRd)}`, base).href,
-      { waitUntil: 'load' });
+    // Logout CSRF: a sign-out link on another site (a data: URL, an opaque
+    // origin, so the browser says Sec-Fetch-Site: cross-site) only shows our
+    // confirmation page; the session lives on until the user confirms.
+    const logoutUrl = new URL(`/oauth/logout?rd=${encodeURIComponent(opt.logoutRd)}`, base).href;
+    const confirm = a.locator('button[name="confirm"][value="yes"]');
     try {
+      await a.goto(`data:text/html,<a id="out" href="${logoutUrl}">sign out</a>`);
+      await clickAndWait(a, a.locator('#out'));
+      check(new URL(a.url()).origin === base.origin && (await confirm.count()) === 1,
+        'logout link on another site: our confirmation page, not a sign-out', a.url());
+      await b.reload({ waitUntil: 'load' });
+      await checkProtected(b, 'after the cross-site logout link: still signed in');
+      await a.screenshot({ path: path.join(opt.artifacts, `${opt.name}-logout-confirm.png`) });
+    } catch (e) {
+      fail('logout link on another site: our confirmation page', e.message);
+    }
+
+    // Confirmed (a POST from our own page; the provider may ask to confirm
+    // its own sign-out), then the protected page asks to sign in again, in
+    // both tabs.
+    try {
+      if (await confirm.count()) await clickAndWait(a, confirm);
+      else await a.goto(logoutUrl, { waitUntil: 'load' });
       await throughProvider(a, 'a');
       pass('logout: back on our site');
     } catch (e) {

@@ -143,7 +143,14 @@ t_is "$HTTP_STATUS" 502 "carol's used code under a fresh state: the used code is
 t_log 'token endpoint .*: HTTP 200, error bad_verification_code' \
     "... GitHub's HTTP 200 {\"error\": ...} is an error"
 
-http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $ALICE" -H 'Accept: text/html'
+http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $ALICE" -H 'Accept: text/html' \
+    -H 'Sec-Fetch-Site: cross-site'
+t_is "$HTTP_STATUS" 200 "logout link on another site: the confirmation page (200)"
+t_unlike "$HTTP_HEADERS" "[Ss]et-[Cc]ookie:" "... which clears nothing"
+http_req "$BASE/app/page" -H "Cookie: $ALICE" -H 'Accept: text/html'
+t_is "$HTTP_STATUS" 200 "... alice is still signed in"
+http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $ALICE" -H 'Accept: text/html' \
+    -H 'Sec-Fetch-Site: same-origin'
 t_is "$HTTP_STATUS" 302 "logout: 302"
 t_is "$(http_header Location)" /bye "logout: GitHub has no end-session endpoint: to rd"
 t_like "$HTTP_HEADERS" "[Ss]et-[Cc]ookie: oauth2_fcgi=;" "logout: the session cookie is cleared"

@@ -259,7 +259,8 @@ t_log 'provider answered error=access_denied' "... logged"
 
 # ---- logout ---------------------------------------------------------------------
 
-http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $CORP_SESSION" -H 'Accept: text/html'
+http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $CORP_SESSION" -H 'Accept: text/html' \
+    -H 'Sec-Fetch-Site: same-origin'
 t_is "$HTTP_STATUS" 302 "corp logout: 302"
 loc=$(http_header Location)
 t_like "$loc" "^$IDP/session/end\\?.*post_logout_redirect_uri=http%3A%2F%2F127\\.0\\.0\\.1%3A$PORT%2Fbye" \
@@ -268,7 +269,8 @@ t_like "$HTTP_HEADERS" "[Ss]et-[Cc]ookie: oauth2_fcgi=;" "corp logout: the sessi
 t_is "$(idp_curl -o /dev/null -w '%{http_code}' "$loc")" 200 \
     "corp logout: oidc-provider accepts the logout request (its confirmation page)"
 
-http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $COGNITO_SESSION" -H 'Accept: text/html'
+http_req "$BASE/oauth/logout?rd=%2Fbye" -H "Cookie: $COGNITO_SESSION" -H 'Accept: text/html' \
+    -H "Referer: $BASE/app/page"
 t_like "$(http_header Location)" "^$IDP/logout\\?client_id=e2e-basic&logout_uri=http%3A%2F%2F127\\.0\\.0\\.1%3A$PORT%2Fbye" \
     "amazon-cognito logout: to <domain>/logout with client_id and logout_uri"
 

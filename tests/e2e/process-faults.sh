@@ -408,7 +408,10 @@ T4_PID=$E2E_LAST_PID
 T4_LOG=$T/oa-t4.log
 wait_health "$A4" || bail "oauth2-fcgi -b $A4 -t 4 did not start"
 
-OUT=$(pf threads "$A4" "$T/hang.accepts" "$VALID" 2>&1)
+# a session for this config's provider: one sealed for a provider the
+# config does not have is refused (issue 11 section 6)
+VALID_HANG=$(mint --user alice --email alice@example.com --provider hang)
+OUT=$(pf threads "$A4" "$T/hang.accepts" "$VALID_HANG" 2>&1)
 t_diag "$(printf '%s\n' "$OUT" | sed -n 's/^# //p')"
 t_is "$(printf '%s\n' "$OUT" | grep '^health' | tr '\n' ' ')" "health 200 health 200 " \
     "-t 4, one thread stuck at a hanging provider: /health answers (twice)"

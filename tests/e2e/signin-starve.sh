@@ -116,7 +116,7 @@ echo "backend: ok" >"$T/www/app/page"
 e2e_bg backend python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$APORT"
 wait_port "$APORT" 15 || bail "the backend did not start"
 
-sed -e "s|server unix:/run/oauth2-fcgi\.sock;|server unix:$T/oa.sock;|" \
+sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$T/oa.sock|g" \
     -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$APORT;|" \
     -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
     "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"

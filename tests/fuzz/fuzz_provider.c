@@ -103,7 +103,7 @@ static void setup(void)
     logins[4] = (struct fz_login){prov("google-oauth2", OA_PROVIDER_GOOGLE, "https://google.test",
                                        "https://accounts.google.com"),
                                   "accounts.google.com", NULL, NULL, NULL};
-    logins[4].p->hosted_domain = fx_s("example.com");
+    fx_strlist(&logins[4].p->hosted_domain, "example.com", NULL);
     logins[5] = (struct fz_login){
         prov("huggingface", OA_PROVIDER_HUGGINGFACE, "https://hf.test", "https://hf.test"),
         "https://hf.test", NULL, NULL, NULL};

@@ -104,7 +104,8 @@ static void table(void)
     const char *valid = cfx_cookie(&cfg, &alice, CFX_NOW - 60, "");
     const char *expired = cfx_cookie(&cfg, &alice, CFX_NOW - 7200, "");
     static char tampered[sizeof(cfx_cookie_buf[0])];
-    static char state_cookie[8192];
+    static char state_cookie[8192], gone[sizeof(cfx_cookie_buf[0])];
+    struct oa_identity ghost = cfx_alice();
     unsigned char plain[OA_SESSION_PLAIN_MAX];
     char sealed[4096];
     size_t plen, slen, mid;
@@ -121,6 +122,9 @@ static void table(void)
     ok(oa_seal(sealed, sizeof(sealed), &slen, plain, plen, "state", &cfg.keys) == OA_OK,
        "seal as state");
     snprintf(state_cookie, sizeof(state_cookie), "__Host-oauth2_fcgi=%s", sealed);
+    /* sealed for a provider that is no longer in the config */
+    ghost.provider = "retired-idp";
+    snprintf(gone, sizeof(gone), "%s", cfx_cookie(&cfg, &ghost, CFX_NOW - 60, ""));
 
     for (c = 0; c < NCLIENTS; c++) {
         int deny = (c == PAGE || c == HEAD) ? 302 : 401;
@@ -130,6 +134,7 @@ static void table(void)
         cell("expired", c, "/app/page", expired, deny);
         cell("tampered", c, "/app/page", tampered, deny);
         cell("state as session", c, "/app/page", state_cookie, deny);
+        cell("provider removed", c, "/app/page", gone, deny);
         cell("rules refuse", c, "/admin/panel", valid, 403);
     }
 }

@@ -393,6 +393,16 @@ static void test_apple_generated(void)
     unlink(keyfile);
 }
 
+/* Empties a provider's hosted_domain list (the fixture's strings are heap). */
+static void hd_clear(struct oa_provider *p)
+{
+    for (size_t i = 0; i < p->hosted_domain.n; i++)
+        free(p->hosted_domain.v[i]);
+    free(p->hosted_domain.v);
+    p->hosted_domain.v = NULL;
+    p->hosted_domain.n = 0;
+}
+
 static void test_kinds(void)
 {
     struct oa_session_buf *sb = calloc(1, sizeof(*sb));
@@ -405,6 +415,30 @@ static void test_kinds(void)
              "{\"hd\":\"other.com\",\"email\":\"a@other.com\",\"email_verified\":true}");
     ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403,
        "google: hd not the hosted_domain: 403");
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-2",
+             "{\"email\":\"a@example.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403 && !fx_session(&r, &id, sb),
+       "google: a consumer account with a company address (no hd claim): 403, no session");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "example.org", "example.com");
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-3",
+             "{\"hd\":\"Example.COM\",\"email\":\"a@example.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_OK, "google: hd in the hosted_domain list (case folded)");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "*", NULL);
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-4",
+             "{\"hd\":\"any.example\",\"email\":\"a@any.example\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_OK, "google: hosted_domain *: any Workspace domain");
+    login(google);
+    token_ok("https://google.test/token", "https://accounts.google.com", "g-5",
+             "{\"email\":\"a@gmail.com\",\"email_verified\":true}");
+    ok(callback_std(google, NULL) == OA_ERR_DENIED && r.status == 403,
+       "google: hosted_domain *: a consumer account (no hd) refused");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "example.com", NULL);
     login(google);
     token_ok("https://google.test/token", "accounts.google.com", "g-1",
              "{\"hd\":\"example.com\",\"email\":\"a@example.com\",\"email_verified\":true,"
@@ -578,6 +612,76 @@ static void test_logout(void)
     ok(oa_flow_logout_url(&fx_cfg, &req, "", "/") == NULL, "no provider: none");
 }
 
+/* amazon-cognito with its domain alone (CVAT's settings): no id_token is
+ * checked; the identity is userInfo's, called with the access token. */
+static void test_cognito_domain_only(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    struct oa_provider *cd = fx_provider("amazon-cognito", OA_PROVIDER_COGNITO);
+    const struct fx_seen *t;
+    struct oa_identity id;
+
+    cd->domain = fx_s("https://pool.test");
+    cd->authorize_url = fx_s("https://pool.test/oauth2/authorize");
+    cd->token_url = fx_s("https://pool.test/oauth2/token");
+    cd->userinfo_url = fx_s("https://pool.test/oauth2/userInfo");
+    ok(oa_cognito_userinfo_only(cd), "domain alone: userInfo mode");
+    canned_idp();
+    login(cd);
+    /* an id_token nobody can check here: never looked at */
+    fx_answer("https://pool.test/oauth2/token", 200,
+              "{\"access_token\":\"cog-AT-1\",\"id_token\":\"not.a.jwt\",\"token_type\":"
+              "\"Bearer\"}",
+              NULL);
+    fx_answer("https://pool.test/oauth2/userInfo", 200,
+              "{\"sub\":\"c-9\",\"email\":\"dave@example.com\",\"email_verified\":\"true\","
+              "\"username\":\"dave\",\"name\":\"Dave D\",\"cognito:groups\":[\"ops\"]}",
+              NULL);
+    ok(callback_std(cd, NULL) == OA_OK && fx_session(&r, &id, sb),
+       "cognito domain only: signed in from userInfo");
+    is_str(id.subject, "c-9", "sub from userInfo");
+    is_str(id.email, "dave@example.com", "email_verified \"true\": the email");
+    is_str(id.username, "dave", "userInfo's username");
+    is_str(id.name, "Dave D", "name");
+    is_str(id.groups, "ops", "cognito:groups");
+    is_str(id.issuer, "https://pool.test", "the domain is the issuer recorded");
+    is_str(id.provider, "amazon-cognito", "provider");
+    t = fx_last("https://pool.test/oauth2/userInfo");
+    ok(t && t->auth_header && !strcmp(t->auth_header, "Authorization: Bearer cog-AT-1"),
+       "userInfo called with the access token");
+    t = fx_last("https://pool.test/oauth2/token");
+    ok(t && t->basic_user && !strcmp(t->basic_user, "cid-123"), "token: client_secret_basic");
+
+    login(cd);
+    fx_answer("https://pool.test/oauth2/token", 200, "{\"access_token\":\"cog-AT-2\"}", NULL);
+    fx_answer("https://pool.test/oauth2/userInfo", 200,
+              "{\"sub\":\"c-10\",\"email\":\"eve@example.com\",\"email_verified\":\"false\","
+              "\"username\":\"eve\"}",
+              NULL);
+    ok(callback_std(cd, NULL) == OA_OK && fx_session(&r, &id, sb),
+       "no id_token in the token answer: still signed in");
+    is_str(id.email, "", "email_verified \"false\" (a string): no email");
+    is_str(id.username, "eve", "username");
+
+    login(cd);
+    fx_answer("https://pool.test/oauth2/token", 200, "{\"access_token\":\"cog-AT-3\"}", NULL);
+    fx_answer("https://pool.test/oauth2/userInfo", 200, "{\"email\":\"x@example.com\"}", NULL);
+    ok(callback_std(cd, NULL) != OA_OK && r.status == 502 && !fx_session(&r, &id, sb),
+       "userInfo without sub: 502, no session");
+    login(cd);
+    fx_answer("https://pool.test/oauth2/token", 200, "{\"access_token\":\"cog-AT-4\"}", NULL);
+    fx_answer("https://pool.test/oauth2/userInfo", 401, "{\"error\":\"invalid_token\"}", NULL);
+    ok(callback_std(cd, NULL) != OA_OK && r.status == 502 && !fx_session(&r, &id, sb),
+       "userInfo refuses the token: 502, no session");
+
+    cd->issuer = fx_s("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool");
+    ok(!oa_cognito_userinfo_only(cd), "with an issuer: the id_token is checked instead");
+    free(cd->issuer);
+    cd->issuer = NULL;
+    fx_cfg.nproviders--; /* later tests do not know it */
+    free(sb);
+}
+
 static struct oa_provider *explicit(const char *name, enum oa_provider_kind kind, const char *base,
                                     const char *iss)
 {
@@ -610,7 +714,7 @@ int main(void)
     apple->client_secret = fx_s("apple-pre-made-jwt");
     google = explicit("google-oauth2", OA_PROVIDER_GOOGLE, "https://google.test",
                       "https://accounts.google.com");
-    google->hosted_domain = fx_s("example.com");
+    fx_strlist(&google->hosted_domain, "example.com", NULL);
     hf = explicit("huggingface", OA_PROVIDER_HUGGINGFACE, "https://hf.test", "https://hf.test");
     hf->userinfo_url = fx_s("https://hf.test/userinfo");
     cognito = explicit("cognito", OA_PROVIDER_COGNITO, "https://cognito.test/oauth2",
@@ -630,6 +734,7 @@ int main(void)
     test_apple_generated();
     test_kinds();
     test_stored_rd();
+    test_cognito_domain_only();
     test_logout();
     oa_response_free(&r);
     fx_reset();

@@ -6,8 +6,13 @@
  *                          in "..." compares only what comes before it)
  *   good/<case>/oauth.yml  must load; good/<case>/expected (optional) holds
  *                          lines that must each appear in the --check-config
- *                          summary
+ *                          summary; good/<case>/warnings (optional) holds
+ *                          the config's warnings, all of them, in order
+ *                          (an empty file: none; "..." as for bad cases)
  *   <case>/env             optional KEY=VALUE lines set for the case
+ *   <case>/modes           optional "FILE MODE" lines (octal): chmod before
+ *                          the case, back to 0644 after (git stores no
+ *                          other mode); mode warnings are then compared too
  * Each case runs in its own directory, so paths in it are relative to it.
  */
 #include <dirent.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "oa/config.h"
@@ -115,6 +121,69 @@ static void run_bad(const char *name)
     oa_config_free(cfg);
 }
 
+/* A warning about a case file's mode, which depends on the checkout
+ * (umask, a read-only tree) rather than on the case: not compared unless
+ * the case sets its modes (a modes file). */
+static int mode_warning(const char *w)
+{
+    return w && strstr(w, "readable by others (mode ");
+}
+
+/* The warnings file, when the case has one, lists every warning in order. */
+static int warnings_match(const struct oa_config *cfg, int strict_modes)
+{
+    FILE *f = fopen("warnings", "r");
+    char want[16][1024];
+    size_t nwant = 0, j = 0;
+    int good = 1;
+
+    if (!f)
+        return 1;
+    while (nwant < 16 && fgets(want[nwant], sizeof(want[0]), f)) {
+        chomp(want[nwant]);
+        if (want[nwant][0])
+            nwant++;
+    }
+    fclose(f);
+    for (size_t i = 0; good && i < cfg->warnings.n; i++) {
+        const char *w = cfg->warnings.v[i];
+        if (j < nwant && matches(w, want[j]))
+            j++;
+        else if (!strict_modes && mode_warning(w))
+            continue;
+        else {
+            printf("#   warning %zu: got:  %s\n#              want: %s\n", i + 1, w,
+                   j < nwant ? want[j] : "(none)");
+            good = 0;
+        }
+    }
+    if (good && j != nwant) {
+        printf("#   missing warning: %s\n", want[j]);
+        good = 0;
+    }
+    return good;
+}
+
+/* The modes file: "FILE MODE" lines (octal), applied before the case runs
+ * (git keeps no mode but 644/755: the cases about group- or
+ * others-writable files make them so here). Returns -1 when one cannot be
+ * set, 0 without a modes file, 1 when applied. */
+static int apply_modes(int restore)
+{
+    FILE *f = fopen("modes", "r");
+    char name[256];
+    unsigned mode;
+    int rc = 1;
+
+    if (!f)
+        return 0;
+    while (fscanf(f, "%255s %o", name, &mode) == 2)
+        if (chmod(name, restore ? 0644 : (mode_t)mode) != 0)
+            rc = -1;
+    fclose(f);
+    return rc;
+}
+
 static void run_good(const char *name)
 {
     struct oa_config *cfg = NULL;
@@ -150,6 +219,8 @@ static void run_good(const char *name)
         if (!good)
             printf("# summary:\n%s", desc);
     }
+    if (good)
+        good = warnings_match(cfg, access("modes", F_OK) == 0);
     ok(good, "good/%s", name);
     free(desc);
     oa_config_free(cfg);
@@ -174,10 +245,13 @@ static void run_dir(const char *top, const char *kind)
             clear_env();
             if (chdir(path) == 0) {
                 load_env();
-                if (!strcmp(kind, "bad"))
+                if (apply_modes(0) < 0)
+                    ok(0, "%s/%s: cannot set the modes it needs", kind, names[i]->d_name);
+                else if (!strcmp(kind, "bad"))
                     run_bad(names[i]->d_name);
                 else
                     run_good(names[i]->d_name);
+                apply_modes(1);
                 if (fchdir(here) != 0)
                     abort();
             }

@@ -262,6 +262,7 @@ static void logout(void)
 
     q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "__Host-oauth2_fcgi_state_ABCDEFGH=x; a=b; ");
     q.query_string = "rd=%2Fbye";
+    q.sec_fetch_site = "same-origin"; /* a link on our own pages */
     is_int(answer(&q), 302, "logout: 302");
     is_str(oa_response_get(&r, "Location"), "/bye", "logout to the validated rd");
     is_str(oa_response_get(&r, "Cache-Control"), "no-store", "logout not cached");
@@ -321,8 +322,105 @@ static void logout(void)
     q.content_type = "application/x-www-form-urlencoded";
     q.body = "rd=%2Fposted";
     q.body_len = strlen(q.body);
+    q.origin = "https://app.example.com";
     is_int(answer(&q), 302, "POST logout");
     is_str(oa_response_get(&r, "Location"), "/posted", "POST body rd");
+}
+
+/* Which logouts sign out at once, which ask first. */
+static int logs_out(const char *method, const char *site, const char *origin, const char *referer)
+{
+    static struct oa_identity id;
+    struct oa_request q = rq(method, "/oauth", "/logout", NULL);
+    const char *sc;
+
+    id = cfx_alice();
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "");
+    q.query_string = "rd=%2Fbye";
+    q.sec_fetch_site = site;
+    q.origin = origin;
+    q.referer = referer;
+    if (!strcmp(method, "POST")) {
+        q.content_type = "application/x-www-form-urlencoded";
+        q.body = "rd=%2Fbye";
+        q.body_len = strlen(q.body);
+    }
+    (void)answer(&q);
+    sc = oa_response_get(&r, "Set-Cookie");
+    if (r.status == 302 && sc && !strncmp(sc, "__Host-oauth2_fcgi=;", 20))
+        return 1;
+    if (r.status == 200 && !oa_response_get(&r, "Set-Cookie") && !oa_response_get(&r, "Location"))
+        return 0; /* the confirmation, nothing cleared */
+    return -1;
+}
+
+static void logout_csrf(void)
+{
+    static const struct {
+        const char *method, *site, *origin, *referer;
+        int out;
+        const char *what;
+    } cases[] = {
+        {"GET", "same-origin", NULL, NULL, 1, "GET, Sec-Fetch-Site same-origin"},
+        {"GET", "none", NULL, NULL, 1, "GET, Sec-Fetch-Site none (typed, bookmark)"},
+        {"GET", "cross-site", NULL, NULL, 0, "GET, Sec-Fetch-Site cross-site"},
+        {"GET", "same-site", NULL, NULL, 0, "GET, Sec-Fetch-Site same-site (a sibling subdomain)"},
+        {"GET", "cross-site", "https://app.example.com", "https://app.example.com/x", 0,
+         "GET cross-site with our Origin and Referer: Fetch Metadata wins"},
+        {"GET", "CROSS-SITE", NULL, NULL, 0, "GET, Sec-Fetch-Site in capitals"},
+        {"GET", "bogus", NULL, NULL, 0, "GET, an unknown Sec-Fetch-Site"},
+        {"GET", NULL, NULL, NULL, 0, "GET without Sec-Fetch-Site, Origin or Referer"},
+        {"GET", NULL, NULL, "https://app.example.com/app/page", 1, "GET, our Referer"},
+        {"GET", NULL, NULL, "https://app.example.com", 1, "GET, our Referer without a path"},
+        {"GET", NULL, NULL, "https://app.example.com:443/x", 1, "GET, our Referer with :443"},
+        {"GET", NULL, NULL, "https://evil.example.net/", 0, "GET, a foreign Referer"},
+        {"GET", NULL, NULL, "https://app.example.com.evil.example.net/", 0,
+         "GET, a Referer whose host starts with ours"},
+        {"GET", NULL, NULL, "https://app.example.com@evil.example.net/", 0,
+         "GET, a Referer with our name as user info"},
+        {"GET", NULL, NULL, "http://app.example.com/x", 0, "GET, our host over http"},
+        {"GET", NULL, NULL, "https://app.example.com:8443/x", 0, "GET, our host, another port"},
+        {"GET", NULL, "https://app.example.com", NULL, 1, "GET, our Origin"},
+        {"GET", NULL, "null", "https://app.example.com/x", 0, "GET, Origin null (Referer ignored)"},
+        {"POST", NULL, "https://app.example.com", NULL, 1, "POST, our Origin"},
+        {"POST", NULL, "https://APP.example.com", NULL, 1, "POST, our Origin in capitals"},
+        {"POST", NULL, "https://evil.example.net", NULL, 0, "POST, a foreign Origin"},
+        {"POST", NULL, "null", NULL, 0, "POST, Origin null"},
+        {"POST", "same-origin", "https://app.example.com", NULL, 1, "POST same-origin"},
+        {"POST", "cross-site", "https://evil.example.net", NULL, 0, "POST cross-site"},
+        {"POST", NULL, NULL, NULL, 0, "POST without any origin header"},
+        {"POST", NULL, NULL, "https://app.example.com/oauth/logout", 1, "POST, our Referer"},
+    };
+    struct oa_request q;
+    const char *csp;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        is_int(logs_out(cases[i].method, cases[i].site, cases[i].origin, cases[i].referer),
+               cases[i].out, "%s: %s", cases[i].what,
+               cases[i].out ? "signed out" : "asked to confirm");
+
+    /* the confirmation page */
+    q = rq("GET", "/oauth", "/logout", NULL);
+    q.query_string = "rd=%2Fapp%2F%3Fa%3D1%26b%3D%22x%22";
+    q.sec_fetch_site = "cross-site";
+    is_int(answer(&q), 200, "cross-site GET: the confirmation page (200)");
+    ok(cfx_has(r.body.p, "<form method=\"post\" action=\"/oauth/logout\">"),
+       "a form that POSTs to the logout endpoint");
+    ok(cfx_has(r.body.p, "name=\"rd\" value=\"/app/?a=1&amp;b=&quot;x&quot;\""),
+       "rd in a hidden field, HTML-escaped");
+    ok(!cfx_has(r.body.p, "oauth2_fcgi=") && !cfx_has(r.body.p, "state"),
+       "no cookie or state in the page");
+    csp = oa_response_get(&r, "Content-Security-Policy");
+    ok(csp && cfx_has(csp, "form-action 'self'") && cfx_has(csp, "frame-ancestors 'none'"),
+       "CSP: the form may post to us, the page is not framable");
+    is_str(oa_response_get(&r, "X-Frame-Options"), "DENY", "X-Frame-Options DENY");
+    is_str(oa_response_get(&r, "Cache-Control"), "no-store", "not cached");
+    is_str(oa_response_get(&r, "Referrer-Policy"), "same-origin",
+           "Referrer-Policy same-origin: the POST names us even without Origin");
+    q.query_string = "rd=https%3A%2F%2Fevil.example.net%2F";
+    is_int(answer(&q), 200, "confirmation with a foreign rd");
+    ok(cfx_has(r.body.p, "value=\"/\"") && !cfx_has(r.body.p, "evil"),
+       "a foreign rd is replaced by /");
 }
 
 static void error_document(void)
@@ -390,6 +488,7 @@ int main(void)
     userinfo();
     auth();
     logout();
+    logout_csrf();
     error_document();
     oa_response_free(&r);
     cfx_free();

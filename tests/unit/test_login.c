@@ -112,6 +112,34 @@ static void test_oidc(const struct oa_provider *corp)
     oa_state_free(&st);
 }
 
+/* Google's hd= hint: one hosted_domain as is, several as "*", none: no hd. */
+/* Empties a provider's hosted_domain list (the fixture's strings are heap). */
+static void hd_clear(struct oa_provider *p)
+{
+    for (size_t i = 0; i < p->hosted_domain.n; i++)
+        free(p->hosted_domain.v[i]);
+    free(p->hosted_domain.v);
+    p->hosted_domain.v = NULL;
+    p->hosted_domain.n = 0;
+}
+
+static void test_google_hd(struct oa_provider *google)
+{
+    char *hd;
+
+    ok(login(google, "rd=%2F") == OA_OK, "google login answers");
+    hd = fx_location_param(&r, "hd");
+    ok(!hd, "no hosted_domain: no hd parameter");
+    free(hd);
+    fx_strlist(&google->hosted_domain, "example.com", NULL);
+    ok(login(google, "rd=%2F") == OA_OK, "google login with hosted_domain");
+    check_param("hd", "example.com");
+    hd_clear(google);
+    fx_strlist(&google->hosted_domain, "example.com", "example.org");
+    ok(login(google, "rd=%2F") == OA_OK, "google login with two hosted domains");
+    check_param("hd", "*");
+}
+
 static void test_apple(const struct oa_provider *apple)
 {
     const char *sc;
@@ -191,7 +219,7 @@ static void test_outstanding(const struct oa_provider *gh)
 
 int main(void)
 {
-    struct oa_provider *gh, *corp, *apple, *odd;
+    struct oa_provider *gh, *corp, *apple, *odd, *google;
 
     fx_config();
     gh = fx_provider("github", OA_PROVIDER_GITHUB);
@@ -214,11 +242,17 @@ int main(void)
     odd->authorize_url = fx_s("https://odd.test/authorize");
     odd->token_url = fx_s("https://odd.test/token");
     odd->jwks_uri = fx_s("https://odd.test/jwks");
+    google = fx_provider("google-oauth2", OA_PROVIDER_GOOGLE);
+    google->issuer = fx_s("https://accounts.google.com");
+    google->authorize_url = fx_s("https://google.test/auth");
+    google->token_url = fx_s("https://google.test/token");
+    google->jwks_uri = fx_s("https://google.test/jwks");
     oa_response_init(&r);
     test_github(gh);
     test_rd(gh);
     test_oidc(corp);
     test_apple(apple);
+    test_google_hd(google);
     test_encoding(odd);
     test_origin(gh);
     test_outstanding(gh);

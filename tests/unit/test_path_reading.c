@@ -133,7 +133,9 @@ static void decisions(const char *user, const char *admin)
         {"/app/%2561dmin/x", 403},           /* decoded twice */
         {"/app/x%252F..%252Fadmin/y", 403},  /* an encoded slash decoded twice */
         {"/app/admin./x", 403},              /* Windows drops trailing dots */
-        {"/app/admin%20/x", 403},            /* ... and spaces */
+        {"/app/admin%20/x", 403},
+        {"/app/admin ./x", 403},               /* ... in any order */
+        {"/app/%61dmin;x=%2F../y", 403},       /* Tomcat cuts ";..." before it decodes */            /* ... and spaces */
         {"/app/%61dmin/x", 403},             /* an escaped letter */
         {"/app/x%2F..%2Fadmin/y", 403},      /* today's strict reading */
         {"/app/adminx", 200},                /* another name */

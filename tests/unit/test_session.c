@@ -29,8 +29,14 @@ static const struct oa_identity alice = {"corp",
 static void setup(void)
 {
     static char short_name[] = "oauth2_fcgi", full_name[] = NAME;
+    static char corp[] = "corp", github[] = "github";
+    static struct oa_provider providers[2];
 
     memset(&cfg, 0, sizeof(cfg));
+    providers[0].name = github;
+    providers[1].name = corp;
+    cfg.providers = providers;
+    cfg.nproviders = 2;
     cfg.session.cookie_name = short_name;
     cfg.session.cookie_full = full_name;
     cfg.session.secure = true;
@@ -377,6 +383,36 @@ static void test_chunks(void)
        "an identity over OA_SESSION_PLAIN_MAX is refused, nothing set");
 }
 
+/* A session sealed for a provider that was then taken out of the config
+ * (retired, compromised, renamed) no longer opens. */
+static void test_provider_gone(void)
+{
+    struct oa_request q = request(NULL, NOW);
+    struct oa_identity id, ghost = alice;
+    struct oa_provider *saved = cfg.providers;
+    size_t nsaved = cfg.nproviders;
+
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &alice) == OA_OK, "issue for corp");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK, "corp configured: opens");
+    cfg.nproviders = 1; /* corp removed, github kept */
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_ERR_DENIED,
+       "corp no longer configured: refused");
+    cfg.providers = saved + 1; /* a prefix of a configured name does not count */
+    saved[1].name[3] = '\0';
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_ERR_DENIED,
+       "only 'cor' configured: refused");
+    saved[1].name[3] = 'p';
+    cfg.providers = saved;
+    cfg.nproviders = nsaved;
+    ghost.provider = "";
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &ghost) == OA_OK, "issue without a provider name");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_ERR_DENIED, "no provider name: refused");
+}
+
 static void test_clear(void)
 {
     struct oa_request q = request("x=1", NOW);
@@ -414,6 +450,7 @@ int main(void)
     test_round_trip();
     test_refusals();
     test_chunks();
+    test_provider_gone();
     test_clear();
     return tap_done();
 }

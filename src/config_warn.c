@@ -1,0 +1,123 @@
+/*
+ * config_warn.c - what loads but is risky: warnings, not errors, because
+ * each setup has a legitimate use. They carry FILE:LINE:COL like errors,
+ * go into cfg->warnings, and are printed by --check-config (stderr) and
+ * logged once at start-up (fcgi/main.c).
+ *
+ *   - an access rule with `groups` and no `providers` while a GitHub or
+ *     Hugging Face provider is configured: there a group is an organisation
+ *     that anyone can create under any free name, so "admins" from the
+ *     company IdP is met by a GitHub org called "admins";
+ *   - an access rule with `email_domains` that a google-oauth2 provider
+ *     without `hosted_domain` can meet: a consumer Google account can be
+ *     registered with a company address (Google then calls it verified), and
+ *     only the id_token's hd claim tells a Workspace account of the domain.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                        const char *fmt, ...)
+{
+    struct oa_strlist *w = &ld->cfg->warnings;
+    char msg[OA_ERROR_MSG_MAX], *line = NULL, **v;
+    unsigned l, c;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    oa_cfg_mark_find(ld, slot, fallback, &l, &c);
+    if (!(v = realloc(w->v, (w->n + 2) * sizeof(*v))))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    w->v = v;
+    if (asprintf(&line, "%s:%u:%u: warning: %s", ld->name, l, c, msg) < 0)
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    w->v[w->n++] = line;
+    w->v[w->n] = NULL;
+    return OA_OK;
+}
+
+enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const char *msg)
+{
+    struct oa_strlist *w = &cfg->warnings;
+    char *line = NULL, **v;
+
+    if (!(v = realloc(w->v, (w->n + 2) * sizeof(*v))))
+        return OA_ERR_NOMEM;
+    w->v = v;
+    if (asprintf(&line, "%s: warning: %s", file, msg) < 0)
+        return OA_ERR_NOMEM;
+    memmove(w->v + 1, w->v, w->n * sizeof(*v));
+    w->v[0] = line;
+    w->n++;
+    w->v[w->n] = NULL;
+    return OA_OK;
+}
+
+/* The providers a rule can be met through: its list, or every one. */
+static bool rule_takes(const struct oa_access_rule *r, const struct oa_provider *p)
+{
+    if (!r->providers.n)
+        return true;
+    for (size_t i = 0; i < r->providers.n; i++)
+        if (!strcmp(r->providers.v[i], p->name))
+            return true;
+    return false;
+}
+
+/* Kinds whose groups are organisations any user can create and name. */
+static bool open_groups(const struct oa_provider *p)
+{
+    return p->kind == OA_PROVIDER_GITHUB || p->kind == OA_PROVIDER_HUGGINGFACE;
+}
+
+static enum oa_err warn_open_groups(struct oa_cfg_load *ld, const struct oa_access_rule *r)
+{
+    const struct oa_config *cfg = ld->cfg;
+
+    if (!r->groups.n || r->providers.n)
+        return OA_OK;
+    for (size_t i = 0; i < cfg->nproviders; i++)
+        if (open_groups(&cfg->providers[i]))
+            return oa_cfg_warn(ld, &r->groups, r,
+                               "access rule '%s' checks groups without 'providers': a %s "
+                               "organization of that name, which anyone can create, meets it; "
+                               "add providers: [...] naming where the groups come from",
+                               r->path, cfg->providers[i].display_name);
+    return OA_OK;
+}
+
+static enum oa_err warn_google_domains(struct oa_cfg_load *ld, const struct oa_access_rule *r)
+{
+    const struct oa_config *cfg = ld->cfg;
+
+    if (!r->email_domains.n)
+        return OA_OK;
+    for (size_t i = 0; i < cfg->nproviders; i++) {
+        const struct oa_provider *p = &cfg->providers[i];
+        if (p->kind == OA_PROVIDER_GOOGLE && !p->hosted_domain.n && rule_takes(r, p))
+            return oa_cfg_warn(ld, &r->email_domains, r,
+                               "access rule '%s' allows email_domains through provider '%s', "
+                               "which has no hosted_domain: a personal Google account "
+                               "registered with such an address meets it; set hosted_domain "
+                               "(the Workspace domain) on '%s'",
+                               r->path, p->name, p->name);
+    }
+    return OA_OK;
+}
+
+enum oa_err oa_cfg_advise(struct oa_cfg_load *ld)
+{
+    enum oa_err e;
+
+    for (size_t i = 0; i < ld->cfg->naccess; i++)
+        if ((e = warn_open_groups(ld, &ld->cfg->access[i])) ||
+            (e = warn_google_domains(ld, &ld->cfg->access[i])))
+            return e;
+    return OA_OK;
+}

@@ -1,0 +1,101 @@
+/*
+ * provider_cognito.c - Amazon Cognito configured by its domain alone, as
+ * CVAT configures it (SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN, _CLIENT_ID,
+ * _CLIENT_SECRET): no issuer, so no JWKS to check an id_token with. The
+ * identity then comes, as CVAT (social-core) takes it, from Cognito's
+ * userInfo endpoint (https://DOMAIN/oauth2/userInfo) called with the access
+ * token that the token endpoint (https://DOMAIN/oauth2/token) gave us over
+ * TLS in exchange for the code and our client secret: only the pool can
+ * answer it, for the user who signed in.
+ *
+ * With the issuer (or user_pool_id) configured the id_token is checked like
+ * any OpenID provider's (provider_oidc.c) and this file is not used.
+ *
+ * Cognito's userInfo claim shapes: sub; email; email_verified as a STRING
+ * "true"/"false" (only "true" makes a verified email); username (the
+ * id_token's cognito:username); name or given_name/family_name;
+ * cognito:groups when the pool adds it (usually only in tokens).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oa/provider.h"
+
+#define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
+
+bool oa_cognito_userinfo_only(const struct oa_provider *p)
+{
+    return p->kind == OA_PROVIDER_COGNITO && !p->issuer && !p->jwks_uri;
+}
+
+static const char *str_claim(json_t *claims, const char *key)
+{
+    const char *s = json_string_value(json_object_get(claims, key));
+
+    return s && *s ? s : NULL;
+}
+
+static enum oa_err cognito_name(struct oa_ident *id, json_t *claims)
+{
+    const char *given = str_claim(claims, "given_name"), *family = str_claim(claims, "family_name");
+    char buf[512];
+
+    if (str_claim(claims, "name"))
+        return oa_ident_set(&id->name, str_claim(claims, "name"));
+    if (!given && !family)
+        return OA_OK;
+    snprintf(buf, sizeof(buf), "%s%s%s", given ? given : "", given && family ? " " : "",
+             family ? family : "");
+    return oa_ident_set(&id->name, buf);
+}
+
+/* Ownership: fills id's strings (new); claims borrowed. OA_ERR_PROVIDER
+ * when there is no sub. */
+enum oa_err oa_cognito_claims(struct oa_ident *id, json_t *claims, const char *issuer,
+                              const char *groups_claim)
+{
+    const char *user = str_claim(claims, "cognito:username");
+    enum oa_err e;
+
+    if (!str_claim(claims, "sub"))
+        return OA_ERR_PROVIDER;
+    if (!user)
+        user = str_claim(claims, "username");
+    e = oa_ident_set(&id->issuer, issuer);
+    if (e == OA_OK)
+        e = oa_ident_set(&id->subject, str_claim(claims, "sub"));
+    /* "false" is a non-empty string: only the claim's value counts */
+    if (e == OA_OK && oa_claim_true(json_object_get(claims, "email_verified")))
+        e = oa_ident_set(&id->email, str_claim(claims, "email"));
+    if (e == OA_OK)
+        e = oa_ident_set(&id->username, user ? user : id->email ? id->email : id->subject);
+    if (e == OA_OK)
+        e = cognito_name(id, claims);
+    if (e == OA_OK)
+        e = oa_ident_groups_from(
+            id, json_object_get(claims, groups_claim ? groups_claim : "cognito:groups"));
+    return e;
+}
+
+enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_ident *id, const char *access_token)
+{
+    json_t *claims = NULL;
+    enum oa_err e;
+
+    if (!f->ep.userinfo_endpoint || !access_token)
+        return oa_flow_fail(f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
+                            "amazon-cognito: no userInfo endpoint or access token");
+    e = oa_flow_get_json(f, &claims, NULL, f->ep.userinfo_endpoint, access_token, false,
+                         "userinfo endpoint");
+    if (e != OA_OK)
+        return e;
+    e = oa_cognito_claims(id, claims, f->p->domain, f->p->groups_claim);
+    json_decref(claims);
+    if (e == OA_ERR_PROVIDER)
+        return oa_flow_fail(f, e, 502, NOT_VERIFIED, "amazon-cognito: userInfo without sub");
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.", "identity: %s",
+                            oa_strerror(e));
+    return OA_OK;
+}
