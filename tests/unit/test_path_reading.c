@@ -134,15 +134,16 @@ static void decisions(const char *user, const char *admin)
         {"/app/x%252F..%252Fadmin/y", 403},  /* an encoded slash decoded twice */
         {"/app/admin./x", 403},              /* Windows drops trailing dots */
         {"/app/admin%20/x", 403},
-        {"/app/admin ./x", 403},               /* ... in any order */
-        {"/app/%61dmin;x=%2F../y", 403},       /* Tomcat cuts ";..." before it decodes */            /* ... and spaces */
-        {"/app/%61dmin/x", 403},             /* an escaped letter */
-        {"/app/x%2F..%2Fadmin/y", 403},      /* today's strict reading */
-        {"/app/adminx", 200},                /* another name */
-        {"/app/page;v=1", 200},              /* parameters outside the admin area */
-        {"/app/a%2Fb", 200},                 /* encoded slash outside it */
-        {"/app/caf%C3%A9", 200},             /* UTF-8 */
-        {"/app/x%2500", 403},                /* a NUL on the second decoding */
+        {"/app/admin ./x", 403}, /* ... in any order */
+        {"/app/%61dmin;x=%2F../y", 403},
+        /* Tomcat cuts ";..." before it decodes */ /* ... and spaces */
+        {"/app/%61dmin/x", 403},                   /* an escaped letter */
+        {"/app/x%2F..%2Fadmin/y", 403},            /* today's strict reading */
+        {"/app/adminx", 200},                      /* another name */
+        {"/app/page;v=1", 200},                    /* parameters outside the admin area */
+        {"/app/a%2Fb", 200},                       /* encoded slash outside it */
+        {"/app/caf%C3%A9", 200},                   /* UTF-8 */
+        {"/app/x%2500", 403},                      /* a NUL on the second decoding */
     };
     size_t i;
     struct oa_request q = rq("/", user);
