@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "oa/path_reading.h"
+#include "oa/url.h"
 
 const unsigned oa_path_readings[OA_PATH_READINGS] = {
     0,
@@ -40,29 +41,6 @@ const unsigned oa_path_readings[OA_PATH_READINGS] = {
     OA_READ_PARAMS_RAW | OA_READ_BACKSLASH | OA_READ_WINDOWS,
 };
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* The byte escaped at p[0] == '%' (n bytes left), or -1 for a bad escape. */
-static int escaped(const char *p, size_t n)
-{
-    int hi, lo;
-
-    if (n < 3)
-        return -1;
-    hi = hexval((unsigned char)p[1]);
-    lo = hexval((unsigned char)p[2]);
-    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
-
 /* Decodes p (n bytes) in place; keep_slash leaves %2F and %5C written.
  * Returns the new length, or (size_t)-1 when a NUL was decoded. */
 static size_t decode(char *p, size_t n, bool keep_slash)
@@ -70,7 +48,7 @@ static size_t decode(char *p, size_t n, bool keep_slash)
     size_t r = 0, w = 0;
 
     while (r < n) {
-        int c = p[r] == '%' ? escaped(p + r, n - r) : -1;
+        int c = p[r] == '%' ? oa_pct_byte(p + r, n - r) : -1;
 
         if (c < 0 || (keep_slash && (c == '/' || c == '\\'))) {
             p[w++] = p[r++];

@@ -47,9 +47,7 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-/* Decodes the escape at s[0] == '%' (n bytes available). Returns the byte
- * value, or -1 when fewer than two hex digits follow. */
-static int pct_byte(const char *s, size_t n)
+int oa_pct_byte(const char *s, size_t n)
 {
     int hi, lo;
 
@@ -77,7 +75,7 @@ static enum oa_err path_decode(char *dst, size_t cap, size_t *len, const char *s
         int c = (unsigned char)src[i];
 
         if (c == '%') {
-            c = pct_byte(src + i, n - i);
+            c = oa_pct_byte(src + i, n - i);
             if (c < 0)
                 return OA_ERR_BAD_INPUT;
             i += 3;
@@ -179,7 +177,7 @@ enum oa_err oa_url_decode(char **out, size_t *out_len, const char *s, size_t n, 
         int c = (unsigned char)s[i];
 
         if (c == '%') {
-            c = pct_byte(s + i, n - i);
+            c = oa_pct_byte(s + i, n - i);
             i += 3;
         } else {
             if (c == '+' && plus_space)
@@ -210,7 +208,7 @@ static int key_equals(const char *k, size_t n, const char *name)
         int c = (unsigned char)k[i];
 
         if (c == '%') {
-            c = pct_byte(k + i, n - i);
+            c = oa_pct_byte(k + i, n - i);
             if (c < 0)
                 return -1;
             i += 3;

@@ -21,6 +21,10 @@ enum oa_err oa_path_normalize(char *out, size_t out_cap, const char *uri) OA_WUR
  * twice or is badly encoded. *value is new (caller frees). */
 enum oa_err oa_form_get(char **value, const char *data, size_t len, const char *name) OA_WUR;
 
+/* The byte escaped at s[0] == '%' (n bytes available from s), or -1 when
+ * fewer than two hex digits follow. */
+int oa_pct_byte(const char *s, size_t n);
+
 /* Percent-decodes n bytes of s into a new NUL-terminated string; plus_space:
  * '+' becomes ' '. OA_ERR_BAD_INPUT on a bad escape or a decoded NUL. */
 enum oa_err oa_url_decode(char **out, size_t *out_len, const char *s, size_t n,
