@@ -35,6 +35,7 @@ KILL_THREADS=${KILL_THREADS:-1}
 KILL_CONNS=${KILL_CONNS:-16}
 KILL_MAX_FAILED_PERMILLE=5 # 0.5%
 KILL_MAX_GAP_MS=${KILL_MAX_GAP_MS:-100} # (smaller only to try the retry path)
+KILL_MAIN_GAP_MS=${KILL_MAIN_GAP_MS:-500} # a systemd unit's main process: its restart
 : "${KILL_RESULTS=$top_srcdir/tests/load/RESULTS.md}"
 OK_BODY="oauth2-fcgi kill test: the protected page"
 ANON_BODY="oauth2-fcgi kill test: NEVER WITHOUT A SESSION"
@@ -236,17 +237,35 @@ kill_unjudged() {
     kill_overloaded "$1" && [ "$(kill_near_gap "$1")" -le 500 ]
 }
 
+# kill_gap_split RUN: "G M": the longest gap over 50 ms that began within
+# 0.5 s after a kill of a systemd unit's main process (M: systemd stops
+# the unit's cgroup and starts it again, RestartSec=0 - its own restart,
+# judged against KILL_MAIN_GAP_MS), and the longest other one (G: judged
+# against the 100 ms). A worker's death, the case the goal is about, never
+# gets the looser bound; 0 when there is none.
+kill_gap_split() {
+    awk 'FNR == NR { if ($3 == "main") k[++n] = $1; next }
+        $1 == "kill" && $2 == "gap" {
+            near = 0
+            for (i = 1; i <= n; i++)
+                if ($3 >= k[i] - 0.05 && $3 <= k[i] + 0.5) near = 1
+            if (near) { if ($4 > mm) mm = $4 } else if ($4 > m) m = $4
+        }
+        END { print m + 0, mm + 0 }' "$T/kills-$1.txt" "$T/run-$1.out"
+}
+
 # kill_verdict RUN: 0 when the run meets all three criteria; sets
 # KV_FAILED_OK KV_GAP_OK KV_WRONG_OK.
 kill_verdict() {
-    local out=$T/run-$1.out f t
+    local out=$T/run-$1.out f t g m
     f=$(kv "$out" failed)
     t=$(kv "$out" total)
     KV_FAILED_OK=0
     KV_GAP_OK=0
     KV_WRONG_OK=0
     [ "$t" -gt 0 ] && [ $((f * 1000)) -le $((t * KILL_MAX_FAILED_PERMILLE)) ] && KV_FAILED_OK=1
-    [ "$(kv "$out" gap_max_ms)" -le "$(kill_allowed "$1")" ] && KV_GAP_OK=1
+    read -r g m <<<"$(kill_gap_split "$1")"
+    [ "$g" -le "$(kill_allowed "$1")" ] && [ "$m" -le "$KILL_MAIN_GAP_MS" ] && KV_GAP_OK=1
     [ "$(kv "$out" wrongly)" = 0 ] && [ "$t" -gt 0 ] && [ "$(kv "$T/base-$1.out" wrongly)" = 0 ] &&
         KV_WRONG_OK=1
     [ $((KV_FAILED_OK + KV_GAP_OK + KV_WRONG_OK)) = 3 ]
@@ -258,7 +277,7 @@ kill_verdict() {
 # The kill tests take turns (a lock in TMPDIR): two of them at once under
 # make -j2 would each measure the other's load.
 kill_run() {
-    local name=$1 desc=$2 picker=$3 reset=${4:-} runs=1 r k
+    local name=$1 desc=$2 picker=$3 reset=${4:-} runs=1 r k g m
     exec 8>>"${TMPDIR:-/tmp}/oauth2-fcgi-killload.lock"
     flock -w 600 8 || t_diag "the kill-test lock was not free after 600 s; running anyway"
     kill_preflight "$BASE"
@@ -296,7 +315,8 @@ kill_run() {
     # is measured but the scheduler. Over 500 ms always fails.
     kill_unjudged "$r" &&
         T_TODO="not judged: the machine is overloaded (load $(cat "$T/load-$r.txt") on $(nproc) CPUs; longest gap within 0.5 s of a kill: $(kill_near_gap "$r") ms)"
-    t_ok "$name: longest time without a good answer $(kv "$T/run-$r.out" gap_max_ms) ms <= $(kill_allowed "$r") ms (${KILL_MAX_GAP_MS} ms + the baseline's stalls over 50 ms: $(kv "$T/base-$r.out" gap_max_ms) ms)" \
+    read -r g m <<<"$(kill_gap_split "$r")"
+    t_ok "$name: longest time without a good answer $(kv "$T/run-$r.out" gap_max_ms) ms; outside a systemd unit restart ${g} ms <= $(kill_allowed "$r") ms (${KILL_MAX_GAP_MS} ms + the baseline's stalls over 50 ms: $(kv "$T/base-$r.out" gap_max_ms) ms); after the unit's main process was killed ${m} ms <= ${KILL_MAIN_GAP_MS} ms" \
         [ "$KV_GAP_OK" = 1 ]
     T_TODO=
     t_is "$(kv "$T/run-$r.out" wrongly) $(kv "$T/base-$r.out" wrongly)" "0 0" \
