@@ -1,6 +1,6 @@
 /*
  * callback.c - /<base_path>/<provider>/callback (DESIGN.md sections 3, 5,
- * 6; checklist "The login flow"). GET with a query, or POST with an
+ * 6; SECURITY.md checklist, "The login flow"). GET with a query, or POST with an
  * urlencoded body (Apple's form_post). In this order:
  *   duplicated parameters -> 400; state: its cookie must exist, open,
  *   match in constant time, be fresh and for this provider -> else 400 and

@@ -1,6 +1,6 @@
 /*
  * redirect.c - the one return-target validator (DESIGN.md section 7,
- * SECURITY-CHECKLIST 20). Every redirect the program makes to a place a
+ * SECURITY.md checklist row 20). Every redirect the program makes to a place a
  * client named (login rd, logout rd, Apache's REDIRECT_URL) goes through
  * oa_redirect_or_default(), so there is one set of rules to get right.
  *

@@ -1,6 +1,6 @@
 /*
- * state.c - the sealed login state cookies (DESIGN.md section 5, checklist
- * items 1, 2, 5).
+ * state.c - the sealed login state cookies (DESIGN.md section 5, SECURITY.md
+ * checklist rows 1, 2, 5).
  *
  * Each login attempt gets its own cookie, <name>_state_<8 chars of state>,
  * so parallel tabs work; the payload (a small JSON object sealed with

@@ -4,7 +4,7 @@
  * Two jobs, both on untrusted bytes:
  *
  * - oa_path_normalize: the path the access rules match (DESIGN section 4,
- *   SECURITY-CHECKLIST 23). The query and fragment are cut on the RAW bytes,
+ *   SECURITY.md checklist row 23). The query and fragment are cut on the RAW bytes,
  *   before any decoding, so "/private%3Fx" stays one path and "/private?x=/public"
  *   is "/private". Then every %XX is decoded exactly once. A decoded '/' is
  *   treated as a separator like a literal one: "/admin%2F../x" is "/x" and
@@ -20,7 +20,7 @@
  * - oa_form_get / oa_url_decode: application/x-www-form-urlencoded data
  *   (query strings, POST bodies). '+' is a space; a parameter that appears
  *   twice is refused, so a callback never picks one of two `state` or `code`
- *   values (SECURITY-CHECKLIST 6).
+ *   values (SECURITY.md checklist row 6).
  *
  * Why not curl_easy_unescape (DESIGN section 0)? It passes a bad escape such
  * as "%zz" through silently, knows nothing of '+', and would need a second

@@ -24,7 +24,7 @@
 
 #define OA_DISCOVERY_TTL 3600       /* seconds a good document or JWKS is used */
 #define OA_DISCOVERY_BACKOFF_MIN 2  /* seconds after a first failure ... */
-#define OA_DISCOVERY_BACKOFF_MAX 30 /* ... doubling up to this (30 s: issue 18) */
+#define OA_DISCOVERY_BACKOFF_MAX 30 /* ... doubling up to this (30 s) */
 #define OA_JWKS_REFETCH_MIN 60      /* an unknown kid refetches the JWKS at most this often */
 
 /* A provider's endpoints: a private copy, safe to use after the cache moves

@@ -1,6 +1,6 @@
 /*
  * inflight.h - the cap on requests that talk to an identity provider at
- * once (issue 11 section 5: the sign-in path must not starve the gate).
+ * once (the sign-in path must not starve the gate).
  *
  * A request that may wait on a provider (login, callback, logout's
  * discovery) takes a slot before its first provider call or provider-cache

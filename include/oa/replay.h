@@ -1,6 +1,6 @@
 /*
- * replay.h - the login states already used by this process (issue 11
- * section 5): a state works once only, even when the same callback request
+ * replay.h - the login states already used by this process: a state
+ * works once only, even when the same callback request
  * (URL and state cookie) is sent again, and a replay is refused before any
  * provider call.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# exhaustion.sh - oauth2-fcgi short of a resource (issue 18): it keeps
+# exhaustion.sh - oauth2-fcgi short of a resource: it keeps
 # answering authorizer requests or fails closed (no answer), logs once
 # (not a line per retry), recovers when the resource is back, and never
 # lets a request in without a valid session.

@@ -170,7 +170,7 @@ t_unlike "$(log_new)" 'token endpoint' "replayed state: no token request"
 still_serving "a replayed state"
 log_mark
 callback "$CALLBACK"
-t_is "$HTTP_STATUS" 400 "replayed state with its cookie kept: 400, a state works once (issue 11)"
+t_is "$HTTP_STATUS" 400 "replayed state with its cookie kept: 400, a state works once"
 t_is "$SESSION" "" "replayed state with its cookie kept: no session"
 t_log 'provider f-ok: callback: state already used \(a replay' \
     "replayed state with its cookie kept: logged as a replay"

@@ -1,4 +1,4 @@
-# gatelib.sh - shared helpers of the "the gate stays up" tests (issue 18),
+# gatelib.sh - shared helpers of the "the gate stays up" tests,
 # sourced after lib.sh: a minimal nginx in front of oauth2-fcgi, the load
 # generator tests/load/gateload.py run in the background, reading its
 # figures, and writing them into tests/load/RESULTS.md. 127.0.0.1 only.

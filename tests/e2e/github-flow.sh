@@ -131,7 +131,7 @@ t_log 'provider github: user carol is not a member of an allowed org or team' "c
 
 log_mark
 http_req "$CALLBACK" -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html'
-t_is "$HTTP_STATUS" 400 "carol's callback replayed with its state cookie: 400, a state works once (issue 11)"
+t_is "$HTTP_STATUS" 400 "carol's callback replayed with its state cookie: 400, a state works once"
 t_log 'callback: state already used \(a replay' "... logged as a replay"
 t_unlike "$(log_new)" 'token endpoint' "... and no token request"
 # carol's used code under a fresh state: now GitHub itself refuses it

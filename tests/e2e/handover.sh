@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# handover.sh - restarts and upgrades under load lose no request (issue 18).
+# handover.sh - restarts and upgrades under load lose no request.
 #   (a) systemd's socket unit, tested directly: a holder process owns the
 #       listening unix socket (as systemd does with contrib/systemd's
 #       oauth2-fcgi.socket) and starts oauth2-fcgi with it on fd 0

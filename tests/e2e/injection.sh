@@ -11,7 +11,7 @@
 #     injected variable (the value is left out);
 #   - /oauth/auth and /oauth/userinfo run as CGI with look-alike variables
 #     in the environment answer 401 with no identity.
-# SECURITY-CHECKLIST lines 21 and 22; tests/unit/test_injection.c covers
+# SECURITY.md checklist rows 21 and 22; tests/unit/test_injection.c covers
 # the core.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # key-rotation.sh - the documented session key rotation across hosts
-# (README "Deployment", oauth2-fcgi(8) "KEY ROTATION"; issue 18) under load.
+# (README "Deployment", oauth2-fcgi(8) "KEY ROTATION") under load.
 # Two "hosts": two oauth2-fcgi -w 2 instances under spawn-fcgi, each with
 # its own config and key file, behind one nginx upstream (round robin), so
 # a cookie minted by one host is checked by either. Clients keep cookies

@@ -234,7 +234,7 @@ t_unlike "$(log_new)" 'token endpoint' "... and no token request"
 
 log_mark
 http_req "$CORP_CALLBACK" -H "Cookie: $CORP_STATE_COOKIE" -H 'Accept: text/html'
-t_is "$HTTP_STATUS" 400 "replaying the state cookie too: 400 (a state works once, issue 11)"
+t_is "$HTTP_STATUS" 400 "replaying the state cookie too: 400 (a state works once)"
 t_like "$HTTP_BODY" 'already used' "... says the link was already used"
 t_unlike "$HTTP_HEADERS" 'oauth2_fcgi=[^;]' "... and no session"
 t_log 'state already used \(a replay' "... logged as a replay"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # process-faults.sh - faults around the process rather than in the input
-# (issue 6, item 4), each followed by "still serves":
+#, each followed by "still serves":
 #   (a) the peer goes away mid-request: clients of a real lighttpd (the
 #       shipped contrib config) that disconnect right after their request,
 #       mid-line, mid-body; and raw FastCGI clients of `oauth2-fcgi -b -t 1`
@@ -409,7 +409,7 @@ T4_LOG=$T/oa-t4.log
 wait_health "$A4" || bail "oauth2-fcgi -b $A4 -t 4 did not start"
 
 # a session for this config's provider: one sealed for a provider the
-# config does not have is refused (issue 11 section 6)
+# config does not have is refused
 VALID_HANG=$(mint --user alice --email alice@example.com --provider hang)
 OUT=$(pf threads "$A4" "$T/hang.accepts" "$VALID_HANG" 2>&1)
 t_diag "$(printf '%s\n' "$OUT" | sed -n 's/^# //p')"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # provider-outage.sh - the provider goes down and comes back under load
-# (issue 18), through a real lighttpd with the shipped contrib config:
+#, through a real lighttpd with the shipped contrib config:
 #   - signed-in users are unaffected: the decision needs no provider (load
 #     of valid sessions, one of them from a real sign-in, and refused
 #     cookies: 0 failed, 0 refused, 0 let in, before, during and after);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# signin-starve.sh - the sign-in path must not starve the gate (issue 11
-# section 5), through a real nginx with the shipped contrib/nginx config
+# signin-starve.sh - the sign-in path must not starve the gate, through a
+# real nginx with the shipped contrib/nginx config
 # (only its addresses substituted): the authorizer and the /oauth/
 # endpoints share ONE socket of one oauth2-fcgi process, started without -t
 # (the default). The provider's token endpoint hangs (a local stand-in that
@@ -17,7 +17,7 @@
 #     its kept cookie now reaches the provider; a finished state replayed
 #     is still refused; the stand-in saw one token request per used state;
 #   - -t 1 logs a warning at start-up;
-#   - (issue 11 section 6) with an https public_url the program's login sets
+#   - with an https public_url the program's login sets
 #     its state cookie as __Host- (Path=/, Secure, no Domain), so no sibling
 #     subdomain can toss one; the callback does not take a __Secure- one.
 # Servers on 127.0.0.1 only, stopped at exit; every loop is bounded.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# supervise.sh - oauth2-fcgi -w N (issue 18): a supervisor that keeps N
+# supervise.sh - oauth2-fcgi -w N: a supervisor that keeps N
 # worker processes on one listening socket.
 #   (a) under load through nginx (unix socket), a worker is SIGKILLed three
 #       times: each is restarted at once and logged once, the master and the

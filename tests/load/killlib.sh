@@ -1,4 +1,4 @@
-# killlib.sh - the kill-under-load harness (issue 18, "one process dies"),
+# killlib.sh - the kill-under-load harness ("one process dies"),
 # sourced by tests/load/kill-*.sh after tests/e2e/lib.sh. Each of those
 # starts one shipped set-up (the contrib file itself, paths substituted) on
 # 127.0.0.1 and calls kill_run, which:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# soak.sh - the load and soak test (issue 6, item 3), run by `make soak`,
+# soak.sh - the load and soak test, run by `make soak`,
 # never by `make check`: a real lighttpd with the shipped
 # contrib/lighttpd/oauth2-fcgi.conf (oauth2-fcgi spawned by lighttpd with
 # bin-path, authorizer on /app over a unix socket, one process, -t 1), and

@@ -243,7 +243,7 @@ static void test_backoff(void)
 }
 
 /* A long outage: the back-off stops growing at 30 s, so a provider that
- * comes back is used again within 30 s, not minutes later (issue 18). */
+ * comes back is used again within 30 s, not minutes later. */
 static void test_backoff_cap(void)
 {
     struct oa_endpoints e;

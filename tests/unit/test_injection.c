@@ -1,4 +1,4 @@
-/* test_injection.c - header and claim injection (SECURITY-CHECKLIST 21,
+/* test_injection.c - header and claim injection (SECURITY.md checklist rows 21,
  * 22). Hostile claims (CR/LF, NUL, control bytes, very long values,
  * non-UTF-8 bytes) go through the real callback with a stand-in provider
  * into the session, then out through the authorizer's Variable-* headers,

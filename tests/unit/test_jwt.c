@@ -1,7 +1,7 @@
 /*
  * test_jwt.c - id_token verification and Apple's client secret. Keys are
  * made here (cjose, libcrypto), tokens signed here, and every refusal of
- * OpenID Connect Core 3.1.3.7 and SECURITY-CHECKLIST 9-12 is tried.
+ * OpenID Connect Core 3.1.3.7 and SECURITY.md checklist rows 9-12 is tried.
  */
 #include <stdlib.h>
 #include <string.h>

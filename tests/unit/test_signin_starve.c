@@ -1,5 +1,5 @@
-/* test_signin_starve.c - the sign-in path must not starve the gate (issue
- * 11 section 5), through the real login, callback and logout flows against
+/* test_signin_starve.c - the sign-in path must not starve the gate,
+ * through the real login, callback and logout flows against
  * the stand-in provider of flow_fixture.h:
  *   - a state works once: the same callback (URL and state cookie) sent
  *     again is refused with a clear page before any provider request,

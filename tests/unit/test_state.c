@@ -244,7 +244,7 @@ static void test_prune_hostile(const struct oa_provider *gh)
     oa_state_free(&st);
 }
 
-/* Login CSRF by cookie tossing (issue 11 section 6): a sibling subdomain
+/* Login CSRF by cookie tossing: a sibling subdomain
  * can set a __Secure- cookie for the whole domain, never a __Host- one. A
  * state cookie under the old __Secure- name (a valid sealed entry: the
  * attacker's own, from their own login) is not looked at; the deletions
