@@ -78,68 +78,6 @@ static size_t cut_params(char *p, size_t n)
     return w;
 }
 
-static bool is_sep(char c, bool backslash)
-{
-    return c == '/' || (backslash && c == '\\');
-}
-
-/* The length of segment s (n bytes) once Windows drops its trailing dots
- * and spaces; "." and ".." (after dropping spaces) stay dot-segments. */
-static size_t windows_len(const char *s, size_t n)
-{
-    while (n > 0 && s[n - 1] == ' ')
-        n--;
-    if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-        return n;
-    while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' '))
-        n--;
-    return n;
-}
-
-/* Resolves dot-segments and collapses empty ones, in place, as url.c's
- * path_resolve, with the separators and segment rules of the reading.
- * p has room for len + 2 bytes. */
-static void resolve(char *p, size_t n, unsigned how)
-{
-    bool backslash = how & OA_READ_BACKSLASH;
-    size_t r = 0, w = 0;
-    bool trailing = false;
-
-    while (r < n) {
-        size_t s, seglen;
-
-        while (r < n && is_sep(p[r], backslash))
-            r++;
-        s = r;
-        while (r < n && !is_sep(p[r], backslash))
-            r++;
-        seglen = r - s;
-        if (how & OA_READ_WINDOWS)
-            seglen = windows_len(p + s, seglen);
-        trailing = r < n || seglen == 0;
-        if (seglen == 0)
-            continue;
-        if (seglen == 1 && p[s] == '.') {
-            trailing = true;
-            continue;
-        }
-        if (seglen == 2 && p[s] == '.' && p[s + 1] == '.') {
-            while (w > 0 && p[w - 1] != '/')
-                w--;
-            if (w > 0)
-                w--;
-            trailing = true;
-            continue;
-        }
-        p[w++] = '/';
-        memmove(p + w, p + s, seglen);
-        w += seglen;
-    }
-    if (w == 0 || trailing)
-        p[w++] = '/';
-    p[w] = '\0';
-}
-
 enum oa_err oa_path_read(char *out, size_t cap, const char *path, size_t n, unsigned how)
 {
     if (!out || cap == 0)
@@ -164,7 +102,7 @@ enum oa_err oa_path_read(char *out, size_t cap, const char *path, size_t n, unsi
     }
     if (how & OA_READ_PARAMS)
         n = cut_params(out, n);
-    resolve(out, n, how);
+    oa_path_resolve(out, n, how & OA_READ_BACKSLASH, how & OA_READ_WINDOWS);
     return OA_OK;
 }
 

@@ -92,10 +92,28 @@ static enum oa_err path_decode(char *dst, size_t cap, size_t *len, const char *s
     return OA_OK;
 }
 
-/* Resolves dot-segments and empty segments of the decoded path p (n bytes,
- * starting with '/') in place; NUL-terminates it. The output never grows:
- * each kept segment is written at or before where it was read. */
-static void path_resolve(char *p, size_t n)
+static bool is_sep(char c, bool backslash)
+{
+    return c == '/' || (backslash && c == '\\');
+}
+
+/* The length of segment s (n bytes) once Windows drops its trailing dots
+ * and spaces; "." and ".." (after dropping spaces) stay dot-segments. */
+static size_t windows_len(const char *s, size_t n)
+{
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+        return n;
+    while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' '))
+        n--;
+    return n;
+}
+
+/* The body of oa_path_resolve, inlined into each caller so the strict
+ * reading on the authorizer's path gets a copy without the flag tests. */
+static inline __attribute__((always_inline)) void resolve(char *p, size_t n, bool backslash,
+                                                          bool windows)
 {
     size_t r = 0, w = 0;
     bool trailing = false;
@@ -103,13 +121,13 @@ static void path_resolve(char *p, size_t n)
     while (r < n) {
         size_t s, seglen;
 
-        while (r < n && p[r] == '/')
+        while (r < n && is_sep(p[r], backslash))
             r++;
         s = r;
-        while (r < n && p[r] != '/')
+        while (r < n && !is_sep(p[r], backslash))
             r++;
-        seglen = r - s;
-        trailing = r < n || seglen == 0; /* a '/' follows, or nothing was there */
+        seglen = windows ? windows_len(p + s, r - s) : r - s;
+        trailing = r < n || seglen == 0; /* a separator follows, or nothing was there */
         if (seglen == 0)
             continue;
         if (seglen == 1 && p[s] == '.') {
@@ -133,6 +151,11 @@ static void path_resolve(char *p, size_t n)
     p[w] = '\0';
 }
 
+void oa_path_resolve(char *p, size_t n, bool backslash, bool windows)
+{
+    resolve(p, n, backslash, windows);
+}
+
 /* out: caller's buffer of out_cap bytes; uri: borrowed. On error out holds
  * an empty string (when out_cap > 0). */
 enum oa_err oa_path_normalize(char *out, size_t out_cap, const char *uri)
@@ -151,9 +174,9 @@ enum oa_err oa_path_normalize(char *out, size_t out_cap, const char *uri)
         out[0] = '\0';
         return e;
     }
-    /* path_resolve may add one '/' past a removed "." or ".." segment, which
+    /* oa_path_resolve may add one '/' past a removed "." or ".." segment, which
      * is always shorter than what it replaced; the NUL fits since len < cap. */
-    path_resolve(out, len);
+    resolve(out, len, false, false);
     return OA_OK;
 }
 

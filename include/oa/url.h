@@ -21,6 +21,14 @@ enum oa_err oa_path_normalize(char *out, size_t out_cap, const char *uri) OA_WUR
  * twice or is badly encoded. *value is new (caller frees). */
 enum oa_err oa_form_get(char **value, const char *data, size_t len, const char *name) OA_WUR;
 
+/* Resolves the dot-segments of path p (n bytes, which must start with '/')
+ * in place and collapses empty segments, ".." above the root staying at the
+ * root; NUL-terminates it. p needs room for n + 2 bytes (a '/' may follow a
+ * removed "." or ".."). backslash: a backslash separates segments too; windows: a
+ * segment's trailing dots and spaces are dropped. The one resolver of the
+ * strict reading (oa_path_normalize) and of every other (path_reading.c). */
+void oa_path_resolve(char *p, size_t n, bool backslash, bool windows);
+
 /* The byte escaped at s[0] == '%' (n bytes available from s), or -1 when
  * fewer than two hex digits follow. */
 int oa_pct_byte(const char *s, size_t n);
