@@ -201,12 +201,6 @@ static enum oa_err answer_allow(struct oa_response *r, const struct oa_identity 
     return OA_OK;
 }
 
-static bool request_https(const struct oa_request *req)
-{
-    return streq_ci(req->https, "on") || streq_ci(req->https, "1") ||
-           streq_ci(req->scheme, "https");
-}
-
 char *oa_original_url(const struct oa_config *cfg, const struct oa_request *req)
 {
     struct oa_buf b = {0};
@@ -219,7 +213,7 @@ char *oa_original_url(const struct oa_config *cfg, const struct oa_request *req)
                             (cfg->public_host && strcasecmp(req->host, cfg->public_host) == 0)))
         e = oa_buf_puts(&b, cfg->public_url);
     else if (req->host && *req->host)
-        e = oa_buf_printf(&b, "%s://%s", request_https(req) ? "https" : "http", req->host);
+        e = oa_buf_printf(&b, "%s://%s", oa_request_https(req) ? "https" : "http", req->host);
     if (!e)
         e = oa_buf_puts(&b, uri);
     if (e) {

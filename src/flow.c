@@ -12,6 +12,7 @@
 #include "oa/inflight.h"
 #include "oa/pages.h"
 #include "oa/provider.h"
+#include "oa/redirect.h"
 
 #define BUSY "Too many sign-ins are in progress. Try again in a few seconds."
 
@@ -106,7 +107,7 @@ static int host_char_ok(int c)
 char *oa_flow_origin(const struct oa_request *req)
 {
     const char *h = req->host;
-    bool tls = false;
+    bool tls;
     size_t i, n;
     char *out;
 
@@ -115,10 +116,7 @@ char *oa_flow_origin(const struct oa_request *req)
     for (i = 0; h[i]; i++)
         if (!host_char_ok((unsigned char)h[i]))
             return NULL;
-    if (req->https && (!strcasecmp(req->https, "on") || !strcmp(req->https, "1")))
-        tls = true;
-    if (req->scheme && !strcasecmp(req->scheme, "https"))
-        tls = true;
+    tls = oa_request_https(req);
     n = strlen(h) + sizeof("https://");
     out = malloc(n);
     if (out)

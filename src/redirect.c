@@ -183,7 +183,7 @@ static bool host_allowed(const struct oa_config *cfg, const char *h, size_t n)
     return false;
 }
 
-static bool req_is_https(const struct oa_request *req)
+bool oa_request_https(const struct oa_request *req)
 {
     if (!req)
         return false;
@@ -203,7 +203,7 @@ static bool own_origin(const struct oa_config *cfg, const struct oa_request *req
         *https = cfg->public_https;
     } else {
         hp = req ? req->host : NULL;
-        *https = req_is_https(req);
+        *https = oa_request_https(req);
     }
     if (!hp)
         return false;
@@ -215,7 +215,7 @@ static bool http_allowed(const struct oa_config *cfg, const struct oa_request *r
 {
     if (cfg && cfg->public_url)
         return !cfg->public_https;
-    return !req_is_https(req) && cfg && cfg->allow_http_redirect;
+    return !oa_request_https(req) && cfg && cfg->allow_http_redirect;
 }
 
 /* Rule 2: an absolute URL (bytes_ok already held). */

@@ -18,17 +18,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/redirect.h"
 #include "oa/request_origin.h"
 
 static bool streq_ci(const char *a, const char *b)
 {
     return a && strcasecmp(a, b) == 0;
-}
-
-static bool request_https(const struct oa_request *req)
-{
-    return streq_ci(req->https, "on") || streq_ci(req->https, "1") ||
-           streq_ci(req->scheme, "https");
 }
 
 /* Length of host[:port] without the scheme's default port. */
@@ -69,7 +64,7 @@ bool oa_origin_is_ours(const struct oa_config *cfg, const struct oa_request *req
     if (cfg->public_url)
         return https == cfg->public_https && cfg->public_host &&
                same_ci(hp, hn, cfg->public_host, strlen(cfg->public_host));
-    if (!https && request_https(req))
+    if (!https && oa_request_https(req))
         return false;
     return req->host &&
            same_ci(hp, hn, req->host, without_default_port(req->host, strlen(req->host), https));

@@ -15,6 +15,11 @@
  * an https URL (http only when the origin is http) on the own host or an
  * allowed_redirect_hosts entry, default port only, no userinfo. The own
  * host is public_url's, else the request's Host. */
+/* True when the request came over TLS: HTTPS=on/1 or REQUEST_SCHEME=https.
+ * The one answer to that question for every origin the program builds or
+ * compares (redirect targets, sign-in URLs, callback URLs, logout CSRF). */
+bool oa_request_https(const struct oa_request *req);
+
 bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target);
 
 /* oa_redirect_ok() without libcurl's second opinion on an absolute URL
