@@ -155,7 +155,10 @@ static void css_hash(char *out, size_t cap)
     snprintf(out, cap, "'sha256-%s='", b); /* 32 bytes: 43 chars + one '=' */
 }
 
-enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
+/* The headers every page carries. referrer: the Referrer-Policy;
+ * form_action: the CSP's form-action sources (HTML pages). */
+static enum oa_err page_headers(struct oa_response *r, enum oa_page_kind kind, const char *referrer,
+                                const char *form_action)
 {
     static const char *types[] = {"text/html; charset=utf-8", "application/json",
                                   "text/plain; charset=utf-8", NULL};
@@ -169,13 +172,13 @@ enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
     if (!e)
         e = oa_response_header(r, "X-Content-Type-Options", "nosniff");
     if (!e)
-        e = oa_response_header(r, "Referrer-Policy", "no-referrer");
+        e = oa_response_header(r, "Referrer-Policy", referrer);
     if (!e && kind == OA_PAGE_HTML) {
         css_hash(hash, sizeof(hash));
         e = oa_response_headerf(r, "Content-Security-Policy",
                                 "default-src 'none'; style-src %s; base-uri 'none'; "
-                                "form-action 'none'; frame-ancestors 'none'",
-                                hash);
+                                "form-action %s; frame-ancestors 'none'",
+                                hash, form_action);
         if (!e)
             e = oa_response_header(r, "X-Frame-Options", "DENY");
     } else if (!e) {
@@ -183,6 +186,11 @@ enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
                                "default-src 'none'; frame-ancestors 'none'");
     }
     return e;
+}
+
+enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
+{
+    return page_headers(r, kind, "no-referrer", "'none'");
 }
 
 /* The page's head and the opening of the card. */
@@ -450,27 +458,18 @@ static enum oa_err confirm_body(struct oa_buf *b, const struct oa_config *cfg,
     return e ? e : page_close(b);
 }
 
+/* The confirmation's form posts to us, and its answer may redirect to the
+ * provider's end-session origin (form-action covers redirects); the POST's
+ * Referer says it came from our page to a browser without Origin. */
 static enum oa_err confirm_headers(struct oa_response *r, const char *form_origin)
 {
-    char hash[80];
-    enum oa_err e;
+    char action[600];
+    int n = snprintf(action, sizeof(action), "'self'%s%s", form_origin ? " " : "",
+                     form_origin ? form_origin : "");
 
-    css_hash(hash, sizeof(hash));
-    e = oa_response_header(r, "Content-Type", "text/html; charset=utf-8");
-    if (!e)
-        e = oa_response_header(r, "Cache-Control", "no-store");
-    if (!e)
-        e = oa_response_header(r, "X-Content-Type-Options", "nosniff");
-    if (!e)
-        e = oa_response_header(r, "Referrer-Policy", "same-origin");
-    if (!e)
-        e = oa_response_headerf(r, "Content-Security-Policy",
-                                "default-src 'none'; style-src %s; base-uri 'none'; "
-                                "form-action 'self'%s%s; frame-ancestors 'none'",
-                                hash, form_origin ? " " : "", form_origin ? form_origin : "");
-    if (!e)
-        e = oa_response_header(r, "X-Frame-Options", "DENY");
-    return e;
+    if (n < 0 || (size_t)n >= sizeof(action))
+        snprintf(action, sizeof(action), "'self'");
+    return page_headers(r, OA_PAGE_HTML, "same-origin", action);
 }
 
 enum oa_err oa_page_logout_confirm(struct oa_response *r, const struct oa_config *cfg,
