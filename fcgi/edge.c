@@ -209,11 +209,14 @@ static void log_answer(const struct oa_request *req, const struct oa_response *r
 static void bare_access_checker_refusal(const struct oa_edge_io *io, const struct oa_request *req,
                                         struct oa_response *r)
 {
-    const char *apache_role = param(io, "FCGI_APACHE_ROLE");
+    const char *apache_role;
     int status = r->status;
 
-    if (req->role != OA_ROLE_AUTHORIZER || status == 200 || status == 0 || !apache_role ||
-        strcmp(apache_role, "ACCESS_CHECKER") != 0)
+    /* the allow path (every signed-in request) never looks the param up */
+    if (req->role != OA_ROLE_AUTHORIZER || status == 200 || status == 0)
+        return;
+    apache_role = param(io, "FCGI_APACHE_ROLE");
+    if (!apache_role || strcmp(apache_role, "ACCESS_CHECKER") != 0)
         return;
     oa_response_reset(r);
     oa_response_status(r, status);
