@@ -136,7 +136,7 @@ static int pick_socket(const struct oa_options *opts, int *fd, int *cgi)
 }
 
 /* Caps the requests that talk to a provider at once below the thread
- * count (src/inflight.c), so a slow provider cannot take every thread from
+ * count (src/flow/inflight.c), so a slow provider cannot take every thread from
  * the authorizer. One thread cannot be shared: say so, and what to do. */
 static void limit_provider_calls(unsigned threads)
 {

@@ -18,7 +18,7 @@
 #include "oa/http.h"
 #include "oa/log.h"
 
-struct oa_provider_cache; /* run-time state (discovery, JWKS), src/discovery.c */
+struct oa_provider_cache; /* run-time state (discovery, JWKS), src/flow/discovery.c */
 
 struct oa_strlist {
     char **v;
@@ -56,7 +56,7 @@ struct oa_provider {
     char *domain;   /* amazon-cognito */
     /* amazon-cognito: the pool, for the issuer https://cognito-idp.<region>.amazonaws.com/<id>
      * (region: given, or the id's prefix "eu-west-1_"); without it nor an issuer the
-     * identity is userInfo's (src/provider_cognito.c) */
+     * identity is userInfo's (src/flow/provider_cognito.c) */
     char *user_pool_id, *region;
     char *authorize_url;
     char *token_url;
@@ -119,7 +119,7 @@ struct oa_config {
     enum oa_log_target log;
     struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
-     * by --check-config and logged at start-up (src/config_warn.c). */
+     * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;
 };
 
@@ -153,7 +153,7 @@ char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provid
 
 /* True for amazon-cognito with its domain alone (no issuer, user_pool_id
  * or jwks_uri): the identity is then Cognito's userInfo, not an id_token
- * (src/provider_cognito.c). */
+ * (src/flow/provider_cognito.c). */
 bool oa_cognito_userinfo_only(const struct oa_provider *p);
 
 /* Parses "8h", "10m", "30s", "1500ms", "2d", or a bare number of seconds.

@@ -1,5 +1,5 @@
 /*
- * crypto.h - sealing, keys, randomness, encodings. src/crypto.c is the only
+ * crypto.h - sealing, keys, randomness, encodings. src/gate/crypto.c is the only
  * file that calls libsodium.
  *
  * A sealed value is text (URL-safe base64, no padding) of

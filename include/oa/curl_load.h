@@ -5,8 +5,8 @@
  * never talks to a provider, and libcurl with the libraries it pulls in
  * (GnuTLS, Kerberos, LDAP, libssh2, ...) was half of its resident memory.
  * oa_curl() dlopens the libcurl found at build time on the first call,
- * resolves the functions src/http.c uses, checks the version and runs
- * curl_global_init, once per process (thread-safe). Only src/http.c calls
+ * resolves the functions src/net/http.c uses, checks the version and runs
+ * curl_global_init, once per process (thread-safe). Only src/net/http.c calls
  * through the table.
  */
 #ifndef OA_CURL_LOAD_H

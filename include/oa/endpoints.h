@@ -1,7 +1,7 @@
 /*
  * endpoints.h - the small responder endpoints under base_path (DESIGN.md
  * section 3): /userinfo, /auth (nginx auth_request), /logout, /health.
- * The router (src/handler.c) calls these after checking the method; each
+ * The router (src/route/handler.c) calls these after checking the method; each
  * fills r completely and returns the code for the log line.
  */
 #ifndef OA_ENDPOINTS_H

@@ -1,7 +1,7 @@
 /*
  * flow.h - the provider flows behind /<base_path>/<provider>/login and
  * /<base_path>/<provider>/callback (DESIGN.md sections 3, 5, 6).
- * The router (src/handler.c) calls these; they fill r completely, an error
+ * The router (src/route/handler.c) calls these; they fill r completely, an error
  * page on failure, and return the code for the log line.
  */
 #ifndef OA_FLOW_H

@@ -1,5 +1,5 @@
 /*
- * http.h - talking to identity providers. src/http.c is the only file that
+ * http.h - talking to identity providers. src/net/http.c is the only file that
  * calls libcurl; everything else goes through struct oa_http_ops so tests
  * can stand in for a provider without a network.
  *
@@ -63,7 +63,7 @@ struct oa_http_ops {
 extern const struct oa_http_ops oa_http_curl;
 
 /* At exit: libcurl's global clean-up, if it was loaded (libcurl is
- * loaded at the first request, src/curl_load.c). */
+ * loaded at the first request, src/net/curl_load.c). */
 void oa_http_global_cleanup(void);
 
 /* Does libcurl read url as an http(s) URL of exactly this host (compared

@@ -52,7 +52,7 @@ struct oa_url_parts {
 
 /* Splits "http://" or "https://" (lower-case, as written), an authority and
  * the rest. False on any control byte, space or backslash, another scheme,
- * an empty or odd host, or a port outside 1..65535 (src/url_origin.c). Does
+ * an empty or odd host, or a port outside 1..65535 (src/net/url_origin.c). Does
  * not allocate and does not need libcurl. */
 bool oa_url_split(struct oa_url_parts *out, const char *url);
 

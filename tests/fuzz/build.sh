@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/fuzz/build.sh - builds the libFuzzer targets with clang
-# (-fsanitize=fuzzer,address,undefined), compiling src/*.c directly. Not
+# (-fsanitize=fuzzer,address,undefined), compiling src/*/*.c directly. Not
 # part of the autotools build (gcc); `make check` only replays the corpora
 # (tests/fuzz/replay.sh). Needs clang and its libFuzzer runtime
 # (Debian: clang, libclang-rt-14-dev).
@@ -18,7 +18,7 @@ deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 li
     echo "-lcjose -ljansson -lcurl -lsodium -lyaml -lcrypto")
 # the core once, as objects with the fuzzer's coverage instrumentation
 objs=
-for src in "$top"/src/*.c; do
+for src in "$top"/src/*/*.c; do
     o="$out/$(basename "$src" .c).o"
     if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
         # shellcheck disable=SC2086

@@ -1,5 +1,5 @@
 /*
- * fuzz_jwt.c - the id_token, JWS and JWKS parsing (src/jwt.c):
+ * fuzz_jwt.c - the id_token, JWS and JWKS parsing (src/flow/jwt.c):
  *   - the input as a JWKS document (oa_jwks_parse);
  *   - the input as a compact token against the fixture's ES256 JWKS;
  *   - the input as the JOSE header of a token (base64url-encoded here, so

@@ -1,5 +1,5 @@
 // httpd.js - a tiny https (and plain http) server for tests/http.sh: the
-// answers src/http.c must handle or refuse. Node core only.
+// answers src/net/http.c must handle or refuse. Node core only.
 //   node httpd.js TLS_DIR   prints "READY <https port> <http port>"
 // Routes: /json (an object), /echo (what arrived), /redirect (302 to /json),
 // /big (2 MiB), /slow (answers after 5 s), /link (a Link header), /status/N.

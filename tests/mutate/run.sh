@@ -25,7 +25,7 @@
 # Options:
 #   -j N      parallel workers (default 2; each has its own tree copy)
 #   -t PCT    threshold (default 90)
-#   -m TEXT   only the mutants whose line contains TEXT (e.g. -m src/jwt.c)
+#   -m TEXT   only the mutants whose line contains TEXT (e.g. -m src/flow/jwt.c)
 #   -s        survivors only: rerun what did not die in the last run, and
 #             count the last run's kills (the loop while writing tests)
 #   -f        fresh: forget the results of an interrupted run of this tree

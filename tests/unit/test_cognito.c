@@ -1,5 +1,5 @@
 /* test_cognito.c - Amazon Cognito's claims into an identity
- * (src/provider_cognito.c): userInfo's shapes, email_verified as a string
+ * (src/flow/provider_cognito.c): userInfo's shapes, email_verified as a string
  * ("false" is a non-empty string and must not verify anything),
  * cognito:username / username, cognito:groups. */
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-/* test_curl_load.c - src/curl_load.c when libcurl cannot be loaded: a clear
+/* test_curl_load.c - src/net/curl_load.c when libcurl cannot be loaded: a clear
  * reason, no crash, and no retry storm. The loading of the real libcurl is
  * tested in test_http.c (it needs the https test server). */
 #include "config.h"
 #undef OA_LIBCURL_SONAME
 #define OA_LIBCURL_SONAME "liboa-no-such-curl.so.4"
 #undef HAVE_CONFIG_H
-#include "../../src/curl_load.c"
+#include "../../src/net/curl_load.c"
 
 #include <string.h>
 

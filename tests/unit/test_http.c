@@ -1,5 +1,5 @@
 /*
- * test_http.c - src/http.c against a real local server (tests/idp/httpd.js,
+ * test_http.c - src/net/http.c against a real local server (tests/idp/httpd.js,
  * started by tests/http.sh, which passes OA_TEST_HTTPS_PORT,
  * OA_TEST_HTTP_PORT, OA_TEST_CA (the server's CA) and OA_TEST_OTHER_CA (an
  * unrelated CA)). Without them it skips. Also checks oa_http_json.
@@ -171,7 +171,7 @@ static void test_json_parse(void)
     json_decref(j);
 }
 
-/* libcurl is loaded at the first use, not before (src/curl_load.c). */
+/* libcurl is loaded at the first use, not before (src/net/curl_load.c). */
 static void test_load(void)
 {
     const struct oa_curl_api *c;

@@ -1,4 +1,4 @@
-/* test_inflight.c - the cap on concurrent provider calls (src/inflight.c):
+/* test_inflight.c - the cap on concurrent provider calls (src/flow/inflight.c):
  * the cap for a thread count, taking and giving back, never over the cap,
  * never below zero, and under real threads racing for the slots. */
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* test_replay.c - the used-state table (src/replay.c): a state works once,
+/* test_replay.c - the used-state table (src/flow/replay.c): a state works once,
  * entries expire after OA_REPLAY_KEEP, a full table refuses instead of
  * forgetting a live entry, and threads claiming the same state: exactly
  * one wins. */

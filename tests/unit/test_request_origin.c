@@ -1,5 +1,5 @@
 /* test_request_origin.c - is a request from our own pages? (logout CSRF,
- * src/request_origin.c): Sec-Fetch-Site first, then Origin, then Referer;
+ * src/web/request_origin.c): Sec-Fetch-Site first, then Origin, then Referer;
  * "ours" is public_url's origin, or, without it, the request's Host. */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * curl_load.c - dlopens libcurl on first use and resolves the functions
- * src/http.c calls (see include/oa/curl_load.h for why).
+ * src/net/http.c calls (see include/oa/curl_load.h for why).
  *
  * The file name comes from configure (OA_LIBCURL_SONAME, the soname the
  * build linked its check against), so the ABI the headers describe is the

@@ -8,7 +8,7 @@
  * capped at OA_HTTP_BODY_MAX, Accept: application/json and our User-Agent.
  * One easy handle per thread, kept in a pthread key and reset between uses
  * so its connection cache survives. libcurl itself is loaded at the first
- * request (src/curl_load.c) and called through the table `cu`. Errors name
+ * request (src/net/curl_load.c) and called through the table `cu`. Errors name
  * the host and curl's reason, never a body, a URL query or a secret.
  */
 #ifdef HAVE_CONFIG_H

@@ -7,7 +7,7 @@
  *   no token request; the state not used before in this process (a replay
  *   -> 400, before any provider call), then a provider-call slot (over the
  *   cap -> 503 at once, the state cookie kept for the retry) and the state
- *   marked used (src/replay.c); RFC 9207 iss; error= (only now, with a valid state);
+ *   marked used (src/flow/replay.c); RFC 9207 iss; error= (only now, with a valid state);
  *   the token request; the identity; a new session; 302 to the stored rd.
  * The state cookie is deleted on every path once the state parameter is
  * readable (single use).
@@ -96,7 +96,7 @@ static enum oa_err check_state(struct oa_flow *f, struct oa_state *st, const cha
     return oa_flow_fail(f, e, 400, EXPIRED, "callback: %s", why);
 }
 
-/* A state works once (src/replay.c). A replay is refused before anything
+/* A state works once (src/flow/replay.c). A replay is refused before anything
  * else, even while the slots are taken; then the slot, and only then the
  * claim, so a 503 leaves the state usable for the retry. */
 static enum oa_err claim_state(struct oa_flow *f, const char *state)
