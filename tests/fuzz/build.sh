@@ -16,9 +16,10 @@ flags="-g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE
  -fno-sanitize-recover=undefined -I$top/include -I$top/tests -I$top/tests/unit -I$top/tests/fuzz"
 deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 libcrypto 2>/dev/null ||
     echo "-lcjose -ljansson -lcurl -lsodium -lyaml -lcrypto")
-# the core once, as objects with the fuzzer's coverage instrumentation
+# the core and the test fixture library (tests/unit/fixture.h) once, as
+# objects with the fuzzer's coverage instrumentation
 objs=
-for src in "$top"/src/*/*.c; do
+for src in "$top"/src/*/*.c "$top"/tests/unit/*_fixture.c; do
     o="$out/$(basename "$src" .c).o"
     if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
         # shellcheck disable=SC2086

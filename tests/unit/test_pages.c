@@ -1,7 +1,8 @@
 /* test_pages.c - JSON or HTML by Accept, escaped error and sign-in pages,
  * the security headers and the CSP hash of the style sheet. */
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/pages.h"
+#include "tap.h"
 
 static struct oa_config cfg;
 static struct oa_response r;
