@@ -21,12 +21,14 @@ deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 li
 objs=
 for src in "$top"/src/*/*.c "$top"/tests/unit/*_fixture.c; do
     o="$out/$(basename "$src" .c).o"
+    # shellcheck disable=SC3013 # -nt: dash, bash and busybox sh all have it
     if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
         # shellcheck disable=SC2086
         $CC $flags -c "$src" -o "$o"
     fi
     objs="$objs $o"
 done
+# shellcheck disable=SC2012 # fuzz_<name>.c: plain names
 targets=${FUZZ_TARGETS:-$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')}
 for t in $targets; do
     # shellcheck disable=SC2086
