@@ -167,13 +167,15 @@ node_modules_dir() {
     done
 }
 
-# idp_copy DIR MODULES: a copy of tests/idp/provider.js in DIR next to a
-# link to MODULES, printed. An ESM import() resolves oidc-provider from the
-# file's own directory up, so this works from a read-only tarball too (make
-# distcheck) and with OA_NODE_MODULES.
+# idp_copy DIR MODULES: a copy of tests/idp/provider.js (and peer.js, which
+# it requires) in DIR next to a link to MODULES; prints the copy's path. An
+# ESM import() resolves oidc-provider from the file's own directory up, so
+# this works from a read-only tarball too (make distcheck) and with
+# OA_NODE_MODULES.
 idp_copy() {
     mkdir -p "$1" &&
         cp "$top_srcdir/tests/idp/provider.js" "$1/provider.js" &&
+        cp "$top_srcdir/tests/idp/peer.js" "$1/peer.js" &&
         ln -sfn "$2" "$1/node_modules" &&
         echo "$1/provider.js"
 }
