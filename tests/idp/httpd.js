@@ -45,7 +45,7 @@ function handle(req, res, { url, body }) {
 const servers = [https.createServer(peer.tlsOptions(dir)), http.createServer()];
 for (const s of servers) {
   peer.logRequests(s);
-  s.on('request', peer.withBody('https://127.0.0.1', handle));
+  s.on('request', peer.withBody(handle));
 }
 Promise.all(servers.map((s) => peer.listen(s, 0)))
   .then((bases) => peer.ready(...bases.map((b) => new URL(b).port)));

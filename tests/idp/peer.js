@@ -22,7 +22,7 @@
 // A small stand-in is serve(USAGE, handle) and its handle(req, res, ctx);
 // a peer that needs more (provider.js builds its handler after the port is
 // known, httpd.js runs two servers) uses the pieces. tests/README.md
-// ("Provider stand-ins") says how to add one.
+// ("A provider stand-in") says how to add one.
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -70,10 +70,10 @@ function logRequests(server) {
 // stopOnSignal(): exit 0 on SIGTERM and SIGINT. At once, not after
 // server.close(): a peer holding a request open on purpose would wait for
 // ever, and a test restarting a peer on the same port needs it free.
-let stopping = false;
+let signalsHandled = false;
 function stopOnSignal() {
-  if (stopping) return;
-  stopping = true;
+  if (signalsHandled) return;
+  signalsHandled = true;
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
 }
 
@@ -96,18 +96,19 @@ function ready(...words) {
   console.log(`READY ${words.join(' ')}`);
 }
 
-// withBody(base, handle): a request listener that reads the whole body, then
+// withBody(handle): a request listener that reads the whole body, then
 // calls handle(req, res, { url, body, base }) (url: a URL object, body: a
-// string); a handler that throws answers 500 and is logged.
-function withBody(base, handle) {
+// string, base: the server's own URL, as listen resolved it); a handler
+// that throws answers 500 and is logged.
+function withBody(handle) {
   return (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       try {
-        const b = typeof base === 'function' ? base() : base;
-        handle(req, res, { url: new URL(req.url, b), body: Buffer.concat(chunks).toString('utf8'),
-                           base: b });
+        const base = `${req.socket.encrypted ? 'https' : 'http'}://127.0.0.1:${req.socket.localPort}`;
+        handle(req, res, { url: new URL(req.url, base), body: Buffer.concat(chunks).toString('utf8'),
+                           base });
       } catch (e) {
         console.error(`handler failed: ${e.message}`);
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
@@ -124,13 +125,11 @@ function withBody(base, handle) {
 function serve(text, handle) {
   const dir = need('tls', text);
   const server = https.createServer(tlsOptions(dir));
-  let base = '';
   logRequests(server);
-  server.on('request', withBody(() => base, handle));
-  return listen(server, Number(arg('port', '0'))).then((b) => {
-    base = b;
-    ready(b);
-    return b;
+  server.on('request', withBody(handle));
+  return listen(server, Number(arg('port', '0'))).then((base) => {
+    ready(base);
+    return base;
   });
 }
 
@@ -152,7 +151,7 @@ function redirect(res, location) {
 
 // clientAuth(req, form): the client credentials of a token request,
 // { id, secret }: HTTP Basic (RFC 6749 section 2.3.1: split at the first
-// colon, each half form-decoded) when the request has it, else the
+// colon, each half percent-decoded) when the request has it, else the
 // client_id and client_secret fields of form (a URLSearchParams), when
 // given. Either may be undefined.
 function clientAuth(req, form) {
