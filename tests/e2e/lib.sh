@@ -180,6 +180,20 @@ idp_copy() {
         echo "$1/provider.js"
 }
 
+# peer_url LOG PID: waits up to 15 s for the "READY <url>" line a Node peer
+# (tests/idp/peer.js) writes into LOG once it listens, and prints the url;
+# fails, printing nothing, when PID ends first or the time runs out.
+peer_url() {
+    local url
+    for _ in $(seq 1 150); do
+        url=$(sed -n 's/^READY //p' "$1" 2>/dev/null | head -n 1)
+        [ -n "$url" ] && { printf '%s\n' "$url"; return 0; }
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
 # ---- temporary directory, processes, cleanup -------------------------------
 
 e2e_cleanup() {

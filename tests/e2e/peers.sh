@@ -21,7 +21,8 @@ sh "$top_srcdir/tests/idp/ca.sh" "$T/tls" || bail "ca.sh failed"
 CA=$T/tls/ca.pem
 
 # run_peer NAME CMD...: starts CMD (stdout $T/NAME.out, stderr $T/NAME.err),
-# waits up to 15 s for its READY line; sets PID and URL (empty: no READY).
+# waits up to 15 s for its READY line (lib.sh's peer_url); sets PID and URL
+# (empty: no READY).
 run_peer() {
     local name=$1
     shift
@@ -29,13 +30,7 @@ run_peer() {
     PID=$!
     E2E_PIDS+=("$PID")
     e2e_log "$T/$name.err"
-    URL=
-    for _ in $(seq 1 150); do
-        URL=$(sed -n '1s/^READY //p' "$T/$name.out" 2>/dev/null)
-        [ -n "$URL" ] && return 0
-        kill -0 "$PID" 2>/dev/null || return 0
-        sleep 0.1
-    done
+    URL=$(peer_url "$T/$name.out" "$PID")
 }
 
 # stop_peer SIG: sends SIG to the peer of run_peer, waits up to 5 s for it
@@ -87,6 +82,7 @@ serve_checks() {
     port=$(free_port) || bail "no free port"
     run_peer "$name" "$@" --tls "$T/tls" --port "$port"
     t_is "$URL" "https://127.0.0.1:$port" "$name: READY https://127.0.0.1:PORT, on the --port asked for"
+    t_is "$(head -n 1 "$T/$name.out")" "READY $URL" "$name: ... as its first line on stdout"
     t_is "$(get "$URL$path?code=SECRET-CODE&state=SECRET-STATE")" "$status" "$name: GET $path: $status"
     if [ -n "$throws" ]; then
         t_is "$(get "$URL$throws")" 500 "$name: a request its handler throws on: 500"
