@@ -25,6 +25,7 @@
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
 #include "oa/handler.h"
+#include "oa/negotiate.h"
 #include "oa/pages.h"
 #include "oa/session.h"
 #include "oa/signin.h"
