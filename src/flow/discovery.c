@@ -184,7 +184,7 @@ static enum oa_err get_200(struct oa_http_response *resp, const struct oa_config
 }
 
 /* A URL the policy allows: https, or http when allow_http_redirect. */
-static int url_allowed(const struct oa_config *cfg, const char *u)
+static bool url_allowed(const struct oa_config *cfg, const char *u)
 {
     return u && (strncmp(u, "https://", 8) == 0 ||
                  (cfg->allow_http_redirect && strncmp(u, "http://", 7) == 0));
@@ -290,7 +290,7 @@ static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_config 
 }
 
 /* Whether p needs the discovery document for some endpoint. */
-static int doc_needed(const struct oa_provider *p)
+static bool doc_needed(const struct oa_provider *p)
 {
     return p->issuer && p->kind != OA_PROVIDER_GITHUB &&
            (!p->authorize_url || !p->token_url || !p->jwks_uri);
@@ -394,7 +394,7 @@ static enum oa_err jwks_fetch(struct oa_jwks **out, const struct oa_config *cfg,
 
 /* Whether the keys need fetching now (c->lock held). force: an unknown kid
  * asks, at most once per OA_JWKS_REFETCH_MIN. */
-static int jwks_due(const struct oa_provider_cache *c, const char *uri, int force, int64_t now)
+static bool jwks_due(const struct oa_provider_cache *c, const char *uri, int force, int64_t now)
 {
     int have = c->jwks && c->jwks_uri && strcmp(c->jwks_uri, uri) == 0;
 

@@ -98,7 +98,7 @@ enum oa_err oa_flow_provider_urls(struct oa_flow *f)
     return OA_OK;
 }
 
-static int host_char_ok(int c)
+static bool host_char_ok(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
