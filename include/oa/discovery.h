@@ -27,8 +27,9 @@
 #define OA_DISCOVERY_BACKOFF_MAX 30 /* ... doubling up to this (30 s) */
 #define OA_JWKS_REFETCH_MIN 60      /* an unknown kid refetches the JWKS at most this often */
 
-/* A provider's endpoints: a private copy, safe to use after the cache moves
- * on. Every string is new (NULL when unknown); free with oa_provider_urls_free. */
+/* The provider's URLs (its OAuth endpoints; ours are endpoints.h): a
+ * private copy, safe to use after the cache moves on. Every string is new
+ * (NULL when unknown); free with oa_provider_urls_free. */
 struct oa_provider_urls {
     char *issuer; /* configured issuer (checked against the document) */
     char *authorization_endpoint;
@@ -52,7 +53,7 @@ enum oa_err oa_discovery_init(struct oa_config *cfg) OA_WUR;
 void oa_discovery_cleanup(struct oa_config *cfg);
 void oa_provider_cache_free(struct oa_provider_cache *c);
 
-/* p's endpoints: the config's, completed from the (cached) discovery
+/* p's URLs: the config's, completed from the (cached) discovery
  * document when needed. On success *out is filled (free with
  * oa_provider_urls_free). OA_ERR_PROVIDER when the document cannot be fetched
  * or is wrong (issuer mismatch, malformed), with a message naming the
