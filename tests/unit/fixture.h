@@ -32,11 +32,11 @@
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/discovery.h"
-#include "oa/flow.h"
 #include "oa/http.h"
 #include "oa/request.h"
 #include "oa/response.h"
 #include "oa/session.h"
+#include "oa/signin.h"
 #include "oa/state.h"
 #include "oa/url.h"
 

@@ -340,7 +340,7 @@ char *fx_login(const struct oa_provider *p, const char *rd, char **state, char *
     snprintf(query, sizeof(query), "rd=%s", rd ? rd : "%2F");
     fx_request(&req, "GET", path, query, NULL);
     oa_response_init(&r);
-    if (oa_flow_login(&r, &fx_cfg, &req, p) != OA_OK)
+    if (oa_signin_login(&r, &fx_cfg, &req, p) != OA_OK)
         printf("#   login failed: %s\n", r.log);
     pair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0));
     *state = fx_location_param(&r, "state");

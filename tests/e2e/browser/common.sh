@@ -50,12 +50,8 @@ browser_idp() {
         OIDC_REDIRECT_URIS="$1/oauth/corp/callback" \
         OIDC_POST_LOGOUT_URIS="$1/app/ $1/" \
         e2e_bg idp node "$idp_js" --tls "$E2E_TMP/tls"
-    for _ in $(seq 1 150); do
-        grep -q '^READY ' "$E2E_TMP/idp.log" 2>/dev/null && break
-        sleep 0.1
-    done
-    IDP=$(sed -n 's/^READY //p' "$E2E_TMP/idp.log")
-    [ -n "$IDP" ] || bail "the OpenID provider did not start: $(cat "$E2E_TMP/idp.log")"
+    IDP=$(peer_url "$E2E_TMP/idp.log" "$E2E_LAST_PID") ||
+        bail "the OpenID provider did not start: $(cat "$E2E_TMP/idp.log")"
 }
 
 # browser_config FILE PUBLIC_URL: the oauth2-fcgi config for the browser
