@@ -28,6 +28,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <cjose/cjose.h>
+
 #include "oa/config.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
@@ -147,7 +149,11 @@ int fx_body_has(const struct oa_response *r, const char *needle);
 
 /* Makes the ES256 key and returns the JWKS document (new). */
 char *fx_make_key(void);
-/* A signed id_token with claims (a JSON object text). New string. */
+/* A compact JWS of claims signed by jwk with header alg and kid (kid may be
+ * NULL: no kid). New string. */
+char *fx_jws(const cjose_jwk_t *jwk, const char *alg, const char *kid, const char *claims);
+/* A signed id_token with claims (a JSON object text), by fx_make_key()'s
+ * key (ES256, kid k1). New string. */
 char *fx_sign(const char *claims);
 /* A token endpoint answer with an id_token for iss/sub/nonce plus extra
  * claims (JSON object text or NULL). New string. */

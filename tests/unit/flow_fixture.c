@@ -281,23 +281,31 @@ char *fx_make_key(void)
     return doc;
 }
 
-/* A signed id_token with claims (a JSON object text). New string. */
-char *fx_sign(const char *claims)
+/* A compact JWS of claims signed by jwk with header alg and kid (kid may be
+ * NULL: no kid). New string. */
+char *fx_jws(const cjose_jwk_t *jwk, const char *alg, const char *kid, const char *claims)
 {
     cjose_header_t *h = cjose_header_new(NULL);
     cjose_jws_t *jws;
     const char *ser;
     char *out;
 
-    cjose_header_set(h, CJOSE_HDR_ALG, "ES256", NULL);
-    cjose_header_set(h, CJOSE_HDR_KID, "k1", NULL);
-    jws = cjose_jws_sign(fx_key, h, (const uint8_t *)claims, strlen(claims), NULL);
+    cjose_header_set(h, CJOSE_HDR_ALG, alg, NULL);
+    if (kid)
+        cjose_header_set(h, CJOSE_HDR_KID, kid, NULL);
+    jws = cjose_jws_sign(jwk, h, (const uint8_t *)claims, strlen(claims), NULL);
     if (!jws || !cjose_jws_export(jws, &ser, NULL))
         abort();
     out = strdup(ser);
     cjose_jws_release(jws);
     cjose_header_release(h);
     return out;
+}
+
+/* A signed id_token with claims (a JSON object text). New string. */
+char *fx_sign(const char *claims)
+{
+    return fx_jws(fx_key, "ES256", "k1", claims);
 }
 
 /* A token endpoint answer with an id_token for iss/sub/nonce plus extra
