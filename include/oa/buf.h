@@ -47,7 +47,7 @@ void oa_buf_init(struct oa_buf *b, size_t max);
  * first failure, which sticks): a builder may ignore it and check
  * oa_buf_error() once at the end. */
 enum oa_err oa_buf_append(struct oa_buf *b, const char *s, size_t n);
-enum oa_err oa_buf_puts(struct oa_buf *b, const char *s); /* NULL appends nothing */
+enum oa_err oa_buf_puts(struct oa_buf *b, const char *s); /* NULL is as "" */
 enum oa_err oa_buf_printf(struct oa_buf *b, const char *fmt, ...) OA_PRINTF(2, 3);
 /* Appends s with & < > " ' escaped for HTML text and attribute values. */
 enum oa_err oa_buf_html(struct oa_buf *b, const char *s);
