@@ -156,39 +156,35 @@ static void css_hash(char *out, size_t cap)
 }
 
 /* The headers every page carries. referrer: the Referrer-Policy;
- * form_action: the CSP's form-action sources (HTML pages). A table, written
- * in order until the first refusal. */
+ * form_action: the CSP's form-action sources (HTML pages). */
 static enum oa_err page_headers(struct oa_response *r, enum oa_page_kind kind, const char *referrer,
                                 const char *form_action)
 {
     static const char *types[] = {"text/html; charset=utf-8", "application/json",
                                   "text/plain; charset=utf-8", NULL};
-    char hash[80], csp[1024];
-    const char *h[][2] = {
-        {"Content-Type", types[kind]},
-        {"Cache-Control", "no-store"},
-        {"X-Content-Type-Options", "nosniff"},
-        {"Referrer-Policy", referrer},
-        {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
-        {"X-Frame-Options", NULL},
-    };
+    char hash[80];
     enum oa_err e = OA_OK;
 
-    if (kind == OA_PAGE_HTML) {
-        int n;
+    if (types[kind])
+        e = oa_response_header(r, "Content-Type", types[kind]);
+    if (!e)
+        e = oa_response_header(r, "Cache-Control", "no-store");
+    if (!e)
+        e = oa_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (!e)
+        e = oa_response_header(r, "Referrer-Policy", referrer);
+    if (!e && kind == OA_PAGE_HTML) {
         css_hash(hash, sizeof(hash));
-        n = snprintf(csp, sizeof(csp),
-                     "default-src 'none'; style-src %s; base-uri 'none'; "
-                     "form-action %s; frame-ancestors 'none'",
-                     hash, form_action);
-        if (n < 0 || (size_t)n >= sizeof(csp))
-            return OA_ERR_TOO_LARGE;
-        h[4][1] = csp;
-        h[5][1] = "DENY";
+        e = oa_response_headerf(r, "Content-Security-Policy",
+                                "default-src 'none'; style-src %s; base-uri 'none'; "
+                                "form-action %s; frame-ancestors 'none'",
+                                hash, form_action);
+        if (!e)
+            e = oa_response_header(r, "X-Frame-Options", "DENY");
+    } else if (!e) {
+        e = oa_response_header(r, "Content-Security-Policy",
+                               "default-src 'none'; frame-ancestors 'none'");
     }
-    for (size_t i = 0; !e && i < sizeof(h) / sizeof(h[0]); i++)
-        if (h[i][1])
-            e = oa_response_header(r, h[i][0], h[i][1]);
     return e;
 }
 
@@ -197,7 +193,6 @@ enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
     return page_headers(r, kind, "no-referrer", "'none'");
 }
 
-/* The page's head and the opening of the card. */
 /* The page builders below append freely: the body remembers its first
  * error, checked once by the caller (DESIGN.md section 8.1). */
 
