@@ -60,7 +60,8 @@ static char *cognito_logout(const struct oa_provider *p, const char *rd)
     if (!strstr(p->domain, "://"))
         oa_buf_puts(&base, "https://");
     oa_buf_append(&base, p->domain, n);
-    if (oa_buf_puts(&base, "/logout") == OA_OK)
+    oa_buf_puts(&base, "/logout");
+    if (oa_buf_error(&base) == OA_OK)
         out = logout_url(base.p, "client_id", p->client_id, "logout_uri", rd);
     oa_buf_free(&base);
     return out;
