@@ -12,7 +12,8 @@
 # Between the two, the unit tests run once more under valgrind
 # (tests/valgrind.sh).
 #
-# Environment: OA_NO_INSTALL=1 skips installing; OA_NO_SANITIZERS=1 skips
+# Environment: OA_PKG_TEST= (empty) skips the Debian package test;
+# OA_NO_INSTALL=1 skips installing; OA_NO_SANITIZERS=1 skips
 # the second run; OA_NO_VALGRIND=1 the valgrind run; JOBS=N for make -j (default: the number of CPUs).
 set -euo pipefail
 
@@ -60,7 +61,12 @@ run_build() {
     fi
 }
 
+# The Debian package test (tests/pkg/debian-package.sh: build, lintian,
+# dpkg -i, purge) is slow, so make check skips it unless OA_PKG_TEST=1:
+# here it runs once, in the first build.
+export OA_PKG_TEST=${OA_PKG_TEST-1}
 run_build "$top/build/check"
+unset OA_PKG_TEST
 
 # The unit tests once more under valgrind (memory errors, definite leaks),
 # through automake's TAP driver so the summary counts every program.
