@@ -12,8 +12,8 @@
 # the package whatever happens.
 #
 # Needs root (dpkg -i) and takes a minute or two (the package build), so it
-# runs only when OA_PKG_TEST=1: scripts/test.sh (and so CI) sets it for
-# its first `make check`. It is skipped, saying why, when the package, the
+# runs only when OA_PKG_TEST=1: scripts/test.sh (and so CI) runs it so,
+# once, after its first `make check` (not beside the load tests). It is skipped, saying why, when the package, the
 # program in /usr/sbin or the user oauth2-fcgi is already on the machine
 # (the purge would remove someone's installation). Prints TAP.
 . "$(cd "$(dirname "$0")/.." && pwd)/e2e/lib.sh"
