@@ -22,15 +22,7 @@ PORT=$(free_port) || bail "no free port"
 FPORT=$(free_port) || bail "no free port"
 BPORT=$(free_port) || bail "no free port"
 IL_SED=(-e "s|127\\.0\\.0\\.1 -p 9000|127.0.0.1 -p $FPORT|" -e "s|127\\.0\\.0\\.1:9000|127.0.0.1:$FPORT|")
-il_init
-R=$IL_ROOT
-trap 'il_stop_program; e2e_cleanup' EXIT
-proxy_backend_start "$BPORT"
-
-# Debian's /etc/apache2 (apachelib.sh) is the tree's.
-apache_debian_tree "$PORT" proxy_http rewrite cgi
-ln -s "$APACHE_CONFDIR" "$R/etc/apache2"
-t_is "$(id -un "$APACHE_RUN_USER" 2>&1)" www-data "Apache's children run as www-data"
+il_apache_tree "$PORT" "$BPORT"
 
 il_run "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf"
 il_files_checks

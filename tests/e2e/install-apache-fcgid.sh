@@ -16,13 +16,7 @@ need_apache_mods fcgid alias proxy proxy_http headers setenvif rewrite cgid
 e2e_init
 PORT=$(free_port) || bail "no free port"
 BPORT=$(free_port) || bail "no free port"
-il_init
-R=$IL_ROOT
-trap 'il_stop_program; e2e_cleanup' EXIT
-proxy_backend_start "$BPORT"
-
-apache_debian_tree "$PORT" proxy_http rewrite cgi
-ln -s "$APACHE_CONFDIR" "$R/etc/apache2"
+il_apache_tree "$PORT" "$BPORT"
 # mod_fcgid's compiled-in directories (/var/lib/apache2/fcgid), in the tree,
 # as Debian's package makes them (www-data's).
 mkdir -p "$R/var/lib/apache2/fcgid"

@@ -15,8 +15,6 @@ need_tool lighttpd
 e2e_init
 PORT=$(free_port) || bail "no free port"
 il_init
-R=$IL_ROOT
-trap 'il_stop_program; e2e_cleanup' EXIT
 
 # /etc/lighttpd and the directories Debian's lighttpd package makes
 # (www-data's: /run/lighttpd holds the program's sockets).

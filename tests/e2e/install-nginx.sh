@@ -22,8 +22,6 @@ BPORT=$(free_port) || bail "no free port"
 IL_SED=(-e "s|listen 127\\.0\\.0\\.1:80;|listen 127.0.0.1:$PORT;|"
     -e "s|server 127\\.0\\.0\\.1:8080;|server 127.0.0.1:$BPORT;|")
 il_init
-R=$IL_ROOT
-trap 'il_stop_program; e2e_cleanup' EXIT
 echo_backend_start "$BPORT"
 
 # /etc/nginx as Debian's package has it (nginx.conf with `user www-data`).

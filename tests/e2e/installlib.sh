@@ -46,6 +46,21 @@ il_init() {
         il_root_sed "$f" >"$d/examples/$sub/$(basename "$f")"
     done
     chmod -R a+rX "$IL_ROOT"
+    R=$IL_ROOT
+    # the lines started the program in the background: stop it too
+    trap 'il_stop_program; e2e_cleanup' EXIT
+}
+
+# il_apache_tree PORT BACKEND_PORT: il_init, the proxied application on
+# BACKEND_PORT, and Debian's /etc/apache2 (apachelib.sh: Apache on PORT,
+# children as www-data) as the tree's; the site itself comes after the
+# install lines (apache_debian_site).
+il_apache_tree() {
+    il_init
+    proxy_backend_start "$2"
+    apache_debian_tree "$1" proxy_http rewrite cgi
+    ln -s "$APACHE_CONFDIR" "$IL_ROOT/etc/apache2"
+    t_is "$(id -un "$APACHE_RUN_USER" 2>&1)" www-data "Apache's children run as www-data"
 }
 
 # il_lines FILE: the install lines of FILE, as written (no rooting).
