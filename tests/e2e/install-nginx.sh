@@ -24,22 +24,7 @@ IL_SED=(-e "s|listen 127\\.0\\.0\\.1:80;|listen 127.0.0.1:$PORT;|"
 il_init
 echo_backend_start "$BPORT"
 
-# /etc/nginx as Debian's package has it (nginx.conf with `user www-data`).
-N=$R/etc/nginx
-mkdir -p "$N/conf.d" "$N/sites-available" "$N/sites-enabled" "$N/modules-enabled" \
-    "$R/var/log/nginx" "$R/var/lib/nginx"
-cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$N/"
-il_root_sed /etc/nginx/nginx.conf >"$N/nginx.conf"
-grep -q '^user www-data;' "$N/nginx.conf" || bail "Debian's nginx.conf does not run as www-data"
-chown www-data "$R/var/lib/nginx"
-cat >"$N/conf.d/paths.conf" <<CONF
-# nginx's compiled-in temporary paths, in the tree
-client_body_temp_path $R/var/lib/nginx/body;
-fastcgi_temp_path $R/var/lib/nginx/fastcgi;
-proxy_temp_path $R/var/lib/nginx/proxy;
-scgi_temp_path $R/var/lib/nginx/scgi;
-uwsgi_temp_path $R/var/lib/nginx/uwsgi;
-CONF
+il_nginx_tree
 
 il_run "$top_srcdir/contrib/nginx/oauth2-fcgi.conf"
 il_files_checks
@@ -52,14 +37,7 @@ t_is "$(ps -o user= -p "$(echo "$pids" | paste -sd,)" 2>/dev/null | sort -u | tr
     "... as www-data"
 e2e_log "$R/var/log/oauth2-fcgi.log"
 
-e2e_log "$R/var/log/nginx/error.log"
-nginx -t -e "$R/var/log/nginx/error.log" -c "$N/nginx.conf" >"$E2E_TMP/nginx-test.log" 2>&1 ||
-    bail "nginx rejects the installed tree: $(cat "$E2E_TMP/nginx-test.log")"
-e2e_bg nginx nginx -e "$R/var/log/nginx/error.log" -c "$N/nginx.conf" -g 'daemon off;'
-wait_port "$PORT" 15 || bail "nginx did not start on 127.0.0.1:$PORT"
-t_like "$(ps -o user= --ppid "$E2E_LAST_PID" | sort -u | tr -d ' ')" '^www-data$' \
-    "nginx's workers run as www-data"
-
+il_nginx_start "$PORT"
 il_http_checks "http://127.0.0.1:$PORT"
 t_unlike "$(cat "$R/var/log/nginx/error.log")" 'Permission denied' "nginx logged no 'Permission denied'"
 

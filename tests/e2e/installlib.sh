@@ -51,6 +51,36 @@ il_init() {
     trap 'il_stop_program; e2e_cleanup' EXIT
 }
 
+# il_nginx_tree PORT: /etc/nginx as Debian's package has it (its own
+# nginx.conf, `user www-data`), rooted, with nginx's compiled-in temporary
+# paths in the tree; il_nginx_start starts it on PORT (the example's listen
+# line is moved there by IL_SED).
+il_nginx_tree() {
+    N=$IL_ROOT/etc/nginx
+    mkdir -p "$N/conf.d" "$N/sites-available" "$N/sites-enabled" "$N/modules-enabled" \
+        "$IL_ROOT/var/log/nginx" "$IL_ROOT/var/lib/nginx"
+    cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$N/"
+    il_root_sed /etc/nginx/nginx.conf >"$N/nginx.conf"
+    grep -q '^user www-data;' "$N/nginx.conf" || bail "Debian's nginx.conf does not run as www-data"
+    chown www-data "$IL_ROOT/var/lib/nginx"
+    {
+        echo "# nginx's compiled-in temporary paths, in the tree"
+        for t in client_body fastcgi proxy scgi uwsgi; do
+            echo "${t}_temp_path $IL_ROOT/var/lib/nginx/$t;"
+        done
+    } >"$N/conf.d/paths.conf"
+}
+
+il_nginx_start() {
+    e2e_log "$IL_ROOT/var/log/nginx/error.log"
+    nginx -t -e "$IL_ROOT/var/log/nginx/error.log" -c "$N/nginx.conf" >"$E2E_TMP/nginx-test.log" 2>&1 ||
+        bail "nginx rejects the installed tree: $(cat "$E2E_TMP/nginx-test.log")"
+    e2e_bg nginx nginx -e "$IL_ROOT/var/log/nginx/error.log" -c "$N/nginx.conf" -g 'daemon off;'
+    wait_port "$1" 15 || bail "nginx did not start on 127.0.0.1:$1"
+    t_like "$(ps -o user= --ppid "$E2E_LAST_PID" | sort -u | tr -d ' ')" '^www-data$' \
+        "nginx's workers run as www-data"
+}
+
 # il_apache_tree PORT BACKEND_PORT: il_init, the proxied application on
 # BACKEND_PORT, and Debian's /etc/apache2 (apachelib.sh: Apache on PORT,
 # children as www-data) as the tree's; the site itself comes after the
@@ -69,13 +99,15 @@ il_lines() {
         sed -e 's/^#   //'
 }
 
-# il_run FILE: runs FILE's install lines (rooted) as root; the lines are in
-# $E2E_TMP/install.sh, their output in $E2E_TMP/install.log.
+# il_run FILE [ERE WHAT]: runs FILE's install lines (rooted) as root; the
+# lines are in $E2E_TMP/install.sh, their output in $E2E_TMP/install.log.
+# The lines must match ERE (default: the chgrp that lets www-data read the
+# key and the config), which says WHAT.
 il_run() {
     local rc=0 lines
     lines=$(il_lines "$1")
-    t_like "$lines" 'chgrp www-data /etc/oauth2-fcgi/' \
-        "$(basename "$1"): install lines found, the key and config made readable by www-data"
+    t_like "$lines" "${2:-chgrp www-data /etc/oauth2-fcgi/}" \
+        "$(basename "$1"): install lines found, ${3:-the key and config made readable by www-data}"
     {
         echo "set -e"
         echo "PATH=$IL_ROOT/usr/sbin:\$PATH"

@@ -97,7 +97,7 @@ t_like "$(command -v oauth2-fcgi 2>&1)" '^/usr/sbin/oauth2-fcgi$' "the program i
 t_like "$(diff /etc/oauth2-fcgi/oauth.yml "$top_srcdir/doc/oauth.yml.example" 2>&1 && echo same)" \
     '^same$' "the conffile is the commented example (doc/oauth.yml.example)"
 
-t_ok "postinst made the system user oauth2-fcgi" getent passwd oauth2-fcgi
+t_like "$(getent passwd oauth2-fcgi)" "^oauth2-fcgi:" "postinst made the system user oauth2-fcgi"
 uid=$(id -u oauth2-fcgi 2>/dev/null || echo none)
 t_ok "... a system account (uid < 1000)" test "$uid" != none -a "${uid/none/99999}" -lt 1000
 t_like "$(getent passwd oauth2-fcgi | cut -d: -f7)" 'nologin|false' "... with no login shell"
