@@ -60,7 +60,7 @@ void oa_random_token(char *out, size_t out_cap, size_t n_bytes)
     sodium_memzero(raw, sizeof(raw));
 }
 
-int oa_memeq_ct(const void *a, const void *b, size_t n)
+bool oa_memeq_ct(const void *a, const void *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0;
 }
@@ -309,7 +309,7 @@ static ssize_t read_key_file(char *buf, size_t cap, const char *path, char *warn
     return (ssize_t)len;
 }
 
-static int is_blank(char c)
+static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
 }
