@@ -19,6 +19,7 @@
 #include <fcgiapp.h>
 
 #include "edge.h"
+#include "genkey.h"
 #include "listen.h"
 #include "log.h"
 #include "oa/config.h"

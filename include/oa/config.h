@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oa/crypto.h"
 #include "oa/err.h"
 #include "oa/http.h"
+#include "oa/keyring.h"
 #include "oa/log.h"
 
 struct oa_provider_cache; /* run-time state (discovery, JWKS), src/flow/discovery.c */

@@ -15,6 +15,7 @@
 
 #include <cjose/cjose.h>
 
+#include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/http.h"
 #include "oa/jwt.h"

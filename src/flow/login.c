@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/flow.h"
 #include "oa/provider.h"

@@ -13,6 +13,7 @@
 
 #include "oa/authorizer.h"
 #include "oa/cookie.h"
+#include "oa/crypto.h"
 #include "oa/endpoints.h"
 #include "oa/flow.h"
 #include "oa/pages.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"

@@ -2,6 +2,8 @@
  * authorization URL (parsed back: every parameter, PKCE S256 challenge of
  * the sealed verifier, nonce, form_post for Apple, encoding, rd checks). */
 #include "flow_fixture.h"
+#include "oa/b64url.h"
+#include "oa/crypto.h"
 #include "tap.h"
 
 static struct oa_response r;

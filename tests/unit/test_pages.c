@@ -1,6 +1,8 @@
 /* test_pages.c - JSON or HTML by Accept, escaped error and sign-in pages,
  * the security headers and the CSP hash of the style sheet. */
 #include "core_fixture.h"
+#include "oa/b64url.h"
+#include "oa/crypto.h"
 #include "oa/pages.h"
 
 static struct oa_config cfg;
