@@ -378,11 +378,17 @@ static void block_signals(sigset_t *old, sigset_t *waitmask)
  * --check-config), 0 when refused or not ours to do (a worker). */
 static int upgrade_asked(const struct oa_server_hooks *hooks)
 {
+    struct oa_error err;
+
     if (!hooks || !hooks->upgrade) {
         oa_log_write(OA_LOG_WARN, "SIGUSR2 ignored by a worker: send it to the supervisor");
         return 0;
     }
-    return oa_upgrade_check() == 0;
+    if (oa_upgrade_check(&err) != OA_OK) {
+        oa_log_error(OA_LOG_ERROR, &err);
+        return 0;
+    }
+    return 1;
 }
 
 /* The main thread's wait: signals, a thread that ended, the watch.

@@ -265,6 +265,8 @@ static void close_socket(int fd)
 
 static void on_signal(struct oa_master *m, int sig)
 {
+    struct oa_error err;
+
     switch (sig) {
     case SIGTERM:
     case SIGINT:
@@ -285,10 +287,15 @@ static void on_signal(struct oa_master *m, int sig)
                                   "config again");
         break;
     case SIGUSR2:
-        if (m->stopping || oa_upgrade_check() != 0)
+        if (m->stopping)
             break;
+        if (oa_upgrade_check(&err) != OA_OK) {
+            oa_log_error(OA_LOG_ERROR, &err);
+            break;
+        }
         signal_all(m, SIGTERM); /* they drain; the new program's workers take over */
-        oa_upgrade_exec(m->fd);
+        if (oa_upgrade_exec(m->fd, &err) != OA_OK)
+            oa_log_error(OA_LOG_ERROR, &err);
         break; /* the exec failed: the draining workers are restarted as they exit */
     }
 }
@@ -310,8 +317,8 @@ static void block_signals(struct oa_master *m, sigset_t *set)
     sigprocmask(SIG_BLOCK, set, &m->orig);
 }
 
-int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
-                     unsigned nthreads, const struct oa_sockpath *sp)
+enum oa_err oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
+                             unsigned nthreads, const struct oa_sockpath *sp, struct oa_error *err)
 {
     struct oa_master m;
     struct timespec ts;
@@ -325,10 +332,8 @@ int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworke
     m.fd = listen_fd;
     m.nthreads = nthreads;
     m.n = nworkers;
-    if (!(m.slot = calloc(nworkers, sizeof(*m.slot)))) {
-        oa_log_write(OA_LOG_ERROR, "out of memory");
-        return 1;
-    }
+    if (!(m.slot = calloc(nworkers, sizeof(*m.slot))))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     block_signals(&m, &set);
     wait = start_due(&m);
     oa_log_write(OA_LOG_INFO, "supervising %u worker process%s of %u thread%s each", nworkers,
@@ -344,5 +349,9 @@ int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworke
     }
     free(m.slot);
     sigprocmask(SIG_SETMASK, &m.orig, NULL);
-    return m.failed;
+    if (m.failed)
+        return oa_error_set(err, OA_ERR_INTERNAL,
+                            "a worker did not stop cleanly (a second stop signal, a crash or a "
+                            "failed accept)");
+    return OA_OK;
 }

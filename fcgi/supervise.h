@@ -6,6 +6,7 @@
 #define OA_SUPERVISE_H
 
 #include "oa/config.h"
+#include "oa/err.h"
 #include "sockpath.h"
 
 /* Runs nworkers processes, each oa_server_run(cfg, listen_fd, nthreads),
@@ -15,9 +16,11 @@
  * and the master execs the new program in place on the same socket).
  * A worker that dies is restarted at once; one that keeps dying within
  * OA_CRASH_WINDOW_MS of its start is restarted with a growing delay.
- * cfg and sp are borrowed. Returns the exit code: 0 when every worker
- * stopped cleanly, 1 otherwise. */
-int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
-                     unsigned nthreads, const struct oa_sockpath *sp);
+ * cfg and sp are borrowed. OA_OK when every worker stopped cleanly;
+ * OA_ERR_NOMEM before any started, OA_ERR_INTERNAL when a worker did not
+ * stop cleanly; err says which. */
+enum oa_err oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
+                             unsigned nthreads, const struct oa_sockpath *sp,
+                             struct oa_error *err) OA_WUR;
 
 #endif
