@@ -76,6 +76,20 @@ int oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void 
     return 0;
 }
 
+/* An error's or a warning's text into msg, and where it points (see
+ * oa_cfg_mark_find). */
+static void at_mark(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                    char msg[OA_ERROR_MSG_MAX], unsigned *line, unsigned *col, const char *fmt,
+                    va_list ap) OA_PRINTF(7, 0);
+
+static void at_mark(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                    char msg[OA_ERROR_MSG_MAX], unsigned *line, unsigned *col, const char *fmt,
+                    va_list ap)
+{
+    vsnprintf(msg, OA_ERROR_MSG_MAX, fmt, ap);
+    oa_cfg_mark_find(ld, slot, fallback, line, col);
+}
+
 enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fallback,
                         const char *fmt, ...)
 {
@@ -84,9 +98,8 @@ enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fa
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    at_mark(ld, slot, fallback, msg, &line, &col, fmt, ap);
     va_end(ap);
-    oa_cfg_mark_find(ld, slot, fallback, &line, &col);
     return oa_error_at(ld->err, OA_ERR_CONFIG, ld->name, line, col, "%s", msg);
 }
 
@@ -99,9 +112,8 @@ enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fa
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    at_mark(ld, slot, fallback, msg, &l, &c, fmt, ap);
     va_end(ap);
-    oa_cfg_mark_find(ld, slot, fallback, &l, &c);
     if (!(v = realloc(w->v, (w->n + 2) * sizeof(*v))))
         return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
     w->v = v;
