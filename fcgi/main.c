@@ -29,9 +29,9 @@
 #include "oa/config.h"
 #include "oa/crypto.h"
 #include "oa/curl_load.h"
-#include "oa/discovery.h"
 #include "oa/http.h"
 #include "oa/inflight.h"
+#include "oa/runtime.h"
 #include "options.h"
 #include "server.h"
 #include "sockpath.h"
@@ -174,7 +174,8 @@ static void limit_provider_calls(unsigned threads)
 
 /* The server proper: one process, or a supervisor of -w workers. An
  * upgrade (SIGUSR2) execs the new program here and does not return. */
-static int run_server(const struct oa_options *opts, const struct oa_config *cfg, int fd)
+static int run_server(const struct oa_options *opts, const struct oa_config *cfg,
+                      struct oa_runtime *rt, int fd)
 {
     struct oa_server_hooks hooks = {NULL, NULL, 1};
     struct oa_sockpath sp;
@@ -184,9 +185,10 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     /* -s: the file made here; inherited: the file the socket is bound to */
     oa_sockpath_record(&sp, fd, opts->socket);
     if (opts->workers)
-        rc = oa_supervise_run(cfg, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
+        rc =
+            oa_supervise_run(cfg, rt, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
     else
-        while ((rc = oa_server_run(cfg, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
+        while ((rc = oa_server_run(cfg, rt, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
             if (oa_upgrade_exec(fd, &err) != OA_OK) /* returns only when the exec failed */
                 oa_log_error(OA_LOG_ERROR, &err);   /* serve on */
     if (opts->socket)
@@ -194,7 +196,7 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     return rc;
 }
 
-static int serve(const struct oa_options *opts, const struct oa_config *cfg)
+static int serve(const struct oa_options *opts, const struct oa_config *cfg, struct oa_runtime *rt)
 {
     struct oa_error err;
     int fd, cgi;
@@ -211,14 +213,15 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
                                       : "no session.key_file: sessions end when the process "
                                         "stops");
     if (cgi)
-        return oa_edge_serve_cgi(cfg) == 0 ? 0 : 1;
+        return oa_edge_serve_cgi(cfg, rt) == 0 ? 0 : 1;
     limit_provider_calls(opts->threads);
-    return run_server(opts, cfg, fd);
+    return run_server(opts, cfg, rt, fd);
 }
 
 static int run(const struct oa_options *opts)
 {
     struct oa_config *cfg = NULL;
+    struct oa_runtime rt;
     struct oa_error err;
     int rc;
 
@@ -237,14 +240,16 @@ static int run(const struct oa_options *opts)
     }
     oa_log_open(cfg->log, cfg->log_level);
     log_open = 1;
-    if (oa_discovery_init(cfg) != OA_OK) {
-        /* the provider caches are made before threads start, not raced for */
+    /* the run-time state beside the const config: the provider caches are
+     * made before threads start, not raced for (DESIGN.md section 10) */
+    if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
         rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM,
                                      .msg = "out of memory preparing the provider caches"});
     } else {
-        rc = serve(opts, cfg);
+        rc = serve(opts, cfg, &rt);
         oa_http_global_cleanup();
     }
+    oa_runtime_free(&rt);
     oa_config_free(cfg);
     oa_log_close();
     log_open = 0;

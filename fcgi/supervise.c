@@ -56,6 +56,7 @@ struct oa_slot {
 
 struct oa_master {
     const struct oa_config *cfg;
+    struct oa_runtime *rt; /* each worker has its copy after fork */
     const struct oa_sockpath *sp;
     int fd;
     unsigned nthreads;
@@ -122,7 +123,7 @@ static void worker_main(const struct oa_master *m)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
     sigprocmask(SIG_SETMASK, &m->orig, NULL);
-    _exit(oa_server_run(m->cfg, m->fd, m->nthreads, &hooks));
+    _exit(oa_server_run(m->cfg, m->rt, m->fd, m->nthreads, &hooks));
 }
 
 /* ---- in the master ---- */
@@ -317,8 +318,9 @@ static void block_signals(struct oa_master *m, sigset_t *set)
     sigprocmask(SIG_BLOCK, set, &m->orig);
 }
 
-enum oa_err oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
-                             unsigned nthreads, const struct oa_sockpath *sp, struct oa_error *err)
+enum oa_err oa_supervise_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen_fd,
+                             unsigned nworkers, unsigned nthreads, const struct oa_sockpath *sp,
+                             struct oa_error *err)
 {
     struct oa_master m;
     struct timespec ts;
@@ -328,6 +330,7 @@ enum oa_err oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigne
 
     memset(&m, 0, sizeof(m));
     m.cfg = cfg;
+    m.rt = rt;
     m.sp = sp;
     m.fd = listen_fd;
     m.nthreads = nthreads;

@@ -53,5 +53,12 @@ check "the core (src/) creates and writes no file" \
 check "fcgi/ functions take struct oa_error, not a message buffer of their own" \
     "$(grep -nE 'char \*msg, size_t' "$top_srcdir"/fcgi/*.h)"
 
+# The config is read-only once loaded: no cast takes its const away.
+check "no cast drops the const of the config or a provider (run-time state is runtime.h's)" \
+    "$(grep -nE '\(struct oa_(config|provider) \*\)' "$top_srcdir"/src/*/*.c "$top_srcdir"/fcgi/*.c \
+        "$top_srcdir"/include/oa/*.h)"
+check "the core never writes into a provider after loading (no cache pointer in the config)" \
+    "$(grep -nE 'struct oa_provider_cache|http_ops' "$top_srcdir"/include/oa/config.h)"
+
 echo "1..$n"
 exit $fail

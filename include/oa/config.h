@@ -14,11 +14,8 @@
 #include <stdint.h>
 
 #include "oa/err.h"
-#include "oa/http.h"
 #include "oa/keyring.h"
 #include "oa/log.h"
-
-struct oa_provider_cache; /* run-time state (discovery, JWKS), src/flow/discovery.c */
 
 struct oa_strlist {
     char **v;
@@ -69,7 +66,6 @@ struct oa_provider {
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
     unsigned line, col;                        /* of the entry in the file */
-    struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
 };
 
 struct oa_access_rule {
@@ -117,7 +113,6 @@ struct oa_config {
     } http;
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
-    struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;

@@ -19,7 +19,6 @@
 
 #include "config_int.h"
 #include "oa/crypto.h"
-#include "oa/discovery.h"
 #include "oa/file_mode.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
@@ -58,8 +57,6 @@ static void wipe_str(char **s)
 
 static void provider_free(struct oa_provider *p)
 {
-    oa_provider_cache_free(p->cache); /* runtime discovery/JWKS state */
-    p->cache = NULL;
     char **strs[] = {
         &p->name,          &p->display_name,     &p->client_id,       &p->scope,
         &p->redirect_uri,  &p->issuer,           &p->base_url,        &p->api_url,

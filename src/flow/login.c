@@ -122,7 +122,7 @@ static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
 
 /* Ownership: fills r completely (302 or an error page); returns the code
  * of what failed for the log, OA_OK on a redirect to the provider. */
-enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg,
+enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg, struct oa_runtime *rt,
                           const struct oa_request *req, const struct oa_provider *p)
 {
     struct oa_flow f;
@@ -130,7 +130,7 @@ enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg,
     char *rd = NULL;
     enum oa_err e;
 
-    oa_flow_start(&f, r, cfg, req, p);
+    oa_flow_start(&f, r, cfg, rt, req, p);
     e = login_rd(&rd, &f);
     if (e != OA_OK)
         e = oa_flow_fail(&f, e, 400, "This sign-in link is malformed.",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/id_token.h"
 #include "oa/provider.h"
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
@@ -172,7 +173,7 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_ident *id, const struc
     enum oa_err e;
 
     oa_error_clear(&err);
-    e = oa_id_token_check(&claims, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
+    e = oa_id_token_check(&claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
     if (e != OA_OK)
         return oa_flow_fail(f, e, 502, NOT_VERIFIED, "id_token refused: %s (%s)", err.msg,
                             oa_strerror(e));
