@@ -1,6 +1,6 @@
 /*
  * provider_oidc.c - the identity of the OpenID kinds (any issuer, Google,
- * Hugging Face, Cognito, Apple): the id_token checked by discovery.c
+ * Hugging Face, Cognito, Apple): the id_token checked by id_token.c
  * (signature, iss, aud, azp, nonce, times), UserInfo when the provider has
  * it (its sub must equal the id_token's; signed claims win over it), then
  * the claims each kind uses: verified email only, groups from the kind's
