@@ -96,14 +96,14 @@ enum oa_err oa_listen_tcp(const char *spec, int *fd, struct oa_error *err)
 }
 
 /* True when a process accepts connections on the unix socket at path. */
-static int socket_alive(const char *path)
+static bool socket_alive(const char *path)
 {
     struct sockaddr_un sa;
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
-    int alive;
+    bool alive;
 
     if (s < 0)
-        return 0;
+        return false;
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path));

@@ -34,7 +34,7 @@ void oa_log_close(void)
     log_target = OA_LOG_STDERR;
 }
 
-int oa_log_enabled(enum oa_log_level level)
+bool oa_log_enabled(enum oa_log_level level)
 {
     return level <= log_level;
 }

@@ -7,6 +7,8 @@
 #ifndef OA_FLOG_H
 #define OA_FLOG_H
 
+#include <stdbool.h>
+
 #include "oa/config.h"
 #include "oa/err.h"
 #include "oa/log.h"
@@ -17,7 +19,7 @@ void oa_log_open(enum oa_log_target target, enum oa_log_level level);
 /* Closes syslog if open; later lines go to stderr again. */
 void oa_log_close(void);
 /* True when a line of that level would be written. */
-int oa_log_enabled(enum oa_log_level level);
+bool oa_log_enabled(enum oa_log_level level);
 /* Writes one line (control bytes folded to '?'). Thread-safe. */
 void oa_log_write(enum oa_log_level level, const char *fmt, ...) OA_PRINTF(2, 3);
 /* Writes err as one line (oa_error_format: "FILE:LINE:COL: msg" or "msg"):

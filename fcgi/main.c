@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,14 +59,14 @@ static void guard_std_fds(void)
 
 /* Where fail() writes: stderr until the log is open (a person at a
  * terminal, or the web server's error log), the log afterwards. */
-static int log_open;
+static bool log_open;
 
 /* The one place a failure is written: to the log once it is open, unless
  * to_person (a message for whoever started the program by hand: stderr).
  * On stderr a config error reads "FILE:LINE:COL: message", as a
  * compiler's does; any other starts with the program's name. Returns the
  * exit code: 2 for a usage or config error, 1 for anything else. */
-static int fail_to(const struct oa_error *err, int to_person)
+static int fail_to(const struct oa_error *err, bool to_person)
 {
     char text[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
 
@@ -81,7 +82,7 @@ static int fail_to(const struct oa_error *err, int to_person)
 
 static int fail(const struct oa_error *err)
 {
-    return fail_to(err, 0);
+    return fail_to(err, false);
 }
 
 static int gen_key(const char *path)
@@ -239,7 +240,7 @@ static int run(const struct oa_options *opts)
         return rc;
     }
     oa_log_open(cfg->log, cfg->log_level);
-    log_open = 1;
+    log_open = true;
     /* the run-time state beside the const config: the provider caches are
      * made before threads start, not raced for (DESIGN.md section 10) */
     if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
@@ -252,7 +253,7 @@ static int run(const struct oa_options *opts)
     oa_runtime_free(&rt);
     oa_config_free(cfg);
     oa_log_close();
-    log_open = 0;
+    log_open = false;
     return rc;
 }
 

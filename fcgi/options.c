@@ -71,14 +71,14 @@ static int parse_count(const char *s, unsigned *out, long max)
 
 /* ADDR:PORT with a non-empty address, no '[' (libfcgi speaks IPv4 only)
  * and a port 1..65535. The address is resolved when the socket is opened. */
-static int bind_ok(const char *s)
+static bool bind_ok(const char *s)
 {
     const char *colon = strrchr(s, ':');
     char *end;
     long port;
 
     if (!colon || colon == s || strchr(s, '[') || strchr(s, ':') != colon)
-        return 0;
+        return false;
     errno = 0;
     port = strtol(colon + 1, &end, 10);
     return !errno && end != colon + 1 && !*end && port >= 1 && port <= 65535;

@@ -133,7 +133,7 @@ static void pause_ms(long ms)
 }
 
 /* Errors after which accept() on this socket will never work. */
-static int accept_hopeless(int e)
+static bool accept_hopeless(int e)
 {
     return e == EBADF || e == ENOTSOCK || e == EINVAL || e == EOPNOTSUPP || e == EFAULT;
 }
@@ -195,8 +195,8 @@ static void wait_open(struct oa_worker *w)
     }
 }
 
-/* Waits until listen_fd is readable: 0, or 1 when interrupted. */
-static int wait_readable(struct oa_worker *w)
+/* Waits until listen_fd is readable: true, or false when interrupted. */
+static bool wait_readable(struct oa_worker *w)
 {
     struct epoll_event ev;
     struct pollfd p = {w->listen_fd, POLLIN, 0};
@@ -206,12 +206,13 @@ static int wait_readable(struct oa_worker *w)
         rc = epoll_wait(w->epfd, &ev, 1, -1);
     else
         rc = poll(&p, 1, -1);
-    return rc > 0 ? 0 : 1;
+    return rc > 0;
 }
 
 /* One accept; returns 0 with a request, 1 to try again, -1 to leave. */
 static int accept_one(struct oa_worker *w, FCGX_Request *req)
 {
+    bool ready;
     int rc;
 
     atomic_store(&w->accepting, 1);
@@ -219,11 +220,11 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
         atomic_store(&w->accepting, 0);
         return -1;
     }
-    rc = wait_readable(w);
+    ready = wait_readable(w);
     atomic_store(&w->accepting, 0);
     if (atomic_load(&oa_stop))
         return -1;
-    if (rc)
+    if (!ready)
         return 1;
     rc = FCGX_Accept_r(req);
     if (rc >= 0) {
@@ -276,14 +277,14 @@ static void *worker_main(void *arg)
 
 /* True when no thread is in (or about to enter) accept(): with oa_stop set
  * first, a thread that marks itself accepting afterwards sees the stop. */
-static int none_accepting(struct oa_worker *w, unsigned n)
+static bool none_accepting(struct oa_worker *w, unsigned n)
 {
     unsigned i;
 
     for (i = 0; i < n; i++)
         if (!atomic_load(&w[i].done) && atomic_load(&w[i].accepting))
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 /* Closes the listening socket, keeping its number taken by /dev/null. */
@@ -300,14 +301,14 @@ static void close_listener(int fd)
     close(fd);
 }
 
-static int all_done(struct oa_worker *w, unsigned n)
+static bool all_done(struct oa_worker *w, unsigned n)
 {
     unsigned i;
 
     for (i = 0; i < n; i++)
         if (!atomic_load(&w[i].done))
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 /* Wakes the threads in accept() until every thread has left its loop;
@@ -376,15 +377,15 @@ static void block_signals(sigset_t *old, sigset_t *waitmask)
         sigdelset(waitmask, sigs[i]);
 }
 
-/* SIGUSR2: 1 when an upgrade may go ahead (the new program passed
- * --check-config), 0 when refused or not ours to do (a worker). */
-static int upgrade_asked(const struct oa_server_hooks *hooks)
+/* SIGUSR2: true when an upgrade may go ahead (the new program passed
+ * --check-config), false when refused or not ours to do (a worker). */
+static bool upgrade_asked(const struct oa_server_hooks *hooks)
 {
     struct oa_error err;
 
     if (!hooks || !hooks->upgrade) {
         oa_log_write(OA_LOG_WARN, "SIGUSR2 ignored by a worker: send it to the supervisor");
-        return 0;
+        return false;
     }
     if (oa_upgrade_check(&err) != OA_OK) {
         oa_log_error(OA_LOG_ERROR, &err);

@@ -5,6 +5,8 @@
 #ifndef OA_SERVER_H
 #define OA_SERVER_H
 
+#include <stdbool.h>
+
 #include "oa/config.h"
 #include "oa/runtime.h"
 
@@ -21,9 +23,9 @@ void oa_server_signals_unblock(void);
 
 /* What the caller adds to the loop; every field may be 0. */
 struct oa_server_hooks {
-    /* Run every OA_SERVER_TICK_MS by the main thread; nonzero: stop as on
+    /* Run every OA_SERVER_TICK_MS by the main thread; true: stop as on
      * SIGTERM (it logs why). */
-    int (*watch)(void *arg);
+    bool (*watch)(void *arg);
     void *arg;   /* borrowed, passed to watch */
     int upgrade; /* SIGUSR2 drains and returns OA_SERVER_UPGRADE; else it is
                     logged and ignored (a worker under a supervisor) */

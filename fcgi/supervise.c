@@ -88,14 +88,14 @@ struct oa_orphan_watch {
     int logged;
 };
 
-/* The worker's watch: 1 (leave) once the master is gone and the socket
+/* The worker's watch: true (leave) once the master is gone and the socket
  * file has been taken over by another instance. */
-static int orphan_check(void *arg)
+static bool orphan_check(void *arg)
 {
     struct oa_orphan_watch *o = arg;
 
     if (getppid() == o->master)
-        return 0;
+        return false;
     if (!o->logged) {
         o->logged = 1;
         oa_log_write(OA_LOG_WARN,
@@ -107,9 +107,9 @@ static int orphan_check(void *arg)
                      "%s is now another instance's socket: finishing the "
                      "requests in hand and exiting",
                      o->sp->path);
-        return 1;
+        return true;
     }
-    return 0;
+    return false;
 }
 
 static void worker_main(const struct oa_master *m)

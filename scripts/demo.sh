@@ -45,13 +45,7 @@ sh "$top/tests/idp/ca.sh" "$T/tls"
 OIDC_CLIENT_ID=oauth2-fcgi-demo OIDC_CLIENT_SECRET=demo-secret \
     OIDC_REDIRECT_URIS="$BASE/oauth/demo/callback" OIDC_POST_LOGOUT_URIS="$BASE/" \
     e2e_bg provider node "$top/tests/idp/provider.js" --tls "$T/tls"
-for _ in $(seq 1 150); do
-    grep -q '^READY ' "$T/provider.log" 2>/dev/null && break
-    kill -0 "$E2E_LAST_PID" 2>/dev/null || break
-    sleep 0.1
-done
-ISSUER=$(sed -n 's/^READY //p' "$T/provider.log" | head -n 1)
-if [ -z "$ISSUER" ]; then
+if ! ISSUER=$(peer_url "$T/provider.log" "$E2E_LAST_PID"); then
     echo "demo: the OpenID provider did not start:" >&2
     cat "$T/provider.log" >&2
     exit 1

@@ -33,13 +33,6 @@ enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
 enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_request *req,
                                  struct oa_response *r);
 
-/* --- added by core --- */
-
-/* True for a page load: GET or HEAD, and Sec-Fetch-Mode navigate or
- * Sec-Fetch-Dest document or Accept listing text/html, and not
- * X-Requested-With: XMLHttpRequest, and Accept not starting with JSON. */
-bool oa_page_load(const struct oa_request *req);
-
 /* The REMOTE_USER of id: the verified email when there is one, else
  * "<provider>:<subject>" formatted into buf (usernames are renamable and not
  * unique across providers, so alone they never name a user; OAUTH2_USER

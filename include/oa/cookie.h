@@ -13,14 +13,14 @@
 #include "oa/response.h"
 
 /* The value of the first cookie called name in header (may be NULL).
- * Returns 1 and sets *val and *len when found, else 0. */
-int oa_cookie_find(const char *header, const char *name, const char **val, size_t *len);
+ * Returns true and sets *val and *len when found, else false. */
+bool oa_cookie_find(const char *header, const char *name, const char **val, size_t *len);
 
 /* Calls fn for each cookie whose name starts with prefix (bounded by max
- * calls); fn returns nonzero to stop. Returns the number of calls made. */
+ * calls); fn returns true to stop. Returns the number of calls made. */
 size_t oa_cookie_each(const char *header, const char *prefix, size_t max,
-                      int (*fn)(void *ctx, const char *name, size_t name_len, const char *val,
-                                size_t val_len),
+                      bool (*fn)(void *ctx, const char *name, size_t name_len, const char *val,
+                                 size_t val_len),
                       void *ctx);
 
 struct oa_cookie_attrs {

@@ -13,6 +13,7 @@
 #define OA_CURL_LOAD_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 
 struct oa_curl_api {
     CURLcode (*global_init)(long flags);
@@ -44,7 +45,7 @@ const struct oa_curl_api *oa_curl(const char **why);
 
 /* Whether oa_curl() has loaded libcurl in this process (for tests and
  * --check-config); does not load it. */
-int oa_curl_loaded(void);
+bool oa_curl_loaded(void);
 
 /* curl_global_cleanup when libcurl was loaded; the library stays mapped. */
 void oa_curl_cleanup(void);

@@ -25,7 +25,7 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
                              const struct oa_request *req);
 
 /* Clears the session cookie(s) and any login state cookies, then 302 to
- * the provider's end-session URL (oa_flow_logout_url) or the validated rd
+ * the provider's end-session URL (oa_signin_logout_url) or the validated rd
  * (query string, or the urlencoded POST body), default "/". */
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
                                struct oa_runtime *rt, const struct oa_request *req);

@@ -1,26 +1,138 @@
 /*
- * flow.h - the provider flows behind /<base_path>/<provider>/login and
- * /<base_path>/<provider>/callback (DESIGN.md sections 3, 5, 6).
- * The router (src/route/handler.c) calls these; they fill r completely, an error
- * page on failure, and return the code for the log line.
+ * flow.h - what the flow files (login.c, callback.c, token.c,
+ * identity_draft.c, provider_*.c, logout.c) share. Not used outside the flows:
+ * the router only sees signin.h.
  */
 #ifndef OA_FLOW_H
 #define OA_FLOW_H
 
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "oa/buf.h"
 #include "oa/config.h"
 #include "oa/err.h"
+#include "oa/http.h"
+#include "oa/provider_cache.h"
 #include "oa/request.h"
 #include "oa/response.h"
 #include "oa/runtime.h"
 
-enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg, struct oa_runtime *rt,
-                          const struct oa_request *req, const struct oa_provider *p);
-enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
-                             struct oa_runtime *rt, const struct oa_request *req,
-                             const struct oa_provider *p);
-/* Where logout sends the browser after clearing the session: the provider's
- * end-session URL when it has one (new string), else NULL. */
-char *oa_flow_logout_url(const struct oa_config *cfg, struct oa_runtime *rt,
-                         const struct oa_request *req, const char *provider_name, const char *rd);
+/* One login or callback in progress. Everything is borrowed but ep. */
+struct oa_flow {
+    const struct oa_config *cfg;
+    struct oa_runtime *rt; /* borrowed: the provider caches, the transport (runtime.h) */
+    const struct oa_request *req;
+    const struct oa_provider *p;
+    struct oa_response *r;
+    const struct oa_http_ops *http;
+    struct oa_http_opts opts;
+    struct oa_provider_urls ep; /* owned; oa_flow_done frees it */
+    int status;                 /* error page status once something failed, else 0 */
+    const char *reason;         /* what the error page says (borrowed, static or in rbuf) */
+    char rbuf[512];             /* room for a reason made at run time */
+    bool slot;                  /* holds a provider-call slot (inflight.h) */
+};
+
+/* The identity while it is built: every string new or NULL; groups is a
+ * comma-separated list. */
+struct oa_identity_draft {
+    char *issuer, *subject, *username, *email, *name;
+    struct oa_buf groups;
+};
+
+/* What the token endpoint gave. Strings new, wiped by oa_tokens_free. */
+struct oa_tokens {
+    char *access_token;
+    char *id_token;
+};
+
+/* flow.c ------------------------------------------------------------- */
+
+/* Sets up f (no network). */
+void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_config *cfg,
+                   struct oa_runtime *rt, const struct oa_request *req,
+                   const struct oa_provider *p);
+/* Frees what f owns and gives back its slot. */
+void oa_flow_done(struct oa_flow *f);
+/* Takes a provider-call slot (inflight.h) for the rest of the flow, once;
+ * call it before anything that may wait on a provider (a request, or the
+ * provider cache's lock). Over the cap: OA_ERR_BUSY, the 503 "too many
+ * sign-ins" page with Retry-After (oa_flow_page), at once. */
+enum oa_err oa_flow_slot(struct oa_flow *f) OA_WUR;
+/* Fetches f->ep (config, else discovery). On failure: 502, log line. */
+enum oa_err oa_flow_provider_urls(struct oa_flow *f) OA_WUR;
+/* Records a failure: the page's status and reason (static or f->rbuf),
+ * and the response's one log line (never a secret). Returns code. */
+enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const char *reason,
+                         const char *fmt, ...) OA_PRINTF(5, 6);
+/* Turns a recorded failure into the error page (replacing r's headers). */
+void oa_flow_page(struct oa_flow *f);
+/* "https://host" of the request (https when HTTPS=on/1 or REQUEST_SCHEME
+ * is https), or NULL when Host is missing or not a plain host[:port].
+ * New string. */
+char *oa_flow_origin(const struct oa_request *req);
+/* The redirect_uri for f's provider. New string or NULL (NOMEM / no host). */
+char *oa_flow_redirect_uri(const struct oa_flow *f);
+/* The log's name for a URL: scheme://host/path, never the query.
+ * Writes into out (always NUL-terminated). */
+void oa_flow_url_for_log(char *out, size_t cap, const char *url);
+/* True for the kinds that speak OpenID Connect (id_token, nonce). */
+bool oa_flow_is_oidc(const struct oa_provider *p);
+
+/* token.c ------------------------------------------------------------ */
+
+/* The token request (authorization_code + PKCE verifier), client
+ * authentication as the provider needs. On failure: 502, log line. */
+enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *code,
+                          const char *verifier, const char *redirect_uri) OA_WUR;
+void oa_tokens_free(struct oa_tokens *t);
+/* GET url with the bearer token; the answer must be 2xx JSON (object, or
+ * array when want_array). what names it in the log. *out new; *link new or
+ * NULL when link is not NULL. On failure: 502, log line. */
+enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const char *url,
+                             const char *bearer, bool want_array, const char *what) OA_WUR;
+
+/* identity_draft.c --------------------------------------------------------- */
+
+/* Replaces *slot with a copy of v (NULL or "" leave it NULL). */
+enum oa_err oa_identity_draft_set(char **slot, const char *v) OA_WUR;
+/* Appends one group (skipped when empty or with a comma or control byte). */
+enum oa_err oa_identity_draft_group(struct oa_identity_draft *id, const char *g) OA_WUR;
+/* Adds the groups of a claim: a string, or an array of strings or of
+ * objects with "name" (or "preferred_username"). */
+enum oa_err oa_identity_draft_groups_from(struct oa_identity_draft *id, json_t *claim) OA_WUR;
+/* True when v is JSON true or the string "true". */
+bool oa_claim_true(json_t *v);
+void oa_identity_draft_free(struct oa_identity_draft *id);
+
+/* provider_github.c -------------------------------------------------- */
+
+/* /user, /user/emails, /user/orgs, /user/teams; enforces allowed_orgs and
+ * allowed_teams (403). */
+enum oa_err oa_github_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                               const char *access_token) OA_WUR;
+
+/* provider_oidc.c ---------------------------------------------------- */
+
+/* id_token (signature, iss, aud, nonce...), userinfo when configured (same
+ * sub), claims per kind; google hosted_domain (403); apple's `user` field
+ * (may be NULL) for the name. */
+enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                             const struct oa_tokens *t, const char *nonce,
+                             const char *apple_user) OA_WUR;
+
+/* provider_cognito.c ------------------------------------------------ */
+
+/* userInfo with the access token, its claims into id (sub, email when
+ * email_verified is "true", username, name, groups). On failure: 502. */
+enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                                const char *access_token) OA_WUR;
+/* The mapping alone (unit tests): Cognito's claims into id; issuer is what
+ * the session records; groups_claim NULL for cognito:groups.
+ * OA_ERR_PROVIDER without a sub. */
+enum oa_err oa_cognito_claims(struct oa_identity_draft *id, json_t *claims, const char *issuer,
+                              const char *groups_claim) OA_WUR;
 
 #endif

@@ -20,7 +20,7 @@
  * OA_ERR_BAD_INPUT on a bad token (message says which check failed, never
  * the token). */
 enum oa_err oa_id_token_check(json_t **claims, struct oa_runtime *rt, const struct oa_config *cfg,
-                              const struct oa_provider *p, const struct oa_endpoints *ep,
+                              const struct oa_provider *p, const struct oa_provider_urls *ep,
                               const char *id_token, const char *nonce, struct oa_error *err) OA_WUR;
 
 #endif

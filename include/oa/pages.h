@@ -10,10 +10,6 @@
 #include "oa/request.h"
 #include "oa/response.h"
 
-/* True when the client asked for JSON (Accept: application/json first, or
- * X-Requested-With / fetch without text/html). */
-bool oa_wants_json(const struct oa_request *req);
-
 /* Replaces r's headers and body with an error answer: status, a short
  * reason a user can act on (escaped), HTML or JSON by Accept. */
 void oa_page_error(struct oa_response *r, const struct oa_request *req, int status,
@@ -54,13 +50,6 @@ void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
  * the header writer (then r is a 500 error page). */
 enum oa_err oa_page_redirect(struct oa_response *r, const struct oa_request *req,
                              const char *location) OA_WUR;
-
-/* True when the Accept header lists media type `type` (exact, case-
- * insensitive, parameters ignored) with a q other than 0. */
-bool oa_accept_has(const char *accept, const char *type);
-/* True when the first media range of Accept is `type` (or, for
- * "application/json", any "+json" type). */
-bool oa_accept_first(const char *accept, const char *type);
 
 /* cfg's base_path for building URLs: "" for the root, else "/oauth"-like
  * (never a trailing slash). Borrowed. */

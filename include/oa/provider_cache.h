@@ -27,9 +27,10 @@
 #define OA_DISCOVERY_BACKOFF_MAX 30 /* ... doubling up to this (30 s) */
 #define OA_JWKS_REFETCH_MIN 60      /* an unknown kid refetches the JWKS at most this often */
 
-/* A provider's endpoints: a private copy, safe to use after the cache moves
- * on. Every string is new (NULL when unknown); free with oa_endpoints_free. */
-struct oa_endpoints {
+/* The provider's URLs (its OAuth endpoints; ours are endpoints.h): a
+ * private copy, safe to use after the cache moves on. Every string is new
+ * (NULL when unknown); free with oa_provider_urls_free. */
+struct oa_provider_urls {
     char *issuer; /* configured issuer (checked against the document) */
     char *authorization_endpoint;
     char *token_endpoint;
@@ -47,19 +48,19 @@ struct oa_endpoints {
 struct oa_provider_cache *oa_provider_cache_new(void);
 void oa_provider_cache_free(struct oa_provider_cache *c);
 
-/* p's endpoints: the config's, completed from the (cached) discovery
+/* p's URLs: the config's, completed from the (cached) discovery
  * document when needed. On success *out is filled (free with
- * oa_endpoints_free). OA_ERR_PROVIDER when the document cannot be fetched
+ * oa_provider_urls_free). OA_ERR_PROVIDER when the document cannot be fetched
  * or is wrong (issuer mismatch, malformed), with a message naming the
  * provider; during back-off the last error is returned without a fetch,
  * and a stale document is used if there is one. */
-enum oa_err oa_endpoints_get(struct oa_endpoints *out, struct oa_runtime *rt,
-                             const struct oa_config *cfg, const struct oa_provider *p,
-                             struct oa_error *err) OA_WUR;
-void oa_endpoints_free(struct oa_endpoints *e);
-/* True when oa_endpoints_get may fetch the discovery document (or wait for
+enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, struct oa_runtime *rt,
+                                 const struct oa_config *cfg, const struct oa_provider *p,
+                                 struct oa_error *err) OA_WUR;
+void oa_provider_urls_free(struct oa_provider_urls *e);
+/* True when oa_provider_urls_get may fetch the discovery document (or wait for
  * another thread's fetch): p has an issuer and misses some endpoint. */
-bool oa_endpoints_may_fetch(const struct oa_provider *p);
+bool oa_provider_urls_may_fetch(const struct oa_provider *p);
 
 /* p's keys from the JWKS at uri, fetched when due; force (an unknown kid)
  * refetches at most every OA_JWKS_REFETCH_MIN s. *out is a new reference

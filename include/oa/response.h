@@ -13,6 +13,7 @@
 #ifndef OA_RESPONSE_H
 #define OA_RESPONSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "oa/buf.h"
@@ -66,8 +67,8 @@ enum oa_err oa_response_headerf(struct oa_response *r, const char *name, const c
 const char *oa_response_get(const struct oa_response *r, const char *name);
 
 /* True when name/value would be accepted by oa_response_header(). */
-int oa_header_name_ok(const char *name);
-int oa_header_value_ok(const char *value, size_t len);
+bool oa_header_name_ok(const char *name);
+bool oa_header_value_ok(const char *value, size_t len);
 
 /* Sets the operator's log line (truncated to fit). */
 void oa_response_log(struct oa_response *r, enum oa_log_level level, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #ifndef OA_STATE_H
 #define OA_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,7 +47,7 @@ void oa_state_free(struct oa_state *st);
 
 /* True when s is an acceptable `state` parameter: 22..OA_STATE_TEXT_MAX
  * base64url characters. */
-int oa_state_param_ok(const char *s);
+bool oa_state_param_ok(const char *s);
 
 /* The cookie name for a state value: <cookie_name>_state_<first 8 chars>,
  * with __Host- in front (and Path=/) when the session cookie has it, so no

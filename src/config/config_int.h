@@ -40,9 +40,9 @@ struct oa_cfg_load {
 enum oa_err oa_cfg_mark_add(struct oa_cfg_load *ld, const void *slot, unsigned line,
                             unsigned col) OA_WUR;
 /* config_util.c: position of slot's value, or of fallback's, or of the top mapping.
- * Returns 1 when slot itself was found. */
-int oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
-                     unsigned *line, unsigned *col);
+ * True when slot itself was found. */
+bool oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                      unsigned *line, unsigned *col);
 /* config_util.c: an OA_ERR_CONFIG error at the position of slot (see oa_cfg_mark_find). */
 enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fallback,
                         const char *fmt, ...) OA_PRINTF(4, 5);

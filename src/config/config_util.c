@@ -48,32 +48,32 @@ enum oa_err oa_cfg_mark_add(struct oa_cfg_load *ld, const void *slot, unsigned l
     return OA_OK;
 }
 
-static int find_one(const struct oa_cfg_load *ld, const void *slot, unsigned *line, unsigned *col)
+static bool find_one(const struct oa_cfg_load *ld, const void *slot, unsigned *line, unsigned *col)
 {
     if (!slot)
-        return 0;
+        return false;
     /* Newest first: an entry and its first field share an address (a provider
      * and its name), and the field, marked later, is the more precise place. */
     for (size_t i = ld->nmarks; i-- > 0;) {
         if (ld->marks[i].slot == slot) {
             *line = ld->marks[i].line;
             *col = ld->marks[i].col;
-            return 1;
+            return true;
         }
     }
-    return 0;
+    return false;
 }
 
-int oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
-                     unsigned *line, unsigned *col)
+bool oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
+                      unsigned *line, unsigned *col)
 {
     if (find_one(ld, slot, line, col))
-        return 1;
+        return true;
     if (!find_one(ld, fallback, line, col)) {
         *line = ld->top_line ? ld->top_line : 1;
         *col = ld->top_col ? ld->top_col : 1;
     }
-    return 0;
+    return false;
 }
 
 /* An error's or a warning's text into msg, and where it points (see

@@ -17,10 +17,10 @@
 #include <strings.h>
 
 #include "oa/flow.h"
-#include "oa/provider.h"
 #include "oa/redirect.h"
 #include "oa/replay.h"
 #include "oa/session.h"
+#include "oa/signin.h"
 #include "oa/state.h"
 #include "oa/url.h"
 
@@ -185,7 +185,8 @@ static char *workspaces(const struct oa_config *cfg)
     return oa_buf_steal(&b);
 }
 
-static enum oa_err finish(struct oa_flow *f, struct oa_ident *ident, const struct oa_state *st)
+static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
+                          const struct oa_state *st)
 {
     struct oa_identity id = {0};
     char *ws = workspaces(f->cfg);
@@ -219,7 +220,7 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
                             const struct oa_state *st)
 {
     struct oa_tokens t = {0};
-    struct oa_ident ident = {0};
+    struct oa_identity_draft ident = {0};
     char *redirect_uri;
     enum oa_err e;
 
@@ -240,15 +241,15 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
     oa_tokens_free(&t);
     if (e == OA_OK)
         e = finish(f, &ident, st);
-    oa_ident_free(&ident);
+    oa_identity_draft_free(&ident);
     return e;
 }
 
 /* Ownership: fills r completely (302 with the session, or an error page);
  * returns the code of what failed for the log, OA_OK when signed in. */
-enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
-                             struct oa_runtime *rt, const struct oa_request *req,
-                             const struct oa_provider *p)
+enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cfg,
+                               struct oa_runtime *rt, const struct oa_request *req,
+                               const struct oa_provider *p)
 {
     struct oa_flow f;
     struct cb_params cp = {0};
@@ -262,7 +263,7 @@ enum oa_err oa_flow_callback(struct oa_response *r, const struct oa_config *cfg,
     if (e == OA_OK)
         e = claim_state(&f, cp.state);
     if (e == OA_OK)
-        e = oa_flow_endpoints(&f);
+        e = oa_flow_provider_urls(&f);
     if (e == OA_OK)
         e = check_iss(&f, cp.iss);
     if (e == OA_OK && cp.error)

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/flow.h"
 #include "oa/inflight.h"
 #include "oa/pages.h"
-#include "oa/provider.h"
 #include "oa/redirect.h"
 
 #define BUSY "Too many sign-ins are in progress. Try again in a few seconds."
@@ -31,7 +31,7 @@ void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_con
 
 void oa_flow_done(struct oa_flow *f)
 {
-    oa_endpoints_free(&f->ep);
+    oa_provider_urls_free(&f->ep);
     if (f->slot)
         oa_inflight_leave();
     f->slot = false;
@@ -86,20 +86,20 @@ void oa_flow_page(struct oa_flow *f)
         f->r->status = 503; /* cannot fail: a few bytes after a reset */
 }
 
-enum oa_err oa_flow_endpoints(struct oa_flow *f)
+enum oa_err oa_flow_provider_urls(struct oa_flow *f)
 {
     struct oa_error err;
     enum oa_err e;
 
     oa_error_clear(&err);
-    e = oa_endpoints_get(&f->ep, f->rt, f->cfg, f->p, &err);
+    e = oa_provider_urls_get(&f->ep, f->rt, f->cfg, f->p, &err);
     if (e != OA_OK)
         return oa_flow_fail(f, e, 502, "The sign-in provider cannot be reached. Try again later.",
                             "endpoints: %s (%s)", err.msg, oa_strerror(e));
     return OA_OK;
 }
 
-static int host_char_ok(int c)
+static bool host_char_ok(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '-' || c == ':' || c == '[' || c == ']' || c == '_';

@@ -13,7 +13,7 @@
 /* The issuers an id_token of p may carry: ep's (or p's) issuer, and for
  * Google the host-only form it also uses. Returns how many. */
 static size_t issuers_of(const char *list[3], const struct oa_provider *p,
-                         const struct oa_endpoints *ep)
+                         const struct oa_provider_urls *ep)
 {
     size_t n = 0;
 
@@ -30,7 +30,7 @@ static size_t issuers_of(const char *list[3], const struct oa_provider *p,
 }
 
 enum oa_err oa_id_token_check(json_t **claims, struct oa_runtime *rt, const struct oa_config *cfg,
-                              const struct oa_provider *p, const struct oa_endpoints *ep,
+                              const struct oa_provider *p, const struct oa_provider_urls *ep,
                               const char *id_token, const char *nonce, struct oa_error *err)
 {
     const char *issuers[3];

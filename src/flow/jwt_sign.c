@@ -26,13 +26,13 @@
 #define P256_BYTES 32
 
 /* The bignum parameter name of pkey as exactly P256_BYTES big-endian bytes. */
-static int bn_param(const EVP_PKEY *pkey, const char *name, uint8_t out[P256_BYTES])
+static bool bn_param(const EVP_PKEY *pkey, const char *name, uint8_t out[P256_BYTES])
 {
     BIGNUM *bn = NULL;
-    int ok;
+    bool ok;
 
     if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
-        return 0;
+        return false;
     ok = BN_bn2binpad(bn, out, P256_BYTES) == P256_BYTES;
     BN_clear_free(bn);
     return ok;

@@ -10,8 +10,8 @@
 #include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/flow.h"
-#include "oa/provider.h"
 #include "oa/redirect.h"
+#include "oa/signin.h"
 #include "oa/state.h"
 #include "oa/url.h"
 
@@ -122,8 +122,9 @@ static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
 
 /* Ownership: fills r completely (302 or an error page); returns the code
  * of what failed for the log, OA_OK on a redirect to the provider. */
-enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg, struct oa_runtime *rt,
-                          const struct oa_request *req, const struct oa_provider *p)
+enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
+                            struct oa_runtime *rt, const struct oa_request *req,
+                            const struct oa_provider *p)
 {
     struct oa_flow f;
     struct oa_state st = {0};
@@ -136,10 +137,10 @@ enum oa_err oa_flow_login(struct oa_response *r, const struct oa_config *cfg, st
         e = oa_flow_fail(&f, e, 400, "This sign-in link is malformed.",
                          "login: bad rd parameter (%s)", oa_strerror(e));
     /* discovery may wait on the provider, or on its cache's lock */
-    if (e == OA_OK && oa_endpoints_may_fetch(p))
+    if (e == OA_OK && oa_provider_urls_may_fetch(p))
         e = oa_flow_slot(&f);
     if (e == OA_OK)
-        e = oa_flow_endpoints(&f);
+        e = oa_flow_provider_urls(&f);
     if (e == OA_OK && !f.ep.authorization_endpoint)
         e = oa_flow_fail(&f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
                          "login: no authorization endpoint");

@@ -10,9 +10,9 @@
 
 #include "oa/flow.h"
 #include "oa/inflight.h"
-#include "oa/provider.h"
 #include "oa/provider_cache.h"
 #include "oa/redirect.h"
+#include "oa/signin.h"
 
 /* rd validated and absolute (new), or NULL without a usable origin. */
 static char *absolute_rd(const struct oa_config *cfg, const struct oa_request *req, const char *rd)
@@ -78,8 +78,8 @@ static char *cognito_logout(const struct oa_provider *p, const char *rd)
 static char *discovered_logout(struct oa_runtime *rt, const struct oa_config *cfg,
                                const struct oa_provider *p, const char *abs_rd)
 {
-    bool slot = oa_endpoints_may_fetch(p);
-    struct oa_endpoints ep;
+    bool slot = oa_provider_urls_may_fetch(p);
+    struct oa_provider_urls ep;
     struct oa_error err;
     char *out = NULL;
 
@@ -87,10 +87,10 @@ static char *discovered_logout(struct oa_runtime *rt, const struct oa_config *cf
         return NULL;
     memset(&ep, 0, sizeof(ep));
     oa_error_clear(&err);
-    if (oa_endpoints_get(&ep, rt, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
+    if (oa_provider_urls_get(&ep, rt, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
         out = logout_url(ep.end_session_endpoint, "client_id", p->client_id,
                          "post_logout_redirect_uri", abs_rd);
-    oa_endpoints_free(&ep);
+    oa_provider_urls_free(&ep);
     if (slot)
         oa_inflight_leave();
     return out;
@@ -98,8 +98,8 @@ static char *discovered_logout(struct oa_runtime *rt, const struct oa_config *cf
 
 /* Ownership: new string, or NULL when the provider has no end-session URL
  * (or on any failure: logout then simply goes to rd). */
-char *oa_flow_logout_url(const struct oa_config *cfg, struct oa_runtime *rt,
-                         const struct oa_request *req, const char *provider_name, const char *rd)
+char *oa_signin_logout_url(const struct oa_config *cfg, struct oa_runtime *rt,
+                           const struct oa_request *req, const char *provider_name, const char *rd)
 {
     const struct oa_provider *p;
     char *abs_rd, *out = NULL;

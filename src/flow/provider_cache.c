@@ -49,7 +49,7 @@ struct oa_jwks_ref {
 
 struct oa_provider_cache {
     pthread_mutex_t lock;
-    struct oa_endpoints doc; /* from the discovery document; valid when doc_st.at != 0 */
+    struct oa_provider_urls doc; /* from the discovery document; valid when doc_st.at != 0 */
     struct fetch_state doc_st;
     struct oa_jwks_ref *jwks; /* current keys, or NULL */
     char *jwks_uri;           /* where they came from */
@@ -70,7 +70,7 @@ void oa_discovery_set_clock(int64_t (*now)(void))
     clock_fn = now;
 }
 
-void oa_endpoints_free(struct oa_endpoints *e)
+void oa_provider_urls_free(struct oa_provider_urls *e)
 {
     if (!e)
         return;
@@ -107,7 +107,7 @@ void oa_provider_cache_free(struct oa_provider_cache *c)
 {
     if (!c)
         return;
-    oa_endpoints_free(&c->doc);
+    oa_provider_urls_free(&c->doc);
     if (c->jwks && --c->jwks->refs == 0) {
         oa_jwks_free(c->jwks->jwks);
         free(c->jwks);
@@ -191,7 +191,7 @@ static enum oa_err get_200(struct oa_http_response *resp, const struct oa_runtim
 }
 
 /* A URL the policy allows: https, or http when allow_http_redirect. */
-static int url_allowed(const struct oa_config *cfg, const char *u)
+static bool url_allowed(const struct oa_config *cfg, const char *u)
 {
     return u && (strncmp(u, "https://", 8) == 0 ||
                  (cfg->allow_http_redirect && strncmp(u, "http://", 7) == 0));
@@ -213,7 +213,7 @@ static int doc_url(char **out, const struct oa_config *cfg, json_t *doc, const c
     return *out ? 0 : -1;
 }
 
-static void doc_auth_methods(struct oa_endpoints *e, json_t *doc)
+static void doc_auth_methods(struct oa_provider_urls *e, json_t *doc)
 {
     json_t *m = json_object_get(doc, "token_endpoint_auth_methods_supported"), *v;
     size_t i;
@@ -233,7 +233,7 @@ static void doc_auth_methods(struct oa_endpoints *e, json_t *doc)
 }
 
 /* Reads a discovery document into e (new strings). */
-static enum oa_err doc_read(struct oa_endpoints *e, const struct oa_config *cfg,
+static enum oa_err doc_read(struct oa_provider_urls *e, const struct oa_config *cfg,
                             const struct oa_provider *p, json_t *doc, struct oa_error *err)
 {
     const char *iss = json_string_value(json_object_get(doc, "issuer"));
@@ -258,14 +258,14 @@ static enum oa_err doc_read(struct oa_endpoints *e, const struct oa_config *cfg,
     e->discovered = true;
     return OA_OK;
 bad:
-    oa_endpoints_free(e);
+    oa_provider_urls_free(e);
     return oa_error_set(err, OA_ERR_PROVIDER,
                         "provider %s: discovery document lacks an endpoint or has a bad URL",
                         p->name);
 }
 
 /* Fetches and checks p's discovery document into e. */
-static enum oa_err doc_fetch(struct oa_endpoints *e, const struct oa_runtime *rt,
+static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_runtime *rt,
                              const struct oa_config *cfg, const struct oa_provider *p,
                              struct oa_error *err)
 {
@@ -298,7 +298,7 @@ static enum oa_err doc_fetch(struct oa_endpoints *e, const struct oa_runtime *rt
 }
 
 /* Whether p needs the discovery document for some endpoint. */
-static int doc_needed(const struct oa_provider *p)
+static bool doc_needed(const struct oa_provider *p)
 {
     return p->issuer && p->kind != OA_PROVIDER_GITHUB &&
            (!p->authorize_url || !p->token_url || !p->jwks_uri);
@@ -314,8 +314,8 @@ static int pick(char **out, const char *mine, const char *theirs)
 }
 
 /* The config's endpoints over d's (the document's, or all NULL) into out. */
-static enum oa_err endpoints_merge(struct oa_endpoints *out, const struct oa_provider *p,
-                                   const struct oa_endpoints *d, struct oa_error *err)
+static enum oa_err provider_urls_merge(struct oa_provider_urls *out, const struct oa_provider *p,
+                                       const struct oa_provider_urls *d, struct oa_error *err)
 {
     if (pick(&out->issuer, p->issuer, d->issuer) ||
         pick(&out->authorization_endpoint, p->authorize_url, d->authorization_endpoint) ||
@@ -323,7 +323,7 @@ static enum oa_err endpoints_merge(struct oa_endpoints *out, const struct oa_pro
         pick(&out->userinfo_endpoint, p->userinfo_url, d->userinfo_endpoint) ||
         pick(&out->end_session_endpoint, p->end_session_url, d->end_session_endpoint) ||
         pick(&out->jwks_uri, p->jwks_uri, d->jwks_uri)) {
-        oa_endpoints_free(out);
+        oa_provider_urls_free(out);
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     }
     out->iss_parameter_supported = d->iss_parameter_supported;
@@ -338,7 +338,7 @@ static enum oa_err endpoints_merge(struct oa_endpoints *out, const struct oa_pro
 static void doc_refresh(struct oa_provider_cache *c, const struct oa_runtime *rt,
                         const struct oa_config *cfg, const struct oa_provider *p, int64_t now)
 {
-    struct oa_endpoints fresh;
+    struct oa_provider_urls fresh;
     struct oa_error ferr;
 
     if ((c->doc_st.at && now - c->doc_st.at < OA_DISCOVERY_TTL) || now < c->doc_st.retry_at)
@@ -346,7 +346,7 @@ static void doc_refresh(struct oa_provider_cache *c, const struct oa_runtime *rt
     oa_error_clear(&ferr);
     c->doc_st.tried = now;
     if (doc_fetch(&fresh, rt, cfg, p, &ferr) == OA_OK) {
-        oa_endpoints_free(&c->doc);
+        oa_provider_urls_free(&c->doc);
         c->doc = fresh;
         fetch_ok(&c->doc_st, now);
     } else {
@@ -354,28 +354,28 @@ static void doc_refresh(struct oa_provider_cache *c, const struct oa_runtime *rt
     }
 }
 
-bool oa_endpoints_may_fetch(const struct oa_provider *p)
+bool oa_provider_urls_may_fetch(const struct oa_provider *p)
 {
     return doc_needed(p) != 0;
 }
 
-enum oa_err oa_endpoints_get(struct oa_endpoints *out, struct oa_runtime *rt,
-                             const struct oa_config *cfg, const struct oa_provider *p,
-                             struct oa_error *err)
+enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, struct oa_runtime *rt,
+                                 const struct oa_config *cfg, const struct oa_provider *p,
+                                 struct oa_error *err)
 {
-    static const struct oa_endpoints none;
+    static const struct oa_provider_urls none;
     struct oa_provider_cache *c;
     enum oa_err e;
 
     memset(out, 0, sizeof(*out));
     if (!doc_needed(p))
-        return endpoints_merge(out, p, &none, err);
+        return provider_urls_merge(out, p, &none, err);
     if (!(c = cache_of(rt, cfg, p)))
         return no_cache(p, err);
     pthread_mutex_lock(&c->lock);
     doc_refresh(c, rt, cfg, p, oa_discovery_now());
     if (c->doc_st.at)
-        e = endpoints_merge(out, p, &c->doc, err);
+        e = provider_urls_merge(out, p, &c->doc, err);
     else
         e = oa_error_set(err, c->doc_st.code, "%s", c->doc_st.msg);
     pthread_mutex_unlock(&c->lock);

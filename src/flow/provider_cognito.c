@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oa/provider.h"
+#include "oa/flow.h"
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
 
@@ -36,23 +36,23 @@ static const char *str_claim(json_t *claims, const char *key)
     return s && *s ? s : NULL;
 }
 
-static enum oa_err cognito_name(struct oa_ident *id, json_t *claims)
+static enum oa_err cognito_name(struct oa_identity_draft *id, json_t *claims)
 {
     const char *given = str_claim(claims, "given_name"), *family = str_claim(claims, "family_name");
     char buf[512];
 
     if (str_claim(claims, "name"))
-        return oa_ident_set(&id->name, str_claim(claims, "name"));
+        return oa_identity_draft_set(&id->name, str_claim(claims, "name"));
     if (!given && !family)
         return OA_OK;
     snprintf(buf, sizeof(buf), "%s%s%s", given ? given : "", given && family ? " " : "",
              family ? family : "");
-    return oa_ident_set(&id->name, buf);
+    return oa_identity_draft_set(&id->name, buf);
 }
 
 /* Ownership: fills id's strings (new); claims borrowed. OA_ERR_PROVIDER
  * when there is no sub. */
-enum oa_err oa_cognito_claims(struct oa_ident *id, json_t *claims, const char *issuer,
+enum oa_err oa_cognito_claims(struct oa_identity_draft *id, json_t *claims, const char *issuer,
                               const char *groups_claim)
 {
     const char *user = str_claim(claims, "cognito:username");
@@ -62,23 +62,24 @@ enum oa_err oa_cognito_claims(struct oa_ident *id, json_t *claims, const char *i
         return OA_ERR_PROVIDER;
     if (!user)
         user = str_claim(claims, "username");
-    e = oa_ident_set(&id->issuer, issuer);
+    e = oa_identity_draft_set(&id->issuer, issuer);
     if (e == OA_OK)
-        e = oa_ident_set(&id->subject, str_claim(claims, "sub"));
+        e = oa_identity_draft_set(&id->subject, str_claim(claims, "sub"));
     /* "false" is a non-empty string: only the claim's value counts */
     if (e == OA_OK && oa_claim_true(json_object_get(claims, "email_verified")))
-        e = oa_ident_set(&id->email, str_claim(claims, "email"));
+        e = oa_identity_draft_set(&id->email, str_claim(claims, "email"));
     if (e == OA_OK)
-        e = oa_ident_set(&id->username, user ? user : id->email ? id->email : id->subject);
+        e = oa_identity_draft_set(&id->username, user ? user : id->email ? id->email : id->subject);
     if (e == OA_OK)
         e = cognito_name(id, claims);
     if (e == OA_OK)
-        e = oa_ident_groups_from(
+        e = oa_identity_draft_groups_from(
             id, json_object_get(claims, groups_claim ? groups_claim : "cognito:groups"));
     return e;
 }
 
-enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_ident *id, const char *access_token)
+enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                                const char *access_token)
 {
     json_t *claims = NULL;
     enum oa_err e;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "oa/provider.h"
+#include "oa/flow.h"
 
 #define GITHUB_PAGES_MAX 10
 #define GITHUB_PER_PAGE 100
@@ -51,12 +51,12 @@ static char *link_next(const char *link, const char *api)
     return NULL;
 }
 
-static enum oa_err org_item(struct oa_ident *id, json_t *item)
+static enum oa_err org_item(struct oa_identity_draft *id, json_t *item)
 {
-    return oa_ident_group(id, json_string_value(json_object_get(item, "login")));
+    return oa_identity_draft_group(id, json_string_value(json_object_get(item, "login")));
 }
 
-static enum oa_err team_item(struct oa_ident *id, json_t *item)
+static enum oa_err team_item(struct oa_identity_draft *id, json_t *item)
 {
     const char *org =
         json_string_value(json_object_get(json_object_get(item, "organization"), "login"));
@@ -67,13 +67,14 @@ static enum oa_err team_item(struct oa_ident *id, json_t *item)
         return OA_OK;
     if ((size_t)snprintf(g, sizeof(g), "%s/%s", org, slug) >= sizeof(g))
         return OA_OK;
-    return oa_ident_group(id, g);
+    return oa_identity_draft_group(id, g);
 }
 
 /* Follows the pages of a list endpoint. */
-static enum oa_err list_all(struct oa_flow *f, struct oa_ident *id, const char *token,
+static enum oa_err list_all(struct oa_flow *f, struct oa_identity_draft *id, const char *token,
                             const char *api, const char *path,
-                            enum oa_err (*fn)(struct oa_ident *id, json_t *item), const char *what)
+                            enum oa_err (*fn)(struct oa_identity_draft *id, json_t *item),
+                            const char *what)
 {
     char first[1024], *url, *link = NULL, *next;
     enum oa_err e = OA_OK;
@@ -104,7 +105,7 @@ static enum oa_err list_all(struct oa_flow *f, struct oa_ident *id, const char *
     return e;
 }
 
-static enum oa_err github_user(struct oa_flow *f, struct oa_ident *id, const char *token,
+static enum oa_err github_user(struct oa_flow *f, struct oa_identity_draft *id, const char *token,
                                const char *api)
 {
     char url[1024], num[32];
@@ -125,16 +126,16 @@ static enum oa_err github_user(struct oa_flow *f, struct oa_ident *id, const cha
                          "The sign-in provider answered with an error. Try again later.",
                          "user endpoint %s: no numeric id", url);
     if (e == OA_OK)
-        e = oa_ident_set(&id->subject, num);
+        e = oa_identity_draft_set(&id->subject, num);
     if (e == OA_OK)
-        e = oa_ident_set(&id->username, json_string_value(json_object_get(u, "login")));
+        e = oa_identity_draft_set(&id->username, json_string_value(json_object_get(u, "login")));
     if (e == OA_OK)
-        e = oa_ident_set(&id->name, json_string_value(json_object_get(u, "name")));
+        e = oa_identity_draft_set(&id->name, json_string_value(json_object_get(u, "name")));
     json_decref(u);
     return e;
 }
 
-static enum oa_err github_email(struct oa_flow *f, struct oa_ident *id, const char *token,
+static enum oa_err github_email(struct oa_flow *f, struct oa_identity_draft *id, const char *token,
                                 const char *api)
 {
     char url[1024];
@@ -150,7 +151,7 @@ static enum oa_err github_email(struct oa_flow *f, struct oa_ident *id, const ch
     {
         if (json_is_true(json_object_get(m, "primary")) &&
             json_is_true(json_object_get(m, "verified"))) {
-            e = oa_ident_set(&id->email, json_string_value(json_object_get(m, "email")));
+            e = oa_identity_draft_set(&id->email, json_string_value(json_object_get(m, "email")));
             break;
         }
     }
@@ -199,13 +200,14 @@ static bool wants_groups(const struct oa_flow *f)
     return false;
 }
 
-enum oa_err oa_github_identity(struct oa_flow *f, struct oa_ident *id, const char *access_token)
+enum oa_err oa_github_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                               const char *access_token)
 {
     char api[512];
     enum oa_err e;
 
     api_base(f->p, api, sizeof(api));
-    e = oa_ident_set(&id->issuer, f->p->base_url ? f->p->base_url : "https://github.com");
+    e = oa_identity_draft_set(&id->issuer, f->p->base_url ? f->p->base_url : "https://github.com");
     if (e == OA_OK)
         e = github_user(f, id, access_token, api);
     if (e == OA_OK)

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/flow.h"
 #include "oa/id_token.h"
-#include "oa/provider.h"
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
 #define PROVIDER_FAILED "The sign-in provider answered with an error. Try again later."
@@ -69,23 +69,23 @@ static const char *claim_str(json_t *claims, const char *key)
     return s && *s ? s : NULL;
 }
 
-static enum oa_err set_name(struct oa_ident *id, json_t *claims)
+static enum oa_err set_name(struct oa_identity_draft *id, json_t *claims)
 {
     const char *given = claim_str(claims, "given_name"), *family = claim_str(claims, "family_name");
     char buf[512];
 
     if (claim_str(claims, "name"))
-        return oa_ident_set(&id->name, claim_str(claims, "name"));
+        return oa_identity_draft_set(&id->name, claim_str(claims, "name"));
     if (!given && !family)
         return OA_OK;
     snprintf(buf, sizeof(buf), "%s%s%s", given ? given : "", given && family ? " " : "",
              family ? family : "");
-    return oa_ident_set(&id->name, buf);
+    return oa_identity_draft_set(&id->name, buf);
 }
 
 /* Apple sends the name once, in the form_post `user` field (JSON). It is
  * not signed: it only ever fills the display name. */
-static enum oa_err apple_name(struct oa_ident *id, const char *user)
+static enum oa_err apple_name(struct oa_identity_draft *id, const char *user)
 {
     json_t *u, *n, *parts;
     enum oa_err e = OA_OK;
@@ -104,7 +104,8 @@ static enum oa_err apple_name(struct oa_ident *id, const char *user)
     return e;
 }
 
-static enum oa_err set_groups(struct oa_ident *id, const struct oa_provider *p, json_t *claims)
+static enum oa_err set_groups(struct oa_identity_draft *id, const struct oa_provider *p,
+                              json_t *claims)
 {
     const char *claim = p->groups_claim;
     json_t *v;
@@ -114,29 +115,30 @@ static enum oa_err set_groups(struct oa_ident *id, const struct oa_provider *p, 
         case OA_PROVIDER_COGNITO: claim = "cognito:groups"; break;
         case OA_PROVIDER_HUGGINGFACE:
             v = json_object_get(claims, "orgs");
-            return oa_ident_groups_from(id, v ? v : json_object_get(claims, "organizations"));
+            return oa_identity_draft_groups_from(id,
+                                                 v ? v : json_object_get(claims, "organizations"));
         default: claim = "groups"; break;
         }
     }
-    return oa_ident_groups_from(id, json_object_get(claims, claim));
+    return oa_identity_draft_groups_from(id, json_object_get(claims, claim));
 }
 
-static enum oa_err claims_identity(struct oa_flow *f, struct oa_ident *id, json_t *claims)
+static enum oa_err claims_identity(struct oa_flow *f, struct oa_identity_draft *id, json_t *claims)
 {
     const struct oa_provider *p = f->p;
     const char *user_claim =
         p->kind == OA_PROVIDER_COGNITO ? "cognito:username" : "preferred_username";
     enum oa_err e;
 
-    e = oa_ident_set(&id->issuer, claim_str(claims, "iss"));
+    e = oa_identity_draft_set(&id->issuer, claim_str(claims, "iss"));
     if (e == OA_OK)
-        e = oa_ident_set(&id->subject, claim_str(claims, "sub"));
+        e = oa_identity_draft_set(&id->subject, claim_str(claims, "sub"));
     if (e == OA_OK && oa_claim_true(json_object_get(claims, "email_verified")))
-        e = oa_ident_set(&id->email, claim_str(claims, "email"));
+        e = oa_identity_draft_set(&id->email, claim_str(claims, "email"));
     if (e == OA_OK)
-        e = oa_ident_set(&id->username, claim_str(claims, user_claim));
+        e = oa_identity_draft_set(&id->username, claim_str(claims, user_claim));
     if (e == OA_OK && !id->username)
-        e = oa_ident_set(&id->username, id->email ? id->email : id->subject);
+        e = oa_identity_draft_set(&id->username, id->email ? id->email : id->subject);
     if (e == OA_OK)
         e = set_name(id, claims);
     if (e == OA_OK)
@@ -165,8 +167,8 @@ static enum oa_err check_hosted_domain(struct oa_flow *f, json_t *claims)
         hd ? "hd claim is not a hosted_domain" : "no hd claim (not a Workspace account)");
 }
 
-enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_ident *id, const struct oa_tokens *t,
-                             const char *nonce, const char *apple_user)
+enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                             const struct oa_tokens *t, const char *nonce, const char *apple_user)
 {
     json_t *claims = NULL;
     struct oa_error err;

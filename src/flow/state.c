@@ -68,21 +68,21 @@ static void state_attrs(struct oa_cookie_attrs *a, char *path, size_t cap,
     }
 }
 
-static int b64url_char(int c)
+static bool b64url_char(int c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_';
 }
 
-int oa_state_param_ok(const char *s)
+bool oa_state_param_ok(const char *s)
 {
     size_t n = 0;
 
     if (!s)
-        return 0;
+        return false;
     for (; s[n]; n++)
         if (!b64url_char((unsigned char)s[n]) || n >= OA_STATE_TEXT_MAX)
-            return 0;
+            return false;
     return n >= 22;
 }
 
@@ -217,7 +217,7 @@ static bool state_name_ok(const char *name, size_t name_len, size_t prefix_len)
     return true;
 }
 
-static int scan_one(void *ctx, const char *name, size_t name_len, const char *val, size_t len)
+static bool scan_one(void *ctx, const char *name, size_t name_len, const char *val, size_t len)
 {
     struct state_scan *sc = ctx;
     struct state_seen *s;
@@ -226,10 +226,10 @@ static int scan_one(void *ctx, const char *name, size_t name_len, const char *va
 
     if (sc->n >= STATE_SCAN_MAX || name_len >= sizeof(s->name) ||
         !state_name_ok(name, name_len, sc->prefix_len))
-        return 0;
+        return false;
     for (i = 0; i < sc->n; i++)
         if (strlen(sc->seen[i].name) == name_len && !memcmp(sc->seen[i].name, name, name_len))
-            return 0; /* the same name twice: one deletion is enough */
+            return false; /* the same name twice: one deletion is enough */
     s = &sc->seen[sc->n++];
     memcpy(s->name, name, name_len);
     s->name[name_len] = '\0';
@@ -238,7 +238,7 @@ static int scan_one(void *ctx, const char *name, size_t name_len, const char *va
         s->created = st.created > 0 ? st.created : 0;
         oa_state_free(&st);
     }
-    return 0;
+    return false;
 }
 
 static int seen_newer_first(const void *a, const void *b)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "oa/crypto.h"
-#include "oa/provider.h"
+#include "oa/flow.h"
 
 #define PROVIDER_FAILED "The sign-in provider answered with an error. Try again later."
 

@@ -27,6 +27,7 @@
 #include "oa/access.h"
 #include "oa/authorizer.h"
 #include "oa/crypto.h"
+#include "oa/negotiate.h"
 #include "oa/pages.h"
 #include "oa/path_reading.h"
 #include "oa/redirect.h"
@@ -42,23 +43,6 @@ struct authz_tls {
 };
 
 static _Thread_local struct authz_tls tls;
-
-static bool streq_ci(const char *a, const char *b)
-{
-    return a && strcasecmp(a, b) == 0;
-}
-
-bool oa_page_load(const struct oa_request *req)
-{
-    if (!streq_ci(req->method, "GET") && !streq_ci(req->method, "HEAD"))
-        return false;
-    if (streq_ci(req->x_requested_with, "XMLHttpRequest"))
-        return false;
-    if (oa_accept_first(req->accept, "application/json"))
-        return false;
-    return streq_ci(req->sec_fetch_mode, "navigate") || streq_ci(req->sec_fetch_dest, "document") ||
-           oa_accept_has(req->accept, "text/html");
-}
 
 /* Normalises the path of REQUEST_URI into norm. 0 or -1. */
 static int normalise(char *norm, size_t cap, char *raw, size_t raw_cap, const char *uri)

@@ -20,21 +20,21 @@ struct pair {
     size_t name_len, val_len;
 };
 
-static int is_ws(char c)
+static bool is_ws(char c)
 {
     return c == ' ' || c == '\t';
 }
 
-/* Reads the next pair from *p (advanced past it). Returns 1 with *out set,
- * 0 at the end of the header. A malformed pair gives name_len 0. */
-static int next_pair(const char **p, struct pair *out)
+/* Reads the next pair from *p (advanced past it). True with *out set,
+ * false at the end of the header. A malformed pair gives name_len 0. */
+static bool next_pair(const char **p, struct pair *out)
 {
     const char *s = *p, *end, *eq;
 
     while (*s == ';' || is_ws(*s))
         s++;
     if (!*s)
-        return 0;
+        return false;
     end = strchr(s, ';');
     if (!end)
         end = s + strlen(s);
@@ -42,7 +42,7 @@ static int next_pair(const char **p, struct pair *out)
     eq = memchr(s, '=', (size_t)(end - s));
     out->name_len = 0;
     if (!eq)
-        return 1;
+        return true;
     out->name = s;
     out->name_len = (size_t)(eq - s);
     while (out->name_len && is_ws(out->name[out->name_len - 1]))
@@ -53,30 +53,30 @@ static int next_pair(const char **p, struct pair *out)
     out->val_len = (size_t)(end - out->val);
     while (out->val_len && is_ws(out->val[out->val_len - 1]))
         out->val_len--;
-    return 1;
+    return true;
 }
 
 /* Borrowed: *val points into header. */
-int oa_cookie_find(const char *header, const char *name, const char **val, size_t *len)
+bool oa_cookie_find(const char *header, const char *name, const char **val, size_t *len)
 {
     size_t nlen = name ? strlen(name) : 0;
     struct pair pr;
 
     if (!header || !nlen)
-        return 0;
+        return false;
     while (next_pair(&header, &pr))
         if (pr.name_len == nlen && memcmp(pr.name, name, nlen) == 0) {
             *val = pr.val;
             *len = pr.val_len;
-            return 1;
+            return true;
         }
-    return 0;
+    return false;
 }
 
 /* fn gets borrowed pointers into header (not NUL-terminated). */
 size_t oa_cookie_each(const char *header, const char *prefix, size_t max,
-                      int (*fn)(void *ctx, const char *name, size_t name_len, const char *val,
-                                size_t val_len),
+                      bool (*fn)(void *ctx, const char *name, size_t name_len, const char *val,
+                                 size_t val_len),
                       void *ctx)
 {
     size_t plen = prefix ? strlen(prefix) : 0, calls = 0;
@@ -95,42 +95,42 @@ size_t oa_cookie_each(const char *header, const char *prefix, size_t max,
 }
 
 /* RFC 9110 tchar. */
-static int name_ok(const char *s)
+static bool name_ok(const char *s)
 {
     if (!s || !*s)
-        return 0;
+        return false;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               strchr("!#$%&'*+-.^_`|~", c)))
-            return 0;
+            return false;
     }
-    return 1;
+    return true;
 }
 
 /* RFC 6265 cookie-octet: no CTL, space, DQUOTE, comma, semicolon, backslash. */
-static int value_ok(const char *s, size_t n)
+static bool value_ok(const char *s, size_t n)
 {
     size_t i;
 
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\')
-            return 0;
+            return false;
     }
-    return 1;
+    return true;
 }
 
 /* An attribute value (Path): printable, no ';'. */
-static int attr_ok(const char *s)
+static bool attr_ok(const char *s)
 {
     for (; *s; s++)
         if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == ';')
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
-static int same_site_ok(const char *s)
+static bool same_site_ok(const char *s)
 {
     return !s || strcmp(s, "Lax") == 0 || strcmp(s, "Strict") == 0 || strcmp(s, "None") == 0;
 }

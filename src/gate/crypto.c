@@ -35,7 +35,7 @@ void oa_random_token(char *out, size_t out_cap, size_t n_bytes)
     sodium_memzero(raw, sizeof(raw));
 }
 
-int oa_memeq_ct(const void *a, const void *b, size_t n)
+bool oa_memeq_ct(const void *a, const void *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0;
 }

@@ -150,7 +150,7 @@ static ssize_t read_key_file(char *buf, size_t cap, const char *path, char *warn
     return (ssize_t)len;
 }
 
-static int is_blank(char c)
+static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
 }

@@ -166,15 +166,15 @@ static enum oa_err gather(struct oa_session_buf *sb, size_t *n, const char *base
 }
 
 /* iat too far ahead (clock skew), exp passed, or issued before not_before. */
-static int times_ok(const struct oa_identity *id, const struct oa_config *cfg, int64_t now)
+static bool times_ok(const struct oa_identity *id, const struct oa_config *cfg, int64_t now)
 {
     if (id->exp <= now)
-        return 0;
+        return false;
     if (now <= INT64_MAX - SESSION_SKEW && id->iat > now + SESSION_SKEW)
-        return 0;
+        return false;
     if (cfg->session.not_before && id->iat < cfg->session.not_before)
-        return 0;
-    return 1;
+        return false;
+    return true;
 }
 
 /* A session vouches for a user only as long as the provider that vouched is

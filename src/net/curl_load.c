@@ -55,19 +55,19 @@ static const struct {
     SLOT(free, curl_free),
 };
 
-/* Fills api from the library handle; 0 when a symbol is missing. */
-static int resolve(void *lib)
+/* Fills api from the library handle; false when a symbol is missing. */
+static bool resolve(void *lib)
 {
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         void *f = dlsym(lib, slots[i].symbol);
 
         if (!f)
-            return 0;
+            return false;
         /* POSIX guarantees a dlsym'd function pointer round-trips through
          * void *; memcpy keeps the compiler's pedantic warning quiet. */
         memcpy((char *)&api + slots[i].offset, &f, sizeof(f));
     }
-    return 1;
+    return true;
 }
 
 static void load(void)
@@ -104,7 +104,7 @@ const struct oa_curl_api *oa_curl(const char **why)
     return loaded;
 }
 
-int oa_curl_loaded(void)
+bool oa_curl_loaded(void)
 {
     return loaded != NULL;
 }

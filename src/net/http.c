@@ -58,8 +58,8 @@ static void handle_key_make(void)
     handle_key_ok = cu && pthread_key_create(&handle_key, handle_destroy) == 0;
 }
 
-/* Loads libcurl on the first call; 0 (and *why) when it is not usable. */
-static int handle_ready(const char **why)
+/* Loads libcurl on the first call; false (and *why) when it is not usable. */
+static bool handle_ready(const char **why)
 {
     pthread_once(&handle_once, handle_key_make);
     if (!handle_key_ok)
@@ -148,14 +148,14 @@ bool oa_http_url_host_is(const char *url, const char *host, size_t host_len)
     return ok;
 }
 
-static int has_header(const struct oa_http_request *req, const char *name)
+static bool has_header(const struct oa_http_request *req, const char *name)
 {
     size_t n = strlen(name);
 
     for (size_t i = 0; i < OA_HTTP_MAX_HEADERS && req->headers[i]; i++)
         if (strncasecmp(req->headers[i], name, n) == 0 && req->headers[i][n] == ':')
-            return 1;
-    return 0;
+            return true;
+    return false;
 }
 
 /* The request headers as a curl list; *ok is 0 when memory ran out. */

@@ -15,11 +15,11 @@
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
-#include "oa/flow.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"
 #include "oa/request_origin.h"
 #include "oa/session.h"
+#include "oa/signin.h"
 #include "oa/state.h"
 #include "oa/url.h"
 
@@ -221,7 +221,7 @@ static enum oa_err logout_confirm(struct oa_response *r, const struct oa_config 
                                   struct oa_runtime *rt, const struct oa_request *req,
                                   const char *provider, const char *rd)
 {
-    char *end_session = oa_flow_logout_url(cfg, rt, req, provider, rd);
+    char *end_session = oa_signin_logout_url(cfg, rt, req, provider, rd);
     char form_origin[512];
     enum oa_err e;
 
@@ -252,7 +252,7 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
         free(rd_param);
         return e;
     }
-    end_session = oa_flow_logout_url(cfg, rt, req, provider, rd);
+    end_session = oa_signin_logout_url(cfg, rt, req, provider, rd);
     e = oa_page_redirect(r, req, end_session ? end_session : rd);
     free(end_session);
     free(rd_param);

@@ -24,10 +24,11 @@
 #include "oa/authorizer.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
-#include "oa/flow.h"
 #include "oa/handler.h"
+#include "oa/negotiate.h"
 #include "oa/pages.h"
 #include "oa/session.h"
+#include "oa/signin.h"
 #include "oa/url.h"
 
 #define OA_ENDPOINT_MAX 2048
@@ -133,9 +134,9 @@ static enum oa_err provider_endpoint(struct oa_response *r, const struct oa_conf
     }
     p = oa_config_provider(cfg, name, (size_t)(slash - name));
     if (p && strcmp(slash, "/login") == 0)
-        return method_ok(r, req, M_GET | M_HEAD) ? oa_flow_login(r, cfg, rt, req, p) : OA_OK;
+        return method_ok(r, req, M_GET | M_HEAD) ? oa_signin_login(r, cfg, rt, req, p) : OA_OK;
     if (p && strcmp(slash, "/callback") == 0)
-        return method_ok(r, req, M_GET | M_POST) ? oa_flow_callback(r, cfg, rt, req, p) : OA_OK;
+        return method_ok(r, req, M_GET | M_POST) ? oa_signin_callback(r, cfg, rt, req, p) : OA_OK;
     not_found(r, req);
     return OA_ERR_NOT_FOUND;
 }

@@ -73,12 +73,12 @@ static const unsigned char name_byte_ok[256] = {
     ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
 
-int oa_header_name_ok(const char *name)
+bool oa_header_name_ok(const char *name)
 {
     const unsigned char *p = (const unsigned char *)name;
 
     if (!name || !*name)
-        return 0;
+        return false;
     while (name_byte_ok[*p])
         p++;
     return *p == '\0' && (size_t)(p - (const unsigned char *)name) <= 128;
@@ -86,18 +86,18 @@ int oa_header_name_ok(const char *name)
 
 /* Refuses CR, LF, NUL and every other control byte (HTAB included: a value
  * we emit never needs one, and some servers fold on it). */
-int oa_header_value_ok(const char *value, size_t len)
+bool oa_header_value_ok(const char *value, size_t len)
 {
     size_t i;
 
     if (!value)
-        return 0;
+        return false;
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)value[i];
         if (c < 0x20 || c == 0x7f)
-            return 0;
+            return false;
     }
-    return 1;
+    return true;
 }
 
 /* Copies n bytes + NUL into the arena; NULL when full. */

@@ -7,7 +7,7 @@
 # code, state, cookie or token in any log, and lighttpd never had to
 # restart oauth2-fcgi (a crash would hide behind the respawn).
 # Peers (https, a throwaway CA; everything on 127.0.0.1):
-#   tests/e2e/fault-idp.js  one mode per provider: broken discovery or token
+#   tests/standin/fault-idp.js one mode per provider: broken discovery or token
 #                           answers, hangs, crafted id_tokens (oidc-provider
 #                           never mints bad ones, so this one does)
 #   the same, with a certificate of another CA (TLS with an unknown CA)
@@ -19,9 +19,9 @@ flow_init
 
 F_SECRET='fault-secret-e2e-5d2b'
 export FAULT_CLIENT_ID=fault-client FAULT_CLIENT_SECRET=$F_SECRET
-F=$(start_peer fault-idp node tests/e2e/fault-idp.js --tls "$T/tls") || exit 1
+F=$(start_peer fault-idp node tests/standin/fault-idp.js --tls "$T/tls") || exit 1
 sh "$top_srcdir/tests/idp/ca.sh" "$T/tls-other" || bail "ca.sh failed"
-F_OTHER=$(start_peer fault-idp-other-ca node tests/e2e/fault-idp.js --tls "$T/tls-other") || exit 1
+F_OTHER=$(start_peer fault-idp-other-ca node tests/standin/fault-idp.js --tls "$T/tls-other") || exit 1
 CLOSED=$(free_port) || bail "no free port"
 GH_SECRET='gh-secret-faults-19e0'
 export GITHUB_CLIENT_ID=gh-client GITHUB_CLIENT_SECRET=$GH_SECRET

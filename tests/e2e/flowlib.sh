@@ -38,20 +38,13 @@ need_oidc_provider() {
 # Called as URL=$(start_peer ...), a subshell: the pid goes into
 # $T/NAME.peer-pid, which lib.sh's cleanup reads.
 start_peer() {
-    local name=$1 url= i
+    local name=$1
     shift
     (cd "$top_srcdir" && exec "$@") >"$T/$name.log" 2>&1 &
     E2E_PIDS+=("$!")
     echo "$!" >"$T/$name.peer-pid"
     e2e_log "$T/$name.log"
-    for i in $(seq 1 150); do
-        url=$(sed -n 's/^READY //p' "$T/$name.log" 2>/dev/null | head -n 1)
-        [ -n "$url" ] && break
-        kill -0 "$!" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "$url" ] || bail "$name did not start: $(tail -n 5 "$T/$name.log")"
-    printf '%s\n' "$url"
+    peer_url "$T/$name.log" "$!" || bail "$name did not start: $(tail -n 5 "$T/$name.log")"
 }
 
 # flow_lighttpd: checks $T/oauth.yml with --check-config, then runs

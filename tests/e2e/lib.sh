@@ -167,15 +167,31 @@ node_modules_dir() {
     done
 }
 
-# idp_copy DIR MODULES: a copy of tests/idp/provider.js in DIR next to a
-# link to MODULES, printed. An ESM import() resolves oidc-provider from the
-# file's own directory up, so this works from a read-only tarball too (make
-# distcheck) and with OA_NODE_MODULES.
+# idp_copy DIR MODULES: a copy of tests/idp/provider.js (and peer.js, which
+# it requires) in DIR next to a link to MODULES; prints the copy's path. An
+# ESM import() resolves oidc-provider from the file's own directory up, so
+# this works from a read-only tarball too (make distcheck) and with
+# OA_NODE_MODULES.
 idp_copy() {
     mkdir -p "$1" &&
         cp "$top_srcdir/tests/idp/provider.js" "$1/provider.js" &&
+        cp "$top_srcdir/tests/idp/peer.js" "$1/peer.js" &&
         ln -sfn "$2" "$1/node_modules" &&
         echo "$1/provider.js"
+}
+
+# peer_url LOG PID: waits up to 15 s for the "READY <url>" line a Node peer
+# (tests/idp/peer.js) writes into LOG once it listens, and prints the url;
+# fails, printing nothing, when PID ends first or the time runs out.
+peer_url() {
+    local url
+    for _ in $(seq 1 150); do
+        url=$(sed -n 's/^READY //p' "$1" 2>/dev/null | head -n 1)
+        [ -n "$url" ] && { printf '%s\n' "$url"; return 0; }
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
 }
 
 # ---- temporary directory, processes, cleanup -------------------------------

@@ -10,7 +10,7 @@
 #   - when the provider returns, sign-ins work again by themselves within
 #     the discovery back-off (no failure cached for good), and the whole
 #     flow completes.
-# The provider is tests/e2e/fault-idp.js (mode "ok", a well-behaved OpenID
+# The provider is tests/standin/fault-idp.js (mode "ok", a well-behaved OpenID
 # provider) on a fixed port so it can come back. 127.0.0.1 only. Prints TAP.
 . "$(dirname "$0")/flowlib.sh"
 . "$(dirname "$0")/gatelib.sh"
@@ -20,7 +20,7 @@ flow_init
 F_SECRET='outage-secret-e2e-77a1'
 export FAULT_CLIENT_ID=fault-client FAULT_CLIENT_SECRET=$F_SECRET
 FPORT=$(free_port) || bail "no free port"
-F=$(start_peer idp node tests/e2e/fault-idp.js --tls "$T/tls" --port "$FPORT") || exit 1
+F=$(start_peer idp node tests/standin/fault-idp.js --tls "$T/tls" --port "$FPORT") || exit 1
 make_key "$T/session.key"
 {
     echo "providers:"
@@ -91,7 +91,7 @@ sleep 2
 oa_login f-late
 t_is "$HTTP_STATUS" 502 "provider still down, a later sign-in: still 502"
 
-F2=$(start_peer idp2 node tests/e2e/fault-idp.js --tls "$T/tls" --port "$FPORT") || exit 1
+F2=$(start_peer idp2 node tests/standin/fault-idp.js --tls "$T/tls" --port "$FPORT") || exit 1
 t_is "$F2" "$F" "the provider is back at the same address"
 UP_AT=$SECONDS
 back=

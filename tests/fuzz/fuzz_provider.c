@@ -1,6 +1,6 @@
 /*
  * fuzz_provider.c - what a provider sends back, through the whole callback
- * (oa_flow_callback) with a stand-in HTTP table (tests/unit/flow_fixture.h)
+ * (oa_signin_callback) with a stand-in HTTP table (tests/unit/flow_fixture.h)
  * whose answers come from the input. The first byte picks the provider;
  * the rest is split at 0x1e bytes into parts:
  *   github: token answer, /user, /user/emails, /user/orgs (every page),
@@ -235,7 +235,7 @@ static void run(struct oa_response *r, struct fz_login *l, char **s, const char 
         req.body_len = q.len;
     }
     oa_response_init(r);
-    (void)oa_flow_callback(r, &fx_cfg, &fx_rt, &req, l->p);
+    (void)oa_signin_callback(r, &fx_cfg, &fx_rt, &req, l->p);
     oa_buf_free(&q);
 }
 

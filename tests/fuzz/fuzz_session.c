@@ -8,12 +8,12 @@
 #include "fuzz.h"
 #include "oa/seal.h"
 
-static int count_one(void *ctx, const char *name, size_t name_len, const char *val, size_t len)
+static bool count_one(void *ctx, const char *name, size_t name_len, const char *val, size_t len)
 {
     size_t *n = ctx;
 
     *n += name_len + len;
-    return 0;
+    return false;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -17,13 +17,9 @@
 'use strict';
 const fs = require('node:fs');
 const https = require('node:https');
+const { arg, need } = require('./peer.js');
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-
-const ca = fs.readFileSync(arg('ca'));
+const ca = fs.readFileSync(need('ca', 'node login.js --ca CA.pem [--user alice] [--abort] URL'));
 const user = arg('user', 'alice');
 const start = process.argv[process.argv.length - 1];
 const origin = new URL(start).origin;

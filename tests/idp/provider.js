@@ -1,6 +1,8 @@
 // provider.js - a real OpenID provider for the end-to-end tests: panva's
-// oidc-provider (test-only npm dependency) over https with the throwaway
-// certificate of tests/idp/ca.sh, on 127.0.0.1 only.
+// oidc-provider (test-only npm dependency) on tests/idp/peer.js (https with
+// the throwaway certificate of tests/idp/ca.sh, on 127.0.0.1 only, the
+// READY line, request log). lib.sh's idp_copy runs a copy of the two files
+// next to a node_modules link.
 //
 //   node tests/idp/provider.js --tls DIR [--port N]     (N=0 or absent: a free port)
 //
@@ -31,21 +33,11 @@
 // redirects to the redirect_uri (code, state, iss).
 'use strict';
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const https = require('node:https');
-const path = require('node:path');
+const peer = require('./peer.js');
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-
-const tlsDir = arg('tls');
-if (!tlsDir) {
-  console.error('usage: node provider.js --tls DIR [--port N]');
-  process.exit(2);
-}
-const port = Number(arg('port', '0'));
+const tlsDir = peer.need('tls', 'node provider.js --tls DIR [--port N]');
+const port = Number(peer.arg('port', '0'));
 const env = process.env;
 const words = (s) => (s || '').split(/\s+/).filter(Boolean);
 
@@ -128,17 +120,14 @@ function configuration() {
   };
 }
 
-const tls = {
-  key: fs.readFileSync(path.join(tlsDir, 'server.key')),
-  cert: fs.readFileSync(path.join(tlsDir, 'server.pem')),
-};
-const server = https.createServer(tls);
-// oidc-provider is ESM-only: this CommonJS file loads it with import().
-import('oidc-provider').then(({ default: Provider }) => server.listen(port, '127.0.0.1', () => {
-  const issuer = `https://127.0.0.1:${server.address().port}`;
+const server = https.createServer(peer.tlsOptions(tlsDir));
+peer.logRequests(server);
+// oidc-provider is ESM-only: this CommonJS file loads it with import(). The
+// issuer is the URL the server listens on, so the provider is made after.
+import('oidc-provider').then(async ({ default: Provider }) => {
+  const issuer = await peer.listen(server, port);
   const provider = new Provider(issuer, configuration());
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
   server.on('request', provider.callback());
-  console.log(`READY ${issuer}`);
-}));
-process.on('SIGTERM', () => process.exit(0));
+  peer.ready(issuer);
+});

@@ -1,7 +1,8 @@
 // cognito.js - a small stand-in for an Amazon Cognito user pool's hosted
 // UI domain (https://<prefix>.auth.<region>.amazoncognito.com), for the
-// end-to-end tests (AWS is never contacted). Node core only; https with
-// the throwaway certificate of tests/idp/ca.sh; 127.0.0.1.
+// end-to-end tests (AWS is never contacted). Node core only, on
+// tests/idp/peer.js (https with the throwaway certificate of
+// tests/idp/ca.sh, 127.0.0.1, the READY line, request log).
 //
 //   node tests/standin/cognito.js --tls DIR [--port N]
 //
@@ -26,19 +27,8 @@
 //   erin   sub 5f1c...-e, erin@example.com, email_verified "false" (a string)
 'use strict';
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const https = require('node:https');
-const path = require('node:path');
+const peer = require('../idp/peer.js');
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-const tlsDir = arg('tls');
-if (!tlsDir) {
-  console.error('usage: node cognito.js --tls DIR [--port N]');
-  process.exit(2);
-}
 const CLIENT_ID = process.env.COGNITO_CLIENT_ID || 'cog-client';
 const CLIENT_SECRET = process.env.COGNITO_CLIENT_SECRET || 'cog-secret';
 const REDIRECT_URI = process.env.COGNITO_REDIRECT_URI || null;
@@ -53,21 +43,8 @@ const USERS = {
 const codes = new Map();  // code -> { login, redirect_uri, challenge, nonce }
 const tokens = new Map(); // access token -> login
 const unpublished = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-let base = '';
-
-function send(res, status, body, headers = {}) {
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', ...headers });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-function jwt(claims) {
-  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = enc({ kid: 'unpublished', alg: 'ES256' });
-  const body = enc(claims);
-  const sig = crypto.sign('sha256', Buffer.from(`${head}.${body}`),
-                          { key: unpublished, dsaEncoding: 'ieee-p1363' });
-  return `${head}.${body}.${sig.toString('base64url')}`;
-}
+const send = peer.sender({ 'Content-Type': 'application/json;charset=UTF-8' });
+const jwt = (claims) => peer.jwt({ kid: 'unpublished', alg: 'ES256' }, claims, unpublished);
 
 function authorize(res, q) {
   if (q.get('client_id') !== CLIENT_ID) return send(res, 400, { error: 'invalid_client' });
@@ -89,21 +66,12 @@ function authorize(res, q) {
   const to = new URL(redirect);
   to.searchParams.set('code', code);
   if (q.has('state')) to.searchParams.set('state', q.get('state'));
-  res.writeHead(302, { Location: to.href });
-  return res.end();
+  return peer.redirect(res, to.href);
 }
 
-function token(req, res, body) {
+function token(req, res, body, base) {
   const f = new URLSearchParams(body);
-  let id = f.get('client_id');
-  let secret = f.get('client_secret');
-  const basic = /^Basic (.+)$/i.exec(req.headers.authorization || '');
-  if (basic) {
-    const dec = Buffer.from(basic[1], 'base64').toString('utf8');
-    const i = dec.indexOf(':');
-    id = decodeURIComponent(dec.slice(0, i));
-    secret = decodeURIComponent(dec.slice(i + 1));
-  }
+  const { id, secret } = peer.clientAuth(req, f);
   if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] || '')) {
     return send(res, 400, { error: 'invalid_request' });
   }
@@ -114,9 +82,8 @@ function token(req, res, body) {
   const c = codes.get(f.get('code') || '');
   codes.delete(f.get('code') || '');
   if (!c || f.get('redirect_uri') !== c.redirect_uri) return send(res, 400, { error: 'invalid_grant' });
-  if (c.challenge) {
-    const h = crypto.createHash('sha256').update(f.get('code_verifier') || '').digest('base64url');
-    if (h !== c.challenge) return send(res, 400, { error: 'invalid_grant' });
+  if (c.challenge && peer.s256(f.get('code_verifier')) !== c.challenge) {
+    return send(res, 400, { error: 'invalid_grant' });
   }
   const u = USERS[c.login];
   const now = Math.floor(Date.now() / 1000);
@@ -147,38 +114,22 @@ function userInfo(req, res) {
   return send(res, 200, out);
 }
 
-function handle(req, res) {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const url = new URL(req.url, base);
-    if (req.method === 'GET' && url.pathname === '/oauth2/authorize') {
-      return authorize(res, url.searchParams);
+function handle(req, res, { url, body, base }) {
+  if (req.method === 'GET' && url.pathname === '/oauth2/authorize') {
+    return authorize(res, url.searchParams);
+  }
+  if (req.method === 'POST' && url.pathname === '/oauth2/token') return token(req, res, body, base);
+  if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/oauth2/userInfo') {
+    return userInfo(req, res);
+  }
+  if (req.method === 'GET' && url.pathname === '/logout') {
+    const to = url.searchParams.get('logout_uri');
+    if (url.searchParams.get('client_id') !== CLIENT_ID || !to) {
+      return send(res, 400, { error: 'invalid_request' });
     }
-    if (req.method === 'POST' && url.pathname === '/oauth2/token') {
-      return token(req, res, Buffer.concat(chunks).toString('utf8'));
-    }
-    if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/oauth2/userInfo') {
-      return userInfo(req, res);
-    }
-    if (req.method === 'GET' && url.pathname === '/logout') {
-      const to = url.searchParams.get('logout_uri');
-      if (url.searchParams.get('client_id') !== CLIENT_ID || !to) {
-        return send(res, 400, { error: 'invalid_request' });
-      }
-      res.writeHead(302, { Location: to });
-      return res.end();
-    }
-    return send(res, 404, { error: 'not_found' });
-  });
+    return peer.redirect(res, to);
+  }
+  return send(res, 404, { error: 'not_found' });
 }
 
-const server = https.createServer({
-  key: fs.readFileSync(path.join(tlsDir, 'server.key')),
-  cert: fs.readFileSync(path.join(tlsDir, 'server.pem')),
-}, handle);
-server.listen(Number(arg('port', '0')), '127.0.0.1', () => {
-  base = `https://127.0.0.1:${server.address().port}`;
-  console.log(`READY ${base}`);
-});
-process.on('SIGTERM', () => process.exit(0));
+peer.serve('node cognito.js --tls DIR [--port N]', handle);

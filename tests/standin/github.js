@@ -1,6 +1,7 @@
 // github.js - a small stand-in for GitHub's OAuth app flow and REST API,
 // for the end-to-end tests (GitHub itself is never contacted). Node core
-// only; https with the throwaway certificate of tests/idp/ca.sh; 127.0.0.1.
+// only, on tests/idp/peer.js (https with the throwaway certificate of
+// tests/idp/ca.sh, 127.0.0.1, the READY line, request log).
 //
 //   node tests/standin/github.js --tls DIR [--port N]
 //
@@ -23,19 +24,8 @@
 // token's scopes come back in X-OAuth-Scopes.
 'use strict';
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const https = require('node:https');
-const path = require('node:path');
+const peer = require('../idp/peer.js');
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-const tlsDir = arg('tls');
-if (!tlsDir) {
-  console.error('usage: node github.js --tls DIR [--port N]');
-  process.exit(2);
-}
 const CLIENT_ID = process.env.GITHUB_CLIENT_ID || 'gh-client';
 const CLIENT_SECRET = process.env.GITHUB_CLIENT_SECRET || 'gh-secret';
 const REDIRECT_URI = process.env.GITHUB_REDIRECT_URI || null;
@@ -71,13 +61,7 @@ const PAGE_MAX = Number(process.env.GITHUB_PAGE_MAX) || 100;
 
 const codes = new Map();  // code -> { login, redirect_uri, challenge, scope }
 const tokens = new Map(); // token -> { login, scope }
-let base = '';
-
-function send(res, status, body, headers = {}) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-  res.end(text);
-}
+const send = peer.sender({ 'Content-Type': 'application/json; charset=utf-8' });
 
 function authorize(res, q) {
   if (q.get('client_id') !== CLIENT_ID) return send(res, 404, { error: 'unknown client_id' });
@@ -97,8 +81,7 @@ function authorize(res, q) {
   const to = new URL(redirect);
   to.searchParams.set('code', code);
   if (q.has('state')) to.searchParams.set('state', q.get('state'));
-  res.writeHead(302, { Location: to.href });
-  return res.end();
+  return peer.redirect(res, to.href);
 }
 
 function tokenAnswer(req, res, obj) {
@@ -109,15 +92,7 @@ function tokenAnswer(req, res, obj) {
 
 function accessToken(req, res, body) {
   const f = new URLSearchParams(body);
-  let id = f.get('client_id');
-  let secret = f.get('client_secret');
-  const basic = /^Basic (.+)$/i.exec(req.headers.authorization || '');
-  if (basic) {
-    const dec = Buffer.from(basic[1], 'base64').toString('utf8');
-    const i = dec.indexOf(':');
-    id = decodeURIComponent(dec.slice(0, i));
-    secret = decodeURIComponent(dec.slice(i + 1));
-  }
+  const { id, secret } = peer.clientAuth(req, f);
   if (id !== CLIENT_ID || secret !== CLIENT_SECRET) {
     return tokenAnswer(req, res, { error: 'incorrect_client_credentials',
                                    error_description: 'The client_id and/or client_secret passed are incorrect.' });
@@ -130,10 +105,8 @@ function accessToken(req, res, body) {
   if (f.get('redirect_uri') && f.get('redirect_uri') !== c.redirect_uri) {
     return tokenAnswer(req, res, { error: 'redirect_uri_mismatch' });
   }
-  if (c.challenge) {
-    const v = f.get('code_verifier') || '';
-    const h = crypto.createHash('sha256').update(v).digest('base64url');
-    if (h !== c.challenge) return tokenAnswer(req, res, bad);
+  if (c.challenge && peer.s256(f.get('code_verifier')) !== c.challenge) {
+    return tokenAnswer(req, res, bad);
   }
   const t = `gho_${crypto.randomBytes(18).toString('hex')}`;
   tokens.set(t, { login: c.login, scope: c.scope.replace(/[ ]+/g, ',') });
@@ -183,33 +156,20 @@ function api(req, res, url) {
   return send(res, 404, { message: 'Not Found' });
 }
 
-function handle(req, res) {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const url = new URL(req.url, base);
-    if (!req.headers['user-agent']) {
-      return send(res, 403, 'Request forbidden by administrative rules. Please make sure your '
-        + 'request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).',
-      { 'Content-Type': 'text/plain' });
-    }
-    if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
-      return authorize(res, url.searchParams);
-    }
-    if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
-      return accessToken(req, res, Buffer.concat(chunks).toString('utf8'));
-    }
-    if (req.method === 'GET' && url.pathname.startsWith('/api/v3/')) return api(req, res, url);
-    return send(res, 404, { message: 'Not Found' });
-  });
+function handle(req, res, { url, body }) {
+  if (!req.headers['user-agent']) {
+    return send(res, 403, 'Request forbidden by administrative rules. Please make sure your '
+      + 'request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).',
+    { 'Content-Type': 'text/plain' });
+  }
+  if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
+    return authorize(res, url.searchParams);
+  }
+  if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+    return accessToken(req, res, body);
+  }
+  if (req.method === 'GET' && url.pathname.startsWith('/api/v3/')) return api(req, res, url);
+  return send(res, 404, { message: 'Not Found' });
 }
 
-const server = https.createServer({
-  key: fs.readFileSync(path.join(tlsDir, 'server.key')),
-  cert: fs.readFileSync(path.join(tlsDir, 'server.pem')),
-}, handle);
-server.listen(Number(arg('port', '0')), '127.0.0.1', () => {
-  base = `https://127.0.0.1:${server.address().port}`;
-  console.log(`READY ${base}`);
-});
-process.on('SIGTERM', () => process.exit(0));
+peer.serve('node github.js --tls DIR [--port N]', handle);

@@ -21,13 +21,13 @@
 #include "oa/config.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
-#include "oa/flow.h"
 #include "oa/http.h"
 #include "oa/provider_cache.h"
 #include "oa/request.h"
 #include "oa/response.h"
 #include "oa/runtime.h"
 #include "oa/session.h"
+#include "oa/signin.h"
 #include "oa/state.h"
 #include "oa/url.h"
 
@@ -387,7 +387,7 @@ static char *fx_login(const struct oa_provider *p, const char *rd, char **state,
     snprintf(query, sizeof(query), "rd=%s", rd ? rd : "%2F");
     fx_request(&req, "GET", path, query, NULL);
     oa_response_init(&r);
-    if (oa_flow_login(&r, &fx_cfg, &fx_rt, &req, p) != OA_OK)
+    if (oa_signin_login(&r, &fx_cfg, &fx_rt, &req, p) != OA_OK)
         printf("#   login failed: %s\n", r.log);
     pair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0));
     *state = fx_location_param(&r, "state");

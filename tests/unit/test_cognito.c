@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oa/provider.h"
+#include "oa/flow.h"
 #include "tap.h"
 
 /* Maps the JSON text; the identity's strings are "" when NULL. */
-static enum oa_err map(struct oa_ident *id, const char *text, const char *groups_claim)
+static enum oa_err map(struct oa_identity_draft *id, const char *text, const char *groups_claim)
 {
     json_t *j = json_loads(text, 0, NULL);
     enum oa_err e;
@@ -29,7 +29,7 @@ static const char *s(const char *v)
 
 int main(void)
 {
-    struct oa_ident id;
+    struct oa_identity_draft id;
     struct oa_provider p;
 
     ok(map(&id,
@@ -44,63 +44,63 @@ int main(void)
     is_str(s(id.name), "Alice A", "name");
     is_str(s(id.issuer), "https://pool.example", "issuer as given");
     is_str(id.groups.p ? id.groups.p : "", "admins,dev", "cognito:groups");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
 
     ok(map(&id, "{\"sub\":\"s-2\",\"email\":\"b@example.com\",\"email_verified\":\"false\"}",
            NULL) == OA_OK,
        "email_verified \"false\" maps");
     is_str(s(id.email), "", "email_verified \"false\" (a string): no email");
     is_str(s(id.username), "s-2", "no username, no verified email: the sub");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
 
     ok(map(&id, "{\"sub\":\"s-3\",\"email\":\"c@example.com\",\"email_verified\":\"False\"}",
            NULL) == OA_OK &&
            !id.email,
        "email_verified \"False\": no email");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"s-4\",\"email\":\"d@example.com\"}", NULL) == OA_OK && !id.email,
        "no email_verified: no email");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"s-5\",\"email\":\"e@example.com\",\"email_verified\":1}", NULL) ==
                OA_OK &&
            !id.email,
        "email_verified 1 (a number): no email");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"s-6\",\"email\":\"f@example.com\",\"email_verified\":true}", NULL) ==
                OA_OK &&
            id.email && !strcmp(id.email, "f@example.com"),
        "email_verified true (the id_token's boolean): email");
     is_str(s(id.username), "f@example.com", "no username: the verified email");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"s-7\",\"email_verified\":\"true\",\"username\":\"gus\"}", NULL) ==
                OA_OK &&
            !id.email,
        "verified but no email: none");
     is_str(s(id.username), "gus", "username when there is no cognito:username");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
 
     ok(map(&id, "{\"email\":\"h@example.com\",\"email_verified\":\"true\"}", NULL) ==
            OA_ERR_PROVIDER,
        "no sub: refused");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"\"}", NULL) == OA_ERR_PROVIDER, "empty sub: refused");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":7}", NULL) == OA_ERR_PROVIDER, "sub not a string: refused");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
 
     ok(map(&id, "{\"sub\":\"s-8\",\"cognito:groups\":[\"a,b\",\"c\"],\"roles\":[\"r\"]}", NULL) ==
            OA_OK,
        "groups with a comma");
     is_str(id.groups.p ? id.groups.p : "", "c", "a group with a comma is dropped");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"s-9\",\"cognito:groups\":[\"a\"],\"roles\":[\"r\"]}", "roles") == OA_OK,
        "groups_claim");
     is_str(id.groups.p ? id.groups.p : "", "r", "groups from groups_claim");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
     ok(map(&id, "{\"sub\":\"s-10\",\"given_name\":\"Ann\",\"family_name\":\"Bee\"}", NULL) == OA_OK,
        "given and family name");
     is_str(s(id.name), "Ann Bee", "name from given_name and family_name");
-    oa_ident_free(&id);
+    oa_identity_draft_free(&id);
 
     memset(&p, 0, sizeof(p));
     p.kind = OA_PROVIDER_COGNITO;

@@ -28,7 +28,7 @@ struct seen {
     int calls;
 };
 
-static int collect(void *ctx, const char *name, size_t nlen, const char *val, size_t vlen)
+static bool collect(void *ctx, const char *name, size_t nlen, const char *val, size_t vlen)
 {
     struct seen *s = ctx;
     size_t used = strlen(s->names);

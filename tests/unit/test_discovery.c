@@ -115,10 +115,10 @@ static void reset(void)
     serve(0, DOC_URL, good_doc, 200);
 }
 
-static enum oa_err get(struct oa_endpoints *e)
+static enum oa_err get(struct oa_provider_urls *e)
 {
     struct oa_error err;
-    enum oa_err r = oa_endpoints_get(e, &rt, &cfg, &prov, &err);
+    enum oa_err r = oa_provider_urls_get(e, &rt, &cfg, &prov, &err);
 
     if (r != OA_OK)
         printf("#   (%s)\n", err.msg);
@@ -127,7 +127,7 @@ static enum oa_err get(struct oa_endpoints *e)
 
 static void test_good(void)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
 
     reset();
     ok(rt.ncache == 1 && rt.cache[0] && rt.http == &si_ops,
@@ -143,31 +143,31 @@ static void test_good(void)
     ok(e.iss_parameter_supported, "RFC 9207 iss supported");
     ok(e.auth_post && !e.auth_basic, "auth methods: post, not basic");
     ok(e.discovered, "marked discovered");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     ok(get(&e) == OA_OK && si.calls == 1, "second call: cache hit, no fetch");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     fake_now += OA_DISCOVERY_TTL;
     ok(get(&e) == OA_OK && si.calls == 2, "after the TTL: fetched again");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
 }
 
 static void test_explicit(void)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
 
     reset();
     prov.token_url = S("https://other.example.com/token");
     ok(get(&e) == OA_OK, "explicit token_url with discovery");
     is_str(e.token_endpoint, "https://other.example.com/token", "explicit endpoint wins");
     is_str(e.authorization_endpoint, ISS "/auth", "the rest from discovery");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     reset();
     prov.authorize_url = S("https://sso.example.com/a");
     prov.token_url = S("https://sso.example.com/t");
     prov.jwks_uri = S("https://sso.example.com/k");
     ok(get(&e) == OA_OK && si.calls == 0, "all endpoints explicit: no fetch");
     ok(e.auth_basic && !e.discovered && !e.iss_parameter_supported, "defaults without document");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     reset();
     prov.issuer = S(ISS "/");
     serve(0, DOC_URL,
@@ -177,13 +177,13 @@ static void test_explicit(void)
     ok(get(&e) == OA_OK, "issuer with a trailing slash");
     is_str(si.last, DOC_URL, "slash not doubled in the discovery URL");
     ok(e.auth_basic && !e.auth_post, "no auth method list: basic");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
 }
 
 /* The document doc (or a transport failure) must be refused. */
 static void refused(const char *doc, long status, const char *what)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
 
     reset();
     serve(0, DOC_URL, doc, status);
@@ -192,7 +192,7 @@ static void refused(const char *doc, long status, const char *what)
 
 static void test_bad(void)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
     char *big;
 
     refused("{\"issuer\":\"https://evil.example.com\",\"authorization_endpoint\":\"" ISS
@@ -233,7 +233,7 @@ static void test_bad(void)
 
 static void test_backoff(void)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
 
     reset();
     si.fail = OA_ERR_PROVIDER;
@@ -246,22 +246,22 @@ static void test_backoff(void)
     fake_now += OA_DISCOVERY_BACKOFF_MIN;
     si.fail = OA_OK;
     ok(get(&e) == OA_OK && si.calls == 3, "recovered after the doubled back-off");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     /* stale document used while the provider is down */
     fake_now += OA_DISCOVERY_TTL;
     si.fail = OA_ERR_PROVIDER;
     ok(get(&e) == OA_OK && si.calls == 4, "provider down after the TTL: stale document used");
     is_str(e.token_endpoint, ISS "/token", "stale document's endpoint");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     ok(get(&e) == OA_OK && si.calls == 4, "and no fetch during back-off");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
 }
 
 /* A long outage: the back-off stops growing at 30 s, so a provider that
  * comes back is used again within 30 s, not minutes later. */
 static void test_backoff_cap(void)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
     int i, calls;
 
     reset();
@@ -277,7 +277,7 @@ static void test_backoff_cap(void)
         fake_now += 1;
     ok(i <= 30, "provider back after an hour down: used again within 30 s");
     ok(si.calls == calls + 1, "... with one fetch");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
 }
 
 /* A JWKS text with the public forms of the given keys (new). */
@@ -318,7 +318,7 @@ static char *token(cjose_jwk_t *k, const char *kid)
 
 static enum oa_err id_check(const char *t, const char *nonce)
 {
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
     struct oa_error err;
     json_t *claims = NULL;
     enum oa_err r;
@@ -329,7 +329,7 @@ static enum oa_err id_check(const char *t, const char *nonce)
     if (r != OA_OK)
         printf("#   (%s)\n", err.msg);
     json_decref(claims);
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     return r;
 }
 
@@ -419,18 +419,18 @@ static void test_apple(void)
 static void test_runtime(void)
 {
     struct oa_provider stray;
-    struct oa_endpoints e;
+    struct oa_provider_urls e;
     struct oa_runtime none = {0};
     struct oa_error err;
 
     reset();
     stray = prov;
-    ok(oa_endpoints_get(&e, &rt, &cfg, &stray, &err) == OA_ERR_INTERNAL && si.calls == 0,
+    ok(oa_provider_urls_get(&e, &rt, &cfg, &stray, &err) == OA_ERR_INTERNAL && si.calls == 0,
        "a provider not in the runtime's config: refused, nothing fetched");
-    ok(oa_endpoints_get(&e, &none, &cfg, &prov, &err) == OA_ERR_INTERNAL,
+    ok(oa_provider_urls_get(&e, &none, &cfg, &prov, &err) == OA_ERR_INTERNAL,
        "a runtime made for no config: refused");
     ok(get(&e) == OA_OK && si.calls == 1, "the provider of the config: served");
-    oa_endpoints_free(&e);
+    oa_provider_urls_free(&e);
     oa_runtime_free(&rt);
     oa_runtime_free(&rt);
     ok(rt.ncache == 0 && !rt.cache, "oa_runtime_free twice is safe");

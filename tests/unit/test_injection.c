@@ -75,7 +75,7 @@ static char *sign_in(const char *extra)
     snprintf(hdr, sizeof(hdr), "%s", pair ? pair : "");
     fx_request(&req, "GET", "/oauth/corp/callback", q, hdr);
     oa_response_init(&r);
-    (void)oa_flow_callback(&r, &fx_cfg, &fx_rt, &req, corp);
+    (void)oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, corp);
     cookie = r.status == 302 ? session_cookie(&r) : NULL;
     if (!fx_log_clean(&r))
         printf("# the log line carries a secret: %s\n", r.log);

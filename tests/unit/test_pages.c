@@ -1,4 +1,4 @@
-/* test_pages.c - JSON or HTML by Accept, escaped error and sign-in pages,
+/* test_pages.c - escaped error and sign-in pages, JSON or HTML by Accept,
  * the security headers and the CSP hash of the style sheet. */
 #include "core_fixture.h"
 #include "oa/b64url.h"
@@ -51,37 +51,6 @@ static void security_headers(const char *what)
        "%s: CSP default-src 'none'", what);
     ok(cfx_has(oa_response_get(&r, "Content-Security-Policy"), "frame-ancestors 'none'"),
        "%s: CSP frame-ancestors 'none'", what);
-}
-
-static void test_accept(void)
-{
-    struct oa_request q;
-
-    ok(oa_accept_has("text/html,application/xhtml+xml;q=0.9", "text/html"), "has text/html");
-    ok(oa_accept_has(" TEXT/HTML ; q=0.5", "text/html"), "case and spaces");
-    ok(!oa_accept_has("text/html;q=0", "text/html"), "q=0 is refusal");
-    ok(!oa_accept_has("text/html;q=0.000", "text/html"), "q=0.000 is refusal");
-    ok(oa_accept_has("text/html;q=0.01", "text/html"), "q=0.01 is acceptance");
-    ok(!oa_accept_has("text/htmlx", "text/html"), "no prefix match");
-    ok(!oa_accept_has(NULL, "text/html"), "no Accept");
-    ok(oa_accept_first("application/json, text/html", "application/json"), "JSON first");
-    ok(oa_accept_first("application/problem+json", "application/json"), "+json first");
-    ok(!oa_accept_first("text/html, application/json", "application/json"), "JSON not first");
-
-    q = rq("application/json", NULL, NULL);
-    ok(oa_wants_json(&q), "Accept: application/json wants JSON");
-    q = rq("application/json, text/html", NULL, NULL);
-    ok(oa_wants_json(&q), "JSON first wins over html");
-    q = rq("text/html,application/xhtml+xml,*/*;q=0.8", NULL, "navigate");
-    ok(!oa_wants_json(&q), "a browser navigation wants HTML");
-    q = rq("*/*", "XMLHttpRequest", NULL);
-    ok(oa_wants_json(&q), "XHR wants JSON");
-    q = rq("*/*", NULL, "cors");
-    ok(oa_wants_json(&q), "fetch() without text/html wants JSON");
-    q = rq(NULL, NULL, NULL);
-    ok(!oa_wants_json(&q), "curl with no Accept gets HTML");
-    q = rq("text/html", "XMLHttpRequest", NULL);
-    ok(!oa_wants_json(&q), "XHR asking for text/html gets HTML");
 }
 
 static void test_errors(void)
@@ -240,7 +209,6 @@ static void test_sign_in(void)
 int main(void)
 {
     cfx_config(&cfg, 3);
-    test_accept();
     test_errors();
     test_redirect();
     test_sign_in();

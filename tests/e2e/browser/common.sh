@@ -38,7 +38,7 @@ browser_artifacts() {
 # callback and post-logout URIs registered), sets IDP (the issuer) and the
 # client credentials IDP_CLIENT_ID / IDP_CLIENT_SECRET, IDP_CA.
 browser_idp() {
-    local i idp_js
+    local idp_js
     sh "$top_srcdir/tests/idp/ca.sh" "$E2E_TMP/tls" || bail "tests/idp/ca.sh failed"
     IDP_CA=$E2E_TMP/tls/ca.pem
     chmod 644 "$IDP_CA"
@@ -49,12 +49,8 @@ browser_idp() {
         OIDC_REDIRECT_URIS="$1/oauth/corp/callback" \
         OIDC_POST_LOGOUT_URIS="$1/app/ $1/" \
         e2e_bg idp node "$idp_js" --tls "$E2E_TMP/tls"
-    for i in $(seq 1 150); do
-        grep -q '^READY ' "$E2E_TMP/idp.log" 2>/dev/null && break
-        sleep 0.1
-    done
-    IDP=$(sed -n 's/^READY //p' "$E2E_TMP/idp.log")
-    [ -n "$IDP" ] || bail "the OpenID provider did not start: $(cat "$E2E_TMP/idp.log")"
+    IDP=$(peer_url "$E2E_TMP/idp.log" "$E2E_LAST_PID") ||
+        bail "the OpenID provider did not start: $(cat "$E2E_TMP/idp.log")"
 }
 
 # browser_config FILE PUBLIC_URL: the oauth2-fcgi config for the browser

@@ -1,9 +1,12 @@
 // fault-idp.js - a faulty OpenID provider for tests/e2e/faults.sh: what a
 // certified provider (oidc-provider) never does - crafted id_tokens,
-// broken answers, hangs - one fault per mode. Node core only; https with a
-// certificate of tests/idp/ca.sh; 127.0.0.1 only.
+// broken answers, hangs - one fault per mode; also, in mode "ok", a
+// well-behaved provider that provider-outage.sh stops and starts again
+// (--port N: the same port). Node core only, on tests/idp/peer.js (https
+// with a certificate of tests/idp/ca.sh, 127.0.0.1 only, the READY line,
+// request log).
 //
-//   node tests/e2e/fault-idp.js --tls DIR [--port N]   prints "READY https://127.0.0.1:PORT"
+//   node tests/standin/fault-idp.js --tls DIR [--port N]   prints "READY https://127.0.0.1:PORT"
 //
 // Each mode is a provider of its own: issuer https://127.0.0.1:PORT/<mode>,
 // discovery at <issuer>/.well-known/openid-configuration, then
@@ -21,26 +24,14 @@
 // Access tokens start with "at-FAULT-" so a test can look for them in logs.
 'use strict';
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const https = require('node:https');
-const path = require('node:path');
+const peer = require('../idp/peer.js');
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
-}
-const tlsDir = arg('tls');
-if (!tlsDir) {
-  console.error('usage: node fault-idp.js --tls DIR');
-  process.exit(2);
-}
 const CLIENT_ID = process.env.FAULT_CLIENT_ID || 'fault-client';
 const CLIENT_SECRET = process.env.FAULT_CLIENT_SECRET || 'fault-secret';
 const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'f1', use: 'sig', alg: 'ES256' };
 const codes = new Map(); // code -> { nonce, mode }
-const b64u = (x) => Buffer.from(x).toString('base64url');
-let base = '';
+const { b64u } = peer;
 
 function jwt(header, claims, mode) {
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(claims))}`;
@@ -48,9 +39,7 @@ function jwt(header, claims, mode) {
   if (mode === 'hs256') {
     return `${input}.${b64u(crypto.createHmac('sha256', CLIENT_SECRET).update(input).digest())}`;
   }
-  const signed = mode === 'badsig' ? `${input}x` : input;
-  const sig = crypto.sign('sha256', Buffer.from(signed), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${b64u(sig)}`;
+  return peer.jwt(header, claims, privateKey, mode === 'badsig' ? (i) => `${i}x` : undefined);
 }
 
 function idToken(mode, issuer, nonce) {
@@ -69,10 +58,7 @@ function idToken(mode, issuer, nonce) {
   return jwt(header, c, mode);
 }
 
-function send(res, status, body, type = 'application/json') {
-  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
+const send = peer.sender({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
 
 // The broken answers shared by discovery (d*) and token (t*) modes; true if sent.
 function broken(res, kind) {
@@ -108,14 +94,11 @@ function authorize(res, q, mode, issuer) {
   back.searchParams.set('code', code);
   back.searchParams.set('state', q.get('state') || '');
   back.searchParams.set('iss', issuer);
-  res.writeHead(302, { Location: back.href });
-  res.end();
+  peer.redirect(res, back.href);
 }
 
 function token(req, res, body, mode, issuer) {
-  const m = /^Basic (.+)$/.exec(req.headers.authorization || '');
-  const [id, secret] = m ? Buffer.from(m[1], 'base64').toString().split(':').map(decodeURIComponent)
-    : [];
+  const { id, secret } = peer.clientAuth(req); // client_secret_basic only
   if (id !== CLIENT_ID || secret !== CLIENT_SECRET) return send(res, 401, { error: 'invalid_client' });
   const p = new URLSearchParams(body);
   const c = codes.get(p.get('code'));
@@ -128,33 +111,19 @@ function token(req, res, body, mode, issuer) {
   });
 }
 
-function handle(req, res) {
-  const chunks = [];
-  req.on('data', (d) => chunks.push(d));
-  req.on('end', () => {
-    const url = new URL(req.url, base);
-    const m = /^\/([a-z0-9]+)(\/.*)$/.exec(url.pathname);
-    if (!m) return send(res, 404, { error: 'not found' });
-    const [, mode, rest] = m;
-    const issuer = `${base}/${mode}`;
-    switch (rest) {
-      case '/.well-known/openid-configuration': return discovery(res, mode, issuer);
-      case '/authorize': return authorize(res, url.searchParams, mode, issuer);
-      case '/token': return token(req, res, Buffer.concat(chunks).toString(), mode, issuer);
-      case '/jwks': return send(res, 200, { keys: [jwk] });
-      case '/userinfo': return send(res, 200, { sub: 'fault-user' });
-      default: return send(res, 404, { error: 'not found' });
-    }
-  });
+function handle(req, res, { url, body, base }) {
+  const m = /^\/([a-z0-9]+)(\/.*)$/.exec(url.pathname);
+  if (!m) return send(res, 404, { error: 'not found' });
+  const [, mode, rest] = m;
+  const issuer = `${base}/${mode}`;
+  switch (rest) {
+    case '/.well-known/openid-configuration': return discovery(res, mode, issuer);
+    case '/authorize': return authorize(res, url.searchParams, mode, issuer);
+    case '/token': return token(req, res, body, mode, issuer);
+    case '/jwks': return send(res, 200, { keys: [jwk] });
+    case '/userinfo': return send(res, 200, { sub: 'fault-user' });
+    default: return send(res, 404, { error: 'not found' });
+  }
 }
 
-const server = https.createServer({
-  key: fs.readFileSync(path.join(tlsDir, 'server.key')),
-  cert: fs.readFileSync(path.join(tlsDir, 'server.pem')),
-}, handle);
-// --port N: a fixed port, so a test can stop the provider and start it again
-server.listen(Number(arg('port', '0')), '127.0.0.1', () => {
-  base = `https://127.0.0.1:${server.address().port}`;
-  console.log(`READY ${base}`);
-});
-process.on('SIGTERM', () => process.exit(0));
+peer.serve('node fault-idp.js --tls DIR [--port N]', handle);

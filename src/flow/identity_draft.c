@@ -1,5 +1,5 @@
 /*
- * identity.c - building the identity a provider vouches for, before it is
+ * identity_draft.c - building the identity a provider vouches for, before it is
  * sealed into the session: owned strings, a comma-separated group list
  * (a group with a comma or a control byte is dropped rather than allowed
  * to forge two), and the claim shapes providers use for groups.
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oa/provider.h"
+#include "oa/flow.h"
 
-enum oa_err oa_ident_set(char **slot, const char *v)
+enum oa_err oa_identity_draft_set(char **slot, const char *v)
 {
     char *c;
 
@@ -35,7 +35,7 @@ static bool group_ok(const char *g)
     return true;
 }
 
-enum oa_err oa_ident_group(struct oa_ident *id, const char *g)
+enum oa_err oa_identity_draft_group(struct oa_identity_draft *id, const char *g)
 {
     enum oa_err e;
 
@@ -64,19 +64,19 @@ static const char *group_name(json_t *v)
     return json_string_value(json_object_get(v, "name"));
 }
 
-enum oa_err oa_ident_groups_from(struct oa_ident *id, json_t *claim)
+enum oa_err oa_identity_draft_groups_from(struct oa_identity_draft *id, json_t *claim)
 {
     enum oa_err e = OA_OK;
     size_t i;
     json_t *v;
 
     if (json_is_string(claim))
-        return oa_ident_group(id, json_string_value(claim));
+        return oa_identity_draft_group(id, json_string_value(claim));
     if (!json_is_array(claim))
         return OA_OK;
     json_array_foreach(claim, i, v)
     {
-        e = oa_ident_group(id, group_name(v));
+        e = oa_identity_draft_group(id, group_name(v));
         if (e != OA_OK)
             break;
     }
@@ -88,7 +88,7 @@ bool oa_claim_true(json_t *v)
     return json_is_true(v) || (json_is_string(v) && !strcmp(json_string_value(v), "true"));
 }
 
-void oa_ident_free(struct oa_ident *id)
+void oa_identity_draft_free(struct oa_identity_draft *id)
 {
     free(id->issuer);
     free(id->subject);
