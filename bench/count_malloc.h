@@ -3,8 +3,9 @@
  * includes it (once, in one .c file): malloc, calloc and realloc are
  * interposed and forwarded to glibc's own entry points. Used by the
  * decision benchmark and by the test that the allow path never allocates.
- * Not usable under AddressSanitizer, which owns malloc: then
- * OA_COUNT_MALLOC_OFF is defined and oa_allocs stays 0.
+ * While oa_allocs_fail is nonzero every allocation fails, for tests of the
+ * out-of-memory paths. Not usable under AddressSanitizer, which owns
+ * malloc: then OA_COUNT_MALLOC_OFF is defined and oa_allocs stays 0.
  */
 #ifndef OA_COUNT_MALLOC_H
 #define OA_COUNT_MALLOC_H
@@ -20,6 +21,7 @@
 #endif
 
 static volatile unsigned long oa_allocs;
+static volatile int oa_allocs_fail;
 
 #ifndef OA_COUNT_MALLOC_OFF
 extern void *__libc_malloc(size_t);
@@ -32,17 +34,17 @@ void *realloc(void *p, size_t n);
 void *malloc(size_t n)
 {
     oa_allocs++;
-    return __libc_malloc(n);
+    return oa_allocs_fail ? NULL : __libc_malloc(n);
 }
 void *calloc(size_t a, size_t b)
 {
     oa_allocs++;
-    return __libc_calloc(a, b);
+    return oa_allocs_fail ? NULL : __libc_calloc(a, b);
 }
 void *realloc(void *p, size_t n)
 {
     oa_allocs++;
-    return __libc_realloc(p, n);
+    return oa_allocs_fail ? NULL : __libc_realloc(p, n);
 }
 #endif
 

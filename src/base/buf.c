@@ -1,8 +1,10 @@
 /*
- * buf.c - a growable, always NUL-terminated byte buffer with the escapers
- * the pages need (HTML, JSON string, URL query value).
+ * buf.c - a growable, always NUL-terminated byte buffer that remembers its
+ * first error and has a size cap, with the escapers the pages need (HTML,
+ * JSON string, URL query value). DESIGN.md section 8.1.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,34 +12,81 @@
 
 #include "oa/buf.h"
 
-/* Makes room for n more bytes plus the NUL. */
-static enum oa_err reserve(struct oa_buf *b, size_t n)
+/* Called through a volatile pointer so the compiler cannot drop the clearing
+ * of memory that is freed right after. */
+static void *(*const volatile clear_fn)(void *, int, size_t) = memset;
+
+void oa_buf_init(struct oa_buf *b, size_t max)
 {
-    size_t need, cap;
+    b->p = NULL;
+    b->len = b->alloc = 0;
+    b->max = max;
+    b->err = OA_OK;
+}
+
+static size_t buf_max(const struct oa_buf *b)
+{
+    return b->max ? b->max : OA_BUF_MAX_DEFAULT;
+}
+
+/* Drops the bytes, keeps the cap. A failed buffer may hold half of a form
+ * with a client secret: it is cleared before it is freed. */
+static void release(struct oa_buf *b)
+{
+    if (b->p)
+        clear_fn(b->p, 0, b->alloc);
+    free(b->p);
+    b->p = NULL;
+    b->len = b->alloc = 0;
+}
+
+enum oa_err oa_buf_fail(struct oa_buf *b, enum oa_err e)
+{
+    if (e != OA_OK && b->err == OA_OK) {
+        release(b);
+        b->err = e;
+    }
+    return b->err;
+}
+
+enum oa_err oa_buf_error(const struct oa_buf *b)
+{
+    return b->err;
+}
+
+/* Makes room for n more bytes plus the NUL; false (error recorded) when the
+ * buffer has failed before, the cap is exceeded or memory runs out. */
+static bool reserve(struct oa_buf *b, size_t n)
+{
+    size_t need, alloc;
     char *p;
 
-    if (n > SIZE_MAX / 2 - b->len)
-        return OA_ERR_TOO_LARGE;
+    if (b->err)
+        return false;
+    if (n > buf_max(b) - b->len) {
+        oa_buf_fail(b, OA_ERR_TOO_LARGE);
+        return false;
+    }
     need = b->len + n + 1;
-    if (need <= b->cap)
-        return OA_OK;
-    cap = b->cap ? b->cap : 128;
-    while (cap < need)
-        cap *= 2;
-    p = realloc(b->p, cap);
-    if (!p)
-        return OA_ERR_NOMEM;
+    if (need <= b->alloc)
+        return true;
+    alloc = b->alloc ? b->alloc : 128;
+    while (alloc < need)
+        alloc *= 2;
+    p = realloc(b->p, alloc);
+    if (!p) {
+        oa_buf_fail(b, OA_ERR_NOMEM);
+        return false;
+    }
     b->p = p;
-    b->cap = cap;
-    return OA_OK;
+    b->alloc = alloc;
+    return true;
 }
 
 enum oa_err oa_buf_append(struct oa_buf *b, const char *s, size_t n)
 {
-    enum oa_err e = reserve(b, n);
-
-    if (e)
-        return e;
+    if (!reserve(b, n))
+        return b->err;
     if (n)
         memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -54,16 +103,16 @@ enum oa_err oa_buf_printf(struct oa_buf *b, const char *fmt, ...)
 {
     va_list ap;
     int n;
-    enum oa_err e;
 
+    if (b->err)
+        return b->err;
     va_start(ap, fmt);
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return OA_ERR_INTERNAL;
-    e = reserve(b, (size_t)n);
-    if (e)
-        return e;
+        return oa_buf_fail(b, OA_ERR_INTERNAL);
+    if (!reserve(b, (size_t)n))
+        return b->err;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -73,12 +122,11 @@ enum oa_err oa_buf_printf(struct oa_buf *b, const char *fmt, ...)
 
 enum oa_err oa_buf_html(struct oa_buf *b, const char *s)
 {
-    enum oa_err e = OA_OK;
     const char *run = s;
 
     if (!s)
         return oa_buf_append(b, "", 0);
-    for (; *s && !e; s++) {
+    for (; *s && !b->err; s++) {
         const char *rep = NULL;
         switch (*s) {
         case '&': rep = "&amp;"; break;
@@ -88,61 +136,57 @@ enum oa_err oa_buf_html(struct oa_buf *b, const char *s)
         case '\'': rep = "&#39;"; break;
         default: continue;
         }
-        e = oa_buf_append(b, run, (size_t)(s - run));
-        if (!e)
-            e = oa_buf_puts(b, rep);
+        oa_buf_append(b, run, (size_t)(s - run));
+        oa_buf_puts(b, rep);
         run = s + 1;
     }
-    return e ? e : oa_buf_append(b, run, (size_t)(s - run));
+    return oa_buf_append(b, run, (size_t)(s - run));
 }
 
 enum oa_err oa_buf_json_str(struct oa_buf *b, const char *s)
 {
-    enum oa_err e = oa_buf_append(b, "", 0);
-
-    for (; s && *s && !e; s++) {
+    oa_buf_append(b, "", 0);
+    for (; s && *s && !b->err; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            e = oa_buf_append(b, esc, 2);
-        } else if (c < 0x20 || c == 0x7f) {
-            e = oa_buf_printf(b, "\\u%04x", c);
-        } else if (c == '<' || c == '>' || c == '&') {
-            /* never let a JSON body be sniffed into markup */
-            e = oa_buf_printf(b, "\\u%04x", c);
+            oa_buf_append(b, esc, 2);
+        } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
+            /* controls, and never let a JSON body be sniffed into markup */
+            oa_buf_printf(b, "\\u%04x", c);
         } else {
-            e = oa_buf_append(b, (const char *)&c, 1);
+            oa_buf_append(b, (const char *)&c, 1);
         }
     }
-    return e;
+    return b->err;
 }
 
 enum oa_err oa_buf_urlenc(struct oa_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    enum oa_err e = oa_buf_append(b, "", 0);
 
-    for (; s && *s && !e; s++) {
+    oa_buf_append(b, "", 0);
+    for (; s && *s && !b->err; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~') {
-            e = oa_buf_append(b, (const char *)&c, 1);
+            oa_buf_append(b, (const char *)&c, 1);
         } else {
             char pct[3] = {'%', hex[c >> 4], hex[c & 15]};
-            e = oa_buf_append(b, pct, 3);
+            oa_buf_append(b, pct, 3);
         }
     }
-    return e;
+    return b->err;
 }
 
 char *oa_buf_steal(struct oa_buf *b)
 {
-    char *p = b->p;
+    char *p = b->err ? NULL : b->p ? b->p : calloc(1, 1);
 
-    if (!p)
-        p = calloc(1, 1);
-    b->p = NULL;
-    b->len = b->cap = 0;
+    if (p == b->p)
+        b->p = NULL;
+    release(b);
+    b->err = OA_OK;
     return p;
 }
 
@@ -150,5 +194,6 @@ void oa_buf_free(struct oa_buf *b)
 {
     free(b->p);
     b->p = NULL;
-    b->len = b->cap = 0;
+    b->len = b->alloc = 0;
+    b->err = OA_OK;
 }

@@ -176,13 +176,12 @@ static char *workspaces(const struct oa_config *cfg)
     struct oa_buf b = {0};
     size_t i;
 
-    for (i = 0; i < cfg->workspaces.n; i++)
-        if ((i && oa_buf_append(&b, ",", 1) != OA_OK) ||
-            oa_buf_puts(&b, cfg->workspaces.v[i]) != OA_OK) {
-            oa_buf_free(&b);
-            return NULL;
-        }
-    return oa_buf_steal(&b);
+    for (i = 0; i < cfg->workspaces.n; i++) {
+        if (i)
+            oa_buf_append(&b, ",", 1);
+        oa_buf_puts(&b, cfg->workspaces.v[i]);
+    }
+    return oa_buf_steal(&b); /* NULL when an append failed */
 }
 
 static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,

@@ -37,16 +37,11 @@ static bool group_ok(const char *g)
 
 enum oa_err oa_identity_draft_group(struct oa_identity_draft *id, const char *g)
 {
-    enum oa_err e;
-
     if (!group_ok(g))
         return OA_OK;
-    if (id->groups.len) {
-        e = oa_buf_append(&id->groups, ",", 1);
-        if (e != OA_OK)
-            return e;
-    }
-    return oa_buf_puts(&id->groups, g);
+    if (id->groups.len)
+        oa_buf_append(&id->groups, ",", 1);
+    return oa_buf_puts(&id->groups, g); /* the list's first error, if any */
 }
 
 /* A group is a string, or an object (Hugging Face's orgs): then its handle

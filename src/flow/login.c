@@ -34,11 +34,12 @@ static const char *hosted_domain_hint(const struct oa_provider *p)
     return p->hosted_domain.n == 1 ? p->hosted_domain.v[0] : "*";
 }
 
-static enum oa_err add_param(struct oa_buf *b, const char *name, const char *value)
+/* Appends "&name=value"; the buffer keeps the first error (DESIGN.md
+ * section 8.1). */
+static void add_param(struct oa_buf *b, const char *name, const char *value)
 {
-    enum oa_err e = oa_buf_printf(b, "&%s=", name);
-
-    return e != OA_OK ? e : oa_buf_urlenc(b, value);
+    oa_buf_printf(b, "&%s=", name);
+    oa_buf_urlenc(b, value);
 }
 
 /* The authorization URL for st (new string in *out). */
@@ -54,32 +55,24 @@ static enum oa_err authorize_url(char **out, const struct oa_flow *f, const stru
 
     oa_sha256(digest, st->verifier, strlen(st->verifier));
     e = oa_b64url_encode(challenge, sizeof(challenge), digest, sizeof(digest));
-    if (e == OA_OK)
-        e = oa_buf_printf(&b, "%s%cresponse_type=code", base, strchr(base, '?') ? '&' : '?');
-    if (e == OA_OK)
-        e = add_param(&b, "client_id", p->client_id ? p->client_id : "");
-    if (e == OA_OK)
-        e = add_param(&b, "redirect_uri", redirect_uri);
-    if (e == OA_OK)
-        e = add_param(&b, "scope", p->scope ? p->scope : default_scope(p));
-    if (e == OA_OK)
-        e = add_param(&b, "state", st->state);
-    if (e == OA_OK && oa_flow_is_oidc(p))
-        e = add_param(&b, "nonce", st->nonce);
-    if (e == OA_OK)
-        e = add_param(&b, "code_challenge", challenge);
-    if (e == OA_OK)
-        e = add_param(&b, "code_challenge_method", "S256");
-    if (e == OA_OK && p->kind == OA_PROVIDER_APPLE)
-        e = add_param(&b, "response_mode", "form_post");
-    if (e == OA_OK && p->kind == OA_PROVIDER_GOOGLE && p->hosted_domain.n)
-        e = add_param(&b, "hd", hosted_domain_hint(p));
-    if (e != OA_OK) {
-        oa_buf_free(&b);
+    if (e != OA_OK)
         return e;
-    }
+    oa_buf_printf(&b, "%s%cresponse_type=code", base, strchr(base, '?') ? '&' : '?');
+    add_param(&b, "client_id", p->client_id ? p->client_id : "");
+    add_param(&b, "redirect_uri", redirect_uri);
+    add_param(&b, "scope", p->scope ? p->scope : default_scope(p));
+    add_param(&b, "state", st->state);
+    if (oa_flow_is_oidc(p))
+        add_param(&b, "nonce", st->nonce);
+    add_param(&b, "code_challenge", challenge);
+    add_param(&b, "code_challenge_method", "S256");
+    if (p->kind == OA_PROVIDER_APPLE)
+        add_param(&b, "response_mode", "form_post");
+    if (p->kind == OA_PROVIDER_GOOGLE && p->hosted_domain.n)
+        add_param(&b, "hd", hosted_domain_hint(p));
+    e = oa_buf_error(&b);
     *out = oa_buf_steal(&b);
-    return *out ? OA_OK : OA_ERR_NOMEM;
+    return e ? e : *out ? OA_OK : OA_ERR_NOMEM;
 }
 
 /* The validated rd of the query (new string, "/" by default). */

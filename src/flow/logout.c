@@ -38,20 +38,12 @@ static char *logout_url(const char *base, const char *id_name, const char *clien
                         const char *rd_name, const char *rd)
 {
     struct oa_buf b = {0};
-    enum oa_err e;
 
-    e = oa_buf_printf(&b, "%s%c%s=", base, strchr(base, '?') ? '&' : '?', id_name);
-    if (e == OA_OK)
-        e = oa_buf_urlenc(&b, client_id ? client_id : "");
-    if (e == OA_OK)
-        e = oa_buf_printf(&b, "&%s=", rd_name);
-    if (e == OA_OK)
-        e = oa_buf_urlenc(&b, rd);
-    if (e != OA_OK) {
-        oa_buf_free(&b);
-        return NULL;
-    }
-    return oa_buf_steal(&b);
+    oa_buf_printf(&b, "%s%c%s=", base, strchr(base, '?') ? '&' : '?', id_name);
+    oa_buf_urlenc(&b, client_id ? client_id : "");
+    oa_buf_printf(&b, "&%s=", rd_name);
+    oa_buf_urlenc(&b, rd);
+    return oa_buf_steal(&b); /* NULL when an append failed */
 }
 
 static char *cognito_logout(const struct oa_provider *p, const char *rd)
@@ -65,8 +57,11 @@ static char *cognito_logout(const struct oa_provider *p, const char *rd)
     n = strlen(p->domain);
     while (n && p->domain[n - 1] == '/')
         n--;
-    if ((strstr(p->domain, "://") ? OA_OK : oa_buf_puts(&base, "https://")) == OA_OK &&
-        oa_buf_append(&base, p->domain, n) == OA_OK && oa_buf_puts(&base, "/logout") == OA_OK)
+    if (!strstr(p->domain, "://"))
+        oa_buf_puts(&base, "https://");
+    oa_buf_append(&base, p->domain, n);
+    oa_buf_puts(&base, "/logout");
+    if (oa_buf_error(&base) == OA_OK)
         out = logout_url(base.p, "client_id", p->client_id, "logout_uri", rd);
     oa_buf_free(&base);
     return out;

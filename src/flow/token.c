@@ -28,17 +28,18 @@ static bool wants_post(const struct oa_flow *f)
     }
 }
 
-static enum oa_err form_add(struct oa_buf *b, const char *name, const char *value)
+/* Appends "name=value" to a form; the buffer keeps the first error
+ * (DESIGN.md section 8.1). */
+static void form_add(struct oa_buf *b, const char *name, const char *value)
 {
-    enum oa_err e = oa_buf_printf(b, "%s%s=", b->len ? "&" : "", name);
-
-    return e != OA_OK ? e : oa_buf_urlenc(b, value ? value : "");
+    oa_buf_printf(b, "%s%s=", b->len ? "&" : "", name);
+    oa_buf_urlenc(b, value ? value : "");
 }
 
 static void buf_wipe_free(struct oa_buf *b)
 {
     if (b->p)
-        oa_wipe(b->p, b->cap);
+        oa_wipe(b->p, b->alloc);
     oa_buf_free(b);
 }
 
@@ -82,23 +83,21 @@ static enum oa_err token_body(struct oa_flow *f, struct oa_buf *body, struct oa_
 
     if (e != OA_OK)
         return e;
-    e = form_add(body, "grant_type", "authorization_code");
-    if (e == OA_OK)
-        e = form_add(body, "code", code);
-    if (e == OA_OK)
-        e = form_add(body, "redirect_uri", redirect_uri);
-    if (e == OA_OK)
-        e = form_add(body, "code_verifier", verifier);
-    if (e == OA_OK && wants_post(f)) {
-        e = form_add(body, "client_id", f->p->client_id);
-        if (e == OA_OK && secret)
-            e = form_add(body, "client_secret", secret);
-    } else if (e == OA_OK) {
-        /* RFC 6749 2.3.1: both form-urlencoded before Basic */
-        e = oa_buf_urlenc(user, f->p->client_id ? f->p->client_id : "");
-        if (e == OA_OK)
-            e = oa_buf_urlenc(pass, secret ? secret : "");
+    form_add(body, "grant_type", "authorization_code");
+    form_add(body, "code", code);
+    form_add(body, "redirect_uri", redirect_uri);
+    form_add(body, "code_verifier", verifier);
+    if (wants_post(f)) {
+        form_add(body, "client_id", f->p->client_id);
+        if (secret)
+            form_add(body, "client_secret", secret);
+    } else {
+        /* RFC 6749 2.3.1: both form-urlencoded before Basic; a failure of
+         * either is the request's, so it goes into the body's error */
+        oa_buf_fail(body, oa_buf_urlenc(user, f->p->client_id ? f->p->client_id : ""));
+        oa_buf_fail(body, oa_buf_urlenc(pass, secret ? secret : ""));
     }
+    e = oa_buf_error(body);
     if (secret)
         oa_wipe(secret, strlen(secret));
     free(secret);

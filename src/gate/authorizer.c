@@ -189,22 +189,35 @@ char *oa_original_url(const struct oa_config *cfg, const struct oa_request *req)
 {
     struct oa_buf b = {0};
     const char *uri = req->request_uri;
-    enum oa_err e = OA_OK;
 
     if (!uri || uri[0] != '/')
         return NULL;
     if (cfg->public_url && (!req->host || !*req->host ||
                             (cfg->public_host && strcasecmp(req->host, cfg->public_host) == 0)))
-        e = oa_buf_puts(&b, cfg->public_url);
+        oa_buf_puts(&b, cfg->public_url);
     else if (req->host && *req->host)
-        e = oa_buf_printf(&b, "%s://%s", oa_request_https(req) ? "https" : "http", req->host);
-    if (!e)
-        e = oa_buf_puts(&b, uri);
-    if (e) {
-        oa_buf_free(&b);
-        return NULL;
+        oa_buf_printf(&b, "%s://%s", oa_request_https(req) ? "https" : "http", req->host);
+    oa_buf_puts(&b, uri);
+    return oa_buf_steal(&b); /* NULL when an append failed */
+}
+
+/* Appends "?rd=<rd>" to a sign-in Location, unless the whole would not fit
+ * easily in a header: then the person signs in without a target. The query
+ * is built in a buffer capped at the room left, so "too long" is that
+ * buffer's OA_ERR_TOO_LARGE. */
+static void append_rd(struct oa_buf *loc, const char *rd)
+{
+    const size_t limit = OA_RESPONSE_HEADER_SPACE / 2 - 1;
+    struct oa_buf q;
+
+    oa_buf_init(&q, loc->len < limit ? limit - loc->len : 1);
+    oa_buf_puts(&q, "?rd=");
+    oa_buf_urlenc(&q, rd);
+    if (oa_buf_error(&q) != OA_ERR_TOO_LARGE) {
+        oa_buf_fail(loc, oa_buf_error(&q));
+        oa_buf_append(loc, q.p, q.len);
     }
-    return oa_buf_steal(&b);
+    oa_buf_free(&q);
 }
 
 enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *cfg,
@@ -216,27 +229,17 @@ enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *c
     /* passed on to the sign-in page or login, which check it in full */
     if (rd && (!*rd || !oa_redirect_passable(cfg, req, rd)))
         rd = NULL;
-    e = oa_buf_puts(&loc, oa_base_path(cfg));
-    if (!e && cfg->nproviders == 1) {
-        e = oa_buf_puts(&loc, "/");
-        if (!e)
-            e = oa_buf_urlenc(&loc, cfg->providers[0].name);
-        if (!e)
-            e = oa_buf_puts(&loc, "/login");
-    } else if (!e) {
-        e = oa_buf_puts(&loc, "/sign_in");
+    oa_buf_puts(&loc, oa_base_path(cfg));
+    if (cfg->nproviders == 1) {
+        oa_buf_puts(&loc, "/");
+        oa_buf_urlenc(&loc, cfg->providers[0].name);
+        oa_buf_puts(&loc, "/login");
+    } else {
+        oa_buf_puts(&loc, "/sign_in");
     }
-    if (!e && rd) {
-        size_t mark = loc.len;
-        e = oa_buf_puts(&loc, "?rd=");
-        if (!e)
-            e = oa_buf_urlenc(&loc, rd);
-        /* a target too long for a header: sign in without one */
-        if (!e && (loc.len >= OA_RESPONSE_HEADER_SPACE / 2)) {
-            loc.len = mark;
-            loc.p[mark] = '\0';
-        }
-    }
+    if (rd)
+        append_rd(&loc, rd);
+    e = oa_buf_error(&loc);
     if (e) {
         oa_buf_free(&loc);
         oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/buf.h"
 #include "oa/config.h"
 #include "oa/curl_load.h"
 #include "oa/http.h"
@@ -35,12 +36,6 @@
 static pthread_key_t handle_key;
 static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
 static int handle_key_ok;
-
-struct sink {
-    char *buf;
-    size_t len, cap;
-    int too_large;
-};
 
 /* libcurl, once loaded; set by handle_key_make() under pthread_once, so
  * every thread that got past handle_ready() sees it. */
@@ -85,31 +80,14 @@ static CURL *handle_get(void)
     return h;
 }
 
+/* The answer's body goes into a struct oa_buf capped at OA_HTTP_BODY_MAX:
+ * over it (or out of memory) the append fails, and returning 0 makes curl
+ * stop with CURLE_WRITE_ERROR. */
 static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
 {
-    struct sink *s = userp;
     size_t n = size * nmemb;
-    char *nb;
-    size_t ncap;
 
-    if (n > OA_HTTP_BODY_MAX - s->len) {
-        s->too_large = 1;
-        return 0; /* curl stops with CURLE_WRITE_ERROR */
-    }
-    if (s->len + n + 1 > s->cap) {
-        ncap = s->cap ? s->cap : 4096;
-        while (ncap < s->len + n + 1)
-            ncap *= 2;
-        nb = realloc(s->buf, ncap);
-        if (!nb)
-            return 0;
-        s->buf = nb;
-        s->cap = ncap;
-    }
-    memcpy(s->buf + s->len, data, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-    return n;
+    return oa_buf_append(userp, data, n) == OA_OK ? n : 0;
 }
 
 /* host[:port] of url for log lines ("?" when it has none we can tell):
@@ -230,7 +208,7 @@ static CURLcode request_set(CURL *h, const struct oa_http_request *req)
 }
 
 /* Copies the answer's status, Content-Type and Link into resp. */
-static enum oa_err answer_take(CURL *h, struct sink *s, struct oa_http_response *resp,
+static enum oa_err answer_take(CURL *h, struct oa_buf *body, struct oa_http_response *resp,
                                struct oa_error *err)
 {
     char *ct = NULL;
@@ -243,11 +221,9 @@ static enum oa_err answer_take(CURL *h, struct sink *s, struct oa_http_response 
     if (cu->easy_header(h, "Link", 0, CURLH_HEADER, -1, &link) == CURLHE_OK && link->value &&
         !(resp->link = strdup(link->value)))
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
-    if (!s->buf && !(s->buf = calloc(1, 1)))
+    resp->body_len = body->len;
+    if (!(resp->body = oa_buf_steal(body)))
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
-    resp->body = s->buf;
-    resp->body_len = s->len;
-    s->buf = NULL;
     return OA_OK;
 }
 
@@ -256,7 +232,7 @@ static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
                              struct oa_error *err)
 {
     char host[OA_HTTP_HOST_MAX];
-    struct sink s = {0};
+    struct oa_buf s;
     struct curl_slist *hdrs;
     const char *why;
     enum oa_err e = OA_OK;
@@ -265,6 +241,7 @@ static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
     int ok;
 
     memset(resp, 0, sizeof(*resp));
+    oa_buf_init(&s, OA_HTTP_BODY_MAX);
     url_host(host, sizeof(host), req->url);
     if (!req->url || (req->method && strcmp(req->method, "GET") && strcmp(req->method, "POST")))
         return oa_error_set(err, OA_ERR_INTERNAL, "HTTP request to %s: bad method or URL", host);
@@ -286,7 +263,7 @@ static enum oa_err curl_send(void *ctx, const struct oa_http_opts *opts,
         goto out;
     }
     rc = cu->easy_perform(h);
-    if (s.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+    if (oa_buf_error(&s) == OA_ERR_TOO_LARGE || rc == CURLE_FILESIZE_EXCEEDED)
         e = oa_error_set(err, OA_ERR_TOO_LARGE, "HTTP answer from %s: over %d bytes", host,
                          OA_HTTP_BODY_MAX);
     else if (rc != CURLE_OK)
@@ -299,7 +276,7 @@ out:
     cu->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     cu->easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
     cu->slist_free_all(hdrs);
-    free(s.buf);
+    oa_buf_free(&s);
     if (e != OA_OK)
         oa_http_response_free(resp);
     return e;

@@ -24,14 +24,15 @@
 #include "oa/url.h"
 
 /* Appends a comma-separated list as a JSON array of trimmed, non-empty
- * strings. */
-static enum oa_err json_list(struct oa_buf *b, const char *list)
+ * strings. Like every builder here it appends freely: the buffer remembers
+ * its first error (DESIGN.md section 8.1). */
+static void json_list(struct oa_buf *b, const char *list)
 {
     const char *p = list ? list : "";
-    enum oa_err e = oa_buf_puts(b, "[");
     int first = 1;
 
-    while (!e && *p) {
+    oa_buf_puts(b, "[");
+    while (*p) {
         const char *end = p + strcspn(p, ",");
         const char *a = p, *z = end;
         while (a < z && *a == ' ')
@@ -43,52 +44,36 @@ static enum oa_err json_list(struct oa_buf *b, const char *list)
             size_t n = (size_t)(z - a) < sizeof(item) - 1 ? (size_t)(z - a) : sizeof(item) - 1;
             memcpy(item, a, n);
             item[n] = '\0';
-            e = oa_buf_puts(b, first ? "\"" : ", \"");
-            if (!e)
-                e = oa_buf_json_str(b, item);
-            if (!e)
-                e = oa_buf_puts(b, "\"");
+            oa_buf_puts(b, first ? "\"" : ", \"");
+            oa_buf_json_str(b, item);
+            oa_buf_puts(b, "\"");
             first = 0;
         }
         p = *end ? end + 1 : end;
     }
-    return e ? e : oa_buf_puts(b, "]");
+    oa_buf_puts(b, "]");
 }
 
-static enum oa_err json_field(struct oa_buf *b, const char *name, const char *value)
+static void json_field(struct oa_buf *b, const char *name, const char *value)
 {
-    enum oa_err e = oa_buf_printf(b, "\"%s\": \"", name);
-
-    if (!e)
-        e = oa_buf_json_str(b, value);
-    return e ? e : oa_buf_puts(b, "\", ");
+    oa_buf_printf(b, "\"%s\": \"", name);
+    oa_buf_json_str(b, value);
+    oa_buf_puts(b, "\", ");
 }
 
-static enum oa_err userinfo_body(struct oa_buf *b, const struct oa_identity *id)
+static void userinfo_body(struct oa_buf *b, const struct oa_identity *id)
 {
-    enum oa_err e = oa_buf_puts(b, "{");
-
-    if (!e)
-        e = json_field(b, "provider", id->provider);
-    if (!e)
-        e = json_field(b, "sub", id->subject);
-    if (!e)
-        e = json_field(b, "user", id->username);
-    if (!e)
-        e = json_field(b, "email", id->email);
-    if (!e)
-        e = json_field(b, "name", id->name);
-    if (!e)
-        e = oa_buf_puts(b, "\"groups\": ");
-    if (!e)
-        e = json_list(b, id->groups);
-    if (!e)
-        e = oa_buf_puts(b, ", \"workspaces\": ");
-    if (!e)
-        e = json_list(b, id->workspaces);
-    if (!e)
-        e = oa_buf_printf(b, ", \"exp\": %lld}\n", (long long)id->exp);
-    return e;
+    oa_buf_puts(b, "{");
+    json_field(b, "provider", id->provider);
+    json_field(b, "sub", id->subject);
+    json_field(b, "user", id->username);
+    json_field(b, "email", id->email);
+    json_field(b, "name", id->name);
+    oa_buf_puts(b, "\"groups\": ");
+    json_list(b, id->groups);
+    oa_buf_puts(b, ", \"workspaces\": ");
+    json_list(b, id->workspaces);
+    oa_buf_printf(b, ", \"exp\": %lld}\n", (long long)id->exp);
 }
 
 enum oa_err oa_endpoint_userinfo(struct oa_response *r, const struct oa_config *cfg,
@@ -108,7 +93,8 @@ enum oa_err oa_endpoint_userinfo(struct oa_response *r, const struct oa_config *
         return OA_OK;
     }
     oa_response_reset(r);
-    e = userinfo_body(&r->body, &id);
+    userinfo_body(&r->body, &id);
+    e = oa_buf_error(&r->body);
     oa_wipe(sb, sizeof(*sb));
     free(sb);
     if (!e) {
@@ -274,7 +260,5 @@ enum oa_err oa_endpoint_health(struct oa_response *r)
     oa_response_reset(r);
     oa_response_status(r, 200);
     e = oa_buf_puts(&r->body, "ok");
-    if (!e)
-        e = oa_page_headers(r, OA_PAGE_TEXT);
-    return e;
+    return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
 }

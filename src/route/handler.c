@@ -165,26 +165,25 @@ static bool from_error_document(const struct oa_request *req)
 
 /* Apache gives REDIRECT_URL decoded: encode it back (bytes outside RFC 3986
  * pchar and '/'), then the raw REDIRECT_QUERY_STRING. */
-static enum oa_err error_document_rd(struct oa_buf *b, const struct oa_request *req)
+static void error_document_rd(struct oa_buf *b, const struct oa_request *req)
 {
     static const char keep[] = "-._~!$&'()*+,;=:@/";
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)req->redirect_url;
     const char *q = req->redirect_query_string;
-    enum oa_err e = oa_buf_puts(b, "");
 
-    for (; *p && !e; p++) {
+    oa_buf_puts(b, "");
+    for (; *p; p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             strchr(keep, *p)) {
-            e = oa_buf_append(b, (const char *)p, 1);
+            oa_buf_append(b, (const char *)p, 1);
         } else {
             char pct[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            e = oa_buf_append(b, pct, 3);
+            oa_buf_append(b, pct, 3);
         }
     }
-    if (!e && q && *q)
-        e = oa_buf_printf(b, "?%s", q);
-    return e;
+    if (q && *q)
+        oa_buf_printf(b, "?%s", q);
 }
 
 /* mod_fcgid turns the access checker's 403 into a 401 as well: a valid
@@ -225,8 +224,9 @@ static enum oa_err error_document(struct oa_response *r, const struct oa_config 
         oa_page_error(r, req, 401, "You need to sign in to see this page.");
         return OA_OK;
     }
-    e = error_document_rd(&rd, req);
-    e = oa_sign_in_redirect(r, cfg, req, e ? NULL : rd.p);
+    error_document_rd(&rd, req);
+    /* rd.p is NULL if it failed: then sign in without a target */
+    e = oa_sign_in_redirect(r, cfg, req, rd.p);
     oa_buf_free(&rd);
     return e;
 }

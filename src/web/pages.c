@@ -101,34 +101,33 @@ enum oa_err oa_page_headers(struct oa_response *r, enum oa_page_kind kind)
     return page_headers(r, kind, "no-referrer", "'none'");
 }
 
+/* The page builders below append freely: the body remembers its first
+ * error, checked once by the caller (DESIGN.md section 8.1). */
+
 /* The page's head and the opening of the card. */
-static enum oa_err page_open(struct oa_buf *b, const char *title)
+static void page_open(struct oa_buf *b, const char *title)
 {
-    enum oa_err e;
-
-    e = oa_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-                       "<meta name=\"robots\" content=\"noindex,nofollow\">\n<title>");
-    if (!e)
-        e = oa_buf_html(b, title);
-    if (!e)
-        e = oa_buf_puts(b, "</title>\n<style>");
-    if (!e)
-        e = oa_buf_puts(b, page_css);
-    if (!e)
-        e = oa_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
-    return e;
+    oa_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+                   "<meta name=\"robots\" content=\"noindex,nofollow\">\n<title>");
+    oa_buf_html(b, title);
+    oa_buf_puts(b, "</title>\n<style>");
+    oa_buf_puts(b, page_css);
+    oa_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
 }
 
-static enum oa_err page_close(struct oa_buf *b)
+static void page_close(struct oa_buf *b)
 {
-    return oa_buf_puts(b, "<footer>Protected by oauth2-fcgi</footer>\n</main>\n</body>\n</html>\n");
+    oa_buf_puts(b, "<footer>Protected by oauth2-fcgi</footer>\n</main>\n</body>\n</html>\n");
 }
 
-/* Status + headers of a page whose body is already in r; on a header
- * failure the answer is still a body-less error with that status. */
+/* Status + headers of a page whose body is already in r. A body that failed
+ * to build (already emptied by the buffer) and a header failure both still
+ * leave a body-less answer with that status. */
 static void page_finish(struct oa_response *r, int status, enum oa_page_kind kind)
 {
+    if (oa_buf_error(&r->body) != OA_OK)
+        oa_buf_free(&r->body);
     oa_response_status(r, status);
     if (oa_page_headers(r, kind) != OA_OK) {
         r->nheaders = 0;
@@ -139,67 +138,50 @@ static void page_finish(struct oa_response *r, int status, enum oa_page_kind kin
     }
 }
 
-static enum oa_err json_error_body(struct oa_buf *b, int status, const char *reason)
+static void json_error_body(struct oa_buf *b, int status, const char *reason)
 {
-    enum oa_err e = oa_buf_puts(b, "{\"error\": \"");
-
-    if (!e)
-        e = oa_buf_json_str(b, reason);
-    if (!e)
-        e = oa_buf_printf(b, "\", \"status\": %d}\n", status);
-    return e;
+    oa_buf_puts(b, "{\"error\": \"");
+    oa_buf_json_str(b, reason);
+    oa_buf_printf(b, "\", \"status\": %d}\n", status);
 }
 
 void oa_page_error_json(struct oa_response *r, int status, const char *reason)
 {
     oa_response_reset(r);
-    if (json_error_body(&r->body, status, reason ? reason : oa_status_reason(status)))
-        oa_buf_free(&r->body);
+    json_error_body(&r->body, status, reason ? reason : oa_status_reason(status));
     page_finish(r, status, OA_PAGE_JSON);
 }
 
 /* The HTML error body: title "NNN Reason", the reason, an optional extra
  * (already-escaped HTML made here, never from input). */
-static enum oa_err html_error_body(struct oa_buf *b, int status, const char *reason,
-                                   const char *who, const char *logout_url)
+static void html_error_body(struct oa_buf *b, int status, const char *reason, const char *who,
+                            const char *logout_url)
 {
     char title[64];
-    enum oa_err e;
 
     snprintf(title, sizeof(title), "%d %s", status, oa_status_reason(status));
-    e = page_open(b, title);
-    if (!e)
-        e = oa_buf_puts(b, "<h1>");
-    if (!e)
-        e = oa_buf_html(b, title);
-    if (!e)
-        e = oa_buf_puts(b, "</h1>\n<p>");
-    if (!e)
-        e = oa_buf_html(b, reason);
-    if (!e && who) {
-        e = oa_buf_puts(b, "</p>\n<p>Signed in as <strong>");
-        if (!e)
-            e = oa_buf_html(b, who);
-        if (!e)
-            e = oa_buf_puts(b, "</strong>.");
+    page_open(b, title);
+    oa_buf_puts(b, "<h1>");
+    oa_buf_html(b, title);
+    oa_buf_puts(b, "</h1>\n<p>");
+    oa_buf_html(b, reason);
+    if (who) {
+        oa_buf_puts(b, "</p>\n<p>Signed in as <strong>");
+        oa_buf_html(b, who);
+        oa_buf_puts(b, "</strong>.");
     }
-    if (!e)
-        e = oa_buf_puts(b, "</p>\n");
-    if (!e && logout_url) {
-        e = oa_buf_puts(b, "<a class=\"btn\" href=\"");
-        if (!e)
-            e = oa_buf_html(b, logout_url);
-        if (!e)
-            e = oa_buf_puts(b, "\">Sign in as someone else</a>\n");
+    oa_buf_puts(b, "</p>\n");
+    if (logout_url) {
+        oa_buf_puts(b, "<a class=\"btn\" href=\"");
+        oa_buf_html(b, logout_url);
+        oa_buf_puts(b, "\">Sign in as someone else</a>\n");
     }
-    return e ? e : page_close(b);
+    page_close(b);
 }
 
 void oa_page_error(struct oa_response *r, const struct oa_request *req, int status,
                    const char *reason)
 {
-    enum oa_err e;
-
     if (!reason)
         reason = oa_status_reason(status);
     if (req && oa_wants_json(req)) {
@@ -207,9 +189,7 @@ void oa_page_error(struct oa_response *r, const struct oa_request *req, int stat
         return;
     }
     oa_response_reset(r);
-    e = html_error_body(&r->body, status, reason, NULL, NULL);
-    if (e)
-        oa_buf_free(&r->body);
+    html_error_body(&r->body, status, reason, NULL, NULL);
     page_finish(r, status, OA_PAGE_HTML);
 }
 
@@ -218,7 +198,6 @@ void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
 {
     static const char reason[] = "Your account may not see this page.";
     char logout[600];
-    enum oa_err e;
 
     if (oa_wants_json(req)) {
         oa_page_error_json(r, 403, reason);
@@ -226,9 +205,7 @@ void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
     }
     oa_response_reset(r);
     snprintf(logout, sizeof(logout), "%s/logout", oa_base_path(cfg));
-    e = html_error_body(&r->body, 403, reason, user && *user ? user : NULL, logout);
-    if (e)
-        oa_buf_free(&r->body);
+    html_error_body(&r->body, 403, reason, user && *user ? user : NULL, logout);
     page_finish(r, 403, OA_PAGE_HTML);
 }
 
@@ -244,17 +221,13 @@ enum oa_err oa_page_redirect(struct oa_response *r, const struct oa_request *req
         oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
         return OA_ERR_BAD_INPUT;
     }
-    e = page_open(&r->body, "Redirecting");
-    if (!e)
-        e = oa_buf_puts(&r->body, "<h1>Redirecting</h1>\n<p><a href=\"");
-    if (!e)
-        e = oa_buf_html(&r->body, location);
-    if (!e)
-        e = oa_buf_puts(&r->body, "\">Continue</a></p>\n");
-    if (!e)
-        e = page_close(&r->body);
-    if (e)
-        oa_buf_free(&r->body);
+    page_open(&r->body, "Redirecting");
+    oa_buf_puts(&r->body, "<h1>Redirecting</h1>\n<p><a href=\"");
+    oa_buf_html(&r->body, location);
+    oa_buf_puts(&r->body, "\">Continue</a></p>\n");
+    page_close(&r->body);
+    if (oa_buf_error(&r->body) != OA_OK)
+        oa_buf_free(&r->body); /* the Location header is the answer */
     oa_response_status(r, 302);
     if (oa_page_headers(r, OA_PAGE_HTML) != OA_OK) {
         oa_buf_free(&r->body);
@@ -273,34 +246,27 @@ static const char *product_name(const struct oa_config *cfg, const struct oa_req
     return "oauth2-fcgi";
 }
 
-static enum oa_err sign_in_button(struct oa_buf *b, const struct oa_config *cfg,
-                                  const struct oa_provider *p, const char *rd)
+static void sign_in_button(struct oa_buf *b, const struct oa_config *cfg,
+                           const struct oa_provider *p, const char *rd)
 {
-    enum oa_err e = oa_buf_puts(b, "<a class=\"btn\" href=\"");
     struct oa_buf url = {0};
 
     /* the URL is built first, then HTML-escaped as an attribute value */
-    if (!e)
-        e = oa_buf_puts(&url, oa_base_path(cfg));
-    if (!e)
-        e = oa_buf_puts(&url, "/");
-    if (!e)
-        e = oa_buf_urlenc(&url, p->name);
-    if (!e)
-        e = oa_buf_puts(&url, "/login");
-    if (!e && rd) {
-        e = oa_buf_puts(&url, "?rd=");
-        if (!e)
-            e = oa_buf_urlenc(&url, rd);
+    oa_buf_puts(&url, oa_base_path(cfg));
+    oa_buf_puts(&url, "/");
+    oa_buf_urlenc(&url, p->name);
+    oa_buf_puts(&url, "/login");
+    if (rd) {
+        oa_buf_puts(&url, "?rd=");
+        oa_buf_urlenc(&url, rd);
     }
-    if (!e)
-        e = oa_buf_html(b, url.p);
+    oa_buf_puts(b, "<a class=\"btn\" href=\"");
+    oa_buf_fail(b, oa_buf_error(&url)); /* never an empty href */
+    oa_buf_html(b, url.p);
     oa_buf_free(&url);
-    if (!e)
-        e = oa_buf_puts(b, "\">Sign in with ");
-    if (!e)
-        e = oa_buf_html(b, p->display_name && *p->display_name ? p->display_name : p->name);
-    return e ? e : oa_buf_puts(b, "</a>\n");
+    oa_buf_puts(b, "\">Sign in with ");
+    oa_buf_html(b, p->display_name && *p->display_name ? p->display_name : p->name);
+    oa_buf_puts(b, "</a>\n");
 }
 
 enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
@@ -312,19 +278,16 @@ enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
     if (rd && !oa_redirect_ok(cfg, req, rd))
         rd = NULL;
     oa_response_reset(r);
-    e = page_open(&r->body, "Sign in");
-    if (!e)
-        e = oa_buf_puts(&r->body, "<h1>");
-    if (!e)
-        e = oa_buf_html(&r->body, product_name(cfg, req));
-    if (!e)
-        e = oa_buf_puts(&r->body, "</h1>\n<p>Sign in to continue</p>\n");
-    for (i = 0; !e && i < cfg->nproviders; i++)
-        e = sign_in_button(&r->body, cfg, &cfg->providers[i], rd);
-    if (!e && cfg->nproviders == 0)
-        e = oa_buf_puts(&r->body, "<p>No sign-in method is configured.</p>\n");
-    if (!e)
-        e = page_close(&r->body);
+    page_open(&r->body, "Sign in");
+    oa_buf_puts(&r->body, "<h1>");
+    oa_buf_html(&r->body, product_name(cfg, req));
+    oa_buf_puts(&r->body, "</h1>\n<p>Sign in to continue</p>\n");
+    for (i = 0; i < cfg->nproviders; i++)
+        sign_in_button(&r->body, cfg, &cfg->providers[i], rd);
+    if (cfg->nproviders == 0)
+        oa_buf_puts(&r->body, "<p>No sign-in method is configured.</p>\n");
+    page_close(&r->body);
+    e = oa_buf_error(&r->body);
     if (e) {
         oa_response_log(r, OA_LOG_ERROR, "sign-in page: %s", oa_strerror(e));
         oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
@@ -339,31 +302,21 @@ enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
     return OA_OK;
 }
 
-static enum oa_err confirm_body(struct oa_buf *b, const struct oa_config *cfg,
-                                const struct oa_request *req, const char *rd)
+static void confirm_body(struct oa_buf *b, const struct oa_config *cfg,
+                         const struct oa_request *req, const char *rd)
 {
-    enum oa_err e = page_open(b, "Sign out");
-
-    if (!e)
-        e = oa_buf_puts(b, "<h1>Sign out of ");
-    if (!e)
-        e = oa_buf_html(b, product_name(cfg, req));
-    if (!e)
-        e = oa_buf_puts(b, "?</h1>\n<form method=\"post\" action=\"");
-    if (!e)
-        e = oa_buf_html(b, oa_base_path(cfg));
-    if (!e)
-        e = oa_buf_puts(b, "/logout\">\n<input type=\"hidden\" name=\"rd\" value=\"");
-    if (!e)
-        e = oa_buf_html(b, rd);
-    if (!e)
-        e = oa_buf_puts(b, "\">\n<button class=\"btn\" type=\"submit\" name=\"confirm\" "
-                           "value=\"yes\">Sign out</button>\n</form>\n<p><a href=\"");
-    if (!e)
-        e = oa_buf_html(b, rd);
-    if (!e)
-        e = oa_buf_puts(b, "\">Stay signed in</a></p>\n");
-    return e ? e : page_close(b);
+    page_open(b, "Sign out");
+    oa_buf_puts(b, "<h1>Sign out of ");
+    oa_buf_html(b, product_name(cfg, req));
+    oa_buf_puts(b, "?</h1>\n<form method=\"post\" action=\"");
+    oa_buf_html(b, oa_base_path(cfg));
+    oa_buf_puts(b, "/logout\">\n<input type=\"hidden\" name=\"rd\" value=\"");
+    oa_buf_html(b, rd);
+    oa_buf_puts(b, "\">\n<button class=\"btn\" type=\"submit\" name=\"confirm\" "
+                   "value=\"yes\">Sign out</button>\n</form>\n<p><a href=\"");
+    oa_buf_html(b, rd);
+    oa_buf_puts(b, "\">Stay signed in</a></p>\n");
+    page_close(b);
 }
 
 /* The confirmation's form posts to us, and its answer may redirect to the
@@ -389,7 +342,8 @@ enum oa_err oa_page_logout_confirm(struct oa_response *r, const struct oa_config
     if (!rd || !oa_redirect_ok(cfg, req, rd))
         rd = "/";
     oa_response_reset(r);
-    e = confirm_body(&r->body, cfg, req, rd);
+    confirm_body(&r->body, cfg, req, rd);
+    e = oa_buf_error(&r->body);
     if (!e) {
         oa_response_status(r, 200);
         e = confirm_headers(r, form_origin);

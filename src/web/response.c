@@ -17,8 +17,7 @@ void oa_response_init(struct oa_response *r)
     r->status = 0;
     r->nheaders = 0;
     r->space_used = 0;
-    r->body.p = NULL;
-    r->body.len = r->body.cap = 0;
+    oa_buf_init(&r->body, 0);
     r->log_level = OA_LOG_INFO;
     r->log[0] = '\0';
 }

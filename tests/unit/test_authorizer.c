@@ -149,6 +149,34 @@ static int run(const struct oa_request *q)
     return r.status;
 }
 
+/* A target that would make the Location too long for a header is left
+ * out (sign in without it), at the exact boundary: Location shorter than
+ * half the header arena. */
+static void sign_in_target_too_long(void)
+{
+    const size_t keep = OA_RESPONSE_HEADER_SPACE / 2 - 1 - strlen("/oauth/sign_in?rd=");
+    struct oa_request q = rq(PAGE, "/app/page", NULL);
+    char rd[8192];
+    size_t k = 3000, m = keep - 4 * k; /* "/a" encodes to 4 bytes, "b" to 1 */
+
+    for (size_t i = 0; i < k; i++)
+        memcpy(rd + 2 * i, "/a", 2);
+    memset(rd + 2 * k, 'b', m);
+    rd[2 * k + m] = '\0';
+    oa_response_free(&r);
+    oa_response_init(&r);
+    ok(oa_sign_in_redirect(&r, &cfg, &q, rd) == OA_OK, "rd at the limit: answered");
+    is_int(strlen(oa_response_get(&r, "Location") ? oa_response_get(&r, "Location") : ""),
+           OA_RESPONSE_HEADER_SPACE / 2 - 1, "rd at the limit: carried whole");
+    rd[2 * k + m] = 'b';
+    rd[2 * k + m + 1] = '\0';
+    oa_response_free(&r);
+    oa_response_init(&r);
+    ok(oa_sign_in_redirect(&r, &cfg, &q, rd) == OA_OK, "rd one byte over: answered");
+    is_str(oa_response_get(&r, "Location"), "/oauth/sign_in", "rd one byte over: left out");
+    is_int(r.status, 302, "still the 302 to sign in");
+}
+
 static void sign_in_target(void)
 {
     struct oa_request q = rq(PAGE, "/app/page?x=1&y=a%20b", NULL);
@@ -352,6 +380,7 @@ int main(void)
     cfx_rule(&cfg, "/private", "boss@example.com", "", "", "", "");
     table();
     sign_in_target();
+    sign_in_target_too_long();
     variables();
     paths();
     decide();

@@ -206,12 +206,37 @@ static void test_sign_in(void)
     cfg.base_path = cfx_str("/oauth");
 }
 
+/* A page over the buffer's cap (DESIGN.md section 8.1) is an error page,
+ * never a truncated page: a display name that escapes to more than the
+ * default cap. */
+static void test_over_cap(void)
+{
+    struct oa_request q = rq("text/html", NULL, "navigate");
+    size_t n = OA_BUF_MAX_DEFAULT / 4; /* "&" escapes to 5 bytes */
+    char *name = malloc(n + 1), *saved = cfx_providers[1].display_name;
+
+    if (!name)
+        abort();
+    memset(name, '&', n);
+    name[n] = '\0';
+    cfx_providers[1].display_name = name;
+    oa_response_init(&r);
+    is_int(oa_page_sign_in(&r, &cfg, &q, NULL), OA_ERR_TOO_LARGE, "over the cap: TOO_LARGE");
+    is_int(r.status, 500, "over the cap: the 500 page");
+    ok(r.body.len < 4096 && !cfx_has(r.body.p, "&amp;&amp;") && cfx_has(r.body.p, "</html>"),
+       "a whole small error page, nothing of the oversized one");
+    oa_response_free(&r);
+    cfx_providers[1].display_name = saved;
+    free(name);
+}
+
 int main(void)
 {
     cfx_config(&cfg, 3);
     test_errors();
     test_redirect();
     test_sign_in();
+    test_over_cap();
     cfx_free();
     return tap_done();
 }
