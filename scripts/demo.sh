@@ -5,7 +5,8 @@
 #   - a local OpenID provider (tests/idp/provider.js: the oidc-provider
 #     package, over https with a throwaway CA, users alice and bob),
 #   - lighttpd with the shipped contrib/lighttpd/oauth2-fcgi.conf: /app is
-#     protected (an echo page that shows what the application receives),
+#     protected (scripts/demo-app.py: who is signed in - name, email,
+#     groups, workspaces - and a sign-out button),
 #     the sign-in endpoints are under /oauth,
 # then prints the URL and the demo user's credentials. Ctrl-C stops it all.
 #
@@ -89,7 +90,7 @@ cat >"$T/www/index.html" <<EOF
 <body>
 <h1>oauth2-fcgi demo</h1>
 <ul>
-<li><a href="/app/">/app/</a> - protected: any signed-in user (shows what the application receives)</li>
+<li><a href="/app/">/app/</a> - protected: any signed-in user (shows who is signed in, with a sign-out button)</li>
 <li><a href="/app/admin/">/app/admin/</a> - protected: only the group <code>admins</code> (alice)</li>
 <li><a href="/oauth/userinfo">/oauth/userinfo</a> - your session as JSON</li>
 <li><a href="/oauth/logout?rd=/">/oauth/logout</a> - sign out</li>
@@ -98,6 +99,10 @@ cat >"$T/www/index.html" <<EOF
 EOF
 lighttpd_start "$PORT" "$T/oauth.yml" 'index-file.names = ( "index.html" )' \
     'mimetype.assign = ( ".html" => "text/html; charset=utf-8" )'
+# The protected application: the demo's page instead of lib.sh's echo
+# program (a CGI run per request, so replacing the file is enough).
+cp "$top/scripts/demo-app.py" "$T/www/app"
+chmod 755 "$T/www/app"
 
 cat <<EOF
 

@@ -12,13 +12,17 @@
 # Between the two, the unit tests run once more under valgrind
 # (tests/valgrind.sh).
 #
-# Environment: OA_NO_INSTALL=1 skips installing; OA_NO_SANITIZERS=1 skips
+# Environment: OA_PKG_TEST= (empty) skips the Debian package test;
+# OA_NO_INSTALL=1 skips installing; OA_NO_SANITIZERS=1 skips
 # the second run; OA_NO_VALGRIND=1 the valgrind run; JOBS=N for make -j (default: the number of CPUs).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+# The package test runs in its own step below, never inside make check.
+pkg_test=${OA_PKG_TEST-1}
+unset OA_PKG_TEST
 steps_failed=0
 dirs=()
 
@@ -73,6 +77,24 @@ if [ -z "${OA_NO_VALGRIND:-}" ] && [ -x "$top/build/check/tests/unit/test_buf" ]
         sh "$top/tests/valgrind.sh"; then
         echo "test.sh: valgrind found errors; see build/check/valgrind.log" >&2
         tail -n 60 "$top/build/check/valgrind.log" >&2 || true
+    fi
+fi
+
+# The Debian package (tests/pkg/debian-package.sh: dpkg-buildpackage,
+# lintian, dpkg -i, --check-config, systemd-analyze verify, purge): a
+# minute or two of compiling, so make check skips it (OA_PKG_TEST unset)
+# and it runs here once, alone: not beside the load tests' timings.
+if [ "$pkg_test" = 1 ]; then
+    step "the Debian package (tests/pkg/debian-package.sh)"
+    if ! OA_PKG_TEST=1 AM_TAP_AWK=awk top_builddir="$top/build/check" top_srcdir="$top" \
+        OA_BIN="$top/build/check/oauth2-fcgi" \
+        sh "$top/build-aux/tap-driver.sh" --test-name debian-package \
+        --log-file "$top/build/check/debian-package.log" \
+        --trs-file "$top/build/check/debian-package.trs" \
+        --color-tests no --enable-hard-errors yes --expect-failure no -- \
+        bash "$top/tests/pkg/debian-package.sh"; then
+        echo "test.sh: the Debian package test failed; see build/check/debian-package.log" >&2
+        tail -n 80 "$top/build/check/debian-package.log" >&2 || true
     fi
 fi
 

@@ -8,12 +8,19 @@
 #             bench/) under oauth2-fcgi's supervisor, which restarts a worker
 #             that dies at once; spawn-fcgi's own -F would start two processes
 #             nobody restarts
-#   -u/-g     an unprivileged user that can read the config and the key file
+#   -u/-g     an unprivileged user that can read the config and the key file:
+#             oauth2-fcgi, the Debian package's user (its postinst makes the
+#             key 0600 for it and the config root:oauth2-fcgi 0640)
 #   -t 4      threads per worker (the default): the authorizer and the
 #             endpoints share this socket; at most half the threads wait on
 #             a provider, so a slow sign-in never holds the authorizer's
 #             thread (-t 1 logs a warning: do not)
-#   -n        spawn-fcgi execs oauth2-fcgi itself: this script's pid is the
+#   -n        spawn-fcgi execs oauth2-fcgi itself, so the program's stderr
+#             (why it cannot start: "FILE:LINE:COL: ...") is this script's:
+#             run it under a supervisor that logs it, or
+#               setsid oauth2-fcgi.sh </dev/null >>/var/log/oauth2-fcgi.log 2>&1 &
+#             (without -n spawn-fcgi sends it to /dev/null and says only
+#             "child exited with: 2"). This script's pid is the
 #             master's; to upgrade (new binary, config or key file) without
 #             losing a request: install the new binary, then kill -USR2 that pid.
 #             If the master itself is killed, its workers keep serving the
@@ -21,6 +28,7 @@
 #             A worker or the master SIGKILLed under load: tests/load/kill-spawn-fcgi.sh
 #             and kill-authnz.sh (figures in tests/load/RESULTS.md).
 exec spawn-fcgi -n -a 127.0.0.1 -p 9000 -u oauth2-fcgi -g oauth2-fcgi \
-    -- /usr/local/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 4
+    -- /usr/sbin/oauth2-fcgi -c /etc/oauth2-fcgi/oauth.yml -w 2 -t 4
 # Unix socket instead (lighttpd/nginx on the same host):
-#   spawn-fcgi -n -s /run/oauth2-fcgi/sock -M 0660 -U www-data -G www-data ...
+#   spawn-fcgi -n -s /run/oauth2-fcgi.sock -M 0660 -U www-data -G www-data ...
+# (-U/-G/-M: the web server's user may connect; the socket is made by root)

@@ -436,7 +436,7 @@ kill_unit_start() {
     local addr=$1
     sed -e "s|^ListenStream=.*|ListenStream=$addr|" \
         "$top_srcdir/contrib/systemd/oauth2-fcgi.socket" >"$T/oauth2-fcgi.socket"
-    sed -e "s|/usr/local/sbin/oauth2-fcgi|$OA_BIN|g" \
+    sed -e "s|/usr/sbin/oauth2-fcgi|$OA_BIN|g" \
         -e "s|/etc/oauth2-fcgi/oauth.yml|$E2E_CONFIG|g" \
         "$top_srcdir/contrib/systemd/oauth2-fcgi.service" >"$T/oauth2-fcgi.service"
     UNIT_MAIN=$T/unit.mainpid
@@ -572,7 +572,7 @@ spawn_reset() {
 # with -w).
 kill_spawn_start() {
     local addr="$*"
-    sed -e "s|/usr/local/sbin/oauth2-fcgi|$OA_BIN|g" \
+    sed -e "s|/usr/sbin/oauth2-fcgi|$OA_BIN|g" \
         -e "s|/etc/oauth2-fcgi/oauth.yml|$E2E_CONFIG|g" \
         -e "s|-a 127\.0\.0\.1 -p 9000|$addr|" \
         -e "s| -u oauth2-fcgi -g oauth2-fcgi||" \

@@ -16,7 +16,13 @@ Only the keys used by the shipped units are read: ListenStream, SocketMode,
 Backlog; ExecStartPre, ExecStart, Restart, RestartSec,
 RestartPreventExitStatus, KillSignal, TimeoutStopSec. Logs one line per
 event to stderr. SIGTERM stops the service (KillSignal) and exits.
+With SOCKET_UNIT_USERS=1 (as root), the users too: the socket gets
+SocketUser/SocketGroup, and the service runs as User/Group with the user's
+supplementary groups (tests/e2e/install-systemd.sh); without it, as the
+caller (the kill tests).
 """
+import grp
+import pwd
 import ctypes
 import os
 import shlex
@@ -63,6 +69,9 @@ def listen(sock_unit):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(addr)
         os.chmod(addr, int(sock_unit.get("SocketMode", ["0666"])[-1], 8))
+        if USERS:
+            os.chown(addr, pwd.getpwnam(sock_unit.get("SocketUser", ["root"])[-1]).pw_uid,
+                     grp.getgrnam(sock_unit.get("SocketGroup", ["root"])[-1]).gr_gid)
     else:
         host, _, port = addr.rpartition(":")
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -71,6 +80,21 @@ def listen(sock_unit):
     s.listen(backlog)
     s.set_inheritable(True)
     return s
+
+
+USERS = os.environ.get("SOCKET_UNIT_USERS") == "1"
+
+
+def become(svc):
+    """The service's User= and Group=, as systemd sets them (with USERS)."""
+    user = svc.get("User", [None])[-1]
+    if not USERS or not user:
+        return
+    pw = pwd.getpwnam(user)
+    gid = grp.getgrnam(svc["Group"][-1]).gr_gid if svc.get("Group") else pw.pw_gid
+    os.initgroups(user, gid)
+    os.setgid(gid)
+    os.setuid(pw.pw_uid)
 
 
 def argv_of(line):
@@ -92,6 +116,7 @@ class Service:
         self.stop_timeout = seconds(svc.get("TimeoutStopSec", [None])[-1], 90.0)
         self.kill_signal = getattr(signal, svc.get("KillSignal", ["SIGTERM"])[-1])
         self.pidfile = pidfile
+        self.svc = svc
         self.main = 0
         self.pgid = 0
         self.stopping = False
@@ -103,6 +128,7 @@ class Service:
                 os.setsid()
                 os.dup2(self.sock.fileno(), 0)
                 os.closerange(3, 4096)
+                become(self.svc)
                 os.execv(argv[0], argv)
             except BaseException as e:  # noqa: B902 - the child must not return
                 sys.stderr.write("socket-unit: exec %s: %s\n" % (argv[0], e))
