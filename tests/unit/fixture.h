@@ -8,7 +8,8 @@
  *     server sees it (router, pages, access, authorizer tests).
  *   flow_fixture.c (fx_*): a stand-in provider (struct oa_http_ops
  *     answering from a table keyed by URL, recording every request so a
- *     test can say "no token request was made"), a hand-built config, an
+ *     test can say "no token request was made"), a hand-built config and
+ *     the run-time state beside it (fx_rt, made as the edge makes it), an
  *     ES256 key to sign id_tokens with, and helpers to read a response
  *     (login, callback, state, github tests; the fuzz targets). No network.
  *
@@ -33,10 +34,11 @@
 #include "oa/config.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
-#include "oa/discovery.h"
 #include "oa/http.h"
+#include "oa/provider_cache.h"
 #include "oa/request.h"
 #include "oa/response.h"
+#include "oa/runtime.h"
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
@@ -118,15 +120,21 @@ const struct fx_seen *fx_last(const char *url);
 /* ---- flow_fixture.c: the config ------------------------------------ */
 
 extern struct oa_config fx_cfg;
+/* The provider caches and the stand-in transport, for fx_cfg. */
+extern struct oa_runtime fx_rt;
 
 /* A copy of s, never freed (the config lives as long as the test). */
 char *fx_s(const char *s);
 /* Sets l to the list of a and b (each may be NULL). */
 void fx_strlist(struct oa_strlist *l, const char *a, const char *b);
-/* Adds a provider to fx_cfg (client cid-123, secret s3cret); borrowed. */
+/* (Re)makes fx_rt for fx_cfg as it stands, with the stand-in transport, as
+ * fcgi/main.c does once the config is complete: fresh caches. */
+void fx_runtime(void);
+/* Adds a provider to fx_cfg (client cid-123, secret s3cret) and remakes
+ * fx_rt (a cache for it); borrowed. */
 struct oa_provider *fx_provider(const char *name, enum oa_provider_kind kind);
 /* fx_cfg anew: https://app.example.com, base /oauth, Secure cookies, a
- * fixed key of 0x07 bytes, workspace argilla, the stand-in as http_ops. */
+ * fixed key of 0x07 bytes, workspace argilla, fx_rt made for it. */
 void fx_config(void);
 
 /* ---- flow_fixture.c: requests and responses ------------------------ */

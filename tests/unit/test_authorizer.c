@@ -5,6 +5,7 @@
  * validated; path normalisation before the rules. */
 #include "fixture.h"
 #include "oa/authorizer.h"
+#include "oa/seal.h"
 #include "tap.h"
 
 static struct oa_config cfg;

@@ -15,7 +15,7 @@
 #include <openssl/pem.h>
 
 #include "fixture.h"
-#include "oa/crypto.h"
+#include "oa/b64url.h"
 #include "oa/jwt.h"
 #include "tap.h"
 
