@@ -1,6 +1,6 @@
 /*
- * test_noalloc.c - DESIGN section 4 rule 5: the authorizer's allow path makes
- * no heap allocation. malloc is interposed and counted; a count is exact, so
+ * test_noalloc.c - DESIGN.md section 4.3, rule 5: the authorizer's allow path
+ * makes no heap allocation. malloc is interposed and counted; a count is exact, so
  * this is a test, not a timing. (Skipped under AddressSanitizer, which owns
  * malloc.)
  */
