@@ -20,8 +20,6 @@ void oa_page_error(struct oa_response *r, const struct oa_request *req, int stat
 enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,
                             const struct oa_request *req, const char *rd) OA_WUR;
 
-/* --- added by core (handler/authorizer/endpoints) --- */
-
 /* What a body is, for oa_page_headers(). */
 enum oa_page_kind {
     OA_PAGE_HTML = 0, /* text/html, CSP allowing only the pages' own inline style */
