@@ -44,7 +44,7 @@ void oa_sockpath_record(struct oa_sockpath *sp, int fd, const char *path)
         return;
     sp->dev = st.st_dev;
     sp->ino = st.st_ino;
-    sp->known = 1;
+    sp->known = true;
 }
 
 int oa_sockpath_ours(const struct oa_sockpath *sp)

@@ -7,18 +7,19 @@
 #ifndef OA_SOCKPATH_H
 #define OA_SOCKPATH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct oa_sockpath {
     char path[108]; /* sizeof(sun_path); "" when the socket has no file */
     dev_t dev;
     ino_t ino;
-    int known; /* path, dev and ino hold the file seen at start */
+    bool known; /* path, dev and ino hold the file seen at start */
 };
 
 /* Remembers which file names the listening socket fd: path when given
  * (-s), else the socket's own address (an inherited unix socket), as it is
- * now. A TCP or abstract socket leaves sp->known 0. Never fails. */
+ * now. A TCP or abstract socket leaves sp->known false. Never fails. */
 void oa_sockpath_record(struct oa_sockpath *sp, int fd, const char *path);
 
 /* 1 while the file at sp->path is still the one recorded, 0 when it is

@@ -188,7 +188,7 @@ size_t cfx_count(const struct oa_response *r, const char *name)
     return n;
 }
 
-int cfx_has(const char *hay, const char *needle)
+bool cfx_has(const char *hay, const char *needle)
 {
     return hay && needle && strstr(hay, needle) != NULL;
 }

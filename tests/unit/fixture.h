@@ -21,6 +21,7 @@
 #define OA_TEST_FIXTURE_H
 
 /* the libc the fixture's users lean on, as the old header-only fixture gave it */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ struct oa_buf cfx_wire(const struct oa_response *r);
 /* Number of headers named name. */
 size_t cfx_count(const struct oa_response *r, const char *name);
 /* 1 when hay contains needle (both non-NULL). */
-int cfx_has(const char *hay, const char *needle);
+bool cfx_has(const char *hay, const char *needle);
 
 /* ---- flow_fixture.c: the stand-in provider -------------------------- */
 
@@ -151,7 +152,7 @@ char *fx_cookie_pair(const char *set_cookie);
 /* A parameter of the Location's query (new) or NULL. */
 char *fx_location_param(const struct oa_response *r, const char *name);
 /* 1 when the body contains needle. */
-int fx_body_has(const struct oa_response *r, const char *needle);
+bool fx_body_has(const struct oa_response *r, const char *needle);
 
 /* ---- flow_fixture.c: signing id_tokens ----------------------------- */
 

@@ -266,7 +266,7 @@ char *fx_location_param(const struct oa_response *r, const char *name)
     return v;
 }
 
-int fx_body_has(const struct oa_response *r, const char *needle)
+bool fx_body_has(const struct oa_response *r, const char *needle)
 {
     return r->body.p && strstr(r->body.p, needle) != NULL;
 }

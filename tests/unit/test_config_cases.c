@@ -17,6 +17,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,15 +131,15 @@ static int mode_warning(const char *w)
 }
 
 /* The warnings file, when the case has one, lists every warning in order. */
-static int warnings_match(const struct oa_config *cfg, int strict_modes)
+static bool warnings_match(const struct oa_config *cfg, bool strict_modes)
 {
     FILE *f = fopen("warnings", "r");
     char want[16][1024];
     size_t nwant = 0, j = 0;
-    int good = 1;
+    bool good = true;
 
     if (!f)
-        return 1;
+        return true;
     while (nwant < 16 && fgets(want[nwant], sizeof(want[0]), f)) {
         chomp(want[nwant]);
         if (want[nwant][0])
@@ -154,12 +155,12 @@ static int warnings_match(const struct oa_config *cfg, int strict_modes)
         else {
             printf("#   warning %zu: got:  %s\n#              want: %s\n", i + 1, w,
                    j < nwant ? want[j] : "(none)");
-            good = 0;
+            good = false;
         }
     }
     if (good && j != nwant) {
         printf("#   missing warning: %s\n", want[j]);
-        good = 0;
+        good = false;
     }
     return good;
 }

@@ -10,6 +10,7 @@
  * them is the Cookie header and the URL, tried here; the real web server
  * (lighttpd) is tried by tests/e2e/injection.sh. */
 #include <ctype.h>
+#include <stdbool.h>
 
 #include "fixture.h"
 #include "oa/authorizer.h"
@@ -98,16 +99,16 @@ static int clean_value(const char *v)
 }
 
 /* The header name is one of the allowed ones: prefix then [A-Za-z0-9_-]. */
-static int name_ok(const char *name, const char *prefix)
+static bool name_ok(const char *name, const char *prefix)
 {
     size_t n = strlen(prefix);
 
     if (strncmp(name, prefix, n) != 0 || !name[n])
-        return 0;
+        return false;
     for (name += n; *name; name++)
         if (!isalnum((unsigned char)*name) && *name != '_' && *name != '-')
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 static int collect(void *ctx, const char *p, size_t n)
@@ -117,19 +118,19 @@ static int collect(void *ctx, const char *p, size_t n)
 
 /* The serialised answer: every line before the blank one is "Name: value"
  * without a stray CR; the number of header lines is what r holds. */
-static int wire_ok(const struct oa_response *r)
+static bool wire_ok(const struct oa_response *r)
 {
     struct oa_buf b = {0};
     const char *p, *end;
     size_t lines = 0;
-    int good = 1;
+    bool good = true;
 
     if (oa_response_write(r, collect, &b) != OA_OK || !b.p)
-        return 0;
+        return false;
     for (p = b.p; (end = strstr(p, "\r\n")) && end != p; p = end + 2) {
         if (memchr(p, '\n', (size_t)(end - p)) || memchr(p, '\r', (size_t)(end - p)) ||
             !memchr(p, ':', (size_t)(end - p)))
-            good = 0;
+            good = false;
         lines++;
     }
     good = good && lines == r->nheaders + 1; /* + Status */

@@ -22,7 +22,7 @@ static struct oa_request rq(const char *accept, const char *xrw, const char *mod
 }
 
 /* The CSP's style hash equals the SHA-256 of the page's <style> text. */
-static int csp_matches_style(const struct oa_response *resp)
+static bool csp_matches_style(const struct oa_response *resp)
 {
     const char *csp = oa_response_get(resp, "Content-Security-Policy");
     const char *s = resp->body.p ? strstr(resp->body.p, "<style>") : NULL;
@@ -32,11 +32,11 @@ static int csp_matches_style(const struct oa_response *resp)
     size_t i;
 
     if (!csp || !s || !e)
-        return 0;
+        return false;
     s += 7;
     oa_sha256(h, s, (size_t)(e - s));
     if (oa_b64url_encode(b, sizeof(b), h, sizeof(h)) != OA_OK)
-        return 0;
+        return false;
     for (i = 0; b[i]; i++)
         b[i] = b[i] == '-' ? '+' : b[i] == '_' ? '/' : b[i];
     snprintf(want, sizeof(want), "style-src 'sha256-%s='", b);
