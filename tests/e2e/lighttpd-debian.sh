@@ -17,7 +17,7 @@
 # backend sees nothing at all (its own request log stays empty); forged
 # identity headers (every name, every "-"/"_" spelling) never reach it; a
 # session reaches it; the module order `lighttpd -p` shows starts with
-# mod_fastcgi. Issue 11, sections 1, 3, 4.
+# mod_fastcgi. (SECURITY.md, "No way around the gate"; DESIGN.md section 4.4.)
 . "$(dirname "$0")/lib.sh"
 
 need_tool lighttpd curl python3

@@ -15,7 +15,7 @@
 # the session's identity in every header of the family apps trust
 # (X-Forwarded-*, X-Auth-Request-*, Remote-*, X-Remote-User,
 # X-WEBAUTH-USER) and never a client's value, in any "-"/"_" spelling.
-# Issue 11, sections 1, 3, 4.
+# (SECURITY.md, "No way around the gate"; DESIGN.md section 4.4.)
 . "$(dirname "$0")/lib.sh"
 
 need_tool nginx curl python3
