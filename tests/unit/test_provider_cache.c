@@ -1,5 +1,5 @@
 /*
- * test_discovery.c - the provider cache (provider_cache.c: discovery
+ * test_provider_cache.c - the provider cache (provider_cache.c: discovery
  * document, JWKS, Apple's secret, in the run-time state of runtime.c) and
  * the id_token check (id_token.c)
  * through a stand-in HTTP table (no network) and a stand-in clock: good
