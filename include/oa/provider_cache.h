@@ -86,9 +86,9 @@ enum oa_err oa_apple_client_secret(char **out, struct oa_runtime *rt, const stru
                                    const struct oa_provider *p, struct oa_error *err) OA_WUR;
 
 /* The caches' clock: seconds since the epoch (time(), or the test's). */
-int64_t oa_discovery_now(void);
+int64_t oa_provider_cache_now(void);
 /* Tests only: replaces the clock (seconds since the epoch); NULL restores
  * time(). */
-void oa_discovery_set_clock(int64_t (*now)(void));
+void oa_provider_cache_set_clock(int64_t (*now)(void));
 
 #endif

@@ -34,7 +34,7 @@ enum oa_err oa_id_token_check(json_t **claims, struct oa_runtime *rt, const stru
                               const char *id_token, const char *nonce, struct oa_error *err)
 {
     const char *issuers[3];
-    struct oa_jwt_expect x = {issuers, 0, p->client_id, nonce, oa_discovery_now(), 0};
+    struct oa_jwt_expect x = {issuers, 0, p->client_id, nonce, oa_provider_cache_now(), 0};
     const char *uri = ep && ep->jwks_uri ? ep->jwks_uri : p->jwks_uri;
     struct oa_jwks_ref *r = NULL;
     bool fetched;

@@ -60,12 +60,12 @@ struct oa_provider_cache {
 
 static int64_t (*clock_fn)(void);
 
-int64_t oa_discovery_now(void)
+int64_t oa_provider_cache_now(void)
 {
     return clock_fn ? clock_fn() : (int64_t)time(NULL);
 }
 
-void oa_discovery_set_clock(int64_t (*now)(void))
+void oa_provider_cache_set_clock(int64_t (*now)(void))
 {
     clock_fn = now;
 }
@@ -373,7 +373,7 @@ enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, struct oa_runtime
     if (!(c = cache_of(rt, cfg, p)))
         return no_cache(p, err);
     pthread_mutex_lock(&c->lock);
-    doc_refresh(c, rt, cfg, p, oa_discovery_now());
+    doc_refresh(c, rt, cfg, p, oa_provider_cache_now());
     if (c->doc_st.at)
         e = provider_urls_merge(out, p, &c->doc, err);
     else
@@ -443,7 +443,7 @@ enum oa_err oa_provider_jwks(struct oa_jwks_ref **out, bool *fetched, struct oa_
                              const char *uri, bool force, struct oa_error *err)
 {
     struct oa_provider_cache *c = cache_of(rt, cfg, p);
-    int64_t now = oa_discovery_now();
+    int64_t now = oa_provider_cache_now();
     struct oa_jwks *j = NULL;
     struct oa_error ferr;
     enum oa_err e = OA_OK;
@@ -549,7 +549,7 @@ enum oa_err oa_apple_client_secret(char **out, struct oa_runtime *rt, const stru
                                    const struct oa_provider *p, struct oa_error *err)
 {
     struct oa_provider_cache *c;
-    int64_t now = oa_discovery_now();
+    int64_t now = oa_provider_cache_now();
     enum oa_err e = OA_OK;
 
     *out = NULL;

@@ -78,7 +78,7 @@ static void setup(void)
 
     fx_config();
     t0 = (int64_t)time(NULL);
-    oa_discovery_set_clock(fz_t0);
+    oa_provider_cache_set_clock(fz_t0);
     jwks_doc = fx_make_key();
     disco_doc =
         strdup("{\"issuer\":\"https://disco.test\",\"authorization_endpoint\":"

@@ -440,7 +440,7 @@ static void test_runtime(void)
 
 int main(void)
 {
-    oa_discovery_set_clock(fake_clock);
+    oa_provider_cache_set_clock(fake_clock);
     test_good();
     test_explicit();
     test_bad();
