@@ -9,8 +9,8 @@
 #     N passed, N failed, N skipped
 # counted from the .trs files of both runs. Exits non-zero on any failure.
 #
-# Between the two, `make lint` runs (clang-format, banned functions,
-# shellcheck) and the unit tests run once more under valgrind
+# Between the two, `make lint` runs (clang-format, the banned functions,
+# the shell scripts' check) and the unit tests run once more under valgrind
 # (tests/valgrind.sh).
 #
 # Environment: OA_PKG_TEST= (empty) skips the Debian package test;
