@@ -18,6 +18,7 @@
 
 #include <fcgiapp.h>
 
+#include "auditlog.h"
 #include "edge.h"
 #include "listen.h"
 #include "log.h"
@@ -198,6 +199,23 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
     return run_server(opts, cfg, fd);
 }
 
+/* The log (stderr, syslog, log: FILE) and the audit log, opened by the
+ * user the program runs as (spawn-fcgi -u, systemd User=, the web
+ * server's user) before any thread. A file that cannot be opened stops the
+ * start with the reason on stderr (exit 2). */
+static int open_logs(const struct oa_config *cfg)
+{
+    char msg[4200];
+
+    oa_log_open(cfg->log, cfg->log_level);
+    if ((cfg->log == OA_LOG_FILE && oa_log_open_file(cfg->log_file, msg, sizeof(msg)) != 0) ||
+        oa_auditlog_open(cfg, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "oauth2-fcgi: %s: %s\n", cfg->file, msg);
+        return 2;
+    }
+    return 0;
+}
+
 static int run(const struct oa_options *opts)
 {
     struct oa_config *cfg = NULL;
@@ -218,16 +236,17 @@ static int run(const struct oa_options *opts)
         oa_config_free(cfg);
         return rc;
     }
-    oa_log_open(cfg->log, cfg->log_level);
-    if (oa_discovery_init(cfg) != OA_OK) {
+    rc = open_logs(cfg); /* nonzero: said on stderr */
+    if (rc == 0 && oa_discovery_init(cfg) != OA_OK) {
         /* the provider caches are made before threads start, not raced for */
         oa_log_write(OA_LOG_ERROR, "out of memory preparing the provider caches");
         rc = 1;
-    } else {
+    } else if (rc == 0) {
         rc = serve(opts, cfg);
         oa_http_global_cleanup();
     }
     oa_config_free(cfg);
+    oa_auditlog_close();
     oa_log_close();
     return rc;
 }
