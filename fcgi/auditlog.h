@@ -1,5 +1,5 @@
 /*
- * auditlog.h - where the audit records go (audit.h, DESIGN.md section 9):
+ * auditlog.h - where the audit records go (audit.h, DESIGN.md section 8.3):
  * nowhere (audit: off), the program's log (audit: log) or a file of their
  * own (audit: FILE), one JSON line each. Denials are rate-limited.
  */

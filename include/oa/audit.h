@@ -1,7 +1,7 @@
 /*
  * audit.h - the audit record: what a request did that an operator must be
  * able to account for later (a sign-in, a sign-out, a denial), as one JSON
- * line (DESIGN.md section 9, "The audit log").
+ * line (DESIGN.md section 8.3).
  *
  * The core fills a struct oa_audit inside the response (like the log line)
  * and never prints; the edge adds the time, the client address and the

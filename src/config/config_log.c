@@ -1,5 +1,5 @@
 /*
- * config_log.c - where the log and the audit log go (DESIGN.md section 9):
+ * config_log.c - where the log and the audit log go (DESIGN.md section 8.3):
  *   log:   stderr (default) | syslog | /an/absolute/FILE
  *   audit: off (default) | log | /an/absolute/FILE
  * The walk stores the text in log_file / audit_file; here it becomes the
