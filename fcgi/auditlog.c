@@ -40,8 +40,7 @@ int oa_auditlog_open(const struct oa_config *cfg, char *msg, size_t cap)
         snprintf(msg, cap, "audit: %s: the path is too long", cfg->audit_file);
         return -1;
     }
-    audit_fd =
-        open(cfg->audit_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    audit_fd = open(cfg->audit_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
     if (audit_fd < 0) {
         snprintf(msg, cap,
                  "audit: cannot open %s: %s (it is opened by the user the program runs as, "

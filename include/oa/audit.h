@@ -20,13 +20,13 @@
 /* Event names of the JSON "event" field. refresh and revocation are
  * reserved for the session refresh and token revocation to come. */
 enum oa_audit_event {
-    OA_AUDIT_NONE = 0,      /* nothing to audit (the default) */
-    OA_AUDIT_SIGN_IN,       /* "sign_in": a session was issued */
-    OA_AUDIT_SIGN_IN_FAIL,  /* "sign_in_failed": login or callback refused */
-    OA_AUDIT_SIGN_OUT,      /* "sign_out": a session was cleared */
-    OA_AUDIT_DENIED,        /* "denied": the authorizer answered 401 or 403 */
-    OA_AUDIT_REFRESH,       /* "refresh": reserved */
-    OA_AUDIT_REVOCATION     /* "revocation": reserved */
+    OA_AUDIT_NONE = 0,     /* nothing to audit (the default) */
+    OA_AUDIT_SIGN_IN,      /* "sign_in": a session was issued */
+    OA_AUDIT_SIGN_IN_FAIL, /* "sign_in_failed": login or callback refused */
+    OA_AUDIT_SIGN_OUT,     /* "sign_out": a session was cleared */
+    OA_AUDIT_DENIED,       /* "denied": the authorizer answered 401 or 403 */
+    OA_AUDIT_REFRESH,      /* "refresh": reserved */
+    OA_AUDIT_REVOCATION    /* "revocation": reserved */
 };
 
 #define OA_AUDIT_PROVIDER_MAX 64
@@ -89,7 +89,7 @@ void oa_audit_time(char *out, size_t cap, int64_t epoch);
 #define OA_AUDIT_RATE 10
 struct oa_audit_bucket {
     double tokens;
-    int64_t last_ms;        /* when tokens was last refilled; 0: never */
+    int64_t last_ms;          /* when tokens was last refilled; 0: never */
     unsigned long suppressed; /* denials not written since the last one that was */
 };
 

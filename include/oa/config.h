@@ -119,9 +119,9 @@ struct oa_config {
     } http;
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
-    char *log_file;             /* log: FILE (an absolute path), else NULL */
-    enum oa_audit_target audit; /* default off */
-    char *audit_file;           /* audit: FILE (an absolute path), else NULL */
+    char *log_file;              /* log: FILE (an absolute path), else NULL */
+    enum oa_audit_target audit;  /* default off */
+    char *audit_file;            /* audit: FILE (an absolute path), else NULL */
     struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */

@@ -159,7 +159,7 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
                   : cfg->log == OA_LOG_FILE ? cfg->log_file
                                             : "stderr");
     oa_buf_printf(b, "audit: %s\n",
-                  cfg->audit == OA_AUDIT_TO_FILE ? cfg->audit_file
+                  cfg->audit == OA_AUDIT_TO_FILE  ? cfg->audit_file
                   : cfg->audit == OA_AUDIT_TO_LOG ? "to the log"
                                                   : "off");
 }

@@ -96,7 +96,8 @@ void oa_audit_set(struct oa_audit *a, enum oa_audit_event event, int status, con
 
 bool oa_audit_request_id_ok(const char *s)
 {
-    static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@_.:+/=-";
+    static const char ok[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@_.:+/=-";
     size_t n;
 
     if (!s || !*s)

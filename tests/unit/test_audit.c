@@ -55,8 +55,7 @@ static void escaping(void)
     n = oa_audit_json(line, sizeof(line), &a, "2026-12-02T07:45:00Z", "127.0.0.1", "abc-1");
     ok(n > 0 && n == strlen(line), "a line is written (%zu bytes)", n);
     ok(n > 0 && line[n - 1] == '\n' && strchr(line, '\n') == line + n - 1, "exactly one line");
-    ok(!strchr(line, '\r') && !strchr(line, '\t') && !strchr(line, '\x01') &&
-           !strchr(line, '\x7f'),
+    ok(!strchr(line, '\r') && !strchr(line, '\t') && !strchr(line, '\x01') && !strchr(line, '\x7f'),
        "no raw control byte in the line");
     ok(!strchr(line, '<') && !strchr(line, '>') && !strchr(line, '&'), "no raw markup bytes");
     j = parse(line, n);

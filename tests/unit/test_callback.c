@@ -229,8 +229,7 @@ static void test_iss(void)
     ok(fx_body_has(&r, "href=\"/oauth/sign_in?rd=%2Fhome\">Start again</a>"),
        "the error page links Start again to the sign-in page with the stored rd");
     ok(r.audit.event == OA_AUDIT_SIGN_IN_FAIL && r.audit.status == 400 &&
-           !strcmp(r.audit.provider, "corp") && strstr(r.audit.reason, "iss") &&
-           !r.audit.user[0],
+           !strcmp(r.audit.provider, "corp") && strstr(r.audit.reason, "iss") && !r.audit.user[0],
        "audited: sign_in_failed at corp, the reason names iss (%s)", r.audit.reason);
     login(corp);
     ok(callback_std(corp, "https%3A%2F%2Fidp.test%2F") != OA_OK && r.status == 400,

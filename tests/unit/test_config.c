@@ -421,16 +421,18 @@ static void test_log_targets(void)
         {"audit: /var/log/oa/audit.json\n", OA_LOG_STDERR, OA_AUDIT_TO_FILE, NULL,
          "/var/log/oa/audit.json"},
     };
-    const char *bad[] = {"log: oa.log\n", "log: Syslog\n", "audit: yes\n", "audit: ./a.log\n",
-                         "audit: /var/log/\n", "log: \"/tmp/a\\nb\"\n"};
+    const char *bad[] = {"log: oa.log\n",    "log: Syslog\n",      "audit: yes\n",
+                         "audit: ./a.log\n", "audit: /var/log/\n", "log: \"/tmp/a\\nb\"\n"};
     struct oa_error err;
     struct oa_config *cfg;
     char yaml[512];
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        snprintf(yaml, sizeof(yaml), "providers:\n  - {name: github, client_id: a, "
-                 "client_secret: b}\n%s", cases[i].yaml);
+        snprintf(yaml, sizeof(yaml),
+                 "providers:\n  - {name: github, client_id: a, "
+                 "client_secret: b}\n%s",
+                 cases[i].yaml);
         cfg = load_str(yaml, &err);
         ok(cfg != NULL, "loads: %s", cases[i].yaml);
         if (!cfg)
@@ -446,8 +448,10 @@ static void test_log_targets(void)
         oa_config_free(cfg);
     }
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        snprintf(yaml, sizeof(yaml), "providers:\n  - {name: github, client_id: a, "
-                 "client_secret: b}\n%s", bad[i]);
+        snprintf(yaml, sizeof(yaml),
+                 "providers:\n  - {name: github, client_id: a, "
+                 "client_secret: b}\n%s",
+                 bad[i]);
         cfg = load_str(yaml, &err);
         ok(!cfg && err.code == OA_ERR_CONFIG && err.line == 3 && strstr(err.msg, "must be"),
            "refused at line 3: %s (%s)", bad[i], err.msg);

@@ -115,7 +115,8 @@ static void test_start_again(void)
     char *u;
 
     u = oa_page_again_url(&cfg, "/reports?a=1&b=\"<x>");
-    is_str(u, "/oauth/sign_in?rd=%2Freports%3Fa%3D1%26b%3D%22%3Cx%3E", "again URL with rd, encoded");
+    is_str(u, "/oauth/sign_in?rd=%2Freports%3Fa%3D1%26b%3D%22%3Cx%3E",
+           "again URL with rd, encoded");
     oa_response_init(&r);
     oa_page_error_again(&r, &q, 400, "This sign-in link expired. Start again.", u);
     ok(cfx_has(r.body.p, "<a class=\"btn\" href=\"/oauth/sign_in?rd=%2Freports%3Fa%3D1%26b%3D%22"
@@ -137,14 +138,16 @@ static void test_start_again(void)
 
     oa_response_init(&r);
     oa_page_error_again(&r, &q, 502, "The provider failed.", "/oauth/\"><script>");
-    ok(!cfx_has(r.body.p, "<script>") && cfx_has(r.body.p, "href=\"/oauth/&quot;&gt;&lt;script&gt;\""),
+    ok(!cfx_has(r.body.p, "<script>") &&
+           cfx_has(r.body.p, "href=\"/oauth/&quot;&gt;&lt;script&gt;\""),
        "the link is escaped as an attribute");
     oa_response_free(&r);
 
     q = rq("application/json", NULL, NULL);
     oa_response_init(&r);
     oa_page_error_again(&r, &q, 400, "Expired.", "/oauth/");
-    is_str(r.body.p, "{\"error\": \"Expired.\", \"status\": 400}\n", "JSON clients: the error alone");
+    is_str(r.body.p, "{\"error\": \"Expired.\", \"status\": 400}\n",
+           "JSON clients: the error alone");
     oa_response_free(&r);
 
     q = rq("text/html", NULL, "navigate");
