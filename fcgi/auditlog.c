@@ -10,7 +10,6 @@
  * for an audited request; an allowed request never comes here.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,33 +30,27 @@ static pthread_mutex_t bucket_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct oa_audit_bucket bucket;
 static atomic_ulong request_seq;
 
-int oa_auditlog_open(const struct oa_config *cfg, char *msg, size_t cap)
+enum oa_err oa_auditlog_open(const struct oa_config *cfg, struct oa_error *err)
 {
     target = cfg->audit;
     if (target != OA_AUDIT_TO_FILE)
-        return 0;
-    if (strlen(cfg->audit_file) >= sizeof(audit_path)) {
-        snprintf(msg, cap, "audit: %s: the path is too long", cfg->audit_file);
-        return -1;
-    }
-    audit_fd = open(cfg->audit_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-    if (audit_fd < 0) {
-        snprintf(msg, cap,
-                 "audit: cannot open %s: %s (it is opened by the user the program runs as, "
-                 "uid %ld: create it writable by that user)",
-                 cfg->audit_file, strerror(errno), (long)geteuid());
-        target = OA_AUDIT_OFF;
-        return -1;
-    }
+        return OA_OK;
+    target = OA_AUDIT_OFF; /* until the file is open */
+    if (strlen(cfg->audit_file) >= sizeof(audit_path))
+        return oa_error_set(err, OA_ERR_CONFIG, "audit: %s: the path is too long", cfg->audit_file);
+    audit_fd = oa_log_append(cfg->audit_file);
+    if (audit_fd < 0)
+        return oa_log_open_error(err, "audit", cfg->audit_file);
     snprintf(audit_path, sizeof(audit_path), "%s", cfg->audit_file);
-    return 0;
+    target = OA_AUDIT_TO_FILE;
+    return OA_OK;
 }
 
-int oa_auditlog_reopen(char *msg, size_t cap)
+enum oa_err oa_auditlog_reopen(struct oa_error *err)
 {
     if (target != OA_AUDIT_TO_FILE || audit_fd < 0)
-        return 0;
-    return oa_log_reopen_fd(&audit_fd, audit_path, msg, cap);
+        return OA_OK;
+    return oa_log_reopen_fd(audit_fd, audit_path, err);
 }
 
 void oa_auditlog_close(void)

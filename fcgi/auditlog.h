@@ -10,13 +10,15 @@
 
 #include "oa/audit.h"
 #include "oa/config.h"
+#include "oa/err.h"
 
 /* Takes cfg's audit target; opens the file (appending, created 0640) for
- * audit: FILE. Call before threads. -1 with msg (why, as which user). */
-int oa_auditlog_open(const struct oa_config *cfg, char *msg, size_t cap);
-/* Reopens the audit file (audit: FILE; else nothing to do). 0, or -1 with
- * msg and the old file kept. Thread-safe. */
-int oa_auditlog_reopen(char *msg, size_t cap);
+ * audit: FILE. Call before threads. OA_ERR_CONFIG in err (why, as which
+ * user) when it cannot be opened. */
+enum oa_err oa_auditlog_open(const struct oa_config *cfg, struct oa_error *err) OA_WUR;
+/* Reopens the audit file (audit: FILE; else nothing to do); on failure
+ * the old file is kept. Thread-safe. */
+enum oa_err oa_auditlog_reopen(struct oa_error *err) OA_WUR;
 void oa_auditlog_close(void);
 
 /* Writes a's line (nothing for event NONE or audit: off) with the time now,

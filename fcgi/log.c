@@ -41,56 +41,61 @@ static int open_append(const char *path)
     return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 }
 
-int oa_log_open_file(const char *path, char *msg, size_t cap)
+enum oa_err oa_log_open_file(const char *path, struct oa_error *err)
 {
     int fd;
 
-    if (strlen(path) >= sizeof(log_path)) {
-        snprintf(msg, cap, "log: %s: the path is too long", path);
-        return -1;
-    }
+    if (strlen(path) >= sizeof(log_path))
+        return oa_error_set(err, OA_ERR_CONFIG, "log: %s: the path is too long", path);
     fd = open_append(path);
-    if (fd < 0) {
-        snprintf(msg, cap,
-                 "log: cannot open %s: %s (it is opened by the user the program runs as, "
-                 "uid %ld: create it writable by that user)",
-                 path, strerror(errno), (long)geteuid());
-        return -1;
-    }
+    if (fd < 0)
+        return oa_log_open_error(err, "log", path);
     if (log_fd != STDERR_FILENO)
         close(log_fd);
     log_fd = fd;
     snprintf(log_path, sizeof(log_path), "%s", path);
     log_target = OA_LOG_FILE;
-    return 0;
+    return OA_OK;
 }
 
-int oa_log_reopen_fd(int *fd, const char *path, char *msg, size_t cap)
+enum oa_err oa_log_open_error(struct oa_error *err, const char *key, const char *path)
+{
+    return oa_error_set(err, OA_ERR_CONFIG,
+                        "%s: cannot open %s: %s (it is opened by the user the program runs as, "
+                        "uid %ld: create it writable by that user)",
+                        key, path, strerror(errno), (long)geteuid());
+}
+
+int oa_log_append(const char *path)
+{
+    return open_append(path);
+}
+
+enum oa_err oa_log_reopen_fd(int fd, const char *path, struct oa_error *err)
 {
     int nfd = open_append(path);
 
-    if (nfd < 0) {
-        snprintf(msg, cap, "cannot reopen %s: %s (still writing to the file open before)", path,
-                 strerror(errno));
-        return -1;
-    }
+    if (nfd < 0)
+        return oa_error_set(err, OA_ERR_IO,
+                            "cannot reopen %s: %s (still writing to the file open before)", path,
+                            strerror(errno));
     /* dup2 swaps the file under the same number at once: a thread writing
      * at that moment writes to the old file or the new one, never to a
      * closed descriptor */
-    if (dup2(nfd, *fd) < 0) {
-        snprintf(msg, cap, "cannot reopen %s: %s", path, strerror(errno));
+    if (dup2(nfd, fd) < 0) {
+        oa_error_set(err, OA_ERR_IO, "cannot reopen %s: %s", path, strerror(errno));
         close(nfd);
-        return -1;
+        return OA_ERR_IO;
     }
     close(nfd);
-    return 0;
+    return OA_OK;
 }
 
-int oa_log_reopen(char *msg, size_t cap)
+enum oa_err oa_log_reopen(struct oa_error *err)
 {
     if (log_target != OA_LOG_FILE || log_fd == STDERR_FILENO)
-        return 0;
-    return oa_log_reopen_fd(&log_fd, log_path, msg, cap);
+        return OA_OK;
+    return oa_log_reopen_fd(log_fd, log_path, err);
 }
 
 void oa_log_close(void)
@@ -147,6 +152,14 @@ static void write_all(int fd, const char *p, size_t n)
         p += w;
         n -= (size_t)w;
     }
+}
+
+void oa_log_error(enum oa_log_level level, const struct oa_error *err)
+{
+    char text[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
+
+    oa_error_format(err, text, sizeof(text));
+    oa_log_write(level, "%s", text);
 }
 
 void oa_log_write(enum oa_log_level level, const char *fmt, ...)

@@ -20,15 +20,21 @@
  * and drops lines less severe than level. Call before starting threads. */
 void oa_log_open(enum oa_log_target target, enum oa_log_level level);
 /* log: FILE: opens path for appending (created 0640) and sends the lines
- * there. Call after oa_log_open, before threads. -1 with msg (why, and as
- * which user) when it cannot be opened. */
-int oa_log_open_file(const char *path, char *msg, size_t cap);
-/* Opens path again onto *fd (for a rotated file: the old name now names
- * the old file). -1 with msg, the old file kept. Thread-safe. */
-int oa_log_reopen_fd(int *fd, const char *path, char *msg, size_t cap);
+ * there. Call after oa_log_open, before threads. OA_ERR_CONFIG in err
+ * (why, and as which user) when it cannot be opened. */
+enum oa_err oa_log_open_file(const char *path, struct oa_error *err) OA_WUR;
+/* Opens path for appending, created 0640 (a log may name users): the
+ * descriptor, or -1 with errno. */
+int oa_log_append(const char *path);
+/* The error of a file that key ("log", "audit") names and that cannot be
+ * opened (errno): OA_ERR_CONFIG, saying as which user. */
+enum oa_err oa_log_open_error(struct oa_error *err, const char *key, const char *path);
+/* Opens path again onto fd (for a rotated file: the old name now names
+ * the old file). OA_ERR_IO in err, the old file kept. Thread-safe. */
+enum oa_err oa_log_reopen_fd(int fd, const char *path, struct oa_error *err) OA_WUR;
 /* Reopens the log file (log: FILE; nothing to do otherwise), e.g. after
- * logrotate renamed it. 0, or -1 with msg. Thread-safe. */
-int oa_log_reopen(char *msg, size_t cap);
+ * logrotate renamed it. Thread-safe. */
+enum oa_err oa_log_reopen(struct oa_error *err) OA_WUR;
 /* One audit line (JSON, audit: log) whatever log_level says:
  * "oauth2-fcgi[pid]: audit: {...}", or syslog at LOG_NOTICE. */
 void oa_log_audit(const char *json, size_t len);
@@ -38,6 +44,9 @@ void oa_log_close(void);
 bool oa_log_enabled(enum oa_log_level level);
 /* Writes one line (control bytes folded to '?'). Thread-safe. */
 void oa_log_write(enum oa_log_level level, const char *fmt, ...) OA_PRINTF(2, 3);
+/* Writes err as one line (oa_error_format: "FILE:LINE:COL: msg" or "msg"):
+ * how a failure carried in struct oa_error reaches the log. */
+void oa_log_error(enum oa_log_level level, const struct oa_error *err);
 /* The level's name: "error", "warn", "info", "debug". Static. */
 const char *oa_log_level_name(enum oa_log_level level);
 

@@ -13,12 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oa/crypto.h"
 #include "oa/err.h"
-#include "oa/http.h"
+#include "oa/keyring.h"
 #include "oa/log.h"
-
-struct oa_provider_cache; /* run-time state (discovery, JWKS), src/flow/discovery.c */
 
 struct oa_strlist {
     char **v;
@@ -69,7 +66,6 @@ struct oa_provider {
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
     unsigned line, col;                        /* of the entry in the file */
-    struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
 };
 
 struct oa_access_rule {
@@ -119,10 +115,9 @@ struct oa_config {
     } http;
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
-    char *log_file;              /* log: FILE (an absolute path), else NULL */
-    enum oa_audit_target audit;  /* default off */
-    char *audit_file;            /* audit: FILE (an absolute path), else NULL */
-    struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
+    char *log_file;             /* log: FILE (an absolute path), else NULL */
+    enum oa_audit_target audit; /* default off */
+    char *audit_file;           /* audit: FILE (an absolute path), else NULL */
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;

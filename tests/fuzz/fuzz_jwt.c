@@ -11,6 +11,7 @@
 #include "fuzz.h"
 
 #include "oa/jwt.h"
+#include "oa/b64url.h"
 
 static const char *issuers[] = {"https://idp.test", "accounts.google.com"};
 

@@ -27,6 +27,7 @@
 #include "oa/crypto.h"
 #include "oa/err.h"
 #include "oa/session.h"
+#include "oa/seal.h"
 
 struct mint_opts {
     const char *config;
