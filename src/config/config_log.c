@@ -26,55 +26,56 @@ static bool file_ok(const char *s)
     return true;
 }
 
-static enum oa_err check_log(struct oa_cfg_load *ld)
-{
-    struct oa_config *cfg = ld->cfg;
-    char **slot = &cfg->log_file;
+/* The two words a destination key takes besides a file, and their values. */
+struct dest_key {
+    const char *key;
+    const char *word[2];
+    int value[2];
+    int file_value;
+    const char *example;
+};
 
-    if (!*slot || !strcmp(*slot, "stderr"))
-        cfg->log = OA_LOG_STDERR;
-    else if (!strcmp(*slot, "syslog"))
-        cfg->log = OA_LOG_SYSLOG;
+static const struct dest_key log_key = {"log",
+                                        {"stderr", "syslog"},
+                                        {OA_LOG_STDERR, OA_LOG_SYSLOG},
+                                        OA_LOG_FILE,
+                                        "/var/log/oauth2-fcgi.log"};
+static const struct dest_key audit_key = {"audit",
+                                          {"off", "log"},
+                                          {OA_AUDIT_OFF, OA_AUDIT_TO_LOG},
+                                          OA_AUDIT_TO_FILE,
+                                          "/var/log/oauth2-fcgi/audit.log"};
+
+/* *slot (the text the walk stored, NULL when the key is absent: the first
+ * word) into *target; the text is kept only when it names a file. */
+static enum oa_err check_dest(struct oa_cfg_load *ld, const struct dest_key *k, char **slot,
+                              int *target)
+{
+    if (!*slot || !strcmp(*slot, k->word[0]))
+        *target = k->value[0];
+    else if (!strcmp(*slot, k->word[1]))
+        *target = k->value[1];
     else if (file_ok(*slot))
-        cfg->log = OA_LOG_FILE;
+        *target = k->file_value;
     else
         return oa_cfg_fail(ld, slot, NULL,
-                           "'log' must be stderr, syslog or the absolute path of a file "
-                           "(e.g. /var/log/oauth2-fcgi.log), not '%s'",
-                           *slot);
-    if (cfg->log != OA_LOG_FILE) {
+                           "'%s' must be %s, %s or the absolute path of a file (e.g. %s), "
+                           "not '%s'",
+                           k->key, k->word[0], k->word[1], k->example, *slot);
+    if (*target != k->file_value) {
         free(*slot);
         *slot = NULL;
     }
     return OA_OK;
 }
 
-static enum oa_err check_audit(struct oa_cfg_load *ld)
-{
-    struct oa_config *cfg = ld->cfg;
-    char **slot = &cfg->audit_file;
-
-    if (!*slot || !strcmp(*slot, "off"))
-        cfg->audit = OA_AUDIT_OFF;
-    else if (!strcmp(*slot, "log"))
-        cfg->audit = OA_AUDIT_TO_LOG;
-    else if (file_ok(*slot))
-        cfg->audit = OA_AUDIT_TO_FILE;
-    else
-        return oa_cfg_fail(ld, slot, NULL,
-                           "'audit' must be off, log or the absolute path of a file "
-                           "(e.g. /var/log/oauth2-fcgi/audit.log), not '%s'",
-                           *slot);
-    if (cfg->audit != OA_AUDIT_TO_FILE) {
-        free(*slot);
-        *slot = NULL;
-    }
-    return OA_OK;
-}
+_Static_assert(sizeof(enum oa_log_target) == sizeof(int), "enum stored as int");
+_Static_assert(sizeof(enum oa_audit_target) == sizeof(int), "enum stored as int");
 
 enum oa_err oa_cfg_check_log(struct oa_cfg_load *ld)
 {
-    enum oa_err e = check_log(ld);
+    struct oa_config *cfg = ld->cfg;
+    enum oa_err e = check_dest(ld, &log_key, &cfg->log_file, (int *)&cfg->log);
 
-    return e ? e : check_audit(ld);
+    return e ? e : check_dest(ld, &audit_key, &cfg->audit_file, (int *)&cfg->audit);
 }
