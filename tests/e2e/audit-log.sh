@@ -6,9 +6,11 @@
 # time, event, status, provider, user, subject, rule, reason, client address
 # and request id; a flood of denials is rate-limited with a
 # "denials_suppressed" count; a failed sign-in's page links "Start again".
+# The GitHub stand-in (tests/standin/github.js) adds a sign-in and a refusal
+# by allowed_orgs.
 # Then every secret of the run - the client secret, the session key, each
 # code and state, every cookie value, and every access and id token the
-# provider issued (its OIDC_TOKEN_LOG) - is looked for in the audit file
+# provider issued (OIDC_TOKEN_LOG, GITHUB_TOKEN_LOG) - is looked for in the audit file
 # AND the program's log: none may be there.
 . "$(dirname "$0")/flowlib.sh"
 
@@ -24,6 +26,11 @@ export OIDC_CLIENT_ID=e2e-audit OIDC_CLIENT_SECRET=$SECRET
 export OIDC_TOKEN_LOG=$T/issued-tokens
 : >"$OIDC_TOKEN_LOG"
 IDP=$(start_peer provider node "$IDP_JS" --tls "$T/tls") || exit 1
+# The GitHub stand-in (not OpenID: the identity is its REST API).
+GH_SECRET='gh-audit-secret-5d2e'
+export GITHUB_CLIENT_ID=gh-audit GITHUB_CLIENT_SECRET=$GH_SECRET
+export GITHUB_REDIRECT_URI=$BASE/oauth/github/callback GITHUB_TOKEN_LOG=$OIDC_TOKEN_LOG
+GH=$(start_peer github node tests/standin/github.js --tls "$T/tls") || exit 1
 
 AUDIT=$T/audit/audit.log
 mkdir -p "$T/audit"
@@ -35,6 +42,11 @@ providers:
     client_id: e2e-audit
     client_secret: '${SECRET//\'/\'\'}'
     scope: "openid email profile groups"
+  - name: github
+    base_url: $GH
+    client_id: gh-audit
+    client_secret: "$GH_SECRET"
+    allowed_orgs: [filler-34, other]
 allow_http_redirect: true
 session:
   key_file: $T/session.key
@@ -70,8 +82,7 @@ PY
 
 # wait_audit N: waits (3 s at most) until the audit file has N lines.
 wait_audit() {
-    local i
-    for i in $(seq 1 30); do
+    for _ in $(seq 1 30); do
         [ "$(wc -l <"$AUDIT" 2>/dev/null || echo 0)" -ge "$1" ] && return 0
         sleep 0.1
     done
@@ -80,7 +91,7 @@ wait_audit() {
 
 browser_login() {
     local out
-    out=$(node "$top_srcdir/tests/idp/login.js" --ca "$T/tls/ca.pem" --user "$1" ${2:-} "$AUTHZ" \
+    out=$(node "$top_srcdir/tests/idp/login.js" --ca "$T/tls/ca.pem" --user "$1" "$AUTHZ" \
         2>"$T/login.err")
     CALLBACK=$(printf '%s\n' "$out" | sed -n 1p)
     [ -n "$CALLBACK" ] || t_diag "login.js: $(cat "$T/login.err")"
@@ -164,6 +175,29 @@ t_is "$(aj sign_out | cut -d'|' -f1-4)" "302|corp|alice@example.com|alice" "sign
 http_req "$BASE/oauth/logout?rd=%2Fbye" -H 'Accept: text/html' -H 'Sec-Fetch-Site: same-origin'
 t_is "$(aj sign_out | wc -l)" 1 "a logout without a session signs nobody out: no line"
 
+# ---- GitHub: a sign-in, and one its allowed_orgs refuse -----------------------
+
+# gh_sign_in USER: login, the stand-in's authorize page as USER, callback.
+gh_sign_in() {
+    oa_login github /app/page
+    CALLBACK=$(curl -sS --max-time 20 --cacert "$T/tls/ca.pem" -o /dev/null \
+        -w '%{redirect_url}' "$AUTHZ&login=$1")
+    callback "$CALLBACK"
+    SEEN+=("$(param code "$CALLBACK")" "$(param state "$AUTHZ")" "${STATE_COOKIE#*=}" "${SESSION#*=}")
+}
+lines=$(wc -l <"$AUDIT")
+gh_sign_in alice
+t_is "$HTTP_STATUS" 302 "github: alice signs in"
+gh_sign_in carol
+t_is "$HTTP_STATUS" 403 "github: carol, in no allowed org, is refused at the callback"
+wait_audit "$((lines + 2))" || t_diag "fewer GitHub lines than expected"
+IFS='|' read -r st prov user sub rule reason client rid when <<<"$(aj sign_in | grep '|github|')"
+t_like "$st|$prov|$user|$sub" '^302\|github\|alice@example\.com\|[0-9]+$' \
+    "github sign_in: the verified email and GitHub's numeric id as subject"
+IFS='|' read -r st prov user sub rule reason client rid when <<<"$(aj sign_in_failed | grep '|github|')"
+t_is "$st|$prov" "403|github" "github sign_in_failed: 403 at github"
+t_like "$reason" 'org' "github sign_in_failed: why (allowed_orgs)"
+
 # ---- every line: JSON, one line, its fields; ids unique ----------------------
 
 t_ok "every line is one JSON object with the ten fields" python3 - "$AUDIT" <<'PY'
@@ -206,17 +240,17 @@ t_like "$(grep -m1 denials_suppressed "$AUDIT")" '^\{"time": "[0-9T:Z-]+", "even
 # ---- no secret anywhere ---------------------------------------------------------
 
 mapfile -t TOKENS <"$OIDC_TOKEN_LOG"
-t_ok "the provider issued access and id tokens to look for (${#TOKENS[@]})" test "${#TOKENS[@]}" -ge 2
+t_ok "the provider issued access and id tokens to look for (${#TOKENS[@]})" test "${#TOKENS[@]}" -ge 3
 KEY=$(tr -d '\n' <"$T/session.key")
 bad=
-for w in "$SECRET" "$KEY" "${SEEN[@]}" "${TOKENS[@]}"; do
+for w in "$SECRET" "$GH_SECRET" "$KEY" "${SEEN[@]}" "${TOKENS[@]}"; do
     [ -n "$w" ] || continue
     for f in "$AUDIT" "$OA_LOG" "$T/lighttpd-error.log"; do
         grep -qF -- "$w" "$f" 2>/dev/null && bad="$bad ${f##*/}:'${w:0:10}...'"
     done
 done
 t_is "$bad" "" "no client secret, session key, code, state, cookie or token in the audit file or the log"
-t_unlike "$(cat "$AUDIT" "$OA_LOG")" 'eyJ[A-Za-z0-9_-]{8,}\.' "nothing shaped like a JWT either"
+t_unlike "$(cat "$AUDIT" "$OA_LOG")" 'eyJ[A-Za-z0-9_-]{8,}\.|gho_' "nothing shaped like a JWT or a GitHub token either"
 t_ok "the secrets looked for were really used (${#SEEN[@]} codes, states, cookies)" test "${#SEEN[@]}" -ge 6
 
 t_done
