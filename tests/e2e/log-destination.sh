@@ -24,7 +24,7 @@ need_oidc_provider
     skip_all "no node_modules/oidc-provider in $top_srcdir (npm ci) for scripts/demo.sh"
 
 DEMO_PORT=$(free_port) || bail "no free port"
-(cd "$top_srcdir" && exec env OA_NO_INSTALL=1 OA_DEMO_BIN="$OA_BIN" PORT=$DEMO_PORT \
+(cd "$top_srcdir" && exec env OA_NO_INSTALL=1 OA_DEMO_BIN="$OA_BIN" PORT="$DEMO_PORT" \
     OA_NODE_MODULES="${OA_NODE_MODULES:-}" bash scripts/demo.sh) >"$T/demo.out" 2>&1 &
 DEMO_PID=$!
 E2E_PIDS+=("$DEMO_PID")
