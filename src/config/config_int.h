@@ -9,8 +9,9 @@
  *
  * Who calls whom (no circle; DESIGN.md section 2): config.c runs the steps
  * config_walk.c, config_provider.c, config_check.c and config_warn.c in
- * that order; config_check.c uses config_provider.c's URL check, and
- * config_provider.c config_env.c; every one of them uses config_util.c,
+ * that order; config_check.c uses config_provider.c's URL check and
+ * config_log.c's check of log and audit, and config_provider.c
+ * config_env.c; every one of them uses config_util.c,
  * which calls none of them.
  */
 #ifndef OA_CONFIG_INT_H
