@@ -33,6 +33,7 @@ struct oa_flow {
     const char *reason;         /* what the error page says (borrowed, static or in rbuf) */
     char rbuf[512];             /* room for a reason made at run time */
     bool slot;                  /* holds a provider-call slot (inflight.h) */
+    const char *rd;             /* where the sign-in was going, once known (borrowed) */
 };
 
 /* The identity while it is built: every string new or NULL; groups is a
@@ -67,7 +68,8 @@ enum oa_err oa_flow_provider_urls(struct oa_flow *f) OA_WUR;
  * and the response's one log line (never a secret). Returns code. */
 enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const char *reason,
                          const char *fmt, ...) OA_PRINTF(5, 6);
-/* Turns a recorded failure into the error page (replacing r's headers). */
+/* Turns a recorded failure into the error page (replacing r's headers),
+ * with a "Start again" link to the sign-in page (keeping f->rd). */
 void oa_flow_page(struct oa_flow *f);
 /* "https://host" of the request (https when HTTPS=on/1 or REQUEST_SCHEME
  * is https), or NULL when Host is missing or not a plain host[:port].

@@ -107,6 +107,8 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->session.cookie_name);
     free(cfg->session.cookie_full);
     free(cfg->http.ca_file);
+    free(cfg->log_file);
+    free(cfg->audit_file);
     oa_keyring_wipe(&cfg->keys);
     free(cfg);
 }
