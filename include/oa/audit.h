@@ -5,7 +5,7 @@
  *
  * The core fills a struct oa_audit inside the response (like the log line)
  * and never prints; the edge adds the time, the client address and the
- * request id and writes the line (fcgi/audit.c). Every field is fixed-size:
+ * request id and writes the line (fcgi/auditlog.c). Every field is fixed-size:
  * filling a record never allocates. A record holds names a user chose
  * (email, display names) but never a secret, token, code, state or cookie:
  * no caller passes one, and the JSON writer escapes whatever it gets.

@@ -6,7 +6,7 @@
  * target, and the text stays only when it is a file. A file must be an
  * absolute path: a web server starts the program in a directory of its
  * choosing. The file itself is opened by the edge at start-up (fcgi/log.c,
- * fcgi/audit.c), as the user the program runs as.
+ * fcgi/auditlog.c), as the user the program runs as.
  */
 #include <stdlib.h>
 #include <string.h>
