@@ -6,6 +6,7 @@
  * request id taken only when it looks like one, the denials' token bucket,
  * and the record kept in the response across a reset. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "oa/audit.h"
@@ -31,15 +32,15 @@ static json_t *parse(const char *s, size_t n)
 }
 
 /* True when s is valid UTF-8 with no control byte. */
-static int clean_utf8(const char *s)
+static bool clean_utf8(const char *s)
 {
     json_t *j = json_string(s);
-    int ok_ = j != NULL;
+    bool ok_ = j != NULL;
 
     json_decref(j);
     for (; *s; s++)
         if ((unsigned char)*s < 0x20)
-            return 0;
+            return false;
     return ok_;
 }
 
