@@ -21,12 +21,14 @@
 #include "edge.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics_map.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
 #include "oa/curl_load.h"
 #include "oa/discovery.h"
 #include "oa/http.h"
 #include "oa/inflight.h"
+#include "oa/metrics.h"
 #include "options.h"
 #include "server.h"
 #include "sockpath.h"
@@ -174,6 +176,29 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     return rc;
 }
 
+/* The counters every thread and process of the set-up share (before any
+ * fork or thread). Processes the web server starts one by one share them
+ * only through metrics.dir: say so when that is how this one was started. */
+static int count_metrics(const struct oa_options *opts, const struct oa_config *cfg, int cgi)
+{
+    char msg[512];
+    int rc;
+
+    oa_metrics_mark_start();
+    rc = oa_metrics_map(cfg, msg, sizeof(msg));
+    if (rc) {
+        oa_log_write(OA_LOG_ERROR, "%s", msg);
+        return rc;
+    }
+    if ((cfg->metrics.listen || cfg->metrics.nnets) && !cfg->metrics.dir &&
+        (cgi || (!opts->bind && !opts->socket && !opts->workers)))
+        oa_log_write(OA_LOG_INFO,
+                     "metrics: counting in this process only; when the web server starts "
+                     "several (max-procs, mod_fcgid, CGI), set metrics.dir so that /metrics "
+                     "shows their sum");
+    return 0;
+}
+
 static int serve(const struct oa_options *opts, const struct oa_config *cfg)
 {
     int fd, cgi, rc;
@@ -183,6 +208,9 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
         return 1;
     }
     rc = pick_socket(opts, &fd, &cgi);
+    if (rc)
+        return rc;
+    rc = count_metrics(opts, cfg, cgi);
     if (rc)
         return rc;
     for (size_t i = 0; i < cfg->warnings.n; i++)

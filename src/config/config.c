@@ -182,6 +182,10 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->session.cookie_name);
     free(cfg->session.cookie_full);
     free(cfg->http.ca_file);
+    free(cfg->metrics.listen);
+    oa_cfg_strlist_free(&cfg->metrics.allow);
+    free(cfg->metrics.nets);
+    free(cfg->metrics.dir);
     oa_keyring_wipe(&cfg->keys);
     free(cfg);
 }
@@ -195,6 +199,14 @@ const struct oa_provider *oa_config_provider(const struct oa_config *cfg, const 
             return &cfg->providers[i];
     }
     return NULL;
+}
+
+size_t oa_config_provider_index(const struct oa_config *cfg, const struct oa_provider *p)
+{
+    for (size_t i = 0; cfg && i < cfg->nproviders; i++)
+        if (&cfg->providers[i] == p)
+            return i;
+    return cfg ? cfg->nproviders : 0;
 }
 
 static void set_defaults(struct oa_config *cfg)

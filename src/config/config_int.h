@@ -59,6 +59,9 @@ enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const vo
 /* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 
+/* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
+enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;
+
 /* config_warn.c: a warning at the position of slot (see oa_cfg_mark_find),
  * added to cfg->warnings; OA_ERR_NOMEM only. */
 enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fallback,
