@@ -93,7 +93,10 @@ static struct oa_metrics_block *attach_file(const char *path)
         else
             errno = EAGAIN;
         e = errno;
-        close(fd); /* the mapping stays; the lock goes with the descriptor */
+        /* unlocked by hand: the mapping keeps the open file (and with it
+         * an flock) alive after close */
+        flock(fd, LOCK_UN);
+        close(fd);
         if (b)
             return b;
         if (e != EAGAIN) {
