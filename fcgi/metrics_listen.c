@@ -1,6 +1,6 @@
 /*
  * metrics_listen.c - metrics.listen: GET /metrics over HTTP/1.x on a
- * socket of its own (DESIGN.md section 10), for a Prometheus that should
+ * socket of its own (DESIGN.md section 13), for a Prometheus that should
  * not go through the web server.
  *
  * One thread per process, one connection at a time: a scrape is a few KiB

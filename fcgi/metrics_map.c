@@ -1,5 +1,5 @@
 /*
- * metrics_map.c - the shared counter block (DESIGN.md section 10).
+ * metrics_map.c - the shared counter block (DESIGN.md section 13).
  *
  * The counters are atomics in one fixed-size struct, so sharing them is
  * only a question of mapping the same memory: -w's workers inherit an

@@ -1,5 +1,5 @@
 /*
- * metrics_map.h - where this process's counters live (DESIGN.md section 10).
+ * metrics_map.h - where this process's counters live (DESIGN.md section 13).
  */
 #ifndef OA_METRICS_MAP_H
 #define OA_METRICS_MAP_H

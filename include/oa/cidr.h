@@ -1,7 +1,7 @@
 /*
  * cidr.h - address ranges ("127.0.0.1/32", "10.0.0.0/8", "::1/128", or a
  * bare address for one host) and the test of a client address against
- * them (metrics.allow, DESIGN.md section 10).
+ * them (metrics.allow, DESIGN.md section 13).
  */
 #ifndef OA_CIDR_H
 #define OA_CIDR_H

@@ -1,6 +1,6 @@
 /*
  * metrics.h - the counters the core increments and the Prometheus text
- * that /metrics shows (DESIGN.md section 10).
+ * that /metrics shows (DESIGN.md section 13).
  *
  * Every counter is a 64-bit C11 atomic incremented with relaxed order: no
  * lock, no allocation, a few instructions on the authorizer's path. The

@@ -1,5 +1,5 @@
 /*
- * metrics.c - the counters (include/oa/metrics.h, DESIGN.md section 10).
+ * metrics.c - the counters (include/oa/metrics.h, DESIGN.md section 13).
  *
  * Relaxed atomic adds into the block the edge chose: no lock and no
  * allocation, so the authorizer's allow path stays as it was but for one

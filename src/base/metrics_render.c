@@ -1,6 +1,6 @@
 /*
  * metrics_render.c - the Prometheus text exposition, format 0.0.4
- * (DESIGN.md section 10): # HELP and # TYPE before each family, counters
+ * (DESIGN.md section 13): # HELP and # TYPE before each family, counters
  * named _total, histograms as cumulative _bucket{le=...}, _sum and _count.
  *
  * Reads the block with relaxed loads while others count: each number is a

@@ -1,5 +1,5 @@
 /*
- * config_metrics.c - the metrics section (DESIGN.md section 10):
+ * config_metrics.c - the metrics section (DESIGN.md section 13):
  *   listen  "host:port" of the metrics listener (an IPv4 address or a name
  *           that resolves to one; port 1-65535);
  *   allow   CIDRs (or single addresses) whose clients may read

@@ -1,6 +1,6 @@
 /*
  * endpoint_metrics.c - <base_path>/metrics through the web server
- * (DESIGN.md section 10). Off unless metrics.allow names the clients that
+ * (DESIGN.md section 13). Off unless metrics.allow names the clients that
  * may read it: without it the address does not exist (404), so a fresh
  * set-up shows nothing; a client outside it (REMOTE_ADDR, as the web server
  * saw it) gets 403. The text is the sum of every process that counts into
