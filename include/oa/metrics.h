@@ -10,7 +10,7 @@
  * made before -w forks its workers, or a file under metrics.dir that every
  * process of a set-up maps (fcgi/metrics_map.c). Increments from every
  * thread and process then land in the same words, so whoever renders shows
- * the sum of the set-up. Labels are bounded: an access rule's index (or
+ * the sum of the set-up. Labels are bounded: an access rule's number (or
  * "none"), a provider's index in the config, a small enum of outcomes and
  * causes; never anything a client sends.
  */

@@ -100,7 +100,8 @@ static void rule_label(struct oa_buf *b, const struct oa_config *cfg, size_t slo
     else if (slot == OA_MX_RULE_UNPARSABLE)
         oa_buf_puts(b, "rule=\"unparsable\",path=\"\"");
     else {
-        oa_buf_printf(b, "rule=\"%zu\",path=\"", slot);
+        /* numbered from 1, as --check-config lists them */
+        oa_buf_printf(b, "rule=\"%zu\",path=\"", slot + 1);
         if (cfg && slot < cfg->naccess)
             oa_metrics_label(b, cfg->access[slot].path);
         oa_buf_puts(b, "\"");

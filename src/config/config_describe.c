@@ -135,6 +135,18 @@ static void put_session(struct oa_buf *b, const struct oa_config *cfg)
         oa_buf_printf(b, "session not_before: %s\n", when);
 }
 
+/* The metrics section, when there is one. */
+static void put_metrics(struct oa_buf *b, const struct oa_config *cfg)
+{
+    if (!cfg->metrics.listen && !cfg->metrics.allow.n && !cfg->metrics.dir)
+        return;
+    oa_buf_printf(b, "metrics: listen %s, dir %s\n",
+                  cfg->metrics.listen ? cfg->metrics.listen : "(none)",
+                  cfg->metrics.dir ? cfg->metrics.dir : "(none: processes started one by one "
+                                                        "count alone)");
+    put_list(b, "metrics.allow", &cfg->metrics.allow);
+}
+
 static void put_general(struct oa_buf *b, const struct oa_config *cfg)
 {
     static const char *const lv[] = {"error", "warn", "info", "debug"};
@@ -156,6 +168,7 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
                   (long long)cfg->http.timeout_ms,
                   cfg->http.ca_file ? cfg->http.ca_file : "(system default)", lv[cfg->log_level],
                   cfg->log == OA_LOG_SYSLOG ? "syslog" : "stderr");
+    put_metrics(b, cfg);
 }
 
 char *oa_config_describe(const struct oa_config *cfg)

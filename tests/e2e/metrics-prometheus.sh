@@ -107,10 +107,10 @@ wait_value() {
 ge() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v != "" && v + 0 >= m + 0) }'; }
 
 for job in oa-listen oa-web; do
-    v=$(wait_value "sum(oauth2_fcgi_decisions_total{job=\"$job\",outcome=\"allow\",rule=\"1\",path=\"/app/\"})" $ALLOW)
-    t_ok "$job: allow under rule 1 (/app/) >= $ALLOW, summed over the processes (got ${v:-nothing})" ge "$v" $ALLOW
-    v=$(wait_value "sum(oauth2_fcgi_decisions_total{job=\"$job\",outcome=\"forbidden\",rule=\"0\"})" $FORBID)
-    t_ok "$job: forbidden under rule 0 (/app/admin/) >= $FORBID (got ${v:-nothing})" ge "$v" $FORBID
+    v=$(wait_value "sum(oauth2_fcgi_decisions_total{job=\"$job\",outcome=\"allow\",rule=\"2\",path=\"/app/\"})" $ALLOW)
+    t_ok "$job: allow under rule 2 (/app/) >= $ALLOW, summed over the processes (got ${v:-nothing})" ge "$v" $ALLOW
+    v=$(wait_value "sum(oauth2_fcgi_decisions_total{job=\"$job\",outcome=\"forbidden\",rule=\"1\"})" $FORBID)
+    t_ok "$job: forbidden under rule 1 (/app/admin/) >= $FORBID (got ${v:-nothing})" ge "$v" $FORBID
     v=$(wait_value "sum(oauth2_fcgi_decisions_total{job=\"$job\",outcome=\"sign_in\"})" $SIGNIN)
     t_ok "$job: sign_in >= $SIGNIN (got ${v:-nothing})" ge "$v" $SIGNIN
 done

@@ -72,7 +72,7 @@ static void exact_text(void)
         "oauth2_fcgi_decisions_total{outcome=\"allow\",rule=\"none\",path=\"\"} 2\n"
         "oauth2_fcgi_decisions_total{outcome=\"sign_in\",rule=\"none\",path=\"\"} 0\n"
         "oauth2_fcgi_decisions_total{outcome=\"unauthorized\",rule=\"none\",path=\"\"} 0\n"
-        "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"3\",path=\"\"} 1\n"
+        "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"4\",path=\"\"} 1\n"
         "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"none\",path=\"\"} 0\n"
         "# HELP oauth2_fcgi_signin_starts_total Sign-ins started (the provider's login "
         "endpoint) by provider.\n"
@@ -174,10 +174,10 @@ static void named(void)
     oa_metrics_signin(100, OA_MX_CAUSE_STATE); /* past the bound: other */
     oa_metrics_decision(OA_MX_FORBIDDEN, 9999);
     t = render(&cfg);
-    ok(has_line(t, "oauth2_fcgi_decisions_total{outcome=\"allow\",rule=\"0\",path=\"/admin/\"} 1"),
-       "a rule by index and path");
+    ok(has_line(t, "oauth2_fcgi_decisions_total{outcome=\"allow\",rule=\"1\",path=\"/admin/\"} 1"),
+       "a rule by number (from 1, as --check-config) and path");
     ok(has_line(t,
-                "oauth2_fcgi_decisions_total{outcome=\"sign_in\",rule=\"1\",path=\"/we\\\"ird\"} 0"),
+                "oauth2_fcgi_decisions_total{outcome=\"sign_in\",rule=\"2\",path=\"/we\\\"ird\"} 0"),
        "every rule shown from zero, its path escaped");
     ok(has_line(t, "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"other\",path=\"\"} 1"),
        "an out-of-range rule counts as other");
@@ -303,6 +303,13 @@ static void config_keys(void)
     ok(cfg && !strcmp(cfg->metrics.listen, "127.0.0.1:9464") && cfg->metrics.nnets == 2 &&
            !strcmp(cfg->metrics.dir, "/run/oauth2-fcgi"),
        "metrics keys load: %s", cfg ? "" : err.msg);
+    {
+        char *d = cfg ? oa_config_describe(cfg) : NULL;
+        ok(d && strstr(d, "metrics: listen 127.0.0.1:9464, dir /run/oauth2-fcgi\n") &&
+               strstr(d, "metrics.allow: 127.0.0.1/32, ::1\n"),
+           "--check-config shows the metrics section");
+        free(d);
+    }
     oa_config_free(cfg);
     cfg = load("metrics:\n  allow: 10.0.0.0/8\n", &err);
     ok(cfg && cfg->metrics.nnets == 1, "allow: one value is a list of one");
