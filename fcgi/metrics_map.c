@@ -130,8 +130,10 @@ int oa_metrics_map(const struct oa_config *cfg, char *msg, size_t cap)
         return 2;
     }
     if (!(b = attach_file(path))) {
-        snprintf(msg, cap, "metrics.dir: cannot use %s: %s (the directory must exist and be "
-                 "writable by the user oauth2-fcgi runs as)", path, strerror(errno));
+        snprintf(msg, cap,
+                 "metrics.dir: cannot use %s: %s (the directory must exist and be "
+                 "writable by the user oauth2-fcgi runs as)",
+                 path, strerror(errno));
         return 2;
     }
     oa_metrics_use(b);

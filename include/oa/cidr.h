@@ -10,9 +10,9 @@
 #include <stddef.h>
 
 struct oa_cidr {
-    int family;                /* AF_INET or AF_INET6 */
-    unsigned char addr[16];    /* network byte order; 4 bytes used for AF_INET */
-    unsigned prefix;           /* bits that must match */
+    int family;             /* AF_INET or AF_INET6 */
+    unsigned char addr[16]; /* network byte order; 4 bytes used for AF_INET */
+    unsigned prefix;        /* bits that must match */
 };
 
 /* Parses s; 0, or -1 (a bad address or prefix, host bits set). */

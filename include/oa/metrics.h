@@ -61,8 +61,8 @@ enum oa_metrics_call { OA_MX_DISCOVERY = 0, OA_MX_JWKS, OA_MX_TOKEN, OA_MX_USERI
 
 /* Fixed bounds: rules and providers past them are counted as "other". */
 #define OA_MX_RULES 64
-#define OA_MX_RULE_NONE OA_MX_RULES            /* no rule matched the path */
-#define OA_MX_RULE_OTHER (OA_MX_RULES + 1)     /* a rule past OA_MX_RULES */
+#define OA_MX_RULE_NONE OA_MX_RULES             /* no rule matched the path */
+#define OA_MX_RULE_OTHER (OA_MX_RULES + 1)      /* a rule past OA_MX_RULES */
 #define OA_MX_RULE_UNPARSABLE (OA_MX_RULES + 2) /* the path could not be read */
 #define OA_MX_RULE_SLOTS (OA_MX_RULES + 3)
 #define OA_MX_PROVIDERS 32

@@ -15,9 +15,8 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free to
 _Static_assert(sizeof(oa_mx_counter) == sizeof(uint64_t), "a counter is a plain word");
 
 /* 5 ms .. 10 s, Prometheus's default buckets. */
-const uint64_t oa_metrics_bucket_us[OA_MX_BUCKETS] = {5000,   10000,   25000,   50000,
-                                                      100000, 250000,  500000,  1000000,
-                                                      2500000, 5000000, 10000000};
+const uint64_t oa_metrics_bucket_us[OA_MX_BUCKETS] = {
+    5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
 static struct oa_metrics_block own = {.magic = OA_METRICS_MAGIC,
                                       .layout = OA_METRICS_LAYOUT,

@@ -25,8 +25,8 @@
 static const char *const outcome_names[OA_MX_OUTCOMES] = {"allow", "sign_in", "unauthorized",
                                                           "forbidden"};
 static const char *const cause_names[OA_MX_CAUSES] = {
-    "none",     "request", "state",    "replay",   "busy",  "discovery", "iss",   "provider_error",
-    "token",    "id_token", "nonce",   "userinfo", "rules", "session",   "other"};
+    "none",  "request",  "state", "replay",   "busy",  "discovery", "iss",  "provider_error",
+    "token", "id_token", "nonce", "userinfo", "rules", "session",   "other"};
 static const char *const call_names[OA_MX_CALLS] = {"discovery", "jwks", "token", "userinfo"};
 
 static _Atomic int64_t start_ms;
@@ -126,8 +126,7 @@ static void decisions(struct oa_buf *b, const struct oa_metrics_block *m,
         }
 }
 
-static void signins(struct oa_buf *b, const struct oa_metrics_block *m,
-                    const struct oa_config *cfg)
+static void signins(struct oa_buf *b, const struct oa_metrics_block *m, const struct oa_config *cfg)
 {
     family(b, "oauth2_fcgi_signin_starts_total", "counter",
            "Sign-ins started (the provider's login endpoint) by provider.");

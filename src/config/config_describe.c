@@ -142,8 +142,9 @@ static void put_metrics(struct oa_buf *b, const struct oa_config *cfg)
         return;
     oa_buf_printf(b, "metrics: listen %s, dir %s\n",
                   cfg->metrics.listen ? cfg->metrics.listen : "(none)",
-                  cfg->metrics.dir ? cfg->metrics.dir : "(none: processes started one by one "
-                                                        "count alone)");
+                  cfg->metrics.dir ? cfg->metrics.dir
+                                   : "(none: processes started one by one "
+                                     "count alone)");
     put_list(b, "metrics.allow", &cfg->metrics.allow);
 }
 

@@ -285,10 +285,10 @@ enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cf
         oa_flow_page(&f);
         e = d;
     }
-    oa_metrics_signin(oa_flow_provider_index(&f), e == OA_OK        ? OA_MX_SIGNIN_OK
-                                                   : e == OA_ERR_BUSY ? OA_MX_CAUSE_BUSY
-                                                   : f.cause          ? f.cause
-                                                                      : OA_MX_CAUSE_OTHER);
+    oa_metrics_signin(oa_flow_provider_index(&f), e == OA_OK         ? OA_MX_SIGNIN_OK
+                                                  : e == OA_ERR_BUSY ? OA_MX_CAUSE_BUSY
+                                                  : f.cause          ? f.cause
+                                                                     : OA_MX_CAUSE_OTHER);
     oa_state_free(&st);
     params_free(&cp);
     oa_flow_done(&f);

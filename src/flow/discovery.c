@@ -24,8 +24,8 @@
 #include "oa/crypto.h"
 #include "oa/discovery.h"
 #include "oa/file_mode.h"
-#include "oa/metrics.h"
 #include "oa/jwt.h"
+#include "oa/metrics.h"
 
 #define OA_KEY_FILE_MAX 16384
 #define OA_APPLE_RENEW_BEFORE 86400
@@ -166,8 +166,8 @@ static void fetch_ok(struct fetch_state *st, int64_t now)
 
 /* GETs url through cfg's table; the body of a 200 answer into *resp. */
 static enum oa_err get_200(struct oa_http_response *resp, const struct oa_config *cfg,
-                           const struct oa_provider *p, enum oa_metrics_call kind,
-                           const char *url, const char *what, struct oa_error *err)
+                           const struct oa_provider *p, enum oa_metrics_call kind, const char *url,
+                           const char *what, struct oa_error *err)
 {
     struct oa_http_request req = {.method = "GET", .url = url};
     const struct oa_http_ops *ops = oa_http_ops_for(cfg);

@@ -129,8 +129,8 @@ static void histogram(void)
     oa_metrics_call(1, OA_MX_JWKS, 5000);     /* exactly on a bound: in it */
     oa_metrics_call(1, OA_MX_JWKS, 20000000); /* past every bound */
     t = render(NULL);
-#define LINE(suffix, le, v)                                                                       \
-    snprintf(line, sizeof(line), "%s_bucket{provider=\"1\",call=\"jwks\",le=\"%s\"} %s", p, le, \
+#define LINE(suffix, le, v)                                                                        \
+    snprintf(line, sizeof(line), "%s_bucket{provider=\"1\",call=\"jwks\",le=\"%s\"} %s", p, le,    \
              v);                                                                                   \
     ok(has_line(t, line), "%s", line)
     LINE("", "0.005", "2");
@@ -170,26 +170,26 @@ static void named(void)
     cfx_rule(&cfg, "/we\"ird", "", "", "", "", "");
     oa_metrics_decision(OA_MX_ALLOW, 0);
     oa_metrics_signin(1, OA_MX_SIGNIN_OK);
-    oa_metrics_signin(7, OA_MX_CAUSE_STATE); /* not configured: by index */
+    oa_metrics_signin(7, OA_MX_CAUSE_STATE);   /* not configured: by index */
     oa_metrics_signin(100, OA_MX_CAUSE_STATE); /* past the bound: other */
     oa_metrics_decision(OA_MX_FORBIDDEN, 9999);
     t = render(&cfg);
     ok(has_line(t, "oauth2_fcgi_decisions_total{outcome=\"allow\",rule=\"1\",path=\"/admin/\"} 1"),
        "a rule by number (from 1, as --check-config) and path");
-    ok(has_line(t,
-                "oauth2_fcgi_decisions_total{outcome=\"sign_in\",rule=\"2\",path=\"/we\\\"ird\"} 0"),
+    ok(has_line(
+           t, "oauth2_fcgi_decisions_total{outcome=\"sign_in\",rule=\"2\",path=\"/we\\\"ird\"} 0"),
        "every rule shown from zero, its path escaped");
     ok(has_line(t, "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"other\",path=\"\"} 1"),
        "an out-of-range rule counts as other");
     ok(has_line(t, "oauth2_fcgi_signins_total{provider=\"corp\",result=\"ok\",cause=\"none\"} 1"),
        "a sign-in by provider name");
-    ok(has_line(t,
-                "oauth2_fcgi_signins_total{provider=\"github\",result=\"failed\",cause=\"rules\"} 0"),
+    ok(has_line(
+           t, "oauth2_fcgi_signins_total{provider=\"github\",result=\"failed\",cause=\"rules\"} 0"),
        "every cause of every provider shown from zero");
     ok(has_line(t, "oauth2_fcgi_signins_total{provider=\"7\",result=\"failed\",cause=\"state\"} 1"),
        "an unknown provider by index");
-    ok(has_line(t,
-                "oauth2_fcgi_signins_total{provider=\"other\",result=\"failed\",cause=\"state\"} 1"),
+    ok(has_line(
+           t, "oauth2_fcgi_signins_total{provider=\"other\",result=\"failed\",cause=\"state\"} 1"),
        "past the bound: other");
     ok(has_line(t, "oauth2_fcgi_signin_starts_total{provider=\"github\"} 0"), "starts from zero");
     ok(has_line(t, "oauth2_fcgi_provider_call_duration_seconds_count{provider=\"corp\",call="
@@ -388,8 +388,7 @@ static void endpoint(void)
     is_int(r->status, 200, "a client inside metrics.allow: 200");
     is_str(oa_response_get(r, "Content-Type"), OA_METRICS_CONTENT_TYPE, "the 0.0.4 content type");
     is_str(oa_response_get(r, "Cache-Control"), "no-store", "not cached");
-    ok(r->body.p && strstr(r->body.p, "# TYPE oauth2_fcgi_decisions_total counter"),
-       "the text");
+    ok(r->body.p && strstr(r->body.p, "# TYPE oauth2_fcgi_decisions_total counter"), "the text");
     oa_response_free(r);
     req.method = "POST";
     oa_response_init(r);
