@@ -158,8 +158,9 @@ static int read_body(const struct oa_edge_io *io, struct oa_request *req, char *
 
 /* Answers req into r; returns what oa_handle returned, or the edge's own
  * refusal (bad role, bad body). */
-static enum oa_err answer(const struct oa_config *cfg, const struct oa_edge_io *io,
-                          struct oa_request *req, struct oa_response *r, char **body)
+static enum oa_err answer(const struct oa_config *cfg, struct oa_runtime *rt,
+                          const struct oa_edge_io *io, struct oa_request *req,
+                          struct oa_response *r, char **body)
 {
     const char *why = NULL;
     int status;
@@ -183,7 +184,7 @@ static enum oa_err answer(const struct oa_config *cfg, const struct oa_edge_io *
             return status == 413 ? OA_ERR_TOO_LARGE : OA_ERR_BAD_INPUT;
         }
     }
-    return oa_handle(cfg, req, r);
+    return oa_handle(cfg, rt, req, r);
 }
 
 static void log_answer(const struct oa_request *req, const struct oa_response *r, enum oa_err rc)
@@ -222,7 +223,7 @@ static void bare_access_checker_refusal(const struct oa_edge_io *io, const struc
     oa_response_status(r, status);
 }
 
-int oa_edge_serve(const struct oa_config *cfg, const struct oa_edge_io *io)
+int oa_edge_serve(const struct oa_config *cfg, struct oa_runtime *rt, const struct oa_edge_io *io)
 {
     struct oa_request req;
     struct oa_response r;
@@ -232,7 +233,7 @@ int oa_edge_serve(const struct oa_config *cfg, const struct oa_edge_io *io)
 
     fill_request(&req, io);
     oa_response_init(&r);
-    rc = answer(cfg, io, &req, &r, &body);
+    rc = answer(cfg, rt, io, &req, &r, &body);
     bare_access_checker_refusal(io, &req, &r);
     if (oa_response_write(&r, io->write, io->ctx) != OA_OK) {
         char path[256];
@@ -285,10 +286,10 @@ static int fcgx_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-int oa_edge_serve_fcgx(const struct oa_config *cfg, struct FCGX_Request *req)
+int oa_edge_serve_fcgx(const struct oa_config *cfg, struct oa_runtime *rt, struct FCGX_Request *req)
 {
     struct oa_edge_io io = {fcgx_param, fcgx_read, fcgx_write, req};
-    return oa_edge_serve(cfg, &io);
+    return oa_edge_serve(cfg, rt, &io);
 }
 
 /* Plain CGI: the process environment, stdin and stdout. */
@@ -324,10 +325,10 @@ static int cgi_write(void *ctx, const char *p, size_t n)
     return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
-int oa_edge_serve_cgi(const struct oa_config *cfg)
+int oa_edge_serve_cgi(const struct oa_config *cfg, struct oa_runtime *rt)
 {
     struct oa_edge_io io = {cgi_param, cgi_read, cgi_write, NULL};
-    int ret = oa_edge_serve(cfg, &io);
+    int ret = oa_edge_serve(cfg, rt, &io);
 
     if (fflush(stdout) != 0 && ret == 0) {
         oa_log_write(OA_LOG_DEBUG, "writing the CGI answer failed: %s", strerror(errno));

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "oa/config.h"
+#include "oa/runtime.h"
 
 struct FCGX_Request;
 
@@ -29,12 +30,13 @@ struct oa_edge_io {
 
 /* Serves one request from io. Returns 0 when the answer was written, -1
  * when it could not be (the client went away; logged at debug). */
-int oa_edge_serve(const struct oa_config *cfg, const struct oa_edge_io *io);
+int oa_edge_serve(const struct oa_config *cfg, struct oa_runtime *rt, const struct oa_edge_io *io);
 
 /* One accepted FastCGI request (the caller accepts and finishes it). */
-int oa_edge_serve_fcgx(const struct oa_config *cfg, struct FCGX_Request *req);
+int oa_edge_serve_fcgx(const struct oa_config *cfg, struct oa_runtime *rt,
+                       struct FCGX_Request *req);
 
 /* One CGI request from the environment, stdin and stdout. */
-int oa_edge_serve_cgi(const struct oa_config *cfg);
+int oa_edge_serve_cgi(const struct oa_config *cfg, struct oa_runtime *rt);
 
 #endif

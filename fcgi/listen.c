@@ -66,7 +66,7 @@ static int resolve_ipv4(const char *host, size_t len, struct in_addr *out)
     return 0;
 }
 
-int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap)
+enum oa_err oa_listen_tcp(const char *spec, int *fd, struct oa_error *err)
 {
     const char *colon = strrchr(spec, ':');
     char addr[INET_ADDRSTRLEN];
@@ -75,8 +75,8 @@ int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap)
     struct in_addr in;
 
     if (!colon || resolve_ipv4(spec, (size_t)(colon - spec), &in) != 0) {
-        snprintf(msg, cap, "-b %s: the address does not resolve to an IPv4 address", spec);
-        return 2;
+        return oa_error_set(err, OA_ERR_USAGE,
+                            "-b %s: the address does not resolve to an IPv4 address", spec);
     }
     inet_ntop(AF_INET, &in, addr, sizeof(addr));
     snprintf(bind_to, sizeof(bind_to), "%s%s", addr, colon);
@@ -85,16 +85,14 @@ int oa_listen_tcp(const char *spec, int *fd, char *msg, size_t cap)
     sin.sin_addr = in;
     sin.sin_port = htons((uint16_t)strtol(colon + 1, NULL, 10)); /* checked by options.c */
     *fd = open_listener(AF_INET, (const struct sockaddr *)&sin, sizeof(sin));
-    if (*fd < 0) {
-        snprintf(msg, cap, "cannot listen on %s: %s", bind_to, strerror(errno));
-        return 1;
-    }
+    if (*fd < 0)
+        return oa_error_set(err, OA_ERR_IO, "cannot listen on %s: %s", bind_to, strerror(errno));
     if ((ntohl(in.s_addr) >> 24) != 127)
         oa_log_write(OA_LOG_WARN,
                      "listening on %s, not a loopback address: keep it reachable by the web "
                      "server only (firewall), or use 127.0.0.1 or -s",
                      bind_to);
-    return 0;
+    return OA_OK;
 }
 
 /* True when a process accepts connections on the unix socket at path. */
@@ -114,69 +112,60 @@ static bool socket_alive(const char *path)
     return alive;
 }
 
-/* Removes a stale socket file. Exit code as oa_listen_unix. */
-static int clear_path(const char *path, char *msg, size_t cap)
+/* Removes a stale socket file. OA_ERR_IO when the path is not ours to clear. */
+static enum oa_err clear_path(const char *path, struct oa_error *err)
 {
     struct stat st;
 
     if (lstat(path, &st) != 0) {
         if (errno == ENOENT)
-            return 0;
-        snprintf(msg, cap, "-s %s: %s", path, strerror(errno));
-        return 1;
+            return OA_OK;
+        return oa_error_set(err, OA_ERR_IO, "-s %s: %s", path, strerror(errno));
     }
-    if (!S_ISSOCK(st.st_mode)) {
-        snprintf(msg, cap, "-s %s: the file exists and is not a socket; not removing it", path);
-        return 1;
-    }
-    if (socket_alive(path)) {
-        snprintf(msg, cap, "-s %s: another process is listening on this socket", path);
-        return 1;
-    }
-    if (unlink(path) != 0) {
-        snprintf(msg, cap, "-s %s: cannot remove the stale socket: %s", path, strerror(errno));
-        return 1;
-    }
-    return 0;
+    if (!S_ISSOCK(st.st_mode))
+        return oa_error_set(err, OA_ERR_IO,
+                            "-s %s: the file exists and is not a socket; not removing it", path);
+    if (socket_alive(path))
+        return oa_error_set(err, OA_ERR_IO, "-s %s: another process is listening on this socket",
+                            path);
+    if (unlink(path) != 0)
+        return oa_error_set(err, OA_ERR_IO, "-s %s: cannot remove the stale socket: %s", path,
+                            strerror(errno));
+    return OA_OK;
 }
 
-int oa_listen_unix(const char *path, int *fd, char *msg, size_t cap)
+enum oa_err oa_listen_unix(const char *path, int *fd, struct oa_error *err)
 {
     struct sockaddr_un sa;
     mode_t old;
-    int rc;
+    enum oa_err e;
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        snprintf(msg, cap, "-s %s: a socket path has at most %zu bytes", path,
-                 sizeof(sa.sun_path) - 1);
-        return 2;
-    }
-    rc = clear_path(path, msg, cap);
-    if (rc)
-        return rc;
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return oa_error_set(err, OA_ERR_USAGE, "-s %s: a socket path has at most %zu bytes", path,
+                            sizeof(sa.sun_path) - 1);
+    if ((e = clear_path(path, err)) != OA_OK)
+        return e;
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path));
     old = umask(0117); /* created 0660 from the start: no window with wider modes */
     *fd = open_listener(AF_UNIX, (const struct sockaddr *)&sa, sizeof(sa));
     umask(old);
-    if (*fd < 0) {
-        snprintf(msg, cap, "cannot listen on %s: %s", path, strerror(errno));
-        return 1;
-    }
+    if (*fd < 0)
+        return oa_error_set(err, OA_ERR_IO, "cannot listen on %s: %s", path, strerror(errno));
     if (chmod(path, 0660) != 0) {
-        snprintf(msg, cap, "-s %s: chmod 0660: %s", path, strerror(errno));
+        e = oa_error_set(err, OA_ERR_IO, "-s %s: chmod 0660: %s", path, strerror(errno));
         close(*fd);
-        return 1;
+        return e;
     }
-    return 0;
+    return OA_OK;
 }
 
 /* sd_listen_fds(3) without libsystemd: LISTEN_PID must be this process
  * (the variables are inherited by children that are not meant), fds from
  * 3 on. The variables are removed, as sd_listen_fds(1) does, so workers
  * and an upgrade's exec do not take them for their own. */
-int oa_listen_systemd(int *fd, char *msg, size_t cap)
+int oa_listen_systemd(int *fd, struct oa_error *err)
 {
     const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
     int listening = 0;
@@ -188,11 +177,12 @@ int oa_listen_systemd(int *fd, char *msg, size_t cap)
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
     if (strcmp(n, "1") != 0) {
-        snprintf(msg, cap, "LISTEN_FDS=%.20s: socket activation must pass exactly one socket", n);
+        oa_error_set(err, OA_ERR_USAGE,
+                     "LISTEN_FDS=%.20s: socket activation must pass exactly one socket", n);
         return -1;
     }
     if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
-        snprintf(msg, cap, "LISTEN_FDS=1: fd 3 is not a listening socket");
+        oa_error_set(err, OA_ERR_USAGE, "LISTEN_FDS=1: fd 3 is not a listening socket");
         return -1;
     }
     *fd = 3;

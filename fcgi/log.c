@@ -80,6 +80,14 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
+void oa_log_error(enum oa_log_level level, const struct oa_error *err)
+{
+    char text[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
+
+    oa_error_format(err, text, sizeof(text));
+    oa_log_write(level, "%s", text);
+}
+
 void oa_log_write(enum oa_log_level level, const char *fmt, ...)
 {
     char msg[OA_LOG_LINE_MAX];

@@ -22,6 +22,9 @@ void oa_log_close(void);
 bool oa_log_enabled(enum oa_log_level level);
 /* Writes one line (control bytes folded to '?'). Thread-safe. */
 void oa_log_write(enum oa_log_level level, const char *fmt, ...) OA_PRINTF(2, 3);
+/* Writes err as one line (oa_error_format: "FILE:LINE:COL: msg" or "msg"):
+ * how a failure carried in struct oa_error reaches the log. */
+void oa_log_error(enum oa_log_level level, const struct oa_error *err);
 /* The level's name: "error", "warn", "info", "debug". Static. */
 const char *oa_log_level_name(enum oa_log_level level);
 

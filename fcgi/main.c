@@ -7,11 +7,16 @@
  *     bin-path);
  *   - no socket at all: plain CGI, one request, then exit.
  * Exit codes: 0 ok, 2 config or usage error, 1 any other failure.
+ *
+ * Every failure reaches main as a struct oa_error (the core's and fcgi/'s
+ * alike) and is written once, by fail(): to stderr before the log is
+ * open, to the log after.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,16 +24,17 @@
 #include <fcgiapp.h>
 
 #include "edge.h"
+#include "genkey.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics_map.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
 #include "oa/curl_load.h"
-#include "oa/discovery.h"
 #include "oa/http.h"
 #include "oa/inflight.h"
 #include "oa/metrics.h"
+#include "oa/runtime.h"
 #include "options.h"
 #include "server.h"
 #include "sockpath.h"
@@ -53,13 +59,32 @@ static void guard_std_fds(void)
     }
 }
 
-static int print_error(const struct oa_error *err)
-{
-    char buf[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
+/* Where fail() writes: stderr until the log is open (a person at a
+ * terminal, or the web server's error log), the log afterwards. */
+static bool log_open;
 
-    oa_error_format(err, buf, sizeof(buf));
-    fprintf(stderr, "%s\n", buf);
-    return err->code == OA_ERR_NOMEM || err->code == OA_ERR_INTERNAL ? 1 : 2;
+/* The one place a failure is written: to the log once it is open, unless
+ * to_person (a message for whoever started the program by hand: stderr).
+ * On stderr a config error reads "FILE:LINE:COL: message", as a
+ * compiler's does; any other starts with the program's name. Returns the
+ * exit code: 2 for a usage or config error, 1 for anything else. */
+static int fail_to(const struct oa_error *err, bool to_person)
+{
+    char text[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
+
+    oa_error_format(err, text, sizeof(text));
+    if (log_open && !to_person)
+        oa_log_write(OA_LOG_ERROR, "%s", text);
+    else if (err->code == OA_ERR_CONFIG)
+        fprintf(stderr, "%s\n", text);
+    else
+        fprintf(stderr, "oauth2-fcgi: %s\n", text);
+    return err->code == OA_ERR_USAGE || err->code == OA_ERR_CONFIG ? 2 : 1;
+}
+
+static int fail(const struct oa_error *err)
+{
+    return fail_to(err, false);
 }
 
 static int gen_key(const char *path)
@@ -67,12 +92,8 @@ static int gen_key(const char *path)
     struct oa_error err;
 
     oa_error_clear(&err);
-    if (oa_key_generate_file(path, &err) != OA_OK) {
-        char buf[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
-        oa_error_format(&err, buf, sizeof(buf));
-        fprintf(stderr, "oauth2-fcgi: %s\n", buf);
-        return 1;
-    }
+    if (oa_key_generate_file(path, &err) != OA_OK)
+        return fail(&err);
     fprintf(stderr, "oauth2-fcgi: wrote a new session key to %s (mode 0600)\n", path);
     return 0;
 }
@@ -80,12 +101,11 @@ static int gen_key(const char *path)
 static int check_config(const struct oa_config *cfg)
 {
     char *text = oa_config_describe(cfg);
+    struct oa_error err;
     const char *why;
 
-    if (!text) {
-        fprintf(stderr, "oauth2-fcgi: out of memory\n");
-        return 1;
-    }
+    if (!text)
+        return fail(&(struct oa_error){.code = OA_ERR_NOMEM, .msg = "out of memory"});
     fputs(text, stdout);
     free(text);
     for (size_t i = 0; i < cfg->warnings.n; i++)
@@ -95,46 +115,45 @@ static int check_config(const struct oa_config *cfg)
                         "process stops\n");
     /* the server loads libcurl only at the first provider request: try it now */
     if (!oa_curl(&why)) {
-        fprintf(stderr, "oauth2-fcgi: %s: signing in cannot work\n", why);
-        return 1;
+        oa_error_set(&err, OA_ERR_IO, "%s: signing in cannot work", why);
+        return fail(&err);
     }
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* Opens -b / -s, or takes fd 0 (or the socket an upgrade handed over).
- * Returns an exit code; *cgi set for CGI. */
-static int pick_socket(const struct oa_options *opts, int *fd, int *cgi)
+ * OA_OK with *cgi set for CGI; else err says why, and *cgi is -1 when there
+ * is neither a socket nor a CGI request (a person ran it by hand). */
+static enum oa_err pick_socket(const struct oa_options *opts, int *fd, int *cgi,
+                               struct oa_error *err)
 {
-    char msg[512];
-    int rc = 0, up;
+    enum oa_err e = OA_OK;
+    int up;
 
     *cgi = 0;
     *fd = 0;
-    up = oa_upgrade_inherited(fd, msg, sizeof(msg));
+    up = oa_upgrade_inherited(fd, err);
     if (up == 0)
-        up = oa_listen_systemd(fd, msg, sizeof(msg));
+        up = oa_listen_systemd(fd, err);
     if (up < 0)
-        rc = 2;
+        e = err->code;
     else if (up > 0 && *fd == 0)
         oa_log_write(OA_LOG_INFO, "upgraded: serving the socket of the program before");
     else if (up > 0)
         oa_log_write(OA_LOG_INFO, "serving the socket passed by systemd (LISTEN_FDS)");
     else if (opts->bind)
-        rc = oa_listen_tcp(opts->bind, fd, msg, sizeof(msg));
+        e = oa_listen_tcp(opts->bind, fd, err);
     else if (opts->socket)
-        rc = oa_listen_unix(opts->socket, fd, msg, sizeof(msg));
+        e = oa_listen_unix(opts->socket, fd, err);
     else if (FCGX_IsCGI()) {
-        if (!getenv("GATEWAY_INTERFACE")) {
-            fprintf(stderr, "oauth2-fcgi: no FastCGI socket on fd 0 and no CGI request "
-                            "(GATEWAY_INTERFACE unset): use -b ADDR:PORT or -s PATH, a "
-                            "spawner such as spawn-fcgi, or see --help\n");
-            return 2;
-        }
-        *cgi = 1;
+        *cgi = getenv("GATEWAY_INTERFACE") ? 1 : -1;
+        if (*cgi < 0)
+            return oa_error_set(err, OA_ERR_USAGE,
+                                "no FastCGI socket on fd 0 and no CGI request "
+                                "(GATEWAY_INTERFACE unset): use -b ADDR:PORT or -s PATH, a "
+                                "spawner such as spawn-fcgi, or see --help");
     }
-    if (rc)
-        oa_log_write(OA_LOG_ERROR, "%s", msg);
-    return rc;
+    return e;
 }
 
 /* Caps the requests that talk to a provider at once below the thread
@@ -158,19 +177,23 @@ static void limit_provider_calls(unsigned threads)
 
 /* The server proper: one process, or a supervisor of -w workers. An
  * upgrade (SIGUSR2) execs the new program here and does not return. */
-static int run_server(const struct oa_options *opts, const struct oa_config *cfg, int fd)
+static int run_server(const struct oa_options *opts, const struct oa_config *cfg,
+                      struct oa_runtime *rt, int fd)
 {
     struct oa_server_hooks hooks = {NULL, NULL, 1};
     struct oa_sockpath sp;
+    struct oa_error err;
     int rc;
 
     /* -s: the file made here; inherited: the file the socket is bound to */
     oa_sockpath_record(&sp, fd, opts->socket);
     if (opts->workers)
-        rc = oa_supervise_run(cfg, fd, opts->workers, opts->threads, &sp);
+        rc =
+            oa_supervise_run(cfg, rt, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
     else
-        while ((rc = oa_server_run(cfg, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
-            oa_upgrade_exec(fd); /* returns only when the exec failed: serve on */
+        while ((rc = oa_server_run(cfg, rt, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
+            if (oa_upgrade_exec(fd, &err) != OA_OK) /* returns only when the exec failed */
+                oa_log_error(OA_LOG_ERROR, &err);   /* serve on */
     if (opts->socket)
         oa_sockpath_unlink(&sp); /* not a new instance's socket at the same path */
     return rc;
@@ -179,40 +202,32 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
 /* The counters every thread and process of the set-up share (before any
  * fork or thread). Processes the web server starts one by one share them
  * only through metrics.dir: say so when that is how this one was started. */
-static int count_metrics(const struct oa_options *opts, const struct oa_config *cfg, int cgi)
+static enum oa_err count_metrics(const struct oa_options *opts, const struct oa_config *cfg,
+                                 int cgi, struct oa_error *err)
 {
-    char msg[512];
-    int rc;
-
     oa_metrics_mark_start();
-    rc = oa_metrics_map(cfg, msg, sizeof(msg));
-    if (rc) {
-        oa_log_write(OA_LOG_ERROR, "%s", msg);
-        return rc;
-    }
+    if (oa_metrics_map(cfg, err) != OA_OK)
+        return err->code;
     if ((cfg->metrics.listen || cfg->metrics.nnets) && !cfg->metrics.dir &&
         (cgi || (!opts->bind && !opts->socket && !opts->workers)))
         oa_log_write(OA_LOG_INFO,
                      "metrics: counting in this process only; when the web server starts "
                      "several (max-procs, mod_fcgid, CGI), set metrics.dir so that /metrics "
                      "shows their sum");
-    return 0;
+    return OA_OK;
 }
 
-static int serve(const struct oa_options *opts, const struct oa_config *cfg)
+static int serve(const struct oa_options *opts, const struct oa_config *cfg, struct oa_runtime *rt)
 {
-    int fd, cgi, rc;
+    struct oa_error err;
+    int fd, cgi;
 
-    if (FCGX_Init() != 0) {
-        oa_log_write(OA_LOG_ERROR, "FCGX_Init failed");
-        return 1;
-    }
-    rc = pick_socket(opts, &fd, &cgi);
-    if (rc)
-        return rc;
-    rc = count_metrics(opts, cfg, cgi);
-    if (rc)
-        return rc;
+    if (FCGX_Init() != 0)
+        return fail(&(struct oa_error){.code = OA_ERR_INTERNAL, .msg = "FCGX_Init failed"});
+    if (pick_socket(opts, &fd, &cgi, &err) != OA_OK)
+        return fail_to(&err, cgi < 0);
+    if (count_metrics(opts, cfg, cgi, &err) != OA_OK)
+        return fail(&err);
     for (size_t i = 0; i < cfg->warnings.n; i++)
         oa_log_write(OA_LOG_WARN, "%s", cfg->warnings.v[i]);
     if (cfg->keys_random)
@@ -221,54 +236,61 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg)
                                       : "no session.key_file: sessions end when the process "
                                         "stops");
     if (cgi)
-        return oa_edge_serve_cgi(cfg) == 0 ? 0 : 1;
+        return oa_edge_serve_cgi(cfg, rt) == 0 ? 0 : 1;
     limit_provider_calls(opts->threads);
-    return run_server(opts, cfg, fd);
+    return run_server(opts, cfg, rt, fd);
 }
 
 static int run(const struct oa_options *opts)
 {
     struct oa_config *cfg = NULL;
+    struct oa_runtime rt;
     struct oa_error err;
     int rc;
 
-    if (oa_crypto_init() != OA_OK) {
-        fprintf(stderr, "oauth2-fcgi: libsodium failed to initialise\n");
-        return 1;
-    }
+    if (oa_crypto_init() != OA_OK)
+        return fail(
+            &(struct oa_error){.code = OA_ERR_CRYPTO, .msg = "libsodium failed to initialise"});
     if (opts->gen_key)
         return gen_key(opts->gen_key);
     oa_error_clear(&err);
     if (oa_config_load(&cfg, oa_config_find(opts->config), &err) != OA_OK)
-        return print_error(&err);
+        return fail(&err);
     if (opts->check_config) {
         rc = check_config(cfg);
         oa_config_free(cfg);
         return rc;
     }
     oa_log_open(cfg->log, cfg->log_level);
-    if (oa_discovery_init(cfg) != OA_OK) {
-        /* the provider caches are made before threads start, not raced for */
-        oa_log_write(OA_LOG_ERROR, "out of memory preparing the provider caches");
-        rc = 1;
+    log_open = true;
+    /* the run-time state beside the const config: the provider caches are
+     * made before threads start, not raced for (DESIGN.md section 10) */
+    if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
+        rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM,
+                                     .msg = "out of memory preparing the provider caches"});
     } else {
-        rc = serve(opts, cfg);
+        rc = serve(opts, cfg, &rt);
         oa_http_global_cleanup();
     }
+    oa_runtime_free(&rt);
     oa_config_free(cfg);
     oa_log_close();
+    log_open = false;
     return rc;
 }
 
 int main(int argc, char **argv)
 {
     struct oa_options opts;
-    char msg[512];
+    struct oa_error err;
+    int rc;
 
     guard_std_fds();
-    if (oa_options_parse(&opts, argc, argv, msg, sizeof(msg)) != 0) {
-        fprintf(stderr, "oauth2-fcgi: %s\nTry 'oauth2-fcgi --help'.\n", msg);
-        return 2;
+    oa_error_clear(&err);
+    if (oa_options_parse(&opts, argc, argv, &err) != OA_OK) {
+        rc = fail(&err);
+        fputs("Try 'oauth2-fcgi --help'.\n", stderr);
+        return rc;
     }
     if (opts.help) {
         fputs(oa_options_usage(), stdout);

@@ -140,15 +140,16 @@ static void serve_one(const struct oa_config *cfg, int c)
 /* Binds metrics.listen, or returns -1 (logged once while it keeps failing). */
 static int try_bind(const struct oa_config *cfg, bool *told)
 {
-    char msg[512];
+    struct oa_error err;
     int fd = -1;
 
-    if (oa_listen_tcp(cfg->metrics.listen, &fd, msg, sizeof(msg)) != 0) {
+    oa_error_clear(&err);
+    if (oa_listen_tcp(cfg->metrics.listen, &fd, &err) != OA_OK) {
         if (!*told)
             oa_log_write(OA_LOG_INFO,
                          "metrics.listen: %s; trying again every %d ms (another process of "
                          "this set-up may be serving the same counters there)",
-                         msg, OA_METRICS_RETRY_MS);
+                         err.msg, OA_METRICS_RETRY_MS);
         *told = true;
         return -1;
     }

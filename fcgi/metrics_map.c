@@ -108,34 +108,29 @@ static struct oa_metrics_block *attach_file(const char *path)
     return NULL;
 }
 
-int oa_metrics_map(const struct oa_config *cfg, char *msg, size_t cap)
+enum oa_err oa_metrics_map(const struct oa_config *cfg, struct oa_error *err)
 {
     struct oa_metrics_block *b;
     char path[4096];
 
     if (!metrics_on(cfg))
-        return 0;
+        return OA_OK;
     if (!cfg->metrics.dir) {
-        if (!(b = map_fd(-1))) {
-            snprintf(msg, cap, "metrics: cannot map the counters: %s", strerror(errno));
-            return 1;
-        }
+        if (!(b = map_fd(-1)))
+            return oa_error_set(err, OA_ERR_NOMEM, "metrics: cannot map the counters: %s",
+                                strerror(errno));
         oa_metrics_block_init(b);
         oa_metrics_use(b);
-        return 0;
+        return OA_OK;
     }
     if (snprintf(path, sizeof(path), "%s/%s", cfg->metrics.dir, OA_METRICS_FILE) >=
-        (int)sizeof(path)) {
-        snprintf(msg, cap, "metrics.dir: the path is too long");
-        return 2;
-    }
-    if (!(b = attach_file(path))) {
-        snprintf(msg, cap,
-                 "metrics.dir: cannot use %s: %s (the directory must exist and be "
-                 "writable by the user oauth2-fcgi runs as)",
-                 path, strerror(errno));
-        return 2;
-    }
+        (int)sizeof(path))
+        return oa_error_set(err, OA_ERR_CONFIG, "metrics.dir: the path is too long");
+    if (!(b = attach_file(path)))
+        return oa_error_set(err, OA_ERR_CONFIG,
+                            "metrics.dir: cannot use %s: %s (the directory must exist and be "
+                            "writable by the user oauth2-fcgi runs as)",
+                            path, strerror(errno));
     oa_metrics_use(b);
-    return 0;
+    return OA_OK;
 }

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,18 +56,6 @@ const char *oa_options_usage(void)
            "Exit status: 0 ok, 2 config or usage error, 1 other failure.\n";
 }
 
-static int fail(char *msg, size_t cap, const char *fmt, ...) OA_PRINTF(3, 4);
-
-static int fail(char *msg, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int parse_count(const char *s, unsigned *out, long max)
 {
     char *end;
@@ -97,16 +84,17 @@ static bool bind_ok(const char *s)
     return !errno && end != colon + 1 && !*end && port >= 1 && port <= 65535;
 }
 
-static int check_combination(const struct oa_options *opts, char *msg, size_t cap)
+static enum oa_err check_combination(const struct oa_options *opts, struct oa_error *err)
 {
     if (opts->bind && opts->socket)
-        return fail(msg, cap, "-b and -s cannot be used together");
+        return oa_error_set(err, OA_ERR_USAGE, "-b and -s cannot be used together");
     if (opts->check_config && opts->gen_key)
-        return fail(msg, cap, "--check-config and --gen-key cannot be used together");
-    return 0;
+        return oa_error_set(err, OA_ERR_USAGE,
+                            "--check-config and --gen-key cannot be used together");
+    return OA_OK;
 }
 
-int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, size_t cap)
+enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, struct oa_error *err)
 {
     int c;
 
@@ -119,41 +107,43 @@ int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, 
         case 'c': opts->config = optarg; break;
         case 'b':
             if (!bind_ok(optarg))
-                return fail(msg, cap, "-b wants IPV4ADDR:PORT (e.g. 127.0.0.1:9000), not '%s'",
-                            optarg);
+                return oa_error_set(err, OA_ERR_USAGE,
+                                    "-b wants IPV4ADDR:PORT (e.g. 127.0.0.1:9000), not '%s'",
+                                    optarg);
             opts->bind = optarg;
             break;
         case 's':
             if (!*optarg)
-                return fail(msg, cap, "-s wants a socket path");
+                return oa_error_set(err, OA_ERR_USAGE, "-s wants a socket path");
             opts->socket = optarg;
             break;
         case 't':
             if (parse_count(optarg, &opts->threads, OA_THREADS_MAX))
-                return fail(msg, cap, "-t wants a number of threads from 1 to 256, not '%s'",
-                            optarg);
+                return oa_error_set(err, OA_ERR_USAGE,
+                                    "-t wants a number of threads from 1 to 256, not '%s'", optarg);
             break;
         case 'w':
             if (parse_count(optarg, &opts->workers, OA_WORKERS_MAX))
-                return fail(msg, cap,
-                            "-w wants a number of worker processes from 1 to %d, "
-                            "not '%s'",
-                            OA_WORKERS_MAX, optarg);
+                return oa_error_set(err, OA_ERR_USAGE,
+                                    "-w wants a number of worker processes from 1 to %d, "
+                                    "not '%s'",
+                                    OA_WORKERS_MAX, optarg);
             break;
         case OPT_CHECK_CONFIG: opts->check_config = true; break;
         case OPT_GEN_KEY: opts->gen_key = optarg; break;
         case OPT_VERSION: opts->version = true; break;
         case OPT_HELP: opts->help = true; break;
-        case ':': return fail(msg, cap, "option '%s' needs a value", argv[optind - 1]);
+        case ':':
+            return oa_error_set(err, OA_ERR_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt > 0 && optopt < 256) {
                 char name[3] = {'-', (char)optopt, '\0'};
-                return fail(msg, cap, "unknown option '%s'", name);
+                return oa_error_set(err, OA_ERR_USAGE, "unknown option '%s'", name);
             }
-            return fail(msg, cap, "unknown option '%s'", argv[optind - 1]);
+            return oa_error_set(err, OA_ERR_USAGE, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return fail(msg, cap, "unexpected argument '%s'", argv[optind]);
-    return check_combination(opts, msg, cap);
+        return oa_error_set(err, OA_ERR_USAGE, "unexpected argument '%s'", argv[optind]);
+    return check_combination(opts, err);
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "oa/err.h"
+
 #define OA_THREADS_MAX 256
 /* Four threads: sign-ins may hold at most two (inflight.h), two stay free
  * for the authorizer however slow a provider is. */
@@ -27,9 +29,8 @@ struct oa_options {
     bool help;
 };
 
-/* Parses argv into opts. Returns 0, or -1 with a message (no trailing
- * newline) in msg for a usage error. */
-int oa_options_parse(struct oa_options *opts, int argc, char **argv, char *msg, size_t cap);
+/* Parses argv into opts. OA_OK, or OA_ERR_USAGE with the message in err. */
+enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, struct oa_error *err);
 
 /* The --help text. Static. */
 const char *oa_options_usage(void);

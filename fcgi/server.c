@@ -46,6 +46,7 @@
 struct oa_worker {
     pthread_t tid;
     const struct oa_config *cfg;
+    struct oa_runtime *rt; /* borrowed; shared by the threads (its caches lock themselves) */
     int listen_fd;
     int epfd;             /* this thread's epoll on listen_fd, or -1: poll() */
     atomic_int accepting; /* waiting for a connection: may be woken by SIGUSR1 */
@@ -262,7 +263,7 @@ static void *worker_main(void *arg)
     } else {
         while ((rc = accept_one(w, &req)) >= 0) {
             if (rc == 0) {
-                oa_edge_serve_fcgx(w->cfg, &req);
+                oa_edge_serve_fcgx(w->cfg, w->rt, &req);
                 FCGX_Finish_r(&req);
             }
         }
@@ -342,13 +343,14 @@ static void drain(struct oa_worker *w, unsigned n, int listen_fd, int keep)
 }
 
 static unsigned start_workers(struct oa_worker *w, unsigned n, const struct oa_config *cfg,
-                              int listen_fd)
+                              struct oa_runtime *rt, int listen_fd)
 {
     unsigned i;
     int e;
 
     for (i = 0; i < n; i++) {
         w[i].cfg = cfg;
+        w[i].rt = rt;
         w[i].listen_fd = listen_fd;
         e = pthread_create(&w[i].tid, NULL, worker_main, &w[i]);
         if (e != 0) {
@@ -380,11 +382,17 @@ static void block_signals(sigset_t *old, sigset_t *waitmask)
  * --check-config), false when refused or not ours to do (a worker). */
 static bool upgrade_asked(const struct oa_server_hooks *hooks)
 {
+    struct oa_error err;
+
     if (!hooks || !hooks->upgrade) {
         oa_log_write(OA_LOG_WARN, "SIGUSR2 ignored by a worker: send it to the supervisor");
         return false;
     }
-    return oa_upgrade_check() == 0;
+    if (oa_upgrade_check(&err) != OA_OK) {
+        oa_log_error(OA_LOG_ERROR, &err);
+        return 0;
+    }
+    return 1;
 }
 
 /* The main thread's wait: signals, a thread that ended, the watch.
@@ -410,8 +418,8 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
     return 0;
 }
 
-int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
-                  const struct oa_server_hooks *hooks)
+int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen_fd,
+                  unsigned nthreads, const struct oa_server_hooks *hooks)
 {
     struct oa_worker *w = calloc(nthreads, sizeof(*w));
     struct oa_metrics_listener ml;
@@ -429,7 +437,7 @@ int oa_server_run(const struct oa_config *cfg, int listen_fd, unsigned nthreads,
     block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
     oa_metrics_listener_start(&ml, cfg);
-    started = start_workers(w, nthreads, cfg, listen_fd);
+    started = start_workers(w, nthreads, cfg, rt, listen_fd);
     if (started == nthreads)
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");
     else

@@ -56,6 +56,7 @@ struct oa_slot {
 
 struct oa_master {
     const struct oa_config *cfg;
+    struct oa_runtime *rt; /* each worker has its copy after fork */
     const struct oa_sockpath *sp;
     int fd;
     unsigned nthreads;
@@ -122,7 +123,7 @@ static void worker_main(const struct oa_master *m)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
     sigprocmask(SIG_SETMASK, &m->orig, NULL);
-    _exit(oa_server_run(m->cfg, m->fd, m->nthreads, &hooks));
+    _exit(oa_server_run(m->cfg, m->rt, m->fd, m->nthreads, &hooks));
 }
 
 /* ---- in the master ---- */
@@ -265,6 +266,8 @@ static void close_socket(int fd)
 
 static void on_signal(struct oa_master *m, int sig)
 {
+    struct oa_error err;
+
     switch (sig) {
     case SIGTERM:
     case SIGINT:
@@ -285,10 +288,15 @@ static void on_signal(struct oa_master *m, int sig)
                                   "config again");
         break;
     case SIGUSR2:
-        if (m->stopping || oa_upgrade_check() != 0)
+        if (m->stopping)
             break;
+        if (oa_upgrade_check(&err) != OA_OK) {
+            oa_log_error(OA_LOG_ERROR, &err);
+            break;
+        }
         signal_all(m, SIGTERM); /* they drain; the new program's workers take over */
-        oa_upgrade_exec(m->fd);
+        if (oa_upgrade_exec(m->fd, &err) != OA_OK)
+            oa_log_error(OA_LOG_ERROR, &err);
         break; /* the exec failed: the draining workers are restarted as they exit */
     }
 }
@@ -310,8 +318,9 @@ static void block_signals(struct oa_master *m, sigset_t *set)
     sigprocmask(SIG_BLOCK, set, &m->orig);
 }
 
-int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworkers,
-                     unsigned nthreads, const struct oa_sockpath *sp)
+enum oa_err oa_supervise_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen_fd,
+                             unsigned nworkers, unsigned nthreads, const struct oa_sockpath *sp,
+                             struct oa_error *err)
 {
     struct oa_master m;
     struct timespec ts;
@@ -321,14 +330,13 @@ int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworke
 
     memset(&m, 0, sizeof(m));
     m.cfg = cfg;
+    m.rt = rt;
     m.sp = sp;
     m.fd = listen_fd;
     m.nthreads = nthreads;
     m.n = nworkers;
-    if (!(m.slot = calloc(nworkers, sizeof(*m.slot)))) {
-        oa_log_write(OA_LOG_ERROR, "out of memory");
-        return 1;
-    }
+    if (!(m.slot = calloc(nworkers, sizeof(*m.slot))))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     block_signals(&m, &set);
     wait = start_due(&m);
     oa_log_write(OA_LOG_INFO, "supervising %u worker process%s of %u thread%s each", nworkers,
@@ -344,5 +352,9 @@ int oa_supervise_run(const struct oa_config *cfg, int listen_fd, unsigned nworke
     }
     free(m.slot);
     sigprocmask(SIG_SETMASK, &m.orig, NULL);
-    return m.failed;
+    if (m.failed)
+        return oa_error_set(err, OA_ERR_INTERNAL,
+                            "a worker did not stop cleanly (a second stop signal, a crash or a "
+                            "failed accept)");
+    return OA_OK;
 }

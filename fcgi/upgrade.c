@@ -78,52 +78,42 @@ static void run_check(void)
     _exit(127);
 }
 
-int oa_upgrade_check(void)
+enum oa_err oa_upgrade_check(struct oa_error *err)
 {
     pid_t pid;
     int st;
 
-    if (!self[0] || !check_argv) {
-        oa_log_write(OA_LOG_ERROR, "upgrade refused: the program's path is unknown");
-        return -1;
-    }
+    if (!self[0] || !check_argv)
+        return oa_error_set(err, OA_ERR_IO, "upgrade refused: the program's path is unknown");
     pid = fork();
-    if (pid < 0) {
-        oa_log_write(OA_LOG_ERROR, "upgrade refused: fork: %s", strerror(errno));
-        return -1;
-    }
+    if (pid < 0)
+        return oa_error_set(err, OA_ERR_IO, "upgrade refused: fork: %s", strerror(errno));
     if (pid == 0)
         run_check();
     while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) {
-            oa_log_write(OA_LOG_ERROR, "upgrade refused: waitpid: %s", strerror(errno));
-            return -1;
-        }
+        if (errno != EINTR)
+            return oa_error_set(err, OA_ERR_IO, "upgrade refused: waitpid: %s", strerror(errno));
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         oa_log_write(OA_LOG_INFO, "upgrade: %s --check-config passed; switching to it", self);
-        return 0;
+        return OA_OK;
     }
-    oa_log_write(OA_LOG_ERROR,
-                 "upgrade refused: %s --check-config failed (%s %d); still running the "
-                 "old program",
-                 self, WIFEXITED(st) ? "exit status" : "signal",
-                 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-    return -1;
+    return oa_error_set(err, OA_ERR_CONFIG,
+                        "upgrade refused: %s --check-config failed (%s %d); still running the "
+                        "old program",
+                        self, WIFEXITED(st) ? "exit status" : "signal",
+                        WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
-void oa_upgrade_exec(int listen_fd)
+enum oa_err oa_upgrade_exec(int listen_fd, struct oa_error *err)
 {
     sigset_t block, old;
+    int saved;
 
-    if (listen_fd != 0 && dup2(listen_fd, 0) < 0) {
-        oa_log_write(OA_LOG_ERROR, "upgrade failed: dup2: %s", strerror(errno));
-        return;
-    }
+    if (listen_fd != 0 && dup2(listen_fd, 0) < 0)
+        return oa_error_set(err, OA_ERR_IO, "upgrade failed: dup2: %s", strerror(errno));
     fcntl(0, F_SETFD, 0);
-    if (setenv(OA_UPGRADE_ENV, "0", 1) != 0) {
-        oa_log_write(OA_LOG_ERROR, "upgrade failed: out of memory");
-        return;
-    }
+    if (setenv(OA_UPGRADE_ENV, "0", 1) != 0)
+        return oa_error_set(err, OA_ERR_NOMEM, "upgrade failed: out of memory");
     /* a stop signal that comes now stays pending across the exec and
      * reaches the new program, instead of a handler about to vanish */
     sigemptyset(&block);
@@ -133,12 +123,13 @@ void oa_upgrade_exec(int listen_fd)
     sigaddset(&block, SIGUSR2);
     sigprocmask(SIG_BLOCK, &block, &old);
     execv(self, up_argv);
-    oa_log_write(OA_LOG_ERROR, "upgrade failed: exec %s: %s", self, strerror(errno));
+    saved = errno;
     sigprocmask(SIG_SETMASK, &old, NULL);
     unsetenv(OA_UPGRADE_ENV);
+    return oa_error_set(err, OA_ERR_IO, "upgrade failed: exec %s: %s", self, strerror(saved));
 }
 
-int oa_upgrade_inherited(int *fd, char *msg, size_t cap)
+int oa_upgrade_inherited(int *fd, struct oa_error *err)
 {
     const char *v = getenv(OA_UPGRADE_ENV);
     int listening = 0;
@@ -152,7 +143,7 @@ int oa_upgrade_inherited(int *fd, char *msg, size_t cap)
     n = strtol(v, &end, 10);
     if (errno || end == v || *end || n < 0 || n > INT_MAX ||
         getsockopt((int)n, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
-        snprintf(msg, cap, "%s=%.20s: not a listening socket", OA_UPGRADE_ENV, v);
+        oa_error_set(err, OA_ERR_USAGE, "%s=%.20s: not a listening socket", OA_UPGRADE_ENV, v);
         return -1;
     }
     unsetenv(OA_UPGRADE_ENV);

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "oa/err.h"
+
 /* Environment variable naming the inherited listening fd after an upgrade. */
 #define OA_UPGRADE_ENV "OAUTH2_FCGI_LISTEN_FD"
 
@@ -19,18 +21,19 @@
  * path. Call once at start. */
 void oa_upgrade_init(int argc, char **argv);
 
-/* Runs the program file with the same arguments and --check-config; 0 when
- * it passes, -1 (logged) when it fails or cannot run. */
-int oa_upgrade_check(void);
+/* Runs the program file with the same arguments and --check-config: OA_OK
+ * when it passes (logged), OA_ERR_CONFIG when it fails, OA_ERR_IO when it
+ * cannot run; err says why ("upgrade refused: ..."), for the caller's log. */
+enum oa_err oa_upgrade_check(struct oa_error *err) OA_WUR;
 
 /* Execs the program with listen_fd as fd 0 and OA_UPGRADE_ENV set. Signals
  * stay blocked across the exec (the new image unblocks them). Returns only
- * on failure, logged. */
-void oa_upgrade_exec(int listen_fd);
+ * on failure: OA_ERR_IO or OA_ERR_NOMEM, err says why ("upgrade failed: ..."). */
+enum oa_err oa_upgrade_exec(int listen_fd, struct oa_error *err);
 
 /* After an upgrade: 1 with *fd the listening socket handed over (and the
  * variable removed), 0 when OA_UPGRADE_ENV is unset, -1 when it does not
- * name a listening socket (message in msg). */
-int oa_upgrade_inherited(int *fd, char *msg, size_t cap);
+ * name a listening socket (OA_ERR_USAGE in err). */
+int oa_upgrade_inherited(int *fd, struct oa_error *err);
 
 #endif

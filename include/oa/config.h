@@ -14,12 +14,9 @@
 #include <stdint.h>
 
 #include "oa/cidr.h"
-#include "oa/crypto.h"
 #include "oa/err.h"
-#include "oa/http.h"
+#include "oa/keyring.h"
 #include "oa/log.h"
-
-struct oa_provider_cache; /* run-time state (discovery, JWKS), src/flow/discovery.c */
 
 struct oa_strlist {
     char **v;
@@ -70,7 +67,6 @@ struct oa_provider {
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
     unsigned line, col;                        /* of the entry in the file */
-    struct oa_provider_cache *cache; /* owned; oa_discovery_init, freed by oa_provider_cache_free */
 };
 
 struct oa_access_rule {
@@ -125,7 +121,6 @@ struct oa_config {
     } metrics;
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
-    struct oa_http_ops http_ops; /* zero: oa_http_curl (see oa_http_ops_for); tests replace it */
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;
@@ -164,7 +159,7 @@ char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provid
 
 /* True for amazon-cognito with its domain alone (no issuer, user_pool_id
  * or jwks_uri): the identity is then Cognito's userInfo, not an id_token
- * (src/flow/provider_cognito.c). */
+ * (its sign-in: src/flow/provider_cognito.c). */
 bool oa_cognito_userinfo_only(const struct oa_provider *p);
 
 /* Parses "8h", "10m", "30s", "1500ms", "2d", or a bare number of seconds.

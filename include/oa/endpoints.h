@@ -11,6 +11,7 @@
 #include "oa/err.h"
 #include "oa/request.h"
 #include "oa/response.h"
+#include "oa/runtime.h"
 
 /* JSON identity of the session (provider, sub, user, email, name, groups,
  * workspaces, exp), or 401 JSON without one. */
@@ -27,7 +28,7 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
  * the provider's end-session URL (oa_signin_logout_url) or the validated rd
  * (query string, or the urlencoded POST body), default "/". */
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
-                               const struct oa_request *req);
+                               struct oa_runtime *rt, const struct oa_request *req);
 
 /* The Prometheus text (src/route/endpoint_metrics.c): 404 without
  * metrics.allow, 403 for a REMOTE_ADDR outside it. */

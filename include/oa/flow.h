@@ -12,16 +12,18 @@
 
 #include "oa/buf.h"
 #include "oa/config.h"
-#include "oa/discovery.h"
 #include "oa/err.h"
 #include "oa/http.h"
 #include "oa/metrics.h"
+#include "oa/provider_cache.h"
 #include "oa/request.h"
 #include "oa/response.h"
+#include "oa/runtime.h"
 
 /* One login or callback in progress. Everything is borrowed but ep. */
 struct oa_flow {
     const struct oa_config *cfg;
+    struct oa_runtime *rt; /* borrowed: the provider caches, the transport (runtime.h) */
     const struct oa_request *req;
     const struct oa_provider *p;
     struct oa_response *r;
@@ -54,7 +56,8 @@ struct oa_tokens {
 
 /* Sets up f (no network). */
 void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_config *cfg,
-                   const struct oa_request *req, const struct oa_provider *p);
+                   struct oa_runtime *rt, const struct oa_request *req,
+                   const struct oa_provider *p);
 /* Frees what f owns and gives back its slot. */
 void oa_flow_done(struct oa_flow *f);
 /* Takes a provider-call slot (inflight.h) for the rest of the flow, once;

@@ -75,10 +75,6 @@ bool oa_http_url_host_is(const char *url, const char *host, size_t host_len);
 /* Frees the strings in resp (not resp itself) and zeroes it; NULL is fine. */
 void oa_http_response_free(struct oa_http_response *resp);
 
-/* The table to use for cfg: cfg->http_ops when a test set one, else
- * &oa_http_curl. Borrowed; never NULL. */
-const struct oa_http_ops *oa_http_ops_for(const struct oa_config *cfg);
-
 /* Fills opts from cfg->http (timeout, ca_file) and allow_http_redirect.
  * opts borrows cfg's strings. */
 void oa_http_opts_from_config(struct oa_http_opts *opts, const struct oa_config *cfg);

@@ -1,7 +1,7 @@
 /*
  * jwt.h - id_token verification and the ES256 signer for Apple's client
  * secret, with cjose (JWK, JWS) and Jansson (claims). Pure functions: no
- * network, no cache, the time is an argument; src/flow/discovery.c feeds them
+ * network, no cache, the time is an argument; src/flow/provider_cache.c and id_token.c feed them
  * the provider's keys.
  *
  * Verification order: size cap, parse, header alg pinned to RS256/ES256

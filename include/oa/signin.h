@@ -11,14 +11,17 @@
 #include "oa/err.h"
 #include "oa/request.h"
 #include "oa/response.h"
+#include "oa/runtime.h"
 
 enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
-                            const struct oa_request *req, const struct oa_provider *p);
+                            struct oa_runtime *rt, const struct oa_request *req,
+                            const struct oa_provider *p);
 enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cfg,
-                               const struct oa_request *req, const struct oa_provider *p);
+                               struct oa_runtime *rt, const struct oa_request *req,
+                               const struct oa_provider *p);
 /* Where logout sends the browser after clearing the session: the provider's
  * end-session URL when it has one (new string), else NULL. */
-char *oa_signin_logout_url(const struct oa_config *cfg, const struct oa_request *req,
-                           const char *provider_name, const char *rd);
+char *oa_signin_logout_url(const struct oa_config *cfg, struct oa_runtime *rt,
+                           const struct oa_request *req, const char *provider_name, const char *rd);
 
 #endif

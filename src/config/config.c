@@ -6,7 +6,8 @@
  * config_env.c (environment overrides), config_provider.c (built-in
  * providers), config_check.c (the rest of the rules), config_describe.c
  * (--check-config). They share struct oa_cfg_load (config_int.h), whose marks
- * remember where each value stood in the file for error messages.
+ * remember where each value stood in the file for error messages; the
+ * helpers they share (marks, errors, warnings, strings) are config_util.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 
 #include "config_int.h"
 #include "oa/crypto.h"
-#include "oa/discovery.h"
 #include "oa/file_mode.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
@@ -42,79 +42,6 @@ const char *oa_config_find(const char *explicit_path)
     return OA_CONFIG_SYSTEM_PATH;
 }
 
-char *oa_cfg_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-void oa_cfg_strlist_free(struct oa_strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-enum oa_err oa_cfg_mark_add(struct oa_cfg_load *ld, const void *slot, unsigned line, unsigned col)
-{
-    if (ld->nmarks == ld->capmarks) {
-        size_t cap = ld->capmarks ? ld->capmarks * 2 : 64;
-        struct oa_cfg_mark *m = realloc(ld->marks, cap * sizeof(*m));
-        if (!m)
-            return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-        ld->marks = m;
-        ld->capmarks = cap;
-    }
-    ld->marks[ld->nmarks].slot = slot;
-    ld->marks[ld->nmarks].line = line;
-    ld->marks[ld->nmarks].col = col;
-    ld->nmarks++;
-    return OA_OK;
-}
-
-static bool find_one(const struct oa_cfg_load *ld, const void *slot, unsigned *line, unsigned *col)
-{
-    if (!slot)
-        return false;
-    /* Newest first: an entry and its first field share an address (a provider
-     * and its name), and the field, marked later, is the more precise place. */
-    for (size_t i = ld->nmarks; i-- > 0;) {
-        if (ld->marks[i].slot == slot) {
-            *line = ld->marks[i].line;
-            *col = ld->marks[i].col;
-            return true;
-        }
-    }
-    return false;
-}
-
-bool oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
-                      unsigned *line, unsigned *col)
-{
-    if (find_one(ld, slot, line, col))
-        return true;
-    if (!find_one(ld, fallback, line, col)) {
-        *line = ld->top_line ? ld->top_line : 1;
-        *col = ld->top_col ? ld->top_col : 1;
-    }
-    return false;
-}
-
-enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fallback,
-                        const char *fmt, ...)
-{
-    char msg[OA_ERROR_MSG_MAX];
-    unsigned line, col;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    oa_cfg_mark_find(ld, slot, fallback, &line, &col);
-    return oa_error_at(ld->err, OA_ERR_CONFIG, ld->name, line, col, "%s", msg);
-}
-
 static void free_str(char **s)
 {
     free(*s);
@@ -130,8 +57,6 @@ static void wipe_str(char **s)
 
 static void provider_free(struct oa_provider *p)
 {
-    oa_provider_cache_free(p->cache); /* runtime discovery/JWKS state */
-    p->cache = NULL;
     char **strs[] = {
         &p->name,          &p->display_name,     &p->client_id,       &p->scope,
         &p->redirect_uri,  &p->issuer,           &p->base_url,        &p->api_url,
@@ -188,25 +113,6 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->metrics.dir);
     oa_keyring_wipe(&cfg->keys);
     free(cfg);
-}
-
-const struct oa_provider *oa_config_provider(const struct oa_config *cfg, const char *name,
-                                             size_t len)
-{
-    for (size_t i = 0; cfg && name && i < cfg->nproviders; i++) {
-        const char *n = cfg->providers[i].name;
-        if (n && strlen(n) == len && !memcmp(n, name, len))
-            return &cfg->providers[i];
-    }
-    return NULL;
-}
-
-size_t oa_config_provider_index(const struct oa_config *cfg, const struct oa_provider *p)
-{
-    for (size_t i = 0; cfg && i < cfg->nproviders; i++)
-        if (&cfg->providers[i] == p)
-            return i;
-    return cfg ? cfg->nproviders : 0;
 }
 
 static void set_defaults(struct oa_config *cfg)

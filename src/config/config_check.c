@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include "config_int.h"
-#include "oa/crypto.h"
 #include "oa/url.h"
 
 /* Lower-cases s in place; returns s. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "oa/crypto.h"
 
 enum { ENV_OAUTH2, ENV_ARGILLA, ENV_SOCIAL, ENV_N };
 

@@ -6,6 +6,12 @@
  * (struct oa_cfg_mark). The checks that run after the walk (defaults, the
  * environment, cross-field rules) use it to point their error messages at the
  * right FILE:LINE:COL without keeping the YAML document around.
+ *
+ * Who calls whom (no circle; DESIGN.md section 2): config.c runs the steps
+ * config_walk.c, config_provider.c, config_check.c and config_warn.c in
+ * that order; config_check.c uses config_provider.c's URL check, and
+ * config_provider.c config_env.c; every one of them uses config_util.c,
+ * which calls none of them.
  */
 #ifndef OA_CONFIG_INT_H
 #define OA_CONFIG_INT_H
@@ -30,14 +36,14 @@ struct oa_cfg_load {
     size_t budget;              /* nodes left to visit (aliases cannot blow up) */
 };
 
-/* config.c: remembers where the value stored at slot came from. */
+/* config_util.c: remembers where the value stored at slot came from. */
 enum oa_err oa_cfg_mark_add(struct oa_cfg_load *ld, const void *slot, unsigned line,
                             unsigned col) OA_WUR;
-/* config.c: position of slot's value, or of fallback's, or of the top mapping.
+/* config_util.c: position of slot's value, or of fallback's, or of the top mapping.
  * True when slot itself was found. */
 bool oa_cfg_mark_find(const struct oa_cfg_load *ld, const void *slot, const void *fallback,
                       unsigned *line, unsigned *col);
-/* config.c: an OA_ERR_CONFIG error at the position of slot (see oa_cfg_mark_find). */
+/* config_util.c: an OA_ERR_CONFIG error at the position of slot (see oa_cfg_mark_find). */
 enum oa_err oa_cfg_fail(struct oa_cfg_load *ld, const void *slot, const void *fallback,
                         const char *fmt, ...) OA_PRINTF(4, 5);
 
@@ -62,20 +68,20 @@ enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 /* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
 enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;
 
-/* config_warn.c: a warning at the position of slot (see oa_cfg_mark_find),
+/* config_util.c: a warning at the position of slot (see oa_cfg_mark_find),
  * added to cfg->warnings; OA_ERR_NOMEM only. */
 enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fallback,
                         const char *fmt, ...) OA_PRINTF(4, 5);
-/* config_warn.c: "FILE: warning: MSG" put first in cfg->warnings (a
+/* config_util.c: "FILE: warning: MSG" put first in cfg->warnings (a
  * warning about the file itself, which has no line). OA_ERR_NOMEM only. */
 enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const char *msg) OA_WUR;
 /* config_warn.c: the warnings about what loads but is risky (groups any
  * GitHub user can create, Google domains without hosted_domain). */
 enum oa_err oa_cfg_advise(struct oa_cfg_load *ld) OA_WUR;
 
-/* config.c: strdup that returns NULL on NULL. New string. */
+/* config_util.c: strdup that returns NULL on NULL. New string. */
 char *oa_cfg_strdup(const char *s);
-/* config.c: frees an oa_strlist's strings and array. */
+/* config_util.c: frees an oa_strlist's strings and array. */
 void oa_cfg_strlist_free(struct oa_strlist *l);
 
 #endif

@@ -12,6 +12,9 @@
  *     without `hosted_domain` can meet: a consumer Google account can be
  *     registered with a company address (Google then calls it verified), and
  *     only the id_token's hd claim tells a Workspace account of the domain.
+ *
+ * A warning is written by oa_cfg_warn (config_util.c), which the other
+ * steps use too.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,45 +22,6 @@
 #include <string.h>
 
 #include "config_int.h"
-
-enum oa_err oa_cfg_warn(struct oa_cfg_load *ld, const void *slot, const void *fallback,
-                        const char *fmt, ...)
-{
-    struct oa_strlist *w = &ld->cfg->warnings;
-    char msg[OA_ERROR_MSG_MAX], *line = NULL, **v;
-    unsigned l, c;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    oa_cfg_mark_find(ld, slot, fallback, &l, &c);
-    if (!(v = realloc(w->v, (w->n + 2) * sizeof(*v))))
-        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-    w->v = v;
-    if (asprintf(&line, "%s:%u:%u: warning: %s", ld->name, l, c, msg) < 0)
-        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
-    w->v[w->n++] = line;
-    w->v[w->n] = NULL;
-    return OA_OK;
-}
-
-enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const char *msg)
-{
-    struct oa_strlist *w = &cfg->warnings;
-    char *line = NULL, **v;
-
-    if (!(v = realloc(w->v, (w->n + 2) * sizeof(*v))))
-        return OA_ERR_NOMEM;
-    w->v = v;
-    if (asprintf(&line, "%s: warning: %s", file, msg) < 0)
-        return OA_ERR_NOMEM;
-    memmove(w->v + 1, w->v, w->n * sizeof(*v));
-    w->v[0] = line;
-    w->n++;
-    w->v[w->n] = NULL;
-    return OA_OK;
-}
 
 /* The providers a rule can be met through: its list, or every one. */
 static bool rule_takes(const struct oa_access_rule *r, const struct oa_provider *p)

@@ -251,14 +251,15 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
 /* Ownership: fills r completely (302 with the session, or an error page);
  * returns the code of what failed for the log, OA_OK when signed in. */
 enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cfg,
-                               const struct oa_request *req, const struct oa_provider *p)
+                               struct oa_runtime *rt, const struct oa_request *req,
+                               const struct oa_provider *p)
 {
     struct oa_flow f;
     struct cb_params cp = {0};
     struct oa_state st = {0};
     enum oa_err e, d;
 
-    oa_flow_start(&f, r, cfg, req, p);
+    oa_flow_start(&f, r, cfg, rt, req, p);
     f.phase = OA_MX_CAUSE_REQUEST;
     e = read_params(&f, &cp);
     if (e == OA_OK && (f.phase = OA_MX_CAUSE_STATE))

@@ -17,14 +17,15 @@
 #define BUSY "Too many sign-ins are in progress. Try again in a few seconds."
 
 void oa_flow_start(struct oa_flow *f, struct oa_response *r, const struct oa_config *cfg,
-                   const struct oa_request *req, const struct oa_provider *p)
+                   struct oa_runtime *rt, const struct oa_request *req, const struct oa_provider *p)
 {
     memset(f, 0, sizeof(*f));
     f->cfg = cfg;
+    f->rt = rt;
     f->req = req;
     f->p = p;
     f->r = r;
-    f->http = oa_http_ops_for(cfg);
+    f->http = rt->http;
     oa_http_opts_from_config(&f->opts, cfg);
 }
 
@@ -108,7 +109,7 @@ enum oa_err oa_flow_provider_urls(struct oa_flow *f)
     enum oa_err e;
 
     oa_error_clear(&err);
-    e = oa_provider_urls_get(&f->ep, f->cfg, f->p, &err);
+    e = oa_provider_urls_get(&f->ep, f->rt, f->cfg, f->p, &err);
     if (e != OA_OK)
         return oa_flow_fail(f, e, 502, "The sign-in provider cannot be reached. Try again later.",
                             "endpoints: %s (%s)", err.msg, oa_strerror(e));

@@ -7,7 +7,7 @@
  * never reach a verifier; the key is chosen by kid among keys of the
  * matching type only; claims are read only after the signature holds.
  * Numeric dates must be JSON integers in 1..year 9999, so no arithmetic
- * below can overflow. Nothing here fetches anything (see discovery.c).
+ * below can overflow. Nothing here fetches anything (see provider_cache.c).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 
 #include <cjose/cjose.h>
 
+#include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/http.h"
 #include "oa/jwt.h"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/flow.h"
 #include "oa/redirect.h"
@@ -115,14 +116,15 @@ static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
 /* Ownership: fills r completely (302 or an error page); returns the code
  * of what failed for the log, OA_OK on a redirect to the provider. */
 enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
-                            const struct oa_request *req, const struct oa_provider *p)
+                            struct oa_runtime *rt, const struct oa_request *req,
+                            const struct oa_provider *p)
 {
     struct oa_flow f;
     struct oa_state st = {0};
     char *rd = NULL;
     enum oa_err e;
 
-    oa_flow_start(&f, r, cfg, req, p);
+    oa_flow_start(&f, r, cfg, rt, req, p);
     e = login_rd(&rd, &f);
     if (e != OA_OK)
         e = oa_flow_fail(&f, e, 400, "This sign-in link is malformed.",

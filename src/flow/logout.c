@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oa/discovery.h"
 #include "oa/flow.h"
 #include "oa/inflight.h"
+#include "oa/provider_cache.h"
 #include "oa/redirect.h"
 #include "oa/signin.h"
 
@@ -70,8 +70,8 @@ static char *cognito_logout(const struct oa_provider *p, const char *rd)
 /* The end-session URL from the discovery document (new) or NULL. Discovery
  * may wait on the provider: only with a provider-call slot (inflight.h);
  * without one the local logout goes on, straight to rd. */
-static char *discovered_logout(const struct oa_config *cfg, const struct oa_provider *p,
-                               const char *abs_rd)
+static char *discovered_logout(struct oa_runtime *rt, const struct oa_config *cfg,
+                               const struct oa_provider *p, const char *abs_rd)
 {
     bool slot = oa_provider_urls_may_fetch(p);
     struct oa_provider_urls ep;
@@ -82,7 +82,7 @@ static char *discovered_logout(const struct oa_config *cfg, const struct oa_prov
         return NULL;
     memset(&ep, 0, sizeof(ep));
     oa_error_clear(&err);
-    if (oa_provider_urls_get(&ep, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
+    if (oa_provider_urls_get(&ep, rt, cfg, p, &err) == OA_OK && ep.end_session_endpoint)
         out = logout_url(ep.end_session_endpoint, "client_id", p->client_id,
                          "post_logout_redirect_uri", abs_rd);
     oa_provider_urls_free(&ep);
@@ -93,8 +93,8 @@ static char *discovered_logout(const struct oa_config *cfg, const struct oa_prov
 
 /* Ownership: new string, or NULL when the provider has no end-session URL
  * (or on any failure: logout then simply goes to rd). */
-char *oa_signin_logout_url(const struct oa_config *cfg, const struct oa_request *req,
-                           const char *provider_name, const char *rd)
+char *oa_signin_logout_url(const struct oa_config *cfg, struct oa_runtime *rt,
+                           const struct oa_request *req, const char *provider_name, const char *rd)
 {
     const struct oa_provider *p;
     char *abs_rd, *out = NULL;
@@ -113,7 +113,7 @@ char *oa_signin_logout_url(const struct oa_config *cfg, const struct oa_request 
         out = logout_url(p->end_session_url, "client_id", p->client_id, "post_logout_redirect_uri",
                          abs_rd);
     } else if (oa_flow_is_oidc(p)) {
-        out = discovered_logout(cfg, p, abs_rd);
+        out = discovered_logout(rt, cfg, p, abs_rd);
     }
     free(abs_rd);
     return out;

@@ -1,6 +1,6 @@
 /*
  * provider_oidc.c - the identity of the OpenID kinds (any issuer, Google,
- * Hugging Face, Cognito, Apple): the id_token checked by discovery.c
+ * Hugging Face, Cognito, Apple): the id_token checked by id_token.c
  * (signature, iss, aud, azp, nonce, times), UserInfo when the provider has
  * it (its sub must equal the id_token's; signed claims win over it), then
  * the claims each kind uses: verified email only, groups from the kind's
@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "oa/flow.h"
+#include "oa/id_token.h"
 #include "oa/jwt.h"
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
@@ -176,7 +177,7 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
 
     oa_error_clear(&err);
     f->phase = OA_MX_CAUSE_ID_TOKEN;
-    e = oa_id_token_check(&claims, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
+    e = oa_id_token_check(&claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
     if (e != OA_OK && !strcmp(err.msg, OA_JWT_NONCE_WRONG))
         f->phase = OA_MX_CAUSE_NONCE;
     else if (e != OA_OK && !strcmp(err.msg, OA_JWT_ISS_WRONG))

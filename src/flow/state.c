@@ -25,6 +25,7 @@
 
 #include "oa/cookie.h"
 #include "oa/crypto.h"
+#include "oa/seal.h"
 #include "oa/state.h"
 
 #define STATE_PURPOSE "state"

@@ -67,7 +67,7 @@ static enum oa_err client_secret(struct oa_flow *f, char **out)
         return OA_OK;
     }
     oa_error_clear(&err);
-    e = oa_apple_client_secret(out, f->cfg, f->p, &err);
+    e = oa_apple_client_secret(out, f->rt, f->cfg, f->p, &err);
     if (e != OA_OK)
         return oa_flow_fail(f, e, 500, "This sign-in provider is not set up.",
                             "token: apple client secret: %s", err.msg);

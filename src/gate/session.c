@@ -19,6 +19,7 @@
 
 #include "oa/cookie.h"
 #include "oa/crypto.h"
+#include "oa/seal.h"
 #include "oa/session.h"
 
 #define SESSION_VERSION 1

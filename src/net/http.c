@@ -299,13 +299,6 @@ void oa_http_response_free(struct oa_http_response *resp)
     memset(resp, 0, sizeof(*resp));
 }
 
-const struct oa_http_ops *oa_http_ops_for(const struct oa_config *cfg)
-{
-    if (cfg && cfg->http_ops.send)
-        return &cfg->http_ops;
-    return &oa_http_curl;
-}
-
 void oa_http_opts_from_config(struct oa_http_opts *opts, const struct oa_config *cfg)
 {
     memset(opts, 0, sizeof(*opts));

@@ -13,6 +13,7 @@
 
 #include "oa/authorizer.h"
 #include "oa/cookie.h"
+#include "oa/crypto.h"
 #include "oa/endpoints.h"
 #include "oa/metrics.h"
 #include "oa/pages.h"
@@ -209,10 +210,10 @@ static void origin_of(char *out, size_t cap, const char *url)
  * (request_origin.c) signs out at once; any other GET or POST is answered
  * with a confirmation page whose form POSTs back from our own origin. */
 static enum oa_err logout_confirm(struct oa_response *r, const struct oa_config *cfg,
-                                  const struct oa_request *req, const char *provider,
-                                  const char *rd)
+                                  struct oa_runtime *rt, const struct oa_request *req,
+                                  const char *provider, const char *rd)
 {
-    char *end_session = oa_signin_logout_url(cfg, req, provider, rd);
+    char *end_session = oa_signin_logout_url(cfg, rt, req, provider, rd);
     char form_origin[512];
     enum oa_err e;
 
@@ -229,7 +230,7 @@ static enum oa_err logout_confirm(struct oa_response *r, const struct oa_config 
 }
 
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
-                               const struct oa_request *req)
+                               struct oa_runtime *rt, const struct oa_request *req)
 {
     char provider[256];
     char *rd_param = logout_rd(req);
@@ -239,11 +240,11 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
 
     session_provider(provider, sizeof(provider), cfg, req);
     if (!oa_request_from_us(cfg, req)) {
-        e = logout_confirm(r, cfg, req, provider, rd);
+        e = logout_confirm(r, cfg, rt, req, provider, rd);
         free(rd_param);
         return e;
     }
-    end_session = oa_signin_logout_url(cfg, req, provider, rd);
+    end_session = oa_signin_logout_url(cfg, rt, req, provider, rd);
     e = oa_page_redirect(r, req, end_session ? end_session : rd);
     free(end_session);
     free(rd_param);

@@ -121,7 +121,8 @@ static enum oa_err sign_in_page(struct oa_response *r, const struct oa_config *c
 
 /* "/<provider>/login" and "/<provider>/callback". */
 static enum oa_err provider_endpoint(struct oa_response *r, const struct oa_config *cfg,
-                                     const struct oa_request *req, const char *ep)
+                                     struct oa_runtime *rt, const struct oa_request *req,
+                                     const char *ep)
 {
     const char *name = ep + 1;
     const char *slash = strchr(name, '/');
@@ -133,20 +134,20 @@ static enum oa_err provider_endpoint(struct oa_response *r, const struct oa_conf
     }
     p = oa_config_provider(cfg, name, (size_t)(slash - name));
     if (p && strcmp(slash, "/login") == 0)
-        return method_ok(r, req, M_GET | M_HEAD) ? oa_signin_login(r, cfg, req, p) : OA_OK;
+        return method_ok(r, req, M_GET | M_HEAD) ? oa_signin_login(r, cfg, rt, req, p) : OA_OK;
     if (p && strcmp(slash, "/callback") == 0)
-        return method_ok(r, req, M_GET | M_POST) ? oa_signin_callback(r, cfg, req, p) : OA_OK;
+        return method_ok(r, req, M_GET | M_POST) ? oa_signin_callback(r, cfg, rt, req, p) : OA_OK;
     not_found(r, req);
     return OA_ERR_NOT_FOUND;
 }
 
-static enum oa_err route(struct oa_response *r, const struct oa_config *cfg,
+static enum oa_err route(struct oa_response *r, const struct oa_config *cfg, struct oa_runtime *rt,
                          const struct oa_request *req, const char *ep)
 {
     if (strcmp(ep, "/") == 0 || strcmp(ep, "/sign_in") == 0)
         return method_ok(r, req, M_GET | M_HEAD) ? sign_in_page(r, cfg, req) : OA_OK;
     if (strcmp(ep, "/logout") == 0)
-        return method_ok(r, req, M_GET | M_POST) ? oa_endpoint_logout(r, cfg, req) : OA_OK;
+        return method_ok(r, req, M_GET | M_POST) ? oa_endpoint_logout(r, cfg, rt, req) : OA_OK;
     if (strcmp(ep, "/userinfo") == 0)
         return method_ok(r, req, M_GET | M_HEAD) ? oa_endpoint_userinfo(r, cfg, req) : OA_OK;
     if (strcmp(ep, "/auth") == 0) /* auth_request keeps the original method */
@@ -155,7 +156,7 @@ static enum oa_err route(struct oa_response *r, const struct oa_config *cfg,
         return method_ok(r, req, M_GET | M_HEAD) ? oa_endpoint_health(r) : OA_OK;
     if (strcmp(ep, "/metrics") == 0)
         return method_ok(r, req, M_GET | M_HEAD) ? oa_endpoint_metrics(r, cfg, req) : OA_OK;
-    return provider_endpoint(r, cfg, req, ep);
+    return provider_endpoint(r, cfg, rt, req, ep);
 }
 
 static bool from_error_document(const struct oa_request *req)
@@ -232,8 +233,8 @@ static enum oa_err error_document(struct oa_response *r, const struct oa_config 
     return e;
 }
 
-enum oa_err oa_handle(const struct oa_config *cfg, const struct oa_request *req,
-                      struct oa_response *r)
+enum oa_err oa_handle(const struct oa_config *cfg, struct oa_runtime *rt,
+                      const struct oa_request *req, struct oa_response *r)
 {
     char ep[OA_ENDPOINT_MAX];
     enum oa_err e;
@@ -246,7 +247,7 @@ enum oa_err oa_handle(const struct oa_config *cfg, const struct oa_request *req,
         not_found(r, req);
         e = OA_ERR_NOT_FOUND;
     } else {
-        e = route(r, cfg, req, ep);
+        e = route(r, cfg, rt, req, ep);
     }
     if (r->status == 0) {
         oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/negotiate.h"
 #include "oa/pages.h"

@@ -15,6 +15,7 @@
 
 #include "oa/authorizer.h"
 #include "oa/path_reading.h"
+#include "oa/seal.h"
 
 #define NPART 7
 

@@ -10,6 +10,7 @@
  */
 #include "fuzz.h"
 
+#include "oa/b64url.h"
 #include "oa/jwt.h"
 
 static const char *issuers[] = {"https://idp.test", "accounts.google.com"};

@@ -213,7 +213,7 @@ static void run(struct oa_response *r, struct fz_login *l, char **s, const char 
     char path[128];
 
     fx_reset();
-    oa_discovery_cleanup(&fx_cfg);
+    fx_runtime(); /* fresh provider caches */
     canned_common();
     if (l->p->kind == OA_PROVIDER_GITHUB)
         canned_github(s);
@@ -235,7 +235,7 @@ static void run(struct oa_response *r, struct fz_login *l, char **s, const char 
         req.body_len = q.len;
     }
     oa_response_init(r);
-    (void)oa_signin_callback(r, &fx_cfg, &req, l->p);
+    (void)oa_signin_callback(r, &fx_cfg, &fx_rt, &req, l->p);
     oa_buf_free(&q);
 }
 

@@ -6,6 +6,7 @@
  * oa_session_decode with any plaintext).
  */
 #include "fuzz.h"
+#include "oa/seal.h"
 
 static bool count_one(void *ctx, const char *name, size_t name_len, const char *val, size_t len)
 {

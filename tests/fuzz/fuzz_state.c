@@ -6,6 +6,7 @@
  * with the fixture's key as a state entry).
  */
 #include "fuzz.h"
+#include "oa/seal.h"
 
 #define FZ_STATE "AAAAAAAAAAAAAAAAAAAAAA"
 #define FZ_COOKIE "__Host-oauth2_fcgi_state_AAAAAAAA"

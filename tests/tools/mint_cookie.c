@@ -26,6 +26,7 @@
 #include "oa/config.h"
 #include "oa/crypto.h"
 #include "oa/err.h"
+#include "oa/seal.h"
 #include "oa/session.h"
 
 struct mint_opts {

@@ -1,7 +1,8 @@
 /*
  * flow_fixture.h - what the flow tests share: a stand-in provider (struct
  * oa_http_ops answering from a table keyed by URL, recording every request
- * so a test can say "no token request was made"), a hand-built config, an
+ * so a test can say "no token request was made"), a hand-built config and
+ * the run-time state beside it (fx_rt, made as the edge makes it), an
  * ES256 key to sign id_tokens with, and helpers to read a response.
  * No network.
  */
@@ -20,10 +21,11 @@
 #include "oa/config.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
-#include "oa/discovery.h"
 #include "oa/http.h"
+#include "oa/provider_cache.h"
 #include "oa/request.h"
 #include "oa/response.h"
+#include "oa/runtime.h"
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
@@ -172,6 +174,7 @@ static enum oa_err fx_send(void *ctx, const struct oa_http_opts *opts,
 
 static struct oa_config fx_cfg;
 static struct oa_provider fx_prov[8];
+static struct oa_runtime fx_rt; /* the provider caches and the stand-in transport */
 
 static char *fx_s(const char *s)
 {
@@ -188,6 +191,17 @@ static void fx_strlist(struct oa_strlist *l, const char *a, const char *b)
         l->v[l->n++] = fx_s(b);
 }
 
+/* (Re)makes fx_rt for fx_cfg as it stands, with the stand-in transport, as
+ * fcgi/main.c does once the config is complete: fresh caches. */
+static void fx_runtime(void)
+{
+    static const struct oa_http_ops ops = {fx_send, NULL};
+
+    oa_runtime_free(&fx_rt);
+    if (oa_runtime_init(&fx_rt, &fx_cfg, &ops) != OA_OK)
+        abort();
+}
+
 static struct oa_provider *fx_provider(const char *name, enum oa_provider_kind kind)
 {
     struct oa_provider *p = &fx_prov[fx_cfg.nproviders++];
@@ -197,6 +211,7 @@ static struct oa_provider *fx_provider(const char *name, enum oa_provider_kind k
     p->display_name = fx_s(name);
     p->client_id = fx_s("cid-123");
     p->client_secret = fx_s("s3cret");
+    fx_runtime(); /* a cache for the new provider */
     return p;
 }
 
@@ -223,7 +238,7 @@ static void fx_config(void)
     memset(key, 7, sizeof(key));
     if (oa_keyring_add(&fx_cfg.keys, key) != OA_OK)
         abort();
-    fx_cfg.http_ops.send = fx_send;
+    fx_runtime();
 }
 
 /* ---- requests and responses --------------------------------------- */
@@ -372,7 +387,7 @@ static char *fx_login(const struct oa_provider *p, const char *rd, char **state,
     snprintf(query, sizeof(query), "rd=%s", rd ? rd : "%2F");
     fx_request(&req, "GET", path, query, NULL);
     oa_response_init(&r);
-    if (oa_signin_login(&r, &fx_cfg, &req, p) != OA_OK)
+    if (oa_signin_login(&r, &fx_cfg, &fx_rt, &req, p) != OA_OK)
         printf("#   login failed: %s\n", r.log);
     pair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0));
     *state = fx_location_param(&r, "state");

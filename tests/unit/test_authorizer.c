@@ -5,6 +5,7 @@
  * validated; path normalisation before the rules. */
 #include "core_fixture.h"
 #include "oa/authorizer.h"
+#include "oa/seal.h"
 
 static struct oa_config cfg;
 static struct oa_response r; /* large: off the stack */

@@ -67,7 +67,7 @@ static enum oa_err callback(const struct oa_provider *p, const char *query, cons
     fx_request(&req, "GET", path, query, cookie);
     oa_response_free(&r);
     oa_response_init(&r);
-    e = oa_signin_callback(&r, &fx_cfg, &req, p);
+    e = oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, p);
     printf("#   log: %s\n", r.log);
     return e;
 }
@@ -175,7 +175,7 @@ static void test_state_faults(void)
         req.now += OA_STATE_TTL + 5;
         oa_response_free(&r);
         oa_response_init(&r);
-        ok(oa_signin_callback(&r, &fx_cfg, &req, corp) == OA_ERR_EXPIRED && expired_page(),
+        ok(oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, corp) == OA_ERR_EXPIRED && expired_page(),
            "state older than 10 minutes: 400");
         NO_TOKEN_REQUEST(IDP "/token");
     }
@@ -318,7 +318,8 @@ static void test_apple(void)
     req.body_len = strlen(body);
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_callback(&r, &fx_cfg, &req, apple) == OA_OK, "apple form_post callback succeeds");
+    ok(oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, apple) == OA_OK,
+       "apple form_post callback succeeds");
     printf("#   log: %s\n", r.log);
     ok(fx_session(&r, &id, sb), "session");
     is_str(id.subject, "001.apple", "sub");
@@ -336,12 +337,12 @@ static void test_apple(void)
     req.body_len = strlen(body);
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_callback(&r, &fx_cfg, &req, apple) == OA_ERR_BAD_INPUT && r.status == 400,
+    ok(oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, apple) == OA_ERR_BAD_INPUT && r.status == 400,
        "apple: duplicated code in the body: 400");
     req.content_type = "text/plain";
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_callback(&r, &fx_cfg, &req, apple) != OA_OK && r.status == 400,
+    ok(oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, apple) != OA_OK && r.status == 400,
        "POST that is not urlencoded: 400");
     free(sb);
 }
@@ -380,8 +381,8 @@ static void test_apple_generated(void)
         req.body_len = strlen(body);
         oa_response_free(&r);
         oa_response_init(&r);
-        ok(oa_signin_callback(&r, &fx_cfg, &req, apple) == OA_OK, "apple with a made secret (%d)",
-           i);
+        ok(oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, apple) == OA_OK,
+           "apple with a made secret (%d)", i);
         printf("#   log: %s\n", r.log);
         t = fx_last("https://appleid.apple.com/auth/token");
         sec = t && t->body ? strstr(t->body, "client_secret=eyJ") : NULL;
@@ -591,27 +592,28 @@ static void test_logout(void)
 
     canned_idp();
     fx_request(&req, "GET", "/oauth/logout", "", NULL);
-    u = oa_signin_logout_url(&fx_cfg, &req, "corp", "/bye");
+    u = oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "corp", "/bye");
     is_str(u,
            IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
                "https%3A%2F%2Fapp.example.com%2Fbye",
            "OIDC end_session from discovery");
     free(u);
-    u = oa_signin_logout_url(&fx_cfg, &req, "corp", "https://evil.test/");
+    u = oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "corp", "https://evil.test/");
     is_str(u,
            IDP "/logout?client_id=cid-123&post_logout_redirect_uri="
                "https%3A%2F%2Fapp.example.com%2F",
            "a foreign rd becomes /");
     free(u);
-    u = oa_signin_logout_url(&fx_cfg, &req, "cognito", "/");
+    u = oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "cognito", "/");
     is_str(u,
            "https://cognito.test/logout?client_id=cid-123&logout_uri="
            "https%3A%2F%2Fapp.example.com%2F",
            "Cognito /logout");
     free(u);
-    ok(oa_signin_logout_url(&fx_cfg, &req, "github", "/") == NULL, "GitHub: none");
-    ok(oa_signin_logout_url(&fx_cfg, &req, "nosuch", "/") == NULL, "unknown provider: none");
-    ok(oa_signin_logout_url(&fx_cfg, &req, "", "/") == NULL, "no provider: none");
+    ok(oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "github", "/") == NULL, "GitHub: none");
+    ok(oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "nosuch", "/") == NULL,
+       "unknown provider: none");
+    ok(oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "", "/") == NULL, "no provider: none");
 }
 
 /* amazon-cognito with its domain alone (CVAT's settings): no id_token is

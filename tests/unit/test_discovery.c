@@ -1,5 +1,7 @@
 /*
- * test_discovery.c - the discovery/JWKS cache and the id_token check
+ * test_discovery.c - the provider cache (provider_cache.c: discovery
+ * document, JWKS, Apple's secret, in the run-time state of runtime.c) and
+ * the id_token check (id_token.c)
  * through a stand-in HTTP table (no network) and a stand-in clock: good
  * document, issuer mismatch, malformed, duplicate keys, oversize, cache
  * hit, TTL, back-off, stale use, explicit endpoints winning, unknown-kid
@@ -13,8 +15,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "oa/discovery.h"
+#include "oa/id_token.h"
 #include "oa/jwt.h"
+#include "oa/provider_cache.h"
+#include "oa/runtime.h"
 #include "tap.h"
 
 #define ISS "https://idp.example.com"
@@ -82,10 +86,21 @@ static const char *good_doc =
 
 static struct oa_config cfg;
 static struct oa_provider prov;
+static struct oa_runtime rt;
+static const struct oa_http_ops si_ops = {si_send, &si};
+
+/* A fresh run-time state for cfg, as the edge makes it at start-up. */
+static void runtime_fresh(void)
+{
+    oa_runtime_free(&rt);
+    if (oa_runtime_init(&rt, &cfg, &si_ops) != OA_OK) {
+        printf("Bail out! oa_runtime_init\n");
+        exit(1);
+    }
+}
 
 static void reset(void)
 {
-    oa_discovery_cleanup(&cfg);
     memset(&prov, 0, sizeof(prov));
     prov.name = S("corp");
     prov.issuer = S(ISS);
@@ -93,9 +108,8 @@ static void reset(void)
     prov.kind = OA_PROVIDER_OIDC;
     cfg.providers = &prov;
     cfg.nproviders = 1;
-    cfg.http_ops.send = si_send;
-    cfg.http_ops.ctx = &si;
     cfg.allow_http_redirect = false;
+    runtime_fresh();
     si.calls = 0;
     si.fail = OA_OK;
     serve(0, DOC_URL, good_doc, 200);
@@ -104,7 +118,7 @@ static void reset(void)
 static enum oa_err get(struct oa_provider_urls *e)
 {
     struct oa_error err;
-    enum oa_err r = oa_provider_urls_get(e, &cfg, &prov, &err);
+    enum oa_err r = oa_provider_urls_get(e, &rt, &cfg, &prov, &err);
 
     if (r != OA_OK)
         printf("#   (%s)\n", err.msg);
@@ -116,7 +130,8 @@ static void test_good(void)
     struct oa_provider_urls e;
 
     reset();
-    ok(oa_discovery_init(&cfg) == OA_OK && prov.cache, "init makes the cache");
+    ok(rt.ncache == 1 && rt.cache[0] && rt.http == &si_ops,
+       "the run-time state: a cache per provider, the transport given");
     ok(get(&e) == OA_OK, "good document");
     is_str(si.last, DOC_URL, "fetched <issuer>/.well-known/openid-configuration");
     is_str(e.authorization_endpoint, ISS "/auth", "authorization_endpoint");
@@ -310,7 +325,7 @@ static enum oa_err id_check(const char *t, const char *nonce)
 
     if (get(&e) != OA_OK)
         return OA_ERR_INTERNAL;
-    r = oa_id_token_check(&claims, &cfg, &prov, &e, t, nonce, &err);
+    r = oa_id_token_check(&claims, &rt, &cfg, &prov, &e, t, nonce, &err);
     if (r != OA_OK)
         printf("#   (%s)\n", err.msg);
     json_decref(claims);
@@ -378,24 +393,49 @@ static void test_apple(void)
     prov.team_id = S("TEAM");
     prov.key_id = S("KEY");
     prov.private_key_file = path;
-    ok(oa_apple_client_secret(&s1, &cfg, &prov, &err) == OA_OK && s1, "Apple secret made");
+    ok(oa_apple_client_secret(&s1, &rt, &cfg, &prov, &err) == OA_OK && s1, "Apple secret made");
     fake_now += 10;
-    ok(oa_apple_client_secret(&s2, &cfg, &prov, &err) == OA_OK && s2 && !strcmp(s1, s2),
+    ok(oa_apple_client_secret(&s2, &rt, &cfg, &prov, &err) == OA_OK && s2 && !strcmp(s1, s2),
        "Apple secret cached");
     fake_now += OA_APPLE_SECRET_LIFETIME - 86400;
-    ok(oa_apple_client_secret(&s3, &cfg, &prov, &err) == OA_OK && s3 && strcmp(s1, s3),
+    ok(oa_apple_client_secret(&s3, &rt, &cfg, &prov, &err) == OA_OK && s3 && strcmp(s1, s3),
        "Apple secret renewed a day before expiry");
     free(s1);
     free(s2);
     free(s3);
     unlink(path);
     prov.private_key_file = S("/nonexistent/key.p8");
-    oa_discovery_cleanup(&cfg);
-    ok(oa_apple_client_secret(&s1, &cfg, &prov, &err) == OA_ERR_IO && !s1, "missing key file");
+    runtime_fresh();
+    ok(oa_apple_client_secret(&s1, &rt, &cfg, &prov, &err) == OA_ERR_IO && !s1, "missing key file");
     prov.client_secret = S("given");
-    ok(oa_apple_client_secret(&s1, &cfg, &prov, &err) == OA_OK && !strcmp(s1, "given"),
+    ok(oa_apple_client_secret(&s1, &rt, &cfg, &prov, &err) == OA_OK && !strcmp(s1, "given"),
        "a given client_secret used as is");
     free(s1);
+}
+
+/* The caches live in the run-time state, not in the config: a provider is
+ * found by its place in the config the state was made for, and one that is
+ * not there is refused rather than given a cache made on the fly. */
+static void test_runtime(void)
+{
+    struct oa_provider stray;
+    struct oa_provider_urls e;
+    struct oa_runtime none = {0};
+    struct oa_error err;
+
+    reset();
+    stray = prov;
+    ok(oa_provider_urls_get(&e, &rt, &cfg, &stray, &err) == OA_ERR_INTERNAL && si.calls == 0,
+       "a provider not in the runtime's config: refused, nothing fetched");
+    ok(oa_provider_urls_get(&e, &none, &cfg, &prov, &err) == OA_ERR_INTERNAL,
+       "a runtime made for no config: refused");
+    ok(get(&e) == OA_OK && si.calls == 1, "the provider of the config: served");
+    oa_provider_urls_free(&e);
+    oa_runtime_free(&rt);
+    oa_runtime_free(&rt);
+    ok(rt.ncache == 0 && !rt.cache, "oa_runtime_free twice is safe");
+    ok(oa_runtime_init(&rt, &cfg, NULL) == OA_OK && rt.http == &oa_http_curl,
+       "no transport given: libcurl's");
 }
 
 int main(void)
@@ -408,7 +448,8 @@ int main(void)
     test_backoff_cap();
     test_jwks();
     test_apple();
-    oa_discovery_cleanup(&cfg);
+    test_runtime();
+    oa_runtime_free(&rt);
     for (int i = 0; i < 4; i++)
         free(si.body[i]);
     return tap_done();

@@ -41,7 +41,7 @@ static enum oa_err sign_in(const char *rd)
     fx_request(&req, "GET", "/oauth/github/callback", query, pair);
     oa_response_free(&r);
     oa_response_init(&r);
-    e = oa_signin_callback(&r, &fx_cfg, &req, gh);
+    e = oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, gh);
     if (e != OA_OK)
         printf("#   log: %s\n", r.log);
     free(pair);

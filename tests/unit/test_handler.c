@@ -5,6 +5,7 @@
 #include "oa/state.h"
 
 static struct oa_config cfg;
+static struct oa_runtime rt; /* the run-time state beside cfg, as the edge makes it */
 static struct oa_response r;
 
 static struct oa_request rq(const char *method, const char *sn, const char *pi, const char *uri)
@@ -26,7 +27,7 @@ static int answer(const struct oa_request *q)
 {
     oa_response_free(&r);
     oa_response_init(&r);
-    (void)oa_handle(&cfg, q, &r);
+    (void)oa_handle(&cfg, &rt, q, &r);
     return r.status;
 }
 
@@ -481,6 +482,10 @@ int main(void)
 {
     cfx_config(&cfg, 2);
     cfx_rule(&cfg, "/admin/", "boss@example.com", "", "", "", "");
+    if (oa_runtime_init(&rt, &cfg, NULL) != OA_OK) {
+        printf("Bail out! oa_runtime_init\n");
+        return 1;
+    }
     oa_response_init(&r);
     routing();
     details();
@@ -491,6 +496,7 @@ int main(void)
     logout_csrf();
     error_document();
     oa_response_free(&r);
+    oa_runtime_free(&rt);
     cfx_free();
     return tap_done();
 }

@@ -75,7 +75,7 @@ static char *sign_in(const char *extra)
     snprintf(hdr, sizeof(hdr), "%s", pair ? pair : "");
     fx_request(&req, "GET", "/oauth/corp/callback", q, hdr);
     oa_response_init(&r);
-    (void)oa_signin_callback(&r, &fx_cfg, &req, corp);
+    (void)oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, corp);
     cookie = r.status == 302 ? session_cookie(&r) : NULL;
     if (!fx_log_clean(&r))
         printf("# the log line carries a secret: %s\n", r.log);
@@ -196,7 +196,7 @@ static void auth_endpoint(struct seen *s, const char *cookie)
     req.request_uri = "/oauth/auth";
     req.accept = "*/*";
     oa_response_init(&r);
-    (void)oa_handle(&fx_cfg, &req, &r);
+    (void)oa_handle(&fx_cfg, &fx_rt, &req, &r);
     s->status = r.status;
     s->headers_clean = s->names_ok = 1;
     for (i = 0; i < r.nheaders; i++) {
@@ -223,7 +223,7 @@ static char *userinfo_name(const char *cookie, int *json_ok)
     req.request_uri = "/oauth/userinfo";
     req.accept = "application/json";
     oa_response_init(&r);
-    (void)oa_handle(&fx_cfg, &req, &r);
+    (void)oa_handle(&fx_cfg, &fx_rt, &req, &r);
     j = r.body.p ? json_loadb(r.body.p, r.body.len, 0, NULL) : NULL;
     *json_ok = r.status == 200 && json_is_object(j);
     if (json_string_value(json_object_get(j, "name")))

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "oa/crypto.h"
+#include "oa/b64url.h"
 #include "oa/jwt.h"
 #include "tap.h"
 

@@ -2,6 +2,8 @@
  * authorization URL (parsed back: every parameter, PKCE S256 challenge of
  * the sealed verifier, nonce, form_post for Apple, encoding, rd checks). */
 #include "flow_fixture.h"
+#include "oa/b64url.h"
+#include "oa/crypto.h"
 #include "tap.h"
 
 static struct oa_response r;
@@ -30,7 +32,7 @@ static enum oa_err login(const struct oa_provider *p, const char *query)
     fx_request(&req, "GET", path, query, NULL);
     oa_response_free(&r);
     oa_response_init(&r);
-    return oa_signin_login(&r, &fx_cfg, &req, p);
+    return oa_signin_login(&r, &fx_cfg, &fx_rt, &req, p);
 }
 
 static void check_param(const char *name, const char *want)
@@ -175,17 +177,17 @@ static void test_origin(const struct oa_provider *gh)
     req.host = "intranet.example:8443";
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_login(&r, &fx_cfg, &req, gh) == OA_OK, "login without public_url");
+    ok(oa_signin_login(&r, &fx_cfg, &fx_rt, &req, gh) == OA_OK, "login without public_url");
     check_param("redirect_uri", "https://intranet.example:8443/oauth/github/callback");
     req.host = NULL;
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_login(&r, &fx_cfg, &req, gh) != OA_OK && r.status == 400,
+    ok(oa_signin_login(&r, &fx_cfg, &fx_rt, &req, gh) != OA_OK && r.status == 400,
        "no public_url and no Host: 400");
     req.host = "evil.example/x?";
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_login(&r, &fx_cfg, &req, gh) != OA_OK && r.status == 400,
+    ok(oa_signin_login(&r, &fx_cfg, &fx_rt, &req, gh) != OA_OK && r.status == 400,
        "a Host with a path: 400");
     fx_cfg.public_url = pub;
     fx_cfg.public_host = host;
@@ -208,7 +210,7 @@ static void test_outstanding(const struct oa_provider *gh)
     fx_request(&req, "GET", "/oauth/github/login", "rd=%2F", hdr.p);
     oa_response_free(&r);
     oa_response_init(&r);
-    ok(oa_signin_login(&r, &fx_cfg, &req, gh) == OA_OK, "a fifth login");
+    ok(oa_signin_login(&r, &fx_cfg, &fx_rt, &req, gh) == OA_OK, "a fifth login");
     for (i = 0; (sc = fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", (int)i)); i++)
         deleted += strstr(sc, "Max-Age=0") != NULL;
     is_int(deleted, 1, "one old entry dropped: at most 4 outstanding");

@@ -16,9 +16,11 @@
 #include "oa/cidr.h"
 #include "oa/handler.h"
 #include "oa/metrics.h"
+#include "oa/runtime.h"
 #include "tap.h"
 
 static struct oa_metrics_block blk;
+static struct oa_runtime rt; /* the run-time state beside cfg, as the edge makes it */
 
 static void fresh(void)
 {
@@ -361,9 +363,11 @@ static void endpoint(void)
 
     fresh();
     cfx_config(&cfg, 1);
+    if (oa_runtime_init(&rt, &cfg, NULL) != OA_OK)
+        abort();
     request(&req, "/oauth/metrics", "127.0.0.1");
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     is_int(r->status, 404, "no metrics.allow: there is no /metrics");
     oa_response_free(r);
 
@@ -372,19 +376,19 @@ static void endpoint(void)
     cfg.metrics.nnets = 1;
     request(&req, "/oauth/metrics", "192.0.2.7");
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     is_int(r->status, 403, "a client outside metrics.allow: 403");
     ok(!r->body.p || !strstr(r->body.p, "decisions_total"), "and no numbers");
     oa_response_free(r);
     request(&req, "/oauth/metrics", NULL);
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     is_int(r->status, 403, "no REMOTE_ADDR: 403");
     oa_response_free(r);
 
     request(&req, "/oauth/metrics", "127.0.0.1");
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     is_int(r->status, 200, "a client inside metrics.allow: 200");
     is_str(oa_response_get(r, "Content-Type"), OA_METRICS_CONTENT_TYPE, "the 0.0.4 content type");
     is_str(oa_response_get(r, "Cache-Control"), "no-store", "not cached");
@@ -392,10 +396,11 @@ static void endpoint(void)
     oa_response_free(r);
     req.method = "POST";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     is_int(r->status, 405, "POST: 405");
     oa_response_free(r);
     free(r);
+    oa_runtime_free(&rt);
     oa_keyring_wipe(&cfg.keys);
     cfx_free();
 }
@@ -413,41 +418,43 @@ static void decisions(void)
     cfx_config(&cfg, 1);
     cfx_rule(&cfg, "/admin/", "", "", "nobody-has-this", "", "");
     cfx_rule(&cfg, "/app/", "", "", "", "", "");
+    if (oa_runtime_init(&rt, &cfg, NULL) != OA_OK)
+        abort();
     cookie = cfx_cookie(&cfg, &alice, CFX_NOW - 60, "");
     request(&req, "/app/x", "127.0.0.1");
     req.role = OA_ROLE_AUTHORIZER;
     req.cookie = cookie;
     for (int i = 0; i < 3; i++) {
         oa_response_init(r);
-        oa_handle(&cfg, &req, r);
+        oa_handle(&cfg, &rt, &req, r);
         oa_response_free(r);
     }
     is_int(blk.decisions[OA_MX_ALLOW][1], 3, "three allows under rule 1");
     req.request_uri = "/admin/";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     oa_response_free(r);
     is_int(blk.decisions[OA_MX_FORBIDDEN][0], 1, "a refusal under rule 0");
     req.request_uri = "/elsewhere";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     oa_response_free(r);
     is_int(blk.decisions[OA_MX_ALLOW][OA_MX_RULE_NONE], 1, "no rule matched: none");
     req.request_uri = "/a%00b";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     oa_response_free(r);
     is_int(blk.decisions[OA_MX_FORBIDDEN][OA_MX_RULE_UNPARSABLE], 1, "an unparsable path");
     req.cookie = NULL;
     req.request_uri = "/admin/x";
     req.accept = "text/html";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     oa_response_free(r);
     is_int(blk.decisions[OA_MX_SIGN_IN][0], 1, "no session, a page: sign_in");
     req.accept = "application/json";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     oa_response_free(r);
     is_int(blk.decisions[OA_MX_UNAUTH][0], 1, "no session, an API call: unauthorized");
     /* nginx auth_request: no session is a 401 there, never a redirect */
@@ -455,10 +462,11 @@ static void decisions(void)
     req.request_uri = "/oauth/auth";
     req.accept = "text/html";
     oa_response_init(r);
-    oa_handle(&cfg, &req, r);
+    oa_handle(&cfg, &rt, &req, r);
     oa_response_free(r);
     is_int(blk.decisions[OA_MX_UNAUTH][OA_MX_RULE_NONE], 1, "/auth without a session: 401");
     free(r);
+    oa_runtime_free(&rt);
     oa_keyring_wipe(&cfg.keys);
     cfx_free();
 }

@@ -1,6 +1,8 @@
 /* test_pages.c - escaped error and sign-in pages, JSON or HTML by Accept,
  * the security headers and the CSP hash of the style sheet. */
 #include "core_fixture.h"
+#include "oa/b64url.h"
+#include "oa/crypto.h"
 #include "oa/pages.h"
 
 static struct oa_config cfg;

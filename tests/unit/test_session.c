@@ -3,6 +3,8 @@
 
 #include "oa/cookie.h"
 #include "oa/crypto.h"
+#include "oa/keyring.h"
+#include "oa/seal.h"
 #include "oa/session.h"
 #include "tap.h"
 

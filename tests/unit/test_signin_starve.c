@@ -60,7 +60,7 @@ static enum oa_err callback(void)
     fx_request(&req, "GET", "/oauth/corp/callback", q, g_pair);
     oa_response_free(&r);
     oa_response_init(&r);
-    e = oa_signin_callback(&r, &fx_cfg, &req, corp);
+    e = oa_signin_callback(&r, &fx_cfg, &fx_rt, &req, corp);
     printf("#   %d %s\n", r.status, r.log);
     return e;
 }
@@ -140,17 +140,17 @@ static void test_cap(void)
         fx_request(&req, "GET", "/oauth/corp/login", "rd=%2F", NULL);
         oa_response_free(&r);
         oa_response_init(&r);
-        ok(oa_signin_login(&r, &fx_cfg, &req, corp) == OA_ERR_BUSY && busy_page(),
+        ok(oa_signin_login(&r, &fx_cfg, &fx_rt, &req, corp) == OA_ERR_BUSY && busy_page(),
            "a login that needs discovery, over the cap: 503 with Retry-After");
         is_int(fx_nseen, 0, "... without any provider request");
         ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "... and no state cookie");
         fx_request(&req, "GET", "/oauth/github/login", "rd=%2F", NULL);
         oa_response_free(&r);
         oa_response_init(&r);
-        ok(oa_signin_login(&r, &fx_cfg, &req, gh) == OA_OK && r.status == 302,
+        ok(oa_signin_login(&r, &fx_cfg, &fx_rt, &req, gh) == OA_OK && r.status == 302,
            "a login with every endpoint configured needs no slot: 302");
         fx_request(&req, "GET", "/oauth/logout", NULL, NULL);
-        ok(oa_signin_logout_url(&fx_cfg, &req, "corp", "/bye") == NULL,
+        ok(oa_signin_logout_url(&fx_cfg, &fx_rt, &req, "corp", "/bye") == NULL,
            "logout over the cap: no end-session URL (the local logout goes on)");
         is_int(fx_nseen, 0, "... and no discovery request");
     }

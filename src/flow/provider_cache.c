@@ -1,7 +1,8 @@
 /*
- * discovery.c - a provider's run-time knowledge, cached per provider:
- * the OpenID discovery document, the JWKS, Apple's generated client
- * secret; and the id_token check that puts them together.
+ * provider_cache.c - a provider's run-time knowledge, cached per provider:
+ * the OpenID discovery document (the provider's URLs), the JWKS, Apple's
+ * generated client secret. The id_token check that uses the keys is
+ * id_token.c.
  *
  * Why a cache with back-off: every login needs the endpoints and every
  * callback the keys, but providers publish them for hours; a provider that
@@ -15,6 +16,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +24,10 @@
 #include <unistd.h>
 
 #include "oa/crypto.h"
-#include "oa/discovery.h"
 #include "oa/file_mode.h"
 #include "oa/jwt.h"
 #include "oa/metrics.h"
+#include "oa/provider_cache.h"
 
 #define OA_KEY_FILE_MAX 16384
 #define OA_APPLE_RENEW_BEFORE 86400
@@ -40,26 +42,26 @@ struct fetch_state {
     char msg[OA_ERROR_MSG_MAX];
 };
 
-struct jwks_ref {
+struct oa_jwks_ref {
     struct oa_jwks *jwks;
     unsigned refs;
+    struct oa_provider_cache *owner; /* whose lock guards refs */
 };
 
 struct oa_provider_cache {
     pthread_mutex_t lock;
     struct oa_provider_urls doc; /* from the discovery document; valid when doc_st.at != 0 */
     struct fetch_state doc_st;
-    struct jwks_ref *jwks; /* current keys, or NULL */
-    char *jwks_uri;        /* where they came from */
+    struct oa_jwks_ref *jwks; /* current keys, or NULL */
+    char *jwks_uri;           /* where they came from */
     struct fetch_state jwks_st;
     char *apple_secret; /* generated client secret, or NULL */
     int64_t apple_exp;
 };
 
-static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t (*clock_fn)(void);
 
-static int64_t now_s(void)
+int64_t oa_discovery_now(void)
 {
     return clock_fn ? clock_fn() : (int64_t)time(NULL);
 }
@@ -82,10 +84,18 @@ void oa_provider_urls_free(struct oa_provider_urls *e)
     memset(e, 0, sizeof(*e));
 }
 
-static void jwks_unref(struct oa_provider_cache *c, struct jwks_ref *r)
+const struct oa_jwks *oa_jwks_ref_keys(const struct oa_jwks_ref *r)
 {
+    return r->jwks;
+}
+
+void oa_jwks_release(struct oa_jwks_ref *r)
+{
+    struct oa_provider_cache *c;
+
     if (!r)
         return;
+    c = r->owner;
     pthread_mutex_lock(&c->lock);
     if (--r->refs == 0) {
         oa_jwks_free(r->jwks);
@@ -112,38 +122,34 @@ void oa_provider_cache_free(struct oa_provider_cache *c)
     free(c);
 }
 
-/* p's cache, made on first use. The config is read-only to every thread but
- * this one pointer, which is set once under init_lock. NULL: no memory. */
-static struct oa_provider_cache *cache_of(const struct oa_provider *p)
+struct oa_provider_cache *oa_provider_cache_new(void)
 {
-    struct oa_provider_cache *c;
+    struct oa_provider_cache *c = calloc(1, sizeof(*c));
 
-    pthread_mutex_lock(&init_lock);
-    c = p->cache;
-    if (!c && (c = calloc(1, sizeof(*c)))) {
+    if (c)
         pthread_mutex_init(&c->lock, NULL);
-        ((struct oa_provider *)p)->cache = c;
-    }
-    pthread_mutex_unlock(&init_lock);
     return c;
 }
 
-enum oa_err oa_discovery_init(struct oa_config *cfg)
+/* p's cache in rt: rt's caches follow cfg's providers (runtime.c). NULL when
+ * p is not one of cfg's or rt was made for another config. */
+static struct oa_provider_cache *cache_of(const struct oa_runtime *rt, const struct oa_config *cfg,
+                                          const struct oa_provider *p)
 {
-    for (size_t i = 0; i < cfg->nproviders; i++)
-        if (!cache_of(&cfg->providers[i]))
-            return OA_ERR_NOMEM;
-    return OA_OK;
+    uintptr_t at = (uintptr_t)p, first = cfg ? (uintptr_t)cfg->providers : 0;
+    size_t i;
+
+    /* compared as addresses: p may point anywhere (a caller's bug) */
+    if (!rt || !cfg || at < first || (at - first) % sizeof(*p) != 0)
+        return NULL;
+    i = (at - first) / sizeof(*p);
+    return i < cfg->nproviders && i < rt->ncache ? rt->cache[i] : NULL;
 }
 
-void oa_discovery_cleanup(struct oa_config *cfg)
+/* The error when a provider has no cache: a caller's bug, not the provider's. */
+static enum oa_err no_cache(const struct oa_provider *p, struct oa_error *err)
 {
-    if (!cfg)
-        return;
-    for (size_t i = 0; i < cfg->nproviders; i++) {
-        oa_provider_cache_free(cfg->providers[i].cache);
-        cfg->providers[i].cache = NULL;
-    }
+    return oa_error_set(err, OA_ERR_INTERNAL, "provider %s: no run-time cache", p->name);
 }
 
 /* Records a failure in st and starts or doubles the back-off. */
@@ -164,13 +170,15 @@ static void fetch_ok(struct fetch_state *st, int64_t now)
     st->retry_at = 0;
 }
 
-/* GETs url through cfg's table; the body of a 200 answer into *resp. */
-static enum oa_err get_200(struct oa_http_response *resp, const struct oa_config *cfg,
-                           const struct oa_provider *p, enum oa_metrics_call kind, const char *url,
-                           const char *what, struct oa_error *err)
+/* GETs url through rt's transport; the body of a 200 answer into *resp,
+ * the call timed as kind for p. */
+static enum oa_err get_200(struct oa_http_response *resp, const struct oa_runtime *rt,
+                           const struct oa_config *cfg, const struct oa_provider *p,
+                           enum oa_metrics_call kind, const char *url, const char *what,
+                           struct oa_error *err)
 {
     struct oa_http_request req = {.method = "GET", .url = url};
-    const struct oa_http_ops *ops = oa_http_ops_for(cfg);
+    const struct oa_http_ops *ops = rt->http;
     struct oa_http_opts opts;
     uint64_t t0 = oa_metrics_now_us();
     enum oa_err e;
@@ -262,8 +270,9 @@ bad:
 }
 
 /* Fetches and checks p's discovery document into e. */
-static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_config *cfg,
-                             const struct oa_provider *p, struct oa_error *err)
+static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_runtime *rt,
+                             const struct oa_config *cfg, const struct oa_provider *p,
+                             struct oa_error *err)
 {
     static const char suffix[] = "/.well-known/openid-configuration";
     struct oa_http_response resp = {0};
@@ -280,7 +289,7 @@ static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_config 
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     memcpy(url, p->issuer, n);
     memcpy(url + n, suffix, sizeof(suffix));
-    r = get_200(&resp, cfg, p, OA_MX_DISCOVERY, url, what, err);
+    r = get_200(&resp, rt, cfg, p, OA_MX_DISCOVERY, url, what, err);
     free(url);
     if (r != OA_OK)
         return r;
@@ -331,8 +340,8 @@ static enum oa_err provider_urls_merge(struct oa_provider_urls *out, const struc
 
 /* Refreshes c's document when it is missing or old and the back-off
  * allows (c->lock held). A failure keeps a stale document in use. */
-static void doc_refresh(struct oa_provider_cache *c, const struct oa_config *cfg,
-                        const struct oa_provider *p, int64_t now)
+static void doc_refresh(struct oa_provider_cache *c, const struct oa_runtime *rt,
+                        const struct oa_config *cfg, const struct oa_provider *p, int64_t now)
 {
     struct oa_provider_urls fresh;
     struct oa_error ferr;
@@ -341,7 +350,7 @@ static void doc_refresh(struct oa_provider_cache *c, const struct oa_config *cfg
         return;
     oa_error_clear(&ferr);
     c->doc_st.tried = now;
-    if (doc_fetch(&fresh, cfg, p, &ferr) == OA_OK) {
+    if (doc_fetch(&fresh, rt, cfg, p, &ferr) == OA_OK) {
         oa_provider_urls_free(&c->doc);
         c->doc = fresh;
         fetch_ok(&c->doc_st, now);
@@ -355,8 +364,9 @@ bool oa_provider_urls_may_fetch(const struct oa_provider *p)
     return doc_needed(p) != 0;
 }
 
-enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, const struct oa_config *cfg,
-                                 const struct oa_provider *p, struct oa_error *err)
+enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, struct oa_runtime *rt,
+                                 const struct oa_config *cfg, const struct oa_provider *p,
+                                 struct oa_error *err)
 {
     static const struct oa_provider_urls none;
     struct oa_provider_cache *c;
@@ -365,10 +375,10 @@ enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, const struct oa_c
     memset(out, 0, sizeof(*out));
     if (!doc_needed(p))
         return provider_urls_merge(out, p, &none, err);
-    if (!(c = cache_of(p)))
-        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (!(c = cache_of(rt, cfg, p)))
+        return no_cache(p, err);
     pthread_mutex_lock(&c->lock);
-    doc_refresh(c, cfg, p, now_s());
+    doc_refresh(c, rt, cfg, p, oa_discovery_now());
     if (c->doc_st.at)
         e = provider_urls_merge(out, p, &c->doc, err);
     else
@@ -378,15 +388,16 @@ enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, const struct oa_c
 }
 
 /* Fetches and parses the JWKS at uri. */
-static enum oa_err jwks_fetch(struct oa_jwks **out, const struct oa_config *cfg,
-                              const struct oa_provider *p, const char *uri, struct oa_error *err)
+static enum oa_err jwks_fetch(struct oa_jwks **out, const struct oa_runtime *rt,
+                              const struct oa_config *cfg, const struct oa_provider *p,
+                              const char *uri, struct oa_error *err)
 {
     struct oa_http_response resp = {0};
     char what[160];
     enum oa_err e;
 
     snprintf(what, sizeof(what), "provider %s: JWKS", p->name);
-    e = get_200(&resp, cfg, p, OA_MX_JWKS, uri, what, err);
+    e = get_200(&resp, rt, cfg, p, OA_MX_JWKS, uri, what, err);
     if (e != OA_OK)
         return e;
     e = oa_jwks_parse(out, resp.body, resp.body_len, err);
@@ -398,7 +409,7 @@ static enum oa_err jwks_fetch(struct oa_jwks **out, const struct oa_config *cfg,
 
 /* Whether the keys need fetching now (c->lock held). force: an unknown kid
  * asks, at most once per OA_JWKS_REFETCH_MIN. */
-static bool jwks_due(const struct oa_provider_cache *c, const char *uri, int force, int64_t now)
+static bool jwks_due(const struct oa_provider_cache *c, const char *uri, bool force, int64_t now)
 {
     int have = c->jwks && c->jwks_uri && strcmp(c->jwks_uri, uri) == 0;
 
@@ -411,7 +422,7 @@ static bool jwks_due(const struct oa_provider_cache *c, const char *uri, int for
 
 static void jwks_install(struct oa_provider_cache *c, struct oa_jwks *j, const char *uri)
 {
-    struct jwks_ref *r = calloc(1, sizeof(*r));
+    struct oa_jwks_ref *r = calloc(1, sizeof(*r));
     char *u = strdup(uri);
 
     if (!r || !u) {
@@ -422,6 +433,7 @@ static void jwks_install(struct oa_provider_cache *c, struct oa_jwks *j, const c
     }
     r->jwks = j;
     r->refs = 1;
+    r->owner = c;
     if (c->jwks && --c->jwks->refs == 0) {
         oa_jwks_free(c->jwks->jwks);
         free(c->jwks);
@@ -431,25 +443,26 @@ static void jwks_install(struct oa_provider_cache *c, struct oa_jwks *j, const c
     c->jwks_uri = u;
 }
 
-/* The current keys of p (a new reference: jwks_unref), fetched when due.
- * *fetched says whether this call fetched them. */
-static enum oa_err jwks_get(struct jwks_ref **out, int *fetched, struct oa_provider_cache *c,
-                            const struct oa_config *cfg, const struct oa_provider *p,
-                            const char *uri, int force, struct oa_error *err)
+enum oa_err oa_provider_jwks(struct oa_jwks_ref **out, bool *fetched, struct oa_runtime *rt,
+                             const struct oa_config *cfg, const struct oa_provider *p,
+                             const char *uri, bool force, struct oa_error *err)
 {
-    int64_t now = now_s();
+    struct oa_provider_cache *c = cache_of(rt, cfg, p);
+    int64_t now = oa_discovery_now();
     struct oa_jwks *j = NULL;
     struct oa_error ferr;
     enum oa_err e = OA_OK;
 
     *out = NULL;
-    *fetched = 0;
+    *fetched = false;
+    if (!c)
+        return no_cache(p, err);
     pthread_mutex_lock(&c->lock);
     if (jwks_due(c, uri, force, now)) {
         oa_error_clear(&ferr);
         c->jwks_st.tried = now;
-        *fetched = 1;
-        if (jwks_fetch(&j, cfg, p, uri, &ferr) == OA_OK) {
+        *fetched = true;
+        if (jwks_fetch(&j, rt, cfg, p, uri, &ferr) == OA_OK) {
             jwks_install(c, j, uri);
             fetch_ok(&c->jwks_st, now);
         } else {
@@ -464,64 +477,6 @@ static enum oa_err jwks_get(struct jwks_ref **out, int *fetched, struct oa_provi
                          c->jwks_st.msg[0] ? c->jwks_st.msg : "JWKS not available");
     }
     pthread_mutex_unlock(&c->lock);
-    return e;
-}
-
-/* The issuers an id_token of p may carry: ep's (or p's) issuer, and for
- * Google the host-only form it also uses. Returns how many. */
-static size_t issuers_of(const char *list[3], const struct oa_provider *p,
-                         const struct oa_provider_urls *ep)
-{
-    size_t n = 0;
-
-    if (ep && ep->issuer)
-        list[n++] = ep->issuer;
-    else if (p->issuer)
-        list[n++] = p->issuer;
-    if (p->kind == OA_PROVIDER_GOOGLE) {
-        list[n++] = "accounts.google.com";
-        if (n == 1)
-            list[n++] = "https://accounts.google.com";
-    }
-    return n;
-}
-
-enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
-                              const struct oa_provider *p, const struct oa_provider_urls *ep,
-                              const char *id_token, const char *nonce, struct oa_error *err)
-{
-    const char *issuers[3];
-    struct oa_jwt_expect x = {issuers, 0, p->client_id, nonce, now_s(), 0};
-    const char *uri = ep && ep->jwks_uri ? ep->jwks_uri : p->jwks_uri;
-    struct oa_provider_cache *c;
-    struct jwks_ref *r = NULL;
-    int fetched;
-    enum oa_err e;
-
-    *claims = NULL;
-    x.nissuers = issuers_of(issuers, p, ep);
-    if (!x.nissuers || !uri || !id_token || !nonce)
-        return oa_error_set(err, OA_ERR_PROVIDER,
-                            "provider %s: no issuer, JWKS or nonce to check "
-                            "the id_token with",
-                            p->name);
-    if (!(c = cache_of(p)))
-        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
-    if ((e = jwks_get(&r, &fetched, c, cfg, p, uri, 0, err)) != OA_OK)
-        return e;
-    e = oa_jwt_verify(claims, id_token, strlen(id_token), r->jwks, &x, err);
-    jwks_unref(c, r);
-    if (e == OA_ERR_NOT_FOUND && !fetched) {
-        /* the provider may have rotated its keys: one rate-limited refetch */
-        if ((e = jwks_get(&r, &fetched, c, cfg, p, uri, 1, err)) != OA_OK)
-            return e;
-        e = fetched ? oa_jwt_verify(claims, id_token, strlen(id_token), r->jwks, &x, err)
-                    : OA_ERR_NOT_FOUND;
-        jwks_unref(c, r);
-    }
-    if (e == OA_ERR_NOT_FOUND)
-        e = oa_error_set(err, OA_ERR_PROVIDER, "provider %s: id_token signed by an unknown key",
-                         p->name);
     return e;
 }
 
@@ -595,11 +550,11 @@ static enum oa_err apple_renew(struct oa_provider_cache *c, const struct oa_prov
     return OA_OK;
 }
 
-enum oa_err oa_apple_client_secret(char **out, const struct oa_config *cfg,
+enum oa_err oa_apple_client_secret(char **out, struct oa_runtime *rt, const struct oa_config *cfg,
                                    const struct oa_provider *p, struct oa_error *err)
 {
     struct oa_provider_cache *c;
-    int64_t now = now_s();
+    int64_t now = oa_discovery_now();
     enum oa_err e = OA_OK;
 
     *out = NULL;
@@ -607,8 +562,8 @@ enum oa_err oa_apple_client_secret(char **out, const struct oa_config *cfg,
         *out = strdup(p->client_secret);
         return *out ? OA_OK : oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     }
-    if (!(c = cache_of(p)))
-        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (!(c = cache_of(rt, cfg, p)))
+        return no_cache(p, err);
     pthread_mutex_lock(&c->lock);
     if (!c->apple_secret || c->apple_exp - now < OA_APPLE_RENEW_BEFORE)
         e = apple_renew(c, p, now, err);

@@ -1,26 +1,26 @@
 /*
- * discovery.h - what the core knows about a provider at run time: its
+ * provider_cache.h - what the core knows about a provider at run time: its
  * endpoints (from the config, else from OpenID discovery), its signing keys
- * (JWKS), the id_token check that uses them, and Apple's generated client
- * secret. Everything is cached per provider (struct oa_provider_cache hangs
- * off struct oa_provider), thread-safe, with a TTL and a back-off after
- * failures (DESIGN.md section 6).
+ * (JWKS) and Apple's generated client secret. src/flow/provider_cache.c.
+ * Everything is cached per provider in a struct oa_provider_cache of the
+ * run-time state (runtime.h: the edge owns it, the config stays const),
+ * thread-safe, with a TTL and a back-off after failures (DESIGN.md section
+ * 6). The id_token check that uses the keys is id_token.h.
  *
  * Explicit endpoints in the config always win over the discovery document;
  * the document is only fetched when the provider has an issuer and some
  * endpoint (authorize, token or jwks) is missing from the config.
  */
-#ifndef OA_DISCOVERY_H
-#define OA_DISCOVERY_H
+#ifndef OA_PROVIDER_CACHE_H
+#define OA_PROVIDER_CACHE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "oa/config.h"
 #include "oa/err.h"
 #include "oa/http.h"
+#include "oa/runtime.h"
 
 #define OA_DISCOVERY_TTL 3600       /* seconds a good document or JWKS is used */
 #define OA_DISCOVERY_BACKOFF_MIN 2  /* seconds after a first failure ... */
@@ -44,13 +44,8 @@ struct oa_provider_urls {
     bool discovered;              /* some value came from the discovery document */
 };
 
-/* Allocates the cache of every provider of cfg (p->cache). Call once at
- * start-up after oa_config_load; the functions below also do it lazily.
- * OA_ERR_NOMEM on failure. */
-enum oa_err oa_discovery_init(struct oa_config *cfg) OA_WUR;
-/* Frees the caches of cfg's providers and sets p->cache to NULL; safe to
- * call twice. oa_config_free calls oa_provider_cache_free for each. */
-void oa_discovery_cleanup(struct oa_config *cfg);
+/* An empty cache (runtime.c makes one per provider). NULL: no memory. */
+struct oa_provider_cache *oa_provider_cache_new(void);
 void oa_provider_cache_free(struct oa_provider_cache *c);
 
 /* p's URLs: the config's, completed from the (cached) discovery
@@ -59,23 +54,27 @@ void oa_provider_cache_free(struct oa_provider_cache *c);
  * or is wrong (issuer mismatch, malformed), with a message naming the
  * provider; during back-off the last error is returned without a fetch,
  * and a stale document is used if there is one. */
-enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, const struct oa_config *cfg,
-                                 const struct oa_provider *p, struct oa_error *err) OA_WUR;
+enum oa_err oa_provider_urls_get(struct oa_provider_urls *out, struct oa_runtime *rt,
+                                 const struct oa_config *cfg, const struct oa_provider *p,
+                                 struct oa_error *err) OA_WUR;
 void oa_provider_urls_free(struct oa_provider_urls *e);
 /* True when oa_provider_urls_get may fetch the discovery document (or wait for
  * another thread's fetch): p has an issuer and misses some endpoint. */
 bool oa_provider_urls_may_fetch(const struct oa_provider *p);
 
-/* Checks an id_token from p: signature against p's JWKS (fetched and
- * cached; an unknown kid refetches once, rate-limited), then the claims as
- * oa_jwt_verify does with the issuers p may use (its issuer; for
- * google-oauth2 also "accounts.google.com"), client_id and nonce (required).
- * On success *claims is new (json_decref). OA_ERR_PROVIDER/OA_ERR_EXPIRED/
- * OA_ERR_BAD_INPUT on a bad token (message says which check failed, never
- * the token). */
-enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
-                              const struct oa_provider *p, const struct oa_provider_urls *ep,
-                              const char *id_token, const char *nonce, struct oa_error *err) OA_WUR;
+/* p's keys from the JWKS at uri, fetched when due; force (an unknown kid)
+ * refetches at most every OA_JWKS_REFETCH_MIN s. *out is a new reference
+ * (oa_jwks_release), shared with the cache so that a refresh never frees
+ * keys in use; *fetched says whether this call fetched them. OA_ERR_PROVIDER
+ * (the last fetch's message) when there are no keys. */
+struct oa_jwks_ref;
+enum oa_err oa_provider_jwks(struct oa_jwks_ref **out, bool *fetched, struct oa_runtime *rt,
+                             const struct oa_config *cfg, const struct oa_provider *p,
+                             const char *uri, bool force, struct oa_error *err) OA_WUR;
+/* The keys of r, borrowed from r. */
+const struct oa_jwks *oa_jwks_ref_keys(const struct oa_jwks_ref *r);
+/* Gives r back (NULL is fine). */
+void oa_jwks_release(struct oa_jwks_ref *r);
 
 /* apple-id: the client secret to send. p->client_secret when given, else an
  * ES256 JWT made from team_id, key_id and private_key_file, cached and
@@ -83,9 +82,11 @@ enum oa_err oa_id_token_check(json_t **claims, const struct oa_config *cfg,
  * *out is new (free with free after oa_wipe). OA_ERR_CONFIG/OA_ERR_IO when
  * the key cannot be read. */
 #define OA_APPLE_SECRET_LIFETIME (180 * 86400)
-enum oa_err oa_apple_client_secret(char **out, const struct oa_config *cfg,
+enum oa_err oa_apple_client_secret(char **out, struct oa_runtime *rt, const struct oa_config *cfg,
                                    const struct oa_provider *p, struct oa_error *err) OA_WUR;
 
+/* The caches' clock: seconds since the epoch (time(), or the test's). */
+int64_t oa_discovery_now(void);
 /* Tests only: replaces the clock (seconds since the epoch); NULL restores
  * time(). */
 void oa_discovery_set_clock(int64_t (*now)(void));

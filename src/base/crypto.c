@@ -1,0 +1,51 @@
+/*
+ * crypto.c - the small primitives every other unit borrows: randomness,
+ * constant-time comparison, SHA-256 and wiping, over libsodium. Sealing
+ * (seal.c) and the key ring (keyring.c) are the other files that call
+ * libsodium; base64url has its own unit (src/base/b64url.c).
+ */
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "oa/b64url.h"
+#include "oa/crypto.h"
+
+enum oa_err oa_crypto_init(void)
+{
+    return sodium_init() < 0 ? OA_ERR_CRYPTO : OA_OK;
+}
+
+void oa_random_bytes(void *buf, size_t n)
+{
+    randombytes_buf(buf, n);
+}
+
+/* Aborts when the contract (out_cap >= 2*n_bytes, and room for the text and
+ * its NUL) is broken: a short or empty token would be a silent weakness. */
+void oa_random_token(char *out, size_t out_cap, size_t n_bytes)
+{
+    unsigned char raw[256];
+
+    if (n_bytes == 0 || n_bytes > sizeof(raw) || oa_b64url_len(n_bytes) + 1 > out_cap)
+        abort();
+    randombytes_buf(raw, n_bytes);
+    if (oa_b64url_encode(out, out_cap, raw, n_bytes) != OA_OK)
+        abort();
+    sodium_memzero(raw, sizeof(raw));
+}
+
+bool oa_memeq_ct(const void *a, const void *b, size_t n)
+{
+    return sodium_memcmp(a, b, n) == 0;
+}
+
+void oa_wipe(void *p, size_t n)
+{
+    sodium_memzero(p, n);
+}
+
+void oa_sha256(unsigned char out[32], const void *in, size_t n)
+{
+    crypto_hash_sha256(out, in, n);
+}
