@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "oa/metrics.h"
 #include "tap.h"
 

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/authorizer.h"
 #include "oa/cidr.h"
 #include "oa/handler.h"
