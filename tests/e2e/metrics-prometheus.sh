@@ -104,6 +104,7 @@ wait_value() {
     done
     printf '%s' "$v"
 }
+# shellcheck disable=SC2317 # called through t_ok
 ge() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v != "" && v + 0 >= m + 0) }'; }
 
 for job in oa-listen oa-web; do
@@ -115,6 +116,7 @@ for job in oa-listen oa-web; do
     t_ok "$job: sign_in >= $SIGNIN (got ${v:-nothing})" ge "$v" $SIGNIN
 done
 v=$(query 'sum(oauth2_fcgi_decisions_total{job="oa-web",outcome="allow"}) - sum(oauth2_fcgi_decisions_total{job="oa-listen",outcome="allow"})')
+# shellcheck disable=SC2317 # called through t_ok
 near0() { awk -v v="$1" 'BEGIN { exit !(v != "" && v + 0 > -1 && v + 0 < 1) }'; }
 t_ok "the listener and <base_path>/metrics show the same shared counters (difference ${v:-none})" \
     near0 "$v"
