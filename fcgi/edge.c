@@ -4,8 +4,9 @@
  * Fills struct oa_request from the params (FastCGI params, or the CGI
  * environment), reads a responder's POST body (capped at
  * OA_REQUEST_BODY_MAX, never beyond CONTENT_LENGTH), calls oa_handle(),
- * writes the answer and logs the core's one line. An authorizer request
- * never touches stdin: its answer is made from the params alone.
+ * writes the answer, logs the core's one line and writes its audit record
+ * (auditlog.c). An authorizer request never touches stdin: its answer is
+ * made from the params alone.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 
 #include <fcgiapp.h>
 
+#include "auditlog.h"
 #include "edge.h"
 #include "log.h"
 #include "oa/handler.h"
@@ -201,6 +203,23 @@ static void log_answer(const struct oa_request *req, const struct oa_response *r
     }
 }
 
+/* The audit line of r, if any, with the client's address and the server's
+ * request id: REQUEST_ID (nginx: fastcgi_param REQUEST_ID $request_id;) or
+ * UNIQUE_ID (Apache's mod_unique_id), never a client's header. An allowed
+ * request has no record and looks nothing up. */
+static void audit_answer(const struct oa_edge_io *io, const struct oa_request *req,
+                         const struct oa_response *r)
+{
+    const char *rid;
+
+    if (r->audit.event == OA_AUDIT_NONE)
+        return;
+    rid = param(io, "REQUEST_ID");
+    if (!rid || !*rid)
+        rid = param(io, "UNIQUE_ID");
+    oa_auditlog_write(&r->audit, req->remote_addr, rid);
+}
+
 /* mod_fcgid's access checker (FCGI_APACHE_ROLE=ACCESS_CHECKER) keeps only
  * the status of a refusal -- it answers 401 -- but merges the refusal's
  * headers into whatever Apache answers instead: the ErrorDocument, our own
@@ -242,6 +261,7 @@ int oa_edge_serve(const struct oa_config *cfg, struct oa_runtime *rt, const stru
         ret = -1;
     }
     log_answer(&req, &r, rc);
+    audit_answer(io, &req, &r);
     oa_response_free(&r);
     free(body);
     return ret;

@@ -23,6 +23,7 @@
 
 #include <fcgiapp.h>
 
+#include "auditlog.h"
 #include "edge.h"
 #include "genkey.h"
 #include "listen.h"
@@ -241,6 +242,27 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg, str
     return run_server(opts, cfg, rt, fd);
 }
 
+/* The log (stderr, syslog, log: FILE) and the audit log, opened by the
+ * user the program runs as (spawn-fcgi -u, systemd User=, the web
+ * server's user) before any thread. A file that cannot be opened stops the
+ * start with the reason on stderr, as "CONFIG: log: ..." (exit 2): the
+ * log itself is not there to say it. */
+static int open_logs(const struct oa_config *cfg)
+{
+    struct oa_error why, err;
+
+    oa_log_open(cfg->log, cfg->log_level);
+    log_open = true;
+    oa_error_clear(&why);
+    if ((cfg->log == OA_LOG_FILE && oa_log_open_file(cfg->log_file, &why) != OA_OK) ||
+        oa_auditlog_open(cfg, &why) != OA_OK) {
+        oa_error_clear(&err);
+        oa_error_at(&err, why.code, cfg->file, 0, 0, "%s", why.msg);
+        return fail_to(&err, true);
+    }
+    return 0;
+}
+
 static int run(const struct oa_options *opts)
 {
     struct oa_config *cfg = NULL;
@@ -261,19 +283,21 @@ static int run(const struct oa_options *opts)
         oa_config_free(cfg);
         return rc;
     }
-    oa_log_open(cfg->log, cfg->log_level);
-    log_open = true;
-    /* the run-time state beside the const config: the provider caches are
-     * made before threads start, not raced for (DESIGN.md section 10) */
-    if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
-        rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM,
-                                     .msg = "out of memory preparing the provider caches"});
-    } else {
-        rc = serve(opts, cfg, &rt);
-        oa_http_global_cleanup();
+    rc = open_logs(cfg); /* nonzero: said on stderr */
+    if (rc == 0) {
+        /* the run-time state beside the const config: the provider caches
+         * are made before threads start, not raced for (DESIGN.md section 10) */
+        if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
+            rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM,
+                                         .msg = "out of memory preparing the provider caches"});
+        } else {
+            rc = serve(opts, cfg, &rt);
+            oa_http_global_cleanup();
+        }
+        oa_runtime_free(&rt);
     }
-    oa_runtime_free(&rt);
     oa_config_free(cfg);
+    oa_auditlog_close();
     oa_log_close();
     log_open = false;
     return rc;

@@ -11,7 +11,14 @@
 # then prints the URL and the demo user's credentials. Ctrl-C stops it all.
 #
 # Environment: PORT (default 8080, or a free port when 8080 is taken),
-# OA_NO_INSTALL=1 to skip installing, E2E_KEEP=1 to keep the run directory.
+# OA_NO_INSTALL=1 to skip installing, E2E_KEEP=1 to keep the run directory,
+# OA_DEMO_BIN=PATH to run that oauth2-fcgi instead of building one
+# (tests/e2e/log-destination.sh).
+#
+# Logs: oauth2-fcgi writes its own file (log: $T/oauth2-fcgi.log, and the
+# audit log in $T/audit.log). Under lighttpd its stderr would not be
+# lighttpd's server.errorlog but lighttpd's own stderr (this script's
+# terminal; the journal under Debian's lighttpd.service).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,16 +26,21 @@ cd "$top"
 
 "$top/scripts/install-deps.sh"
 
-if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
-    echo "==> autoreconf -fi"
-    autoreconf -fi
+if [ -n "${OA_DEMO_BIN:-}" ]; then
+    OA_BIN=$OA_DEMO_BIN
+else
+    if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
+        echo "==> autoreconf -fi"
+        autoreconf -fi
+    fi
+    echo "==> building in build/demo"
+    mkdir -p "$top/build/demo"
+    (cd "$top/build/demo" && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)" oauth2-fcgi)
+    OA_BIN=$top/build/demo/oauth2-fcgi
 fi
-echo "==> building in build/demo"
-mkdir -p "$top/build/demo"
-(cd "$top/build/demo" && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc)" oauth2-fcgi)
 
 # The e2e helpers: free ports, background processes stopped at exit.
-export top_srcdir=$top top_builddir=$top/build/demo OA_BIN=$top/build/demo/oauth2-fcgi
+export top_srcdir=$top top_builddir=$top/build/demo OA_BIN
 set +u
 # shellcheck source=../tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
@@ -74,8 +86,9 @@ http:
 access:
   - path: /app/admin/
     groups: [admins]
-log: stderr
+log: $T/oauth2-fcgi.log       # its own file: lighttpd's errorlog never gets a child's stderr
 log_level: info
+audit: $T/audit.log           # one JSON line per sign-in, sign-out and denial
 EOF
 "$OA_BIN" --check-config -c "$T/oauth.yml" >"$T/check-config.out" 2>&1 || {
     cat "$T/check-config.out" >&2
@@ -112,7 +125,10 @@ cat <<EOF
   Sign in:   user "alice" (any password; group admins)  or  "bob" (any password)
   Provider:  $ISSUER  (a throwaway certificate: accept the browser's
              warning once, or trust $T/tls/ca.pem)
-  Logs:      $T/lighttpd-error.log (oauth2-fcgi logs there), $T/provider.log
+  Logs:      oauth2-fcgi: $T/oauth2-fcgi.log
+             audit:       $T/audit.log
+             lighttpd:    $T/lighttpd-error.log
+             provider:    $T/provider.log
 
   Ctrl-C stops everything.
 EOF

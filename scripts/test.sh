@@ -9,7 +9,8 @@
 #     N passed, N failed, N skipped
 # counted from the .trs files of both runs. Exits non-zero on any failure.
 #
-# Between the two, the unit tests run once more under valgrind
+# Between the two, `make lint` runs (clang-format, banned functions,
+# shellcheck) and the unit tests run once more under valgrind
 # (tests/valgrind.sh).
 #
 # Environment: OA_PKG_TEST= (empty) skips the Debian package test;
@@ -65,6 +66,14 @@ run_build() {
 }
 
 run_build "$top/build/check"
+
+# The house style and the shell scripts' checks (clang-format, the banned
+# functions, shellcheck): a failure fails the run like a failed test.
+step "make lint (build/check)"
+if ! make -C "$top/build/check" -s lint; then
+    echo "test.sh: make lint failed" >&2
+    steps_failed=$((steps_failed + 1))
+fi
 
 # The unit tests once more under valgrind (memory errors, definite leaks),
 # through automake's TAP driver so the summary counts every program.

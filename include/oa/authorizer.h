@@ -40,6 +40,12 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
 enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_request *req,
                                  struct oa_response *r);
 
+/* Fills r's audit record for a denial (d UNAUTH or FORBIDDEN; nothing for
+ * the others): who (id), the access rule that refused the path of the last
+ * oa_authorize() of this thread, and why. An allow is never audited. */
+void oa_authorizer_audit(struct oa_response *r, const struct oa_config *cfg, enum oa_decision d,
+                         const struct oa_identity *id);
+
 /* The REMOTE_USER of id: the verified email when there is one, else
  * "<provider>:<subject>" formatted into buf (usernames are renamable and not
  * unique across providers, so alone they never name a user; OAUTH2_USER

@@ -81,7 +81,9 @@ struct oa_access_rule {
 };
 
 enum oa_same_site { OA_SAME_SITE_LAX = 0, OA_SAME_SITE_STRICT, OA_SAME_SITE_NONE };
-enum oa_log_target { OA_LOG_STDERR = 0, OA_LOG_SYSLOG };
+enum oa_log_target { OA_LOG_STDERR = 0, OA_LOG_SYSLOG, OA_LOG_FILE };
+/* Where the audit log goes (audit.h): nowhere, the log, its own file. */
+enum oa_audit_target { OA_AUDIT_OFF = 0, OA_AUDIT_TO_LOG, OA_AUDIT_TO_FILE };
 
 struct oa_config {
     char *file; /* the path it was loaded from */
@@ -121,6 +123,9 @@ struct oa_config {
     } metrics;
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
+    char *log_file;             /* log: FILE (an absolute path), else NULL */
+    enum oa_audit_target audit; /* default off */
+    char *audit_file;           /* audit: FILE (an absolute path), else NULL */
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;

@@ -34,6 +34,7 @@ struct oa_flow {
     const char *reason;         /* what the error page says (borrowed, static or in rbuf) */
     char rbuf[512];             /* room for a reason made at run time */
     bool slot;                  /* holds a provider-call slot (inflight.h) */
+    const char *rd;             /* where the sign-in was going, once known (borrowed) */
     /* The step in progress, and the step of the first failure: the cause
      * the metrics count (oa_flow_fail copies phase into cause). */
     enum oa_metrics_cause phase, cause;
@@ -78,7 +79,8 @@ size_t oa_flow_provider_index(const struct oa_flow *f);
 enum oa_err oa_flow_send(struct oa_flow *f, enum oa_metrics_call kind,
                          const struct oa_http_request *hr, struct oa_http_response *resp,
                          struct oa_error *err) OA_WUR;
-/* Turns a recorded failure into the error page (replacing r's headers). */
+/* Turns a recorded failure into the error page (replacing r's headers),
+ * with a "Start again" link to the sign-in page (keeping f->rd). */
 void oa_flow_page(struct oa_flow *f);
 /* "https://host" of the request (https when HTTPS=on/1 or REQUEST_SCHEME
  * is https), or NULL when Host is missing or not a plain host[:port].

@@ -15,6 +15,17 @@
 void oa_page_error(struct oa_response *r, const struct oa_request *req, int status,
                    const char *reason);
 
+/* The same with the way forward: a "Start again" button linking to again
+ * (a URL made by the caller, e.g. oa_page_again_url; escaped here); NULL:
+ * no button. JSON clients get the JSON error alone. */
+void oa_page_error_again(struct oa_response *r, const struct oa_request *req, int status,
+                         const char *reason, const char *again);
+
+/* Where a failed sign-in starts again: <base_path>/sign_in?rd=<rd> when
+ * rd is known (the sign-in page checks it again), else <base_path>/ (the
+ * sign-in page too). New string (caller frees), NULL without memory. */
+char *oa_page_again_url(const struct oa_config *cfg, const char *rd);
+
 /* The sign-in page: one button per provider, each a link to its login
  * carrying rd (validated again by login). */
 enum oa_err oa_page_sign_in(struct oa_response *r, const struct oa_config *cfg,

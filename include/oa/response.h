@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "oa/audit.h"
 #include "oa/buf.h"
 #include "oa/err.h"
 #include "oa/log.h"
@@ -40,13 +41,17 @@ struct oa_response {
      * Never a secret, token, code or cookie. Empty: nothing to log. */
     enum oa_log_level log_level;
     char log[OA_RESPONSE_LOG_MAX];
+    /* What the edge writes to the audit log (audit.h); event NONE: nothing.
+     * Kept, like the log line, when the answer is reset. */
+    struct oa_audit audit;
 };
 
 /* Initialises an empty response (status 0, no headers, no body). */
 void oa_response_init(struct oa_response *r);
 /* Frees the body; the struct may be reused after oa_response_init(). */
 void oa_response_free(struct oa_response *r);
-/* Drops headers and body (keeps the log line), to answer an error instead. */
+/* Drops headers and body (keeps the log line and the audit record), to
+ * answer an error instead. */
 void oa_response_reset(struct oa_response *r);
 
 /* The standard reason phrase for a status ("Found", "Forbidden"...). */

@@ -111,6 +111,8 @@ void oa_config_free(struct oa_config *cfg)
     oa_cfg_strlist_free(&cfg->metrics.allow);
     free(cfg->metrics.nets);
     free(cfg->metrics.dir);
+    free(cfg->log_file);
+    free(cfg->audit_file);
     oa_keyring_wipe(&cfg->keys);
     free(cfg);
 }

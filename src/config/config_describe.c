@@ -168,7 +168,13 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
     oa_buf_printf(b, "http: timeout %lldms, ca_file %s\nlog: %s to %s\n",
                   (long long)cfg->http.timeout_ms,
                   cfg->http.ca_file ? cfg->http.ca_file : "(system default)", lv[cfg->log_level],
-                  cfg->log == OA_LOG_SYSLOG ? "syslog" : "stderr");
+                  cfg->log == OA_LOG_SYSLOG ? "syslog"
+                  : cfg->log == OA_LOG_FILE ? cfg->log_file
+                                            : "stderr");
+    oa_buf_printf(b, "audit: %s\n",
+                  cfg->audit == OA_AUDIT_TO_FILE  ? cfg->audit_file
+                  : cfg->audit == OA_AUDIT_TO_LOG ? "to the log"
+                                                  : "off");
     put_metrics(b, cfg);
 }
 

@@ -9,8 +9,9 @@
  *
  * Who calls whom (no circle; DESIGN.md section 2): config.c runs the steps
  * config_walk.c, config_provider.c, config_check.c and config_warn.c in
- * that order; config_check.c uses config_provider.c's URL check, and
- * config_provider.c config_env.c; every one of them uses config_util.c,
+ * that order; config_check.c uses config_provider.c's URL check and
+ * config_log.c's check of log and audit, and config_provider.c
+ * config_env.c; every one of them uses config_util.c,
  * which calls none of them.
  */
 #ifndef OA_CONFIG_INT_H
@@ -67,6 +68,8 @@ enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 
 /* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
 enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;
+/* config_log.c: log (stderr, syslog, FILE) and audit (off, log, FILE). */
+enum oa_err oa_cfg_check_log(struct oa_cfg_load *ld) OA_WUR;
 
 /* config_util.c: a warning at the position of slot (see oa_cfg_mark_find),
  * added to cfg->warnings; OA_ERR_NOMEM only. */

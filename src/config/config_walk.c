@@ -46,11 +46,9 @@ struct oa_cfg_key {
 
 static const char *const same_site_names[] = {"lax", "strict", "none", NULL};
 static const char *const log_level_names[] = {"error", "warn", "info", "debug", NULL};
-static const char *const log_names[] = {"stderr", "syslog", NULL};
 
 _Static_assert(sizeof(enum oa_same_site) == sizeof(int), "enum stored as int");
 _Static_assert(sizeof(enum oa_log_level) == sizeof(int), "enum stored as int");
-_Static_assert(sizeof(enum oa_log_target) == sizeof(int), "enum stored as int");
 
 #define C(f) offsetof(struct oa_config, f)
 #define P(f) offsetof(struct oa_provider, f)
@@ -69,7 +67,9 @@ static const struct oa_cfg_key keys[] = {
     {SC_TOP, "access", KT_SEQMAP, 0, SC_ACCESS, NULL},
     {SC_TOP, "http", KT_MAP, 0, SC_HTTP, NULL},
     {SC_TOP, "log_level", KT_ENUM, C(log_level), 0, log_level_names},
-    {SC_TOP, "log", KT_ENUM, C(log), 0, log_names},
+    /* stderr, syslog or a file; audit: off, log or a file (config_log.c) */
+    {SC_TOP, "log", KT_STR, C(log_file), 0, NULL},
+    {SC_TOP, "audit", KT_STR, C(audit_file), 0, NULL},
     {SC_TOP, "metrics", KT_MAP, 0, SC_METRICS, NULL},
 
     {SC_PROVIDER, "name", KT_STR, P(name), 0, NULL},

@@ -212,6 +212,8 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     oa_response_status(f->r, 302);
     oa_response_log(f->r, OA_LOG_INFO, "provider %s: signed in subject %s (%s)", f->p->name,
                     ident->subject, ident->username ? ident->username : "");
+    oa_audit_set(&f->r->audit, OA_AUDIT_SIGN_IN, 302, f->p->name,
+                 ident->email ? ident->email : ident->username, ident->subject, NULL, NULL);
     return OA_OK;
 }
 
@@ -264,6 +266,8 @@ enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cf
     e = read_params(&f, &cp);
     if (e == OA_OK && (f.phase = OA_MX_CAUSE_STATE))
         e = check_state(&f, &st, cp.state);
+    if (e == OA_OK)
+        f.rd = st.rd; /* "Start again" goes back there */
     if (e == OA_OK && (f.phase = OA_MX_CAUSE_REPLAY))
         e = claim_state(&f, cp.state);
     if (e == OA_OK && (f.phase = OA_MX_CAUSE_DISCOVERY))

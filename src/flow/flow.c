@@ -88,15 +88,19 @@ enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const 
     f->cause = f->phase ? f->phase : OA_MX_CAUSE_OTHER;
     oa_response_log(f->r, status >= 500 ? OA_LOG_ERROR : OA_LOG_WARN, "provider %s: %s", f->p->name,
                     line);
+    /* the log line's words (never a secret) say why */
+    oa_audit_set(&f->r->audit, OA_AUDIT_SIGN_IN_FAIL, status, f->p->name, NULL, NULL, NULL, line);
     return code;
 }
 
 void oa_flow_page(struct oa_flow *f)
 {
     char secs[16];
+    char *again = oa_page_again_url(f->cfg, f->rd); /* NULL: the page without the link */
 
-    oa_page_error(f->r, f->req, f->status ? f->status : 500,
-                  f->reason ? f->reason : "Sign-in failed. Start again.");
+    oa_page_error_again(f->r, f->req, f->status ? f->status : 500,
+                        f->reason ? f->reason : "Sign-in failed. Start again.", again);
+    free(again);
     /* after the page, which replaces the headers; a 503 is always "later" */
     snprintf(secs, sizeof(secs), "%d", OA_INFLIGHT_RETRY_AFTER);
     if (f->status == 503 && oa_response_header(f->r, "Retry-After", secs) != OA_OK)

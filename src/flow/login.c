@@ -126,6 +126,7 @@ enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
 
     oa_flow_start(&f, r, cfg, rt, req, p);
     e = login_rd(&rd, &f);
+    f.rd = rd;
     if (e != OA_OK)
         e = oa_flow_fail(&f, e, 400, "This sign-in link is malformed.",
                          "login: bad rd parameter (%s)", oa_strerror(e));

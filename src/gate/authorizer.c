@@ -298,6 +298,39 @@ static enum oa_err answer_sign_in(struct oa_response *r, const struct oa_config 
     return e;
 }
 
+/* "PATH (line N)" of the rule that decides for the normalised path, or ""
+ * (no rule matched that reading: another reading or the rewritten URI
+ * refused, or the path did not parse). */
+static void rule_name(char *out, size_t cap, const struct oa_config *cfg)
+{
+    const struct oa_access_rule *rule = tls.norm[0] ? oa_access_match(cfg, tls.norm) : NULL;
+
+    if (!rule && tls.norm[0])
+        rule = oa_access_match_fold(cfg, tls.norm);
+    out[0] = '\0';
+    if (rule)
+        snprintf(out, cap, "%s (line %u)", rule->path, rule->line);
+}
+
+void oa_authorizer_audit(struct oa_response *r, const struct oa_config *cfg, enum oa_decision d,
+                         const struct oa_identity *id)
+{
+    char rule[OA_AUDIT_RULE_MAX];
+    const char *user;
+
+    if (d == OA_DECISION_UNAUTH) {
+        oa_audit_set(&r->audit, OA_AUDIT_DENIED, 401, NULL, NULL, NULL, NULL, "not signed in");
+        return;
+    }
+    if (d != OA_DECISION_FORBIDDEN)
+        return;
+    rule_name(rule, sizeof(rule), cfg);
+    user = id->email && *id->email ? id->email : id->username;
+    oa_audit_set(&r->audit, OA_AUDIT_DENIED, 403, id->provider, user, id->subject, rule,
+                 tls.norm[0] ? "the access rules refuse this user"
+                             : "the path cannot be read (refused)");
+}
+
 static void answer_forbidden(struct oa_response *r, const struct oa_config *cfg,
                              const struct oa_request *req, const struct oa_identity *id)
 {
@@ -333,6 +366,7 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
         e = OA_ERR_DENIED;
         break;
     }
+    oa_authorizer_audit(r, cfg, d, &id); /* nothing for an allow */
     /* only the bytes the session used: wiping the whole buffer cost more than the decision */
     oa_wipe(tls.sb.plain, tls.sb.plain_len);
     tls.sb.plain_len = 0;

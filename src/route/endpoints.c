@@ -155,6 +155,8 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
         e = OA_ERR_DENIED;
         break;
     }
+    /* auth_request's 401 stands for both: a page load without a session is a denial too */
+    oa_authorizer_audit(r, cfg, d == OA_DECISION_SIGN_IN ? OA_DECISION_UNAUTH : d, &id);
     oa_wipe(sb, sizeof(*sb));
     free(sb);
     return e;
@@ -177,18 +179,24 @@ static char *logout_rd(const struct oa_request *req)
     return NULL;
 }
 
-/* The session's provider name (for its end-session URL), copied into out. */
-static void session_provider(char *out, size_t cap, const struct oa_config *cfg,
-                             const struct oa_request *req)
+/* The session's provider name (for its end-session URL), copied into out;
+ * who signs out into the sign_out audit record *who (event NONE without a
+ * session: there is nobody to sign out). */
+static void session_provider(char *out, size_t cap, struct oa_audit *who,
+                             const struct oa_config *cfg, const struct oa_request *req)
 {
     struct oa_session_buf *sb = malloc(sizeof(*sb));
     struct oa_identity id;
 
     out[0] = '\0';
+    oa_audit_clear(who);
     if (!sb)
         return;
-    if (oa_session_read(&id, sb, cfg, req->cookie, req->now) == OA_OK)
+    if (oa_session_read(&id, sb, cfg, req->cookie, req->now) == OA_OK) {
         snprintf(out, cap, "%s", id.provider);
+        oa_audit_set(who, OA_AUDIT_SIGN_OUT, 302, id.provider,
+                     id.email && *id.email ? id.email : id.username, id.subject, NULL, NULL);
+    }
     oa_wipe(sb, sizeof(*sb));
     free(sb);
 }
@@ -235,10 +243,11 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     char provider[256];
     char *rd_param = logout_rd(req);
     const char *rd = oa_redirect_or_default(cfg, req, rd_param);
+    struct oa_audit who;
     char *end_session;
     enum oa_err e;
 
-    session_provider(provider, sizeof(provider), cfg, req);
+    session_provider(provider, sizeof(provider), &who, cfg, req);
     if (!oa_request_from_us(cfg, req)) {
         e = logout_confirm(r, cfg, rt, req, provider, rd);
         free(rd_param);
@@ -255,6 +264,8 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     if (e) {
         oa_response_log(r, OA_LOG_ERROR, "logout: %s", oa_strerror(e));
         oa_page_error(r, req, 500, "Signing out failed on our side. Please try again.");
+    } else if (who.event != OA_AUDIT_NONE) {
+        r->audit = who;
     }
     return e;
 }

@@ -152,10 +152,11 @@ void oa_page_error_json(struct oa_response *r, int status, const char *reason)
     page_finish(r, status, OA_PAGE_JSON);
 }
 
-/* The HTML error body: title "NNN Reason", the reason, an optional extra
- * (already-escaped HTML made here, never from input). */
+/* The HTML error body: title "NNN Reason", the reason, who is signed in
+ * (optional) and an optional way forward: a button linking to href (a URL
+ * made here, escaped as an attribute) labelled label. */
 static void html_error_body(struct oa_buf *b, int status, const char *reason, const char *who,
-                            const char *logout_url)
+                            const char *href, const char *label)
 {
     char title[64];
 
@@ -171,16 +172,18 @@ static void html_error_body(struct oa_buf *b, int status, const char *reason, co
         oa_buf_puts(b, "</strong>.");
     }
     oa_buf_puts(b, "</p>\n");
-    if (logout_url) {
+    if (href) {
         oa_buf_puts(b, "<a class=\"btn\" href=\"");
-        oa_buf_html(b, logout_url);
-        oa_buf_puts(b, "\">Sign in as someone else</a>\n");
+        oa_buf_html(b, href);
+        oa_buf_puts(b, "\">");
+        oa_buf_html(b, label);
+        oa_buf_puts(b, "</a>\n");
     }
     page_close(b);
 }
 
-void oa_page_error(struct oa_response *r, const struct oa_request *req, int status,
-                   const char *reason)
+void oa_page_error_again(struct oa_response *r, const struct oa_request *req, int status,
+                         const char *reason, const char *again)
 {
     if (!reason)
         reason = oa_status_reason(status);
@@ -189,8 +192,27 @@ void oa_page_error(struct oa_response *r, const struct oa_request *req, int stat
         return;
     }
     oa_response_reset(r);
-    html_error_body(&r->body, status, reason, NULL, NULL);
+    html_error_body(&r->body, status, reason, NULL, again, "Start again");
     page_finish(r, status, OA_PAGE_HTML);
+}
+
+void oa_page_error(struct oa_response *r, const struct oa_request *req, int status,
+                   const char *reason)
+{
+    oa_page_error_again(r, req, status, reason, NULL);
+}
+
+char *oa_page_again_url(const struct oa_config *cfg, const char *rd)
+{
+    struct oa_buf url = {0};
+
+    oa_buf_puts(&url, oa_base_path(cfg));
+    oa_buf_puts(&url, "/");
+    if (rd && *rd) {
+        oa_buf_puts(&url, "sign_in?rd=");
+        oa_buf_urlenc(&url, rd);
+    }
+    return oa_buf_steal(&url); /* NULL when an append failed */
 }
 
 void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
@@ -205,7 +227,8 @@ void oa_page_forbidden(struct oa_response *r, const struct oa_config *cfg,
     }
     oa_response_reset(r);
     snprintf(logout, sizeof(logout), "%s/logout", oa_base_path(cfg));
-    html_error_body(&r->body, 403, reason, user && *user ? user : NULL, logout);
+    html_error_body(&r->body, 403, reason, user && *user ? user : NULL, logout,
+                    "Sign in as someone else");
     page_finish(r, 403, OA_PAGE_HTML);
 }
 

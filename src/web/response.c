@@ -20,6 +20,7 @@ void oa_response_init(struct oa_response *r)
     oa_buf_init(&r->body, 0);
     r->log_level = OA_LOG_INFO;
     r->log[0] = '\0';
+    oa_audit_clear(&r->audit);
 }
 
 void oa_response_free(struct oa_response *r)

@@ -33,7 +33,9 @@ BPORT=$(free_port) || bail "no free port"
 BASE=http://127.0.0.1:$PORT
 echo_backend_start "$BPORT"
 
-# The program on a unix socket, as the shipped config expects.
+# The program on a unix socket, as the shipped config expects; its audit
+# lines in its log, to see the request id nginx passes (REQUEST_ID).
+echo "audit: log" >>"$E2E_CONFIG"
 e2e_bg oauth2-fcgi "$OA_BIN" -s "$T/oa.sock" -c "$E2E_CONFIG" -t 2
 wait_file "$T/oa.sock" 15 || bail "oauth2-fcgi did not make its socket $T/oa.sock"
 
@@ -164,5 +166,11 @@ t_like "$(printf '%s' "$HTTP_BODY" | grep request_line)" 'GET /app/admin/x ' \
 unreached "non-admin, /dash/x (rewritten to /app/admin/x)" \
     http_req "$BASE/dash/x" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 403 "non-admin, /dash/x (rewritten to /app/admin/x): 403"
+
+# The audit log's request id is nginx's $request_id (32 hex digits), which
+# the shipped file passes as REQUEST_ID, not one the program makes.
+t_like "$(grep -m1 'audit: .*"event": "denied", "status": 403' "$T/oauth2-fcgi.log")" \
+    '"client": "127\.0\.0\.1", "request_id": "[0-9a-f]{32}"\}$' \
+    "an audited denial carries nginx's \$request_id (fastcgi_param REQUEST_ID)"
 
 t_done

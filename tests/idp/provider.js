@@ -21,6 +21,9 @@
 //                                         ...); redirect_uris and post_logout_redirect_uris
 //                                         default to the two variables above. With it, the
 //                                         single client above is made only when OIDC_CLIENT_ID is set.
+//   OIDC_TOKEN_LOG=FILE                   append every access_token and id_token the token
+//                                         endpoint issues to FILE, one a line (tests grep the
+//                                         relying party's logs for them: none may be there)
 // Users (devInteractions: the built-in login form; any password):
 //   alice  alice@example.com, email_verified true, groups [admins, staff]
 //   bob    bob@example.org, email_verified false, groups [staff]
@@ -33,6 +36,7 @@
 // redirects to the redirect_uri (code, state, iss).
 'use strict';
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const https = require('node:https');
 const peer = require('./peer.js');
 
@@ -128,6 +132,13 @@ import('oidc-provider').then(async ({ default: Provider }) => {
   const issuer = await peer.listen(server, port);
   const provider = new Provider(issuer, configuration());
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
+  if (process.env.OIDC_TOKEN_LOG) {
+    provider.on('grant.success', (ctx) => {
+      const b = ctx.body || {};
+      const issued = [b.access_token, b.id_token].filter((t) => typeof t === 'string');
+      if (issued.length) fs.appendFileSync(process.env.OIDC_TOKEN_LOG, `${issued.join('\n')}\n`);
+    });
+  }
   server.on('request', provider.callback());
   peer.ready(issuer);
 });

@@ -9,6 +9,8 @@
 // <base_url>/api/v3 as on GitHub Enterprise. Environment:
 //   GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET   (default gh-client / gh-secret)
 //   GITHUB_REDIRECT_URI                       when set, redirect_uri must equal it
+//   GITHUB_TOKEN_LOG=FILE                     append every access token issued to FILE, one a
+//                                             line (tests look for them in the relying party's logs)
 //   GITHUB_PAGE_MAX                           the largest per_page honoured (GitHub: 100);
 //                                             smaller forces a client through more pages
 // Users (the `login` parameter of /login/oauth/authorize picks one; default alice):
@@ -24,6 +26,7 @@
 // token's scopes come back in X-OAuth-Scopes.
 'use strict';
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const peer = require('../idp/peer.js');
 
 const CLIENT_ID = process.env.GITHUB_CLIENT_ID || 'gh-client';
@@ -110,6 +113,7 @@ function accessToken(req, res, body) {
   }
   const t = `gho_${crypto.randomBytes(18).toString('hex')}`;
   tokens.set(t, { login: c.login, scope: c.scope.replace(/[ ]+/g, ',') });
+  if (process.env.GITHUB_TOKEN_LOG) fs.appendFileSync(process.env.GITHUB_TOKEN_LOG, `${t}\n`);
   return tokenAnswer(req, res, { access_token: t, token_type: 'bearer', scope: c.scope.replace(/[ ]+/g, ',') });
 }
 

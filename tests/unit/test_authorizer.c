@@ -96,6 +96,19 @@ static void cell(const char *what, enum client c, const char *uri, const char *c
             ok(r.body.p && strncmp(r.body.p, "<!DOCTYPE html>", 15) == 0, "%s, %s: HTML body", what,
                client_name[c]);
     }
+    /* the audit record: a denial (401/403) has one, an allow or a sign-in redirect none */
+    if (want == 401)
+        ok(r.audit.event == OA_AUDIT_DENIED && r.audit.status == 401 && !r.audit.user[0],
+           "%s, %s: audited as a 401 denial, nobody named", what, client_name[c]);
+    else if (want == 403)
+        ok(r.audit.event == OA_AUDIT_DENIED && r.audit.status == 403 &&
+               !strcmp(r.audit.user, "alice@example.com") && r.audit.subject[0] &&
+               !strncmp(r.audit.rule, "/admin", 6) && strstr(r.audit.rule, "(line ") &&
+               r.audit.reason[0],
+           "%s, %s: audited as a 403 denial with user, subject, rule (%s) and reason", what,
+           client_name[c], r.audit.rule);
+    else
+        ok(r.audit.event == OA_AUDIT_NONE, "%s, %s: not audited", what, client_name[c]);
     oa_buf_free(&w);
     oa_response_free(&r);
 }

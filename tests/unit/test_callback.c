@@ -120,6 +120,10 @@ static void test_oidc_happy(void)
     ok(strstr(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0), "Max-Age=0") != NULL,
        "state cookie deleted");
     ok(fx_log_clean(&r), "log clean");
+    ok(r.audit.event == OA_AUDIT_SIGN_IN && r.audit.status == 302 &&
+           !strcmp(r.audit.provider, "corp") && !strcmp(r.audit.user, "alice@example.com") &&
+           !strcmp(r.audit.subject, "u-1") && !r.audit.reason[0],
+       "audited: sign_in of alice@example.com (u-1) at corp");
     free(sb);
 }
 
@@ -140,6 +144,11 @@ static void test_state_faults(void)
 
     ok(callback(corp, "code=code-XYZ&iss=" IDP, g_pair) != OA_OK && expired_page(),
        "no state parameter: 400");
+    ok(fx_body_has(&r, "href=\"/oauth/\">Start again</a>"),
+       "no state, no rd known: Start again links to the sign-in page under base_path");
+    ok(r.audit.event == OA_AUDIT_SIGN_IN_FAIL && strstr(r.audit.reason, "no state"),
+       "audited: sign_in_failed, no state parameter");
+    ok(!strstr(r.audit.reason, "code-XYZ"), "the audit record never holds the code");
     NO_TOKEN_REQUEST(IDP "/token");
 
     pair2 = fx_login(corp2, NULL, &state2, NULL);
@@ -217,6 +226,12 @@ static void test_iss(void)
     ok(callback_std(corp, "https%3A%2F%2Fevil.test") != OA_OK && r.status == 400,
        "iss parameter of another issuer: 400");
     NO_TOKEN_REQUEST(IDP "/token");
+    /* the state was read: the way forward keeps where the sign-in was going */
+    ok(fx_body_has(&r, "href=\"/oauth/sign_in?rd=%2Fhome\">Start again</a>"),
+       "the error page links Start again to the sign-in page with the stored rd");
+    ok(r.audit.event == OA_AUDIT_SIGN_IN_FAIL && r.audit.status == 400 &&
+           !strcmp(r.audit.provider, "corp") && strstr(r.audit.reason, "iss") && !r.audit.user[0],
+       "audited: sign_in_failed at corp, the reason names iss (%s)", r.audit.reason);
     login(corp);
     ok(callback_std(corp, "https%3A%2F%2Fidp.test%2F") != OA_OK && r.status == 400,
        "iss with a trailing slash: 400 (exact match)");

@@ -172,6 +172,8 @@ static void test_defaults(void)
     is_int(cfg->http.timeout_ms, 10000, "timeout 10s");
     is_int(cfg->log_level, OA_LOG_INFO, "log_level info");
     is_int(cfg->log, OA_LOG_STDERR, "log stderr");
+    ok(cfg->log_file == NULL, "no log file");
+    is_int(cfg->audit, OA_AUDIT_OFF, "audit off by default");
     ok(cfg->keys_random && cfg->keys.n == 1, "a random key without key_file");
     ok(cfg->workspaces.n == 1 && !strcmp(cfg->workspaces.v[0], "argilla"), "workspaces [argilla]");
     ok(cfg->public_url == NULL && cfg->public_host == NULL, "no public_url");
@@ -405,6 +407,58 @@ static void test_examples(void)
     oa_config_free(cfg);
 }
 
+/* log: stderr | syslog | FILE and audit: off | log | FILE. */
+static void test_log_targets(void)
+{
+    static const struct {
+        const char *yaml;
+        int log, audit;
+        const char *log_file, *audit_file;
+    } cases[] = {
+        {"log: stderr\n", OA_LOG_STDERR, OA_AUDIT_OFF, NULL, NULL},
+        {"log: syslog\naudit: log\n", OA_LOG_SYSLOG, OA_AUDIT_TO_LOG, NULL, NULL},
+        {"log: /var/log/oa.log\naudit: off\n", OA_LOG_FILE, OA_AUDIT_OFF, "/var/log/oa.log", NULL},
+        {"audit: /var/log/oa/audit.json\n", OA_LOG_STDERR, OA_AUDIT_TO_FILE, NULL,
+         "/var/log/oa/audit.json"},
+    };
+    const char *bad[] = {"log: oa.log\n",    "log: Syslog\n",      "audit: yes\n",
+                         "audit: ./a.log\n", "audit: /var/log/\n", "log: \"/tmp/a\\nb\"\n"};
+    struct oa_error err;
+    struct oa_config *cfg;
+    char yaml[512];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(yaml, sizeof(yaml),
+                 "providers:\n  - {name: github, client_id: a, "
+                 "client_secret: b}\n%s",
+                 cases[i].yaml);
+        cfg = load_str(yaml, &err);
+        ok(cfg != NULL, "loads: %s", cases[i].yaml);
+        if (!cfg)
+            continue;
+        is_int(cfg->log, cases[i].log, "log target of %s", cases[i].yaml);
+        is_int(cfg->audit, cases[i].audit, "audit target of %s", cases[i].yaml);
+        ok(cases[i].log_file ? cfg->log_file && !strcmp(cfg->log_file, cases[i].log_file)
+                             : !cfg->log_file,
+           "log file of %s", cases[i].yaml);
+        ok(cases[i].audit_file ? cfg->audit_file && !strcmp(cfg->audit_file, cases[i].audit_file)
+                               : !cfg->audit_file,
+           "audit file of %s", cases[i].yaml);
+        oa_config_free(cfg);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(yaml, sizeof(yaml),
+                 "providers:\n  - {name: github, client_id: a, "
+                 "client_secret: b}\n%s",
+                 bad[i]);
+        cfg = load_str(yaml, &err);
+        ok(!cfg && err.code == OA_ERR_CONFIG && err.line == 3 && strstr(err.msg, "must be"),
+           "refused at line 3: %s (%s)", bad[i], err.msg);
+        oa_config_free(cfg);
+    }
+}
+
 int main(void)
 {
     top = getenv("top_srcdir");
@@ -417,5 +471,6 @@ int main(void)
     test_errors();
     test_find();
     test_examples();
+    test_log_targets();
     return tap_done();
 }

@@ -267,6 +267,9 @@ static void logout(void)
     q.sec_fetch_site = "same-origin"; /* a link on our own pages */
     is_int(answer(&q), 302, "logout: 302");
     is_str(oa_response_get(&r, "Location"), "/bye", "logout to the validated rd");
+    ok(r.audit.event == OA_AUDIT_SIGN_OUT && !strcmp(r.audit.user, "alice@example.com") &&
+           r.audit.subject[0] && r.audit.provider[0],
+       "audited: sign_out of alice@example.com");
     is_str(oa_response_get(&r, "Cache-Control"), "no-store", "logout not cached");
     for (i = 0; i < r.nheaders; i++) {
         const char *v = r.headers[i].value;
@@ -318,6 +321,7 @@ static void logout(void)
     q.cookie = NULL;
     is_int(answer(&q), 302, "logout without a session still works");
     is_str(oa_response_get(&r, "Location"), "/", "default /");
+    ok(r.audit.event == OA_AUDIT_NONE, "nobody signed out: not audited");
     ok(oa_response_get(&r, "Set-Cookie") != NULL, "and clears anyway");
 
     q = rq("POST", "/oauth", "/logout", NULL);

@@ -110,6 +110,56 @@ static void test_errors(void)
     oa_response_free(&r);
 }
 
+/* A failed sign-in's page offers the way forward: "Start again" is a link
+ * to the sign-in page, with the original rd when known. */
+static void test_start_again(void)
+{
+    struct oa_request q = rq("text/html", NULL, "navigate");
+    char *u;
+
+    u = oa_page_again_url(&cfg, "/reports?a=1&b=\"<x>");
+    is_str(u, "/oauth/sign_in?rd=%2Freports%3Fa%3D1%26b%3D%22%3Cx%3E",
+           "again URL with rd, encoded");
+    oa_response_init(&r);
+    oa_page_error_again(&r, &q, 400, "This sign-in link expired. Start again.", u);
+    ok(cfx_has(r.body.p, "<a class=\"btn\" href=\"/oauth/sign_in?rd=%2Freports%3Fa%3D1%26b%3D%22"
+                         "%3Cx%3E\">Start again</a>"),
+       "the page links Start again to it");
+    is_int(r.status, 400, "the status stays the error's");
+    security_headers("start-again page");
+    oa_response_free(&r);
+    free(u);
+
+    u = oa_page_again_url(&cfg, NULL);
+    is_str(u, "/oauth/", "no rd: the sign-in page under base_path");
+    free(u);
+    cfg.base_path = cfx_str("");
+    u = oa_page_again_url(&cfg, "");
+    is_str(u, "/", "root base_path, empty rd: /");
+    free(u);
+    cfg.base_path = cfx_str("/oauth");
+
+    oa_response_init(&r);
+    oa_page_error_again(&r, &q, 502, "The provider failed.", "/oauth/\"><script>");
+    ok(!cfx_has(r.body.p, "<script>") &&
+           cfx_has(r.body.p, "href=\"/oauth/&quot;&gt;&lt;script&gt;\""),
+       "the link is escaped as an attribute");
+    oa_response_free(&r);
+
+    q = rq("application/json", NULL, NULL);
+    oa_response_init(&r);
+    oa_page_error_again(&r, &q, 400, "Expired.", "/oauth/");
+    is_str(r.body.p, "{\"error\": \"Expired.\", \"status\": 400}\n",
+           "JSON clients: the error alone");
+    oa_response_free(&r);
+
+    q = rq("text/html", NULL, "navigate");
+    oa_response_init(&r);
+    oa_page_error(&r, &q, 404, "Nothing here.");
+    ok(!cfx_has(r.body.p, "Start again"), "a plain error page has no Start again link");
+    oa_response_free(&r);
+}
+
 static void test_redirect(void)
 {
     struct oa_request q = rq("text/html", NULL, NULL);
@@ -235,6 +285,7 @@ int main(void)
 {
     cfx_config(&cfg, 3);
     test_errors();
+    test_start_again();
     test_redirect();
     test_sign_in();
     test_over_cap();
