@@ -28,11 +28,13 @@
 #include "genkey.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics_map.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
 #include "oa/curl_load.h"
 #include "oa/http.h"
 #include "oa/inflight.h"
+#include "oa/metrics.h"
 #include "oa/runtime.h"
 #include "options.h"
 #include "server.h"
@@ -198,6 +200,24 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     return rc;
 }
 
+/* The counters every thread and process of the set-up share (before any
+ * fork or thread). Processes the web server starts one by one share them
+ * only through metrics.dir: say so when that is how this one was started. */
+static enum oa_err count_metrics(const struct oa_options *opts, const struct oa_config *cfg,
+                                 int cgi, struct oa_error *err)
+{
+    oa_metrics_mark_start();
+    if (oa_metrics_map(cfg, err) != OA_OK)
+        return err->code;
+    if ((cfg->metrics.listen || cfg->metrics.nnets) && !cfg->metrics.dir &&
+        (cgi || (!opts->bind && !opts->socket && !opts->workers)))
+        oa_log_write(OA_LOG_INFO,
+                     "metrics: counting in this process only; when the web server starts "
+                     "several (max-procs, mod_fcgid, CGI), set metrics.dir so that /metrics "
+                     "shows their sum");
+    return OA_OK;
+}
+
 static int serve(const struct oa_options *opts, const struct oa_config *cfg, struct oa_runtime *rt)
 {
     struct oa_error err;
@@ -207,6 +227,8 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg, str
         return fail(&(struct oa_error){.code = OA_ERR_INTERNAL, .msg = "FCGX_Init failed"});
     if (pick_socket(opts, &fd, &cgi, &err) != OA_OK)
         return fail_to(&err, cgi < 0);
+    if (count_metrics(opts, cfg, cgi, &err) != OA_OK)
+        return fail(&err);
     for (size_t i = 0; i < cfg->warnings.n; i++)
         oa_log_write(OA_LOG_WARN, "%s", cfg->warnings.v[i]);
     if (cfg->keys_random)

@@ -39,6 +39,7 @@
 
 #include "edge.h"
 #include "log.h"
+#include "metrics_listen.h"
 #include "server.h"
 #include "upgrade.h"
 
@@ -421,6 +422,7 @@ int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen
                   unsigned nthreads, const struct oa_server_hooks *hooks)
 {
     struct oa_worker *w = calloc(nthreads, sizeof(*w));
+    struct oa_metrics_listener ml;
     sigset_t old, waitmask;
     unsigned i, started;
     int failed = 0, upgrade;
@@ -434,6 +436,7 @@ int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen
     fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
+    oa_metrics_listener_start(&ml, cfg);
     started = start_workers(w, nthreads, cfg, rt, listen_fd);
     if (started == nthreads)
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");
@@ -452,6 +455,7 @@ int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen
         failed |= w[i].failed;
     }
     free(w);
+    oa_metrics_listener_stop(&ml);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (upgrade && !failed && started == nthreads)
         return OA_SERVER_UPGRADE;

@@ -23,5 +23,9 @@ const struct oa_access_rule *oa_access_match_fold(const struct oa_config *cfg,
  * with exactly one '@'; groups/workspaces: any in common; providers). */
 bool oa_access_allowed(const struct oa_config *cfg, const char *norm_path,
                        const struct oa_identity *id);
+/* The same, and *match (not NULL) gets the first rule matching norm_path as
+ * written (NULL: none), for the metrics' rule label. */
+bool oa_access_allowed_match(const struct oa_config *cfg, const char *norm_path,
+                             const struct oa_identity *id, const struct oa_access_rule **match);
 
 #endif

@@ -28,6 +28,13 @@ enum oa_decision {
  * anyway), with one it is FORBIDDEN. */
 enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
                               const struct oa_config *cfg, const struct oa_request *req);
+/* The same, and *rule_slot (may be NULL) gets the metrics' name of the rule
+ * that decided (metrics.h): the index of the first rule matching the strict
+ * reading of the path, OA_MX_RULE_NONE, or OA_MX_RULE_UNPARSABLE. The caller
+ * counts the answer it gives (oa_metrics_decision). */
+enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *sb,
+                                 const struct oa_config *cfg, const struct oa_request *req,
+                                 size_t *rule_slot);
 
 /* Answers an FCGI_ROLE=AUTHORIZER request into r. */
 enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_request *req,

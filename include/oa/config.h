@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "oa/cidr.h"
 #include "oa/err.h"
 #include "oa/keyring.h"
 #include "oa/log.h"
@@ -113,6 +114,13 @@ struct oa_config {
         int64_t timeout_ms; /* default 10s */
         char *ca_file;      /* NULL: system default */
     } http;
+    struct {
+        char *listen;            /* "host:port" of the metrics listener; NULL: none */
+        struct oa_strlist allow; /* CIDRs that may read <base_path>/metrics; none: nobody */
+        struct oa_cidr *nets;    /* allow, parsed (nallow entries) */
+        size_t nnets;
+        char *dir; /* where the counters' shared file lives; NULL: this process tree only */
+    } metrics;
     enum oa_log_level log_level; /* default info */
     enum oa_log_target log;
     char *log_file;             /* log: FILE (an absolute path), else NULL */
@@ -140,6 +148,9 @@ void oa_config_free(struct oa_config *cfg);
 /* The provider of that name (len bytes, not NUL-terminated), or NULL. */
 const struct oa_provider *oa_config_provider(const struct oa_config *cfg, const char *name,
                                              size_t len);
+
+/* p's index in cfg->providers, or cfg->nproviders when p is not one of them. */
+size_t oa_config_provider_index(const struct oa_config *cfg, const struct oa_provider *p);
 
 /* --check-config: a summary without secrets, with the callback URL to
  * register for every provider. New string, caller frees. */

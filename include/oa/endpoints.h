@@ -30,6 +30,11 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
                                struct oa_runtime *rt, const struct oa_request *req);
 
+/* The Prometheus text (src/route/endpoint_metrics.c): 404 without
+ * metrics.allow, 403 for a REMOTE_ADDR outside it. */
+enum oa_err oa_endpoint_metrics(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req);
+
 /* 200 "ok", text/plain. */
 enum oa_err oa_endpoint_health(struct oa_response *r);
 

@@ -14,6 +14,7 @@
 #include "oa/config.h"
 #include "oa/err.h"
 #include "oa/http.h"
+#include "oa/metrics.h"
 #include "oa/provider_cache.h"
 #include "oa/request.h"
 #include "oa/response.h"
@@ -34,6 +35,9 @@ struct oa_flow {
     char rbuf[512];             /* room for a reason made at run time */
     bool slot;                  /* holds a provider-call slot (inflight.h) */
     const char *rd;             /* where the sign-in was going, once known (borrowed) */
+    /* The step in progress, and the step of the first failure: the cause
+     * the metrics count (oa_flow_fail copies phase into cause). */
+    enum oa_metrics_cause phase, cause;
 };
 
 /* The identity while it is built: every string new or NULL; groups is a
@@ -68,6 +72,13 @@ enum oa_err oa_flow_provider_urls(struct oa_flow *f) OA_WUR;
  * and the response's one log line (never a secret). Returns code. */
 enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const char *reason,
                          const char *fmt, ...) OA_PRINTF(5, 6);
+/* f's provider's index in the config (the metrics' provider label). */
+size_t oa_flow_provider_index(const struct oa_flow *f);
+/* Sends hr through f's table like f->http->send, timing it into the
+ * provider-call histogram as kind. */
+enum oa_err oa_flow_send(struct oa_flow *f, enum oa_metrics_call kind,
+                         const struct oa_http_request *hr, struct oa_http_response *resp,
+                         struct oa_error *err) OA_WUR;
 /* Turns a recorded failure into the error page (replacing r's headers),
  * with a "Start again" link to the sign-in page (keeping f->rd). */
 void oa_flow_page(struct oa_flow *f);

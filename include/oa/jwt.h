@@ -11,6 +11,10 @@
 #ifndef OA_JWT_H
 #define OA_JWT_H
 
+/* The messages of the two refusals the metrics tell apart (metrics.h causes). */
+#define OA_JWT_ISS_WRONG "id_token: iss is not the provider's issuer"
+#define OA_JWT_NONCE_WRONG "id_token: nonce missing or wrong"
+
 #include <stddef.h>
 #include <stdint.h>
 

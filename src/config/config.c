@@ -107,6 +107,10 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->session.cookie_name);
     free(cfg->session.cookie_full);
     free(cfg->http.ca_file);
+    free(cfg->metrics.listen);
+    oa_cfg_strlist_free(&cfg->metrics.allow);
+    free(cfg->metrics.nets);
+    free(cfg->metrics.dir);
     free(cfg->log_file);
     free(cfg->audit_file);
     oa_keyring_wipe(&cfg->keys);

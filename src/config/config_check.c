@@ -302,7 +302,8 @@ enum oa_err oa_cfg_check(struct oa_cfg_load *ld)
     enum oa_err e;
 
     if ((e = check_public_url(ld)) || (e = check_base_path(ld)) || (e = check_hosts(ld)) ||
-        (e = check_http(ld)) || (e = default_workspaces(ld)) || (e = oa_cfg_check_log(ld)))
+        (e = check_http(ld)) || (e = oa_cfg_metrics_check(ld)) || (e = default_workspaces(ld)) ||
+        (e = oa_cfg_check_log(ld)))
         return e;
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = check_rule(ld, &ld->cfg->access[i])))

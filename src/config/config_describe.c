@@ -135,6 +135,19 @@ static void put_session(struct oa_buf *b, const struct oa_config *cfg)
         oa_buf_printf(b, "session not_before: %s\n", when);
 }
 
+/* The metrics section, when there is one. */
+static void put_metrics(struct oa_buf *b, const struct oa_config *cfg)
+{
+    if (!cfg->metrics.listen && !cfg->metrics.allow.n && !cfg->metrics.dir)
+        return;
+    oa_buf_printf(b, "metrics: listen %s, dir %s\n",
+                  cfg->metrics.listen ? cfg->metrics.listen : "(none)",
+                  cfg->metrics.dir ? cfg->metrics.dir
+                                   : "(none: processes started one by one "
+                                     "count alone)");
+    put_list(b, "metrics.allow", &cfg->metrics.allow);
+}
+
 static void put_general(struct oa_buf *b, const struct oa_config *cfg)
 {
     static const char *const lv[] = {"error", "warn", "info", "debug"};
@@ -162,6 +175,7 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
                   cfg->audit == OA_AUDIT_TO_FILE  ? cfg->audit_file
                   : cfg->audit == OA_AUDIT_TO_LOG ? "to the log"
                                                   : "off");
+    put_metrics(b, cfg);
 }
 
 char *oa_config_describe(const struct oa_config *cfg)

@@ -66,6 +66,8 @@ enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const vo
 /* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 
+/* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
+enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;
 /* config_log.c: log (stderr, syslog, FILE) and audit (off, log, FILE). */
 enum oa_err oa_cfg_check_log(struct oa_cfg_load *ld) OA_WUR;
 

@@ -141,6 +141,14 @@ enum oa_err oa_config_warn_first(struct oa_config *cfg, const char *file, const 
     return OA_OK;
 }
 
+size_t oa_config_provider_index(const struct oa_config *cfg, const struct oa_provider *p)
+{
+    for (size_t i = 0; cfg && i < cfg->nproviders; i++)
+        if (&cfg->providers[i] == p)
+            return i;
+    return cfg ? cfg->nproviders : 0;
+}
+
 const struct oa_provider *oa_config_provider(const struct oa_config *cfg, const char *name,
                                              size_t len)
 {

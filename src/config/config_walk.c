@@ -20,7 +20,7 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 
-enum oa_cfg_scope { SC_TOP, SC_PROVIDER, SC_SESSION, SC_HTTP, SC_ACCESS, SC_WORKSPACE };
+enum oa_cfg_scope { SC_TOP, SC_PROVIDER, SC_SESSION, SC_HTTP, SC_ACCESS, SC_WORKSPACE, SC_METRICS };
 
 enum oa_cfg_type {
     KT_STR,         /* scalar -> char * */
@@ -70,6 +70,7 @@ static const struct oa_cfg_key keys[] = {
     /* stderr, syslog or a file; audit: off, log or a file (config_log.c) */
     {SC_TOP, "log", KT_STR, C(log_file), 0, NULL},
     {SC_TOP, "audit", KT_STR, C(audit_file), 0, NULL},
+    {SC_TOP, "metrics", KT_MAP, 0, SC_METRICS, NULL},
 
     {SC_PROVIDER, "name", KT_STR, P(name), 0, NULL},
     {SC_PROVIDER, "client_id", KT_STR, P(client_id), 0, NULL},
@@ -113,6 +114,10 @@ static const struct oa_cfg_key keys[] = {
     {SC_ACCESS, "providers", KT_STRLIST, A(providers), 0, NULL},
 
     {SC_WORKSPACE, "name", KT_STR, 0, 0, NULL},
+
+    {SC_METRICS, "listen", KT_STR, C(metrics.listen), 0, NULL},
+    {SC_METRICS, "allow", KT_STRLIST1, C(metrics.allow), 0, NULL},
+    {SC_METRICS, "dir", KT_STR, C(metrics.dir), 0, NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -127,6 +132,7 @@ static const char *scope_where(enum oa_cfg_scope sc)
     case SC_HTTP: return "in http";
     case SC_ACCESS: return "in access rule";
     case SC_WORKSPACE: return "in allowed_workspaces entry";
+    case SC_METRICS: return "in metrics";
     }
     return "";
 }
@@ -140,6 +146,7 @@ static const char *scope_name(enum oa_cfg_scope sc)
     case SC_HTTP: return "http";
     case SC_ACCESS: return "an access rule";
     case SC_WORKSPACE: return "an allowed_workspaces entry";
+    case SC_METRICS: return "metrics";
     }
     return "";
 }

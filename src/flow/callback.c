@@ -225,14 +225,18 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
     char *redirect_uri;
     enum oa_err e;
 
+    f->phase = OA_MX_CAUSE_REQUEST;
     if (!cp->code)
         return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, BAD_REQUEST, "callback: no code");
     redirect_uri = oa_flow_redirect_uri(f);
     if (!redirect_uri)
         return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, BAD_REQUEST,
                             "callback: no public_url and no usable Host header");
+    f->phase = OA_MX_CAUSE_TOKEN;
     e = oa_flow_token(f, &t, cp->code, st->verifier, redirect_uri);
     free(redirect_uri);
+    /* the identity steps name their own phases (userinfo, rules) */
+    f->phase = OA_MX_CAUSE_USERINFO;
     if (e == OA_OK && f->p->kind == OA_PROVIDER_GITHUB)
         e = oa_github_identity(f, &ident, t.access_token);
     else if (e == OA_OK && oa_cognito_userinfo_only(f->p))
@@ -240,7 +244,7 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
     else if (e == OA_OK)
         e = oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
     oa_tokens_free(&t);
-    if (e == OA_OK)
+    if (e == OA_OK && (f->phase = OA_MX_CAUSE_SESSION))
         e = finish(f, &ident, st);
     oa_identity_draft_free(&ident);
     return e;
@@ -258,18 +262,19 @@ enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cf
     enum oa_err e, d;
 
     oa_flow_start(&f, r, cfg, rt, req, p);
+    f.phase = OA_MX_CAUSE_REQUEST;
     e = read_params(&f, &cp);
-    if (e == OA_OK)
+    if (e == OA_OK && (f.phase = OA_MX_CAUSE_STATE))
         e = check_state(&f, &st, cp.state);
     if (e == OA_OK)
         f.rd = st.rd; /* "Start again" goes back there */
-    if (e == OA_OK)
+    if (e == OA_OK && (f.phase = OA_MX_CAUSE_REPLAY))
         e = claim_state(&f, cp.state);
-    if (e == OA_OK)
+    if (e == OA_OK && (f.phase = OA_MX_CAUSE_DISCOVERY))
         e = oa_flow_provider_urls(&f);
-    if (e == OA_OK)
+    if (e == OA_OK && (f.phase = OA_MX_CAUSE_ISS))
         e = check_iss(&f, cp.iss);
-    if (e == OA_OK && cp.error)
+    if (e == OA_OK && cp.error && (f.phase = OA_MX_CAUSE_PROVIDER))
         e = provider_error(&f, &cp);
     if (e == OA_OK)
         e = exchange(&f, &cp, &st);
@@ -279,11 +284,16 @@ enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cf
      * used); after the page, which drops headers */
     d = cp.state && e != OA_ERR_BUSY ? oa_state_delete(r, cfg, p, cp.state) : OA_OK;
     if (e == OA_OK && d != OA_OK) {
+        f.phase = OA_MX_CAUSE_SESSION;
         oa_flow_fail(&f, d, 500, "Sign-in could not finish. Try again.",
                      "callback: cannot delete the state cookie");
         oa_flow_page(&f);
         e = d;
     }
+    oa_metrics_signin(oa_flow_provider_index(&f), e == OA_OK         ? OA_MX_SIGNIN_OK
+                                                  : e == OA_ERR_BUSY ? OA_MX_CAUSE_BUSY
+                                                  : f.cause          ? f.cause
+                                                                     : OA_MX_CAUSE_OTHER);
     oa_state_free(&st);
     params_free(&cp);
     oa_flow_done(&f);

@@ -50,6 +50,22 @@ enum oa_err oa_flow_slot(struct oa_flow *f)
     return OA_OK;
 }
 
+size_t oa_flow_provider_index(const struct oa_flow *f)
+{
+    return oa_config_provider_index(f->cfg, f->p);
+}
+
+enum oa_err oa_flow_send(struct oa_flow *f, enum oa_metrics_call kind,
+                         const struct oa_http_request *hr, struct oa_http_response *resp,
+                         struct oa_error *err)
+{
+    uint64_t t0 = oa_metrics_now_us();
+    enum oa_err e = f->http->send(f->http->ctx, &f->opts, hr, resp, err);
+
+    oa_metrics_call(oa_flow_provider_index(f), kind, oa_metrics_now_us() - t0);
+    return e;
+}
+
 bool oa_flow_is_oidc(const struct oa_provider *p)
 {
     return p->kind != OA_PROVIDER_GITHUB;
@@ -69,6 +85,7 @@ enum oa_err oa_flow_fail(struct oa_flow *f, enum oa_err code, int status, const 
         return code;
     f->status = status;
     f->reason = reason;
+    f->cause = f->phase ? f->phase : OA_MX_CAUSE_OTHER;
     oa_response_log(f->r, status >= 500 ? OA_LOG_ERROR : OA_LOG_WARN, "provider %s: %s", f->p->name,
                     line);
     /* the log line's words (never a secret) say why */

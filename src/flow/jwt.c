@@ -346,13 +346,13 @@ static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect
         if (x->issuers[i] && strcmp(iss, x->issuers[i]) == 0)
             iss_ok = true;
     if (!iss_ok)
-        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: iss is not the provider's issuer");
+        return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_ISS_WRONG);
     if ((e = audience_check(claims, x->client_id, err)) != OA_OK)
         return e;
     if ((e = times_check(claims, x, err)) != OA_OK)
         return e;
     if (!nonce || strlen(nonce) != strlen(x->nonce) || !oa_memeq_ct(nonce, x->nonce, strlen(nonce)))
-        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: nonce missing or wrong");
+        return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_NONCE_WRONG);
     if (!sub || !*sub || strlen(sub) > OA_JWT_SUB_MAX)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub missing, empty or too long");
     return OA_OK;

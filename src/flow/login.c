@@ -146,6 +146,8 @@ enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
     }
     if (e == OA_OK)
         e = login_answer(&f, &st);
+    if (e == OA_OK)
+        oa_metrics_signin_start(oa_flow_provider_index(&f));
     if (e != OA_OK)
         oa_flow_page(&f);
     oa_state_free(&st);

@@ -26,6 +26,7 @@
 #include "oa/crypto.h"
 #include "oa/file_mode.h"
 #include "oa/jwt.h"
+#include "oa/metrics.h"
 #include "oa/provider_cache.h"
 
 #define OA_KEY_FILE_MAX 16384
@@ -169,18 +170,22 @@ static void fetch_ok(struct fetch_state *st, int64_t now)
     st->retry_at = 0;
 }
 
-/* GETs url through rt's transport; the body of a 200 answer into *resp. */
+/* GETs url through rt's transport; the body of a 200 answer into *resp,
+ * the call timed as kind for p. */
 static enum oa_err get_200(struct oa_http_response *resp, const struct oa_runtime *rt,
-                           const struct oa_config *cfg, const char *url, const char *what,
+                           const struct oa_config *cfg, const struct oa_provider *p,
+                           enum oa_metrics_call kind, const char *url, const char *what,
                            struct oa_error *err)
 {
     struct oa_http_request req = {.method = "GET", .url = url};
     const struct oa_http_ops *ops = rt->http;
     struct oa_http_opts opts;
+    uint64_t t0 = oa_metrics_now_us();
     enum oa_err e;
 
     oa_http_opts_from_config(&opts, cfg);
     e = ops->send(ops->ctx, &opts, &req, resp, err);
+    oa_metrics_call(oa_config_provider_index(cfg, p), kind, oa_metrics_now_us() - t0);
     if (e != OA_OK)
         return e;
     if (resp->status != 200) {
@@ -284,7 +289,7 @@ static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_runtime
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     memcpy(url, p->issuer, n);
     memcpy(url + n, suffix, sizeof(suffix));
-    r = get_200(&resp, rt, cfg, url, what, err);
+    r = get_200(&resp, rt, cfg, p, OA_MX_DISCOVERY, url, what, err);
     free(url);
     if (r != OA_OK)
         return r;
@@ -392,7 +397,7 @@ static enum oa_err jwks_fetch(struct oa_jwks **out, const struct oa_runtime *rt,
     enum oa_err e;
 
     snprintf(what, sizeof(what), "provider %s: JWKS", p->name);
-    e = get_200(&resp, rt, cfg, uri, what, err);
+    e = get_200(&resp, rt, cfg, p, OA_MX_JWKS, uri, what, err);
     if (e != OA_OK)
         return e;
     e = oa_jwks_parse(out, resp.body, resp.body_len, err);

@@ -217,7 +217,7 @@ enum oa_err oa_github_identity(struct oa_flow *f, struct oa_identity_draft *id,
     if (e == OA_OK && wants_groups(f))
         e = list_all(f, id, access_token, api, "/user/teams", team_item, "teams endpoint");
     if (e == OA_OK && (f->p->allowed_orgs.n || f->p->allowed_teams.n) &&
-        !github_member(f->p, id->groups.p))
+        !github_member(f->p, id->groups.p) && (f->phase = OA_MX_CAUSE_RULES))
         e = oa_flow_fail(f, OA_ERR_DENIED, 403, NOT_MEMBER,
                          "user %s is not a member of an allowed org or team",
                          id->username ? id->username : "?");

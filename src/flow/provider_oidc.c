@@ -13,6 +13,7 @@
 
 #include "oa/flow.h"
 #include "oa/id_token.h"
+#include "oa/jwt.h"
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
 #define PROVIDER_FAILED "The sign-in provider answered with an error. Try again later."
@@ -175,15 +176,20 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
     enum oa_err e;
 
     oa_error_clear(&err);
+    f->phase = OA_MX_CAUSE_ID_TOKEN;
     e = oa_id_token_check(&claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
+    if (e != OA_OK && !strcmp(err.msg, OA_JWT_NONCE_WRONG))
+        f->phase = OA_MX_CAUSE_NONCE;
+    else if (e != OA_OK && !strcmp(err.msg, OA_JWT_ISS_WRONG))
+        f->phase = OA_MX_CAUSE_ISS;
     if (e != OA_OK)
         return oa_flow_fail(f, e, 502, NOT_VERIFIED, "id_token refused: %s (%s)", err.msg,
                             oa_strerror(e));
-    if (wants_userinfo(f))
+    if (wants_userinfo(f) && (f->phase = OA_MX_CAUSE_USERINFO))
         e = merge_userinfo(f, claims, t->access_token);
-    if (e == OA_OK)
+    if (e == OA_OK && (f->phase = OA_MX_CAUSE_RULES))
         e = check_hosted_domain(f, claims);
-    if (e == OA_OK)
+    if (e == OA_OK && (f->phase = OA_MX_CAUSE_ID_TOKEN))
         e = claims_identity(f, id, claims);
     if (e == OA_OK && f->p->kind == OA_PROVIDER_APPLE)
         e = apple_name(id, apple_user);

@@ -166,7 +166,9 @@ enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *co
             hr.basic_pass = pass.p ? pass.p : "";
         }
         oa_error_clear(&err);
+        uint64_t t0 = oa_metrics_now_us();
         e = oa_http_json(&o, &status, NULL, f->http, &f->opts, &hr, &err);
+        oa_metrics_call(oa_flow_provider_index(f), OA_MX_TOKEN, oa_metrics_now_us() - t0);
         if (e != OA_OK)
             oa_flow_fail(f, e, 502, PROVIDER_FAILED, "token endpoint %s: HTTP %ld: %s (%s)", where,
                          status, err.msg, oa_strerror(e));
@@ -219,7 +221,7 @@ enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const
     hr.url = url;
     hr.headers[0] = auth.p;
     oa_error_clear(&err);
-    e = f->http->send(f->http->ctx, &f->opts, &hr, &resp, &err);
+    e = oa_flow_send(f, OA_MX_USERINFO, &hr, &resp, &err);
     buf_wipe_free(&auth);
     if (e != OA_OK) {
         oa_http_response_free(&resp);

@@ -187,11 +187,20 @@ static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity
 bool oa_access_allowed(const struct oa_config *cfg, const char *norm_path,
                        const struct oa_identity *id)
 {
+    const struct oa_access_rule *r;
+
+    return oa_access_allowed_match(cfg, norm_path, id, &r);
+}
+
+bool oa_access_allowed_match(const struct oa_config *cfg, const char *norm_path,
+                             const struct oa_identity *id, const struct oa_access_rule **match)
+{
     const struct oa_access_rule *r, *f;
 
+    *match = NULL;
     if (!id || !norm_path)
         return false;
-    r = oa_access_match(cfg, norm_path);
+    *match = r = oa_access_match(cfg, norm_path);
     if (r && !rule_allows(r, id))
         return false;
     f = oa_access_match_fold(cfg, norm_path);

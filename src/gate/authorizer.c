@@ -27,6 +27,7 @@
 #include "oa/access.h"
 #include "oa/authorizer.h"
 #include "oa/crypto.h"
+#include "oa/metrics.h"
 #include "oa/negotiate.h"
 #include "oa/pages.h"
 #include "oa/path_reading.h"
@@ -34,6 +35,12 @@
 #include "oa/url.h"
 
 #define OA_AUTHZ_PATH_MAX 8192
+
+_Static_assert((int)OA_DECISION_ALLOW == (int)OA_MX_ALLOW &&
+                   (int)OA_DECISION_SIGN_IN == (int)OA_MX_SIGN_IN &&
+                   (int)OA_DECISION_UNAUTH == (int)OA_MX_UNAUTH &&
+                   (int)OA_DECISION_FORBIDDEN == (int)OA_MX_FORBIDDEN,
+               "a decision is its metrics outcome");
 
 struct authz_tls {
     struct oa_session_buf sb;
@@ -117,9 +124,9 @@ static bool served_allowed(const struct oa_config *cfg, const struct oa_identity
  * REQUEST_URI must parse and be allowed, and so must every other reading
  * of it and of the URI the server will serve. */
 static bool path_allowed(const struct oa_config *cfg, const struct oa_identity *id,
-                         const struct oa_request *req)
+                         const struct oa_request *req, const struct oa_access_rule **rule)
 {
-    if (!oa_access_allowed(cfg, tls.norm, id))
+    if (!oa_access_allowed_match(cfg, tls.norm, id, rule))
         return false;
     if (!readings_allowed(cfg, id, tls.raw, strlen(tls.raw), true))
         return false;
@@ -133,20 +140,43 @@ static void identity_empty(struct oa_identity *id)
     id->iat = id->exp = 0;
 }
 
-enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
-                              const struct oa_config *cfg, const struct oa_request *req)
+/* The metrics' name of rule (metrics.h): its index, or OA_MX_RULE_NONE. */
+static size_t slot_of(const struct oa_config *cfg, const struct oa_access_rule *rule)
+{
+    return rule ? (size_t)(rule - cfg->access) : OA_MX_RULE_NONE;
+}
+
+enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *sb,
+                                 const struct oa_config *cfg, const struct oa_request *req,
+                                 size_t *rule_slot)
 {
     int norm_ok =
         normalise(tls.norm, sizeof(tls.norm), tls.raw, sizeof(tls.raw), req->request_uri) == 0;
+    const struct oa_access_rule *rule = NULL;
+    size_t ignored;
+    bool ok;
 
+    if (!rule_slot)
+        rule_slot = &ignored;
+    *rule_slot = OA_MX_RULE_UNPARSABLE;
     identity_empty(id);
     if (oa_session_read(id, sb, cfg, req->cookie, req->now) != OA_OK) {
         identity_empty(id);
+        if (norm_ok)
+            *rule_slot = slot_of(cfg, oa_access_match(cfg, tls.norm));
         return oa_page_load(req) ? OA_DECISION_SIGN_IN : OA_DECISION_UNAUTH;
     }
     if (!norm_ok)
         return OA_DECISION_FORBIDDEN;
-    return path_allowed(cfg, id, req) ? OA_DECISION_ALLOW : OA_DECISION_FORBIDDEN;
+    ok = path_allowed(cfg, id, req, &rule);
+    *rule_slot = slot_of(cfg, rule);
+    return ok ? OA_DECISION_ALLOW : OA_DECISION_FORBIDDEN;
+}
+
+enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
+                              const struct oa_config *cfg, const struct oa_request *req)
+{
+    return oa_authorize_at(id, sb, cfg, req, NULL);
 }
 
 const char *oa_remote_user(const struct oa_identity *id, char *buf, size_t cap)
@@ -318,10 +348,13 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
     struct oa_identity id;
     enum oa_decision d;
     enum oa_err e = OA_OK;
+    size_t rule;
 
     oa_response_reset(r);
     tls.norm[0] = '\0';
-    d = oa_authorize(&id, &tls.sb, cfg, req);
+    d = oa_authorize_at(&id, &tls.sb, cfg, req, &rule);
+    /* the decisions and the outcomes share their order */
+    oa_metrics_decision((enum oa_metrics_outcome)d, rule);
     switch (d) {
     case OA_DECISION_ALLOW: e = answer_allow(r, &id); break;
     case OA_DECISION_SIGN_IN: e = answer_sign_in(r, cfg, req); break;

@@ -15,6 +15,7 @@
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
+#include "oa/metrics.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"
 #include "oa/request_origin.h"
@@ -123,13 +124,16 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
     const char *who;
     enum oa_err e = OA_OK;
     enum oa_decision d;
+    size_t rule;
 
     if (!sb) {
         oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
         return OA_ERR_NOMEM;
     }
     oa_response_reset(r);
-    d = oa_authorize(&id, sb, cfg, req);
+    d = oa_authorize_at(&id, sb, cfg, req, &rule);
+    /* never a redirect here: no session is a 401 */
+    oa_metrics_decision(d == OA_DECISION_SIGN_IN ? OA_MX_UNAUTH : (enum oa_metrics_outcome)d, rule);
     switch (d) {
     case OA_DECISION_ALLOW:
         oa_response_status(r, 200);

@@ -10,8 +10,8 @@
  */
 #include "fuzz.h"
 
-#include "oa/jwt.h"
 #include "oa/b64url.h"
+#include "oa/jwt.h"
 
 static const char *issuers[] = {"https://idp.test", "accounts.google.com"};
 

@@ -26,8 +26,8 @@
 #include "oa/config.h"
 #include "oa/crypto.h"
 #include "oa/err.h"
-#include "oa/session.h"
 #include "oa/seal.h"
+#include "oa/session.h"
 
 struct mint_opts {
     const char *config;

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "fixture.h"
+#include "oa/metrics.h"
 #include "tap.h"
 
 #define IDP "https://idp.test"
@@ -716,6 +717,69 @@ static struct oa_provider *explicit(const char *name, enum oa_provider_kind kind
     return p;
 }
 
+/* The sign-in counters (metrics.h): each callback counted once, by
+ * provider, with the cause of the step that failed. */
+static uint64_t signins(const struct oa_provider *p, enum oa_metrics_cause c)
+{
+    return oa_metrics_block()->signins[oa_config_provider_index(&fx_cfg, p)][c];
+}
+
+static void test_metrics(void)
+{
+    size_t i = oa_config_provider_index(&fx_cfg, corp);
+    uint64_t starts = oa_metrics_block()->signin_starts[i];
+    uint64_t before[OA_MX_CAUSES], calls;
+    char q[512];
+
+    for (int c = 0; c < OA_MX_CAUSES; c++)
+        before[c] = signins(corp, (enum oa_metrics_cause)c);
+    calls = oa_metrics_block()->calls[i][OA_MX_TOKEN].bucket[0];
+    for (int b = 1; b <= OA_MX_BUCKETS; b++)
+        calls += oa_metrics_block()->calls[i][OA_MX_TOKEN].bucket[b];
+    canned_idp();
+    login(corp);
+    is_int(oa_metrics_block()->signin_starts[i], starts + 1, "a login counts a start");
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, IDP) == OA_OK, "a sign-in");
+    is_int(signins(corp, OA_MX_SIGNIN_OK), before[OA_MX_SIGNIN_OK] + 1, "counted ok");
+    {
+        uint64_t n = 0;
+        for (int b = 0; b <= OA_MX_BUCKETS; b++)
+            n += oa_metrics_block()->calls[i][OA_MX_TOKEN].bucket[b];
+        is_int(n, calls + 1, "the token call timed once");
+    }
+    ok(callback(corp, "code=code-XYZ&iss=" IDP, g_pair) != OA_OK, "no state");
+    is_int(signins(corp, OA_MX_CAUSE_STATE), before[OA_MX_CAUSE_STATE] + 1, "cause state");
+    login(corp);
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&state=%s&iss=%s", g_state, g_state, IDP);
+    ok(callback(corp, q, g_pair) != OA_OK, "a repeated parameter");
+    is_int(signins(corp, OA_MX_CAUSE_REQUEST), before[OA_MX_CAUSE_REQUEST] + 1, "cause request");
+    login(corp);
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=https%%3A%%2F%%2Fevil.test", g_state);
+    ok(callback(corp, q, g_pair) != OA_OK, "iss parameter of another issuer");
+    is_int(signins(corp, OA_MX_CAUSE_ISS), before[OA_MX_CAUSE_ISS] + 1, "cause iss");
+    login(corp);
+    fx_answer(IDP "/token", 500, "{\"error\":\"server_error\"}", NULL);
+    ok(callback_std(corp, IDP) != OA_OK, "token endpoint 500");
+    is_int(signins(corp, OA_MX_CAUSE_TOKEN), before[OA_MX_CAUSE_TOKEN] + 1, "cause token");
+    login(corp);
+    free(g_nonce);
+    g_nonce = strdup("another-nonce");
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, IDP) != OA_OK, "another nonce");
+    is_int(signins(corp, OA_MX_CAUSE_NONCE), before[OA_MX_CAUSE_NONCE] + 1, "cause nonce");
+    login(corp);
+    token_ok(IDP "/token", "https://evil.test", "u-1", NULL);
+    ok(callback_std(corp, IDP) != OA_OK, "id_token of another issuer");
+    is_int(signins(corp, OA_MX_CAUSE_ISS), before[OA_MX_CAUSE_ISS] + 2, "cause iss (id_token)");
+    login(corp);
+    snprintf(q, sizeof(q), "error=access_denied&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, g_pair) != OA_OK, "the provider's error=");
+    is_int(signins(corp, OA_MX_CAUSE_PROVIDER), before[OA_MX_CAUSE_PROVIDER] + 1,
+           "cause provider_error");
+    is_int(signins(corp, OA_MX_CAUSE_OTHER), before[OA_MX_CAUSE_OTHER], "nothing as other");
+}
+
 int main(void)
 {
     fx_config();
@@ -754,6 +818,7 @@ int main(void)
     test_stored_rd();
     test_cognito_domain_only();
     test_logout();
+    test_metrics();
     oa_response_free(&r);
     fx_reset();
     free(g_pair);

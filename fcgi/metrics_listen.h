@@ -1,0 +1,31 @@
+/*
+ * metrics_listen.h - the metrics listener of metrics.listen (DESIGN.md
+ * section 10): a thread that answers GET /metrics over plain HTTP.
+ */
+#ifndef OA_METRICS_LISTEN_H
+#define OA_METRICS_LISTEN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "oa/config.h"
+
+struct oa_metrics_listener {
+    const struct oa_config *cfg;
+    pthread_t tid;
+    atomic_int stop;
+    bool running;
+};
+
+/* Starts the thread when metrics.listen is set (else does nothing). It
+ * binds the address, or, while another process of the set-up holds it,
+ * tries again every OA_METRICS_RETRY_MS: one process serves, any other
+ * takes over when it ends; they all show the same shared counters. */
+void oa_metrics_listener_start(struct oa_metrics_listener *l, const struct oa_config *cfg);
+/* Stops and joins the thread (closing its socket); nothing when not started. */
+void oa_metrics_listener_stop(struct oa_metrics_listener *l);
+
+#define OA_METRICS_RETRY_MS 2000
+
+#endif
