@@ -16,6 +16,8 @@
 /* Switches to target (syslog: ident "oauth2-fcgi", LOG_PID, LOG_AUTHPRIV)
  * and drops lines less severe than level. Call before starting threads. */
 void oa_log_open(enum oa_log_target target, enum oa_log_level level);
+/* Changes the level while threads run (a reload). */
+void oa_log_set_level(enum oa_log_level level);
 /* Closes syslog if open; later lines go to stderr again. */
 void oa_log_close(void);
 /* True when a line of that level would be written. */

@@ -26,6 +26,7 @@
 #include "edge.h"
 #include "genkey.h"
 #include "listen.h"
+#include "live.h"
 #include "log.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
@@ -34,6 +35,7 @@
 #include "oa/inflight.h"
 #include "oa/runtime.h"
 #include "options.h"
+#include "reload.h"
 #include "server.h"
 #include "sockpath.h"
 #include "supervise.h"
@@ -175,8 +177,7 @@ static void limit_provider_calls(unsigned threads)
 
 /* The server proper: one process, or a supervisor of -w workers. An
  * upgrade (SIGUSR2) execs the new program here and does not return. */
-static int run_server(const struct oa_options *opts, const struct oa_config *cfg,
-                      struct oa_runtime *rt, int fd)
+static int run_server(const struct oa_options *opts, struct oa_reload *rl, int fd)
 {
     struct oa_server_hooks hooks = {NULL, NULL, 1};
     struct oa_sockpath sp;
@@ -186,10 +187,9 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     /* -s: the file made here; inherited: the file the socket is bound to */
     oa_sockpath_record(&sp, fd, opts->socket);
     if (opts->workers)
-        rc =
-            oa_supervise_run(cfg, rt, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
+        rc = oa_supervise_run(rl, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
     else
-        while ((rc = oa_server_run(cfg, rt, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
+        while ((rc = oa_server_run(rl, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
             if (oa_upgrade_exec(fd, &err) != OA_OK) /* returns only when the exec failed */
                 oa_log_error(OA_LOG_ERROR, &err);   /* serve on */
     if (opts->socket)
@@ -197,8 +197,10 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     return rc;
 }
 
-static int serve(const struct oa_options *opts, const struct oa_config *cfg, struct oa_runtime *rt)
+static int serve(const struct oa_options *opts, struct oa_reload *rl)
 {
+    struct oa_gen *g = oa_live_current(rl->live);
+    const struct oa_config *cfg = g->cfg;
     struct oa_error err;
     int fd, cgi;
 
@@ -214,15 +216,38 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg, str
                                       : "no session.key_file: sessions end when the process "
                                         "stops");
     if (cgi)
-        return oa_edge_serve_cgi(cfg, rt) == 0 ? 0 : 1;
+        return oa_edge_serve_cgi(cfg, &g->rt) == 0 ? 0 : 1;
     limit_provider_calls(opts->threads);
-    return run_server(opts, cfg, rt, fd);
+    return run_server(opts, rl, fd);
+}
+
+/* The first generation (the config, and the runtime made for it before
+ * any thread starts: DESIGN.md section 10), what swaps it on a reload,
+ * and the server. */
+static int serve_loaded(const struct oa_options *opts, struct oa_config *cfg)
+{
+    struct oa_gen *g = oa_gen_new(cfg, NULL);
+    struct oa_live live;
+    struct oa_reload rl;
+    int rc;
+
+    if (!g || oa_live_init(&live, g, opts->threads) != OA_OK)
+        return fail(&(struct oa_error){.code = OA_ERR_NOMEM,
+                                       .msg = "out of memory preparing the provider caches"});
+    if (oa_reload_init(&rl, &live, oa_live_current(&live)->cfg->file) != OA_OK) {
+        rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM, .msg = "out of memory"});
+    } else {
+        rc = serve(opts, &rl);
+        oa_http_global_cleanup();
+    }
+    oa_reload_free(&rl);
+    oa_live_free(&live);
+    return rc;
 }
 
 static int run(const struct oa_options *opts)
 {
     struct oa_config *cfg = NULL;
-    struct oa_runtime rt;
     struct oa_error err;
     int rc;
 
@@ -241,17 +266,7 @@ static int run(const struct oa_options *opts)
     }
     oa_log_open(cfg->log, cfg->log_level);
     log_open = true;
-    /* the run-time state beside the const config: the provider caches are
-     * made before threads start, not raced for (DESIGN.md section 10) */
-    if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
-        rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM,
-                                     .msg = "out of memory preparing the provider caches"});
-    } else {
-        rc = serve(opts, cfg, &rt);
-        oa_http_global_cleanup();
-    }
-    oa_runtime_free(&rt);
-    oa_config_free(cfg);
+    rc = serve_loaded(opts, cfg); /* cfg is the first generation's now */
     oa_log_close();
     log_open = false;
     return rc;
