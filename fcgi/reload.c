@@ -150,8 +150,7 @@ static int refused(const struct oa_error *err)
     char text[OA_ERROR_FILE_MAX + OA_ERROR_MSG_MAX + 32];
 
     oa_error_format(err, text, sizeof(text));
-    oa_log_write(OA_LOG_ERROR, "%s (reload refused: still serving the config loaded before)",
-                 text);
+    oa_log_write(OA_LOG_ERROR, "%s (reload refused: still serving the config loaded before)", text);
     return -1;
 }
 

@@ -31,9 +31,9 @@ struct oa_reload_file {
 };
 
 struct oa_reload {
-    struct oa_live *live;       /* borrowed */
-    char *config;               /* owned: the path the config is read from */
-    struct oa_reload_file *f;   /* owned: the current config's files */
+    struct oa_live *live;     /* borrowed */
+    char *config;             /* owned: the path the config is read from */
+    struct oa_reload_file *f; /* owned: the current config's files */
     size_t nf;
 };
 

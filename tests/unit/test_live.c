@@ -60,11 +60,11 @@ static void test_many_retired(void)
     struct oa_gen *g;
 
     ok(oa_live_init(&live, gen_named("g0"), 3) == OA_OK, "live with 3 slots");
-    oa_live_enter(&live, 0);               /* holds g0 */
+    oa_live_enter(&live, 0); /* holds g0 */
     oa_live_swap(&live, gen_named("g1"));
-    oa_live_enter(&live, 1);               /* holds g1 */
+    oa_live_enter(&live, 1); /* holds g1 */
     oa_live_swap(&live, gen_named("g2"));
-    g = oa_live_enter(&live, 2);           /* holds g2 (current) */
+    g = oa_live_enter(&live, 2); /* holds g2 (current) */
     oa_live_swap(&live, gen_named("g3"));
     ok(oa_live_reap(&live) == 3, "three swapped-out generations wait for their requests");
     oa_live_leave(&live, 1);
