@@ -31,7 +31,6 @@ T=$E2E_TMP
 e2e_oa_config # E2E_CONFIG, E2E_KEY, COOKIE_NAME; test 1
 VALID=$(mint --user alice --email alice@example.com)
 [ -n "$VALID" ] || bail "mint_cookie failed"
-OA_REAL=$(readlink -f "$OA_BIN")
 
 # ---- the FastCGI client and the hanging provider (python3) --------------------
 
@@ -338,13 +337,7 @@ PORT=$(free_port) || bail "no free port"
 lighttpd_start "$PORT" "$E2E_CONFIG"
 LPID=$E2E_LAST_PID
 # oa_children: the oauth2-fcgi processes lighttpd started (responder, authorizer).
-oa_children() {
-    local p
-    for p in $(ps -o pid= --ppid "$LPID"); do
-        [ "$(readlink "/proc/$p/exe" 2>/dev/null | sed 's/ (deleted)$//')" = "$OA_REAL" ] &&
-            echo "$p"
-    done | sort | tr '\n' ' '
-}
+oa_children() { oa_children_of "$LPID"; }
 http_req "http://127.0.0.1:$PORT/oauth/health"
 t_is "$HTTP_STATUS" 200 "lighttpd: /oauth/health answers before the faults"
 KIDS=$(oa_children)

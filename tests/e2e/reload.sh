@@ -22,7 +22,6 @@ need_tool lighttpd wrk curl python3 spawn-fcgi
 need_oa
 e2e_init
 T=$E2E_TMP
-OA_REAL=$(readlink -f "$OA_BIN")
 e2e_oa_config
 sed -i 's/^log_level: debug/log_level: info/' "$E2E_CONFIG"
 cp "$E2E_KEY" "$T/k1.key"
@@ -49,13 +48,7 @@ PORT=$(free_port) || bail "no free port"
 lighttpd_start "$PORT" "$E2E_CONFIG"
 LPID=$E2E_LAST_PID
 LOG=$T/lighttpd.log
-oa_children() {
-    local p
-    for p in $(ps -o pid= --ppid "$LPID"); do
-        [ "$(readlink "/proc/$p/exe" 2>/dev/null | sed 's/ (deleted)$//')" = "$OA_REAL" ] &&
-            echo "$p"
-    done | sort | tr '\n' ' '
-}
+oa_children() { oa_children_of "$LPID"; }
 # web PATH [COOKIE]: the status lighttpd answers (JSON, so a refusal is a
 # status, not a sign-in page).
 web() {
