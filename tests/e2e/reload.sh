@@ -14,7 +14,7 @@
 #       a cookie sealed with the new key passes, the old key's still does;
 #   (e) a spawn-fcgi process told with SIGHUP: the new rule, a broken file
 #       refused, a rotated key; (f) -w 2: the master passes SIGHUP on to
-#       both workers.
+#       both workers; (g) mod_fcgid's processes (no signal) take new rules.
 # 127.0.0.1 only; the load runs a few seconds. Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -200,5 +200,42 @@ t_is "$(pids_since 'info: reloaded ')" 2 "-w 2: both workers reloaded"
 ok_all=yes
 for _ in $(seq 1 8); do [ "$(ask "127.0.0.1:$WP" /app/admin/x "$ALICE")" = 403 ] || ok_all=no; done
 t_is "$ok_all" yes "-w 2: the new rule answers (8 requests)"
+
+# ---- (g) mod_fcgid's processes, no signal -----------------------------------------
+fcgid_section() {
+    local ap fcfg=$T/fcgid.yml fkey=$T/fcgid.key pids pid n
+    ap=$(free_port) || bail "no free port"
+    cp "$T/k1.key" "$fkey"
+    # rules_fcgid ADMINS: the config, readable by Apache's user (the program runs as it)
+    rules_fcgid() {
+        rules "$fcfg" "$1" "$fkey"
+        [ "$(id -u)" != 0 ] || chown "$(apache_user)" "$fcfg"
+    }
+    rules_fcgid admin@example.com
+    apache_fcgid_start "$ap" "$fcfg" "$fkey"
+    PORT=$ap # for web()
+    for _ in $(seq 1 50); do [ "$(web /app/page "$ALICE")" = 200 ] && break; sleep 0.2; done
+    t_is "$(web /app/admin/x "$ALICE")" 403 "mod_fcgid: before, 403 on /app/admin/"
+    # mod_fcgid's processes: the program with this config in its environment
+    pids=$(for pid in $(pgrep -f "$OA_BIN"); do
+        grep -qa "$fcfg" "/proc/$pid/environ" 2>/dev/null && echo "$pid"
+    done | tr '\n' ' ')
+    LOG=$T/apache-error.log
+    mark
+    rules_fcgid "admin@example.com, alice@example.com"
+    sleep 1
+    t_is "$(web /app/admin/x "$ALICE")" 200 "mod_fcgid: within 1 s, the new rule (no signal sent)"
+    n=0
+    for pid in $pids; do
+        since "oauth2-fcgi\\[$pid\\]: info: reloaded " >/dev/null && n=$((n + 1))
+    done
+    t_ok "mod_fcgid: it runs oauth2-fcgi processes ($pids)" [ -n "$pids" ]
+    t_is "$n" "$(echo "$pids" | wc -w)" "mod_fcgid: each of them reloaded itself"
+}
+if command -v apache2 >/dev/null && [ -f "$APACHE_MODS/mod_fcgid.so" ]; then
+    fcgid_section
+else
+    for _ in 1 2 3 4; do t_skip "mod_fcgid is not installed"; done
+fi
 
 t_done
