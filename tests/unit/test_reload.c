@@ -3,7 +3,7 @@
  * key file is loaded and swapped in; a broken one (YAML syntax, an unknown
  * key, a bad key line) keeps the old generation and is logged once, with
  * FILE:LINE:COL, until it changes again; SIGHUP's forced reload reads the
- * files even when unchanged. */
+ * files even when unchanged; a random key (no key file) is kept. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +73,38 @@ static const char *rule_email(struct oa_live *live)
 {
     const struct oa_config *cfg = oa_live_current(live)->cfg;
     return cfg->naccess && cfg->access[0].emails.n ? cfg->access[0].emails.v[0] : "";
+}
+
+/* Without a key file each process has a random key: a reload keeps it
+ * (a new one would end every session of the process). */
+static void test_random_key_kept(void)
+{
+    const char *yaml = "providers:\n  - name: corp\n    client_id: c\n    client_secret: s\n"
+                       "    authorize_url: https://idp.example/a\n"
+                       "    token_url: https://idp.example/t\n"
+                       "    userinfo_url: https://idp.example/u\n";
+    char path[160], text[1024];
+    struct oa_config *cfg = NULL;
+    unsigned char before[OA_KEY_BYTES];
+    struct oa_reload rl;
+    struct oa_live live;
+    struct oa_error err;
+
+    snprintf(path, sizeof(path), "%s/random.yml", dir);
+    put(path, yaml, 0);
+    ok(oa_config_load(&cfg, path, &err) == OA_OK && cfg->keys_random, "no key file: a random key");
+    memcpy(before, cfg->keys.k[0].key, sizeof(before));
+    ok(oa_live_init(&live, oa_gen_new(cfg, NULL), 1) == OA_OK, "live");
+    ok(oa_reload_init(&rl, &live, path) == OA_OK && rl.nf == 1, "one file watched");
+    snprintf(text, sizeof(text), "%saccess:\n  - path: /app/\n    emails: [a@example.com]\n", yaml);
+    put(path, text, 0);
+    ok(oa_reload_tick(&rl, false) == 1, "reloaded");
+    ok(oa_live_current(&live)->cfg->naccess == 1, "the new rule");
+    ok(memcmp(oa_live_current(&live)->cfg->keys.k[0].key, before, sizeof(before)) == 0,
+       "the random key is the one before: sessions survive the reload");
+    oa_reload_free(&rl);
+    oa_live_free(&live);
+    unlink(path);
 }
 
 int main(void)
@@ -151,6 +183,7 @@ int main(void)
 
     oa_reload_free(&rl);
     oa_live_free(&live);
+    test_random_key_kept();
     unlink(cfgpath);
     unlink(keypath);
     if (!tap_failed)
