@@ -283,8 +283,8 @@ static void on_signal(struct oa_master *m, int sig)
         break;
     case SIGHUP:
         /* each worker reads the config itself (and would within a tick
-         * anyway when a file changed); a worker started later sees the
-         * files changed since the master's load and reads them at once */
+         * anyway when a file changed); the master reads it too (see
+         * oa_supervise_run) */
         oa_log_write(OA_LOG_INFO, "SIGHUP: passed on to the workers, which read the config again");
         signal_all(m, SIGHUP);
         break;
@@ -341,11 +341,17 @@ enum oa_err oa_supervise_run(struct oa_reload *rl, int listen_fd, unsigned nwork
     oa_log_write(OA_LOG_INFO, "supervising %u worker process%s of %u thread%s each", nworkers,
                  nworkers == 1 ? "" : "es", nthreads, nthreads == 1 ? "" : "s");
     while (!m.stopping || live(&m) > 0) {
+        if (wait > OA_SERVER_TICK_MS)
+            wait = OA_SERVER_TICK_MS;
         ts.tv_sec = (time_t)(wait / 1000);
         ts.tv_nsec = (long)(wait % 1000) * 1000000L;
         sig = sigtimedwait(&set, NULL, &ts);
         if (sig > 0 && sig != SIGCHLD)
             on_signal(&m, sig);
+        /* the master reloads as its workers do, so that a worker it starts
+         * later serves the config the others serve, not the first one */
+        if (!m.stopping)
+            oa_reload_tick(rl, sig == SIGHUP);
         reap(&m);
         wait = start_due(&m);
     }

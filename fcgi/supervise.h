@@ -16,7 +16,9 @@
  * and the master execs the new program in place on the same socket).
  * A worker that dies is restarted at once; one that keeps dying within
  * OA_CRASH_WINDOW_MS of its start is restarted with a growing delay.
- * SIGHUP is passed on to the workers, which reload themselves.
+ * SIGHUP is passed on to the workers, which reload themselves; the master
+ * reloads too (on SIGHUP, and every OA_SERVER_TICK_MS when a file changed),
+ * so that a worker it starts later has the config the others have.
  * rl and sp are borrowed. OA_OK when every worker stopped cleanly;
  * OA_ERR_NOMEM before any started, OA_ERR_INTERNAL when a worker did not
  * stop cleanly; err says which. */

@@ -195,11 +195,27 @@ rules "$SCFG" admin@example.com "$T/spawn.key"
 kill -HUP "$MPID"
 sleep 1
 t_like "$(since 'SIGHUP: passed on')" . "-w 2: the master logs that it passed SIGHUP on"
-t_is "$(pids_since 'info: SIGHUP: reopening')" 2 "-w 2: both workers got it"
-t_is "$(pids_since 'info: reloaded ')" 2 "-w 2: both workers reloaded"
+t_is "$(pids_since 'info: SIGHUP: reopening')" 3 "-w 2: both workers got it (and the master)"
+t_is "$(pids_since 'info: reloaded ')" 3 "-w 2: both workers reloaded (and the master)"
 ok_all=yes
 for _ in $(seq 1 8); do [ "$(ask "127.0.0.1:$WP" /app/admin/x "$ALICE")" = 403 ] || ok_all=no; done
 t_is "$ok_all" yes "-w 2: the new rule answers (8 requests)"
+# a worker started after reloads (a crash) serves what the others serve, even
+# when the file is broken by then: the master reloaded with them
+rules "$SCFG" "admin@example.com, alice@example.com" "$T/spawn.key"
+sleep 1
+rules "$SCFG" admin@example.com "$T/spawn.key" "bogus: {"
+sleep 1
+OLDW=$(pgrep -P "$MPID" | head -n 1)
+kill -KILL "$OLDW"
+for _ in $(seq 1 30); do
+    [ "$(pgrep -P "$MPID" | wc -l)" = 2 ] && ! pgrep -P "$MPID" | grep -qx "$OLDW" && break
+    sleep 0.1
+done
+sleep 0.5
+ok_all=yes
+for _ in $(seq 1 12); do [ "$(ask "127.0.0.1:$WP" /app/admin/x "$ALICE")" = 200 ] || ok_all=no; done
+t_is "$ok_all" yes "-w 2: a worker restarted after a crash serves the last good rules, not the first"
 
 # ---- (g) mod_fcgid's processes, no signal -----------------------------------------
 fcgid_section() {
