@@ -1,6 +1,6 @@
 /*
  * genkey.c - --gen-key FILE: writes the key file. The key and its text
- * come from the core (src/gate/keyring.c `oa_key_new_line`); the file is
+ * come from the core (src/config/keyring.c `oa_key_new_line`); the file is
  * written here because the core writes no file (DESIGN.md section 0.2).
  */
 #include <errno.h>

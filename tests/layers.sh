@@ -45,6 +45,22 @@ check "the config units call each other without a circle" \
 check "no config step calls back into config.c (the loader's order)" \
     "$(edges '^config' | awk '$2 == "config"')"
 
+# src/'s folders are layers (DESIGN.md section 9): a unit calls only units
+# of its own folder or of a folder after it in this order.
+layer_order="route flow gate web config net base"
+folders() {
+    for f in "$top_srcdir"/src/*/*.c; do
+        d=${f%/*}
+        echo "$(basename "$f" .c) ${d##*/}"
+    done
+}
+check "src/'s folders call only downwards ($layer_order)" \
+    "$({ folders | sed 's/^/F /'; edges '' | sed 's/^/E /'; } | awk -v order="$layer_order" '
+        BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) rank[o[i]] = i }
+        $1 == "F" { dir[$2] = $3; next }
+        { a = dir[$2]; b = dir[$3]
+          if (a != "" && b != "" && rank[a] > rank[b]) print $2 " (" a ") calls " $3 " (" b ")" }')"
+
 # The core writes no file: creating or writing a file is the edge's job.
 check "the core (src/) creates and writes no file" \
     "$(grep -nE 'O_CREAT|O_WRONLY|O_RDWR|fopen\([^)]*"[wa]' "$top_srcdir"/src/*/*.c)"

@@ -148,7 +148,7 @@ char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provid
 
 /* True for amazon-cognito with its domain alone (no issuer, user_pool_id
  * or jwks_uri): the identity is then Cognito's userInfo, not an id_token
- * (src/flow/provider_cognito.c). */
+ * (its sign-in: src/flow/provider_cognito.c). */
 bool oa_cognito_userinfo_only(const struct oa_provider *p);
 
 /* Parses "8h", "10m", "30s", "1500ms", "2d", or a bare number of seconds.

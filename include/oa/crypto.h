@@ -1,6 +1,6 @@
 /*
  * crypto.h - the small primitives: randomness, constant-time comparison,
- * SHA-256, wiping. src/gate/crypto.c. Sealing is seal.h, the keys
+ * SHA-256, wiping. src/base/crypto.c. Sealing is seal.h, the keys
  * keyring.h, base64url b64url.h.
  */
 #ifndef OA_CRYPTO_H

@@ -1,6 +1,6 @@
 /*
  * keyring.h - the session keys: up to OA_KEYRING_MAX keys, the first seals,
- * every one opens (rotation). src/gate/keyring.c.
+ * every one opens (rotation). src/config/keyring.c.
  *
  * A key's id is derived from the key (a keyed, personalised BLAKE2b of
  * nothing), so it is stable across restarts and says nothing about the key.

@@ -439,3 +439,8 @@ enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld)
             return e;
     return OA_OK;
 }
+
+bool oa_cognito_userinfo_only(const struct oa_provider *p)
+{
+    return p->kind == OA_PROVIDER_COGNITO && !p->issuer && !p->jwks_uri;
+}

@@ -24,11 +24,6 @@
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
 
-bool oa_cognito_userinfo_only(const struct oa_provider *p)
-{
-    return p->kind == OA_PROVIDER_COGNITO && !p->issuer && !p->jwks_uri;
-}
-
 static const char *str_claim(json_t *claims, const char *key)
 {
     const char *s = json_string_value(json_object_get(claims, key));
