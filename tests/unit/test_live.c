@@ -3,6 +3,7 @@
  * generation is freed only when no slot names it, and threads entering
  * and leaving while the main thread swaps never see a freed one. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,8 +111,13 @@ static void test_concurrent_swaps(void)
         started += pthread_create(&t[i], NULL, reader, (void *)(uintptr_t)i) == 0;
     ok(started == NTHREADS, "%d reader threads", NTHREADS);
     for (i = 1; i <= NSWAPS; i++) {
+        long seen = atomic_load(&served);
         snprintf(name, sizeof(name), "g%d", i);
         oa_live_swap(&shared, gen_named(name));
+        /* a busy machine may not run the readers at all meanwhile: wait
+         * for a few entries after each swap, so that they interleave */
+        while (started && atomic_load(&served) < seen + 3 * NTHREADS)
+            sched_yield();
     }
     atomic_store(&stop, 1);
     for (i = 0; i < started; i++)
