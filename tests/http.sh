@@ -28,6 +28,7 @@ while ! grep -q '^READY' "$tmp/out" 2>/dev/null; do
     fi
     sleep 0.1
 done
+# shellcheck disable=SC2046 # "READY <https port> <http port>": one word each
 set -- $(grep '^READY' "$tmp/out")
 OA_TEST_HTTPS_PORT=$2 OA_TEST_HTTP_PORT=$3 OA_TEST_CA="$tmp/ca/ca.pem" \
     OA_TEST_OTHER_CA="$tmp/other/ca.pem" "$top_builddir/tests/unit/test_http"

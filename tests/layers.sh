@@ -18,6 +18,7 @@ check() { # check NAME OUTPUT: an empty OUTPUT passes, else it is shown
         echo "ok $n - $1"
     else
         echo "not ok $n - $1"
+        # shellcheck disable=SC2001 # every line of it
         echo "$out" | sed 's/^/#   /'
         fail=1
     fi

@@ -14,6 +14,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
     echo "1..0 # SKIP valgrind not installed"
     exit 0
 fi
+# shellcheck disable=SC2010 # test_<name>: plain names
 progs=$(ls "$top_builddir"/tests/unit/test_* 2>/dev/null | grep -v '\.[a-z]*$' |
     while read -r p; do [ -x "$p" ] && [ -f "$p" ] && echo "$p"; done)
 if [ -z "$progs" ]; then

@@ -4,6 +4,7 @@
 # D (mod_authnz_fcgi) with Apache's modules looked up in an empty
 # directory (BENCH_APACHE_MODULES). Only those two lines are asked for
 # (-s "C D"), so no server is measured: a few seconds. Prints TAP.
+# shellcheck source=../e2e/lib.sh
 . "$(cd "$(dirname "$0")/.." && pwd)/e2e/lib.sh"
 
 need_tool wrk lighttpd curl python3

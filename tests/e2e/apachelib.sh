@@ -152,6 +152,7 @@ apache_debian_site() {
     shift 2
     mkdir -p "$www/app/static" "$cgi"
     echo "static file under /app" >"$www/app/static/index.html"
+    # shellcheck disable=SC2154 # top_srcdir: from lib.sh, sourced first
     cp "$top_srcdir/tests/e2e/backend" "$cgi/echo"
     chmod 755 "$cgi/echo"
     {

@@ -17,6 +17,7 @@ BASE=http://127.0.0.1:$PORT
 lighttpd_start "$PORT" "$E2E_CONFIG"
 cp "$top_srcdir/scripts/demo-app.py" "$T/www/app" # as scripts/demo.sh does
 chmod 755 "$T/www/app"
+# shellcheck disable=SC2016 # a literal $top and $T in an ERE
 t_like "$(cat "$top_srcdir/scripts/demo.sh")" 'cp "\$top/scripts/demo-app.py" "\$T/www/app"' \
     "scripts/demo.sh serves this page as /app"
 

@@ -30,6 +30,7 @@ need_oidc_provider() {
     mods=$(node_modules_dir oidc-provider)
     [ -n "$mods" ] ||
         skip_all "oidc-provider is not installed (npm ci in $top_srcdir, or OA_NODE_MODULES)"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     IDP_JS=$(idp_copy "$T/idp" "$mods") || bail "cannot copy tests/idp/provider.js"
 }
 
@@ -66,6 +67,7 @@ set_cookie() {
 # oa_login PROVIDER [RD]: GET /oauth/PROVIDER/login; sets STATE_COOKIE
 # (name=value; __Host- in front over https), STATE_ATTRS (its whole
 # Set-Cookie line) and AUTHZ (the provider's URL from Location).
+# shellcheck disable=SC2034 # STATE_ATTRS, AUTHZ: read by the scripts that source this file
 oa_login() {
     http_req "$BASE/oauth/$1/login?rd=$(urlencode "${2:-/app/page?x=1}")" -H 'Accept: text/html'
     STATE_COOKIE=$(set_cookie '\(__Host-\)\{0,1\}oauth2_fcgi_state_')
@@ -82,6 +84,7 @@ param() {
 # SESSION (name=value or empty) from the answer.
 callback() {
     http_req "$1" -H "Cookie: $STATE_COOKIE" -H 'Accept: text/html'
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     SESSION=$(set_cookie 'oauth2_fcgi=')
 }
 

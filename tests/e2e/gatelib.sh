@@ -3,6 +3,7 @@
 # generator tests/load/gateload.py run in the background, reading its
 # figures, and writing them into tests/load/RESULTS.md. 127.0.0.1 only.
 
+# shellcheck disable=SC2154 # top_srcdir: from lib.sh, sourced first
 GATELOAD=$top_srcdir/tests/load/gateload.py
 
 # gate_nginx_start PORT SERVER...: nginx on 127.0.0.1:PORT whose /check asks
@@ -84,8 +85,9 @@ gate_load_checks() {
     wrong=$(gate_json "$name" wrongly_passed)
     refused=$(gate_json "$name" refused_valid)
     gap=$(gate_json "$name" longest_gap_ms)
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     GATE_LINE="| $what | ${failed:-?}/${total:-?} | ${gap:-?} ms | ${refused:-?} | ${wrong:-?} |"
-    t_diag "$what: $(cat "$E2E_TMP/$name.json" 2>/dev/null | head -c 900)"
+    t_diag "$what: $(head -c 900 "$E2E_TMP/$name.json" 2>/dev/null)"
     if [ -z "$total" ] || [ "$total" -lt 50 ]; then
         t_fail "$what: the load generator got answers (got ${total:-none})"
         return

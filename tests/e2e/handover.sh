@@ -106,6 +106,7 @@ UNIT_ARGS=$(sed -n 's|^ExecStart=[^ ]*oauth2-fcgi -c [^ ]* *||p' "$top_srcdir/co
 SPAWN_ARGS=$(sed -n 's|^ *-- [^ ]*oauth2-fcgi -c [^ ]* *||p' "$top_srcdir/contrib/spawn-fcgi/oauth2-fcgi.sh")
 t_like "$UNIT_ARGS" '-w [0-9]' "contrib/systemd runs a supervisor (-w): $UNIT_ARGS"
 t_like "$SPAWN_ARGS" '-w [0-9]' "contrib/spawn-fcgi runs a supervisor (-w): $SPAWN_ARGS"
+# shellcheck disable=SC2016 # a literal $MAINPID in an ERE
 t_like "$(cat "$top_srcdir/contrib/systemd/oauth2-fcgi.service")" 'ExecReload=/bin/kill -HUP \$MAINPID' \
     "contrib/systemd: reload is SIGHUP (config and key file read again in place; tests/e2e/reload.sh)"
 

@@ -26,6 +26,7 @@ IL_SED=(-e "s|listen 127\\.0\\.0\\.1:80;|listen 127.0.0.1:$PORT;|"
 il_init
 MADE_USER=
 getent passwd oauth2-fcgi >/dev/null || MADE_USER=1
+# shellcheck disable=SC2317 # run by the EXIT trap
 systemd_cleanup() {
     il_stop_program
     if [ -n "$MADE_USER" ] && getent passwd oauth2-fcgi >/dev/null; then
@@ -44,6 +45,7 @@ systemd_cleanup() {
 }
 trap 'e2e_cleanup_pids_first; systemd_cleanup; e2e_cleanup' EXIT
 # the socket unit's helper first (it stops the service), then the rest
+# shellcheck disable=SC2317 # run by the EXIT trap
 e2e_cleanup_pids_first() {
     local p
     for p in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do kill -TERM "$p" 2>/dev/null; done

@@ -32,6 +32,7 @@ il_root_sed() {
 
 # il_init: the tree: the program and the docs as `make install` lays them
 # out (every file rooted), and the directories Debian's packages make.
+# shellcheck disable=SC2154 # top_srcdir: from lib.sh, sourced first
 il_init() {
     local f sub
     IL_ROOT=$E2E_TMP/root
@@ -46,6 +47,7 @@ il_init() {
         il_root_sed "$f" >"$d/examples/$sub/$(basename "$f")"
     done
     chmod -R a+rX "$IL_ROOT"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     R=$IL_ROOT
     # the lines started the program in the background: stop it too
     trap 'il_stop_program; e2e_cleanup' EXIT
@@ -154,6 +156,7 @@ il_files_checks() {
 # il_http_checks BASE: requests through the real server reach the
 # authorizer: no session -> its redirect to sign in (not a 502/500);
 # a session of the installed key -> 200; the sign-in page -> 200.
+# shellcheck disable=SC2154 # top_builddir: from lib.sh, sourced first
 il_http_checks() {
     local base=$1 c
     http_req "$base/app/page.html" -H 'Accept: text/html'
@@ -171,7 +174,7 @@ il_http_checks() {
 # il_bad_key_checks FILE: the program cannot read its key: the start line
 # of FILE, run as written, leaves the reason in /var/log/oauth2-fcgi.log.
 il_bad_key_checks() {
-    local line log=$IL_ROOT/var/log/oauth2-fcgi.log i
+    local line log=$IL_ROOT/var/log/oauth2-fcgi.log
     line=$(il_start_line "$1")
     t_like "$line" 'spawn-fcgi -n .*2>&1' "the start line keeps the program's stderr (-n, 2>&1)"
     il_stop_program
@@ -180,7 +183,7 @@ il_bad_key_checks() {
     rm -f "$IL_ROOT/run/oauth2-fcgi.sock"
     : >"$log"
     (cd "$E2E_TMP" && PATH=$IL_ROOT/usr/sbin:$PATH bash -c "$line") >/dev/null 2>&1
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         grep -q 'key' "$log" 2>/dev/null && break
         sleep 0.1
     done

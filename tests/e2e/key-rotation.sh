@@ -69,6 +69,7 @@ for h in a b; do
     E2E_PIDS+=("$!")
     e2e_log "$T/$h.log"
 done
+# shellcheck disable=SC2015 # both, or bail
 wait_file "$T/a.sock" 10 && wait_file "$T/b.sock" 10 || bail "the hosts did not start"
 PORT=$(free_port) || bail "no free port"
 gate_nginx_start "$PORT" "unix:$T/a.sock" "unix:$T/b.sock"

@@ -345,7 +345,7 @@ body_var() {
 
 # urlencode STRING
 urlencode() {
-    local s=$1 out= c i
+    local s=$1 out='' c i
     for ((i = 0; i < ${#s}; i++)); do
         c=${s:i:1}
         case "$c" in
@@ -593,7 +593,7 @@ apache_authnz_start() {
 # through its authorizer set-up, with /app/ protected and the echo backend
 # behind it. Needs E2E_CONFIG, E2E_KEY, MINT, COOKIE_NAME.
 authorizer_checks() {
-    local base=$1 c v other
+    local base=$1 c v
 
     # No cookie, a page load: 302 to sign in, with rd.
     http_req "$base/app/page?x=1" -H 'Accept: text/html,application/xhtml+xml'
@@ -754,15 +754,15 @@ X-Remote-User X-WEBAUTH-USER"
 # header_spellings NAME: NAME with every choice of "-" or "_" at each dash
 # (CGI-style backends fold them all into one HTTP_* variable).
 header_spellings() {
-    local out=("${1%%-*}") parts part o new
+    local spellings=("${1%%-*}") parts part o longer
     IFS=- read -ra parts <<<"${1#*-}"
     [ "$1" = "${1#*-}" ] && parts=()
     for part in "${parts[@]+"${parts[@]}"}"; do
-        new=()
-        for o in "${out[@]}"; do new+=("$o-$part" "${o}_$part"); done
-        out=("${new[@]}")
+        longer=()
+        for o in "${spellings[@]}"; do longer+=("$o-$part" "${o}_$part"); done
+        spellings=("${longer[@]}")
     done
-    printf '%s\n' "${out[@]}"
+    printf '%s\n' "${spellings[@]}"
 }
 
 # forged_identity_args VALUE: curl -H arguments that send every identity

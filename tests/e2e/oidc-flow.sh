@@ -106,6 +106,7 @@ SEEN=() # codes, states and cookies: none may reach a log
 # CALLBACK (and POST_BODY for form_post).
 browser_login() {
     local out
+    # shellcheck disable=SC2086 # ${2:-}: an option or nothing at all
     out=$(node "$top_srcdir/tests/idp/login.js" --ca "$T/tls/ca.pem" --user "$1" ${2:-} "$AUTHZ" \
         2>"$T/login.err")
     CALLBACK=$(printf '%s\n' "$out" | sed -n 1p)

@@ -17,6 +17,7 @@ e2e_init
 PORT=$(free_port) || bail "no free port"
 e2e_oa_config
 
+# shellcheck disable=SC2016 # lighttpd's $1, not the shell's
 lighttpd_start "$PORT" "$E2E_CONFIG" \
     'server.modules += ( "mod_rewrite" )' \
     'url.rewrite-once = ( "^/dash/(.*)" => "/app/admin/$1", "^/open/(.*)" => "/app/$1" )'

@@ -178,8 +178,8 @@ t_diag "authorizer through nginx, no sign-in going on: p99 ${BASE_P99} ms"
 N=12
 for i in $(seq 1 $N); do
     oa_login corp "/app/page?n=$i"
-    COOKIES[$i]=$STATE_COOKIE
-    STATES[$i]=$(param state "$AUTHZ")
+    COOKIES[i]=$STATE_COOKIE
+    STATES[i]=$(param state "$AUTHZ")
 done
 t_like "${COOKIES[1]}" '^oauth2_fcgi_state_[A-Za-z0-9_-]{8}=.' "a login sets a state cookie"
 t_isnt "${STATES[1]}" "" "... and sends its state to the provider"
@@ -220,7 +220,7 @@ BURST=$!
 # callback, 4 at a time, from one curl process (a process per request would
 # time the machine's fork rate, not the program).
 : >"$T/pressure.cfg"
-for round in $(seq 1 10); do
+for _ in $(seq 1 10); do
     for k in $(seq 1 $N); do
         [ -s "$T/pressure.cfg" ] && echo next >>"$T/pressure.cfg"
         printf 'url = "%s"\nheader = "Cookie: %s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nsilent\nmax-time = 30\n' \

@@ -58,6 +58,7 @@ for bad in 0 65 x ""; do
     t_is "$rc" 2 "-w '$bad': usage error (exit 2)"
 done
 t_like "$(cat "$T/opt.out")" "-w|option" "-w error: says what is wrong"
+# shellcheck disable=SC2015 # t_pass always returns 0
 "$OA_BIN" --help | grep -q -- '--workers' && t_pass "--help lists -w, --workers" ||
     t_fail "--help lists -w, --workers"
 
@@ -86,7 +87,7 @@ KILLS=${GATE_KILLS:-3}
 gate_load kill --url "http://127.0.0.1:$PORT/check" --good "$T/good" --bad "$T/bad" \
     --conns 8 --seconds $((KILLS * 2 + 3))
 restarted=0
-for k in $(seq "$KILLS"); do
+for _ in $(seq "$KILLS"); do
     sleep 2
     victim=$(pgrep -P "$MASTER" | head -n 1)
     kill -KILL "$victim"
@@ -112,7 +113,7 @@ KILL_LINE=$GATE_LINE
 : >"$T/loop.pids"
 # six kills, each as soon as the new worker shows (the delay grows from
 # the second quick death on; a busy machine may let one live past 1 s)
-for k in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
     for _ in $(seq 300); do
         victim=$(pgrep -P "$MASTER" | sort -n | tail -n 1)
         [ -n "$victim" ] && ! grep -qx "$victim" "$T/loop.pids" && break
@@ -142,6 +143,7 @@ t_like "$(cat "$T/master.log")" "stopping: the workers finish the requests in ha
 # ---- (d) the master SIGKILLed ---------------------------------------------------------------
 e2e_bg orphan "$OA_BIN" -c "$E2E_CONFIG" -s "$T/o.sock" -w 2
 M2=$E2E_LAST_PID
+# shellcheck disable=SC2015 # both, or bail
 wait_file "$T/o.sock" 10 && wait_workers "$M2" 2 || bail "no -w 2 on $T/o.sock"
 OW=$(pgrep -P "$M2" | tr '\n' ' ')
 kill -KILL "$M2"; wait "$M2" 2>/dev/null
@@ -169,16 +171,18 @@ t_is "$(ask "$T/o.sock" "$GOODC")" 200 "the new instance answers"
 TPORT=$(free_port) || bail "no free port"
 e2e_bg orphan-tcp "$OA_BIN" -c "$E2E_CONFIG" -b "127.0.0.1:$TPORT" -w 2
 M3=$E2E_LAST_PID
+# shellcheck disable=SC2015 # both, or bail
 wait_port "$TPORT" 10 && wait_workers "$M3" 2 || bail "no -w 2 on port $TPORT"
 TW=$(pgrep -P "$M3" | tr '\n' ' ')
-E2E_PIDS+=($TW)
+read -ra TWS <<<"$TW"
+E2E_PIDS+=("${TWS[@]}")
 kill -KILL "$M3"; wait "$M3" 2>/dev/null
 sleep 1
 t_is "$(ask "127.0.0.1:$TPORT" "$GOODC")" 200 "TCP, master SIGKILLed: the workers keep serving"
 alive=0
 for w in $TW; do kill -0 "$w" 2>/dev/null && alive=$((alive + 1)); done
 t_is "$alive" 2 "TCP, master SIGKILLed: both workers still run"
-kill -TERM $TW
+kill -TERM "${TWS[@]}"
 
 # ---- (e) never another instance's socket file ------------------------------------------------
 e2e_bg old "$OA_BIN" -c "$E2E_CONFIG" -s "$T/p.sock"

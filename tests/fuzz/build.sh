@@ -16,16 +16,19 @@ flags="-g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE
  -fno-sanitize-recover=undefined -I$top/include -I$top/tests -I$top/tests/unit -I$top/tests/fuzz"
 deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 libcrypto 2>/dev/null ||
     echo "-lcjose -ljansson -lcurl -lsodium -lyaml -lcrypto")
-# the core once, as objects with the fuzzer's coverage instrumentation
+# the core and the test fixture library (tests/unit/fixture.h) once, as
+# objects with the fuzzer's coverage instrumentation
 objs=
-for src in "$top"/src/*/*.c; do
+for src in "$top"/src/*/*.c "$top"/tests/unit/*_fixture.c; do
     o="$out/$(basename "$src" .c).o"
+    # shellcheck disable=SC3013 # -nt: dash, bash and busybox sh all have it
     if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
         # shellcheck disable=SC2086
         $CC $flags -c "$src" -o "$o"
     fi
     objs="$objs $o"
 done
+# shellcheck disable=SC2012 # fuzz_<name>.c: plain names
 targets=${FUZZ_TARGETS:-$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')}
 for t in $targets; do
     # shellcheck disable=SC2086

@@ -1,6 +1,6 @@
 /*
  * fuzz_provider.c - what a provider sends back, through the whole callback
- * (oa_signin_callback) with a stand-in HTTP table (tests/unit/flow_fixture.h)
+ * (oa_signin_callback) with a stand-in HTTP table (tests/unit/flow_fixture.c)
  * whose answers come from the input. The first byte picks the provider;
  * the rest is split at 0x1e bytes into parts:
  *   github: token answer, /user, /user/emails, /user/orgs (every page),

@@ -9,7 +9,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 targets="authorizer config form jwt path provider redirect session state"
 n=0
-echo "1..$(echo $targets | wc -w)"
+echo "1..$(echo "$targets" | wc -w)"
 for t in $targets; do
     n=$((n + 1))
     prog="$top_builddir/tests/fuzz/replay_$t"
@@ -18,6 +18,7 @@ for t in $targets; do
         echo "not ok $n - fuzz_$t: $prog not built"
         continue
     fi
+    # shellcheck disable=SC2012 # a count; corpus file names are hashes
     files=$(ls "$dir" 2>/dev/null | wc -l)
     out=$("$prog" "$dir"/* 2>&1)
     rc=$?

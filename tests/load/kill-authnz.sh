@@ -21,6 +21,7 @@ sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR 127.0.0.1:$FPORT|"
     "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$T/oauth2-fcgi-authnz.conf"
 kill_apache_start "$PORT" "$T/oauth2-fcgi-authnz.conf" \
     "authn_core authz_core authz_user authnz_fcgi proxy proxy_fcgi alias headers setenvif"
+# shellcheck disable=SC2317 # called by kill_run
 pick() { master_pick "$SPAWN_PID" "$1"; }
 ARGS=$(sed -n 's|^ *-- [^ ]*/oauth2-fcgi -c [^ ]* ||p' "$T/spawn-fcgi.sh")
 kill_run authnz "Apache $(apache2 -v | sed -n 's|^Server version: Apache/\([^ ]*\).*|\1|p') prefork, mod_authnz_fcgi, contrib/apache/oauth2-fcgi-authnz.conf; the program from contrib/spawn-fcgi/oauth2-fcgi.sh on 127.0.0.1 TCP (\`oauth2-fcgi $ARGS\`). Kills: two workers, then the master (its workers keep serving the socket)." pick spawn_reset

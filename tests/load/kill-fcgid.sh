@@ -24,7 +24,8 @@ kill_apache_start "$PORT" "$T/oauth2-fcgi-fcgid.conf" "authn_core authz_core fcg
     "FcgidIPCDir \"$T/fcgid\"" "FcgidProcessTableFile \"$T/fcgid/shm\""
 
 # pick N: mod_fcgid's oauth2-fcgi processes (under Apache): the oldest, the
-# newest, the oldest.
+# newest, the oldest. (Called by kill_run; the pids split on purpose.)
+# shellcheck disable=SC2317,SC2046
 pick() {
     local all
     all=$(oa_age_sorted $(oa_pids_under "$APACHE_PID"))

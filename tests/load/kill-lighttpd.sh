@@ -14,6 +14,7 @@ kill_lighttpd_start "$PORT"
 
 # authz_pids: lighttpd's oauth2-fcgi children whose fd 0 is one of the
 # authorizer's sockets (oauth2-fcgi-authz.sock-N), oldest first.
+# shellcheck disable=SC2317 # called by pick
 authz_pids() {
     local p ino
     for p in $(ps -o pid= --ppid "$LIGHTTPD_PID"); do
@@ -25,7 +26,9 @@ authz_pids() {
     done
 }
 # pick N: the oldest authorizer process, then the newest (the one lighttpd
-# just started again: it must serve at once), then the oldest.
+# just started again: it must serve at once), then the oldest. (Called by
+# kill_run; the pids split on purpose.)
+# shellcheck disable=SC2317,SC2046
 pick() {
     local all
     all=$(oa_age_sorted $(authz_pids))

@@ -21,8 +21,9 @@ LIGHTTPD_SED=(-e 's|var.oauth2_fcgi_sockets + "/oauth2-fcgi[-a-z]*\.sock"|"'"$SO
 kill_lighttpd_start "$PORT"
 t_is "$(grep -c "\"socket\" *=> \"$SOCK\"" "$T/oauth2-fcgi.conf")" 2 \
     "the contrib lighttpd config's two entries use the spawn-fcgi socket"
+# shellcheck disable=SC2317 # called by kill_run
 pick() { master_pick "$SPAWN_PID" "$1"; }
 EXEC=$(sed -n 's|^exec spawn-fcgi \(.*\) \\$|spawn-fcgi \1|p' "$T/spawn-fcgi.sh")
 ARGS=$(sed -n 's|^ *-- [^ ]*/oauth2-fcgi -c [^ ]* ||p' "$T/spawn-fcgi.sh")
-kill_run spawn-fcgi "contrib/spawn-fcgi/oauth2-fcgi.sh (\`$(echo "$EXEC" | sed "s|$T/||g") -- oauth2-fcgi -c CONFIG $ARGS\`), behind lighttpd $(lighttpd -v 2>&1 | sed -n 's|^lighttpd/\([^ ]*\).*|\1|p') with contrib/lighttpd/oauth2-fcgi.conf in its socket-only form. Kills: two workers, then the master (its workers keep serving the socket)." pick spawn_reset
+kill_run spawn-fcgi "contrib/spawn-fcgi/oauth2-fcgi.sh (\`${EXEC//"$T/"/} -- oauth2-fcgi -c CONFIG $ARGS\`), behind lighttpd $(lighttpd -v 2>&1 | sed -n 's|^lighttpd/\([^ ]*\).*|\1|p') with contrib/lighttpd/oauth2-fcgi.conf in its socket-only form. Kills: two workers, then the master (its workers keep serving the socket)." pick spawn_reset
 t_done

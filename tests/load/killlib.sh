@@ -27,6 +27,7 @@
 # load, no kill) lets a pool that grows on demand (mod_fcgid, Apache
 # prefork) reach its working size, as it would have in production.
 
+# shellcheck disable=SC2154 # top_srcdir: from lib.sh, sourced first
 LOAD_SRC=$top_srcdir/tests/load
 KILL_SECONDS=${KILL_SECONDS:-8}
 KILL_WARMUP=${KILL_WARMUP:-2}
@@ -318,6 +319,7 @@ kill_run() {
     read -r g m <<<"$(kill_gap_split "$r")"
     t_ok "$name: longest time without a good answer $(kv "$T/run-$r.out" gap_max_ms) ms; outside a systemd unit restart ${g} ms <= $(kill_allowed "$r") ms (${KILL_MAX_GAP_MS} ms + the baseline's stalls over 50 ms: $(kv "$T/base-$r.out" gap_max_ms) ms); after the unit's main process was killed ${m} ms <= ${KILL_MAIN_GAP_MS} ms" \
         [ "$KV_GAP_OK" = 1 ]
+    # shellcheck disable=SC2034 # lib.sh's t_ok reads it
     T_TODO=
     t_is "$(kv "$T/run-$r.out" wrongly) $(kv "$T/base-$r.out" wrongly)" "0 0" \
         "$name: no request without a session got 200"
@@ -358,6 +360,7 @@ kill_results() {
         done
         echo "<!-- kill:$name end -->"
     } >"$sec"
+    # shellcheck disable=SC2094 # under the lock: read whole, then written
     (
         flock 9
         awk -v b="<!-- kill:$name begin" -v e="<!-- kill:$name end -->" -v sec="$sec" '
@@ -381,6 +384,7 @@ kill_lighttpd_start() {
     local port=$1 line
     shift
     kill_pages "$T/www"
+    # shellcheck disable=SC2153 # LIGHTTPD_SED: set (or not) by the calling script
     sed -e "s|^var.oauth2_fcgi_bin .*|var.oauth2_fcgi_bin = \"$OA_BIN\"|" \
         -e "s|^var.oauth2_fcgi_config .*|var.oauth2_fcgi_config = \"$E2E_CONFIG\"|" \
         -e "s|^var.oauth2_fcgi_sockets .*|var.oauth2_fcgi_sockets = \"$T\"|" \
@@ -399,6 +403,7 @@ kill_lighttpd_start() {
     lighttpd -tt -f "$T/lighttpd.conf" >"$T/lighttpd-test.log" 2>&1 ||
         bail "lighttpd rejects the config: $(cat "$T/lighttpd-test.log")"
     e2e_bg lighttpd lighttpd -D -f "$T/lighttpd.conf"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     LIGHTTPD_PID=$E2E_LAST_PID
     wait_port "$port" 15 || bail "lighttpd did not start on 127.0.0.1:$port"
 }
@@ -423,6 +428,7 @@ kill_apache_start() {
     } >>"$T/apache2.conf"
     apache_start "$T/apache2.conf" "$port"
     wait_file "$T/apache2.pid" 10 || bail "apache2 wrote no pid file"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     APACHE_PID=$(cat "$T/apache2.pid")
 }
 
@@ -442,6 +448,7 @@ kill_unit_start() {
     UNIT_MAIN=$T/unit.mainpid
     e2e_bg socket-unit python3 "$top_srcdir/tests/load/socket-unit.py" \
         "$T/oauth2-fcgi.socket" "$T/oauth2-fcgi.service" "$UNIT_MAIN"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     UNIT_PID=$E2E_LAST_PID
     wait_file "$UNIT_MAIN" 15 || bail "the socket unit did not start the service"
 }
@@ -452,6 +459,7 @@ kill_unit_start() {
 unit_pick() {
     local main workers
     main=$(cat "$UNIT_MAIN" 2>/dev/null)
+    # shellcheck disable=SC2046 # a list of pids, one argument each
     workers=$(oa_age_sorted $(ps -o pid= --ppid "$main" 2>/dev/null))
     if [ -z "$workers" ] || [ "$1" = 3 ]; then
         echo "$main main"
@@ -522,8 +530,10 @@ master_pick() {
     ino=$(readlink "/proc/$1/fd/0" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
     if [ -n "$ino" ]; then
         echo "$ino" >"$T/master.sock-inode"
+        # shellcheck disable=SC2046 # a list of pids, one argument each
         workers=$(oa_age_sorted $(ps -o pid= --ppid "$1" 2>/dev/null))
     else
+        # shellcheck disable=SC2046 # a list of pids, one argument each
         workers=$(oa_age_sorted $(sock_holders "$(cat "$T/master.sock-inode" 2>/dev/null)"))
         [ -n "$workers" ] && [ "$2" = 3 ] && set -- "$1" 1
     fi

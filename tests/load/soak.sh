@@ -103,6 +103,7 @@ flip() {
 }
 L=${#VALID}
 C=oauth2_fcgi
+# shellcheck disable=SC2016 # a literal $x: junk for the cookie header
 JUNK=$(printf '%s' 'a"b\c;d=e,f%00%ff %zz{}[]<>'"'"'|`$x' && printf '\303\251\342\202\254\377\376')
 
 PAGE='text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
@@ -191,13 +192,14 @@ authz_pid() {
     done
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 http_req "$BASE/app/1k.html" -H "Cookie: $C=$VALID" -H "Accept: $PAGE"
 t_is "$HTTP_STATUS" 200 "a valid cookie through lighttpd: 200 (before the soak)"
 http_req "$BASE/app/soak/none?q=1" -H "Accept: $PAGE"
 t_is "$HTTP_STATUS" 302 "no cookie through lighttpd: 302 (before the soak)"
 P=$(authz_pid)
+# shellcheck disable=SC2015 # both, or bail
 [ -n "$P" ] && [ "$(echo "$P" | wc -l)" = 1 ] || bail "cannot find the authorizer process"
 FDS0=$(nfds "$P")
 t_diag "lighttpd $LPID, authorizer oauth2-fcgi $P (RSS $(rss_kib "$P") KiB, $FDS0 fds)"
@@ -246,6 +248,7 @@ val() {
 # sum_sent PHASE EXPECT: requests sent of the kinds that expect EXPECT.
 sum_sent() {
     local k s=0
+    # shellcheck disable=SC2013 # the kinds are single words
     for k in $(awk -F'\t' -v e="$2" '$2 == e { print $1 }' "$([ "$1" = 1 ] && echo "$VALID_LIST" || echo "$LIST")"); do
         s=$((s + $(val "$1" sent "$k")))
     done

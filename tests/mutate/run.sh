@@ -79,6 +79,7 @@ done
 if [ -n "${MUTATE_UNIT_TESTS:-}" ]; then
     UNIT=$MUTATE_UNIT_TESTS
 else
+    # shellcheck disable=SC2012 # test_<name>.c: plain names
     UNIT=$(cd "$top_srcdir" && ls tests/unit/test_*.c | sed 's/\.c$//' | grep -v '/test_http$')
 fi
 SCRIPTS="tests/fuzz/replay.sh tests/cgi.sh tests/http.sh tests/spawn-fcgi.sh"
@@ -136,12 +137,12 @@ for ((i = 0; i < N; i++)); do
     src=$top_srcdir/${M_FILE[$i]}
     if [ ! -f "$src" ]; then
         STALE_MSG+=("STALE ${M_FILE[$i]} (list line ${M_LINE[$i]}): no such file")
-        M_ID[$i]=stale; stale=$((stale + 1)); continue
+        M_ID[i]=stale; stale=$((stale + 1)); continue
     fi
     c=$(occurrences "$src" "${M_ORIG[$i]}")
     if [ "$c" != 1 ]; then
         STALE_MSG+=("STALE ${M_FILE[$i]} (list line ${M_LINE[$i]}): '${M_ORIG[$i]}' found $c times, not once")
-        M_ID[$i]=stale; stale=$((stale + 1))
+        M_ID[i]=stale; stale=$((stale + 1))
     fi
 done
 for m in ${STALE_MSG[@]+"${STALE_MSG[@]}"}; do echo "$m"; done
@@ -263,6 +264,7 @@ mutate_one() {
     fi
     first=$(first_test "$f")
     case " $SUITE " in *" $first "*) ;; *) first= ;; esac
+    # shellcheck disable=SC2086 # $first: a test program or nothing
     if ! (cd "$w/build" && make -s -j1 liboa.a oauth2-fcgi $first) >"$w/build.log" 2>&1; then
         status=BUILD-ERROR by="does not compile: $(grep -m1 'error' "$w/build.log")"
     elif [ -n "$first" ] && ! run_test "$first" "$w"; then

@@ -16,6 +16,7 @@
 # once, after its first `make check` (not beside the load tests). It is skipped, saying why, when the package, the
 # program in /usr/sbin or the user oauth2-fcgi is already on the machine
 # (the purge would remove someone's installation). Prints TAP.
+# shellcheck source=../e2e/lib.sh
 . "$(cd "$(dirname "$0")/.." && pwd)/e2e/lib.sh"
 
 [ "${OA_PKG_TEST:-}" = 1 ] ||
@@ -32,6 +33,7 @@ e2e_init
 T=$E2E_TMP
 
 INSTALLED=
+# shellcheck disable=SC2317 # run by the EXIT trap
 pkg_cleanup() {
     if [ -n "$INSTALLED" ]; then
         dpkg --purge oauth2-fcgi >>"$T/purge.log" 2>&1 || true
@@ -58,6 +60,7 @@ rc=0
     >"$T/build.log" 2>&1 || rc=$?
 e2e_log "$T/build.log"
 t_is "$rc" 0 "dpkg-buildpackage -us -uc -b succeeds"
+# shellcheck disable=SC2012 # oauth2-fcgi_<version>_<arch>.deb: plain names
 DEB=$(ls "$T"/src/oauth2-fcgi_*.deb 2>/dev/null | head -n 1)
 [ -n "$DEB" ] || bail "no oauth2-fcgi_*.deb was built"
 t_pass "it built $(basename "$DEB")"
@@ -80,6 +83,7 @@ for f in /usr/sbin/oauth2-fcgi /usr/share/man/man8/oauth2-fcgi.8.gz \
     /usr/share/doc/oauth2-fcgi/examples/systemd/oauth2-fcgi.socket; do
     t_ok "the package holds $f" grep -qx -- "$f" <<<"$contents"
 done
+# shellcheck disable=SC2016 # $1 of the inner bash
 t_ok "the package holds no key (postinst makes it)" \
     bash -c '! grep -q session.key <<<"$1"' _ "$contents"
 

@@ -1,7 +1,8 @@
 /* test_access.c - the access rules: path prefixes at segment boundaries,
  * email rules with exactly one '@', exact group/workspace items, providers. */
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/access.h"
+#include "tap.h"
 
 static struct oa_config cfg;
 

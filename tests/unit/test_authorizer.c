@@ -3,9 +3,10 @@
  * x client (page load, XHR, JSON, HEAD), checked on the wire: exact Status
  * line, only Variable-* on 200, no Location on 401/403, rd carried and
  * validated; path normalisation before the rules. */
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/authorizer.h"
 #include "oa/seal.h"
+#include "tap.h"
 
 static struct oa_config cfg;
 static struct oa_response r; /* large: off the stack */

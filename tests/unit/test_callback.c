@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "tap.h"
 
 #define IDP "https://idp.test"

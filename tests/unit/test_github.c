@@ -2,7 +2,7 @@
  * request (client_secret_post + PKCE verifier), /user, the primary verified
  * email, paginated orgs and teams (Link rel="next", same origin only, page
  * cap), allowed_orgs / allowed_teams, and API failures. */
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "tap.h"
 
 #define TOKEN_URL "https://github.test/login/oauth/access_token"

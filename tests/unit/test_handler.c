@@ -1,8 +1,9 @@
 /* test_handler.c - routing (SCRIPT_NAME+PATH_INFO, REQUEST_URI only, mounted
  * at '/', base_path variants), 404/405, the endpoints, ErrorDocument 401. */
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/handler.h"
 #include "oa/state.h"
+#include "tap.h"
 
 static struct oa_config cfg;
 static struct oa_runtime rt; /* the run-time state beside cfg, as the edge makes it */

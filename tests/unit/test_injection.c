@@ -11,7 +11,7 @@
  * (lighttpd) is tried by tests/e2e/injection.sh. */
 #include <ctype.h>
 
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "oa/authorizer.h"
 #include "oa/handler.h"
 #include "tap.h"

@@ -1,7 +1,8 @@
 /*
  * test_jwt.c - id_token verification and Apple's client secret. Keys are
- * made here (cjose, libcrypto), tokens signed here, and every refusal of
- * OpenID Connect Core 3.1.3.7 and SECURITY.md checklist rows 9-12 is tried.
+ * made here (cjose, libcrypto), tokens signed with fixture.h's fx_jws(),
+ * and every refusal of OpenID Connect Core 3.1.3.7 and SECURITY.md
+ * checklist rows 9-12 is tried.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "fixture.h"
 #include "oa/b64url.h"
 #include "oa/jwt.h"
 #include "tap.h"
@@ -31,26 +33,6 @@ static char *b64(const char *s, size_t n)
     char *out = malloc(oa_b64url_len(n) + 1);
     if (oa_b64url_encode(out, oa_b64url_len(n) + 1, (const unsigned char *)s, n) != OA_OK)
         abort();
-    return out;
-}
-
-/* A compact JWS of claims, signed by jwk with header alg/kid (kid may be NULL). */
-static char *sign(const cjose_jwk_t *jwk, const char *alg, const char *kid, const char *claims)
-{
-    cjose_header_t *h = cjose_header_new(NULL);
-    cjose_jws_t *jws;
-    const char *ser;
-    char *out;
-
-    cjose_header_set(h, CJOSE_HDR_ALG, alg, NULL);
-    if (kid)
-        cjose_header_set(h, CJOSE_HDR_KID, kid, NULL);
-    jws = cjose_jws_sign(jwk, h, (const uint8_t *)claims, strlen(claims), NULL);
-    if (!jws || !cjose_jws_export(jws, &ser, NULL))
-        abort();
-    out = strdup(ser);
-    cjose_jws_release(jws);
-    cjose_header_release(h);
     return out;
 }
 
@@ -83,7 +65,7 @@ static char *claims_with(const char *override)
 static enum oa_err check(const cjose_jwk_t *jwk, const char *alg, const char *kid,
                          const char *override, json_t **claims)
 {
-    char *c = claims_with(override), *t = sign(jwk, alg, kid, c);
+    char *c = claims_with(override), *t = fx_jws(jwk, alg, kid, c);
     struct oa_error err;
     json_t *dummy = NULL;
     enum oa_err e = oa_jwt_verify(claims ? claims : &dummy, t, strlen(t), jwks, &expect, &err);
@@ -246,7 +228,7 @@ static enum oa_err time_at(const char *name, long long value, int64_t skew, int6
     x.now = now;
     snprintf(override, sizeof(override), "{\"%s\":%lld}", name, value);
     c = claims_with(override);
-    t = sign(ec, "ES256", "ec1", c);
+    t = fx_jws(ec, "ES256", "ec1", c);
     e = oa_jwt_verify(&claims, t, strlen(t), jwks, &x, &err);
     json_decref(claims);
     free(c);
@@ -336,7 +318,7 @@ static void test_alg(void)
     ok(check(rsa, "PS256", "rsa1", NULL, NULL) == OA_ERR_PROVIDER, "PS256 refused (pinned)");
     /* an RS256 signature under a header that says ES256 */
     c = claims_with(NULL);
-    t = sign(rsa, "RS256", "rsa1", c);
+    t = fx_jws(rsa, "RS256", "rsa1", c);
     {
         const char *hj = "{\"alg\":\"ES256\",\"kid\":\"rsa1\"}";
         char *h = b64(hj, strlen(hj));
@@ -357,7 +339,7 @@ static void test_alg(void)
     free(t);
     /* a real signature moved under another header does not verify */
     c = claims_with(NULL);
-    t = sign(rsa, "RS256", "rsa1", c);
+    t = fx_jws(rsa, "RS256", "rsa1", c);
     t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
     ok(check_raw(t) == OA_ERR_PROVIDER, "tampered signature refused");
     free(t);
@@ -411,10 +393,10 @@ static void test_key_rules(void)
 
     /* a key without kid: a token without kid may use it, one naming another kid may not */
     doc = jwks_of(nokid, false);
-    t = sign(nokid, "ES256", NULL, c);
+    t = fx_jws(nokid, "ES256", NULL, c);
     ok(verify_with(doc, t) == OA_OK, "a JWK without kid verifies a token without kid");
     free(t);
-    t = sign(nokid, "ES256", "k-other", c);
+    t = fx_jws(nokid, "ES256", "k-other", c);
     ok(verify_with(doc, t) == OA_ERR_NOT_FOUND,
        "a JWK without kid is not tried for a token naming a kid: NOT_FOUND");
     free(t);
@@ -470,10 +452,10 @@ static void test_keys_and_shape(void)
     ok(check_raw("a b.c.d") == OA_ERR_PROVIDER, "bad characters refused");
     ok(check_raw("") == OA_ERR_PROVIDER, "empty refused");
     /* duplicate claims, validly signed */
-    t = sign(rsa, "RS256", "rsa1", "{\"iss\":\"" ISS "\",\"sub\":\"a\",\"sub\":\"b\"}");
+    t = fx_jws(rsa, "RS256", "rsa1", "{\"iss\":\"" ISS "\",\"sub\":\"a\",\"sub\":\"b\"}");
     ok(check_raw(t) == OA_ERR_PROVIDER, "duplicate claims refused");
     free(t);
-    t = sign(rsa, "RS256", "rsa1", "[1,2]");
+    t = fx_jws(rsa, "RS256", "rsa1", "[1,2]");
     ok(check_raw(t) == OA_ERR_PROVIDER, "payload not an object refused");
     free(t);
     big = malloc(OA_JWT_MAX + 2);

@@ -1,7 +1,7 @@
 /* test_login.c - /<base>/<provider>/login: the state cookie and the
  * authorization URL (parsed back: every parameter, PKCE S256 challenge of
  * the sealed verifier, nonce, form_post for Apple, encoding, rd checks). */
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "tap.h"

@@ -1,9 +1,10 @@
 /* test_pages.c - escaped error and sign-in pages, JSON or HTML by Accept,
  * the security headers and the CSP hash of the style sheet. */
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/pages.h"
+#include "tap.h"
 
 static struct oa_config cfg;
 static struct oa_response r;

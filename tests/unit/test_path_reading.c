@@ -6,9 +6,10 @@
  * example.com who is not an admin. */
 #include <stdio.h>
 
-#include "core_fixture.h"
+#include "fixture.h"
 #include "oa/authorizer.h"
 #include "oa/path_reading.h"
+#include "tap.h"
 
 static struct oa_config cfg;
 static struct oa_response r;

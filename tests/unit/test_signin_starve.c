@@ -1,6 +1,6 @@
 /* test_signin_starve.c - the sign-in path must not starve the gate,
  * through the real login, callback and logout flows against
- * the stand-in provider of flow_fixture.h:
+ * the stand-in provider of flow_fixture.c:
  *   - a state works once: the same callback (URL and state cookie) sent
  *     again is refused with a clear page before any provider request,
  *     whether the first use succeeded or failed, and even while every
@@ -11,7 +11,7 @@
  *     cookie so the retry works; a logout skips only the provider's
  *     end-session; a full used-state table refuses the same way;
  *   - every flow gives its slot back. */
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "oa/inflight.h"
 #include "oa/replay.h"
 #include "tap.h"

@@ -1,7 +1,7 @@
 /* test_state.c - the sealed login state cookies: names, attributes,
  * round trip, constant-time state check, expiry, provider binding, single
  * use, and the bound on outstanding entries. */
-#include "flow_fixture.h"
+#include "fixture.h"
 #include "tap.h"
 
 static struct oa_response r;

@@ -24,6 +24,7 @@ browser_need() {
 }
 
 # browser_artifacts: prints the directory for screenshots.
+# shellcheck disable=SC2154 # top_srcdir, top_builddir: from lib.sh, sourced first
 browser_artifacts() {
     if [ -n "${OA_ARTIFACTS:-}" ]; then
         echo "$OA_ARTIFACTS"

@@ -1,32 +1,23 @@
 /*
- * core_fixture.h - shared by the router, pages, access and authorizer
- * tests: a hand-built config (no YAML), session cookies minted with the
- * real sealing code, and the serialised answer as the web server sees it.
+ * core_fixture.c - the cfx_* part of the unit tests' fixture library
+ * (declarations and what each helper gives: fixture.h): a hand-built
+ * config (no YAML), session cookies minted with the real sealing code, and
+ * the serialised answer as the web server sees it.
  */
-#ifndef OA_CORE_FIXTURE_H
-#define OA_CORE_FIXTURE_H
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "oa/config.h"
-#include "oa/crypto.h"
-#include "oa/response.h"
-#include "oa/session.h"
-#include "tap.h"
+#include "fixture.h"
 
-/* not every test uses every helper */
-#pragma GCC diagnostic ignored "-Wunused-function"
-
-#define CFX_NOW ((int64_t)1900000000)
 #define CFX_POOL 256
 
 static char *cfx_pool[CFX_POOL];
 static size_t cfx_npool;
 
 /* A writable copy kept until cfx_free(). */
-static char *cfx_str(const char *s)
+char *cfx_str(const char *s)
 {
     char *p = strdup(s);
 
@@ -37,7 +28,7 @@ static char *cfx_str(const char *s)
 }
 
 /* A list from "a|b|c" ("" gives an empty list). */
-static struct oa_strlist cfx_list(const char *bars)
+struct oa_strlist cfx_list(const char *bars)
 {
     struct oa_strlist l = {0};
     char *copy = cfx_str(bars), *p = copy;
@@ -58,19 +49,19 @@ static struct oa_strlist cfx_list(const char *bars)
     return l;
 }
 
-static void cfx_free(void)
+void cfx_free(void)
 {
     while (cfx_npool)
         free(cfx_pool[--cfx_npool]);
 }
 
-static struct oa_provider cfx_providers[3];
+struct oa_provider cfx_providers[3];
 static struct oa_access_rule cfx_rules[16];
 
 /* The config: nprov providers of github, corp, huggingface; base_path
  * /oauth; public_url https://app.example.com; Secure cookies; one fixed key;
  * no rules (add them with cfx_rule). */
-static void cfx_config(struct oa_config *cfg, size_t nprov)
+void cfx_config(struct oa_config *cfg, size_t nprov)
 {
     unsigned char key[OA_KEY_BYTES];
 
@@ -107,9 +98,8 @@ static void cfx_config(struct oa_config *cfg, size_t nprov)
 }
 
 /* Adds a rule: lists as "a|b" ("" for none). */
-static void cfx_rule(struct oa_config *cfg, const char *path, const char *emails,
-                     const char *domains, const char *groups, const char *workspaces,
-                     const char *providers)
+void cfx_rule(struct oa_config *cfg, const char *path, const char *emails, const char *domains,
+              const char *groups, const char *workspaces, const char *providers)
 {
     struct oa_access_rule *r = &cfx_rules[cfg->naccess++];
 
@@ -122,7 +112,7 @@ static void cfx_rule(struct oa_config *cfg, const char *path, const char *emails
     r->providers = cfx_list(providers);
 }
 
-static struct oa_identity cfx_alice(void)
+struct oa_identity cfx_alice(void)
 {
     struct oa_identity id = {.provider = "github",
                              .issuer = "https://github.com",
@@ -135,15 +125,15 @@ static struct oa_identity cfx_alice(void)
     return id;
 }
 
-static struct oa_response cfx_mint_resp;
-static char cfx_cookie_buf[4][OA_SESSION_CHUNKS_MAX * (OA_COOKIE_CHUNK_MAX + 64)];
+struct oa_response cfx_mint_resp;
+char cfx_cookie_buf[4][OA_SESSION_CHUNKS_MAX * (OA_COOKIE_CHUNK_MAX + 64)];
 static int cfx_cookie_i;
 
 /* A Cookie header carrying a session for id issued at `at` (oa_session_
  * issue, its Set-Cookie parsed back), prefixed by `extra` ("" or "a=b; ").
  * Borrowed: valid for the next three calls. */
-static const char *cfx_cookie(const struct oa_config *cfg, const struct oa_identity *id, int64_t at,
-                              const char *extra)
+const char *cfx_cookie(const struct oa_config *cfg, const struct oa_identity *id, int64_t at,
+                       const char *extra)
 {
     struct oa_request req = {.method = "GET", .host = "app.example.com", .https = "on", .now = at};
     char *out = cfx_cookie_buf[cfx_cookie_i++ & 3];
@@ -179,7 +169,7 @@ static int cfx_collect(void *ctx, const char *p, size_t n)
 }
 
 /* The serialised answer (new; oa_buf_free). */
-static struct oa_buf cfx_wire(const struct oa_response *r)
+struct oa_buf cfx_wire(const struct oa_response *r)
 {
     struct oa_buf b = {0};
 
@@ -189,7 +179,7 @@ static struct oa_buf cfx_wire(const struct oa_response *r)
 }
 
 /* Number of headers named name. */
-static size_t cfx_count(const struct oa_response *r, const char *name)
+size_t cfx_count(const struct oa_response *r, const char *name)
 {
     size_t i, n = 0;
 
@@ -198,9 +188,7 @@ static size_t cfx_count(const struct oa_response *r, const char *name)
     return n;
 }
 
-static int cfx_has(const char *hay, const char *needle)
+int cfx_has(const char *hay, const char *needle)
 {
     return hay && needle && strstr(hay, needle) != NULL;
 }
-
-#endif

@@ -1,14 +1,11 @@
 /*
- * flow_fixture.h - what the flow tests share: a stand-in provider (struct
- * oa_http_ops answering from a table keyed by URL, recording every request
- * so a test can say "no token request was made"), a hand-built config and
- * the run-time state beside it (fx_rt, made as the edge makes it), an
- * ES256 key to sign id_tokens with, and helpers to read a response.
- * No network.
+ * flow_fixture.c - the fx_* part of the unit tests' fixture library
+ * (declarations and what each helper gives: fixture.h): a stand-in
+ * provider (struct oa_http_ops answering from a table keyed by URL,
+ * recording every request), a hand-built config and the run-time state
+ * beside it (fx_rt, made as the edge makes it), an ES256 key to sign
+ * id_tokens with, and helpers to read a response. No network.
  */
-#ifndef OA_FLOW_FIXTURE_H
-#define OA_FLOW_FIXTURE_H
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,49 +15,19 @@
 #include <cjose/cjose.h>
 #include <jansson.h>
 
-#include "oa/config.h"
-#include "oa/cookie.h"
-#include "oa/crypto.h"
-#include "oa/http.h"
-#include "oa/provider_cache.h"
-#include "oa/request.h"
-#include "oa/response.h"
-#include "oa/runtime.h"
-#include "oa/session.h"
-#include "oa/signin.h"
-#include "oa/state.h"
-#include "oa/url.h"
+#include "fixture.h"
 
-/* each test uses a part of the fixture */
-#pragma GCC diagnostic ignored "-Wunused-function"
-
-#define FX_MAX 32
-
-/* One canned answer: url (exact, or prefix when it ends in '*'). */
-struct fx_answer {
-    char *url;
-    long status;
-    char *body;
-    char *link;
-    enum oa_err transport; /* OA_OK, or what send() fails with */
-    size_t size;           /* body size to fake (oversized answers); 0: strlen(body) */
-};
-
-struct fx_seen {
-    char *method, *url, *body, *auth_header, *basic_user, *basic_pass;
-};
-
-static struct fx_answer fx_answers[FX_MAX];
-static size_t fx_nanswers;
-static struct fx_seen fx_seen[64];
-static size_t fx_nseen;
+struct fx_answer fx_answers[FX_MAX];
+size_t fx_nanswers;
+struct fx_seen fx_seen[64];
+size_t fx_nseen;
 
 static char *fx_dup(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
 
-static void fx_reset(void)
+void fx_reset(void)
 {
     size_t i;
 
@@ -82,7 +49,7 @@ static void fx_reset(void)
     fx_nanswers = fx_nseen = 0;
 }
 
-static void fx_answer(const char *url, long status, const char *body, const char *link)
+void fx_answer(const char *url, long status, const char *body, const char *link)
 {
     struct fx_answer *a = &fx_answers[fx_nanswers++];
 
@@ -92,7 +59,7 @@ static void fx_answer(const char *url, long status, const char *body, const char
     a->link = fx_dup(link);
 }
 
-static void fx_fail(const char *url, enum oa_err transport)
+void fx_fail(const char *url, enum oa_err transport)
 {
     fx_answer(url, 0, NULL, NULL);
     fx_answers[fx_nanswers - 1].transport = transport;
@@ -112,7 +79,7 @@ static const struct fx_answer *fx_find(const char *url)
 }
 
 /* How many requests went to url (prefix match when it ends in '*'). */
-static size_t fx_count(const char *url)
+size_t fx_count(const char *url)
 {
     size_t i, c = 0, n = strlen(url);
 
@@ -123,7 +90,7 @@ static size_t fx_count(const char *url)
     return c;
 }
 
-static const struct fx_seen *fx_last(const char *url)
+const struct fx_seen *fx_last(const char *url)
 {
     size_t i;
 
@@ -172,16 +139,16 @@ static enum oa_err fx_send(void *ctx, const struct oa_http_opts *opts,
 
 /* ---- the config ---------------------------------------------------- */
 
-static struct oa_config fx_cfg;
+struct oa_config fx_cfg;
 static struct oa_provider fx_prov[8];
-static struct oa_runtime fx_rt; /* the provider caches and the stand-in transport */
+struct oa_runtime fx_rt;
 
-static char *fx_s(const char *s)
+char *fx_s(const char *s)
 {
     return strdup(s);
 }
 
-static void fx_strlist(struct oa_strlist *l, const char *a, const char *b)
+void fx_strlist(struct oa_strlist *l, const char *a, const char *b)
 {
     l->n = 0;
     l->v = calloc(2, sizeof(char *));
@@ -193,7 +160,7 @@ static void fx_strlist(struct oa_strlist *l, const char *a, const char *b)
 
 /* (Re)makes fx_rt for fx_cfg as it stands, with the stand-in transport, as
  * fcgi/main.c does once the config is complete: fresh caches. */
-static void fx_runtime(void)
+void fx_runtime(void)
 {
     static const struct oa_http_ops ops = {fx_send, NULL};
 
@@ -202,7 +169,7 @@ static void fx_runtime(void)
         abort();
 }
 
-static struct oa_provider *fx_provider(const char *name, enum oa_provider_kind kind)
+struct oa_provider *fx_provider(const char *name, enum oa_provider_kind kind)
 {
     struct oa_provider *p = &fx_prov[fx_cfg.nproviders++];
 
@@ -215,7 +182,7 @@ static struct oa_provider *fx_provider(const char *name, enum oa_provider_kind k
     return p;
 }
 
-static void fx_config(void)
+void fx_config(void)
 {
     unsigned char key[OA_KEY_BYTES];
 
@@ -243,8 +210,8 @@ static void fx_config(void)
 
 /* ---- requests and responses --------------------------------------- */
 
-static void fx_request(struct oa_request *req, const char *method, const char *path,
-                       const char *query, const char *cookie)
+void fx_request(struct oa_request *req, const char *method, const char *path, const char *query,
+                const char *cookie)
 {
     memset(req, 0, sizeof(*req));
     req->method = method;
@@ -259,7 +226,7 @@ static void fx_request(struct oa_request *req, const char *method, const char *p
 }
 
 /* The n-th Set-Cookie header whose value starts with prefix, or NULL. */
-static const char *fx_set_cookie(const struct oa_response *r, const char *prefix, int n)
+const char *fx_set_cookie(const struct oa_response *r, const char *prefix, int n)
 {
     size_t i;
 
@@ -270,7 +237,7 @@ static const char *fx_set_cookie(const struct oa_response *r, const char *prefix
     return NULL;
 }
 
-static size_t fx_count_cookies(const struct oa_response *r, const char *prefix)
+size_t fx_count_cookies(const struct oa_response *r, const char *prefix)
 {
     size_t c = 0;
 
@@ -280,13 +247,13 @@ static size_t fx_count_cookies(const struct oa_response *r, const char *prefix)
 }
 
 /* "name=value" of a Set-Cookie value (new). */
-static char *fx_cookie_pair(const char *set_cookie)
+char *fx_cookie_pair(const char *set_cookie)
 {
     return set_cookie ? strndup(set_cookie, strcspn(set_cookie, ";")) : NULL;
 }
 
 /* A parameter of the Location's query (new) or NULL. */
-static char *fx_location_param(const struct oa_response *r, const char *name)
+char *fx_location_param(const struct oa_response *r, const char *name)
 {
     const char *loc = oa_response_get(r, "Location"), *q;
     char *v = NULL;
@@ -299,7 +266,7 @@ static char *fx_location_param(const struct oa_response *r, const char *name)
     return v;
 }
 
-static int fx_body_has(const struct oa_response *r, const char *needle)
+int fx_body_has(const struct oa_response *r, const char *needle)
 {
     return r->body.p && strstr(r->body.p, needle) != NULL;
 }
@@ -309,7 +276,7 @@ static int fx_body_has(const struct oa_response *r, const char *needle)
 static cjose_jwk_t *fx_key;
 
 /* Makes the ES256 key and returns the JWKS document (new). */
-static char *fx_make_key(void)
+char *fx_make_key(void)
 {
     char *pub, *doc;
     json_t *k, *ks;
@@ -328,17 +295,19 @@ static char *fx_make_key(void)
     return doc;
 }
 
-/* A signed id_token with claims (a JSON object text). New string. */
-static char *fx_sign(const char *claims)
+/* A compact JWS of claims signed by jwk with header alg and kid (kid may be
+ * NULL: no kid). New string. */
+char *fx_jws(const cjose_jwk_t *jwk, const char *alg, const char *kid, const char *claims)
 {
     cjose_header_t *h = cjose_header_new(NULL);
     cjose_jws_t *jws;
     const char *ser;
     char *out;
 
-    cjose_header_set(h, CJOSE_HDR_ALG, "ES256", NULL);
-    cjose_header_set(h, CJOSE_HDR_KID, "k1", NULL);
-    jws = cjose_jws_sign(fx_key, h, (const uint8_t *)claims, strlen(claims), NULL);
+    cjose_header_set(h, CJOSE_HDR_ALG, alg, NULL);
+    if (kid)
+        cjose_header_set(h, CJOSE_HDR_KID, kid, NULL);
+    jws = cjose_jws_sign(jwk, h, (const uint8_t *)claims, strlen(claims), NULL);
     if (!jws || !cjose_jws_export(jws, &ser, NULL))
         abort();
     out = strdup(ser);
@@ -347,9 +316,15 @@ static char *fx_sign(const char *claims)
     return out;
 }
 
+/* A signed id_token with claims (a JSON object text). New string. */
+char *fx_sign(const char *claims)
+{
+    return fx_jws(fx_key, "ES256", "k1", claims);
+}
+
 /* A token endpoint answer with an id_token for iss/sub/nonce plus extra
  * claims (JSON object text or NULL). New string. */
-static char *fx_token_answer(const char *iss, const char *sub, const char *nonce, const char *extra)
+char *fx_token_answer(const char *iss, const char *sub, const char *nonce, const char *extra)
 {
     int64_t now = (int64_t)time(NULL);
     json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", iss, "aud", "cid-123", "sub", sub,
@@ -377,7 +352,7 @@ static char *fx_token_answer(const char *iss, const char *sub, const char *nonce
 
 /* Runs login for p and returns the state cookie pair "name=value" (new);
  * *state and *nonce (new) from the authorize URL. */
-static char *fx_login(const struct oa_provider *p, const char *rd, char **state, char **nonce)
+char *fx_login(const struct oa_provider *p, const char *rd, char **state, char **nonce)
 {
     struct oa_response r;
     struct oa_request req;
@@ -398,8 +373,7 @@ static char *fx_login(const struct oa_provider *p, const char *rd, char **state,
 }
 
 /* Reads the session cookie a response set; returns 1 when it opens. */
-static int fx_session(const struct oa_response *r, struct oa_identity *id,
-                      struct oa_session_buf *sb)
+int fx_session(const struct oa_response *r, struct oa_identity *id, struct oa_session_buf *sb)
 {
     char *pair = fx_cookie_pair(fx_set_cookie(r, "__Host-oauth2_fcgi=", 0));
     int ok_ = pair && oa_session_read(id, sb, &fx_cfg, pair, (int64_t)time(NULL)) == OA_OK;
@@ -409,10 +383,8 @@ static int fx_session(const struct oa_response *r, struct oa_identity *id,
 }
 
 /* No log line ever carries these. */
-static int fx_log_clean(const struct oa_response *r)
+int fx_log_clean(const struct oa_response *r)
 {
     return !strstr(r->log, "s3cret") && !strstr(r->log, "at-SECRET") &&
            !strstr(r->log, "code-XYZ") && !strstr(r->log, "eyJ");
 }
-
-#endif
