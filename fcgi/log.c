@@ -110,7 +110,7 @@ void oa_log_close(void)
 
 bool oa_log_enabled(enum oa_log_level level)
 {
-    return level <= log_level;
+    return level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
 const char *oa_log_level_name(enum oa_log_level level)
@@ -205,4 +205,11 @@ void oa_log_audit(const char *json, size_t len)
                  json);
     if (n > 0 && (size_t)n < sizeof(line))
         write_all(log_fd, line, (size_t)n);
+}
+
+void oa_log_set_level(enum oa_log_level level)
+{
+    /* a reload's new log_level; threads read it as they log (an aligned
+     * int: the store is atomic where this runs) */
+    __atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }

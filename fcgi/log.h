@@ -38,6 +38,8 @@ enum oa_err oa_log_reopen(struct oa_error *err) OA_WUR;
 /* One audit line (JSON, audit: log) whatever log_level says:
  * "oauth2-fcgi[pid]: audit: {...}", or syslog at LOG_NOTICE. */
 void oa_log_audit(const char *json, size_t len);
+/* Changes the level while threads run (a reload). */
+void oa_log_set_level(enum oa_log_level level);
 /* Closes syslog or the file if open; later lines go to stderr again. */
 void oa_log_close(void);
 /* True when a line of that level would be written. */

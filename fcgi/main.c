@@ -27,6 +27,7 @@
 #include "edge.h"
 #include "genkey.h"
 #include "listen.h"
+#include "live.h"
 #include "log.h"
 #include "metrics_map.h"
 #include "oa/config.h"
@@ -37,6 +38,7 @@
 #include "oa/metrics.h"
 #include "oa/runtime.h"
 #include "options.h"
+#include "reload.h"
 #include "server.h"
 #include "sockpath.h"
 #include "supervise.h"
@@ -178,8 +180,7 @@ static void limit_provider_calls(unsigned threads)
 
 /* The server proper: one process, or a supervisor of -w workers. An
  * upgrade (SIGUSR2) execs the new program here and does not return. */
-static int run_server(const struct oa_options *opts, const struct oa_config *cfg,
-                      struct oa_runtime *rt, int fd)
+static int run_server(const struct oa_options *opts, struct oa_reload *rl, int fd)
 {
     struct oa_server_hooks hooks = {NULL, NULL, 1};
     struct oa_sockpath sp;
@@ -189,10 +190,9 @@ static int run_server(const struct oa_options *opts, const struct oa_config *cfg
     /* -s: the file made here; inherited: the file the socket is bound to */
     oa_sockpath_record(&sp, fd, opts->socket);
     if (opts->workers)
-        rc =
-            oa_supervise_run(cfg, rt, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
+        rc = oa_supervise_run(rl, fd, opts->workers, opts->threads, &sp, &err) ? fail(&err) : 0;
     else
-        while ((rc = oa_server_run(cfg, rt, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
+        while ((rc = oa_server_run(rl, fd, opts->threads, &hooks)) == OA_SERVER_UPGRADE)
             if (oa_upgrade_exec(fd, &err) != OA_OK) /* returns only when the exec failed */
                 oa_log_error(OA_LOG_ERROR, &err);   /* serve on */
     if (opts->socket)
@@ -218,8 +218,10 @@ static enum oa_err count_metrics(const struct oa_options *opts, const struct oa_
     return OA_OK;
 }
 
-static int serve(const struct oa_options *opts, const struct oa_config *cfg, struct oa_runtime *rt)
+static int serve(const struct oa_options *opts, struct oa_reload *rl)
 {
+    struct oa_gen *g = oa_live_current(rl->live);
+    const struct oa_config *cfg = g->cfg;
     struct oa_error err;
     int fd, cgi;
 
@@ -237,9 +239,33 @@ static int serve(const struct oa_options *opts, const struct oa_config *cfg, str
                                       : "no session.key_file: sessions end when the process "
                                         "stops");
     if (cgi)
-        return oa_edge_serve_cgi(cfg, rt) == 0 ? 0 : 1;
+        return oa_edge_serve_cgi(cfg, &g->rt) == 0 ? 0 : 1;
     limit_provider_calls(opts->threads);
-    return run_server(opts, cfg, rt, fd);
+    return run_server(opts, rl, fd);
+}
+
+/* The first generation (the config, and the runtime made for it before
+ * any thread starts: DESIGN.md section 10), what swaps it on a reload,
+ * and the server. */
+static int serve_loaded(const struct oa_options *opts, struct oa_config *cfg)
+{
+    struct oa_gen *g = oa_gen_new(cfg, NULL);
+    struct oa_live live;
+    struct oa_reload rl;
+    int rc;
+
+    if (!g || oa_live_init(&live, g, (size_t)opts->threads + 1) != OA_OK) /* +1: metrics */
+        return fail(&(struct oa_error){.code = OA_ERR_NOMEM,
+                                       .msg = "out of memory preparing the provider caches"});
+    if (oa_reload_init(&rl, &live, oa_live_current(&live)->cfg->file) != OA_OK) {
+        rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM, .msg = "out of memory"});
+    } else {
+        rc = serve(opts, &rl);
+        oa_http_global_cleanup();
+    }
+    oa_reload_free(&rl);
+    oa_live_free(&live);
+    return rc;
 }
 
 /* The log (stderr, syslog, log: FILE) and the audit log, opened by the
@@ -266,7 +292,6 @@ static int open_logs(const struct oa_config *cfg)
 static int run(const struct oa_options *opts)
 {
     struct oa_config *cfg = NULL;
-    struct oa_runtime rt;
     struct oa_error err;
     int rc;
 
@@ -284,19 +309,10 @@ static int run(const struct oa_options *opts)
         return rc;
     }
     rc = open_logs(cfg); /* nonzero: said on stderr */
-    if (rc == 0) {
-        /* the run-time state beside the const config: the provider caches
-         * are made before threads start, not raced for (DESIGN.md section 10) */
-        if (oa_runtime_init(&rt, cfg, NULL) != OA_OK) {
-            rc = fail(&(struct oa_error){.code = OA_ERR_NOMEM,
-                                         .msg = "out of memory preparing the provider caches"});
-        } else {
-            rc = serve(opts, cfg, &rt);
-            oa_http_global_cleanup();
-        }
-        oa_runtime_free(&rt);
-    }
-    oa_config_free(cfg);
+    if (rc == 0)
+        rc = serve_loaded(opts, cfg); /* cfg is the first generation's now */
+    else
+        oa_config_free(cfg);
     oa_auditlog_close();
     oa_log_close();
     log_open = false;

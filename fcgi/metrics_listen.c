@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "live.h"
 #include "log.h"
 #include "metrics_listen.h"
 #include "oa/metrics.h"
@@ -168,7 +169,8 @@ static void *listener_main(void *arg)
     while (!atomic_load(&l->stop)) {
         if (p.fd < 0 && waited >= OA_METRICS_RETRY_MS) {
             waited = 0;
-            p.fd = try_bind(l->cfg, &told);
+            p.fd = try_bind(oa_live_enter(l->live, l->slot)->cfg, &told);
+            oa_live_leave(l->live, l->slot);
         }
         if (p.fd < 0) {
             poll(NULL, 0, OA_METRICS_POLL_MS);
@@ -178,7 +180,8 @@ static void *listener_main(void *arg)
         if (poll(&p, 1, OA_METRICS_POLL_MS) == 1 && (p.revents & POLLIN)) {
             int c = accept4(p.fd, NULL, NULL, SOCK_CLOEXEC);
             if (c >= 0) {
-                serve_one(l->cfg, c);
+                serve_one(oa_live_enter(l->live, l->slot)->cfg, c);
+                oa_live_leave(l->live, l->slot);
                 close(c);
             }
         }
@@ -188,11 +191,13 @@ static void *listener_main(void *arg)
     return NULL;
 }
 
-void oa_metrics_listener_start(struct oa_metrics_listener *l, const struct oa_config *cfg)
+void oa_metrics_listener_start(struct oa_metrics_listener *l, struct oa_live *live, size_t slot)
 {
+    const struct oa_config *cfg = oa_live_current(live)->cfg;
     int e;
 
-    l->cfg = cfg;
+    l->live = live;
+    l->slot = slot;
     l->running = false;
     atomic_store(&l->stop, 0);
     if (!cfg->metrics.listen)

@@ -9,10 +9,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "oa/config.h"
+#include "live.h"
 
 struct oa_metrics_listener {
-    const struct oa_config *cfg;
+    struct oa_live *live; /* borrowed: the config each scrape reads */
+    size_t slot;          /* the thread's slot in live */
     pthread_t tid;
     atomic_int stop;
     bool running;
@@ -22,7 +23,7 @@ struct oa_metrics_listener {
  * binds the address, or, while another process of the set-up holds it,
  * tries again every OA_METRICS_RETRY_MS: one process serves, any other
  * takes over when it ends; they all show the same shared counters. */
-void oa_metrics_listener_start(struct oa_metrics_listener *l, const struct oa_config *cfg);
+void oa_metrics_listener_start(struct oa_metrics_listener *l, struct oa_live *live, size_t slot);
 /* Stops and joins the thread (closing its socket); nothing when not started. */
 void oa_metrics_listener_stop(struct oa_metrics_listener *l);
 

@@ -10,9 +10,10 @@
  * interrupted; the signal is repeated until each thread has left, which
  * closes the window between checking the flag and entering the wait.
  * A second SIGTERM/SIGINT during the stop ends the process at once.
- * There is no reload (the config is read at start only): SIGHUP, which
- * logrotate or a closing terminal may send, is only logged by the main
- * thread, never the default action that would end the process.
+ * SIGHUP reads the config again (reload.c), as does a change of its files,
+ * which the main thread looks for at every tick: the threads take the new
+ * generation with their next request (live.c), the requests in hand finish
+ * with the one they started with.
  * Once no thread waits for a connection any more, a stop closes the listening
  * socket at once (fd replaced by /dev/null, so the number is never reused
  * by a connection): this process takes no new connection while it finishes
@@ -20,7 +21,8 @@
  * spawn-fcgi's socket after an upgrade) gets them all. An upgrade
  * (SIGUSR2, oa_server_hooks.upgrade) drains the same way but keeps the
  * socket: the caller execs the new program on it.
- * The main thread also wakes every OA_SERVER_TICK_MS to run the hooks'
+ * The main thread also wakes every OA_SERVER_TICK_MS to look at the config's
+ * files, free the generations no request uses any more, and run the hooks'
  * watch (a worker checks that its supervisor still runs).
  */
 #include <errno.h>
@@ -38,15 +40,17 @@
 #include <fcgiapp.h>
 
 #include "edge.h"
+#include "live.h"
 #include "log.h"
 #include "metrics_listen.h"
+#include "reload.h"
 #include "server.h"
 #include "upgrade.h"
 
 struct oa_worker {
     pthread_t tid;
-    const struct oa_config *cfg;
-    struct oa_runtime *rt; /* borrowed; shared by the threads (its caches lock themselves) */
+    struct oa_live *live; /* borrowed: the config and runtime each request uses */
+    size_t slot;          /* this thread's slot in live */
     int listen_fd;
     int epfd;             /* this thread's epoll on listen_fd, or -1: poll() */
     atomic_int accepting; /* waiting for a connection: may be woken by SIGUSR1 */
@@ -55,7 +59,7 @@ struct oa_worker {
 };
 
 static atomic_int oa_stop;    /* SIGTERM/SIGINT seen */
-static atomic_int oa_hup;     /* SIGHUP seen, not logged yet */
+static atomic_int oa_hup;     /* SIGHUP seen: reload */
 static atomic_int oa_usr2;    /* SIGUSR2 seen: upgrade asked for */
 static pthread_t oa_main_tid; /* woken with SIGUSR1 when a thread ends */
 
@@ -263,7 +267,9 @@ static void *worker_main(void *arg)
     } else {
         while ((rc = accept_one(w, &req)) >= 0) {
             if (rc == 0) {
-                oa_edge_serve_fcgx(w->cfg, w->rt, &req);
+                struct oa_gen *g = oa_live_enter(w->live, w->slot);
+                oa_edge_serve_fcgx(g->cfg, &g->rt, &req);
+                oa_live_leave(w->live, w->slot);
                 FCGX_Finish_r(&req);
             }
         }
@@ -342,15 +348,14 @@ static void drain(struct oa_worker *w, unsigned n, int listen_fd, int keep)
         close_listener(listen_fd);
 }
 
-static unsigned start_workers(struct oa_worker *w, unsigned n, const struct oa_config *cfg,
-                              struct oa_runtime *rt, int listen_fd)
+static unsigned start_workers(struct oa_worker *w, unsigned n, struct oa_live *live, int listen_fd)
 {
     unsigned i;
     int e;
 
     for (i = 0; i < n; i++) {
-        w[i].cfg = cfg;
-        w[i].rt = rt;
+        w[i].live = live;
+        w[i].slot = i;
         w[i].listen_fd = listen_fd;
         e = pthread_create(&w[i].tid, NULL, worker_main, &w[i]);
         if (e != 0) {
@@ -395,19 +400,17 @@ static bool upgrade_asked(const struct oa_server_hooks *hooks)
     return 1;
 }
 
-/* The main thread's wait: signals, a thread that ended, the watch.
- * Returns 1 for an upgrade, 0 for a stop. */
+/* The main thread's wait: signals, a thread that ended, the config's
+ * files, the watch. Returns 1 for an upgrade, 0 for a stop. */
 static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitmask,
-                         const struct oa_server_hooks *hooks)
+                         struct oa_reload *rl, const struct oa_server_hooks *hooks)
 {
     struct timespec tick = {OA_SERVER_TICK_MS / 1000, (OA_SERVER_TICK_MS % 1000) * 1000000L};
 
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
         ppoll(NULL, 0, &tick, waitmask);
-        if (atomic_exchange(&oa_hup, 0))
-            oa_log_write(OA_LOG_WARN, "SIGHUP ignored: there is no reload; restart oauth2-fcgi "
-                                      "(or send SIGUSR2 to exec it anew) to read the config "
-                                      "again");
+        oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0);
+        oa_live_reap(rl->live);
         if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {
             atomic_store(&oa_stop, 1);
             return 1;
@@ -418,10 +421,11 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
     return 0;
 }
 
-int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen_fd,
-                  unsigned nthreads, const struct oa_server_hooks *hooks)
+int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
+                  const struct oa_server_hooks *hooks)
 {
-    struct oa_worker *w = calloc(nthreads, sizeof(*w));
+    /* one slot per thread, and the metrics listener's after them */
+    struct oa_worker *w = nthreads < rl->live->nslots ? calloc(nthreads, sizeof(*w)) : NULL;
     struct oa_metrics_listener ml;
     sigset_t old, waitmask;
     unsigned i, started;
@@ -436,13 +440,13 @@ int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen
     fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
-    oa_metrics_listener_start(&ml, cfg);
-    started = start_workers(w, nthreads, cfg, rt, listen_fd);
+    oa_metrics_listener_start(&ml, rl->live, nthreads);
+    started = start_workers(w, nthreads, rl->live, listen_fd);
     if (started == nthreads)
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");
     else
         atomic_store(&oa_stop, 1);
-    upgrade = wait_for_stop(w, started, &waitmask, hooks);
+    upgrade = wait_for_stop(w, started, &waitmask, rl, hooks);
     if (upgrade)
         oa_log_write(OA_LOG_INFO, "upgrade: finishing the requests in hand, keeping the socket");
     else if (atomic_load(&oa_stop) && started == nthreads)
@@ -456,6 +460,7 @@ int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen
     }
     free(w);
     oa_metrics_listener_stop(&ml);
+    oa_live_reap(rl->live); /* every thread has left: nothing retired is in use */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (upgrade && !failed && started == nthreads)
         return OA_SERVER_UPGRADE;

@@ -7,8 +7,7 @@
 
 #include <stdbool.h>
 
-#include "oa/config.h"
-#include "oa/runtime.h"
+#include "reload.h"
 
 /* Installs the handlers: SIGTERM/SIGINT ask for a stop, SIGUSR1 wakes a
  * thread out of accept(), SIGPIPE is ignored. Call before FCGX_Init (which
@@ -32,13 +31,14 @@ struct oa_server_hooks {
 };
 
 /* Serves requests on listen_fd (0: the inherited socket) with nthreads
- * threads until SIGTERM or SIGINT, then finishes the requests in hand and
- * closes listen_fd. cfg, rt (the run-time state beside it) and hooks (may
- * be NULL) are borrowed. Returns the
+ * threads (at most rl->live->nslots) until SIGTERM or SIGINT, then finishes
+ * the requests in hand and closes listen_fd. Each request is answered with
+ * rl->live's current config and runtime; SIGHUP or a changed file reloads
+ * them (reload.h). rl and hooks (may be NULL) are borrowed. Returns the
  * exit code: 0 after a stop, 1 when the threads could not run or accept
  * failed for good; OA_SERVER_UPGRADE after SIGUSR2 (the new program passed
  * --check-config), with listen_fd still open and no thread left. */
-int oa_server_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen_fd,
-                  unsigned nthreads, const struct oa_server_hooks *hooks);
+int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
+                  const struct oa_server_hooks *hooks);
 
 #endif

@@ -55,8 +55,7 @@ struct oa_slot {
 };
 
 struct oa_master {
-    const struct oa_config *cfg;
-    struct oa_runtime *rt; /* each worker has its copy after fork */
+    struct oa_reload *rl; /* each worker has its copy after fork, and reloads it */
     const struct oa_sockpath *sp;
     int fd;
     unsigned nthreads;
@@ -123,7 +122,7 @@ static void worker_main(const struct oa_master *m)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
     sigprocmask(SIG_SETMASK, &m->orig, NULL);
-    _exit(oa_server_run(m->cfg, m->rt, m->fd, m->nthreads, &hooks));
+    _exit(oa_server_run(m->rl, m->fd, m->nthreads, &hooks));
 }
 
 /* ---- in the master ---- */
@@ -283,9 +282,11 @@ static void on_signal(struct oa_master *m, int sig)
         close_socket(m->fd);
         break;
     case SIGHUP:
-        oa_log_write(OA_LOG_WARN, "SIGHUP ignored: there is no reload; restart oauth2-fcgi "
-                                  "(or send SIGUSR2 to switch to a new binary) to read the "
-                                  "config again");
+        /* each worker reads the config itself (and would within a tick
+         * anyway when a file changed); the master reads it too (see
+         * oa_supervise_run) */
+        oa_log_write(OA_LOG_INFO, "SIGHUP: passed on to the workers, which read the config again");
+        signal_all(m, SIGHUP);
         break;
     case SIGUSR2:
         if (m->stopping)
@@ -318,9 +319,8 @@ static void block_signals(struct oa_master *m, sigset_t *set)
     sigprocmask(SIG_BLOCK, set, &m->orig);
 }
 
-enum oa_err oa_supervise_run(const struct oa_config *cfg, struct oa_runtime *rt, int listen_fd,
-                             unsigned nworkers, unsigned nthreads, const struct oa_sockpath *sp,
-                             struct oa_error *err)
+enum oa_err oa_supervise_run(struct oa_reload *rl, int listen_fd, unsigned nworkers,
+                             unsigned nthreads, const struct oa_sockpath *sp, struct oa_error *err)
 {
     struct oa_master m;
     struct timespec ts;
@@ -329,8 +329,7 @@ enum oa_err oa_supervise_run(const struct oa_config *cfg, struct oa_runtime *rt,
     int sig;
 
     memset(&m, 0, sizeof(m));
-    m.cfg = cfg;
-    m.rt = rt;
+    m.rl = rl;
     m.sp = sp;
     m.fd = listen_fd;
     m.nthreads = nthreads;
@@ -342,11 +341,17 @@ enum oa_err oa_supervise_run(const struct oa_config *cfg, struct oa_runtime *rt,
     oa_log_write(OA_LOG_INFO, "supervising %u worker process%s of %u thread%s each", nworkers,
                  nworkers == 1 ? "" : "es", nthreads, nthreads == 1 ? "" : "s");
     while (!m.stopping || live(&m) > 0) {
+        if (wait > OA_SERVER_TICK_MS)
+            wait = OA_SERVER_TICK_MS;
         ts.tv_sec = (time_t)(wait / 1000);
         ts.tv_nsec = (long)(wait % 1000) * 1000000L;
         sig = sigtimedwait(&set, NULL, &ts);
         if (sig > 0 && sig != SIGCHLD)
             on_signal(&m, sig);
+        /* the master reloads as its workers do, so that a worker it starts
+         * later serves the config the others serve, not the first one */
+        if (!m.stopping)
+            oa_reload_tick(rl, sig == SIGHUP);
         reap(&m);
         wait = start_due(&m);
     }

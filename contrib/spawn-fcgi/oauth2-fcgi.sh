@@ -21,8 +21,9 @@
 #               setsid oauth2-fcgi.sh </dev/null >>/var/log/oauth2-fcgi.log 2>&1 &
 #             (without -n spawn-fcgi sends it to /dev/null and says only
 #             "child exited with: 2"). This script's pid is the
-#             master's; to upgrade (new binary, config or key file) without
-#             losing a request: install the new binary, then kill -USR2 that pid.
+#             master's; a changed config or key file is read within a
+#             second (or at once: kill -HUP that pid); to upgrade to a new
+#             binary without losing a request: install it, then kill -USR2 that pid.
 #             If the master itself is killed, its workers keep serving the
 #             socket (nothing else holds it here); restart the script later.
 #             A worker or the master SIGKILLed under load: tests/load/kill-spawn-fcgi.sh

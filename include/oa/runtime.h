@@ -4,10 +4,12 @@
  * secret; src/flow/provider_cache.c) and the HTTP transport the flows talk
  * to providers through. src/flow/runtime.c.
  *
- * Owned by the edge: fcgi/main.c makes it once the config is loaded and
- * before any thread starts, passes it beside the config to every request
- * (oa_handle), and frees it after the threads are gone. The core borrows
- * it; the config stays const throughout (DESIGN.md section 10).
+ * Owned by the edge, one per loaded config (a generation, fcgi/live.c):
+ * made with its config before any request can see it (at start-up, before
+ * any thread; on a reload, before the swap), passed beside the config to
+ * every request (oa_handle), and freed with its config once no request
+ * uses them. The core borrows it; the config stays const throughout
+ * (DESIGN.md section 10).
  */
 #ifndef OA_RUNTIME_H
 #define OA_RUNTIME_H

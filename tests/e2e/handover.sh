@@ -107,8 +107,8 @@ SPAWN_ARGS=$(sed -n 's|^ *-- [^ ]*oauth2-fcgi -c [^ ]* *||p' "$top_srcdir/contri
 t_like "$UNIT_ARGS" '-w [0-9]' "contrib/systemd runs a supervisor (-w): $UNIT_ARGS"
 t_like "$SPAWN_ARGS" '-w [0-9]' "contrib/spawn-fcgi runs a supervisor (-w): $SPAWN_ARGS"
 # shellcheck disable=SC2016 # a literal $MAINPID in an ERE
-t_like "$(cat "$top_srcdir/contrib/systemd/oauth2-fcgi.service")" 'ExecReload=/bin/kill -USR2 \$MAINPID' \
-    "contrib/systemd: reload is SIGUSR2"
+t_like "$(cat "$top_srcdir/contrib/systemd/oauth2-fcgi.service")" 'ExecReload=/bin/kill -HUP \$MAINPID' \
+    "contrib/systemd: reload is SIGHUP (config and key file read again in place; tests/e2e/reload.sh)"
 
 LINES=()
 PORT=$(free_port) || bail "no free port"
@@ -159,7 +159,7 @@ upgrade_run() {
     t_like "$(cat "$T/sp.log")" "upgrade refused: .* --check-config failed \(exit status 3\)" \
         "$name: a broken binary is refused, and the log says why"
     t_is "$ino2" "$ino1" "$name: ... and the working one keeps running"
-    # a reload with a bad config keeps the old one (SIGUSR2 is the reload)
+    # an upgrade with a bad config keeps the old program
     cp "$T/bin/v2" "$T/bin/oauth2-fcgi.new" && mv "$T/bin/oauth2-fcgi.new" "$T/bin/oauth2-fcgi"
     cp "$E2E_CONFIG" "$T/config.good"
     echo "no_such_key: 1" >>"$E2E_CONFIG"

@@ -775,3 +775,14 @@ forged_identity_args() {
     done
     FORGED+=(-H "x-forwarded-user: $1" -H "REMOTE-USER: $1")
 }
+
+# oa_children_of PID: the oauth2-fcgi processes ($OA_BIN's program) that
+# PID (a web server) started, sorted, on one line.
+oa_children_of() {
+    local p real
+    real=$(readlink -f "$OA_BIN")
+    for p in $(ps -o pid= --ppid "$1"); do
+        [ "$(readlink "/proc/$p/exe" 2>/dev/null | sed 's/ (deleted)$//')" = "$real" ] &&
+            echo "$p"
+    done | sort | tr '\n' ' '
+}

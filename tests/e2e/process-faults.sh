@@ -16,8 +16,11 @@
 #       FILE:LINE message, no socket left behind.
 #   (d) SIGTERM while a request is in flight: the client still gets its
 #       whole answer (FastCGI END_REQUEST), then the process exits 0.
-#   (e) there is no config reload: SIGHUP is logged and ignored (the process
-#       keeps serving); a reload with a bad file cannot be tested (skip).
+#   (e) a broken config file (written while serving) is noticed without a
+#       signal and refused: logged once with FILE:LINE:COL, not at every
+#       poll, the process serving on with the old config; SIGHUP reads it
+#       again (refused again, logged again) and never ends the process; the
+#       fixed file is reloaded.
 # Servers listen on 127.0.0.1 only and are stopped at exit. Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +31,6 @@ T=$E2E_TMP
 e2e_oa_config # E2E_CONFIG, E2E_KEY, COOKIE_NAME; test 1
 VALID=$(mint --user alice --email alice@example.com)
 [ -n "$VALID" ] || bail "mint_cookie failed"
-OA_REAL=$(readlink -f "$OA_BIN")
 
 # ---- the FastCGI client and the hanging provider (python3) --------------------
 
@@ -56,13 +58,7 @@ PORT=$(free_port) || bail "no free port"
 lighttpd_start "$PORT" "$E2E_CONFIG"
 LPID=$E2E_LAST_PID
 # oa_children: the oauth2-fcgi processes lighttpd started (responder, authorizer).
-oa_children() {
-    local p
-    for p in $(ps -o pid= --ppid "$LPID"); do
-        [ "$(readlink "/proc/$p/exe" 2>/dev/null | sed 's/ (deleted)$//')" = "$OA_REAL" ] &&
-            echo "$p"
-    done | sort | tr '\n' ' '
-}
+oa_children() { oa_children_of "$LPID"; }
 http_req "http://127.0.0.1:$PORT/oauth/health"
 t_is "$HTTP_STATUS" 200 "lighttpd: /oauth/health answers before the faults"
 KIDS=$(oa_children)
@@ -145,13 +141,29 @@ t_is "$(printf '%s\n' "$OUT" | grep '^stuck ' | cut -d' ' -f1-3)" "stuck complet
 t_like "$(cat "$T4_LOG")" 'provider hang: token endpoint .*Timeout was reached' \
     "it ended at http.timeout: the log says 'Timeout was reached'"
 
-# (e) SIGHUP must not stop the service. (The reload is SIGUSR2; that a
-# reload with a bad config keeps the old program is tests/e2e/handover.sh's.)
+# (e) a reload with a bad file keeps the old config; SIGHUP never stops
+# the service. (SIGUSR2's exec of a new program with a bad config is
+# tests/e2e/handover.sh's.)
+cp "$T/hang.yml" "$T/hang.yml.good"
+printf 'providers: [\n  - name: x\naccess: {\n' >"$T/hang.yml"
+sleep 1.5
+t_ok "a broken config file while serving: the process goes on" alive "$T4_PID"
+t_is "$(pf health "$A4")" 200 "with the broken file: /health still answers"
+t_like "$(cat "$T4_LOG")" "error: $T/hang\.yml:[0-9]+:[0-9]+: YAML syntax error.*reload refused" \
+    "the broken file is noticed without a signal and logged as FILE:LINE:COL, reload refused"
+t_is "$(grep -c 'reload refused' "$T4_LOG")" 1 "logged once for the change, not at every poll"
 kill -HUP "$T4_PID"
 sleep 0.5
 t_ok "SIGHUP (e.g. from logrotate) does not end the process" alive "$T4_PID"
 t_is "$(pf health "$A4")" 200 "after SIGHUP: /health still answers"
-t_like "$(cat "$T4_LOG")" 'warn: SIGHUP ignored: there is no reload' "SIGHUP is logged as ignored"
+t_like "$(cat "$T4_LOG")" 'info: SIGHUP: reopening the logs and reading .*hang\.yml again' \
+    "SIGHUP is logged"
+t_is "$(grep -c 'reload refused' "$T4_LOG")" 2 "SIGHUP reads the broken file again: refused again"
+t_unlike "$(cat "$T4_LOG")" 'info: reloaded ' "nothing was reloaded from the broken file"
+mv "$T/hang.yml.good" "$T/hang.yml"
+sleep 1.5
+t_like "$(cat "$T4_LOG")" "info: reloaded $T/hang\.yml: 1 provider, 1 access rule" \
+    "the fixed file is reloaded without a signal"
 
 # (d) SIGTERM while a request waits for the hanging provider.
 OUT=$(pf sigterm "$A4" "$T/hang.accepts" "$T4_PID" 2>&1)
