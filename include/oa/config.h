@@ -61,7 +61,8 @@ struct oa_provider {
     char *userinfo_url;
     char *end_session_url;
     char *jwks_uri;
-    char *groups_claim;              /* claim holding groups (OIDC); NULL: kind default */
+    char *groups_claim;  /* claim holding groups (OIDC); NULL: kind default */
+    bool offline_access; /* ask for a refresh token (offline_access; Google access_type=offline) */
     struct oa_strlist hosted_domain; /* google: hd= sent, the id_token's hd must be one; "*": any */
     struct oa_strlist allowed_orgs;  /* github */
     struct oa_strlist allowed_teams; /* github, "org/team" */
@@ -103,7 +104,10 @@ struct oa_config {
         bool secure;       /* Secure attribute (false only with allow_http_redirect) */
         int64_t lifetime;  /* seconds, default 8h */
         enum oa_same_site same_site;
-        int64_t not_before; /* epoch seconds, 0 = none */
+        int64_t not_before;    /* epoch seconds, 0 = none */
+        int64_t refresh_after; /* seconds; 0 = no refresh (DESIGN.md section 14) */
+        char *revocation_file; /* the host's revocation journal; NULL: none */
+        char *store;           /* "redis://HOST:PORT/DB" shared by hosts; NULL: none */
     } session;
     struct oa_keyring keys;                   /* loaded from key_file, or one random key */
     bool keys_random;                         /* true: no key_file (warn at start-up) */

@@ -29,8 +29,17 @@ struct oa_identity {
     const char *name;
     const char *groups;
     const char *workspaces;
-    int64_t iat; /* sealed at */
-    int64_t exp; /* ends at */
+    int64_t iat; /* sealed at (a refresh seals again) */
+    int64_t exp; /* ends at: the hard limit (session.lifetime after iat) */
+    /* The lifecycle (DESIGN.md section 14). */
+    int64_t refresh_at; /* past this a page load goes through <base_path>/refresh; = exp: never */
+    int64_t login_at;   /* the first sign-in; kept by a refresh */
+    unsigned char sid[16]; /* this session's id, random at sign-in, kept by a refresh */
+    /* What revocation looks the session up by (oa_rev_key, made at sign-in
+     * and sealed so the lookup hashes nothing); all-zero: none. */
+    unsigned char user_key[16];  /* OA_REV_USER (provider, subject) */
+    unsigned char email_key[16]; /* OA_REV_EMAIL */
+    unsigned char psid_key[16];  /* OA_REV_PROVIDER_SID (issuer, the id_token's sid) */
 };
 
 /* The largest session plaintext; an identity that does not fit is refused

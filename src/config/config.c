@@ -106,6 +106,8 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->session.key_file);
     free(cfg->session.cookie_name);
     free(cfg->session.cookie_full);
+    free(cfg->session.revocation_file);
+    free(cfg->session.store);
     free(cfg->http.ca_file);
     free(cfg->metrics.listen);
     oa_cfg_strlist_free(&cfg->metrics.allow);

@@ -91,6 +91,7 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "private_key_file", KT_STR, P(private_key_file), 0, NULL},
     {SC_PROVIDER, "issuer", KT_STR, P(issuer), 0, NULL},
     {SC_PROVIDER, "groups_claim", KT_STR, P(groups_claim), 0, NULL},
+    {SC_PROVIDER, "offline_access", KT_BOOL, P(offline_access), 0, NULL},
     {SC_PROVIDER, "authorize_url", KT_STR, P(authorize_url), 0, NULL},
     {SC_PROVIDER, "token_url", KT_STR, P(token_url), 0, NULL},
     {SC_PROVIDER, "userinfo_url", KT_STR, P(userinfo_url), 0, NULL},
@@ -102,6 +103,9 @@ static const struct oa_cfg_key keys[] = {
     {SC_SESSION, "lifetime", KT_DURATION_S, C(session.lifetime), 0, NULL},
     {SC_SESSION, "same_site", KT_ENUM, C(session.same_site), 0, same_site_names},
     {SC_SESSION, "not_before", KT_TIME, C(session.not_before), 0, NULL},
+    {SC_SESSION, "refresh_after", KT_DURATION_S, C(session.refresh_after), 0, NULL},
+    {SC_SESSION, "revocation_file", KT_STR, C(session.revocation_file), 0, NULL},
+    {SC_SESSION, "store", KT_STR, C(session.store), 0, NULL},
 
     {SC_HTTP, "timeout", KT_DURATION_MS, C(http.timeout_ms), 0, NULL},
     {SC_HTTP, "ca_file", KT_STR, C(http.ca_file), 0, NULL},
