@@ -17,7 +17,7 @@ static const char *issuers[] = {"https://idp.test", "accounts.google.com"};
 
 static void verify(const char *tok, size_t len, const struct oa_jwks *jwks)
 {
-    struct oa_jwt_expect x = {issuers, 2, "cid-123", "n-0123456789", FZ_NOW, 0};
+    struct oa_jwt_expect x = {issuers, 2, "cid-123", "n-0123456789", FZ_NOW, 0, OA_JWT_ID_TOKEN, NULL};
     struct oa_error err;
     json_t *claims = NULL;
 
