@@ -137,6 +137,8 @@ static enum oa_err provider_endpoint(struct oa_response *r, const struct oa_conf
         return method_ok(r, req, M_GET | M_HEAD) ? oa_signin_login(r, cfg, rt, req, p) : OA_OK;
     if (p && strcmp(slash, "/callback") == 0)
         return method_ok(r, req, M_GET | M_POST) ? oa_signin_callback(r, cfg, rt, req, p) : OA_OK;
+    if (p && strcmp(slash, "/backchannel-logout") == 0)
+        return method_ok(r, req, M_POST) ? oa_signin_backchannel_logout(r, cfg, rt, req, p) : OA_OK;
     not_found(r, req);
     return OA_ERR_NOT_FOUND;
 }
