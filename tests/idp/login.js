@@ -9,6 +9,13 @@
 // --abort: the user cancels at the login page (its abort link), so the
 // provider answers error=access_denied.
 //
+// --jar FILE: the provider's cookies are read from FILE first (when it
+// exists) and written back at the end, so a later run is the same browser.
+// --end-session: URL is the provider's end_session_endpoint; GET it, then
+// POST its confirmation form with logout=yes (the user signs out at the
+// provider: oidc-provider then sends the back-channel logout tokens);
+// prints the status of the confirmation (and where it redirects).
+//
 // Exit status 0 and the URL on stdout; 1 with a reason on stderr.
 // With response_mode=form_post (Apple) the provider answers with a page
 // whose form posts itself to the redirect_uri: then the output is two
@@ -109,4 +116,28 @@ async function main() {
   throw new Error('too many redirects');
 }
 
-main().then((u) => { console.log(u); }, (e) => { console.error(`login.js: ${e.message}`); process.exit(1); });
+// ---- --jar and --end-session (back-channel logout) --------------------------
+const jarFile = arg('jar', '');
+if (jarFile && fs.existsSync(jarFile)) {
+  for (const [k, v] of Object.entries(JSON.parse(fs.readFileSync(jarFile, 'utf8')))) jar.set(k, v);
+}
+function saveJar() {
+  if (jarFile) fs.writeFileSync(jarFile, JSON.stringify(Object.fromEntries(jar)), { mode: 0o600 });
+}
+
+async function endSession() {
+  const page = await request('GET', start);
+  if (page.status !== 200) throw new Error(`${start} gave HTTP ${page.status}`);
+  const action = /<form[^>]*action="([^"]+)"/.exec(page.body);
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body);
+  if (!action || !xsrf) throw new Error(`no logout form at ${start}`);
+  const r = await request('POST', new URL(unhtml(action[1]), start).href,
+    new URLSearchParams({ xsrf: unhtml(xsrf[1]), logout: 'yes' }).toString());
+  return `${r.status}${r.location ? ` ${new URL(r.location, start).href}` : ''}`;
+}
+// ---- end of --jar and --end-session -----------------------------------------
+
+(process.argv.includes('--end-session') ? endSession() : main()).then((u) => {
+  saveJar();
+  console.log(u);
+}, (e) => { console.error(`login.js: ${e.message}`); process.exit(1); });
