@@ -61,6 +61,8 @@ size_t oa_replay_count(int64_t now);
  * OA_ERR_BUSY when full; OA_ERR_BAD_INPUT for an empty or over-255-byte
  * iss or jti. oa_replay_reset resets this table too. Thread-safe. */
 enum oa_err oa_replay_claim_jti(const char *iss, const char *jti, int64_t now) OA_WUR;
+/* True when (iss, jti) was claimed and is still remembered. */
+bool oa_replay_seen_jti(const char *iss, const char *jti, int64_t now);
 size_t oa_replay_jti_count(int64_t now);
 
 #endif

@@ -15,7 +15,8 @@
  *   process -> else 400; the revocation: sid -> that provider session
  *   (cutoff: always), sub only -> every session of that user sealed
  *   before the token's iat (a later sign-in lives); the store -> else 503
- *   (the process's own list has it already); 200, empty, no-store.
+ *   (the process's own list has it already; the jti stays unused for the
+ *   provider's retry); the jti marked used; 200, empty, no-store.
  * Every refusal is 400 {"error":"invalid_request"} (section 2.8) and one
  * log line naming the check; the token is never logged.
  */
@@ -153,7 +154,10 @@ static enum oa_err entry_of(struct oa_rev_entry *re, const struct oa_config *cfg
     return oa_rev_key(OA_REV_USER, p->name, sub, re->key) ? OA_OK : OA_ERR_BAD_INPUT;
 }
 
-/* Verified token -> jti claimed -> revoked. */
+/* Verified token -> jti not used before -> revoked -> jti marked used.
+ * The jti is marked only once the revocation is shared: a 503 (store
+ * down) leaves the token good for the provider's retry. Two copies at
+ * once may both pass: harmless, the entries merge. */
 static enum oa_err apply(struct oa_flow *f, const char *tok)
 {
     struct oa_response *r = f->r;
@@ -162,7 +166,7 @@ static enum oa_err apply(struct oa_flow *f, const char *tok)
     struct oa_rev_entry re;
     struct oa_error err;
     json_t *claims = NULL;
-    const char *what = "";
+    const char *what = "", *iss, *jti;
     char why[OA_RESPONSE_LOG_MAX];
     enum oa_err e;
 
@@ -170,15 +174,11 @@ static enum oa_err apply(struct oa_flow *f, const char *tok)
     e = oa_token_check(&claims, f->rt, f->cfg, p, &f->ep, tok, OA_JWT_LOGOUT, NULL, &err);
     if (e != OA_OK)
         return refuse(r, p, e, err.msg);
-    e = oa_replay_claim_jti(json_string_value(json_object_get(claims, "iss")),
-                            json_string_value(json_object_get(claims, "jti")), now);
-    if (e == OA_ERR_DENIED || e == OA_ERR_BAD_INPUT) {
+    iss = json_string_value(json_object_get(claims, "iss"));
+    jti = json_string_value(json_object_get(claims, "jti"));
+    if (oa_replay_seen_jti(iss, jti, now)) {
         json_decref(claims);
-        return refuse(r, p, e, "logout token: jti already used (a replay)");
-    }
-    if (e != OA_OK) {
-        json_decref(claims);
-        return later(r, p, e, "the table of used logout tokens is full");
+        return refuse(r, p, OA_ERR_DENIED, "logout token: jti already used (a replay)");
     }
     e = entry_of(&re, f->cfg, p, claims, now, &what);
     if (e == OA_OK) {
@@ -188,6 +188,9 @@ static enum oa_err apply(struct oa_flow *f, const char *tok)
                                                     : "back-channel logout: user");
         e = oa_revoke(&re, &err);
     }
+    if (e == OA_OK && oa_replay_claim_jti(iss, jti, now) == OA_ERR_BUSY)
+        oa_response_log(r, OA_LOG_WARN, "provider %s: the table of used logout tokens is full",
+                        p->name); /* overwritten below: the revocation is what counts */
     json_decref(claims);
     if (e == OA_ERR_BAD_INPUT)
         return refuse(r, p, e, "logout token: sub or sid unusable as a key");

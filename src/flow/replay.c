@@ -182,6 +182,13 @@ enum oa_err oa_replay_claim_jti(const char *iss, const char *jti, int64_t now)
     return ring_claim(&jtis, key, now);
 }
 
+bool oa_replay_seen_jti(const char *iss, const char *jti, int64_t now)
+{
+    uint64_t key[2];
+
+    return jti_key(key, iss, jti) == 0 && ring_seen(&jtis, key, now);
+}
+
 size_t oa_replay_jti_count(int64_t now)
 {
     return ring_count(&jtis, now);

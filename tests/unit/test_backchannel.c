@@ -298,6 +298,12 @@ static void test_later(void)
     ok(nstored == 1 && strstr(r.log, "this process has it"),
        "store down: the write was tried, the log says the process's own list has it");
     store_answer = OA_OK;
+    nstored = 0;
+    is_int(post_token(token("{\"jti\":\"j-store\"}")), OA_OK,
+           "store back: the OP's retry of the same token is taken (its jti was not marked)");
+    ok(nstored == 1, "store back: ... and written");
+    post_token(token("{\"jti\":\"j-store\"}"));
+    is_int(r.status, 400, "store back: once taken, the jti is used");
     /* the provider's keys cannot be fetched (a fresh cache) */
     fx_runtime();
     fx_reset();

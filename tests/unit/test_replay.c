@@ -111,7 +111,10 @@ static void test_jti(void)
     size_t i;
 
     oa_replay_reset(0);
+    ok(!oa_replay_seen_jti("https://op", "j-1", t), "jti: a fresh jti is not seen");
     is_int(oa_replay_claim_jti("https://op", "j-1", t), OA_OK, "jti: first use taken");
+    ok(oa_replay_seen_jti("https://op", "j-1", t), "jti: then it is seen");
+    ok(!oa_replay_seen_jti("https://op", NULL, t), "jti: none is never seen");
     is_int(oa_replay_claim_jti("https://op", "j-1", t + 1), OA_ERR_DENIED,
            "jti: the same jti again refused (a replay)");
     is_int(oa_replay_claim_jti("https://other-op", "j-1", t), OA_OK,
