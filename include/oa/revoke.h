@@ -14,7 +14,7 @@
 
 /* The forms WHO may take, for the usage error. */
 #define OA_REVOKE_FORMS                                                                            \
-    "an email (alice@example.com), PROVIDER:SUBJECT with a configured provider "                  \
+    "an email (alice@example.com), PROVIDER:SUBJECT with a configured provider "                   \
     "(oidc:alice), or a session id (22 base64url characters, from /userinfo or the log)"
 
 /* WHO into *e (expiry now + session.lifetime) and *kind ("email", "user",

@@ -93,8 +93,7 @@ static enum oa_err read_token(struct oa_response *r, const struct oa_request *re
         return refuse(r, p, OA_ERR_BAD_INPUT, "not a POST");
     if (n != 33 || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
         return refuse(r, p, OA_ERR_BAD_INPUT, "not an application/x-www-form-urlencoded body");
-    e = oa_form_get(tok, req->body ? req->body : "", req->body ? req->body_len : 0,
-                    "logout_token");
+    e = oa_form_get(tok, req->body ? req->body : "", req->body ? req->body_len : 0, "logout_token");
     if (e == OA_ERR_NOT_FOUND)
         return refuse(r, p, e, "no logout_token");
     if (e != OA_OK)

@@ -10,8 +10,8 @@
  * below can overflow. Nothing here fetches anything (see provider_cache.c).
  */
 #include <stdbool.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -401,8 +401,9 @@ static enum oa_err logout_claims_check(const json_t *claims, const struct oa_jwt
     if (!sub && !sid)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: neither sub nor sid");
     if ((sub && !short_claim(claims, "sub")) || (sid && !short_claim(claims, "sid")))
-        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub or sid empty, too long or not a "
-                                                  "string");
+        return oa_error_set(err, OA_ERR_PROVIDER,
+                            "id_token: sub or sid empty, too long or not a "
+                            "string");
     if (!short_claim(claims, "jti"))
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: jti missing, empty or too long");
     if (time_claim(claims, "iat", true, &iat, err) != OA_OK)
@@ -427,8 +428,8 @@ static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect
         return e;
     if (x->use == OA_JWT_LOGOUT)
         return logout_claims_check(claims, x, skew > OA_JWT_SKEW_MAX ? OA_JWT_SKEW_MAX : skew, err);
-    if (x->use == OA_JWT_ID_TOKEN &&
-        (!nonce || strlen(nonce) != strlen(x->nonce) || !oa_memeq_ct(nonce, x->nonce, strlen(nonce))))
+    if (x->use == OA_JWT_ID_TOKEN && (!nonce || strlen(nonce) != strlen(x->nonce) ||
+                                      !oa_memeq_ct(nonce, x->nonce, strlen(nonce))))
         return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_NONCE_WRONG);
     if (!sub || !*sub || strlen(sub) > OA_JWT_SUB_MAX)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub missing, empty or too long");

@@ -31,9 +31,9 @@ struct ring {
 };
 
 static struct replay_entry state_slots[OA_REPLAY_MAX], jti_slots[OA_REPLAY_JTI_MAX];
-static struct ring states = {state_slots, OA_REPLAY_MAX,  0, 0, OA_REPLAY_MAX,
-                             OA_REPLAY_KEEP, PTHREAD_MUTEX_INITIALIZER};
-static struct ring jtis = {jti_slots, OA_REPLAY_JTI_MAX, 0, 0, OA_REPLAY_JTI_MAX,
+static struct ring states = {
+    state_slots, OA_REPLAY_MAX, 0, 0, OA_REPLAY_MAX, OA_REPLAY_KEEP, PTHREAD_MUTEX_INITIALIZER};
+static struct ring jtis = {jti_slots,          OA_REPLAY_JTI_MAX,        0, 0, OA_REPLAY_JTI_MAX,
                            OA_REPLAY_JTI_KEEP, PTHREAD_MUTEX_INITIALIZER};
 
 static int key_of(uint64_t key[2], const char *state)

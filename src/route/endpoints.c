@@ -264,8 +264,8 @@ static void revoke_session(struct oa_response *r, const struct oa_config *cfg,
     }
     oa_error_clear(&err);
     if (oa_revoke(&e, &err) != OA_OK)
-        oa_response_log(r, OA_LOG_ERROR,
-                        "logout: session %s revoked in this process only (%.200s)", id, err.msg);
+        oa_response_log(r, OA_LOG_ERROR, "logout: session %s revoked in this process only (%.200s)",
+                        id, err.msg);
 }
 
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,

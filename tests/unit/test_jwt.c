@@ -26,7 +26,8 @@
 static cjose_jwk_t *rsa, *ec, *rsa_other;
 static struct oa_jwks *jwks;
 static const char *issuers[] = {ISS, "accounts.google.com"};
-static const struct oa_jwt_expect expect = {issuers, 2, CID, "n-123", NOW, 0, OA_JWT_ID_TOKEN, NULL};
+static const struct oa_jwt_expect expect = {issuers,         2,   CID, "n-123", NOW, 0,
+                                            OA_JWT_ID_TOKEN, NULL};
 
 static char *b64(const char *s, size_t n)
 {
@@ -655,8 +656,10 @@ static void test_logout(void)
     ok(logout(NULL, "{\"sid\":\"\"}") == OA_ERR_PROVIDER, "logout: empty sid refused");
     ok(logout(NULL, "{\"sid\":7}") == OA_ERR_PROVIDER, "logout: sid not a string refused");
     ok(logout(NULL, "{\"events\":null}") == OA_ERR_PROVIDER, "logout: no events refused");
-    ok(logout(NULL, "{\"events\":\"x\"}") == OA_ERR_PROVIDER, "logout: events not an object refused");
-    ok(logout(NULL, "{\"events\":{}}") == OA_ERR_PROVIDER, "logout: events without the member refused");
+    ok(logout(NULL, "{\"events\":\"x\"}") == OA_ERR_PROVIDER,
+       "logout: events not an object refused");
+    ok(logout(NULL, "{\"events\":{}}") == OA_ERR_PROVIDER,
+       "logout: events without the member refused");
     ok(logout(NULL, "{\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":true}}") ==
            OA_ERR_PROVIDER,
        "logout: the event's value not an object refused");
@@ -674,7 +677,8 @@ static void test_logout(void)
     ok(logout(NULL, "{\"iat\":1799999700,\"exp\":null}") == OA_OK,
        "logout: iat 300 s old (within the age plus skew) taken");
     ok(logout(NULL, "{\"iat\":null}") == OA_ERR_PROVIDER, "logout: no iat refused");
-    ok(logout(NULL, "{\"iat\":1800000600}") == OA_ERR_PROVIDER, "logout: iat in the future refused");
+    ok(logout(NULL, "{\"iat\":1800000600}") == OA_ERR_PROVIDER,
+       "logout: iat in the future refused");
     ok(logout(NULL, "{\"exp\":null}") == OA_OK, "logout: no exp taken");
     ok(logout(NULL, "{\"exp\":1799999900}") == OA_ERR_EXPIRED, "logout: exp passed refused");
     /* the log line names the check and calls it a logout token */

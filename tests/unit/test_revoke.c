@@ -42,7 +42,10 @@ static void is_usage(const char *who, const char *words)
     ok(rc == OA_ERR_USAGE && strstr(err.msg, words) && strstr(err.msg, "PROVIDER:SUBJECT") &&
            strstr(err.msg, "22 base64url"),
        "'%s': usage error (%s), the three forms listed",
-       !who ? "(null)" : strchr(who, '\n') ? "(a newline)" : who, words);
+       !who                ? "(null)"
+       : strchr(who, '\n') ? "(a newline)"
+                           : who,
+       words);
 }
 
 int main(void)
@@ -65,7 +68,7 @@ int main(void)
     is_usage("alice@", "not an email");
     is_usage("a@b@c", "not an email");
     is_usage("alice", "not one of the three forms");
-    is_usage("AAECAwQFBgcICQoLDA0OD", "not one of the three forms");  /* 21 */
+    is_usage("AAECAwQFBgcICQoLDA0OD", "not one of the three forms");   /* 21 */
     is_usage("AAECAwQFBgcICQoLDA0ODwA", "not one of the three forms"); /* 23 */
     is_usage("AAECAwQFBgcICQoLDA0OD+", "not one of the three forms");  /* not url-safe */
     is_usage("", "empty");
