@@ -55,6 +55,44 @@ const port = Number(peer.arg('port', '0'));
 const env = process.env;
 const words = (s) => (s || '').split(/\s+/).filter(Boolean);
 
+// ---- back-channel logout -------------------------------------------------
+// The OP POSTs a logout token to each client's backchannel_logout_uri when
+// the user confirms the end of the session (POST /session/end/confirm
+// logout=yes). oidc-provider's fetch drops sockets to special-use addresses
+// (helpers/fetch_request.js: an SSRF guard, 127.0.0.0/8 included) through
+// the undici dispatcher it sets: here every peer is on 127.0.0.1, so the
+// configured fetch goes without it.
+function backchannelConfig(conf) {
+  const uri = env.OIDC_BACKCHANNEL_URI;
+  if (env.OIDC_SIGNING_KEYS_FILE) {
+    fs.writeFileSync(env.OIDC_SIGNING_KEYS_FILE, JSON.stringify(conf.jwks), { mode: 0o600 });
+  }
+  if (!uri) return conf;
+  for (const c of conf.clients) {
+    if (!('backchannel_logout_uri' in c)) c.backchannel_logout_uri = uri;
+    if (!('backchannel_logout_session_required' in c)) {
+      c.backchannel_logout_session_required = env.OIDC_BACKCHANNEL_SID === '1';
+    }
+  }
+  conf.features.backchannelLogout = { enabled: true };
+  conf.fetch = (url, options) => {
+    const o = { ...options };
+    delete o.dispatcher;
+    return globalThis.fetch(url, o);
+  };
+  return conf;
+}
+
+function backchannelEvents(provider) {
+  provider.on('backchannel.success', (ctx, client) => {
+    console.error(`backchannel.success ${client.clientId}`);
+  });
+  provider.on('backchannel.error', (ctx, err, client) => {
+    console.error(`backchannel.error ${client.clientId}: ${err.message}`);
+  });
+}
+// ---- end of back-channel logout --------------------------------------------
+
 const USERS = {
   alice: {
     sub: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Example',
@@ -133,44 +171,6 @@ function configuration() {
            Grant: 600 },
   };
 }
-
-// ---- back-channel logout -------------------------------------------------
-// The OP POSTs a logout token to each client's backchannel_logout_uri when
-// the user confirms the end of the session (POST /session/end/confirm
-// logout=yes). oidc-provider's fetch drops sockets to special-use addresses
-// (helpers/fetch_request.js: an SSRF guard, 127.0.0.0/8 included) through
-// the undici dispatcher it sets: here every peer is on 127.0.0.1, so the
-// configured fetch goes without it.
-function backchannelConfig(conf) {
-  const uri = env.OIDC_BACKCHANNEL_URI;
-  if (env.OIDC_SIGNING_KEYS_FILE) {
-    fs.writeFileSync(env.OIDC_SIGNING_KEYS_FILE, JSON.stringify(conf.jwks), { mode: 0o600 });
-  }
-  if (!uri) return conf;
-  for (const c of conf.clients) {
-    if (!('backchannel_logout_uri' in c)) c.backchannel_logout_uri = uri;
-    if (!('backchannel_logout_session_required' in c)) {
-      c.backchannel_logout_session_required = env.OIDC_BACKCHANNEL_SID === '1';
-    }
-  }
-  conf.features.backchannelLogout = { enabled: true };
-  conf.fetch = (url, options) => {
-    const o = { ...options };
-    delete o.dispatcher;
-    return globalThis.fetch(url, o);
-  };
-  return conf;
-}
-
-function backchannelEvents(provider) {
-  provider.on('backchannel.success', (ctx, client) => {
-    console.error(`backchannel.success ${client.clientId}`);
-  });
-  provider.on('backchannel.error', (ctx, err, client) => {
-    console.error(`backchannel.error ${client.clientId}: ${err.message}`);
-  });
-}
-// ---- end of back-channel logout --------------------------------------------
 
 const server = https.createServer(peer.tlsOptions(tlsDir));
 peer.logRequests(server);
