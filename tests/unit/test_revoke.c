@@ -58,7 +58,7 @@ int main(void)
     is_entry("github:12345", OA_REV_USER, "github", "12345", NOW + 1, "user");
     is_entry("AAECAwQFBgcICQoLDA0ODw", OA_REV_SESSION, "AAECAwQFBgcICQoLDA0ODw", NULL, INT64_MAX,
              "session");
-    is_entry("-_-_-_-_-_-_-_-_-_-_-_", OA_REV_SESSION, "-_-_-_-_-_-_-_-_-_-_-_", NULL, INT64_MAX,
+    is_entry("-_-_-_-_-_-_-_-_-_-_-A", OA_REV_SESSION, "-_-_-_-_-_-_-_-_-_-_-A", NULL, INT64_MAX,
              "session");
     is_usage("nope:alice", "no configured provider");
     is_usage(":alice", "no configured provider");
