@@ -112,11 +112,16 @@ static enum oa_err keys_ready(struct oa_flow *f)
     enum oa_err e;
     char why[OA_RESPONSE_LOG_MAX];
 
-    if ((e = oa_flow_provider_urls(f)) != OA_OK)
-        return later(f->r, f->p, e, "the provider's endpoints cannot be fetched");
+    if ((e = oa_flow_provider_urls(f)) != OA_OK) {
+        /* oa_flow_provider_urls logged why: keep it in the one line */
+        snprintf(why, sizeof(why), "the provider's endpoints cannot be fetched (%.300s)",
+                 f->r->log);
+        return later(f->r, f->p, e, why);
+    }
     uri = f->ep.jwks_uri ? f->ep.jwks_uri : f->p->jwks_uri;
-    if (!uri)
-        return later(f->r, f->p, OA_ERR_PROVIDER, "the provider has no jwks_uri");
+    if (!uri) /* the config's: no retry will help */
+        return refuse(f->r, f->p, OA_ERR_PROVIDER,
+                      "the provider has no jwks_uri: its logout tokens cannot be checked");
     oa_error_clear(&err);
     e = oa_provider_jwks(&k, &fetched, f->rt, f->cfg, f->p, uri, false, &err);
     oa_jwks_release(k);
