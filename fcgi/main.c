@@ -41,6 +41,7 @@
 #include "reload.h"
 #include "server.h"
 #include "sockpath.h"
+#include "store.h"
 #include "supervise.h"
 #include "upgrade.h"
 
@@ -230,6 +231,10 @@ static int serve(const struct oa_options *opts, struct oa_reload *rl)
     if (pick_socket(opts, &fd, &cgi, &err) != OA_OK)
         return fail_to(&err, cgi < 0);
     if (count_metrics(opts, cfg, cgi, &err) != OA_OK)
+        return fail(&err);
+    /* the revocation list, before any thread or worker (CGI: loaded once);
+     * one that cannot be read is a config error: never serve without it */
+    if (oa_store_start(cfg, &err) != OA_OK)
         return fail(&err);
     for (size_t i = 0; i < cfg->warnings.n; i++)
         oa_log_write(OA_LOG_WARN, "%s", cfg->warnings.v[i]);
