@@ -370,6 +370,9 @@ static void read_tail(struct oa_store_file *f, const struct stat *st, int64_t no
         return;
     }
     free(buf);
+    if (p.line > f->line)
+        oa_log_write(OA_LOG_DEBUG, "revocation file %s: read lines %u-%u", f->path, f->line + 1,
+                     p.line);
     f->off += (off_t)used;
     f->line = p.line;
     recovered(f);
@@ -396,6 +399,8 @@ void oa_store_file_tick(struct oa_store_file *f, int64_t now)
                 oa_error_at(&err, OA_ERR_IO, f->path, 0, 0, "vanished while opened");
             trouble(f, &st, &err);
         } else {
+            oa_log_write(OA_LOG_DEBUG, "revocation file %s: read whole (%u lines)", f->path,
+                         f->line);
             recovered(f);
         }
     } else if (st.st_size > f->off) {

@@ -88,6 +88,34 @@ static void test_keys(void)
     }
 }
 
+static void hex16(char out[33], const unsigned char k[16])
+{
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", k[i]);
+}
+
+/* The keys are BLAKE2b-128 of fixed strings: pinned to values computed
+ * elsewhere (python3 hashlib.blake2b(..., digest_size=16)), so that tools
+ * and scripts can compute them and a change shows. */
+static void test_key_values(void)
+{
+    unsigned char k[16];
+    char h[33];
+
+    oa_rev_key(OA_REV_EMAIL, "Alice@Example.com", NULL, k);
+    hex16(h, k);
+    is_str(h, "f294abf86dff5763d6d007e8b0deeb26",
+           "email key = BLAKE2b-128(\"oa-rev-email\\0\" email)");
+    oa_rev_key(OA_REV_USER, "oidc", "alice", k);
+    hex16(h, k);
+    is_str(h, "d48d47de82fd42a91fc9a9687618dbc3",
+           "user key = BLAKE2b-128(\"oa-rev-user\\0\" provider \"\\0\" subject)");
+    oa_rev_key(OA_REV_PROVIDER_SID, "https://idp", "s1", k);
+    hex16(h, k);
+    is_str(h, "bf7cafe234ec0b0eb9dace9c97bb7f0b",
+           "provider-sid key = BLAKE2b-128(\"oa-rev-psid\\0\" issuer \"\\0\" sid)");
+}
+
 static void test_lookup(void)
 {
     struct oa_identity id;
@@ -333,6 +361,7 @@ int main(void)
     if (oa_crypto_init() != OA_OK)
         return 1;
     test_keys();
+    test_key_values();
     test_lookup();
     test_purge();
     test_grow();
