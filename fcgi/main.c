@@ -117,6 +117,13 @@ static int check_config(const struct oa_config *cfg)
     if (cfg->keys_random)
         fprintf(stderr, "oauth2-fcgi: warning: no session.key_file: sessions end when the "
                         "process stops\n");
+    /* the revocation file as the start reads it: a corrupt one would stop
+     * the start (and an upgrade, which runs --check-config first, after
+     * its exec); the list is loaded and dropped with the process */
+    oa_error_clear(&err);
+    if (oa_store_start(cfg, &err) != OA_OK)
+        return fail(&err);
+    oa_store_stop();
     /* the server loads libcurl only at the first provider request: try it now */
     if (!oa_curl(&why)) {
         oa_error_set(&err, OA_ERR_IO, "%s: signing in cannot work", why);

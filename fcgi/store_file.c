@@ -433,6 +433,23 @@ static void pause_10ms(void)
     nanosleep(&ts, NULL);
 }
 
+/* A file this writer creates belongs to the directory's owner when the
+ * writer is root (an administrator running --revoke as root): else the
+ * serving processes, which run as that owner, could not read the journal
+ * or take its lock. Compaction keeps the replaced file's owner (own_like). */
+static void own_like_dir(int fd, const char *path)
+{
+    char copy[PATH_MAX];
+    struct stat st;
+
+    if (geteuid() != 0 || snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy) ||
+        stat(dirname(copy), &st) != 0)
+        return;
+    if (fchown(fd, st.st_uid, st.st_gid) != 0)
+        oa_log_write(OA_LOG_WARN, "revocation file %s: cannot give it to uid %u", path,
+                     (unsigned)st.st_uid);
+}
+
 /* flock(path.lock, LOCK_EX), waited for 2 s at most: the lock's fd. */
 static int lock_take(const char *path, struct oa_error *err)
 {
@@ -448,6 +465,7 @@ static int lock_take(const char *path, struct oa_error *err)
         oa_error_set(err, OA_ERR_IO, "revocation file: cannot open %s: %s", lp, strerror(errno));
         return -1;
     }
+    own_like_dir(fd, path);
     for (i = 0; i < LOCK_TRIES; i++) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             return fd;
@@ -568,8 +586,8 @@ static enum oa_err collect(const char *buf, size_t n, int64_t now, struct oa_rev
 }
 
 /* Writes the entries to a new file beside path and renames it over path. */
-static enum oa_err replace(const char *path, mode_t mode, const struct oa_rev_entry *v, size_t n,
-                           struct oa_error *err)
+static enum oa_err replace(const char *path, const struct stat *old, const struct oa_rev_entry *v,
+                           size_t n, struct oa_error *err)
 {
     char tmp[PATH_MAX], line[ENTRY_LINE_MAX + 2], dirc[PATH_MAX];
     size_t cap = HDR_LEN + n * (ENTRY_LINE_MAX + 1), len = HDR_LEN;
@@ -589,7 +607,9 @@ static enum oa_err replace(const char *path, mode_t mode, const struct oa_rev_en
     }
     unlink(tmp); /* a crashed compaction's */
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    ok = fd >= 0 && fchmod(fd, mode & 0644) == 0 && write_all(fd, out, len) && fsync(fd) == 0;
+    ok = fd >= 0 && fchmod(fd, old->st_mode & 0644) == 0 &&
+         (geteuid() != 0 || fchown(fd, old->st_uid, old->st_gid) == 0) && write_all(fd, out, len) &&
+         fsync(fd) == 0;
     if (fd >= 0 && close(fd) != 0)
         ok = false;
     free(out);
@@ -636,7 +656,7 @@ static enum oa_err compact_locked(const char *path, int64_t now, bool force, str
     else if (collect(buf, (size_t)st.st_size, now, &v, &n) != OA_OK)
         rc = oa_error_set(err, OA_ERR_NOMEM, "out of memory compacting %s", path);
     else if (force || (size_t)st.st_size > COMPACT_SLACK + 2 * n * ENTRY_LINE_BYTES)
-        rc = replace(path, st.st_mode, v, n, err);
+        rc = replace(path, &st, v, n, err);
     free(buf);
     free(v);
     return rc;
@@ -672,6 +692,8 @@ static enum oa_err append(const char *path, const struct oa_rev_entry *e, off_t 
         return oa_error_set(err, OA_ERR_IO, "revocation file %s: not a regular file", path);
     }
     *size = st.st_size;
+    if (*size == 0)
+        own_like_dir(fd, path);
     if ((rc = prepare(fd, path, size, err)) != OA_OK) {
         close(fd);
         return rc;

@@ -182,6 +182,10 @@ rc=$?
 t_is "$rc" 2 "a malformed line at start: exit 2 (CGI)"
 t_like "$out" "$T/rev/bad:3:1: " "naming FILE:LINE ($T/rev/bad:3)"
 t_unlike "$out" "^Status: 200" "and nothing served"
+out=$("$OA_BIN" --check-config -c "$T/bad.yml" 2>&1 >/dev/null)
+rc=$?
+t_is "$rc" 2 "--check-config reads the file as the start does: exit 2"
+t_like "$out" "$T/rev/bad:3:1: " "naming FILE:LINE (an upgrade checks before its exec)"
 printf 'garbage\n' >"$T/rev/bad"
 out=$("$OA_BIN" -c "$T/bad.yml" -b "127.0.0.1:$(free_port)" 2>&1 </dev/null)
 rc=$?

@@ -379,6 +379,37 @@ static void test_writer(void)
     oa_store_file_close(f);
 }
 
+/* Root (an administrator's --revoke) creates the files for the directory's
+ * owner, the user the serving processes run as; compaction keeps them so. */
+static void test_owner(void)
+{
+    char sub[160], p[200], lp[210];
+    struct oa_rev_entry e = ent(60, INT64_MAX, FAR);
+    struct oa_error err;
+    struct stat a, b;
+
+    if (geteuid() != 0) {
+        printf("# not root: the ownership of files root creates is not tested\n");
+        return;
+    }
+    snprintf(sub, sizeof(sub), "%s/svc", dir);
+    snprintf(p, sizeof(p), "%s/revoked", sub);
+    snprintf(lp, sizeof(lp), "%s.lock", p);
+    mkdir(sub, 0700);
+    if (chown(sub, 65534, 65534) != 0) {
+        ok(0, "chown a directory to 65534");
+        return;
+    }
+    oa_error_clear(&err);
+    is_int(oa_store_file_write(p, &e, NOW, 0, &err), OA_OK, "root writes into a service's dir");
+    ok(stat(p, &a) == 0 && a.st_uid == 65534 && a.st_gid == 65534 && stat(lp, &b) == 0 &&
+           b.st_uid == 65534,
+       "the journal and its lock belong to the directory's owner");
+    ok(oa_store_file_compact(p, NOW, &err) == OA_OK && stat(p, &b) == 0 && b.st_ino != a.st_ino &&
+           b.st_uid == 65534 && (b.st_mode & 0777) == 0600,
+       "a compaction by root keeps owner and mode");
+}
+
 /* ---- a writer appending and compacting while the reader ticks ------------ */
 
 #define ROUNDS 30
@@ -463,6 +494,7 @@ int main(void)
     test_start();
     test_follow();
     test_writer();
+    test_owner();
     test_concurrent();
     oa_log_close();
     oa_revocation_clear();
