@@ -365,10 +365,18 @@ void oa_revocation_purge(int64_t now)
     pthread_mutex_lock(&wlock);
     t = atomic_load_explicit(&cur, memory_order_relaxed);
     if (t && now > t->min_expiry) {
-        for (size_t i = 0; i < t->cap; i++)
-            live += atomic_load_explicit(&t->slots[i].tag, memory_order_relaxed) &&
-                    atomic_load_explicit(&t->slots[i].expiry, memory_order_relaxed) >= now;
-        if (live == 0)
+        int64_t least = INT64_MAX;
+        for (size_t i = 0; i < t->cap; i++) {
+            int64_t exp = atomic_load_explicit(&t->slots[i].expiry, memory_order_relaxed);
+            if (!atomic_load_explicit(&t->slots[i].tag, memory_order_relaxed) || exp < now)
+                continue;
+            live++;
+            if (exp < least)
+                least = exp;
+        }
+        if (live == t->count) /* merges moved the earliest expiry on: none expired */
+            t->min_expiry = least;
+        else if (live == 0)
             publish(NULL);
         else if ((nt = rebuild(t, live, now)))
             publish(nt);
