@@ -10,8 +10,11 @@
 #       (not one a tick, not one a junk line), later good lines still read;
 #   (c) the file replaced by rename (compaction): entries still enforced,
 #       new ones read;
+#   (e) spawn-fcgi -w 2: both workers read a new line within 1 s; a worker
+#       restarted after a crash (forked from the master's state at start)
+#       reads what the file gained since;
 #   (d) a corrupt file at start: the program exits 2 naming FILE:LINE and
-#       serves nothing (CGI mode; lighttpd's processes alike).
+#       serves nothing (CGI mode, -b, --check-config).
 # The keys are the ones the session cookie carries (revocation.h): until
 # the cookie carries them (the session codec's v2, with mint_cookie --sid),
 # the enforcement checks of (a) and (c) are skipped with that reason; the
@@ -77,6 +80,7 @@ EXP=$((NOW + 3600))
 ALICE=$(mint --user alice --email alice@example.com)
 BOB=$(mint --user bob --email bob@example.com)
 CAROL=$(mint --user carol --email carol@example.com)
+DAVE=$(mint --user dave --email dave@example.com)
 
 PORT=$(free_port) || bail "no free port"
 # the authorizer with 2 processes (the contrib file has 4)
@@ -168,6 +172,52 @@ else
     t_skip "carol still refused: $NOT_YET"
 fi
 t_like "$(web /oauth/health)" 200 "health: 200"
+
+# ---- (e) spawn-fcgi -w 2: workers follow the file; a restarted one catches up -------
+need_spawn() { command -v spawn-fcgi >/dev/null 2>&1; }
+if need_spawn; then
+    WP=$(free_port) || bail "no free port"
+    e2e_bg spawnw spawn-fcgi -n -a 127.0.0.1 -p "$WP" -- "$OA_BIN" -c "$E2E_CONFIG" -w 2 -t 2
+    MPID=$E2E_LAST_PID
+    LOG=$T/spawnw.log
+    ask() {
+        local out
+        out=$(timeout 10 python3 "$top_srcdir/tests/fcgi-request.py" --role authorizer --no-stdin \
+            "$1" REQUEST_METHOD=GET REQUEST_URI="$2" HTTP_HOST=127.0.0.1 \
+            HTTP_ACCEPT=application/json HTTP_COOKIE="$COOKIE_NAME=${3:-}" 2>/dev/null) ||
+            { echo 000; return; }
+        out=$(printf '%s' "$out" | tr -d '\r' | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n 1)
+        echo "${out:-200}"
+    }
+    for _ in $(seq 1 50); do [ "$(ask "127.0.0.1:$WP" /app/page "$CAROL")" != 000 ] && break; sleep 0.1; done
+    for _ in $(seq 1 30); do [ "$(pgrep -P "$MPID" | wc -l)" = 2 ] && break; sleep 0.1; done
+    sleep 0.5
+    mark
+    append "$(key email dave@example.com) $((NOW + 1)) $EXP
+"
+    sleep 1
+    t_is "$(pids_since 'revocation file .*: read')" 2 "-w 2: both workers read the new line within 1 s"
+    OLDW=$(pgrep -P "$MPID" | head -n 1)
+    mark
+    kill -KILL "$OLDW"
+    for _ in $(seq 1 30); do
+        [ "$(pgrep -P "$MPID" | wc -l)" = 2 ] && ! pgrep -P "$MPID" | grep -qx "$OLDW" && break
+        sleep 0.1
+    done
+    sleep 1
+    t_like "$(since 'revocation file .*: read lines')" "oauth2-fcgi\[[0-9]+\]" \
+        "-w 2: a worker restarted after a crash reads what the file gained since the master loaded it"
+    if [ -n "$ENFORCED" ]; then
+        ok_all=yes
+        for _ in $(seq 1 8); do [ "$(ask "127.0.0.1:$WP" /app/page "$DAVE")" = 401 ] || ok_all=no; done
+        t_is "$ok_all" yes "-w 2: every worker, the restarted one too, refuses dave (8 requests)"
+    else
+        t_skip "-w 2: dave refused by every worker: $NOT_YET"
+    fi
+    kill -TERM "$MPID"
+else
+    t_skip "spawn-fcgi is not installed: -w 2 not tested"
+fi
 
 # ---- (d) a corrupt file at start: exit 2 with FILE:LINE -----------------------------
 cp "$E2E_CONFIG" "$T/bad.yml"
