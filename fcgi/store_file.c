@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "oa/crypto.h"
 #include "oa/file_mode.h"
 #include "store_file.h"
 
@@ -58,17 +59,6 @@ struct oa_store_file {
 
 /* ---- parsing ------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A decimal int64 of 1..19 digits at s[*i..n), up to end or ' '. */
 static bool parse_i64(const char *s, size_t n, size_t *i, int64_t *out)
 {
@@ -93,15 +83,11 @@ enum oa_err oa_store_file_parse_line(const char *s, size_t n, struct oa_rev_entr
     size_t i = 33;
 
     *why = "not '<32 hex digits> <cutoff> <expiry>'";
-    if (n < 36 || n > ENTRY_LINE_MAX || s[32] != ' ')
+    if (n < 36 || n > ENTRY_LINE_MAX || s[32] != ' ' ||
+        !oa_hex_decode(e->key, OA_REV_KEY_BYTES, s, 32))
         return OA_ERR_BAD_INPUT;
-    for (size_t k = 0; k < OA_REV_KEY_BYTES; k++) {
-        int hi = hexval(s[2 * k]), lo = hexval(s[2 * k + 1]);
-        if (hi < 0 || lo < 0)
-            return OA_ERR_BAD_INPUT;
-        e->key[k] = (unsigned char)(hi << 4 | lo);
+    for (size_t k = 0; k < OA_REV_KEY_BYTES; k++)
         acc |= e->key[k];
-    }
     if (!parse_i64(s, n, &i, &e->cutoff) || i >= n || s[i] != ' ')
         return OA_ERR_BAD_INPUT;
     i++;
@@ -535,14 +521,9 @@ static enum oa_err prepare(int fd, const char *path, off_t *size, struct oa_erro
 
 static int format_entry(char *out, size_t cap, const struct oa_rev_entry *e)
 {
-    static const char hex[] = "0123456789abcdef";
     char k[2 * OA_REV_KEY_BYTES + 1];
 
-    for (size_t i = 0; i < OA_REV_KEY_BYTES; i++) {
-        k[2 * i] = hex[e->key[i] >> 4];
-        k[2 * i + 1] = hex[e->key[i] & 15];
-    }
-    k[2 * OA_REV_KEY_BYTES] = '\0';
+    oa_hex_encode(k, sizeof(k), e->key, OA_REV_KEY_BYTES);
     return snprintf(out, cap, "%s %lld %lld\n", k, (long long)e->cutoff, (long long)e->expiry);
 }
 

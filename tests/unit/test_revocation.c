@@ -90,8 +90,7 @@ static void test_keys(void)
 
 static void hex16(char out[33], const unsigned char k[16])
 {
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", k[i]);
+    oa_hex_encode(out, 33, k, 16);
 }
 
 /* The keys are BLAKE2b-128 of fixed strings: pinned to values computed
