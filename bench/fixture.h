@@ -34,14 +34,10 @@ static int oa_fixture_init(struct oa_fixture *f, int64_t now)
 {
     static struct oa_response resp; /* large: keep it off the stack */
     unsigned char key[OA_KEY_BYTES];
-    struct oa_identity id = {.provider = "corp",
-                             .issuer = "https://idp.example.com",
-                             .subject = "248289761001",
-                             .username = "alice",
-                             .email = "alice@example.com",
-                             .name = "Alice Example",
-                             .groups = "staff,ops,eng",
-                             .workspaces = "argilla"};
+    struct oa_identity id = {
+        .provider = "corp", .issuer = "https://idp.example.com", .subject = "248289761001",
+        .username = "alice", .email = "alice@example.com", .name = "Alice Example",
+        .groups = "staff,ops,eng", .workspaces = "argilla"};
     const char *sc;
     size_t n;
 
