@@ -15,7 +15,7 @@
 #include "oa/session.h"
 
 enum oa_decision {
-    OA_DECISION_ALLOW = 0, /* valid session, rules allow */
+    OA_DECISION_ALLOW = 0, /* valid session, rules allow; or a public rule in every reading */
     OA_DECISION_SIGN_IN,   /* no valid session, a page load: redirect to sign in */
     OA_DECISION_UNAUTH,    /* no valid session, an API/XHR call: 401 */
     OA_DECISION_FORBIDDEN, /* valid session, rules refuse: 403 */
@@ -38,6 +38,27 @@ enum oa_decision oa_authorize(struct oa_identity *id, struct oa_session_buf *sb,
 enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *sb,
                                  const struct oa_config *cfg, const struct oa_request *req,
                                  size_t *rule_slot);
+
+/* What --explain shows (fcgi/explain.c): each reading of the path the
+ * decision checked, in order, with the rules it met. Only filled while a
+ * trace is set for the thread (oa_authorize_trace); the decision itself
+ * never sets one. */
+#define OA_AUTHZ_TRACE_MAX 32
+struct oa_authz_step {
+    const char *what; /* "REQUEST_URI", "served URI", "served path" */
+    int reading;      /* -2 strict, -1 decoded (lenient), else oa_path_readings[] index */
+    char path[512];   /* the path of that reading (cut to fit) */
+    const struct oa_access_rule *rule;      /* first match as written, or NULL */
+    const struct oa_access_rule *rule_fold; /* first match, case folded, or NULL */
+    bool with_session;                      /* checked for a session, or for nobody */
+    bool allowed;
+};
+struct oa_authz_trace {
+    size_t n;
+    struct oa_authz_step step[OA_AUTHZ_TRACE_MAX];
+};
+/* Sets (t) or clears (NULL) this thread's trace; t->n is reset. */
+void oa_authorize_trace(struct oa_authz_trace *t);
 
 /* Answers an FCGI_ROLE=AUTHORIZER request into r. */
 enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_request *req,

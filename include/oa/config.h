@@ -78,6 +78,12 @@ struct oa_access_rule {
     struct oa_strlist groups;
     struct oa_strlist workspaces;
     struct oa_strlist providers;
+    /* Conditions on the request, not the user (access.c): the rule is
+     * skipped when they do not hold. methods: exact tokens (GET also covers
+     * HEAD); hosts: lower-case names, "*.example.com" for any subdomain. */
+    struct oa_strlist methods;
+    struct oa_strlist hosts;
+    bool is_public; /* public: true: passes without a session */
     unsigned line, col;
 };
 

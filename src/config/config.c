@@ -81,6 +81,8 @@ static void access_free(struct oa_access_rule *r)
     oa_cfg_strlist_free(&r->groups);
     oa_cfg_strlist_free(&r->workspaces);
     oa_cfg_strlist_free(&r->providers);
+    oa_cfg_strlist_free(&r->methods);
+    oa_cfg_strlist_free(&r->hosts);
 }
 
 void oa_config_free(struct oa_config *cfg)

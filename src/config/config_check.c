@@ -248,6 +248,97 @@ static const char *rule_path_problem(const char *p)
     return NULL;
 }
 
+/* The request methods a rule may name: RFC 9110's and WebDAV's (RFC 4918,
+ * 3253, 4791, 5323), and PATCH. Written in capitals, as on the wire. */
+static const char *const known_methods[] = {
+    "GET",       "HEAD",   "POST",  "PUT",     "DELETE", "CONNECT",    "OPTIONS",
+    "TRACE",     "PATCH",  "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE",
+    "LOCK",      "UNLOCK", "REPORT", "MKCALENDAR", "SEARCH", NULL};
+
+static enum oa_err check_methods(struct oa_cfg_load *ld, struct oa_access_rule *r)
+{
+    struct oa_strlist *l = &r->methods;
+
+    if (l->v && !l->n)
+        return oa_cfg_fail(ld, l, r, "'methods' is empty: list methods (like [GET, HEAD]) or "
+                                     "leave the key out");
+    for (size_t i = 0; i < l->n; i++) {
+        size_t k;
+        for (k = 0; known_methods[k]; k++)
+            if (strcmp(l->v[i], known_methods[k]) == 0)
+                break;
+        if (known_methods[k])
+            continue;
+        for (k = 0; known_methods[k]; k++)
+            if (strcasecmp(l->v[i], known_methods[k]) == 0)
+                return oa_cfg_fail(ld, &l->v[i], l,
+                                   "method '%s' is written in capitals on the wire: %s",
+                                   l->v[i], known_methods[k]);
+        return oa_cfg_fail(ld, &l->v[i], l,
+                           "'%s' is not a known request method (GET, HEAD, POST, PUT, "
+                           "DELETE, PATCH, OPTIONS, ... or a WebDAV one)",
+                           l->v[i]);
+    }
+    return OA_OK;
+}
+
+/* Why a hosts entry is not a host name (or "*." and one), or NULL. */
+static const char *host_problem(const char *h)
+{
+    const char *p = h;
+
+    if (p[0] == '*' && p[1] == '.')
+        p += 2;
+    if (!*p)
+        return "is empty";
+    if (strstr(h, "://"))
+        return "is a URL: write the host name alone";
+    if (strchr(p, '/'))
+        return "holds a '/': a host matches the Host header, the path goes in 'path'";
+    if (strchr(p, ':') && p[0] != '[')
+        return "holds a port: hosts match the name alone, whatever the port";
+    if (strchr(p, '*'))
+        return "holds a '*' elsewhere than a leading '*.'";
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("-._[]:", *p)))
+            return "holds a character a host name cannot";
+    if (h[strlen(h) - 1] == '.')
+        return "ends in '.': write it without (the Host's trailing dot is cut)";
+    return NULL;
+}
+
+static enum oa_err check_rule_hosts(struct oa_cfg_load *ld, struct oa_access_rule *r)
+{
+    struct oa_strlist *l = &r->hosts;
+    const char *why;
+
+    if (l->v && !l->n)
+        return oa_cfg_fail(ld, l, r, "'hosts' is empty: list host names (like app.example.com) "
+                                     "or leave the key out");
+    for (size_t i = 0; i < l->n; i++) {
+        if ((why = host_problem(l->v[i])))
+            return oa_cfg_fail(ld, &l->v[i], l, "host '%s' in hosts %s", l->v[i], why);
+        lower(l->v[i]);
+    }
+    return OA_OK;
+}
+
+/* public: true lets everybody pass: conditions on the user there would
+ * never be checked, so they are refused rather than silently ignored. */
+static enum oa_err check_public(struct oa_cfg_load *ld, struct oa_access_rule *r)
+{
+    if (!r->is_public)
+        return OA_OK;
+    if (r->emails.n || r->email_domains.n || r->groups.n || r->workspaces.n || r->providers.n)
+        return oa_cfg_fail(ld, &r->is_public, r,
+                           "access rule '%s' is public: true and also names who may pass "
+                           "(emails, email_domains, groups, workspaces, providers): a public "
+                           "rule lets everybody pass, so drop one or the other",
+                           r->path);
+    return OA_OK;
+}
+
 static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
 {
     const char *why;
@@ -264,7 +355,8 @@ static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
     if ((e = check_list(ld, &r->emails, "emails", 1)) ||
         (e = check_list(ld, &r->email_domains, "email_domains", 0)) ||
         (e = check_list(ld, &r->groups, "groups", -1)) ||
-        (e = check_list(ld, &r->workspaces, "workspaces", -1)))
+        (e = check_list(ld, &r->workspaces, "workspaces", -1)) ||
+        (e = check_methods(ld, r)) || (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)))
         return e;
     for (size_t i = 0; i < r->providers.n; i++)
         if (!oa_config_provider(ld->cfg, r->providers.v[i], strlen(r->providers.v[i])))

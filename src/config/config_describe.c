@@ -52,6 +52,26 @@ static void put_list(struct oa_buf *b, const char *label, const struct oa_strlis
     oa_buf_puts(b, "\n");
 }
 
+/* "access rule N: path P" and the request conditions, when given (the
+ * number is what --explain names the rule by). */
+static void put_rule(struct oa_buf *b, size_t i, const struct oa_access_rule *r)
+{
+    oa_buf_printf(b, "access rule %zu: path %s", i + 1, r->path);
+    if (r->methods.n) {
+        oa_buf_puts(b, ", methods");
+        for (size_t k = 0; k < r->methods.n; k++)
+            oa_buf_printf(b, "%s%s", k ? "," : " ", r->methods.v[k]);
+    }
+    if (r->hosts.n) {
+        oa_buf_puts(b, ", hosts");
+        for (size_t k = 0; k < r->hosts.n; k++)
+            oa_buf_printf(b, "%s%s", k ? "," : " ", r->hosts.v[k]);
+    }
+    if (r->is_public)
+        oa_buf_puts(b, ", public (no session needed)");
+    oa_buf_puts(b, "\n");
+}
+
 static void put_secret(struct oa_buf *b, const struct oa_provider *p)
 {
     if (p->client_secret)
@@ -174,7 +194,7 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
     put_list(b, "allowed_redirect_hosts", &cfg->allowed_redirect_hosts);
     put_list(b, "extra_backends", &cfg->extra_backends);
     for (size_t i = 0; i < cfg->naccess; i++)
-        oa_buf_printf(b, "access rule %zu: path %s\n", i + 1, cfg->access[i].path);
+        put_rule(b, i, &cfg->access[i]);
     oa_buf_printf(b, "http: timeout %lldms, ca_file %s\nlog: %s to %s\n",
                   (long long)cfg->http.timeout_ms,
                   cfg->http.ca_file ? cfg->http.ca_file : "(system default)", lv[cfg->log_level],

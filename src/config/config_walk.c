@@ -116,6 +116,9 @@ static const struct oa_cfg_key keys[] = {
     {SC_ACCESS, "groups", KT_STRLIST, A(groups), 0, NULL},
     {SC_ACCESS, "workspaces", KT_STRLIST, A(workspaces), 0, NULL},
     {SC_ACCESS, "providers", KT_STRLIST, A(providers), 0, NULL},
+    {SC_ACCESS, "methods", KT_STRLIST1, A(methods), 0, NULL},
+    {SC_ACCESS, "hosts", KT_STRLIST1, A(hosts), 0, NULL},
+    {SC_ACCESS, "public", KT_BOOL, A(is_public), 0, NULL},
 
     {SC_WORKSPACE, "name", KT_STR, 0, 0, NULL},
 

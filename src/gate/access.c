@@ -26,9 +26,23 @@
  *   providers      the identity's provider name equals one entry.
  * No rule matching: a valid session is enough. No allocation.
  *
+ * Request conditions (methods, hosts) say when a rule applies at all: a
+ * rule whose methods or hosts do not match this request is skipped, as if
+ * it were not there, and the next rule is tried (first match still wins).
+ *   methods  REQUEST_METHOD equals one entry (a rule listing GET also
+ *            applies to HEAD, which servers answer with the GET handler);
+ *   hosts    the Host, port and one trailing dot cut, equals one entry
+ *            (case-insensitive); "*.example.com" is any name ending in
+ *            ".example.com" (not example.com itself). No Host: skipped.
+ * public: true allows everybody, with or without a session (id NULL).
+ * Every other rule, and no rule at all, needs a session.
+ *
  * Case: the rules are matched twice, as written and with ASCII letters
  * folded, and both first matches must allow (a case-insensitive backend
  * serves /ADMIN/ as /admin/; doc/DESIGN.md section 4, "Path readings").
+ * The folded pass compares the method without case too ("delete" meets a
+ * DELETE rule), the written pass exactly ("options" is not a public
+ * OPTIONS rule's): whichever reading is stricter decides.
  */
 #include <string.h>
 #include <strings.h>
@@ -57,28 +71,105 @@ static bool rule_path_matches(const struct oa_access_rule *r, const char *path, 
     return path[n] == '\0' || path[n] == '/';
 }
 
-static const struct oa_access_rule *first_match(const struct oa_config *cfg, const char *path,
-                                                bool fold)
+void oa_access_req_init(struct oa_access_req *q, const char *method, const char *http_host)
+{
+    const char *h = http_host ? http_host : "";
+    size_t n;
+
+    q->method = method;
+    if (*h == '[') { /* an IPv6 literal: up to its ']' */
+        const char *end = strchr(h, ']');
+        n = end ? (size_t)(end - h) + 1 : strlen(h);
+    } else {
+        n = strcspn(h, ":");
+    }
+    if (n > 1 && h[n - 1] == '.') /* "app.example.com." is the same name */
+        n--;
+    q->host = h;
+    q->host_len = n;
+}
+
+static bool method_matches(const struct oa_strlist *l, const char *m, bool fold)
 {
     size_t i;
 
-    if (!path)
+    if (!m)
+        return false;
+    for (i = 0; i < l->n; i++) {
+        const char *v = l->v[i];
+        if (fold ? strcasecmp(v, m) == 0 : strcmp(v, m) == 0)
+            return true;
+        /* GET covers HEAD: the server answers HEAD with the GET handler */
+        if (strcmp(v, "GET") == 0 && (fold ? strcasecmp(m, "HEAD") == 0 : strcmp(m, "HEAD") == 0))
+            return true;
+    }
+    return false;
+}
+
+static bool host_matches(const struct oa_strlist *l, const char *h, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return false;
+    for (i = 0; i < l->n; i++) {
+        const char *v = l->v[i];
+        size_t vn = strlen(v);
+        if (v[0] == '*' && v[1] == '.') {
+            /* "*.example.com": ".example.com" at the end, one label or more before */
+            if (n > vn - 1 && strncasecmp(h + n - (vn - 1), v + 1, vn - 1) == 0)
+                return true;
+        } else if (vn == n && strncasecmp(h, v, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True when the rule's request conditions hold for q (none given: always). */
+static bool rule_applies(const struct oa_access_rule *r, const struct oa_access_req *q, bool fold)
+{
+    if (r->methods.n && !(q && method_matches(&r->methods, q->method, fold)))
+        return false;
+    if (r->hosts.n && !(q && host_matches(&r->hosts, q->host, q->host_len)))
+        return false;
+    return true;
+}
+
+const struct oa_access_rule *oa_access_match_req(const struct oa_config *cfg,
+                                                 const struct oa_access_req *q,
+                                                 const char *norm_path, bool fold)
+{
+    size_t i;
+
+    if (!norm_path)
         return NULL;
     for (i = 0; i < cfg->naccess; i++)
-        if (rule_path_matches(&cfg->access[i], path, fold))
+        if (rule_path_matches(&cfg->access[i], norm_path, fold) &&
+            rule_applies(&cfg->access[i], q, fold))
             return &cfg->access[i];
     return NULL;
 }
 
 const struct oa_access_rule *oa_access_match(const struct oa_config *cfg, const char *norm_path)
 {
-    return first_match(cfg, norm_path, false);
+    return oa_access_match_req(cfg, NULL, norm_path, false);
 }
 
 const struct oa_access_rule *oa_access_match_fold(const struct oa_config *cfg,
                                                   const char *norm_path)
 {
-    return first_match(cfg, norm_path, true);
+    return oa_access_match_req(cfg, NULL, norm_path, true);
+}
+
+bool oa_access_any_public(const struct oa_config *cfg)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->naccess; i++)
+        if (cfg->access[i].is_public)
+            return true;
+    return false;
 }
 
 /* The domain of a usable email (exactly one '@', something on each side),
@@ -171,8 +262,16 @@ static bool address_allowed(const struct oa_access_rule *r, const char *email)
            (r->email_domains.n && domain_listed(&r->email_domains, domain));
 }
 
+/* True when the rule lets id through; id NULL: no session, which only a
+ * public rule lets through (no rule: r NULL, any session). */
 static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity *id)
 {
+    if (r && r->is_public)
+        return true;
+    if (!id)
+        return false;
+    if (!r)
+        return true;
     if (!address_allowed(r, id->email))
         return false;
     if (r->groups.n && !any_in_common(&r->groups, id->groups))
@@ -189,20 +288,27 @@ bool oa_access_allowed(const struct oa_config *cfg, const char *norm_path,
 {
     const struct oa_access_rule *r;
 
-    return oa_access_allowed_match(cfg, norm_path, id, &r);
+    return oa_access_allowed_req(cfg, NULL, norm_path, id, &r);
 }
 
 bool oa_access_allowed_match(const struct oa_config *cfg, const char *norm_path,
                              const struct oa_identity *id, const struct oa_access_rule **match)
 {
+    return oa_access_allowed_req(cfg, NULL, norm_path, id, match);
+}
+
+bool oa_access_allowed_req(const struct oa_config *cfg, const struct oa_access_req *q,
+                           const char *norm_path, const struct oa_identity *id,
+                           const struct oa_access_rule **match)
+{
     const struct oa_access_rule *r, *f;
 
     *match = NULL;
-    if (!id || !norm_path)
+    if (!norm_path)
         return false;
-    *match = r = oa_access_match(cfg, norm_path);
-    if (r && !rule_allows(r, id))
+    *match = r = oa_access_match_req(cfg, q, norm_path, false);
+    if (!rule_allows(r, id))
         return false;
-    f = oa_access_match_fold(cfg, norm_path);
-    return f == r || !f || rule_allows(f, id);
+    f = oa_access_match_req(cfg, q, norm_path, true);
+    return f == r || rule_allows(f, id);
 }

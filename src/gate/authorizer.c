@@ -50,6 +50,8 @@ struct authz_tls {
     char raw[OA_AUTHZ_PATH_MAX];
     char norm[OA_AUTHZ_PATH_MAX];
     char alt[OA_AUTHZ_PATH_MAX + 2]; /* one other reading at a time */
+    struct oa_access_req q;          /* the request's method and host */
+    struct oa_authz_trace *trace;    /* --explain's record, normally NULL */
 };
 
 static _Thread_local struct authz_tls tls;
@@ -73,25 +75,60 @@ static int normalise(char *norm, size_t cap, char *raw, size_t raw_cap, const ch
     return -1;
 }
 
+void oa_authorize_trace(struct oa_authz_trace *t)
+{
+    tls.trace = t;
+    if (t)
+        t->n = 0;
+}
+
+/* Notes one reading for --explain (nothing when no trace is asked for). */
+static void trace_note(const char *what, int reading, const char *path,
+                       const struct oa_config *cfg, const struct oa_identity *id, bool ok)
+{
+    struct oa_authz_trace *t = tls.trace;
+    struct oa_authz_step *s;
+
+    if (!t || t->n >= OA_AUTHZ_TRACE_MAX)
+        return;
+    s = &t->step[t->n++];
+    s->what = what;
+    s->reading = reading;
+    snprintf(s->path, sizeof(s->path), "%s", path ? path : "");
+    s->rule = path ? oa_access_match_req(cfg, &tls.q, path, false) : NULL;
+    s->rule_fold = path ? oa_access_match_req(cfg, &tls.q, path, true) : NULL;
+    s->with_session = id != NULL;
+    s->allowed = ok;
+}
+
+/* One reading made into tls.alt and checked; false when it cannot be made. */
+static bool reading_allowed(const struct oa_config *cfg, const struct oa_identity *id,
+                            const char *what, int i, const char *path, size_t n, unsigned how)
+{
+    const struct oa_access_rule *r;
+    bool made = oa_path_read(tls.alt, sizeof(tls.alt), path, n, how) == OA_OK;
+    bool ok = made && oa_access_allowed_req(cfg, &tls.q, tls.alt, id, &r);
+
+    if (tls.trace)
+        trace_note(what, i, made ? tls.alt : NULL, cfg, id, ok);
+    return ok;
+}
+
 /* True when every reading of path (n bytes) that a backend may make is
  * allowed (path_reading.h); first, the lenient decoded reading unless the
  * caller has checked the strict one. A reading that cannot be made (a NUL,
  * too long) refuses. */
 static bool readings_allowed(const struct oa_config *cfg, const struct oa_identity *id,
-                             const char *path, size_t n, bool strict_checked)
+                             const char *what, const char *path, size_t n, bool strict_checked)
 {
     size_t i;
 
-    if (!strict_checked) {
-        if (oa_path_read(tls.alt, sizeof(tls.alt), path, n, OA_READ_DECODE) != OA_OK ||
-            !oa_access_allowed(cfg, tls.alt, id))
-            return false;
-    }
+    if (!strict_checked && !reading_allowed(cfg, id, what, -1, path, n, OA_READ_DECODE))
+        return false;
     if (!oa_path_ambiguous(path, n))
         return true;
     for (i = 0; i < OA_PATH_READINGS; i++)
-        if (oa_path_read(tls.alt, sizeof(tls.alt), path, n, oa_path_readings[i]) != OA_OK ||
-            !oa_access_allowed(cfg, tls.alt, id))
+        if (!reading_allowed(cfg, id, what, (int)i, path, n, oa_path_readings[i]))
             return false;
     return true;
 }
@@ -107,7 +144,7 @@ static bool served_allowed(const struct oa_config *cfg, const struct oa_identity
 
     if (u && *u && strcmp(u, req->request_uri) != 0) {
         size_t n = strcspn(u, "?#");
-        if (u[0] != '/' || !readings_allowed(cfg, id, u, n, false))
+        if (u[0] != '/' || !readings_allowed(cfg, id, "served URI", u, n, false))
             return false;
     }
     /* nginx sends $uri on every request: skip it when it is what the
@@ -117,7 +154,7 @@ static bool served_allowed(const struct oa_config *cfg, const struct oa_identity
         if (p[0] != '/')
             return false;
         if ((strcmp(p, tls.norm) != 0 || oa_path_ambiguous(p, n)) &&
-            !readings_allowed(cfg, id, p, n, false))
+            !readings_allowed(cfg, id, "served path", p, n, false))
             return false;
     }
     return true;
@@ -125,13 +162,19 @@ static bool served_allowed(const struct oa_config *cfg, const struct oa_identity
 
 /* The path rules of doc/DESIGN.md section 4: the strict reading of
  * REQUEST_URI must parse and be allowed, and so must every other reading
- * of it and of the URI the server will serve. */
+ * of it and of the URI the server will serve. id NULL: no session, and
+ * then every reading must meet a public rule (the least privilege of all
+ * readings decides, public or not). */
 static bool path_allowed(const struct oa_config *cfg, const struct oa_identity *id,
                          const struct oa_request *req, const struct oa_access_rule **rule)
 {
-    if (!oa_access_allowed_match(cfg, tls.norm, id, rule))
+    bool ok = oa_access_allowed_req(cfg, &tls.q, tls.norm, id, rule);
+
+    if (tls.trace)
+        trace_note("REQUEST_URI", -2, tls.norm, cfg, id, ok);
+    if (!ok)
         return false;
-    if (!readings_allowed(cfg, id, tls.raw, strlen(tls.raw), true))
+    if (!readings_allowed(cfg, id, "REQUEST_URI", tls.raw, strlen(tls.raw), true))
         return false;
     return served_allowed(cfg, id, req);
 }
@@ -162,20 +205,30 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
     if (!rule_slot)
         rule_slot = &ignored;
     *rule_slot = OA_MX_RULE_UNPARSABLE;
+    oa_access_req_init(&tls.q, req->method, req->host);
     identity_empty(id);
     if (oa_session_read(id, sb, cfg, req->cookie, req->now) != OA_OK) {
         identity_empty(id);
+        /* without a session only public rules, in every reading, pass */
+        if (norm_ok && oa_access_any_public(cfg) && path_allowed(cfg, NULL, req, &rule)) {
+            *rule_slot = slot_of(cfg, rule);
+            return OA_DECISION_ALLOW;
+        }
         if (norm_ok)
-            *rule_slot = slot_of(cfg, oa_access_match(cfg, tls.norm));
+            *rule_slot = slot_of(cfg, oa_access_match_req(cfg, &tls.q, tls.norm, false));
         return oa_page_load(req) ? OA_DECISION_SIGN_IN : OA_DECISION_UNAUTH;
     }
     if (!norm_ok)
         return OA_DECISION_FORBIDDEN;
     /* past the soft limit: a page load refreshes first (the rules may
      * then see other groups); an API call cannot follow a redirect to the
-     * provider and passes until exp */
+     * provider and passes until exp; a public page passes as it is */
     if (oa_session_stale(id, req->now) && oa_page_load(req)) {
-        *rule_slot = slot_of(cfg, oa_access_match(cfg, tls.norm));
+        if (oa_access_any_public(cfg) && path_allowed(cfg, NULL, req, &rule)) {
+            *rule_slot = slot_of(cfg, rule);
+            return OA_DECISION_ALLOW;
+        }
+        *rule_slot = slot_of(cfg, oa_access_match_req(cfg, &tls.q, tls.norm, false));
         return OA_DECISION_REFRESH;
     }
     ok = path_allowed(cfg, id, req, &rule);
@@ -195,6 +248,8 @@ const char *oa_remote_user(const struct oa_identity *id, char *buf, size_t cap)
 
     if (id->email && *id->email)
         return id->email;
+    if ((!id->provider || !*id->provider) && (!id->subject || !*id->subject))
+        return ""; /* nobody: a public rule let a request without a session pass */
     n = snprintf(buf, cap, "%s:%s", id->provider ? id->provider : "",
                  id->subject ? id->subject : "");
     return (n < 0 || (size_t)n >= cap) ? NULL : buf;
@@ -338,10 +393,11 @@ static enum oa_err answer_redirect(struct oa_response *r, const struct oa_config
  * refused, or the path did not parse). */
 static void rule_name(char *out, size_t cap, const struct oa_config *cfg)
 {
-    const struct oa_access_rule *rule = tls.norm[0] ? oa_access_match(cfg, tls.norm) : NULL;
+    const struct oa_access_rule *rule =
+        tls.norm[0] ? oa_access_match_req(cfg, &tls.q, tls.norm, false) : NULL;
 
     if (!rule && tls.norm[0])
-        rule = oa_access_match_fold(cfg, tls.norm);
+        rule = oa_access_match_req(cfg, &tls.q, tls.norm, true);
     out[0] = '\0';
     if (rule)
         snprintf(out, cap, "%s (line %u)", rule->path, rule->line);
