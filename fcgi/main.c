@@ -26,6 +26,7 @@
 
 #include "auditlog.h"
 #include "edge.h"
+#include "explain.h"
 #include "genkey.h"
 #include "listen.h"
 #include "live.h"
@@ -345,6 +346,12 @@ static int run(const struct oa_options *opts)
     oa_error_clear(&err);
     if (oa_config_load(&cfg, oa_config_find(opts->config), &err) != OA_OK)
         return fail(&err);
+    if (opts->explain) {
+        struct oa_explain_who who = {opts->as, opts->groups, opts->provider};
+        rc = oa_explain(cfg, opts->explain_method, opts->explain_url, &who, stdout);
+        oa_config_free(cfg);
+        return rc;
+    }
     if (opts->check_config || opts->revoke) {
         rc = opts->revoke ? revoke_cli(cfg, opts->revoke) : check_config(cfg);
         oa_config_free(cfg);

@@ -12,7 +12,17 @@
 #include "oa/err.h"
 #include "options.h"
 
-enum { OPT_CHECK_CONFIG = 256, OPT_GEN_KEY, OPT_VERSION, OPT_HELP, OPT_REVOKE };
+enum {
+    OPT_CHECK_CONFIG = 256,
+    OPT_GEN_KEY,
+    OPT_VERSION,
+    OPT_HELP,
+    OPT_REVOKE,
+    OPT_EXPLAIN,
+    OPT_AS,
+    OPT_GROUPS,
+    OPT_PROVIDER
+};
 
 static const struct option long_options[] = {
     {"config", required_argument, NULL, 'c'},
@@ -23,6 +33,10 @@ static const struct option long_options[] = {
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"gen-key", required_argument, NULL, OPT_GEN_KEY},
     {"revoke", required_argument, NULL, OPT_REVOKE},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"as", required_argument, NULL, OPT_AS},
+    {"groups", required_argument, NULL, OPT_GROUPS},
+    {"provider", required_argument, NULL, OPT_PROVIDER},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -33,6 +47,8 @@ const char *oa_options_usage(void)
     return "Usage: oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS] [-w WORKERS]\n"
            "                   [--check-config] [--gen-key FILE] [--revoke WHO] [--version]\n"
            "                   [--help]\n"
+           "       oauth2-fcgi --explain [-c FILE] METHOD URL [--as EMAIL] [--groups A,B]\n"
+           "                   [--provider NAME]\n"
            "\n"
            "OAuth2 / OpenID Connect sign-in as a FastCGI responder and authorizer.\n"
            "Without -b or -s it accepts on the socket inherited on fd 0 (spawn-fcgi,\n"
@@ -58,6 +74,11 @@ const char *oa_options_usage(void)
            "                        PROVIDER:SUBJECT (every session of that user so far)\n"
            "                        or a session id (22 characters, from /userinfo);\n"
            "                        run it as the service's user\n"
+           "      --explain METHOD URL  show which access rule decides for METHOD URL,\n"
+           "                        under which reading of its path, and the answer\n"
+           "                        lighttpd/Apache and nginx would get; with --as EMAIL\n"
+           "                        [--groups A,B] [--provider NAME] for a signed-in\n"
+           "                        user (a session made in memory), else no session\n"
            "      --version         print the version and exit\n"
            "      --help            print this help and exit\n"
            "\n"
@@ -99,6 +120,13 @@ static enum oa_err check_combination(const struct oa_options *opts, struct oa_er
     if (opts->check_config && opts->gen_key)
         return oa_error_set(err, OA_ERR_USAGE,
                             "--check-config and --gen-key cannot be used together");
+    if (opts->explain && (opts->check_config || opts->gen_key || opts->revoke || opts->bind ||
+                          opts->socket))
+        return oa_error_set(err, OA_ERR_USAGE,
+                            "--explain runs alone (with -c only), not with --check-config, "
+                            "--gen-key, --revoke, -b or -s");
+    if (!opts->explain && (opts->as || opts->groups || opts->provider))
+        return oa_error_set(err, OA_ERR_USAGE, "--as, --groups and --provider go with --explain");
     if (opts->revoke && (opts->check_config || opts->gen_key || opts->bind || opts->socket))
         return oa_error_set(err, OA_ERR_USAGE,
                             "--revoke runs alone (with -c only), not with --check-config, "
@@ -144,6 +172,10 @@ enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, str
         case OPT_CHECK_CONFIG: opts->check_config = true; break;
         case OPT_GEN_KEY: opts->gen_key = optarg; break;
         case OPT_REVOKE: opts->revoke = optarg; break;
+        case OPT_EXPLAIN: opts->explain = true; break;
+        case OPT_AS: opts->as = optarg; break;
+        case OPT_GROUPS: opts->groups = optarg; break;
+        case OPT_PROVIDER: opts->provider = optarg; break;
         case OPT_VERSION: opts->version = true; break;
         case OPT_HELP: opts->help = true; break;
         case ':':
@@ -155,6 +187,15 @@ enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, str
             }
             return oa_error_set(err, OA_ERR_USAGE, "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (opts->explain) {
+        if (argc - optind != 2)
+            return oa_error_set(err, OA_ERR_USAGE,
+                                "--explain wants METHOD URL (e.g. --explain GET "
+                                "https://app.example.com/admin/)");
+        opts->explain_method = argv[optind];
+        opts->explain_url = argv[optind + 1];
+        optind += 2;
     }
     if (optind < argc)
         return oa_error_set(err, OA_ERR_USAGE, "unexpected argument '%s'", argv[optind]);

@@ -2,6 +2,7 @@
  * options.h - the command line (DESIGN.md section 1):
  *   oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS] [-w WORKERS]
  *               [--check-config] [--gen-key FILE] [--revoke WHO] [--version] [--help]
+ *   oauth2-fcgi --explain [-c FILE] METHOD URL [--as EMAIL] [--groups A,B] [--provider P]
  */
 #ifndef OA_OPTIONS_H
 #define OA_OPTIONS_H
@@ -25,6 +26,14 @@ struct oa_options {
     unsigned workers;    /* -w, 1..OA_WORKERS_MAX; 0 (default): no supervisor */
     const char *gen_key; /* --gen-key FILE, borrowed */
     const char *revoke;  /* --revoke WHO, borrowed (DESIGN.md section 14.5) */
+    /* --explain METHOD URL (fcgi/explain.c): the rule that decides, and
+     * every server's answer; all borrowed from argv */
+    bool explain;
+    const char *explain_method;
+    const char *explain_url;
+    const char *as;       /* --as EMAIL: a signed-in identity (else: no session) */
+    const char *groups;   /* --groups a,b */
+    const char *provider; /* --provider NAME (default: the first provider) */
     bool check_config;
     bool version;
     bool help;
