@@ -18,6 +18,7 @@ T=$E2E_TMP
 PORT=$(free_port) || bail "no free port"
 FPORT=$(free_port) || bail "no free port"
 e2e_oa_config
+route_rules_add "$E2E_CONFIG"
 
 # The program, as an operator would start it: spawn-fcgi on 127.0.0.1
 # (-n: stay in the foreground, so its stderr is this test's log).
@@ -29,6 +30,7 @@ apache_authnz_start "$PORT" "127.0.0.1:$FPORT"
 
 BASE=http://127.0.0.1:$PORT
 authorizer_checks "$BASE"
+ROUTE_ANON_SKIP="mod_authnz_fcgi needs a REMOTE_USER (exempt public paths in Apache)" route_checks "$BASE"
 
 http_req "$BASE/app" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 302 "/app itself (no trailing slash) is behind the authorizer"

@@ -16,6 +16,7 @@ e2e_init
 
 PORT=$(free_port) || bail "no free port"
 e2e_oa_config
+route_rules_add "$E2E_CONFIG"
 
 apache_fcgid_start "$PORT" "$E2E_CONFIG" "$E2E_KEY"
 
@@ -24,6 +25,7 @@ BASE=http://127.0.0.1:$PORT
 # endpoint tells "signed in but not allowed" from the session and
 # REDIRECT_URL and answers 403 (the checks below).
 authorizer_checks "$BASE"
+route_checks "$BASE"
 
 http_req "$BASE/app" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 302 "/app itself (no trailing slash) is behind the access checker"

@@ -824,3 +824,68 @@ lifecycle_route_checks() {
     t_isnt "$HTTP_STATUS" 405 "POST /oauth/corp/backchannel-logout: taken"
     t_is "$(http_header Cache-Control)" no-store "POST backchannel-logout: answered by the responder"
 }
+
+# ---- public rules, methods, hosts (issue 14) --------------------------------
+
+# route_rules_add CONFIG: puts three rules in front of the shared config's
+# (the rules the shared config has keep their order): /app/public/ public,
+# /app/api/ public for OPTIONS only, /app/vhost/ public on host open.test.
+route_rules_add() {
+    local rules='  - path: /app/public/\n    public: true\n  - path: /app/api/\n    methods: [OPTIONS]\n    public: true\n  - path: /app/vhost/\n    hosts: [open.test]\n    public: true'
+    sed -i "s|^access:\$|access:\n$rules|" "$1"
+    "$OA_BIN" --check-config -c "$1" >/dev/null 2>&1 || bail "the route rules do not load"
+}
+
+# route_checks BASE_URL: public, methods and hosts through the server at
+# BASE_URL, whose config had route_rules_add: the server passes the
+# original method and host, and no path reading opens the public rule.
+# ROUTE_ANON_SKIP=reason: the server cannot let a request without a user
+# through its authorizer (Apache's mod_authnz_fcgi authn provider insists on
+# a REMOTE_USER): those checks are skipped with that reason.
+ROUTE_ANON_SKIP=
+route_anon() { # route_anon STATUS DESC: a public pass without a session
+    if [ -n "$ROUTE_ANON_SKIP" ]; then t_skip "$2: $ROUTE_ANON_SKIP"; else t_is "$HTTP_STATUS" "$1" "$2"; fi
+}
+route_checks() {
+    local base=$1 c port=${1##*:} s
+    http_req "$base/app/public/x" -H 'Accept: text/html'
+    route_anon 200 "routes: public path, no cookie: 200"
+    t_unlike "$HTTP_BODY" '(REMOTE_USER=.|X-Auth-Request-User|alice@)' \
+        "routes: public, no cookie: the backend gets no identity"
+    c=$(mint --user alice --email alice@example.com)
+    http_req "$base/app/public/x" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 200 "routes: public path with a session: 200"
+    t_like "$HTTP_BODY" 'alice@example\.com' "routes: public with a session: the identity still goes along"
+    for s in '/app/public/../admin/' '/app/public/%2e%2e/admin/' '/app/public/..%2fadmin/' \
+        '/app/public/..;/admin/' '/app/public//..//admin/' '/app/PUBLIC/x' '/app/public/%252e%252e/admin/'; do
+        http_req "$base$s" --path-as-is -H 'Accept: application/json'
+        t_in "$HTTP_STATUS" "400 401 404" "routes: no public pass for $s, no cookie (not 200)"
+    done
+    http_req "$base/app/api/items" -X OPTIONS -H 'Origin: http://other.test' \
+        -H 'Access-Control-Request-Method: PUT'
+    route_anon 200 "routes: OPTIONS preflight on /app/api/, no cookie: 200"
+    http_req "$base/app/api/items" -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 401 "routes: GET /app/api/ (JSON), no cookie: 401 (the method reached the rules)"
+    http_req "$base/app/api/items" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 302 "routes: GET /app/api/ page load, no cookie: 302 to sign in"
+    http_req "$base/app/api/items" -X POST -H 'Accept: application/json' -d 'x=1'
+    t_is "$HTTP_STATUS" 401 "routes: POST /app/api/, no cookie: 401"
+    http_req "$base/app/vhost/x" -H 'Host: open.test' -H 'Accept: application/json'
+    route_anon 200 "routes: /app/vhost/ on host open.test: public"
+    http_req "http://open.test:$port/app/vhost/x" --resolve "open.test:$port:127.0.0.1" \
+        -H 'Accept: application/json'
+    route_anon 200 "routes: /app/vhost/ on open.test:PORT (curl --resolve): public"
+    http_req "$base/app/vhost/x" -H 'Host: OPEN.test' -H 'Accept: application/json'
+    route_anon 200 "routes: host compared without case"
+    http_req "$base/app/vhost/x" -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 401 "routes: /app/vhost/ on 127.0.0.1: the rule does not apply (401)"
+    http_req "$base/app/vhost/x" -H 'Host: open.test.evil' -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 401 "routes: open.test.evil is not open.test (401)"
+    # absolute-form: a request line naming another host than Host never
+    # makes the host-restricted public rule apply on 127.0.0.1's site
+    # (nginx passes the request line's host as HTTP_HOST, lighttpd refuses
+    # the mismatch with 400)
+    http_req "http://127.0.0.1/app/vhost/x" -x "$base" -H 'Host: open.test' \
+        -H 'Accept: application/json'
+    t_in "$HTTP_STATUS" "400 401" "routes: absolute-form URI of 127.0.0.1, Host open.test: not public"
+}

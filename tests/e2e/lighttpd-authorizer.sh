@@ -14,11 +14,13 @@ e2e_init
 T=$E2E_TMP
 PORT=$(free_port) || bail "no free port"
 e2e_oa_config
+route_rules_add "$E2E_CONFIG"
 
 lighttpd_start "$PORT" "$E2E_CONFIG"
 
 BASE=http://127.0.0.1:$PORT
 authorizer_checks "$BASE"
+route_checks "$BASE"
 
 http_req "$BASE/app" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 302 "/app itself (no trailing slash) is behind the authorizer"

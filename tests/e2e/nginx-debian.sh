@@ -28,6 +28,7 @@ e2e_init
 
 T=$E2E_TMP
 e2e_oa_config
+route_rules_add "$E2E_CONFIG"
 PORT=$(free_port) || bail "no free port"
 BPORT=$(free_port) || bail "no free port"
 BASE=http://127.0.0.1:$PORT
@@ -177,5 +178,8 @@ lifecycle_route_checks "$BASE"
 t_like "$(grep -m1 'audit: .*"event": "denied", "status": 403' "$T/oauth2-fcgi.log")" \
     '"client": "127\.0\.0\.1", "request_id": "[0-9a-f]{32}"\}$' \
     "an audited denial carries nginx's \$request_id (fastcgi_param REQUEST_ID)"
+
+# public rules, methods and hosts: nginx passes the original method and host
+route_checks "$BASE"
 
 t_done
