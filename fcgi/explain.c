@@ -227,8 +227,7 @@ static void print_strict(FILE *out, const struct oa_config *cfg, const struct oa
     path[n] = '\0';
     oa_access_req_init(&q, req->method, req->host);
     if (oa_path_normalize(norm, sizeof(norm), path) != OA_OK) {
-        fprintf(out, "path: %s does not normalise (a bad escape, a control byte): refused\n",
-                path);
+        fprintf(out, "path: %s does not normalise (a bad escape, a control byte): refused\n", path);
         return;
     }
     fprintf(out, "path: %s (strict reading)\nrule: ", norm);
@@ -253,7 +252,8 @@ int oa_explain(const struct oa_config *cfg, const char *method, const char *url,
     }
     if (!parse_target(&t, cfg, url))
         return 2;
-    if (who->email && who->provider && !oa_config_provider(cfg, who->provider, strlen(who->provider))) {
+    if (who->email && who->provider &&
+        !oa_config_provider(cfg, who->provider, strlen(who->provider))) {
         fprintf(stderr, "oauth2-fcgi: --explain: provider '%s' is not configured\n", who->provider);
         return 2;
     }
@@ -273,8 +273,9 @@ int oa_explain(const struct oa_config *cfg, const char *method, const char *url,
     }
     req.cookie = who->email ? cookie : NULL;
 
-    fprintf(out, "request: %s %s%s%s%s\n", method, t.host[0] ? (t.https ? "https://" : "http://") : "",
-            t.host, t.uri, t.host[0] ? "" : " (no Host)");
+    fprintf(out, "request: %s %s%s%s%s\n", method,
+            t.host[0] ? (t.https ? "https://" : "http://") : "", t.host, t.uri,
+            t.host[0] ? "" : " (no Host)");
     if (who->email)
         fprintf(out, "as: %s (provider %s, groups %s), a session sealed with the config's key\n",
                 who->email, who->provider ? who->provider : cfg->providers[0].name,

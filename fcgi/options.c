@@ -120,8 +120,8 @@ static enum oa_err check_combination(const struct oa_options *opts, struct oa_er
     if (opts->check_config && opts->gen_key)
         return oa_error_set(err, OA_ERR_USAGE,
                             "--check-config and --gen-key cannot be used together");
-    if (opts->explain && (opts->check_config || opts->gen_key || opts->revoke || opts->bind ||
-                          opts->socket))
+    if (opts->explain &&
+        (opts->check_config || opts->gen_key || opts->revoke || opts->bind || opts->socket))
         return oa_error_set(err, OA_ERR_USAGE,
                             "--explain runs alone (with -c only), not with --check-config, "
                             "--gen-key, --revoke, -b or -s");

@@ -251,17 +251,18 @@ static const char *rule_path_problem(const char *p)
 /* The request methods a rule may name: RFC 9110's and WebDAV's (RFC 4918,
  * 3253, 4791, 5323), and PATCH. Written in capitals, as on the wire. */
 static const char *const known_methods[] = {
-    "GET",       "HEAD",   "POST",  "PUT",     "DELETE", "CONNECT",    "OPTIONS",
-    "TRACE",     "PATCH",  "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE",
-    "LOCK",      "UNLOCK", "REPORT", "MKCALENDAR", "SEARCH", NULL};
+    "GET",   "HEAD",   "POST",     "PUT",        "DELETE", "CONNECT", "OPTIONS",
+    "TRACE", "PATCH",  "PROPFIND", "PROPPATCH",  "MKCOL",  "COPY",    "MOVE",
+    "LOCK",  "UNLOCK", "REPORT",   "MKCALENDAR", "SEARCH", NULL};
 
 static enum oa_err check_methods(struct oa_cfg_load *ld, struct oa_access_rule *r)
 {
     struct oa_strlist *l = &r->methods;
 
     if (l->v && !l->n)
-        return oa_cfg_fail(ld, l, r, "'methods' is empty: list methods (like [GET, HEAD]) or "
-                                     "leave the key out");
+        return oa_cfg_fail(ld, l, r,
+                           "'methods' is empty: list methods (like [GET, HEAD]) or "
+                           "leave the key out");
     for (size_t i = 0; i < l->n; i++) {
         size_t k;
         for (k = 0; known_methods[k]; k++)
@@ -272,8 +273,8 @@ static enum oa_err check_methods(struct oa_cfg_load *ld, struct oa_access_rule *
         for (k = 0; known_methods[k]; k++)
             if (strcasecmp(l->v[i], known_methods[k]) == 0)
                 return oa_cfg_fail(ld, &l->v[i], l,
-                                   "method '%s' is written in capitals on the wire: %s",
-                                   l->v[i], known_methods[k]);
+                                   "method '%s' is written in capitals on the wire: %s", l->v[i],
+                                   known_methods[k]);
         return oa_cfg_fail(ld, &l->v[i], l,
                            "'%s' is not a known request method (GET, HEAD, POST, PUT, "
                            "DELETE, PATCH, OPTIONS, ... or a WebDAV one)",
@@ -314,8 +315,9 @@ static enum oa_err check_rule_hosts(struct oa_cfg_load *ld, struct oa_access_rul
     const char *why;
 
     if (l->v && !l->n)
-        return oa_cfg_fail(ld, l, r, "'hosts' is empty: list host names (like app.example.com) "
-                                     "or leave the key out");
+        return oa_cfg_fail(ld, l, r,
+                           "'hosts' is empty: list host names (like app.example.com) "
+                           "or leave the key out");
     for (size_t i = 0; i < l->n; i++) {
         if ((why = host_problem(l->v[i])))
             return oa_cfg_fail(ld, &l->v[i], l, "host '%s' in hosts %s", l->v[i], why);
@@ -355,8 +357,8 @@ static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
     if ((e = check_list(ld, &r->emails, "emails", 1)) ||
         (e = check_list(ld, &r->email_domains, "email_domains", 0)) ||
         (e = check_list(ld, &r->groups, "groups", -1)) ||
-        (e = check_list(ld, &r->workspaces, "workspaces", -1)) ||
-        (e = check_methods(ld, r)) || (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)))
+        (e = check_list(ld, &r->workspaces, "workspaces", -1)) || (e = check_methods(ld, r)) ||
+        (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)))
         return e;
     for (size_t i = 0; i < r->providers.n; i++)
         if (!oa_config_provider(ld->cfg, r->providers.v[i], strlen(r->providers.v[i])))

@@ -83,8 +83,8 @@ void oa_authorize_trace(struct oa_authz_trace *t)
 }
 
 /* Notes one reading for --explain (nothing when no trace is asked for). */
-static void trace_note(const char *what, int reading, const char *path,
-                       const struct oa_config *cfg, const struct oa_identity *id, bool ok)
+static void trace_note(const char *what, int reading, const char *path, const struct oa_config *cfg,
+                       const struct oa_identity *id, bool ok)
 {
     struct oa_authz_trace *t = tls.trace;
     struct oa_authz_step *s;

@@ -825,7 +825,7 @@ lifecycle_route_checks() {
     t_is "$(http_header Cache-Control)" no-store "POST backchannel-logout: answered by the responder"
 }
 
-# ---- public rules, methods, hosts (issue 14) --------------------------------
+# ---- public rules, methods, hosts ------------------------------------------
 
 # route_rules_add CONFIG: puts three rules in front of the shared config's
 # (the rules the shared config has keep their order): /app/public/ public,

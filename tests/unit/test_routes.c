@@ -88,7 +88,8 @@ static void access_level(void)
     cfx_rule(&cfg, "/api/", "boss@example.com", "", "", "", "");
 
     oa_access_req_init(&q, "OPTIONS", "app.example.com");
-    ok(oa_access_match_req(&cfg, &q, "/api/x", false) == &cfg.access[0], "OPTIONS: the public rule");
+    ok(oa_access_match_req(&cfg, &q, "/api/x", false) == &cfg.access[0],
+       "OPTIONS: the public rule");
     ok(oa_access_allowed_req(&cfg, &q, "/api/x", NULL, &m), "OPTIONS passes without a session");
     oa_access_req_init(&q, "GET", "app.example.com");
     ok(oa_access_match_req(&cfg, &q, "/api/x", false) == &cfg.access[1],
@@ -149,13 +150,24 @@ static void decision_level(void)
     struct oa_identity a = cfx_alice();
     const char *ck;
     struct oa_request q;
-    static const char *const bypass[] = {
-        "/public/../admin/x",       "/public/%2e%2e/admin/x",  "/public/%2E%2E/admin/x",
-        "/public/..%2fadmin/x",     "/public/..%2Fadmin/x",    "/public/..;/admin/x",
-        "/public/%252e%252e/admin/x", "/public/..%5cadmin/x",  "/public\\..\\admin/x",
-        "/public/x/../../admin/x",  "//admin/x",               "/public/.%2e/admin/x",
-        "/public/..%00/admin/x",    "/public/.. /admin/x",     "/public/..%20/admin/x",
-        "/public;/../admin/x",      "/public/../ADMIN/x",      "/public/%2e%2e%2fadmin/x"};
+    static const char *const bypass[] = {"/public/../admin/x",
+                                         "/public/%2e%2e/admin/x",
+                                         "/public/%2E%2E/admin/x",
+                                         "/public/..%2fadmin/x",
+                                         "/public/..%2Fadmin/x",
+                                         "/public/..;/admin/x",
+                                         "/public/%252e%252e/admin/x",
+                                         "/public/..%5cadmin/x",
+                                         "/public\\..\\admin/x",
+                                         "/public/x/../../admin/x",
+                                         "//admin/x",
+                                         "/public/.%2e/admin/x",
+                                         "/public/..%00/admin/x",
+                                         "/public/.. /admin/x",
+                                         "/public/..%20/admin/x",
+                                         "/public;/../admin/x",
+                                         "/public/../ADMIN/x",
+                                         "/public/%2e%2e%2fadmin/x"};
 
     cfx_config(&cfg, 2);
     cfx_rule(&cfg, "/health", "", "", "", "", "");
