@@ -63,6 +63,27 @@ int main(void)
         is_int(resp.status, 200, "and allowed");
         fx.req.cookie = fx.cookie;
     }
+    /* public: true, methods and hosts: a request without a session that a
+     * public rule lets through, read every way, allocates nothing either */
+    {
+        static char *methods[] = {(char *)"GET"}, *hosts[] = {(char *)"*.example.com"};
+        fx.rules[0].methods.v = methods;
+        fx.rules[0].methods.n = 1;
+        fx.rules[0].hosts.v = hosts;
+        fx.rules[0].hosts.n = 1;
+        fx.rules[1].is_public = true;
+        fx.rules[1].email_domains.n = 0;
+        fx.req.cookie = NULL;
+        fx.req.request_uri = "/app/a%20b;v=1/q3.html?x=1";
+        before = oa_allocs;
+        for (int i = 0; i < 100; i++) {
+            oa_response_init(&resp);
+            (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
+        }
+        is_int(oa_allocs - before, 0,
+               "a public pass without a session (every reading): no heap allocation");
+        is_int(resp.status, 200, "and allowed");
+    }
     oa_revocation_clear();
     return tap_done();
 }
