@@ -281,8 +281,8 @@ static enum oa_err refresh_finish(struct oa_flow *f, struct oa_identity_draft *i
 {
     struct oa_session_buf *sb = malloc(sizeof(*sb));
     struct oa_identity old;
-    enum oa_err e = sb ? oa_session_read(&old, sb, f->cfg, f->req->cookie, f->req->now)
-                       : OA_ERR_NOMEM;
+    enum oa_err e =
+        sb ? oa_session_read(&old, sb, f->cfg, f->req->cookie, f->req->now) : OA_ERR_NOMEM;
     bool same = e == OA_OK && !memcmp(old.sid, st->sid, sizeof(old.sid)) &&
                 !strcmp(old.provider, f->p->name) && ident->subject &&
                 !strcmp(old.subject, ident->subject);
@@ -290,7 +290,8 @@ static enum oa_err refresh_finish(struct oa_flow *f, struct oa_identity_draft *i
     if (same) {
         e = oa_refresh_reissue(f, &old, ident, t);
         if (e == OA_OK)
-            e = oa_response_header(f->r, "Location", oa_redirect_or_default(f->cfg, f->req, st->rd));
+            e = oa_response_header(f->r, "Location",
+                                   oa_redirect_or_default(f->cfg, f->req, st->rd));
         if (e == OA_OK)
             e = oa_response_header(f->r, "Cache-Control", "no-store");
         if (e != OA_OK && !f->status)

@@ -303,8 +303,8 @@ static enum oa_err by_tokens(struct refresh *x, const struct oa_token_cookie *tc
     if (e == OA_OK)
         e = identity_again(x, &ident, &t);
     if (e == OA_OK)
-        e = renewed(x, &ident, &t, tc->refresh_token ? "refreshed (refresh token)"
-                                                     : "refreshed (access token)");
+        e = renewed(x, &ident, &t,
+                    tc->refresh_token ? "refreshed (refresh token)" : "refreshed (access token)");
     else
         e = failed(x, e);
     oa_tokens_free(&t);
@@ -352,8 +352,8 @@ static enum oa_err refresh_session(struct refresh *x)
     struct oa_token_cookie tc;
     enum oa_err te = oa_token_cookie_read(&tc, x->f.cfg, x->f.req->cookie, &x->old), e;
 
-    if (te == OA_OK && (tc.refresh_token ||
-                        (x->f.p->kind == OA_PROVIDER_GITHUB && tc.access_token)))
+    if (te == OA_OK &&
+        (tc.refresh_token || (x->f.p->kind == OA_PROVIDER_GITHUB && tc.access_token)))
         e = by_tokens(x, &tc);
     else if (!x->post)
         e = by_browser(x);
@@ -381,6 +381,7 @@ static enum oa_err query_rd(struct refresh *x)
 static enum oa_err no_session(struct refresh *x, enum oa_err why)
 {
     oa_response_reset(x->f.r);
+    oa_response_log(x->f.r, OA_LOG_INFO, "refresh: no session to refresh (%s)", oa_strerror(why));
     if (x->post) {
         oa_page_error_json(x->f.r, 401, "Not signed in.");
         return why;

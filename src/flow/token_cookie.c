@@ -31,8 +31,8 @@ static const char *cookie_base(const struct oa_config *cfg)
 
 enum oa_err oa_token_cookie_name(char *out, size_t cap, const struct oa_config *cfg)
 {
-    int n = snprintf(out, cap, "%s%s_tok", cfg->session.secure ? "__Secure-" : "",
-                     cookie_base(cfg));
+    int n =
+        snprintf(out, cap, "%s%s_tok", cfg->session.secure ? "__Secure-" : "", cookie_base(cfg));
 
     return (n < 0 || (size_t)n >= cap) ? OA_ERR_TOO_LARGE : OA_OK;
 }
