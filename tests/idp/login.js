@@ -8,6 +8,11 @@
 //
 // --abort: the user cancels at the login page (its abort link), so the
 // provider answers error=access_denied.
+// --jar FILE: the provider's cookies are read from FILE (JSON, when it
+// exists) and written back at the end, as a browser keeps them: a later
+// run with the same jar is still signed in at the provider, so prompt=none
+// answers at once (with an empty jar: login_required). Without a login
+// form to fill (prompt=none) the first URL leaving the provider is printed.
 //
 // Exit status 0 and the URL on stdout; 1 with a reason on stderr.
 // With response_mode=form_post (Apple) the provider answers with a page
@@ -23,7 +28,12 @@ const ca = fs.readFileSync(need('ca', 'node login.js --ca CA.pem [--user alice] 
 const user = arg('user', 'alice');
 const start = process.argv[process.argv.length - 1];
 const origin = new URL(start).origin;
-const jar = new Map();
+const jarFile = arg('jar', '');
+const jar = new Map(jarFile && fs.existsSync(jarFile)
+  ? Object.entries(JSON.parse(fs.readFileSync(jarFile, 'utf8'))) : []);
+const saveJar = () => {
+  if (jarFile) fs.writeFileSync(jarFile, JSON.stringify(Object.fromEntries(jar)), { mode: 0o600 });
+};
 
 function request(method, url, body) {
   return new Promise((resolve, reject) => {
@@ -109,4 +119,5 @@ async function main() {
   throw new Error('too many redirects');
 }
 
-main().then((u) => { console.log(u); }, (e) => { console.error(`login.js: ${e.message}`); process.exit(1); });
+main().then((u) => { saveJar(); console.log(u); },
+  (e) => { saveJar(); console.error(`login.js: ${e.message}`); process.exit(1); });
