@@ -162,14 +162,14 @@ t_is "$HTTP_STATUS" 403 "no longer in admins: /app/admin/ 403"
 
 # ---- POST from a script ----------------------------------------------------
 sleep 4
-http_req "$CB/refresh" -X POST -H "Cookie: $(jar)" -H "Origin: http://evil.example" \
+http_req "$CB/refresh" --data-raw "" -H "Cookie: $(jar)" -H "Origin: http://evil.example" \
     -H 'Accept: application/json'
 t_is "$HTTP_STATUS" 403 "POST /oauth/refresh from another origin: 403"
-http_req "$CB/refresh" -X POST -H "Cookie: $(jar)" -H "Origin: $BASE" -H 'Accept: application/json'
+http_req "$CB/refresh" --data-raw "" -H "Cookie: $(jar)" -H "Origin: $BASE" -H 'Accept: application/json'
 t_is "$HTTP_STATUS" 204 "POST /oauth/refresh from our origin: 204"
 t_like "$(set_cookie 'oauth2_fcgi=')" '^oauth2_fcgi=.' "... with the new session cookie"
 take_cookies
-http_req "$CB/refresh" -X POST -H "Cookie: $SESSION" -H "Origin: $BASE" -H 'Accept: application/json'
+http_req "$CB/refresh" --data-raw "" -H "Cookie: $SESSION" -H "Origin: $BASE" -H 'Accept: application/json'
 t_is "$HTTP_STATUS" 204 "POST when not stale: 204 without asking the provider"
 
 # ---- a client without the refresh grant: prompt=none ------------------------
