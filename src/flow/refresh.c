@@ -219,6 +219,8 @@ enum oa_err oa_refresh_token_cookie(struct oa_flow *f, const struct oa_identity 
     return e;
 }
 
+static const unsigned char zero_sid[16];
+
 enum oa_err oa_refresh_reissue(struct oa_flow *f, const struct oa_identity *old,
                                const struct oa_identity_draft *ident, const struct oa_tokens *t)
 {
@@ -232,8 +234,13 @@ enum oa_err oa_refresh_reissue(struct oa_flow *f, const struct oa_identity *old,
     id.email = ident->email;
     id.name = ident->name;
     id.groups = ident->groups.p;
-    /* sid and login_at stay; iat, refresh_at and exp are the issuer's */
+    /* sid and login_at stay; iat, refresh_at, exp and the user/email keys
+     * are the issuer's (the email may have changed) */
     id.iat = id.exp = id.refresh_at = 0;
+    memset(id.user_key, 0, sizeof(id.user_key));
+    memset(id.email_key, 0, sizeof(id.email_key));
+    if (!memcmp(id.sid, zero_sid, sizeof(id.sid))) /* a session from before ids */
+        oa_random_bytes(id.sid, sizeof(id.sid));
     e = oa_session_issue(f->r, f->cfg, f->req, &id);
     if (e == OA_OK)
         e = oa_refresh_token_cookie(f, &id, t);

@@ -448,6 +448,69 @@ static void test_token_cookie(void)
     fx_cfg.session.secure = true;
 }
 
+/* Single flight: while the token request of one refresh is on the wire,
+ * a second /refresh of the same session (another tab) is deferred, never
+ * a second use of the refresh token; another session is not held up. */
+static const struct oa_http_ops *real_http;
+static const char *nested_cookie;
+static struct oa_response nested_r;
+static enum oa_err nested_e;
+static int nested_runs;
+
+static enum oa_err nesting_send(void *ctx, const struct oa_http_opts *opts,
+                                const struct oa_http_request *hr, struct oa_http_response *resp,
+                                struct oa_error *err)
+{
+    struct oa_request req;
+
+    (void)ctx;
+    if (nested_cookie && !strcmp(hr->url, IDP "/token") && nested_runs++ == 0) {
+        fx_request(&req, "GET", "/oauth/refresh", "rd=%2Fother", nested_cookie);
+        oa_response_init(&nested_r);
+        nested_e = oa_signin_refresh(&nested_r, &fx_cfg, &fx_rt, &req);
+    }
+    return real_http->send(real_http->ctx, opts, hr, resp, err);
+}
+
+static void test_single_flight(void)
+{
+    /* the other session: the same user in another browser (its own sid) */
+    struct oa_identity id = alice_at(corp, "u-1"), other = alice_at(corp, "u-1");
+    struct oa_http_ops nesting;
+    char first[8192];
+
+    real_http = fx_rt.http;
+    nesting = *real_http;
+    nesting.send = nesting_send;
+    fx_rt.http = &nesting;
+
+    canned_idp();
+    token_answer("rt-NEW", "u-1");
+    snprintf(first, sizeof(first), "%s", browser(&id, 120, "rt-OLD", NULL, NULL));
+    nested_cookie = first;
+    nested_runs = 0;
+    ok(refresh("GET", first, NULL) == OA_OK && r.status == 302 && strstr(r.log, "refreshed"),
+       "the first refresh goes through");
+    ok(nested_e == OA_OK && nested_r.status == 302 && strstr(nested_r.log, "deferred") &&
+           strstr(nested_r.log, "running"),
+       "the same session at the same time: deferred (not a second refresh)");
+    is_int(fx_count(IDP "/token"), 1, "one token request for the two");
+    ok(!strcmp(oa_response_get(&nested_r, "Location"), "/other"), "the deferred one goes on to rd");
+    oa_response_free(&nested_r);
+
+    canned_idp();
+    token_answer("rt-NEW", "u-1");
+    snprintf(first, sizeof(first), "%s", browser(&id, 120, "rt-OLD", NULL, NULL));
+    nested_cookie = browser(&other, 120, "rt-B", NULL, NULL);
+    nested_runs = 0;
+    ok(refresh("GET", first, NULL) == OA_OK && strstr(nested_r.log, "refreshed") &&
+           fx_count(IDP "/token") == 2,
+       "another session at the same time: not held up");
+    oa_response_free(&nested_r);
+    nested_cookie = NULL;
+    fx_rt.http = real_http;
+}
+
 int main(void)
 {
     fx_config();
@@ -467,6 +530,7 @@ int main(void)
     test_browser_and_post();
     test_not_stale();
     test_token_cookie();
+    test_single_flight();
     oa_response_free(&r);
     fx_reset();
     free(jwks);
