@@ -845,6 +845,7 @@ static void test_refresh_mode(void)
     const char *loc;
     char q[512], *p;
 
+    fx_cfg.session.refresh_after = 60; /* refresh_start's session is 120 s old: stale */
     canned_idp();
     old = refresh_start("u-1");
     ok(g_state && g_nonce, "/refresh sent the browser with a refresh state");
