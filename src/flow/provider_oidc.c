@@ -264,10 +264,14 @@ enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft
 {
     json_t *claims = NULL;
     enum oa_err e = OA_OK;
+    bool userinfo;
 
     if (t->id_token)
         e = refresh_id_token(f, &claims, t->id_token, sub);
-    if (e == OA_OK && !claims && !wants_userinfo(f)) {
+    /* without a checked id_token, UserInfo wherever the provider has one
+     * (Google's too: its refreshed id_token carries no nonce) */
+    userinfo = claims ? wants_userinfo(f) : f->ep.userinfo_endpoint != NULL;
+    if (e == OA_OK && !claims && !userinfo) {
         f->transient = true; /* nothing to re-check with: keep the session as it is */
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
                             "refresh: no id_token this program can check and no UserInfo");
@@ -275,7 +279,7 @@ enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft
     if (e == OA_OK && !claims &&
         !(claims = json_pack("{s:s, s:s}", "sub", sub, "iss", issuer ? issuer : "")))
         e = OA_ERR_NOMEM;
-    if (e == OA_OK && wants_userinfo(f) && (f->phase = OA_MX_CAUSE_USERINFO))
+    if (e == OA_OK && userinfo && (f->phase = OA_MX_CAUSE_USERINFO))
         e = merge_userinfo(f, claims, t->access_token);
     if (e == OA_OK && (f->phase = OA_MX_CAUSE_RULES))
         e = check_hosted_domain(f, claims);

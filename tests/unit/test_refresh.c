@@ -36,6 +36,8 @@ static void canned_idp(void)
 /* A refresh answer: new access token, refresh token rt (NULL: none), an
  * id_token for sub (NULL: none) carrying the sign-in's nonce as
  * oidc-provider does. */
+static const char *g_refresh_nonce = "n-of-the-sign-in";
+
 static void token_answer(const char *rt, const char *sub)
 {
     json_t *a = json_pack("{s:s,s:s,s:i}", "access_token", "at-SECRET-2", "token_type", "Bearer",
@@ -45,7 +47,7 @@ static void token_answer(const char *rt, const char *sub)
     if (rt)
         json_object_set_new(a, "refresh_token", json_string(rt));
     if (sub) {
-        ans = fx_token_answer(IDP, sub, "n-of-the-sign-in", NULL);
+        ans = fx_token_answer(IDP, sub, g_refresh_nonce, NULL);
         json_t *o = json_loads(ans, 0, NULL);
         tok = strdup(json_string_value(json_object_get(o, "id_token")));
         json_object_set_new(a, "id_token", json_string(tok));
@@ -192,6 +194,23 @@ static void test_rotation(void)
     ok(new_session(&got) && new_tokens(&tc, &got) && !strcmp(tc.refresh_token, "rt-KEEP"),
        "RFC 6749 6: the old refresh token kept");
     oa_token_cookie_free(&tc);
+
+    canned_idp();
+    g_refresh_nonce = ""; /* Google's refreshed id_token: no nonce */
+    token_answer("rt-3", "u-1");
+    g_refresh_nonce = "n-of-the-sign-in";
+    c = browser(&id, 120, "rt-X", NULL, NULL);
+    ok(refresh("GET", c, NULL) == OA_OK && r.status == 302 && new_session(&got) &&
+           !strcmp(got.groups, "admins,qa") && fx_count(IDP "/me") == 1,
+       "an id_token without a nonce: UserInfo (same sub) speaks");
+    canned_idp();
+    fx_answer(IDP "/me", 200, "{\"sub\":\"u-2\"}", NULL);
+    g_refresh_nonce = "";
+    token_answer("rt-3", "u-1");
+    g_refresh_nonce = "n-of-the-sign-in";
+    c = browser(&id, 120, "rt-X", NULL, NULL);
+    ok(refresh("GET", c, NULL) == OA_ERR_DENIED && r.status == 403,
+       "... and UserInfo of another sub: refused");
 
     canned_idp();
     token_answer("rt-3", NULL);
