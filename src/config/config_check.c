@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "config_int.h"
 #include "oa/url.h"
@@ -297,13 +298,41 @@ static enum oa_err default_workspaces(struct oa_cfg_load *ld)
     return OA_OK;
 }
 
+/* session.revocation_file: absolute (the process's directory is not the
+ * config's) in a directory that exists; the file itself may not exist yet
+ * (the first revocation creates it) and is read by the edge at start
+ * (fcgi/store_file.c, which refuses one it cannot read). */
+static enum oa_err check_revocation_file(struct oa_cfg_load *ld)
+{
+    char **f = &ld->cfg->session.revocation_file;
+    const char *slash;
+    char dir[4096];
+    struct stat st;
+
+    if (!*f)
+        return OA_OK;
+    if ((*f)[0] != '/')
+        return oa_cfg_fail(ld, f, NULL, "session.revocation_file '%s' must be an absolute path",
+                           *f);
+    slash = strrchr(*f, '/');
+    if (!slash[1] || (size_t)(slash - *f) >= sizeof(dir))
+        return oa_cfg_fail(ld, f, NULL, "session.revocation_file '%s' must name a file", *f);
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - *f), *f);
+    if (stat(dir[0] ? dir : "/", &st) != 0 || !S_ISDIR(st.st_mode))
+        return oa_cfg_fail(ld, f, NULL,
+                           "session.revocation_file '%s': no directory '%s' (create it, "
+                           "writable by the user the program runs as only)",
+                           *f, dir[0] ? dir : "/");
+    return OA_OK;
+}
+
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld)
 {
     enum oa_err e;
 
     if ((e = check_public_url(ld)) || (e = check_base_path(ld)) || (e = check_hosts(ld)) ||
         (e = check_http(ld)) || (e = oa_cfg_metrics_check(ld)) || (e = default_workspaces(ld)) ||
-        (e = oa_cfg_check_log(ld)))
+        (e = oa_cfg_check_log(ld)) || (e = check_revocation_file(ld)))
         return e;
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = check_rule(ld, &ld->cfg->access[i])))
