@@ -115,22 +115,19 @@ static void set_log(struct refresh *x, enum oa_log_level lvl, const char *what)
                     x->old.subject, what);
 }
 
-/* The same identity sealed again, refresh_at moved OA_REFRESH_DEFER ahead
- * (never past exp, which is kept). */
+/* The same session sealed again with refresh_at moved OA_REFRESH_DEFER
+ * ahead (never past exp, which is kept: oa_session_defer). */
 static enum oa_err defer(struct refresh *x, const char *why)
 {
-    struct oa_identity id = x->old;
     const int64_t now = x->f.req->now;
     char line[OA_RESPONSE_LOG_MAX];
     enum oa_err e;
 
-    id.refresh_at = now + OA_REFRESH_DEFER < x->old.exp ? now + OA_REFRESH_DEFER : x->old.exp;
-    id.exp = x->old.exp;
+    snprintf(line, sizeof(line), "deferred %ds (%s)", OA_REFRESH_DEFER, why);
     oa_response_reset(x->f.r);
     e = answer_done(x);
     if (e == OA_OK)
-        e = oa_session_issue(x->f.r, x->f.cfg, x->f.req, &id);
-    snprintf(line, sizeof(line), "deferred %ds (%s)", OA_REFRESH_DEFER, why);
+        e = oa_session_defer(x->f.r, x->f.cfg, x->f.req, &x->old, now + OA_REFRESH_DEFER);
     set_log(x, OA_LOG_WARN, line);
     if (e != OA_OK)
         oa_page_error(x->f.r, x->f.req, 500, "Something went wrong on our side. Please try again.");
@@ -422,7 +419,7 @@ static enum oa_err run(struct refresh *x, struct oa_response *r, const struct oa
     if (e != OA_OK || !p)
         return no_session(x, e != OA_OK ? e : OA_ERR_DENIED);
     oa_flow_start(&x->f, r, cfg, rt, req, p);
-    if (req->now < x->old.refresh_at)
+    if (!oa_session_stale(&x->old, req->now))
         return answer_done(x); /* not stale: nothing to ask */
     if (!flight_enter(x->old.sid, &slot))
         return defer(x, "a refresh of this session is running");
