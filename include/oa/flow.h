@@ -44,7 +44,7 @@ struct oa_flow {
     /* The callback's token answer while the session is made (the token
      * cookie, token_cookie.h); borrowed, NULL elsewhere. */
     const struct oa_tokens *tokens;
-    bool token_cookie_dropped; /* the token cookie was too large: not stored */
+    bool token_cookie_dropped; /* the token cookie was not stored (too large, base_path "") */
 };
 
 /* The identity while it is built: every string new or NULL; groups is a

@@ -40,8 +40,9 @@ enum oa_err oa_token_cookie_name(char *out, size_t cap, const struct oa_config *
 /* Adds the Set-Cookie for the tokens of the session id (its sid, provider
  * and subject are sealed with them); Max-Age session.lifetime.
  * OA_ERR_TOO_LARGE when the sealed value is over OA_TOKEN_COOKIE_MAX
- * (nothing added: the caller warns and falls back); OA_ERR_BAD_INPUT when
- * neither token is given. */
+ * (nothing added: the caller warns and falls back); OA_ERR_DENIED when
+ * base_path is "" (its Path would be /, the application's too: not
+ * stored either); OA_ERR_BAD_INPUT when neither token is given. */
 enum oa_err oa_token_cookie_set(struct oa_response *r, const struct oa_config *cfg,
                                 const struct oa_identity *id, const char *refresh_token,
                                 const char *access_token) OA_WUR;

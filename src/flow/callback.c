@@ -365,10 +365,11 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
         e = st->refresh ? refresh_finish(f, &ident, st, &t) : finish(f, &ident, st);
     f->tokens = NULL;
     if (e == OA_OK && f->token_cookie_dropped)
-        oa_response_log(f->r, OA_LOG_WARN,
-                        "provider %s: signed in subject %s; the token cookie is over %d chars: "
-                        "not stored, /refresh goes through the browser",
-                        f->p->name, ident.subject, OA_TOKEN_COOKIE_MAX);
+        oa_response_log(
+            f->r, OA_LOG_WARN,
+            "provider %s: signed in subject %s; the token cookie was not stored (over %d "
+            "chars, or base_path \"\"): /refresh goes through the browser",
+            f->p->name, ident.subject, OA_TOKEN_COOKIE_MAX);
     oa_tokens_free(&t);
     oa_identity_draft_free(&ident);
     return e;

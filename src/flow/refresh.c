@@ -134,8 +134,9 @@ static enum oa_err defer(struct refresh *x, const char *why)
     return e;
 }
 
-/* The session's id as revocation names it, and the entry that kills it. */
-static void revoke_session(struct refresh *x)
+/* The session's id as revocation names it, and the entry that kills it.
+ * Returns how far it went, for the log line. */
+static const char *revoke_session(struct refresh *x)
 {
     struct oa_rev_entry ent = {{0}, INT64_MAX, 0};
     struct oa_error err;
@@ -145,9 +146,10 @@ static void revoke_session(struct refresh *x)
     ent.expiry = x->f.req->now + x->f.cfg->session.lifetime;
     if (oa_b64url_encode(sid, sizeof(sid), x->old.sid, sizeof(x->old.sid)) != OA_OK ||
         !oa_rev_key(OA_REV_SESSION, sid, NULL, ent.key))
-        return; /* no id (a session from before ids): its cookie is deleted below */
+        return "cookies deleted (a session without an id)";
     if (oa_revoke(&ent, &err) != OA_OK)
-        oa_response_log(x->f.r, OA_LOG_WARN, "refresh: revocation not shared: %s", err.msg);
+        return "session revoked in this process only (the store failed)";
+    return "session revoked";
 }
 
 /* The provider no longer accepts the account: the session ends here. */
@@ -158,10 +160,11 @@ static enum oa_err refuse(struct refresh *x)
     struct oa_response *r = x->f.r;
     char reason[256], line[OA_RESPONSE_LOG_MAX];
     bool json = x->post || oa_wants_json(req);
+    const char *done;
     enum oa_err e;
 
     snprintf(line, sizeof(line), "%s", r->log);
-    revoke_session(x);
+    done = revoke_session(x);
     snprintf(reason, sizeof(reason), "You were signed out: %s no longer accepts this account.",
              x->old.provider);
     oa_page_error(r, req, json ? 401 : 403, reason);
@@ -169,9 +172,8 @@ static enum oa_err refuse(struct refresh *x)
     if (e == OA_OK)
         e = oa_token_cookie_clear(r, cfg);
     oa_response_log(r, OA_LOG_WARN,
-                    "refresh: provider %s no longer accepts subject %s: signed out, session "
-                    "revoked (%s)",
-                    x->old.provider, x->old.subject, line);
+                    "refresh: provider %s no longer accepts subject %s: signed out, %s (%s)",
+                    x->old.provider, x->old.subject, done, line);
     oa_audit_set(&r->audit, OA_AUDIT_SIGN_OUT, r->status, x->old.provider,
                  *x->old.email ? x->old.email : x->old.username, x->old.subject, NULL,
                  "the provider refused the refresh");
@@ -205,7 +207,7 @@ enum oa_err oa_refresh_token_cookie(struct oa_flow *f, const struct oa_identity 
 
     if (rt || at) {
         e = oa_token_cookie_set(f->r, f->cfg, id, rt, at);
-        if (e != OA_ERR_TOO_LARGE)
+        if (e != OA_ERR_TOO_LARGE && e != OA_ERR_DENIED)
             return e;
         /* the session works without it: /refresh falls back to the browser */
         f->token_cookie_dropped = true;
@@ -280,7 +282,8 @@ static enum oa_err renewed(struct refresh *x, struct oa_identity_draft *ident,
         return failed(x, e);
     }
     set_log(x, x->f.token_cookie_dropped ? OA_LOG_WARN : OA_LOG_INFO,
-            x->f.token_cookie_dropped ? "refreshed; the token cookie is too large: not stored"
+            x->f.token_cookie_dropped ? "refreshed; the token cookie was not stored (too large, "
+                                        "or base_path \"\")"
                                       : how);
     oa_audit_set(&r->audit, OA_AUDIT_REFRESH, r->status, x->old.provider,
                  ident->email ? ident->email : ident->username, ident->subject, NULL, NULL);

@@ -91,6 +91,9 @@ enum oa_err oa_token_cookie_set(struct oa_response *r, const struct oa_config *c
 
     if ((!refresh_token || !*refresh_token) && (!access_token || !*access_token))
         return OA_ERR_BAD_INPUT;
+    /* Path=/ would hand it to the application with every request */
+    if (!*oa_base_path(cfg))
+        return OA_ERR_DENIED;
     e = oa_token_cookie_name(name, sizeof(name), cfg);
     if (e != OA_OK)
         return e;

@@ -150,7 +150,9 @@ http_req "$BASE/app/page" -H "Cookie: $OLD_SESSION" -H 'Accept: application/json
 t_is "$HTTP_STATUS" 200 "the old (stale) cookie still serves API calls until exp"
 
 # ---- new groups reach the session and the rules ---------------------------
-page /app/admin/x
+# (API calls: the rules apply to them whether or not the session is stale by now)
+api() { http_req "$BASE$1" -H "Cookie: $SESSION" -H 'Accept: application/json'; }
+api /app/admin/x
 t_is "$HTTP_STATUS" 200 "alice is in admins: /app/admin/ 200"
 echo '{"alice":{"groups":["staff","auditors"]}}' >"$OIDC_ACCOUNTS_FILE"
 sleep 4
@@ -159,7 +161,7 @@ t_is "$HTTP_STATUS" 302 "second refresh (with the rotated token): 302"
 http_req "$CB/userinfo" -H "Cookie: $SESSION" -H 'Accept: application/json'
 t_like "$HTTP_BODY" '"auditors"' "/userinfo shows the provider's new groups"
 t_unlike "$HTTP_BODY" '"admins"' "... and not the old ones"
-page /app/admin/x
+api /app/admin/x
 t_is "$HTTP_STATUS" 403 "no longer in admins: /app/admin/ 403"
 
 # ---- POST from a script ----------------------------------------------------

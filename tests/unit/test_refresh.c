@@ -457,6 +457,16 @@ static void test_token_cookie(void)
        "too large: not stored");
     ok(oa_token_cookie_set(&r, &fx_cfg, &id, NULL, NULL) == OA_ERR_BAD_INPUT, "nothing to keep");
     ok(oa_token_cookie_read(&tc, &fx_cfg, "a=b", &id) == OA_ERR_NOT_FOUND, "absent");
+    {
+        char *bp = fx_cfg.base_path;
+        fx_cfg.base_path = fx_s("");
+        oa_response_free(&r);
+        oa_response_init(&r);
+        ok(oa_token_cookie_set(&r, &fx_cfg, &id, "rt", NULL) == OA_ERR_DENIED &&
+               !fx_set_cookie(&r, TOK, 0),
+           "base_path \"\" (Path=/, the application's): not stored");
+        fx_cfg.base_path = bp;
+    }
     fx_cfg.session.secure = false;
     oa_response_free(&r);
     oa_response_init(&r);
