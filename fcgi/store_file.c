@@ -397,6 +397,8 @@ void oa_store_file_tick(struct oa_store_file *f, int64_t now)
 void oa_store_file_status(const struct oa_store_file *f, struct oa_buf *b)
 {
     oa_buf_printf(b, "file: %s", f->path);
+    if (f->fd < 0 && !f->failing)
+        oa_buf_puts(b, " (not created yet)");
     if (f->failing)
         oa_buf_printf(b, " (not readable now: %s; the list in memory is kept)", f->why);
 }
