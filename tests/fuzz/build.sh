@@ -31,7 +31,10 @@ done
 # shellcheck disable=SC2012 # fuzz_<name>.c: plain names
 targets=${FUZZ_TARGETS:-$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')}
 for t in $targets; do
+    extra= # the edge's files a target needs (fuzz_revfile: the revocation file's reader)
+    [ "$t" = fuzz_revfile ] &&
+        extra="-I$top/fcgi $top/fcgi/store_file.c $top/fcgi/log.c $top/fcgi/auditlog.c"
     # shellcheck disable=SC2086
-    $CC $flags "$top/tests/fuzz/$t.c" $objs $deps -pthread -o "$out/$t"
+    $CC $flags $extra "$top/tests/fuzz/$t.c" $objs $deps -pthread -o "$out/$t"
     echo "built $out/$t"
 done
