@@ -12,7 +12,9 @@ out=${1:-fuzz-build}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 CC=${CC:-clang}
-flags="-g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+# what the core takes from autoconf's config.h (the build info in /metrics)
+[ -f "$out/config.h" ] || printf '#define PACKAGE_VERSION "fuzz"\n' >"$out/config.h"
+flags="-I$out -g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
  -fno-sanitize-recover=undefined -I$top/include -I$top/tests -I$top/tests/unit -I$top/tests/fuzz"
 deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 libcrypto 2>/dev/null ||
     echo "-lcjose -ljansson -lcurl -lsodium -lyaml -lcrypto")
