@@ -85,7 +85,26 @@ function submit(page, url, fields) {
     new URLSearchParams(fields).toString());
 }
 
+// ---- --end-session (back-channel logout tests) ---------------------------
+// --end-session: URL is the provider's end_session_endpoint; GET it, then
+// POST its confirmation form with logout=yes (the user signs out at the
+// provider, which then sends the back-channel logout tokens). Use it with
+// the --jar of the sign-in. Prints the status of the confirmation (and
+// where it redirects).
+async function endSession() {
+  const page = await request('GET', start);
+  if (page.status !== 200) throw new Error(`${start} gave HTTP ${page.status}`);
+  const action = /<form[^>]*action="([^"]+)"/.exec(page.body);
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body);
+  if (!action || !xsrf) throw new Error(`no logout form at ${start}`);
+  const r = await request('POST', new URL(unhtml(action[1]), start).href,
+    new URLSearchParams({ xsrf: unhtml(xsrf[1]), logout: 'yes' }).toString());
+  return `${r.status}${r.location ? ` ${new URL(r.location, start).href}` : ''}`;
+}
+// ---- end of --end-session --------------------------------------------------
+
 async function main() {
+  if (process.argv.includes('--end-session')) return endSession();
   let url = start;
   let method = 'GET';
   for (let hops = 0; hops < 20; hops++) {
