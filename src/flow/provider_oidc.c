@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "oa/b64url.h"
 #include "oa/flow.h"
 #include "oa/id_token.h"
 #include "oa/jwt.h"
@@ -206,59 +205,21 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
 
 /* ---- refresh (DESIGN.md section 14.4) ------------------------------- */
 
-/* The nonce claim of a compact JWS, read WITHOUT checking it (new string,
- * or NULL): a refreshed id_token carries the sign-in's nonce (oidc-provider)
- * or none (OpenID Connect Core 12.2), and /refresh has no nonce of its own
- * to expect. The token is then checked in full with that nonce, so only
- * the nonce comparison is skipped, which a refresh has no use for. */
-static char *token_nonce(const char *jwt)
-{
-    const char *a = strchr(jwt, '.'), *b = a ? strchr(a + 1, '.') : NULL;
-    size_t n = b ? (size_t)(b - a - 1) : 0, len = 0;
-    unsigned char *payload;
-    const char *v;
-    char *out = NULL;
-    json_t *o;
-
-    if (!n || n > OA_JWT_MAX)
-        return NULL;
-    payload = malloc(n);
-    if (payload && oa_b64url_decode(payload, n, &len, a + 1, n) == OA_OK) {
-        o = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, NULL);
-        v = json_string_value(json_object_get(o, "nonce"));
-        if (v && *v)
-            out = strdup(v);
-        json_decref(o);
-    }
-    free(payload);
-    return out;
-}
-
-/* The refreshed id_token checked (signature, iss, aud, azp, times) and its
- * sub equal to the session's. *claims NULL (and OA_OK) when it has no nonce:
- * then UserInfo alone speaks (jwt.c always wants one). */
+/* The refreshed id_token checked as a refresh's (jwt.h OA_JWT_REFRESH:
+ * signature, iss, aud, azp, times; the nonce ignored, OpenID Connect Core
+ * 12.2; its sub must be the session's). */
 static enum oa_err refresh_id_token(struct oa_flow *f, json_t **claims, const char *id_token,
                                     const char *sub)
 {
-    char *nonce = token_nonce(id_token);
-    const char *tsub;
     struct oa_error err;
     enum oa_err e;
 
-    *claims = NULL;
-    if (!nonce)
-        return OA_OK;
     oa_error_clear(&err);
     f->phase = OA_MX_CAUSE_ID_TOKEN;
-    e = oa_id_token_check(claims, f->rt, f->cfg, f->p, &f->ep, id_token, nonce, &err);
-    free(nonce);
+    e = oa_token_check(claims, f->rt, f->cfg, f->p, &f->ep, id_token, OA_JWT_REFRESH, sub, &err);
     if (e != OA_OK)
-        return oa_flow_fail(f, e, 502, NOT_VERIFIED, "refresh: id_token refused: %s (%s)", err.msg,
+        return oa_flow_fail(f, e, 403, NOT_VERIFIED, "refresh: id_token refused: %s (%s)", err.msg,
                             oa_strerror(e));
-    tsub = json_string_value(json_object_get(*claims, "sub"));
-    if (!tsub || strcmp(tsub, sub) != 0)
-        return oa_flow_fail(f, OA_ERR_DENIED, 403, NOT_VERIFIED,
-                            "refresh: the id_token's sub is not the session's");
     return OA_OK;
 }
 
@@ -271,13 +232,12 @@ enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft
 
     if (t->id_token)
         e = refresh_id_token(f, &claims, t->id_token, sub);
-    /* without a checked id_token, UserInfo wherever the provider has one
-     * (Google's too: its refreshed id_token carries no nonce) */
+    /* without an id_token, UserInfo wherever the provider has one */
     userinfo = claims ? wants_userinfo(f) : f->ep.userinfo_endpoint != NULL;
     if (e == OA_OK && !claims && !userinfo) {
         f->transient = true; /* nothing to re-check with: keep the session as it is */
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
-                            "refresh: no id_token this program can check and no UserInfo");
+                            "refresh: no id_token and no UserInfo to check the session with");
     }
     if (e == OA_OK && !claims &&
         !(claims = json_pack("{s:s, s:s}", "sub", sub, "iss", issuer ? issuer : "")))

@@ -202,7 +202,7 @@ static void test_rotation(void)
     c = browser(&id, 120, "rt-X", NULL, NULL);
     ok(refresh("GET", c, NULL) == OA_OK && r.status == 302 && new_session(&got) &&
            !strcmp(got.groups, "admins,qa") && fx_count(IDP "/me") == 1,
-       "an id_token without a nonce: UserInfo (same sub) speaks");
+       "an id_token without a nonce (Google's refresh): checked, accepted");
     canned_idp();
     fx_answer(IDP "/me", 200, "{\"sub\":\"u-2\"}", NULL);
     g_refresh_nonce = "";
@@ -249,6 +249,17 @@ static void test_refusals(void)
     c = browser(&id, 120, "rt-OLD", NULL, NULL);
     ok(refresh("GET", c, NULL) == OA_ERR_DENIED && r.status == 403 && strstr(r.log, "sub"),
        "id_token of another sub: refused");
+
+    canned_idp();
+    {
+        char *ans = fx_token_answer("https://evil.test", "u-1", "", NULL);
+        fx_answer(IDP "/token", 200, ans, NULL);
+        free(ans);
+    }
+    c = browser(&id, 120, "rt-OLD", NULL, NULL);
+    ok(refresh("GET", c, NULL) == OA_ERR_DENIED && r.status == 403 && strstr(r.log, "id_token") &&
+           fx_count(IDP "/me") == 0,
+       "a refreshed id_token from another issuer: refused, no UserInfo");
 
     canned_idp();
     token_answer("rt-2", "u-1");
