@@ -458,7 +458,7 @@ static int fake_start(const char *mode, pid_t *pid)
     close(fds[0]);
     if (n > 0) {
         line[n] = '\0';
-        port = atoi(line);
+        port = (int)strtol(line, NULL, 10);
     }
     return port;
 }
