@@ -72,10 +72,10 @@ host_start() { # host_start N CONFIG
 host_start 1 "$E2E_CONFIG"
 host_start 2 "$E2E_CONFIG"
 
-# status COOKIE N: the status of GET /p/ on host N with that session
+# status COOKIE N: the status of GET /p/index.html on host N with that session
 status() {
     curl -s -o /dev/null --max-time 10 -w '%{http_code}' -H 'Accept: application/json' \
-        -b "$COOKIE_NAME=$1" "http://127.0.0.1:${HPORT[$2]}/p/" 2>/dev/null || echo 000
+        -b "$COOKIE_NAME=$1" "http://127.0.0.1:${HPORT[$2]}/p/index.html" 2>/dev/null || echo 000
 }
 # refused_within COOKIE N MS: polls every 50 ms; prints the ms it took to
 # be refused (401), or "never"
@@ -154,11 +154,12 @@ t_is "$(status "$B" 2)" 200 "... other sessions still pass"
 
 for n in 1 2; do
     wrk -t1 -c8 -d8s --timeout 5s -H "Cookie: $COOKIE_NAME=$B" -H 'Accept: application/json' \
-        "http://127.0.0.1:${HPORT[$n]}/p/" >"$T/wrk$n.out" 2>&1 &
+        "http://127.0.0.1:${HPORT[$n]}/p/index.html" >"$T/wrk$n.out" 2>&1 &
     WRK[n]=$!
 done
 sleep 2
 kill -9 "$REDIS_PID"
+{ wait "$REDIS_PID"; } 2>/dev/null
 sleep 1
 t_is "$(status "$A" 2)" 401 "Redis down: host 2 still refuses the revoked session"
 t_like "$(health 2)" ' 200$' "Redis down: /health stays 200 (the list was loaded)"
