@@ -43,6 +43,12 @@ static struct {
     time_t since;     /* when up last changed */
     char why[WHY_MAX];
 } st = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static long resync_ms = OA_REDIS_RESYNC_S * 1000L;
+
+void oa_store_redis_set_resync_ms(long ms)
+{
+    resync_ms = ms > 0 ? ms : OA_REDIS_RESYNC_S * 1000L;
+}
 
 static int64_t mono_ms(void)
 {
@@ -396,7 +402,7 @@ static redisContext *subscribe(char *why)
  * a full sync every OA_REDIS_RESYNC_S. */
 static void listen_loop(redisContext *c, char *why)
 {
-    int64_t next_sync = mono_ms() + OA_REDIS_RESYNC_S * 1000;
+    int64_t next_sync = mono_ms() + resync_ms;
     bool garbage_logged = false;
 
     while (!atomic_load(&st.stop)) {
@@ -416,7 +422,7 @@ static void listen_loop(redisContext *c, char *why)
         if (mono_ms() >= next_sync) {
             if (!resync(why))
                 return;
-            next_sync = mono_ms() + OA_REDIS_RESYNC_S * 1000;
+            next_sync = mono_ms() + resync_ms;
         }
         n = poll(&pfd, 1, POLL_MS);
         if (n < 0 && errno != EINTR) {

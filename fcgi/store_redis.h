@@ -77,6 +77,9 @@ enum oa_err oa_store_redis_write(const struct oa_config *cfg, const struct oa_re
  * sync (/health answers 503 then: a balancer drops the node rather than
  * have it serve a list it never loaded). */
 bool oa_store_redis_status(struct oa_buf *b);
+/* Tests only: the full sync period in ms instead of OA_REDIS_RESYNC_S s
+ * (0 restores it). Set before oa_store_redis_start. */
+void oa_store_redis_set_resync_ms(long ms);
 /* --check-config: connects once, SELECTs, counts the keys. Appends
  * "store redis://h:p/0: reachable, N revocations" or "...: unreachable
  * (why)" to b; false when unreachable (a warning: the service still runs,

@@ -22,6 +22,10 @@ void oa_store_redis_stop(void)
 {
 }
 
+void oa_store_redis_set_resync_ms(long ms)
+{
+}
+
 enum oa_err oa_store_redis_write(const struct oa_config *cfg, const struct oa_rev_entry *e,
                                  struct oa_error *err)
 {
