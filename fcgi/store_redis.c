@@ -33,8 +33,9 @@ static struct {
     struct oa_redis_addr addr;
     char name[300];
     pthread_t tid;
-    bool running;     /* the thread was started (start/stop: the main thread only) */
-    atomic_bool stop; /* asks the thread to end; it looks at every poll */
+    bool running;      /* the thread was started (start/stop: the main thread only) */
+    atomic_bool stop;  /* asks the thread to end; it looks at every poll */
+    size_t bad_logged; /* the thread's: keys that are not entries, last logged */
     pthread_mutex_t mu;
     /* guarded by mu: */
     bool loaded;      /* a full sync finished since start */
@@ -342,11 +343,13 @@ static bool resync(char *why)
 
     if (c)
         redisFree(c);
-    if (ok && bad)
+    /* logged when their number changes, not at every sync */
+    if (ok && bad && bad != st.bad_logged)
         oa_log_write(OA_LOG_WARN,
-                     "store %s: %zu keys " OA_REDIS_KEY_PREFIX "* are not entries: "
-                     "ignored",
+                     "store %s: %zu keys " OA_REDIS_KEY_PREFIX "* are not entries: ignored",
                      st.name, bad);
+    if (ok)
+        st.bad_logged = bad;
     return ok;
 }
 
@@ -524,6 +527,7 @@ enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *e
     st.why[0] = '\0';
     pthread_mutex_unlock(&st.mu);
     atomic_store(&st.stop, false);
+    st.bad_logged = 0;
     /* the process's signals are the main thread's to take */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
