@@ -511,6 +511,13 @@ static void *subscriber_main(void *arg)
     return NULL;
 }
 
+enum oa_err oa_store_redis_config(const struct oa_config *cfg, struct oa_error *err)
+{
+    struct oa_redis_addr a;
+
+    return oa_redis_addr_parse(&a, cfg->session.store ? cfg->session.store : "", err);
+}
+
 enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *err)
 {
     sigset_t all, old;

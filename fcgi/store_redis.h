@@ -58,6 +58,10 @@ bool oa_redis_entry_parse(struct oa_rev_entry *e, const char *s, size_t len);
 bool oa_redis_key_parse(struct oa_rev_entry *e, const char *hex, size_t hexlen, const char *val,
                         size_t vallen);
 
+/* Whether cfg->session.store can be used by this build: OA_ERR_CONFIG in
+ * err when the URL is wrong or the build has no Redis support (start says
+ * the same; --check-config calls this first). No I/O. */
+enum oa_err oa_store_redis_config(const struct oa_config *cfg, struct oa_error *err) OA_WUR;
 /* Starts this process's subscriber thread for cfg->session.store (cfg is
  * not kept: the address is copied). Returns at once, without waiting for
  * Redis. OA_ERR_CONFIG when the URL is wrong or the build has no Redis

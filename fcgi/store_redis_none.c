@@ -13,6 +13,11 @@ static enum oa_err no_redis(const struct oa_config *cfg, struct oa_error *err)
                         cfg->session.store ? cfg->session.store : "");
 }
 
+enum oa_err oa_store_redis_config(const struct oa_config *cfg, struct oa_error *err)
+{
+    return no_redis(cfg, err);
+}
+
 enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *err)
 {
     return no_redis(cfg, err);

@@ -231,9 +231,12 @@ int main(void)
 
     test_url();
     test_entry_text();
-    ok(oa_store_redis_start(&cfg, &err) == OA_ERR_CONFIG &&
+    ok(oa_store_redis_config(&cfg, &err) == OA_ERR_CONFIG &&
            strstr(err.msg, "built without Redis support"),
        "without hiredis, session.store is a config error: %s", err.msg);
+    ok(oa_store_redis_start(&cfg, &err) == OA_ERR_CONFIG &&
+           strstr(err.msg, "built without Redis support"),
+       "... and the store does not start");
     ok(oa_store_redis_write(&cfg, &e, &err) != OA_OK, "and nothing is written");
     return tap_done();
 }
@@ -554,6 +557,13 @@ int main(void)
 
     test_url();
     test_entry_text();
+    {
+        char u1[] = "redis://127.0.0.1:6379/2", u2[] = "redis://127.0.0.1:6379/99";
+        struct oa_config c1 = cfg_of(u1), c2 = cfg_of(u2);
+        ok(oa_store_redis_config(&c1, &err) == OA_OK, "a good URL is a usable store");
+        ok(oa_store_redis_config(&c2, &err) == OA_ERR_CONFIG && strstr(err.msg, "0-15"),
+           "a bad one is a config error: %s", err.msg);
+    }
     if (!mkdtemp(tmpdir))
         return 1;
     snprintf(logpath, sizeof(logpath), "%s/oa.log", tmpdir);
