@@ -5,14 +5,22 @@
  * with its Variable-* headers. Prints ns per call (median of runs) and heap
  * allocations per call (malloc is interposed and counted).
  *
- *   bench/decision [iterations-per-run] [runs]
+ *   bench/decision [-R N] [iterations-per-run] [runs]
+ *
+ * -R N loads N random revocations (src/gate/revocation.c) first, so the
+ * decision's lookup probes a table of that size (a miss, as for almost
+ * every request), prints the table's bytes per entry, and times the lookup
+ * alone (oa_revoked with four random keys, a different identity each call
+ * so the probes miss the cache as they would in a server).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fixture.h"
+#include "oa/revocation.h"
 
 #include "count_malloc.h" /* counts every heap allocation */
 
@@ -32,12 +40,61 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* N random entries (cutoff: all sessions) into the list; 0 or -1. */
+static int load_revocations(long n)
+{
+    struct oa_rev_entry e;
+    size_t entries, bytes;
+
+    for (long i = 0; i < n; i++) {
+        oa_random_bytes(e.key, sizeof(e.key));
+        e.cutoff = INT64_MAX;
+        e.expiry = INT64_MAX;
+        if (oa_revocation_add(&e) != OA_OK)
+            return -1;
+    }
+    oa_revocation_stats(&entries, &bytes);
+    printf("revocations: %zu entries, %zu bytes (%.1f bytes/entry)\n", entries, bytes,
+           entries ? (double)bytes / (double)entries : 0.0);
+    return 0;
+}
+
+/* The lookup alone: ns per oa_revoked for identities with four random
+ * (absent) keys, 64 Ki of them cycled so the table's lines are cold. */
+static void time_lookup(long n)
+{
+    enum { IDS = 1 << 16 };
+    static struct oa_identity ids[IDS];
+    long calls = 4000000, hits = 0;
+    int64_t t0;
+
+    for (int i = 0; i < IDS; i++) {
+        oa_random_bytes(ids[i].sid, 16);
+        oa_random_bytes(ids[i].user_key, 16);
+        oa_random_bytes(ids[i].email_key, 16);
+        oa_random_bytes(ids[i].psid_key, 16);
+    }
+    t0 = now_ns();
+    for (long i = 0; i < calls; i++)
+        hits += oa_revoked(&ids[i & (IDS - 1)]);
+    printf("lookup: %.1f ns per oa_revoked (4 keys, misses) with %ld entries (%ld hits)\n",
+           (double)(now_ns() - t0) / (double)calls, n, hits);
+}
+
 int main(int argc, char **argv)
 {
-    long iters = argc > 1 ? strtol(argv[1], NULL, 10) : 200000;
-    long runs = argc > 2 ? strtol(argv[2], NULL, 10) : 7;
+    long nrev = 0;
+    long iters, runs;
     int64_t per[64];
     unsigned long a0;
+
+    if (argc > 2 && !strcmp(argv[1], "-R")) {
+        nrev = strtol(argv[2], NULL, 10);
+        argc -= 2;
+        argv += 2;
+    }
+    iters = argc > 1 ? strtol(argv[1], NULL, 10) : 200000;
+    runs = argc > 2 ? strtol(argv[2], NULL, 10) : 7;
 
 #ifdef OA_COUNT_MALLOC_OFF
     fprintf(stderr, "decision: build without sanitizers to count allocations\n");
@@ -47,6 +104,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "decision: setup failed\n");
         return 1;
     }
+    if (nrev < 0 || (nrev && load_revocations(nrev))) {
+        fprintf(stderr, "decision: cannot load %ld revocations\n", nrev);
+        return 1;
+    }
+    if (nrev)
+        time_lookup(nrev);
     oa_response_init(&resp);
     if (oa_authorizer_answer(&fx.cfg, &fx.req, &resp) || resp.status != 200) {
         fprintf(stderr, "decision: the fixture is not allowed (status %d)\n", resp.status);

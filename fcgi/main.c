@@ -41,6 +41,7 @@
 #include "reload.h"
 #include "server.h"
 #include "sockpath.h"
+#include "store.h"
 #include "supervise.h"
 #include "upgrade.h"
 
@@ -116,6 +117,13 @@ static int check_config(const struct oa_config *cfg)
     if (cfg->keys_random)
         fprintf(stderr, "oauth2-fcgi: warning: no session.key_file: sessions end when the "
                         "process stops\n");
+    /* the revocation file as the start reads it: a corrupt one would stop
+     * the start (and an upgrade, which runs --check-config first, after
+     * its exec); the list is loaded and dropped with the process */
+    oa_error_clear(&err);
+    if (oa_store_start(cfg, &err) != OA_OK)
+        return fail(&err);
+    oa_store_stop();
     /* the server loads libcurl only at the first provider request: try it now */
     if (!oa_curl(&why)) {
         oa_error_set(&err, OA_ERR_IO, "%s: signing in cannot work", why);
@@ -230,6 +238,10 @@ static int serve(const struct oa_options *opts, struct oa_reload *rl)
     if (pick_socket(opts, &fd, &cgi, &err) != OA_OK)
         return fail_to(&err, cgi < 0);
     if (count_metrics(opts, cfg, cgi, &err) != OA_OK)
+        return fail(&err);
+    /* the revocation list, before any thread or worker (CGI: loaded once);
+     * one that cannot be read is a config error: never serve without it */
+    if (oa_store_start(cfg, &err) != OA_OK)
         return fail(&err);
     for (size_t i = 0; i < cfg->warnings.n; i++)
         oa_log_write(OA_LOG_WARN, "%s", cfg->warnings.v[i]);

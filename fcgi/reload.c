@@ -188,7 +188,8 @@ static bool keep_str(char **now, const char *old, const char *key)
  * keeps of the old one: without a key file each process has a random key,
  * which a reload must not replace (every session would end); the log and
  * audit files and the metrics listener and directory were opened, bound
- * and mapped at start (by a user that may no longer be able to). False
+ * and mapped at start (by a user that may no longer be able to); the
+ * revocation file is followed from start (fcgi/store.c). False
  * only when out of memory. */
 static bool carry_over(struct oa_config *cfg, const struct oa_config *old)
 {
@@ -202,7 +203,9 @@ static bool carry_over(struct oa_config *cfg, const struct oa_config *old)
     return keep_str(&cfg->log_file, old->log_file, "log") &&
            keep_str(&cfg->audit_file, old->audit_file, "audit") &&
            keep_str(&cfg->metrics.listen, old->metrics.listen, "metrics.listen") &&
-           keep_str(&cfg->metrics.dir, old->metrics.dir, "metrics.dir");
+           keep_str(&cfg->metrics.dir, old->metrics.dir, "metrics.dir") &&
+           keep_str(&cfg->session.revocation_file, old->session.revocation_file,
+                    "session.revocation_file");
 }
 
 static int reload(struct oa_reload *r)

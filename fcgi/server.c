@@ -22,8 +22,9 @@
  * (SIGUSR2, oa_server_hooks.upgrade) drains the same way but keeps the
  * socket: the caller execs the new program on it.
  * The main thread also wakes every OA_SERVER_TICK_MS to look at the config's
- * files, free the generations no request uses any more, and run the hooks'
- * watch (a worker checks that its supervisor still runs).
+ * files, read the revocations the other processes wrote (store.c), free the
+ * generations no request uses any more, and run the hooks' watch (a worker
+ * checks that its supervisor still runs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,7 @@
 #include "metrics_listen.h"
 #include "reload.h"
 #include "server.h"
+#include "store.h"
 #include "upgrade.h"
 
 struct oa_worker {
@@ -410,6 +412,7 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
         ppoll(NULL, 0, &tick, waitmask);
         oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0);
+        oa_store_tick((int64_t)time(NULL)); /* revocations of the other processes: < 1 s */
         oa_live_reap(rl->live);
         if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {
             atomic_store(&oa_stop, 1);
@@ -459,6 +462,7 @@ int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
         failed |= w[i].failed;
     }
     free(w);
+    oa_store_stop();
     oa_metrics_listener_stop(&ml);
     oa_live_reap(rl->live); /* every thread has left: nothing retired is in use */
     pthread_sigmask(SIG_SETMASK, &old, NULL);

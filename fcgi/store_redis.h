@@ -34,7 +34,7 @@
 #define OA_REDIS_KEY_PREFIX "oauth2-fcgi:rev:"
 #define OA_REDIS_HOST_MAX 253
 
-/* A parsed redis://HOST[:PORT][/DB] (port 6379 and db 0 when left out). */
+/* A parsed redis://HOST:PORT/DB (the grammar of config_check.c). */
 struct oa_redis_addr {
     char host[OA_REDIS_HOST_MAX + 1]; /* a name of [A-Za-z0-9.-] or an IPv4 address */
     int port;                         /* 1..65535 */

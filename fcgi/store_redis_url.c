@@ -38,6 +38,21 @@ static enum oa_err bad_url(struct oa_error *err, const char *url, const char *wh
                         url, why);
 }
 
+/* The host of redis://HOST:...: letters, digits, '.' and '-', not
+ * starting or ending with '.' or '-', no ".." (the grammar config_check.c
+ * holds the file to, with FILE:LINE). Its length, or 0. */
+static size_t host_len(const char *h)
+{
+    size_t n = strspn(h, HOST_CHARS);
+
+    if (n == 0 || n > OA_REDIS_HOST_MAX || strchr(".-", h[0]) || strchr(".-", h[n - 1]))
+        return 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (h[i] == '.' && h[i + 1] == '.')
+            return 0;
+    return n;
+}
+
 enum oa_err oa_redis_addr_parse(struct oa_redis_addr *a, const char *url, struct oa_error *err)
 {
     const char *h, *end, *p;
@@ -45,32 +60,22 @@ enum oa_err oa_redis_addr_parse(struct oa_redis_addr *a, const char *url, struct
     int64_t v;
 
     memset(a, 0, sizeof(*a));
-    a->port = 6379;
     if (strncmp(url, "redis://", 8) != 0)
         return bad_url(err, url, "only redis:// is supported");
     h = url + 8;
     end = h + strlen(h);
-    hlen = strspn(h, HOST_CHARS);
-    if (hlen == 0 || hlen > OA_REDIS_HOST_MAX || h[0] == '-' || h[0] == '.')
+    if (!(hlen = host_len(h)))
         return bad_url(err, url, "the host must be a name or an IPv4 address");
     memcpy(a->host, h, hlen);
     p = h + hlen;
-    if (*p == ':') {
-        p = parse_uint(p + 1, end, 65535, &v);
-        if (!p || v == 0)
-            return bad_url(err, url, "the port must be 1-65535");
-        a->port = (int)v;
-    }
-    if (*p == '/' && p[1]) {
-        p = parse_uint(p + 1, end, 15, &v);
-        if (!p)
-            return bad_url(err, url, "the database must be 0-15");
-        a->db = (int)v;
-    } else if (*p == '/') {
-        p++;
-    }
+    if (*p != ':' || !(p = parse_uint(p + 1, end, 65535, &v)) || v == 0)
+        return bad_url(err, url, "the port must be 1-65535");
+    a->port = (int)v;
+    if (*p != '/' || !(p = parse_uint(p + 1, end, 15, &v)))
+        return bad_url(err, url, "the database must be 0-15");
+    a->db = (int)v;
     if (*p)
-        return bad_url(err, url, "unexpected text after the address (no user, password or query)");
+        return bad_url(err, url, "unexpected text after the address (no user, password or path)");
     return OA_OK;
 }
 

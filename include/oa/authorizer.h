@@ -18,7 +18,10 @@ enum oa_decision {
     OA_DECISION_ALLOW = 0, /* valid session, rules allow */
     OA_DECISION_SIGN_IN,   /* no valid session, a page load: redirect to sign in */
     OA_DECISION_UNAUTH,    /* no valid session, an API/XHR call: 401 */
-    OA_DECISION_FORBIDDEN  /* valid session, rules refuse: 403 */
+    OA_DECISION_FORBIDDEN, /* valid session, rules refuse: 403 */
+    OA_DECISION_REFRESH    /* valid session past refresh_at, a page load: 302 to
+                              <base_path>/refresh (before the rules: a refresh may
+                              change the groups); an API call passes until exp */
 };
 
 /* Decides for req; *id points into sb when a session was read (else every
@@ -59,6 +62,11 @@ const char *oa_remote_user(const struct oa_identity *id, char *buf, size_t cap);
  * oa_redirect_passable (the endpoints check it in full); a small HTML body
  * and the pages' headers. Never loads libcurl. */
 enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req, const char *rd) OA_WUR;
+
+/* The answer that sends a browser through the session refresh: 302 Found
+ * to <base_path>/refresh?rd=<rd>, rd as for oa_sign_in_redirect. */
+enum oa_err oa_refresh_redirect(struct oa_response *r, const struct oa_config *cfg,
                                 const struct oa_request *req, const char *rd) OA_WUR;
 
 /* The URL the browser asked for: <origin><REQUEST_URI>, origin being

@@ -45,6 +45,7 @@ struct oa_flow {
 struct oa_identity_draft {
     char *issuer, *subject, *username, *email, *name;
     struct oa_buf groups;
+    char *provider_sid; /* the id_token's sid claim (the provider's session), or NULL */
 };
 
 /* What the token endpoint gave. Strings new, wiped by oa_tokens_free. */

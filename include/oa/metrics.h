@@ -33,6 +33,7 @@ enum oa_metrics_outcome {
     OA_MX_SIGN_IN, /* 302 to the sign-in page */
     OA_MX_UNAUTH,  /* 401 */
     OA_MX_FORBIDDEN,
+    OA_MX_REFRESH, /* 302 to <base_path>/refresh: past the soft limit */
     OA_MX_OUTCOMES
 };
 

@@ -8,6 +8,7 @@
 #ifndef OA_SESSION_H
 #define OA_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,28 +57,54 @@ struct oa_session_buf {
     size_t plain_len; /* bytes of plain in use after oa_session_read (what to wipe) */
 };
 
-/* Encodes identity into plain (no crypto). OA_ERR_TOO_LARGE if over cap. */
+/* Encodes identity into plain (no crypto), version 2 (session.c has the
+ * layout). OA_ERR_TOO_LARGE if over cap. */
 enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
                               const struct oa_identity *id) OA_WUR;
 /* Decodes plain into id (pointers into plain, which must be writable: the
- * decoder NUL-terminates in place). OA_ERR_BAD_INPUT when malformed. */
+ * decoder NUL-terminates in place). Reads version 2 and version 1 (then
+ * sid and keys are zero, login_at = iat, refresh_at = exp).
+ * OA_ERR_BAD_INPUT when malformed. */
 enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size_t len) OA_WUR;
 
 /* Reads the session from the Cookie header: finds the cookie (or its
  * chunks), opens it with the config's keys, checks purpose, expiry (now),
  * not_before. OA_ERR_NOT_FOUND: no cookie; OA_ERR_CRYPTO: does not open;
- * OA_ERR_EXPIRED: too old or revoked; OA_ERR_BAD_INPUT: malformed;
+ * OA_ERR_EXPIRED: too old, before not_before, or revoked (oa_revoked: a
+ * revoked session is an expired one for every reader); OA_ERR_BAD_INPUT: malformed;
  * OA_ERR_DENIED: sealed for a provider that is no longer configured.
+ * A version-1 cookie gets its revocation keys made here (oa_session_keys)
+ * and refresh_at = iat + session.refresh_after (or exp).
  * Does not allocate. id points into sb. */
 enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
                             const struct oa_config *cfg, const char *cookie_header,
                             int64_t now) OA_WUR;
 
-/* Seals a new session for id (iat = now, exp = now + lifetime) and adds
- * its Set-Cookie header(s) to r, clearing chunks the request had that the
- * new value does not use. */
+/* True when the session is past its soft limit (now >= refresh_at): a
+ * page load goes through <base_path>/refresh first; an API call still
+ * passes until exp. */
+bool oa_session_stale(const struct oa_identity *id, int64_t now);
+
+/* Fills id->user_key and id->email_key from its provider, subject and
+ * email (oa_rev_key; zero where there is nothing to key on). */
+void oa_session_keys(struct oa_identity *id);
+
+/* Seals a new session for id and adds its Set-Cookie header(s) to r,
+ * clearing chunks the request had that the new value does not use.
+ * iat = now, exp = now + lifetime, refresh_at = now + refresh_after (exp
+ * when off); user_key and email_key are made from the strings; the
+ * caller's sid, login_at and psid_key are kept (a refresh keeps them), a
+ * zero sid gets a random one and login_at 0 becomes now. */
 enum oa_err oa_session_issue(struct oa_response *r, const struct oa_config *cfg,
                              const struct oa_request *req, const struct oa_identity *id) OA_WUR;
+
+/* Seals id again with refresh_at = min(until, exp) and nothing else
+ * changed (iat, exp, sid, keys as read): a refresh that cannot finish now
+ * (the provider is down) lets the session go on for a while instead of
+ * sending every page load back to /refresh. OA_ERR_EXPIRED when past exp. */
+enum oa_err oa_session_defer(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req, const struct oa_identity *id,
+                             int64_t until) OA_WUR;
 
 /* Adds Set-Cookie headers that delete the session cookie and every chunk,
  * with the attributes they were set with. */

@@ -1,6 +1,6 @@
 /*
  * crypto.c - the small primitives every other unit borrows: randomness,
- * constant-time comparison, SHA-256 and wiping, over libsodium. Sealing
+ * constant-time comparison, SHA-256, BLAKE2b-128, hex and wiping, over libsodium. Sealing
  * (seal.c) and the key ring (keyring.c) are the other files that call
  * libsodium; base64url has its own unit (src/base/b64url.c).
  */
@@ -48,4 +48,45 @@ void oa_wipe(void *p, size_t n)
 void oa_sha256(unsigned char out[32], const void *in, size_t n)
 {
     crypto_hash_sha256(out, in, n);
+}
+
+bool oa_hex_decode(unsigned char *out, size_t n, const char *hex, size_t hex_len)
+{
+    size_t got = 0;
+    const char *end = NULL;
+
+    return hex_len == 2 * n && sodium_hex2bin(out, n, hex, hex_len, NULL, &got, &end) == 0 &&
+           got == n && end == hex + hex_len;
+}
+
+void oa_hex_encode(char *out, size_t cap, const unsigned char *in, size_t n)
+{
+    if (cap < 2 * n + 1)
+        abort();
+    sodium_bin2hex(out, cap, in, n);
+}
+
+_Static_assert(sizeof(crypto_generichash_state) <= sizeof(((struct oa_hash16 *)0)->st),
+               "struct oa_hash16 holds libsodium's state");
+_Static_assert(_Alignof(crypto_generichash_state) <= 64, "and is aligned for it");
+
+void oa_hash16(unsigned char out[OA_HASH16_BYTES], const void *in, size_t n)
+{
+    crypto_generichash(out, OA_HASH16_BYTES, in, n, NULL, 0);
+}
+
+void oa_hash16_init(struct oa_hash16 *h)
+{
+    crypto_generichash_init((crypto_generichash_state *)(void *)h->st, NULL, 0, OA_HASH16_BYTES);
+}
+
+void oa_hash16_update(struct oa_hash16 *h, const void *in, size_t n)
+{
+    crypto_generichash_update((crypto_generichash_state *)(void *)h->st, in, n);
+}
+
+void oa_hash16_final(struct oa_hash16 *h, unsigned char out[OA_HASH16_BYTES])
+{
+    crypto_generichash_final((crypto_generichash_state *)(void *)h->st, out, OA_HASH16_BYTES);
+    sodium_memzero(h->st, sizeof(h->st));
 }

@@ -23,7 +23,7 @@
 #endif
 
 static const char *const outcome_names[OA_MX_OUTCOMES] = {"allow", "sign_in", "unauthorized",
-                                                          "forbidden"};
+                                                          "forbidden", "refresh"};
 static const char *const cause_names[OA_MX_CAUSES] = {
     "none",  "request",  "state", "replay",   "busy",  "discovery", "iss",  "provider_error",
     "token", "id_token", "nonce", "userinfo", "rules", "session",   "other"};

@@ -1,8 +1,9 @@
 /*
  * config_check.c - the rules of DESIGN.md section 2 beyond the providers:
  * public_url (an origin), base_path, the session cookie and its keys,
- * allowed_redirect_hosts, the access rules, http and the defaults that depend
- * on other keys (Secure, the __Host- prefix, allowed_workspaces).
+ * allowed_redirect_hosts, the access rules, http, the session lifecycle
+ * (refresh_after, revocation_file, store: DESIGN.md 14) and the defaults
+ * that depend on other keys (Secure, the __Host- prefix, allowed_workspaces).
  *
  * Runs after the YAML walk, so a rule can look at keys written in any order;
  * errors point back into the file through the walk's marks.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "config_int.h"
 #include "oa/url.h"
@@ -297,13 +299,108 @@ static enum oa_err default_workspaces(struct oa_cfg_load *ld)
     return OA_OK;
 }
 
+/* session.revocation_file: absolute (the process's directory is not the
+ * config's) in a directory that exists; the file itself may not exist yet
+ * (the first revocation creates it) and is read by the edge at start
+ * (fcgi/store_file.c, which refuses one it cannot read). */
+static enum oa_err check_revocation_file(struct oa_cfg_load *ld)
+{
+    char **f = &ld->cfg->session.revocation_file;
+    const char *slash;
+    char dir[4096];
+    struct stat st;
+
+    if (!*f)
+        return OA_OK;
+    if ((*f)[0] != '/')
+        return oa_cfg_fail(ld, f, NULL, "session.revocation_file '%s' must be an absolute path",
+                           *f);
+    slash = strrchr(*f, '/');
+    if (!slash[1] || (size_t)(slash - *f) >= sizeof(dir))
+        return oa_cfg_fail(ld, f, NULL, "session.revocation_file '%s' must name a file", *f);
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - *f), *f);
+    if (stat(dir[0] ? dir : "/", &st) != 0 || !S_ISDIR(st.st_mode))
+        return oa_cfg_fail(ld, f, NULL,
+                           "session.revocation_file '%s': no directory '%s' (create it, "
+                           "writable by the user the program runs as only)",
+                           *f, dir[0] ? dir : "/");
+    return OA_OK;
+}
+
+/* A decimal number in [lo, hi], digits only (no sign, no leading zero
+ * unless it is "0"), of n bytes at s. */
+static bool number_in(const char *s, size_t n, long lo, long hi)
+{
+    long v = 0;
+
+    if (!n || n > 5 || (n > 1 && s[0] == '0'))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v >= lo && v <= hi;
+}
+
+/* redis://HOST:PORT/DB: HOST a name of letters, digits, '.' and '-' (not
+ * starting or ending with either, no "..") or an IPv4 address, PORT 1-65535,
+ * DB 0-15. No user or password, no path, no query: the store is reached
+ * on a trusted network (DESIGN.md 14). */
+static bool store_url_ok(const char *url)
+{
+    static const char scheme[] = "redis://";
+    const char *host = url + sizeof(scheme) - 1, *colon, *slash;
+    size_t hn;
+
+    if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+        return false;
+    colon = strchr(host, ':');
+    slash = colon ? strchr(colon, '/') : NULL;
+    if (!colon || !slash)
+        return false;
+    hn = (size_t)(colon - host);
+    if (!hn || hn > 253 ||
+        strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789.-") != hn)
+        return false;
+    if (strchr(".-", host[0]) || strchr(".-", host[hn - 1]))
+        return false;
+    for (size_t i = 0; i + 1 < hn; i++)
+        if (host[i] == '.' && host[i + 1] == '.')
+            return false;
+    return number_in(colon + 1, (size_t)(slash - colon - 1), 1, 65535) &&
+           number_in(slash + 1, strlen(slash + 1), 0, 15);
+}
+
+/* The session lifecycle: the soft limit inside the hard one, the store's
+ * address (the journal's path: check_revocation_file). */
+static enum oa_err check_lifecycle(struct oa_cfg_load *ld)
+{
+    struct oa_config *cfg = ld->cfg;
+    int64_t ra = cfg->session.refresh_after;
+
+    if (ra && (ra < 1 || ra >= cfg->session.lifetime))
+        return oa_cfg_fail(ld, &cfg->session.refresh_after, NULL,
+                           "session 'refresh_after' (%llds) must be at least 1s and shorter than "
+                           "'lifetime' (%llds): it is when a page load goes back to the provider, "
+                           "lifetime when the session ends",
+                           (long long)ra, (long long)cfg->session.lifetime);
+    if (cfg->session.store && !store_url_ok(cfg->session.store))
+        return oa_cfg_fail(ld, &cfg->session.store, NULL,
+                           "session 'store' must look like redis://HOST:PORT/DB (HOST a name or an "
+                           "IPv4 address, PORT 1-65535, DB 0-15; no user or password), not '%s'",
+                           cfg->session.store);
+    return OA_OK;
+}
+
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld)
 {
     enum oa_err e;
 
     if ((e = check_public_url(ld)) || (e = check_base_path(ld)) || (e = check_hosts(ld)) ||
         (e = check_http(ld)) || (e = oa_cfg_metrics_check(ld)) || (e = default_workspaces(ld)) ||
-        (e = oa_cfg_check_log(ld)))
+        (e = oa_cfg_check_log(ld)) || (e = check_revocation_file(ld)) || (e = check_lifecycle(ld)))
         return e;
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = check_rule(ld, &ld->cfg->access[i])))

@@ -127,6 +127,16 @@ static void put_session(struct oa_buf *b, const struct oa_config *cfg)
                        "set session.key_file)\n");
     else
         oa_buf_printf(b, "session keys: %zu from %s\n", cfg->keys.n, cfg->session.key_file);
+    if (cfg->session.refresh_after)
+        oa_buf_printf(b,
+                      "session refresh_after: %llds (then a page load goes through "
+                      "<base_path>/refresh)\n",
+                      (long long)cfg->session.refresh_after);
+    else
+        oa_buf_puts(b, "session refresh_after: off (a session lasts its lifetime)\n");
+    oa_buf_printf(b, "session revocation_file: %s\n",
+                  cfg->session.revocation_file ? cfg->session.revocation_file : "none");
+    oa_buf_printf(b, "session store: %s\n", cfg->session.store ? cfg->session.store : "none");
     if (!cfg->session.not_before)
         return;
     if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))

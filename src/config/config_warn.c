@@ -11,7 +11,11 @@
  *   - an access rule with `email_domains` that a google-oauth2 provider
  *     without `hosted_domain` can meet: a consumer Google account can be
  *     registered with a company address (Google then calls it verified), and
- *     only the id_token's hd claim tells a Workspace account of the domain.
+ *     only the id_token's hd claim tells a Workspace account of the domain;
+ *   - session refresh on (refresh_after) with neither revocation_file nor
+ *     store: a refresh the provider refuses, a logout, a back-channel logout
+ *     revoke the session in the process that saw it only, while the others
+ *     (lighttpd max-procs, mod_fcgid, -w, other hosts) still accept it.
  *
  * A warning is written by oa_cfg_warn (config_util.c), which the other
  * steps use too.
@@ -75,10 +79,25 @@ static enum oa_err warn_google_domains(struct oa_cfg_load *ld, const struct oa_a
     return OA_OK;
 }
 
+static enum oa_err warn_local_revocations(struct oa_cfg_load *ld)
+{
+    const struct oa_config *cfg = ld->cfg;
+
+    if (!cfg->session.refresh_after || cfg->session.revocation_file || cfg->session.store)
+        return OA_OK;
+    return oa_cfg_warn(ld, &cfg->session.refresh_after, NULL,
+                       "session refresh is on but neither session 'revocation_file' nor 'store' "
+                       "is set: revocations (a refused refresh, logout, back-channel logout) "
+                       "apply to this process only; set revocation_file (one host) or store "
+                       "(several)");
+}
+
 enum oa_err oa_cfg_advise(struct oa_cfg_load *ld)
 {
     enum oa_err e;
 
+    if ((e = warn_local_revocations(ld)))
+        return e;
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = warn_open_groups(ld, &ld->cfg->access[i])) ||
             (e = warn_google_domains(ld, &ld->cfg->access[i])))

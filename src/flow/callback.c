@@ -16,9 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/crypto.h"
 #include "oa/flow.h"
 #include "oa/redirect.h"
 #include "oa/replay.h"
+#include "oa/revocation.h"
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
@@ -184,6 +186,20 @@ static char *workspaces(const struct oa_config *cfg)
     return oa_buf_steal(&b); /* NULL when an append failed */
 }
 
+/* A sign-in starts a new session (DESIGN.md 14.3): a new random id (never
+ * the one a cookie in this browser had: no fixation), login_at = now, and
+ * the key of the provider's session (its id_token sid) that back-channel
+ * logout revokes by; zero when the provider sends none. oa_session_issue
+ * makes the user and email keys. */
+static void new_session(struct oa_identity *id, const struct oa_identity_draft *ident, int64_t now)
+{
+    oa_random_bytes(id->sid, sizeof(id->sid));
+    id->login_at = now;
+    if (!ident->provider_sid ||
+        !oa_rev_key(OA_REV_PROVIDER_SID, ident->issuer, ident->provider_sid, id->psid_key))
+        memset(id->psid_key, 0, sizeof(id->psid_key));
+}
+
 static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
                           const struct oa_state *st)
 {
@@ -199,6 +215,7 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     id.name = ident->name;
     id.groups = ident->groups.p;
     id.workspaces = ws;
+    new_session(&id, ident, f->req->now);
     if (e == OA_OK)
         e = oa_session_issue(f->r, f->cfg, f->req, &id);
     if (e == OA_OK)

@@ -90,6 +90,7 @@ void oa_identity_draft_free(struct oa_identity_draft *id)
     free(id->username);
     free(id->email);
     free(id->name);
+    free(id->provider_sid);
     oa_buf_free(&id->groups);
     memset(id, 0, sizeof(*id));
 }

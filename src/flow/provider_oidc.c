@@ -185,7 +185,10 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
     if (e != OA_OK)
         return oa_flow_fail(f, e, 502, NOT_VERIFIED, "id_token refused: %s (%s)", err.msg,
                             oa_strerror(e));
-    if (wants_userinfo(f) && (f->phase = OA_MX_CAUSE_USERINFO))
+    /* the provider's session (back-channel logout names it), from the
+     * signed id_token itself, before userinfo is merged in */
+    e = oa_identity_draft_set(&id->provider_sid, claim_str(claims, "sid"));
+    if (e == OA_OK && wants_userinfo(f) && (f->phase = OA_MX_CAUSE_USERINFO))
         e = merge_userinfo(f, claims, t->access_token);
     if (e == OA_OK && (f->phase = OA_MX_CAUSE_RULES))
         e = check_hosted_domain(f, claims);

@@ -16,7 +16,9 @@
  *   SIGN_IN   302 Found to the sign-in page (or the only provider's login)
  *             with rd = the original URL when the validator accepts it;
  *   UNAUTH    401, JSON for JSON clients;
- *   FORBIDDEN 403 page naming the signed-in user.
+ *   FORBIDDEN 403 page naming the signed-in user;
+ *   REFRESH   302 Found to <base_path>/refresh with rd = the original URL
+ *             (a page load past the session's refresh_at, DESIGN.md 14.3).
  * Denials carry Cache-Control: no-store and the pages' security headers.
  */
 #include <stdio.h>
@@ -39,7 +41,8 @@
 _Static_assert((int)OA_DECISION_ALLOW == (int)OA_MX_ALLOW &&
                    (int)OA_DECISION_SIGN_IN == (int)OA_MX_SIGN_IN &&
                    (int)OA_DECISION_UNAUTH == (int)OA_MX_UNAUTH &&
-                   (int)OA_DECISION_FORBIDDEN == (int)OA_MX_FORBIDDEN,
+                   (int)OA_DECISION_FORBIDDEN == (int)OA_MX_FORBIDDEN &&
+                   (int)OA_DECISION_REFRESH == (int)OA_MX_REFRESH,
                "a decision is its metrics outcome");
 
 struct authz_tls {
@@ -135,9 +138,9 @@ static bool path_allowed(const struct oa_config *cfg, const struct oa_identity *
 
 static void identity_empty(struct oa_identity *id)
 {
+    memset(id, 0, sizeof(*id));
     id->provider = id->issuer = id->subject = id->username = "";
     id->email = id->name = id->groups = id->workspaces = "";
-    id->iat = id->exp = 0;
 }
 
 /* The metrics' name of rule (metrics.h): its index, or OA_MX_RULE_NONE. */
@@ -168,6 +171,13 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
     }
     if (!norm_ok)
         return OA_DECISION_FORBIDDEN;
+    /* past the soft limit: a page load refreshes first (the rules may
+     * then see other groups); an API call cannot follow a redirect to the
+     * provider and passes until exp */
+    if (oa_session_stale(id, req->now) && oa_page_load(req)) {
+        *rule_slot = slot_of(cfg, oa_access_match(cfg, tls.norm));
+        return OA_DECISION_REFRESH;
+    }
     ok = path_allowed(cfg, id, req, &rule);
     *rule_slot = slot_of(cfg, rule);
     return ok ? OA_DECISION_ALLOW : OA_DECISION_FORBIDDEN;
@@ -250,23 +260,19 @@ static void append_rd(struct oa_buf *loc, const char *rd)
     oa_buf_free(&q);
 }
 
-enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *cfg,
-                                const struct oa_request *req, const char *rd)
+/* 302 to <base_path><ep>[?rd=<rd>]; ep is a path already safe in a URL.
+ * rd is passed on to the endpoint, which checks it in full: here it is
+ * left out unless oa_redirect_passable. */
+static enum oa_err base_redirect(struct oa_response *r, const struct oa_config *cfg,
+                                 const struct oa_request *req, const char *ep, const char *rd)
 {
     struct oa_buf loc = {0};
     enum oa_err e;
 
-    /* passed on to the sign-in page or login, which check it in full */
     if (rd && (!*rd || !oa_redirect_passable(cfg, req, rd)))
         rd = NULL;
     oa_buf_puts(&loc, oa_base_path(cfg));
-    if (cfg->nproviders == 1) {
-        oa_buf_puts(&loc, "/");
-        oa_buf_urlenc(&loc, cfg->providers[0].name);
-        oa_buf_puts(&loc, "/login");
-    } else {
-        oa_buf_puts(&loc, "/sign_in");
-    }
+    oa_buf_puts(&loc, ep ? ep : "");
     if (rd)
         append_rd(&loc, rd);
     e = oa_buf_error(&loc);
@@ -280,11 +286,40 @@ enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *c
     return e;
 }
 
+enum oa_err oa_sign_in_redirect(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req, const char *rd)
+{
+    struct oa_buf ep = {0};
+    enum oa_err e;
+
+    if (cfg->nproviders != 1)
+        return base_redirect(r, cfg, req, "/sign_in", rd);
+    oa_buf_puts(&ep, "/");
+    oa_buf_urlenc(&ep, cfg->providers[0].name);
+    oa_buf_puts(&ep, "/login");
+    e = oa_buf_error(&ep);
+    if (e)
+        oa_page_error(r, req, 500, "Something went wrong on our side. Please try again.");
+    else
+        e = base_redirect(r, cfg, req, ep.p, rd);
+    oa_buf_free(&ep);
+    return e;
+}
+
+enum oa_err oa_refresh_redirect(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req, const char *rd)
+{
+    return base_redirect(r, cfg, req, "/refresh", rd);
+}
+
 /* rd is the original URL; when the validator refuses it (a Host that is
  * not ours, http without allow_http_redirect), the request's path and query
- * alone, which then come back on our own origin. */
-static enum oa_err answer_sign_in(struct oa_response *r, const struct oa_config *cfg,
-                                  const struct oa_request *req)
+ * alone, which then come back on our own origin. to is the redirect:
+ * oa_sign_in_redirect or oa_refresh_redirect. */
+static enum oa_err answer_redirect(struct oa_response *r, const struct oa_config *cfg,
+                                   const struct oa_request *req,
+                                   enum oa_err (*to)(struct oa_response *, const struct oa_config *,
+                                                     const struct oa_request *, const char *))
 {
     char *rd = oa_original_url(cfg, req);
     const char *target = rd;
@@ -292,7 +327,7 @@ static enum oa_err answer_sign_in(struct oa_response *r, const struct oa_config 
 
     if (!rd || !oa_redirect_passable(cfg, req, rd))
         target = req->request_uri;
-    e = oa_sign_in_redirect(r, cfg, req, target);
+    e = to(r, cfg, req, target);
 
     free(rd);
     return e;
@@ -357,7 +392,8 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
     oa_metrics_decision((enum oa_metrics_outcome)d, rule);
     switch (d) {
     case OA_DECISION_ALLOW: e = answer_allow(r, &id); break;
-    case OA_DECISION_SIGN_IN: e = answer_sign_in(r, cfg, req); break;
+    case OA_DECISION_SIGN_IN: e = answer_redirect(r, cfg, req, oa_sign_in_redirect); break;
+    case OA_DECISION_REFRESH: e = answer_redirect(r, cfg, req, oa_refresh_redirect); break;
     case OA_DECISION_UNAUTH:
         oa_page_error(r, req, 401, "You need to sign in to see this page.");
         break;

@@ -1,10 +1,15 @@
 /*
  * session.c - the session payload and the sealed session cookie.
  *
- * Payload (sealed with purpose "session"):
- *     version(1) | iat(8, big-endian) | exp(8, big-endian)
+ * Payload (sealed with purpose "session"), version 2 (DESIGN.md 14.3):
+ *     version(1)=2 | iat(8) | exp(8) | refresh_at(8) | login_at(8)
+ *     | sid(16) | user_key(16) | email_key(16) | psid_key(16)
  *     then 8 strings, each length(2, big-endian) | bytes (no NUL inside):
  *     provider, issuer, subject, username, email, name, groups, workspaces
+ * (integers big-endian). Version 1, written before the session lifecycle,
+ * is version(1)=1 | iat | exp | the same strings: still read until such
+ * cookies expire (no session id; login_at = iat; refresh_at and the
+ * revocation keys are made by oa_session_read), never written.
  * Decoding moves each string two bytes back over its own length field and
  * NUL-terminates it there, so the identity points into the caller's buffer
  * and reading a session (every request) allocates nothing.
@@ -19,12 +24,15 @@
 
 #include "oa/cookie.h"
 #include "oa/crypto.h"
+#include "oa/revocation.h"
 #include "oa/seal.h"
 #include "oa/session.h"
 
-#define SESSION_VERSION 1
+#define SESSION_VERSION 2
+#define SESSION_V1 1
 #define SESSION_NSTR 8
-#define SESSION_FIXED 17     /* version + iat + exp */
+#define SESSION_FIXED_V1 17                            /* version + iat + exp */
+#define SESSION_FIXED (SESSION_FIXED_V1 + 16 + 4 * 16) /* + refresh_at, login_at, 4 ids */
 #define SESSION_SKEW 60      /* seconds an iat may be ahead of our clock */
 #define SESSION_NAME_MAX 256 /* cookie name plus "_N" */
 static const char PURPOSE[] = "session";
@@ -73,6 +81,12 @@ enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
     plain[0] = SESSION_VERSION;
     put_be64(plain + 1, id->iat);
     put_be64(plain + 9, id->exp);
+    put_be64(plain + 17, id->refresh_at);
+    put_be64(plain + 25, id->login_at);
+    memcpy(plain + 33, id->sid, 16);
+    memcpy(plain + 49, id->user_key, 16);
+    memcpy(plain + 65, id->email_key, 16);
+    memcpy(plain + 81, id->psid_key, 16);
     strings_of(id, s);
     for (i = 0; i < SESSION_NSTR; i++) {
         size_t l = s[i] ? strlen(s[i]) : 0;
@@ -88,17 +102,45 @@ enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
     return OA_OK;
 }
 
+/* The fixed part: version 2's, or version 1's (no session id, no keys:
+ * refresh_at = exp, login_at = iat). *n is where the strings start; 0 when
+ * the version is unknown or the fixed part does not fit. */
+static void decode_fixed(struct oa_identity *id, const unsigned char *plain, size_t len, size_t *n)
+{
+    *n = 0;
+    if (len < SESSION_FIXED_V1 || (plain[0] != SESSION_VERSION && plain[0] != SESSION_V1))
+        return;
+    id->iat = get_be64(plain + 1);
+    id->exp = get_be64(plain + 9);
+    if (plain[0] == SESSION_V1) {
+        id->refresh_at = id->exp;
+        id->login_at = id->iat;
+        *n = SESSION_FIXED_V1;
+        return;
+    }
+    if (len < SESSION_FIXED)
+        return;
+    id->refresh_at = get_be64(plain + 17);
+    id->login_at = get_be64(plain + 25);
+    memcpy(id->sid, plain + 33, 16);
+    memcpy(id->user_key, plain + 49, 16);
+    memcpy(id->email_key, plain + 65, 16);
+    memcpy(id->psid_key, plain + 81, 16);
+    *n = SESSION_FIXED;
+}
+
 /* Every length is checked against what is left before any byte is read. */
 enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size_t len)
 {
     const char *s[SESSION_NSTR];
-    size_t n = SESSION_FIXED, i;
+    size_t n, i;
 
     memset(id, 0, sizeof(*id));
-    if (len < SESSION_FIXED || plain[0] != SESSION_VERSION)
+    decode_fixed(id, plain, len, &n);
+    if (n == 0) {
+        memset(id, 0, sizeof(*id));
         return OA_ERR_BAD_INPUT;
-    id->iat = get_be64(plain + 1);
-    id->exp = get_be64(plain + 9);
+    }
     for (i = 0; i < SESSION_NSTR; i++) {
         size_t l;
         if (len - n < 2)
@@ -186,6 +228,41 @@ static bool provider_configured(const struct oa_config *cfg, const char *name)
     return name && *name && oa_config_provider(cfg, name, strlen(name)) != NULL;
 }
 
+void oa_session_keys(struct oa_identity *id)
+{
+    if (!oa_rev_key(OA_REV_USER, id->provider, id->subject, id->user_key))
+        memset(id->user_key, 0, sizeof(id->user_key));
+    if (!oa_rev_key(OA_REV_EMAIL, id->email, NULL, id->email_key))
+        memset(id->email_key, 0, sizeof(id->email_key));
+}
+
+/* When the session should next go through <base_path>/refresh: iat +
+ * refresh_after, or exp when refresh is off (or would come after exp). */
+static int64_t refresh_at_of(const struct oa_config *cfg, int64_t iat, int64_t exp)
+{
+    int64_t ra = cfg->session.refresh_after;
+
+    if (ra <= 0 || iat > INT64_MAX - ra || iat + ra >= exp)
+        return exp;
+    return iat + ra;
+}
+
+/* A version-1 cookie (sealed before the lifecycle) carries no keys and no
+ * refresh time: the keys are made here, a few hashes on every read of
+ * such a cookie (the slow path, until they have all expired: at most
+ * session.lifetime after the upgrade), so that a revocation of the user or
+ * the email reaches them too. Its session id stays zero: nobody knows it. */
+static void upgrade_v1(struct oa_identity *id, const struct oa_config *cfg)
+{
+    oa_session_keys(id);
+    id->refresh_at = refresh_at_of(cfg, id->iat, id->exp);
+}
+
+bool oa_session_stale(const struct oa_identity *id, int64_t now)
+{
+    return now >= id->refresh_at;
+}
+
 /* id points into sb (borrowed). Errors as in session.h. */
 enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
                             const struct oa_config *cfg, const char *cookie_header, int64_t now)
@@ -207,7 +284,13 @@ enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
         memset(id, 0, sizeof(*id));
         return OA_ERR_BAD_INPUT;
     }
+    if (sb->plain[0] == SESSION_V1) /* decoding leaves the version byte in place */
+        upgrade_v1(id, cfg);
     if (!times_ok(id, cfg, now))
+        return OA_ERR_EXPIRED;
+    /* revoked behaves as expired for every reader (authorizer, /auth,
+     * /userinfo, ErrorDocument, /logout, /refresh): sign in again */
+    if (oa_revoked(id))
         return OA_ERR_EXPIRED;
     if (!provider_configured(cfg, id->provider))
         return OA_ERR_DENIED;
@@ -264,9 +347,9 @@ static enum oa_err delete_stale(struct oa_response *r, const struct oa_config *c
 /* Writes the sealed text as one cookie or as chunks; sets *nchunks (0 for
  * a single cookie). */
 static enum oa_err set_value(struct oa_response *r, const struct oa_config *cfg, const char *sealed,
-                             size_t n, size_t *nchunks)
+                             size_t n, int64_t max_age, size_t *nchunks)
 {
-    struct oa_cookie_attrs a = attrs_of(cfg, cfg->session.lifetime);
+    struct oa_cookie_attrs a = attrs_of(cfg, max_age);
     char name[SESSION_NAME_MAX];
     size_t i, off;
     enum oa_err e;
@@ -288,32 +371,84 @@ static enum oa_err set_value(struct oa_response *r, const struct oa_config *cfg,
     return OA_OK;
 }
 
-/* OA_ERR_TOO_LARGE: the identity does not fit (refused, never truncated);
- * OA_ERR_INTERNAL: no key or no cookie name; errors of oa_cookie_set. */
-enum oa_err oa_session_issue(struct oa_response *r, const struct oa_config *cfg,
-                             const struct oa_request *req, const struct oa_identity *id)
+/* Seals s (times as given) into the cookie(s) of r, Max-Age = what is left
+ * until s->exp. OA_ERR_TOO_LARGE: the identity does not fit (refused, never
+ * truncated); OA_ERR_INTERNAL: no key or no cookie name; errors of
+ * oa_cookie_set. */
+static enum oa_err seal_and_set(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req, const struct oa_identity *s)
 {
     static const size_t sealed_cap = OA_SESSION_CHUNKS_MAX * OA_COOKIE_CHUNK_MAX + 1;
     unsigned char plain[OA_SESSION_PLAIN_MAX];
     char sealed[OA_SESSION_CHUNKS_MAX * OA_COOKIE_CHUNK_MAX + 1];
-    struct oa_identity s = *id;
+    int64_t max_age = s->exp > req->now ? s->exp - req->now : 1;
     size_t plen = 0, n = 0, nchunks = 0;
     enum oa_err e;
 
-    if (!cfg->session.cookie_full || cfg->keys.n == 0 || cfg->session.lifetime <= 0)
-        return OA_ERR_INTERNAL;
-    s.iat = req->now;
-    s.exp =
-        req->now > INT64_MAX - cfg->session.lifetime ? INT64_MAX : req->now + cfg->session.lifetime;
-    e = oa_session_encode(plain, sizeof(plain), &plen, &s);
+    e = oa_session_encode(plain, sizeof(plain), &plen, s);
     if (e == OA_OK)
         e = oa_seal(sealed, sealed_cap, &n, plain, plen, PURPOSE, &cfg->keys);
     oa_wipe(plain, sizeof(plain));
     if (e == OA_OK)
-        e = set_value(r, cfg, sealed, n, &nchunks);
+        e = set_value(r, cfg, sealed, n, max_age, &nchunks);
     oa_wipe(sealed, n); /* the cookie is a bearer credential */
     if (e == OA_OK)
         e = delete_stale(r, cfg, req->cookie, nchunks);
+    return e;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+    unsigned char acc = 0;
+
+    while (n--)
+        acc |= *p++;
+    return acc == 0;
+}
+
+static bool can_issue(const struct oa_config *cfg)
+{
+    return cfg->session.cookie_full && cfg->keys.n > 0 && cfg->session.lifetime > 0;
+}
+
+enum oa_err oa_session_issue(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req, const struct oa_identity *id)
+{
+    struct oa_identity s = *id;
+    enum oa_err e;
+
+    if (!can_issue(cfg))
+        return OA_ERR_INTERNAL;
+    s.iat = req->now;
+    s.exp =
+        req->now > INT64_MAX - cfg->session.lifetime ? INT64_MAX : req->now + cfg->session.lifetime;
+    s.refresh_at = refresh_at_of(cfg, s.iat, s.exp);
+    if (s.login_at == 0)
+        s.login_at = req->now;
+    if (all_zero(s.sid, sizeof(s.sid)))
+        oa_random_bytes(s.sid, sizeof(s.sid));
+    oa_session_keys(&s);
+    e = seal_and_set(r, cfg, req, &s);
+    oa_wipe(&s, sizeof(s));
+    return e;
+}
+
+enum oa_err oa_session_defer(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req, const struct oa_identity *id,
+                             int64_t until)
+{
+    struct oa_identity s = *id;
+    enum oa_err e;
+
+    if (!can_issue(cfg))
+        return OA_ERR_INTERNAL;
+    if (s.exp <= req->now)
+        return OA_ERR_EXPIRED;
+    s.refresh_at = until < s.exp ? until : s.exp;
+    if (all_zero(s.sid, sizeof(s.sid)))
+        oa_random_bytes(s.sid, sizeof(s.sid));
+    e = seal_and_set(r, cfg, req, &s);
+    oa_wipe(&s, sizeof(s));
     return e;
 }
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "oa/authorizer.h"
+#include "oa/b64url.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
@@ -62,6 +63,21 @@ static void json_field(struct oa_buf *b, const char *name, const char *value)
     oa_buf_puts(b, "\", ");
 }
 
+/* ", "session": "<22 base64url chars>"": what --revoke takes and the logs
+ * name; null for a session sealed before there were ids (version 1). */
+static void session_id(struct oa_buf *b, const struct oa_identity *id)
+{
+    static const unsigned char zero[sizeof(id->sid)];
+    char sid[32];
+
+    if (!memcmp(id->sid, zero, sizeof(zero)) ||
+        oa_b64url_encode(sid, sizeof(sid), id->sid, sizeof(id->sid)) != OA_OK) {
+        oa_buf_puts(b, ", \"session\": null");
+        return;
+    }
+    oa_buf_printf(b, ", \"session\": \"%s\"", sid);
+}
+
 static void userinfo_body(struct oa_buf *b, const struct oa_identity *id)
 {
     oa_buf_puts(b, "{");
@@ -74,7 +90,9 @@ static void userinfo_body(struct oa_buf *b, const struct oa_identity *id)
     json_list(b, id->groups);
     oa_buf_puts(b, ", \"workspaces\": ");
     json_list(b, id->workspaces);
-    oa_buf_printf(b, ", \"exp\": %lld}\n", (long long)id->exp);
+    session_id(b, id);
+    oa_buf_printf(b, ", \"refresh_at\": %lld, \"exp\": %lld}\n", (long long)id->refresh_at,
+                  (long long)id->exp);
 }
 
 enum oa_err oa_endpoint_userinfo(struct oa_response *r, const struct oa_config *cfg,
@@ -132,8 +150,13 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
     }
     oa_response_reset(r);
     d = oa_authorize_at(&id, sb, cfg, req, &rule);
-    /* never a redirect here: no session is a 401 */
-    oa_metrics_decision(d == OA_DECISION_SIGN_IN ? OA_MX_UNAUTH : (enum oa_metrics_outcome)d, rule);
+    /* never a redirect here: no session is a 401, and so is a page load
+     * past the soft limit (nginx's error_page then asks the ErrorDocument
+     * path, which answers the redirect to /refresh) */
+    oa_metrics_decision(d == OA_DECISION_SIGN_IN || d == OA_DECISION_REFRESH
+                            ? OA_MX_UNAUTH
+                            : (enum oa_metrics_outcome)d,
+                        rule);
     switch (d) {
     case OA_DECISION_ALLOW:
         oa_response_status(r, 200);
@@ -146,6 +169,9 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
     case OA_DECISION_SIGN_IN:
     case OA_DECISION_UNAUTH:
         oa_page_error(r, req, 401, "You need to sign in to see this page.");
+        break;
+    case OA_DECISION_REFRESH:
+        oa_page_error(r, req, 401, "Your session needs to be refreshed.");
         break;
     case OA_DECISION_FORBIDDEN:
         who = oa_remote_user(&id, user, sizeof(user));

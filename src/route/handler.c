@@ -14,7 +14,9 @@
  * endpoint is hit that way answers the redirect to sign in (401 for API
  * calls), with rd made from REDIRECT_URL and REDIRECT_QUERY_STRING -- or,
  * when the browser has a valid session, the 403 page: then the 401 was the
- * access rules' refusal.
+ * access rules' refusal; a valid session past its refresh_at on a page load
+ * gets the redirect to <base_path>/refresh (the authorizer's REFRESH, which
+ * mod_fcgid turned into a 401 and nginx's /auth answers as one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +121,9 @@ static enum oa_err sign_in_page(struct oa_response *r, const struct oa_config *c
     return e;
 }
 
-/* "/<provider>/login" and "/<provider>/callback". */
+/* "/<provider>/login", "/<provider>/callback" and
+ * "/<provider>/backchannel-logout" (POST only: the provider's server posts
+ * a logout token, OpenID Connect Back-Channel Logout 1.0). */
 static enum oa_err provider_endpoint(struct oa_response *r, const struct oa_config *cfg,
                                      struct oa_runtime *rt, const struct oa_request *req,
                                      const char *ep)
@@ -137,6 +141,8 @@ static enum oa_err provider_endpoint(struct oa_response *r, const struct oa_conf
         return method_ok(r, req, M_GET | M_HEAD) ? oa_signin_login(r, cfg, rt, req, p) : OA_OK;
     if (p && strcmp(slash, "/callback") == 0)
         return method_ok(r, req, M_GET | M_POST) ? oa_signin_callback(r, cfg, rt, req, p) : OA_OK;
+    if (p && strcmp(slash, "/backchannel-logout") == 0)
+        return method_ok(r, req, M_POST) ? oa_signin_backchannel_logout(r, cfg, rt, req, p) : OA_OK;
     not_found(r, req);
     return OA_ERR_NOT_FOUND;
 }
@@ -148,6 +154,9 @@ static enum oa_err route(struct oa_response *r, const struct oa_config *cfg, str
         return method_ok(r, req, M_GET | M_HEAD) ? sign_in_page(r, cfg, req) : OA_OK;
     if (strcmp(ep, "/logout") == 0)
         return method_ok(r, req, M_GET | M_POST) ? oa_endpoint_logout(r, cfg, rt, req) : OA_OK;
+    if (strcmp(ep, "/refresh") == 0) /* POST: a page's script refreshing before exp */
+        return method_ok(r, req, M_GET | M_HEAD | M_POST) ? oa_signin_refresh(r, cfg, rt, req)
+                                                          : OA_OK;
     if (strcmp(ep, "/userinfo") == 0)
         return method_ok(r, req, M_GET | M_HEAD) ? oa_endpoint_userinfo(r, cfg, req) : OA_OK;
     if (strcmp(ep, "/auth") == 0) /* auth_request keeps the original method */
@@ -188,11 +197,14 @@ static void error_document_rd(struct oa_buf *b, const struct oa_request *req)
         oa_buf_printf(b, "?%s", q);
 }
 
-/* mod_fcgid turns the access checker's 403 into a 401 as well: a valid
- * session here means the rules refused, so the answer is the 403 page, not
- * another sign-in (which would only come back here). True when answered. */
-static bool error_document_forbidden(struct oa_response *r, const struct oa_config *cfg,
-                                     const struct oa_request *req)
+/* The answer for a browser that has a valid session (true when answered):
+ * mod_fcgid turns the access checker's 403 into a 401 as well, so a valid
+ * session here means the rules refused: the 403 page, not another sign-in
+ * (which would only come back here) -- unless the session is past its
+ * refresh_at and this is a page load: then the 401 was the authorizer's
+ * REFRESH, and the answer is the redirect to <base_path>/refresh. */
+static bool error_document_signed_in(struct oa_response *r, const struct oa_config *cfg,
+                                     const struct oa_request *req, enum oa_err *e)
 {
     struct oa_session_buf *sb = malloc(sizeof(*sb)); /* ~20 KiB: not on the stack */
     struct oa_identity id;
@@ -203,11 +215,17 @@ static bool error_document_forbidden(struct oa_response *r, const struct oa_conf
         return false;
     sb->plain_len = 0;
     signed_in = oa_session_read(&id, sb, cfg, req->cookie, req->now) == OA_OK;
-    if (signed_in) {
+    if (signed_in && oa_session_stale(&id, req->now) && oa_page_load(req)) {
+        struct oa_buf rd = {0};
+        error_document_rd(&rd, req);
+        *e = oa_refresh_redirect(r, cfg, req, rd.p); /* rd.p NULL: no target */
+        oa_buf_free(&rd);
+    } else if (signed_in) {
         const char *who = oa_remote_user(&id, user, sizeof(user));
         oa_page_forbidden(r, cfg, req, who);
         oa_response_log(r, OA_LOG_INFO, "access denied: user %s (%s), ErrorDocument for %.200s",
                         who ? who : "?", id.provider, req->redirect_url);
+        *e = OA_ERR_DENIED;
     }
     oa_wipe(sb->plain, sb->plain_len);
     free(sb);
@@ -218,10 +236,10 @@ static enum oa_err error_document(struct oa_response *r, const struct oa_config 
                                   const struct oa_request *req)
 {
     struct oa_buf rd = {0};
-    enum oa_err e;
+    enum oa_err e = OA_OK;
 
-    if (error_document_forbidden(r, cfg, req))
-        return OA_ERR_DENIED;
+    if (error_document_signed_in(r, cfg, req, &e))
+        return e;
     if (!oa_page_load(req)) {
         oa_page_error(r, req, 401, "You need to sign in to see this page.");
         return OA_OK;

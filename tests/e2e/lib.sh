@@ -699,6 +699,7 @@ authorizer_checks() {
         "/oauth/corp/login: Location is the provider's authorize URL"
     http_req "$base/oauth/nosuch/login" -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 404 "/oauth/nosuch/login: 404"
+    lifecycle_route_checks "$base"
 }
 
 # ---- a proxied application and the identity headers it may trust -----------
@@ -785,4 +786,41 @@ oa_children_of() {
         [ "$(readlink "/proc/$p/exe" 2>/dev/null | sed 's/ (deleted)$//')" = "$real" ] &&
             echo "$p"
     done | sort | tr '\n' ' '
+}
+
+# ---- the session lifecycle (DESIGN.md 14.3) ----------------------------------
+
+# lifecycle_route_checks BASE_URL: through the server's shipped set-up, a
+# session past its refresh_at sends a page load to /oauth/refresh (an API
+# call passes), a version-1 cookie still works, and /oauth/refresh and
+# /oauth/<p>/backchannel-logout reach the responder (its 405 and Allow, its
+# no-store). Needs E2E_CONFIG, MINT, COOKIE_NAME, the corp provider and /app/.
+lifecycle_route_checks() {
+    local base=$1 s
+    s=$(mint --user alice --email alice@example.com --refresh-at -5)
+    http_req "$base/app/page?x=1" -H "Cookie: $COOKIE_NAME=$s" \
+        -H 'Accept: text/html,application/xhtml+xml'
+    t_is "$HTTP_STATUS" 302 "stale session, page load: 302"
+    t_like "$(http_header Location)" '/oauth/refresh\?rd=[^&]*app(%2F|/)page' \
+        "stale session, page load: to /oauth/refresh with rd = the page"
+    t_unlike "$HTTP_BODY" 'REMOTE_USER=' "stale session, page load: the backend did not run"
+    http_req "$base/app/api" -H "Cookie: $COOKIE_NAME=$s" -H 'Accept: application/json'
+    t_is "$HTTP_STATUS" 200 "stale session, API call: 200 (until exp)"
+    s=$(mint --user alice --email alice@example.com --v1)
+    http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$s" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 200 "a version-1 session cookie (sealed before the upgrade): 200"
+    s=$(mint --user alice --email alice@example.com --sid 000102030405060708090a0b0c0d0e0f)
+    http_req "$base/oauth/userinfo" -H "Cookie: $COOKIE_NAME=$s" -H 'Accept: application/json'
+    t_like "$HTTP_BODY" '"session": "AAECAwQFBgcICQoLDA0ODw", "refresh_at": [0-9]+' \
+        "/oauth/userinfo: the session id (22 base64url) and refresh_at"
+    http_req "$base/oauth/refresh" -X PUT
+    t_is "$HTTP_STATUS" 405 "PUT /oauth/refresh reaches the responder: 405"
+    t_is "$(http_header Allow)" "GET, HEAD, POST" "/oauth/refresh: Allow: GET, HEAD, POST"
+    http_req "$base/oauth/corp/backchannel-logout" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS" 405 "GET /oauth/corp/backchannel-logout reaches the responder: 405"
+    t_is "$(http_header Allow)" "POST" "/oauth/corp/backchannel-logout: Allow: POST"
+    http_req "$base/oauth/corp/backchannel-logout" -d 'logout_token=x.y.z' \
+        -H 'Content-Type: application/x-www-form-urlencoded'
+    t_isnt "$HTTP_STATUS" 405 "POST /oauth/corp/backchannel-logout: taken"
+    t_is "$(http_header Cache-Control)" no-store "POST backchannel-logout: answered by the responder"
 }

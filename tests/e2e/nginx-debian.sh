@@ -167,6 +167,11 @@ unreached "non-admin, /dash/x (rewritten to /app/admin/x)" \
     http_req "$BASE/dash/x" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
 t_is "$HTTP_STATUS" 403 "non-admin, /dash/x (rewritten to /app/admin/x): 403"
 
+# The session lifecycle through the shipped file: /auth's 401 for a stale
+# session goes through error_page to the program, which redirects to
+# /oauth/refresh; /oauth/refresh and backchannel-logout reach the responder.
+lifecycle_route_checks "$BASE"
+
 # The audit log's request id is nginx's $request_id (32 hex digits), which
 # the shipped file passes as REQUEST_ID, not one the program makes.
 t_like "$(grep -m1 'audit: .*"event": "denied", "status": 403' "$T/oauth2-fcgi.log")" \

@@ -11,11 +11,20 @@
  *   mint_cookie -c CONFIG [--user U] [--email E] [--name N] [--sub S]
  *               [--provider P] [--groups a,b] [--workspaces a,b]
  *               [--expired | --revoked] [--other-key] [--purpose P]
+ *               [--sid HEX] [--refresh-at T] [--login-at T] [--v1]
  *               [--pair]
+ *
+ * A T is epoch seconds, or +N / -N seconds from now. The cookie is version
+ * 2 (sid random unless --sid: 32 hex digits; refresh_at = iat +
+ * session.refresh_after or exp; login_at = iat; user and email keys made
+ * as the program makes them); --v1 writes the version-1 payload that
+ * programs before the session lifecycle sealed (no sid, no keys).
  *
  * Prints the value (or NAME=VALUE with --pair) and a newline; exits 0, or
  * prints a message to stderr and exits 1 (2 for usage).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,7 +41,8 @@
 struct mint_opts {
     const char *config;
     const char *purpose;
-    bool expired, revoked, other_key, pair;
+    bool expired, revoked, other_key, pair, v1, has_sid;
+    const char *refresh_at, *login_at;
     struct oa_identity id;
 };
 
@@ -40,8 +50,41 @@ static void mint_usage(FILE *f)
 {
     fputs("usage: mint_cookie -c CONFIG [--user U] [--email E] [--name N] [--sub S]\n"
           "                   [--provider P] [--groups a,b] [--workspaces a,b]\n"
-          "                   [--expired | --revoked] [--other-key] [--purpose P] [--pair]\n",
+          "                   [--expired | --revoked] [--other-key] [--purpose P] [--pair]\n"
+          "                   [--sid HEX32] [--refresh-at T] [--login-at T] [--v1]\n"
+          "                   (T: epoch seconds, or +N / -N from now)\n",
           f);
+}
+
+/* 32 hex digits into 16 bytes. 0 or -1. */
+static int parse_hex16(unsigned char out[16], const char *hex)
+{
+    size_t i;
+
+    if (strlen(hex) != 32)
+        return -1;
+    for (i = 0; i < 16; i++) {
+        unsigned int v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !isxdigit((unsigned char)hex[2 * i]) ||
+            !isxdigit((unsigned char)hex[2 * i + 1]))
+            return -1;
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+/* A time option: epoch seconds, or +N / -N seconds from now. 0 or -1. */
+static int parse_time(int64_t *out, const char *s, int64_t now)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *out = (s[0] == '+' || s[0] == '-') ? now + v : v;
+    return 0;
 }
 
 /* Fills o from argv. Returns 0, or 2 on a usage error. */
@@ -60,6 +103,10 @@ static int mint_parse(struct mint_opts *o, int argc, char **argv)
                                              {"revoked", no_argument, NULL, 'R'},
                                              {"other-key", no_argument, NULL, 'K'},
                                              {"pair", no_argument, NULL, 'X'},
+                                             {"sid", required_argument, NULL, 'S'},
+                                             {"refresh-at", required_argument, NULL, 'F'},
+                                             {"login-at", required_argument, NULL, 'L'},
+                                             {"v1", no_argument, NULL, '1'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -79,12 +126,41 @@ static int mint_parse(struct mint_opts *o, int argc, char **argv)
         case 'R': o->revoked = true; break;
         case 'K': o->other_key = true; break;
         case 'X': o->pair = true; break;
+        case 'S':
+            if (parse_hex16(o->id.sid, optarg) != 0)
+                return 2;
+            o->has_sid = true;
+            break;
+        case 'F': o->refresh_at = optarg; break;
+        case 'L': o->login_at = optarg; break;
+        case '1': o->v1 = true; break;
         case 'h': mint_usage(stdout); exit(0);
         default: return 2;
         }
     }
     if (!o->config || optind != argc || (o->expired && o->revoked))
         return 2;
+    return 0;
+}
+
+/* The version-2 fields: as the program sets them at sign-in, unless given. */
+static int mint_lifecycle(struct mint_opts *o, const struct oa_config *cfg, int64_t now)
+{
+    int64_t ra = cfg->session.refresh_after;
+
+    o->id.refresh_at = ra > 0 && o->id.iat + ra < o->id.exp ? o->id.iat + ra : o->id.exp;
+    o->id.login_at = o->id.iat;
+    if (o->refresh_at && parse_time(&o->id.refresh_at, o->refresh_at, now) != 0) {
+        fputs("mint_cookie: --refresh-at: epoch seconds or +N/-N\n", stderr);
+        return 1;
+    }
+    if (o->login_at && parse_time(&o->id.login_at, o->login_at, now) != 0) {
+        fputs("mint_cookie: --login-at: epoch seconds or +N/-N\n", stderr);
+        return 1;
+    }
+    if (!o->has_sid)
+        oa_random_bytes(o->id.sid, sizeof(o->id.sid));
+    oa_session_keys(&o->id);
     return 0;
 }
 
@@ -115,7 +191,7 @@ static int mint_times(struct mint_opts *o, const struct oa_config *cfg)
         }
         o->id.iat = cfg->session.not_before - 60;
     }
-    return 0;
+    return mint_lifecycle(o, cfg, now);
 }
 
 /* Seals the identity and prints it. Returns 0 or 1. */
@@ -132,6 +208,11 @@ static int mint_print(const struct mint_opts *o, const struct oa_config *cfg)
     if (e != OA_OK) {
         fprintf(stderr, "mint_cookie: encode: %s\n", oa_strerror(e));
         return 1;
+    }
+    if (o->v1) { /* version 1 is version 2 without the lifecycle's 80 bytes */
+        memmove(plain + 17, plain + 17 + 80, plen - 17 - 80);
+        plain[0] = 1;
+        plen -= 80;
     }
     if (o->other_key) {
         if (oa_keyring_random(&other) != OA_OK) {

@@ -374,6 +374,58 @@ static void paths(void)
     ok(!cfx_has(r.log, "__Host") && !cfx_has(r.log, valid + 20), "log line: no cookie");
 }
 
+/* The soft limit (DESIGN.md 14.3): a valid session past refresh_at sends a
+ * page load through <base_path>/refresh, before the rules; an API call
+ * passes until exp; expired is still sign-in. */
+static void refresh(void)
+{
+    struct oa_identity alice = cfx_alice(), got;
+    static struct oa_session_buf sb;
+    static char stale[sizeof(cfx_cookie_buf[0])], fresh[sizeof(cfx_cookie_buf[0])];
+    struct oa_request q;
+    int c;
+
+    cfg.session.refresh_after = 600;
+    snprintf(stale, sizeof(stale), "%s", cfx_cookie(&cfg, &alice, CFX_NOW - 600, ""));
+    snprintf(fresh, sizeof(fresh), "%s", cfx_cookie(&cfg, &alice, CFX_NOW - 599, ""));
+    for (c = 0; c < NCLIENTS; c++) {
+        int page = c == PAGE || c == HEAD;
+        cell("stale", c, "/app/page?x=1", stale, page ? 302 : 200);
+        cell("fresh (599 s old)", c, "/app/page?x=1", fresh, 200);
+        cell("stale, rules refuse", c, "/admin/panel", stale, page ? 302 : 403);
+    }
+    q = rq(PAGE, "/app/page?x=1&y=a%20b", stale);
+    is_int(run(&q), 302, "stale page load: 302");
+    is_str(oa_response_get(&r, "Location"),
+           "/oauth/refresh?rd=https%3A%2F%2Fapp.example.com%2Fapp%2Fpage%3Fx%3D1%26y%3Da%2520b",
+           "Location: <base_path>/refresh with rd = the original URL");
+    is_str(oa_response_get(&r, "Cache-Control"), "no-store", "refresh redirect not cached");
+    ok(!oa_response_get(&r, "Set-Cookie"), "the session cookie is left alone");
+    q.host = "evil.example.net";
+    is_int(run(&q), 302, "stale, foreign Host: 302");
+    is_str(oa_response_get(&r, "Location"), "/oauth/refresh?rd=%2Fapp%2Fpage%3Fx%3D1%26y%3Da%2520b",
+           "foreign Host: rd is the path alone");
+    q = rq(PAGE, "/app/page", stale);
+    is_int(oa_authorize(&got, &sb, &cfg, &q), OA_DECISION_REFRESH,
+           "oa_authorize: stale page load is REFRESH");
+    is_str(got.email, "alice@example.com", "REFRESH: the identity is read");
+    q = rq(JSON, "/app/page", stale);
+    is_int(oa_authorize(&got, &sb, &cfg, &q), OA_DECISION_ALLOW, "oa_authorize: stale API: ALLOW");
+    q = rq(PAGE, "/bad%zzescape", stale);
+    is_int(oa_authorize(&got, &sb, &cfg, &q), OA_DECISION_FORBIDDEN,
+           "stale, unparsable path: FORBIDDEN (a refresh cannot help)");
+    /* past exp: expired wins over stale */
+    q = rq(PAGE, "/app/page", cfx_cookie(&cfg, &alice, CFX_NOW - 3600, ""));
+    is_int(run(&q), 302, "stale and expired: 302");
+    ok(cfx_has(oa_response_get(&r, "Location"), "/oauth/sign_in"), "to sign in, not refresh");
+    q = rq(XHR, "/app/page", cfx_cookie(&cfg, &alice, CFX_NOW - 3600, ""));
+    is_int(run(&q), 401, "stale and expired API call: 401");
+    /* refresh off: the same old session is simply valid */
+    cfg.session.refresh_after = 0;
+    q = rq(PAGE, "/app/page", cfx_cookie(&cfg, &alice, CFX_NOW - 3000, ""));
+    is_int(run(&q), 200, "refresh_after 0: a 3000 s old session passes a page load");
+}
+
 static void decide(void)
 {
     struct oa_identity id = cfx_alice(), got;
@@ -398,6 +450,7 @@ int main(void)
     variables();
     paths();
     decide();
+    refresh();
     oa_response_free(&r);
     cfx_free();
     return tap_done();

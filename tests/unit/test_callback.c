@@ -11,6 +11,7 @@
 
 #include "fixture.h"
 #include "oa/metrics.h"
+#include "oa/revocation.h"
 #include "tap.h"
 
 #define IDP "https://idp.test"
@@ -124,6 +125,45 @@ static void test_oidc_happy(void)
            !strcmp(r.audit.provider, "corp") && !strcmp(r.audit.user, "alice@example.com") &&
            !strcmp(r.audit.subject, "u-1") && !r.audit.reason[0],
        "audited: sign_in of alice@example.com (u-1) at corp");
+    free(sb);
+}
+
+/* A sign-in starts a new session: a random id (another each time),
+ * login_at = now, and the provider-session key from the id_token's sid
+ * (zero without one; oa_rev_key's answer whatever it is). */
+static void test_new_session(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    static const unsigned char zero[16];
+    unsigned char first[16], want[16];
+    struct oa_identity id;
+    int64_t before = (int64_t)time(NULL), after;
+
+    canned_idp();
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-1",
+             "{\"email\":\"alice@example.com\",\"email_verified\":true,\"sid\":\"op-session-1\"}");
+    ok(callback_std(corp, "https%3A%2F%2Fidp.test") == OA_OK && fx_session(&r, &id, sb),
+       "signed in, the session opens");
+    after = (int64_t)time(NULL);
+    ok(memcmp(id.sid, zero, 16) != 0, "the session has an id");
+    ok(id.login_at >= before && id.login_at <= after && id.login_at == id.iat,
+       "login_at = the sign-in time");
+    ok(id.refresh_at == id.exp, "refresh off: refresh_at = exp");
+    if (!oa_rev_key(OA_REV_PROVIDER_SID, IDP, "op-session-1", want))
+        memset(want, 0, sizeof(want));
+    ok(!memcmp(id.psid_key, want, 16), "psid_key = the key of (issuer, id_token sid)");
+    if (!oa_rev_key(OA_REV_USER, "corp", "u-1", want))
+        memset(want, 0, sizeof(want));
+    ok(!memcmp(id.user_key, want, 16), "user_key = the key of (provider, subject)");
+    memcpy(first, id.sid, 16);
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-1", "{\"email\":\"alice@example.com\"}");
+    ok(callback_std(corp, "https%3A%2F%2Fidp.test") == OA_OK && fx_session(&r, &id, sb),
+       "signed in again (no sid claim)");
+    ok(memcmp(id.sid, first, 16) != 0 && memcmp(id.sid, zero, 16) != 0,
+       "another sign-in, another session id");
+    ok(!memcmp(id.psid_key, zero, 16), "no sid claim: no provider-session key");
     free(sb);
 }
 
@@ -808,6 +848,7 @@ int main(void)
     gh = fx_provider("github", OA_PROVIDER_GITHUB);
     oa_response_init(&r);
     test_oidc_happy();
+    test_new_session();
     test_state_faults();
     test_error_param();
     test_iss();

@@ -315,6 +315,32 @@ static void test_key_file(void)
     oa_keyring_wipe(&kr);
 }
 
+/* BLAKE2b-128 (the revocation keys) and hex (the revocation file). */
+static void test_hash16_hex(void)
+{
+    unsigned char h[16], b[16];
+    struct oa_hash16 st;
+    char hex[33];
+
+    oa_hash16(h, "", 0);
+    oa_hex_encode(hex, sizeof(hex), h, 16);
+    is_str(hex, "cae66941d9efbd404e4d88758ea67670", "BLAKE2b-128 of the empty string");
+    oa_hash16_init(&st);
+    oa_hash16_update(&st, "a", 1);
+    oa_hash16_update(&st, "bc", 2);
+    oa_hash16_final(&st, h);
+    oa_hex_encode(hex, sizeof(hex), h, 16);
+    is_str(hex, "cf4ab791c62b8d2b2109c90275287816", "BLAKE2b-128 of \"abc\" in two parts");
+    ok(oa_hex_decode(b, 16, "CF4AB791c62b8d2b2109c90275287816", 32) && !memcmp(b, h, 16),
+       "hex decodes either case");
+    ok(!oa_hex_decode(b, 16, "cf4ab791c62b8d2b2109c9027528781", 31) &&
+           !oa_hex_decode(b, 16, "cf4ab791c62b8d2b2109c902752878160", 33) &&
+           !oa_hex_decode(b, 16, "cf4ab791c62b8d2b2109c9027528781g", 32) &&
+           !oa_hex_decode(b, 16, "cf4ab791c62b8d2b 109c90275287816", 32) &&
+           !oa_hex_decode(b, 16, "cf4ab791c62b8d2b:109c90275287816", 32),
+       "hex: a wrong length, a non-hex digit, a space or a colon refused");
+}
+
 int main(void)
 {
     char path[128];
@@ -327,6 +353,7 @@ int main(void)
     test_b64();
     test_misc();
     test_key_file();
+    test_hash16_hex();
     snprintf(path, sizeof(path), "%s/keys", tmpdir);
     unlink(path);
     rmdir(tmpdir);

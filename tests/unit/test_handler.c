@@ -67,12 +67,47 @@ static void routing(void)
         {"POST", "/oauth", "/github/login", "/oauth/github/login", 405, "POST login"},
         {"PUT", "/oauth", "/github/callback", "/oauth/github/callback", 405, "PUT callback"},
         {"HEAD", "/oauth", "/github/callback", "/oauth/github/callback", 405, "HEAD callback"},
+        {"PUT", "/oauth", "/refresh", "/oauth/refresh", 405, "PUT /refresh"},
+        {"GET", "/oauth", "/refresh/", "/oauth/refresh/", 404, "/refresh/"},
+        {"GET", "/oauth", "/github/backchannel-logout", "/oauth/github/backchannel-logout", 405,
+         "GET backchannel-logout"},
+        {"HEAD", "/oauth", "/github/backchannel-logout", "/oauth/github/backchannel-logout", 405,
+         "HEAD backchannel-logout"},
+        {"POST", "/oauth", "/nope/backchannel-logout", "/oauth/nope/backchannel-logout", 404,
+         "backchannel-logout of an unknown provider"},
     };
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct oa_request q = rq(cases[i].method, cases[i].sn, cases[i].pi, cases[i].uri);
         is_int(answer(&q), cases[i].want, "%s: %d", cases[i].what, cases[i].want);
+    }
+}
+
+/* /refresh and /<p>/backchannel-logout reach their flows (whatever those
+ * answer: the router's own 404 page is not it), with the methods they take. */
+static void lifecycle_routes(void)
+{
+    static const char *const methods[] = {"GET", "HEAD", "POST"};
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        struct oa_request q = rq(methods[i], "/oauth", "/refresh", "/oauth/refresh");
+        answer(&q);
+        ok(r.status != 405 && (!r.body.p || !cfx_has(r.body.p, "nothing at this address")),
+           "%s /refresh reaches the refresh flow (%d)", methods[i], r.status);
+    }
+    {
+        struct oa_request q = rq("PUT", "/oauth", "/refresh", "/oauth/refresh");
+        answer(&q);
+        is_str(oa_response_get(&r, "Allow"), "GET, HEAD, POST", "/refresh Allow: GET, HEAD, POST");
+        q = rq("POST", "/oauth", "/corp/backchannel-logout", "/oauth/corp/backchannel-logout");
+        answer(&q);
+        ok(r.status != 405 && (!r.body.p || !cfx_has(r.body.p, "nothing at this address")),
+           "POST /corp/backchannel-logout reaches the back-channel flow (%d)", r.status);
+        q = rq("GET", "/oauth", "/corp/backchannel-logout", "/oauth/corp/backchannel-logout");
+        answer(&q);
+        is_str(oa_response_get(&r, "Allow"), "POST", "backchannel-logout Allow: POST");
     }
 }
 
@@ -177,15 +212,30 @@ static void userinfo(void)
     snprintf(want, sizeof(want),
              "{\"provider\": \"github\", \"sub\": \"42\", \"user\": \"alice\", "
              "\"email\": \"alice@example.com\", \"name\": \"Alice \\u003cA\\u003e\", "
-             "\"groups\": [\"ops\", \"eng\"], \"workspaces\": [\"argilla\"], \"exp\": %lld}\n",
-             (long long)(CFX_NOW - 10 + 3600));
-    is_str(r.body.p, want, "userinfo JSON");
+             "\"groups\": [\"ops\", \"eng\"], \"workspaces\": [\"argilla\"], \"session\": \"");
+    ok(r.body.p && !strncmp(r.body.p, want, strlen(want)), "userinfo JSON: %s", r.body.p);
+    {
+        const char *sid = r.body.p ? r.body.p + strlen(want) : "";
+        size_t n = strspn(sid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+        is_int(n, 22, "\"session\": the session id in 22 base64url characters");
+        snprintf(want, sizeof(want), "\", \"refresh_at\": %lld, \"exp\": %lld}\n",
+                 (long long)(CFX_NOW - 10 + 3600), (long long)(CFX_NOW - 10 + 3600));
+        is_str(sid + n, want, "then refresh_at (= exp: refresh off) and exp");
+    }
     is_str(oa_response_get(&r, "Cache-Control"), "no-store", "userinfo not cached");
     id.groups = "";
     id.workspaces = " a , ,b";
     q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "");
     is_int(answer(&q), 200, "userinfo, odd lists");
     ok(cfx_has(r.body.p, "\"groups\": [], \"workspaces\": [\"a\", \"b\"]"), "lists trimmed");
+    cfg.session.refresh_after = 600;
+    id = cfx_alice();
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW - 700, "");
+    is_int(answer(&q), 200, "userinfo with a stale session: 200 (an API call)");
+    snprintf(want, sizeof(want), "\"refresh_at\": %lld, \"exp\": %lld}", (long long)(CFX_NOW - 100),
+             (long long)(CFX_NOW - 700 + 3600));
+    ok(cfx_has(r.body.p, want), "refresh_at = iat + refresh_after: %s", r.body.p);
+    cfg.session.refresh_after = 0;
 }
 
 static void auth(void)
@@ -210,6 +260,22 @@ static void auth(void)
     is_int(answer(&q), 403, "auth, rules refuse: 403");
     ok(!oa_response_get(&r, "Location") && !oa_response_get(&r, "X-Auth-Request-User"),
        "auth 403: no Location, no identity");
+    /* past refresh_at: a page load is a 401 (nginx's error_page then asks
+     * the ErrorDocument path, which redirects to /refresh); an API call passes */
+    cfg.session.refresh_after = 600;
+    q = rq("GET", "/oauth/auth", NULL, "/app/page");
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW - 600, "");
+    is_int(answer(&q), 401, "auth, stale session, page load: 401");
+    ok(!oa_response_get(&r, "Location") && !oa_response_get(&r, "X-Auth-Request-User"),
+       "auth stale 401: no Location, no identity");
+    ok(r.audit.event == OA_AUDIT_NONE, "auth stale 401: not audited as a denial");
+    q.accept = "application/json";
+    q.sec_fetch_mode = "cors";
+    is_int(answer(&q), 200, "auth, stale session, API call: 200 until exp");
+    q = rq("GET", "/oauth/auth", NULL, "/app/page");
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW - 599, "");
+    is_int(answer(&q), 200, "auth, a second before refresh_at: 200");
+    cfg.session.refresh_after = 0;
     for (i = 0; i < 3; i++) {
         static const char *bad[] = {NULL, "garbage=1", "__Host-oauth2_fcgi=xyz"};
         q = rq(i == 1 ? "HEAD" : "GET", "/oauth/auth", NULL, "/app");
@@ -476,6 +542,29 @@ static void error_document(void)
         ok(oa_response_get(&r, "Location") == NULL, "no redirect");
         q.cookie = "__Host-oauth2_fcgi=garbage";
         is_int(answer(&q), 302, "ErrorDocument 401 with a bad cookie: sign in");
+        /* a valid session past refresh_at: the 401 was the authorizer's
+         * REFRESH (mod_fcgid) or /auth's (nginx): a page load refreshes */
+        cfg.session.refresh_after = 600;
+        q.redirect_url = "/app/page";
+        q.redirect_query_string = "a=1";
+        q.cookie = cfx_cookie(&cfg, &who, CFX_NOW - 600, "");
+        is_int(answer(&q), 302, "ErrorDocument 401, stale session, page load: 302");
+        is_str(oa_response_get(&r, "Location"), "/oauth/refresh?rd=%2Fapp%2Fpage%3Fa%3D1",
+               "to <base_path>/refresh with rd from REDIRECT_URL and REDIRECT_QUERY_STRING");
+        q.redirect_url = "/admin/x";
+        q.redirect_query_string = NULL;
+        is_int(answer(&q), 302,
+               "stale, a path the rules refuse: refresh first (groups may change)");
+        q.accept = "application/json";
+        q.sec_fetch_mode = "cors";
+        is_int(answer(&q), 403, "stale, API call: the 401 was the rules' 403");
+        q = rq("GET", "/oauth/sign_in", NULL, "/admin/x");
+        q.redirect_status = "401";
+        q.redirect_url = "/app/page";
+        q.cookie = cfx_cookie(&cfg, &who, CFX_NOW - 3600, "");
+        is_int(answer(&q), 302, "stale and expired: 302");
+        ok(cfx_has(oa_response_get(&r, "Location"), "/oauth/sign_in?rd="), "to sign in");
+        cfg.session.refresh_after = 0;
     }
     q = rq("GET", "/oauth/sign_in", NULL, "/x");
     q.redirect_status = "404";
@@ -493,6 +582,7 @@ int main(void)
     }
     oa_response_init(&r);
     routing();
+    lifecycle_routes();
     details();
     base_paths();
     userinfo();

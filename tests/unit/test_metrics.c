@@ -76,6 +76,7 @@ static void exact_text(void)
         "oauth2_fcgi_decisions_total{outcome=\"unauthorized\",rule=\"none\",path=\"\"} 0\n"
         "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"4\",path=\"\"} 1\n"
         "oauth2_fcgi_decisions_total{outcome=\"forbidden\",rule=\"none\",path=\"\"} 0\n"
+        "oauth2_fcgi_decisions_total{outcome=\"refresh\",rule=\"none\",path=\"\"} 0\n"
         "# HELP oauth2_fcgi_signin_starts_total Sign-ins started (the provider's login "
         "endpoint) by provider.\n"
         "# TYPE oauth2_fcgi_signin_starts_total counter\n"

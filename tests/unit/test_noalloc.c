@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../../bench/fixture.h"
+#include "oa/revocation.h"
 #include "tap.h"
 
 #include "../../bench/count_malloc.h"
@@ -34,5 +35,20 @@ int main(void)
     }
     is_int(oa_allocs - before, 0, "100 allow decisions made no heap allocation");
     is_int(resp.status, 200, "and still allowed");
+    /* the same with 100 000 revocations loaded (DESIGN.md section 14.1) */
+    for (int i = 0; i < 100000; i++) {
+        struct oa_rev_entry e = {.cutoff = INT64_MAX, .expiry = INT64_MAX};
+        oa_random_bytes(e.key, sizeof(e.key));
+        if (oa_revocation_add(&e) != OA_OK)
+            break;
+    }
+    before = oa_allocs;
+    for (int i = 0; i < 100; i++) {
+        oa_response_init(&resp);
+        (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
+    }
+    is_int(oa_allocs - before, 0, "with 100000 revocations loaded: still no heap allocation");
+    is_int(resp.status, 200, "and still allowed");
+    oa_revocation_clear();
     return tap_done();
 }

@@ -1,15 +1,18 @@
 /* test_session.c - the session payload and the sealed, chunked session cookie. */
 #include <stdlib.h>
 
+#include "oa/b64url.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/keyring.h"
+#include "oa/revocation.h"
 #include "oa/seal.h"
 #include "oa/session.h"
 #include "tap.h"
 
 #define NAME "__Host-oauth2_fcgi"
 #define NOW ((int64_t)1800000000)
+#define FIXED 97 /* version 2's fixed part */
 
 static struct oa_config cfg;
 static struct oa_response r;
@@ -17,16 +20,14 @@ static struct oa_session_buf sb;
 static char hdr[200 * 1024];
 static unsigned char ka[OA_KEY_BYTES], kb[OA_KEY_BYTES];
 
-static const struct oa_identity alice = {"corp",
-                                         "https://idp.example.com",
-                                         "248289761001",
-                                         "alice",
-                                         "alice@example.com",
-                                         "Alice Example",
-                                         "staff,ops",
-                                         "argilla",
-                                         0,
-                                         0};
+static const struct oa_identity alice = {.provider = "corp",
+                                         .issuer = "https://idp.example.com",
+                                         .subject = "248289761001",
+                                         .username = "alice",
+                                         .email = "alice@example.com",
+                                         .name = "Alice Example",
+                                         .groups = "staff,ops",
+                                         .workspaces = "argilla"};
 
 static void setup(void)
 {
@@ -118,7 +119,7 @@ static void test_payload(void)
     ok(same_identity(&in, &out), "strings round trip");
     ok(out.iat == INT64_MIN && out.exp == -1, "64-bit times round trip (negative too)");
     memset(&in, 0, sizeof(in));
-    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && n == 17 + 16, "all-NULL identity");
+    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && n == FIXED + 16, "all-NULL identity");
     ok(oa_session_decode(&out, p, n) == OA_OK && out.provider && !*out.provider && out.groups &&
            !*out.groups,
        "absent strings decode as \"\"");
@@ -128,10 +129,12 @@ static void test_payload(void)
     p[n] = 'x';
     ok(oa_session_decode(&out, p, n + 1) == OA_ERR_BAD_INPUT, "trailing byte refused");
     ok(oa_session_encode(p, sizeof(p), &n, &alice) == OA_OK, "encode again");
-    p[0] = 2;
+    p[0] = 3;
     ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT, "unknown version refused");
+    p[0] = 0;
+    ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT, "version 0 refused");
     ok(oa_session_encode(p, sizeof(p), &n, &alice) == OA_OK, "encode again");
-    p[17 + 2 + 1] = '\0'; /* inside "corp" */
+    p[FIXED + 2 + 1] = '\0'; /* inside "corp" */
     ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT, "NUL inside a string refused");
     ok(oa_session_decode(&out, p, 0) == OA_ERR_BAD_INPUT, "empty refused");
 }
@@ -165,7 +168,7 @@ static void test_decode_fuzz(void)
             for (size_t k = 0; k < n; k++)
                 p[k] = (unsigned char)rand();
             if (n)
-                p[0] = 1;
+                p[0] = i % 4 == 0 ? 2 : 1; /* short strings fit more often in v1 */
         }
         memcpy(orig, p, n < sizeof(orig) ? n : sizeof(orig));
         if (oa_session_decode(&out, p, n) == OA_OK) {
@@ -177,9 +180,12 @@ static void test_decode_fuzz(void)
                 if (s[k] < (const char *)p || s[k] + strlen(s[k]) >= (const char *)p + n)
                     badptr++;
             /* the format has one spelling per identity: what was accepted
-             * encodes back to exactly the bytes that were read */
+             * encodes back to exactly the bytes that were read (version 2;
+             * version 1 encodes as version 2 with 80 more bytes) */
             if (n > sizeof(orig) || oa_session_encode(again, sizeof(again), &rn, &out) != OA_OK ||
-                rn != n || memcmp(again, orig, n) != 0)
+                (orig[0] == 2 && (rn != n || memcmp(again, orig, n) != 0)) ||
+                (orig[0] == 1 && (rn != n + 80 || memcmp(again + FIXED, orig + 17, n - 17) != 0 ||
+                                  memcmp(again + 1, orig + 1, 16) != 0)))
                 noncanon++;
         }
         free(p);
@@ -210,6 +216,8 @@ static void test_round_trip(void)
     ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 10) == OA_OK, "read back");
     ok(same_identity(&id, &alice), "identity round trip");
     ok(id.iat == NOW && id.exp == NOW + 8 * 3600, "iat = now, exp = now + lifetime");
+    ok(id.refresh_at == id.exp && id.login_at == NOW,
+       "refresh off: refresh_at = exp; login_at = now");
     ok((const char *)id.email >= (const char *)&sb &&
            (const char *)id.email < (const char *)(&sb + 1),
        "strings point into the session buffer");
@@ -438,6 +446,214 @@ static void test_clear(void)
     ok(strncmp(r.headers[1].value, NAME "_0=;", strlen(NAME) + 4) == 0, "then NAME_0");
 }
 
+/* The version-1 payload of id (as sealed before the session lifecycle):
+ * version 2's without the 80 bytes after exp. */
+static size_t encode_v1(unsigned char *p, size_t cap, const struct oa_identity *id)
+{
+    size_t n = 0;
+
+    if (oa_session_encode(p, cap, &n, id) != OA_OK || n < FIXED)
+        return 0;
+    memmove(p + 17, p + FIXED, n - FIXED);
+    p[0] = 1;
+    return n - 80;
+}
+
+static void seal_cookie(char *out, size_t cap, const unsigned char *plain, size_t n)
+{
+    static char sealed[8192];
+    size_t sn = 0;
+
+    if (oa_seal(sealed, sizeof(sealed), &sn, plain, n, "session", &cfg.keys) != OA_OK)
+        sealed[0] = '\0';
+    snprintf(out, cap, NAME "=%s", sealed);
+}
+
+static int zero16(const unsigned char *p)
+{
+    static const unsigned char z[16];
+    return memcmp(p, z, 16) == 0;
+}
+
+/* Version 2: every lifecycle field round trips; version 1 still decodes. */
+static void test_v2_payload(void)
+{
+    unsigned char p[OA_SESSION_PLAIN_MAX];
+    struct oa_identity in = alice, out;
+    size_t n, k;
+
+    in.iat = NOW;
+    in.exp = NOW + 100;
+    in.refresh_at = NOW + 40;
+    in.login_at = NOW - 5000;
+    for (k = 0; k < 16; k++) {
+        in.sid[k] = (unsigned char)(k + 1);
+        in.user_key[k] = (unsigned char)(0x20 + k);
+        in.email_key[k] = (unsigned char)(0x40 + k);
+        in.psid_key[k] = (unsigned char)(0x60 + k);
+    }
+    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && p[0] == 2, "encodes version 2");
+    ok(oa_session_decode(&out, p, n) == OA_OK && same_identity(&in, &out), "v2 strings");
+    ok(out.iat == NOW && out.exp == NOW + 100 && out.refresh_at == NOW + 40 &&
+           out.login_at == NOW - 5000,
+       "v2 iat, exp, refresh_at, login_at round trip");
+    ok(!memcmp(out.sid, in.sid, 16) && !memcmp(out.user_key, in.user_key, 16) &&
+           !memcmp(out.email_key, in.email_key, 16) && !memcmp(out.psid_key, in.psid_key, 16),
+       "v2 sid and the three keys round trip");
+    for (k = 17; k < FIXED; k++)
+        if (oa_session_decode(&out, p, k) != OA_ERR_BAD_INPUT)
+            break;
+    is_int(k, FIXED, "a v2 payload cut inside its fixed part is refused");
+
+    n = encode_v1(p, sizeof(p), &in);
+    ok(n > 0 && oa_session_decode(&out, p, n) == OA_OK && same_identity(&in, &out),
+       "a version-1 payload decodes");
+    ok(out.iat == NOW && out.exp == NOW + 100 && out.refresh_at == NOW + 100 && out.login_at == NOW,
+       "v1: refresh_at = exp, login_at = iat");
+    ok(zero16(out.sid) && zero16(out.user_key) && zero16(out.email_key) && zero16(out.psid_key),
+       "v1: no session id, no keys");
+    p[0] = 2;
+    ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT,
+       "a v1 payload labelled version 2 is refused");
+}
+
+/* What oa_session_issue seals, the soft limit, and the v1 cookie read. */
+static void test_lifecycle(void)
+{
+    struct oa_request q = request(NULL, NOW);
+    struct oa_identity in = alice, id, want;
+    unsigned char sid1[16], p[OA_SESSION_PLAIN_MAX];
+    size_t n;
+
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &alice) == OA_OK, "issue (no sid given)");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK && !zero16(id.sid),
+       "a zero sid becomes a random one");
+    memcpy(sid1, id.sid, 16);
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &alice) == OA_OK, "issue again");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK && memcmp(id.sid, sid1, 16) != 0,
+       "another session, another sid");
+    want = alice;
+    oa_session_keys(&want);
+    ok(!memcmp(id.user_key, want.user_key, 16) && !memcmp(id.email_key, want.email_key, 16),
+       "user and email keys as oa_session_keys makes them");
+
+    /* a refresh: the caller's sid, login_at, psid_key kept; times new */
+    cfg.session.refresh_after = 600;
+    memcpy(in.sid, sid1, 16);
+    memset(in.psid_key, 0x77, 16);
+    memset(in.user_key, 0x55, 16); /* stale keys: made again from the strings */
+    in.login_at = NOW - 3000;
+    in.iat = NOW - 3000;
+    in.exp = NOW + 1;
+    q = request(NULL, NOW + 50);
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &in) == OA_OK, "issue with refresh_after 600");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 50) == OA_OK, "reads");
+    ok(!memcmp(id.sid, sid1, 16) && id.login_at == NOW - 3000, "sid and login_at kept");
+    ok(!memcmp(id.psid_key, in.psid_key, 16), "psid_key kept");
+    ok(!memcmp(id.user_key, want.user_key, 16), "user_key made from the strings, not the caller's");
+    ok(id.iat == NOW + 50 && id.exp == NOW + 50 + 8 * 3600 && id.refresh_at == NOW + 650,
+       "iat = now, exp = now + lifetime, refresh_at = now + refresh_after");
+    ok(!oa_session_stale(&id, NOW + 649), "fresh a second before refresh_at");
+    ok(oa_session_stale(&id, NOW + 650), "stale at refresh_at");
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 5000) == OA_OK &&
+           oa_session_stale(&id, NOW + 5000),
+       "stale is still valid (soft limit)");
+    cfg.session.refresh_after = 9 * 3600; /* over lifetime: never before exp */
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &in) == OA_OK, "issue with refresh_after > lifetime");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 50) == OA_OK && id.refresh_at == id.exp,
+       "refresh_at capped at exp");
+
+    /* deferring: refresh_at moves, nothing else does */
+    cfg.session.refresh_after = 600;
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &in) == OA_OK, "issue");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&want, &sb, &cfg, hdr, NOW + 700) == OA_OK, "read at +700 (stale)");
+    in = want;
+    q = request(NULL, NOW + 700);
+    oa_response_init(&r);
+    ok(oa_session_defer(&r, &cfg, &q, &in, NOW + 760) == OA_OK, "defer 60 s");
+    ok(strstr(oa_response_get(&r, "Set-Cookie"), "; Max-Age=28150;") != NULL,
+       "deferred cookie's Max-Age is what is left until exp");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 700) == OA_OK && id.refresh_at == NOW + 760 &&
+           id.iat == NOW + 50 && id.exp == NOW + 50 + 8 * 3600 && !memcmp(id.sid, sid1, 16) &&
+           !oa_session_stale(&id, NOW + 700),
+       "deferred: refresh_at = until; iat, exp, sid kept; fresh again");
+    oa_response_init(&r);
+    ok(oa_session_defer(&r, &cfg, &q, &in, INT64_MAX) == OA_OK, "defer past exp");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 700) == OA_OK && id.refresh_at == id.exp,
+       "deferral capped at exp");
+    q = request(NULL, in.exp);
+    oa_response_init(&r);
+    ok(oa_session_defer(&r, &cfg, &q, &in, in.exp) == OA_ERR_EXPIRED && r.nheaders == 0,
+       "an expired session is not deferred");
+
+    /* a version-1 cookie still opens; refresh_at from the config, keys made */
+    in = alice;
+    in.iat = NOW;
+    in.exp = NOW + 8 * 3600;
+    n = encode_v1(p, sizeof(p), &in);
+    seal_cookie(hdr, sizeof(hdr), p, n);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 1) == OA_OK && same_identity(&id, &alice),
+       "a version-1 cookie opens");
+    ok(zero16(id.sid) && id.login_at == NOW && id.refresh_at == NOW + 600,
+       "v1 cookie: no sid, login_at = iat, refresh_at = iat + refresh_after");
+    want = alice;
+    oa_session_keys(&want);
+    ok(!memcmp(id.user_key, want.user_key, 16) && !memcmp(id.email_key, want.email_key, 16) &&
+           zero16(id.psid_key),
+       "v1 cookie: user and email keys made on read, no provider-sid key");
+    ok(oa_session_stale(&id, NOW + 600) && !oa_session_stale(&id, NOW + 599),
+       "v1 cookie goes stale at iat + refresh_after");
+    cfg.session.refresh_after = 0;
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 1) == OA_OK && id.refresh_at == id.exp,
+       "v1 cookie, refresh off: refresh_at = exp");
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 8 * 3600) == OA_ERR_EXPIRED,
+       "v1 cookie expires at exp");
+}
+
+/* oa_session_read asks oa_revoked after the time checks: a revoked
+ * session is an expired one. Needs the revocation table (revocation.c);
+ * with the interface stub it is skipped. */
+static void test_revoked(void)
+{
+    struct oa_request q = request(NULL, NOW);
+    struct oa_identity id;
+    struct oa_rev_entry e;
+    char sid22[32];
+
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &alice) == OA_OK, "issue");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK && !oa_revoked(&id), "not revoked");
+    memset(&e, 0, sizeof(e));
+    e.cutoff = INT64_MAX;
+    e.expiry = NOW + 8 * 3600;
+    if (oa_b64url_encode(sid22, sizeof(sid22), id.sid, 16) != OA_OK ||
+        !oa_rev_key(OA_REV_SESSION, sid22, NULL, e.key) || oa_revocation_add(&e) != OA_OK ||
+        !oa_revoked(&id)) {
+        printf("ok %d # SKIP the revocation table is not built yet (revocation.c stub)\n", ++tap_n);
+        return;
+    }
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_ERR_EXPIRED,
+       "its session id revoked: read as expired");
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &alice) == OA_OK, "a new sign-in");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW) == OA_OK, "another session id: valid");
+    oa_revocation_clear();
+}
+
 int main(void)
 {
     if (oa_crypto_init() != OA_OK) {
@@ -454,5 +670,8 @@ int main(void)
     test_chunks();
     test_provider_gone();
     test_clear();
+    test_v2_payload();
+    test_lifecycle();
+    test_revoked();
     return tap_done();
 }

