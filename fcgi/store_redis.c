@@ -34,6 +34,7 @@ static struct {
     char name[300];
     pthread_t tid;
     bool running;      /* the thread was started (start/stop: the main thread only) */
+    bool once;         /* oa_store_redis_load_once ran (CGI) */
     atomic_bool stop;  /* asks the thread to end; it looks at every poll */
     size_t bad_logged; /* the thread's: keys that are not entries, last logged */
     pthread_mutex_t mu;
@@ -212,7 +213,7 @@ static bool write_entry(redisContext *c, int db, const struct oa_rev_entry *e, c
     return ok;
 }
 
-enum oa_err oa_store_redis_write(const struct oa_config *cfg, const struct oa_rev_entry *e,
+enum oa_err oa_store_redis_write(const char *url, const struct oa_rev_entry *e,
                                  struct oa_error *err)
 {
     struct oa_redis_addr a;
@@ -221,8 +222,8 @@ enum oa_err oa_store_redis_write(const struct oa_config *cfg, const struct oa_re
     sigset_t old;
     bool ok;
 
-    if (oa_redis_addr_parse(&a, cfg->session.store ? cfg->session.store : "", err) != OA_OK)
-        return err ? err->code : OA_ERR_CONFIG;
+    if (oa_redis_addr_parse(&a, url ? url : "", err) != OA_OK)
+        return OA_ERR_CONFIG;
     oa_redis_addr_name(&a, name, sizeof(name));
     pipe_hold(&old);
     c = dial(&a, false, why);
@@ -511,21 +512,17 @@ static void *subscriber_main(void *arg)
     return NULL;
 }
 
-enum oa_err oa_store_redis_config(const struct oa_config *cfg, struct oa_error *err)
+enum oa_err oa_store_redis_config(const char *url, struct oa_error *err)
 {
     struct oa_redis_addr a;
 
-    return oa_redis_addr_parse(&a, cfg->session.store ? cfg->session.store : "", err);
+    return oa_redis_addr_parse(&a, url ? url : "", err);
 }
 
-enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *err)
+/* The status and the address for url, before a thread or a load. */
+static enum oa_err reset(const char *url, struct oa_error *err)
 {
-    sigset_t all, old;
-    int rc;
-
-    if (st.running)
-        return OA_OK;
-    if (oa_redis_addr_parse(&st.addr, cfg->session.store ? cfg->session.store : "", err) != OA_OK)
+    if (oa_redis_addr_parse(&st.addr, url ? url : "", err) != OA_OK)
         return OA_ERR_CONFIG;
     oa_redis_addr_name(&st.addr, st.name, sizeof(st.name));
     pthread_mutex_lock(&st.mu);
@@ -533,8 +530,38 @@ enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *e
     st.since = time(NULL);
     st.why[0] = '\0';
     pthread_mutex_unlock(&st.mu);
-    atomic_store(&st.stop, false);
     st.bad_logged = 0;
+    return OA_OK;
+}
+
+void oa_store_redis_load_once(const char *url)
+{
+    char why[WHY_MAX];
+    sigset_t old;
+    bool ok;
+
+    if (st.running || reset(url, NULL) != OA_OK)
+        return;
+    pipe_hold(&old);
+    ok = resync(why);
+    pipe_release(&old);
+    if (ok)
+        went_up();
+    else
+        went_down(why);
+    st.once = true;
+}
+
+enum oa_err oa_store_redis_start(const char *url, struct oa_error *err)
+{
+    sigset_t all, old;
+    int rc;
+
+    if (st.running)
+        return OA_OK;
+    if (reset(url, err) != OA_OK)
+        return OA_ERR_CONFIG;
+    atomic_store(&st.stop, false);
     /* the process's signals are the main thread's to take */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -564,7 +591,7 @@ bool oa_store_redis_status(struct oa_buf *b)
     struct tm tm;
     time_t t;
 
-    if (!st.running) {
+    if (!st.running && !st.once) {
         oa_buf_puts(b, "store: not started");
         return false;
     }
@@ -586,7 +613,7 @@ bool oa_store_redis_status(struct oa_buf *b)
     return loaded;
 }
 
-bool oa_store_redis_probe(const struct oa_config *cfg, struct oa_buf *b)
+bool oa_store_redis_probe(const char *url, struct oa_buf *b)
 {
     struct oa_redis_addr a;
     struct oa_error err;
@@ -596,7 +623,7 @@ bool oa_store_redis_probe(const struct oa_config *cfg, struct oa_buf *b)
     sigset_t old;
     bool ok;
 
-    if (oa_redis_addr_parse(&a, cfg->session.store ? cfg->session.store : "", &err) != OA_OK) {
+    if (oa_redis_addr_parse(&a, url ? url : "", &err) != OA_OK) {
         oa_buf_puts(b, err.msg);
         return false;
     }

@@ -58,28 +58,34 @@ bool oa_redis_entry_parse(struct oa_rev_entry *e, const char *s, size_t len);
 bool oa_redis_key_parse(struct oa_rev_entry *e, const char *hex, size_t hexlen, const char *val,
                         size_t vallen);
 
-/* Whether cfg->session.store can be used by this build: OA_ERR_CONFIG in
- * err when the URL is wrong or the build has no Redis support (start says
- * the same; --check-config calls this first). No I/O. */
-enum oa_err oa_store_redis_config(const struct oa_config *cfg, struct oa_error *err) OA_WUR;
-/* Starts this process's subscriber thread for cfg->session.store (cfg is
- * not kept: the address is copied). Returns at once, without waiting for
- * Redis. OA_ERR_CONFIG when the URL is wrong or the build has no Redis
- * support; OA_ERR_INTERNAL when the thread cannot start. Call once per
- * serving process, before its threads (again after oa_store_redis_stop). */
-enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *err) OA_WUR;
+/* Whether url (session.store) can be used by this build: OA_ERR_CONFIG in
+ * err when it is wrong or the build has no Redis support (start says the
+ * same; oa_store_start calls this so that --check-config and the start
+ * stop on it). No I/O. */
+enum oa_err oa_store_redis_config(const char *url, struct oa_error *err) OA_WUR;
+/* Starts this process's subscriber thread for url (copied). Returns at
+ * once, without waiting for Redis. OA_ERR_CONFIG as oa_store_redis_config;
+ * OA_ERR_INTERNAL when the thread cannot start. Call in each serving
+ * process (after a -w fork: threads do not survive it), before its
+ * threads; again after oa_store_redis_stop. No-op when running. */
+enum oa_err oa_store_redis_start(const char *url, struct oa_error *err) OA_WUR;
 /* Stops the thread (it checks a flag at least every 500 ms) and waits for
  * it. The in-memory list stays. No-op when not started. */
 void oa_store_redis_stop(void);
-/* Writes e to cfg->session.store: SET (with EXAT), PUBLISH in one
- * transaction on a fresh connection with a 1 s timeout. Safe from any
- * thread, needs no start (--revoke). OA_ERR_IO with why in err. */
-enum oa_err oa_store_redis_write(const struct oa_config *cfg, const struct oa_rev_entry *e,
+/* A process that serves one request (CGI): one full sync now, on the
+ * calling thread (1 s timeouts), no thread. Unreachable: logged, and the
+ * status says so; the process serves with the list it has. */
+void oa_store_redis_load_once(const char *url);
+/* Writes e to url: SET (with EXAT), PUBLISH in one transaction on a fresh
+ * connection with a 1 s timeout. Safe from any thread, needs no start
+ * (--revoke). OA_ERR_IO with why in err. */
+enum oa_err oa_store_redis_write(const char *url, const struct oa_rev_entry *e,
                                  struct oa_error *err) OA_WUR;
-/* Appends "store redis://h:p/0: connected|unreachable since T (why)|
- * connecting, N revocations" to b. False until the thread's first full
- * sync (/health answers 503 then: a balancer drops the node rather than
- * have it serve a list it never loaded). */
+/* Appends "store redis://h:p/0: connected, N revocations" (or
+ * "unreachable since T (why), N revocations[, not loaded yet]", or
+ * "connecting, not loaded yet") to b. False until the first full sync
+ * (/health answers 503 then: a balancer drops the node rather than have it
+ * serve a list it never loaded). */
 bool oa_store_redis_status(struct oa_buf *b);
 /* Tests only: the full sync period in ms instead of OA_REDIS_RESYNC_S s
  * (0 restores it). Set before oa_store_redis_start. */
@@ -88,6 +94,6 @@ void oa_store_redis_set_resync_ms(long ms);
  * "store redis://h:p/0: reachable, N revocations" or "...: unreachable
  * (why)" to b; false when unreachable (a warning: the service still runs,
  * with the list it has). */
-bool oa_store_redis_probe(const struct oa_config *cfg, struct oa_buf *b);
+bool oa_store_redis_probe(const char *url, struct oa_buf *b);
 
 #endif

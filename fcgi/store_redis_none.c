@@ -5,25 +5,29 @@
  */
 #include "store_redis.h"
 
-static enum oa_err no_redis(const struct oa_config *cfg, struct oa_error *err)
+static enum oa_err no_redis(const char *url, struct oa_error *err)
 {
     return oa_error_set(err, OA_ERR_CONFIG,
                         "session.store '%s': built without Redis support (install "
                         "libhiredis-dev and run configure again)",
-                        cfg->session.store ? cfg->session.store : "");
+                        url ? url : "");
 }
 
-enum oa_err oa_store_redis_config(const struct oa_config *cfg, struct oa_error *err)
+enum oa_err oa_store_redis_config(const char *url, struct oa_error *err)
 {
-    return no_redis(cfg, err);
+    return no_redis(url, err);
 }
 
-enum oa_err oa_store_redis_start(const struct oa_config *cfg, struct oa_error *err)
+enum oa_err oa_store_redis_start(const char *url, struct oa_error *err)
 {
-    return no_redis(cfg, err);
+    return no_redis(url, err);
 }
 
 void oa_store_redis_stop(void)
+{
+}
+
+void oa_store_redis_load_once(const char *url)
 {
 }
 
@@ -31,10 +35,10 @@ void oa_store_redis_set_resync_ms(long ms)
 {
 }
 
-enum oa_err oa_store_redis_write(const struct oa_config *cfg, const struct oa_rev_entry *e,
+enum oa_err oa_store_redis_write(const char *url, const struct oa_rev_entry *e,
                                  struct oa_error *err)
 {
-    return no_redis(cfg, err);
+    return no_redis(url, err);
 }
 
 bool oa_store_redis_status(struct oa_buf *b)
@@ -43,11 +47,11 @@ bool oa_store_redis_status(struct oa_buf *b)
     return false;
 }
 
-bool oa_store_redis_probe(const struct oa_config *cfg, struct oa_buf *b)
+bool oa_store_redis_probe(const char *url, struct oa_buf *b)
 {
     struct oa_error err;
 
-    no_redis(cfg, &err);
+    no_redis(url, &err);
     oa_buf_puts(b, err.msg);
     return false;
 }

@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "oa/endpoints.h"
+#include "oa/response.h"
 #include "store_redis.h"
 #include "tap.h"
 
@@ -212,32 +214,22 @@ static size_t log_count(const char *needle)
     return c;
 }
 
-static struct oa_config cfg_of(char *url)
-{
-    struct oa_config cfg;
-
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.session.store = url;
-    return cfg;
-}
-
 #ifndef HAVE_HIREDIS
 int main(void)
 {
     char url[] = "redis://127.0.0.1:6379/0";
-    struct oa_config cfg = cfg_of(url);
     struct oa_rev_entry e = entry(1, 1, 2);
     struct oa_error err;
 
     test_url();
     test_entry_text();
-    ok(oa_store_redis_config(&cfg, &err) == OA_ERR_CONFIG &&
+    ok(oa_store_redis_config(url, &err) == OA_ERR_CONFIG &&
            strstr(err.msg, "built without Redis support"),
        "without hiredis, session.store is a config error: %s", err.msg);
-    ok(oa_store_redis_start(&cfg, &err) == OA_ERR_CONFIG &&
+    ok(oa_store_redis_start(url, &err) == OA_ERR_CONFIG &&
            strstr(err.msg, "built without Redis support"),
        "... and the store does not start");
-    ok(oa_store_redis_write(&cfg, &e, &err) != OA_OK, "and nothing is written");
+    ok(oa_store_redis_write(url, &e, &err) != OA_OK, "and nothing is written");
     return tap_done();
 }
 #else
@@ -341,14 +333,31 @@ static bool wait_status(const char *want, long ms, char *last, size_t cap)
     return false;
 }
 
-static bool wait_ready(const struct oa_config *cfg)
+/* GET /health with the Redis status as the edge's word: its status, and
+ * its body into body. */
+static int health(char *body, size_t cap)
+{
+    struct oa_response r;
+    int status;
+
+    oa_response_init(&r);
+    oa_endpoint_set_health(oa_store_redis_status);
+    (void)oa_endpoint_health(&r);
+    status = r.status;
+    snprintf(body, cap, "%s", r.body.p ? r.body.p : "");
+    oa_response_free(&r);
+    oa_endpoint_set_health(NULL);
+    return status;
+}
+
+static bool wait_ready(const char *url)
 {
     for (int i = 0; i < 100; i++) {
         struct oa_buf b;
         bool up;
 
         oa_buf_init(&b, 1024);
-        up = oa_store_redis_probe(cfg, &b);
+        up = oa_store_redis_probe(url, &b);
         oa_buf_free(&b);
         if (up)
             return true;
@@ -357,14 +366,14 @@ static bool wait_ready(const struct oa_config *cfg)
     return false;
 }
 
-static void test_write(const struct oa_config *cfg, const struct oa_rev_entry *e)
+static void test_write(const char *url, const struct oa_rev_entry *e)
 {
     char out[256], args[128], want[256];
     struct oa_error err;
     long ttl;
 
     oa_error_clear(&err);
-    ok(oa_store_redis_write(cfg, e, &err) == OA_OK, "a write to a running Redis works (%s)",
+    ok(oa_store_redis_write(url, e, &err) == OA_OK, "a write to a running Redis works (%s)",
        err.msg);
     oa_redis_entry_format(e, out, sizeof(out));
     snprintf(want, sizeof(want), "%s", out + 33);
@@ -377,7 +386,7 @@ static void test_write(const struct oa_config *cfg, const struct oa_rev_entry *e
     ok(ttl > 3500 && ttl <= 3600, "and Redis expires it at its expiry (TTL %ld)", ttl);
 }
 
-static void test_live(const struct oa_config *cfg, int64_t now)
+static void test_live(const char *url, int64_t now)
 {
     struct oa_rev_entry before = entry(1, now, now + 3600), after = entry(2, now, now + 3600),
                         late = entry(3, now, now + 3600), junk_next = entry(4, now, now + 3600),
@@ -386,25 +395,29 @@ static void test_live(const struct oa_config *cfg, int64_t now)
     char out[512], args[200];
     long t;
 
-    test_write(cfg, &before);
+    test_write(url, &before);
     ok(cli(out, sizeof(out), "SET " OA_REDIS_KEY_PREFIX "zz junk") &&
            cli(out, sizeof(out), "SET " OA_REDIS_KEY_PREFIX "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5 x"),
        "two garbage keys set");
+    is_int(health(out, sizeof(out)), 503, "before the store is read /health is 503: %s", out);
+    ok(!strncmp(out, "unavailable\n", 12), "... saying unavailable first");
     oa_store_redis_set_resync_ms(400);
-    ok(oa_store_redis_start(cfg, &err) == OA_OK, "the subscriber starts (%s)", err.msg);
+    ok(oa_store_redis_start(url, &err) == OA_OK, "the subscriber starts (%s)", err.msg);
     ok(wait_status(": connected, ", 3000, out, sizeof(out)), "the status says connected: %s", out);
+    is_int(health(out, sizeof(out)), 200, "after it /health is 200: %s", out);
+    ok(!strncmp(out, "ok\nstore redis://", 17), "... ok first, then the store's line");
     ok(wait_seen(&before, 1, 1000) >= 0, "an entry written before the start is loaded");
     is_int(seen_total(), 1, "and only it: the garbage keys are not entries");
     ok(wait_seen(&before, 3, 1500) >= 0,
        "the sync runs again and again (every 400 ms here): the entry merges");
     is_int(log_count("are not entries: ignored"), 1, "the garbage keys are logged once");
     oa_error_clear(&err);
-    ok(oa_store_redis_write(cfg, &after, &err) == OA_OK, "a second write works");
+    ok(oa_store_redis_write(url, &after, &err) == OA_OK, "a second write works");
     t = wait_seen(&after, 1, 1000);
     ok(t >= 0, "a write after the start arrives within a second (%ld ms)", t);
     ok(cli(out, sizeof(out), "PUBLISH oauth2-fcgi:3:revocations junk"),
        "a garbage message is published");
-    ok(oa_store_redis_write(cfg, &junk_next, &err) == OA_OK && wait_seen(&junk_next, 1, 1000) >= 0,
+    ok(oa_store_redis_write(url, &junk_next, &err) == OA_OK && wait_seen(&junk_next, 1, 1000) >= 0,
        "the next message still arrives");
     is_int(seen_total(), 3, "the garbage message added nothing");
     is_int(log_count("a message that is not an entry"), 1, "and was logged once");
@@ -430,7 +443,7 @@ static void test_live(const struct oa_config *cfg, int64_t now)
     }
     oa_error_clear(&err);
     t = (long)ms_now();
-    ok(oa_store_redis_write(cfg, &late, &err) == OA_ERR_IO &&
+    ok(oa_store_redis_write(url, &late, &err) == OA_ERR_IO &&
            strstr(err.msg, "store redis://127.0.0.1:") && strstr(err.msg, "not written"),
        "a write fails with the store and the reason: %s", err.msg);
     ok((long)ms_now() - t < 1500, "and in no more than the timeout");
@@ -450,7 +463,7 @@ static void test_live(const struct oa_config *cfg, int64_t now)
         else
             is_int(n, 4, "and took nothing away from the list");
     }
-    ok(oa_store_redis_write(cfg, &late, &err) == OA_OK && wait_seen(&late, 1, 1000) >= 0,
+    ok(oa_store_redis_write(url, &late, &err) == OA_OK && wait_seen(&late, 1, 1000) >= 0,
        "a write after the restart arrives");
     snprintf(args, sizeof(args), "PUBSUB NUMSUB oauth2-fcgi:3:revocations");
     t = (long)ms_now();
@@ -470,6 +483,23 @@ static void test_live(const struct oa_config *cfg, int64_t now)
             pclose(p);
         }
         is_int(subs, 0, "after stop no subscriber is left on the channel");
+    }
+    {
+        size_t adds = seen_count(&late);
+        struct oa_buf b;
+
+        oa_store_redis_load_once(url);
+        ok(seen_count(&late) == adds + 1, "CGI: one load on the calling thread reads every key");
+        oa_buf_init(&b, 1024);
+        ok(oa_store_redis_status(&b) && b.p && strstr(b.p, ": connected, "),
+           "... and the status says connected (%s)", b.p ? b.p : "");
+        oa_buf_free(&b);
+        redis_kill();
+        oa_store_redis_load_once(url);
+        oa_buf_init(&b, 1024);
+        ok(!oa_store_redis_status(&b) && b.p && strstr(b.p, "unreachable since"),
+           "CGI with Redis down: not loaded, unreachable (%s)", b.p ? b.p : "");
+        oa_buf_free(&b);
     }
 }
 
@@ -508,7 +538,6 @@ static void test_fake(const char *mode, const char *why)
 {
     char url[64], out[512];
     struct oa_rev_entry e = entry(9, 1, 4102444800);
-    struct oa_config cfg;
     struct oa_error err;
     size_t before = seen_total();
     pid_t pid = 0;
@@ -520,14 +549,13 @@ static void test_fake(const char *mode, const char *why)
         goto out;
     }
     snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", port);
-    cfg = cfg_of(url);
     oa_error_clear(&err);
     t = (long)ms_now();
-    ok(oa_store_redis_write(&cfg, &e, &err) == OA_ERR_IO && strstr(err.msg, "not written") &&
+    ok(oa_store_redis_write(url, &e, &err) == OA_ERR_IO && strstr(err.msg, "not written") &&
            strstr(err.msg, why),
        "%s: a write fails saying why: %s", mode, err.msg);
     ok((long)ms_now() - t < 2500, "%s: in about the timeout (%ld ms)", mode, (long)ms_now() - t);
-    ok(oa_store_redis_start(&cfg, &err) == OA_OK, "%s: the subscriber starts", mode);
+    ok(oa_store_redis_start(url, &err) == OA_OK, "%s: the subscriber starts", mode);
     ok(wait_status("unreachable since", 3000, out, sizeof(out)) && strstr(out, "not loaded yet") &&
            strstr(out, why),
        "%s: the status says unreachable, why and not loaded: %s", mode, out);
@@ -552,16 +580,14 @@ out:
 int main(void)
 {
     char url[64];
-    struct oa_config cfg;
     struct oa_error err;
 
     test_url();
     test_entry_text();
     {
         char u1[] = "redis://127.0.0.1:6379/2", u2[] = "redis://127.0.0.1:6379/99";
-        struct oa_config c1 = cfg_of(u1), c2 = cfg_of(u2);
-        ok(oa_store_redis_config(&c1, &err) == OA_OK, "a good URL is a usable store");
-        ok(oa_store_redis_config(&c2, &err) == OA_ERR_CONFIG && strstr(err.msg, "0-15"),
+        ok(oa_store_redis_config(u1, &err) == OA_OK, "a good URL is a usable store");
+        ok(oa_store_redis_config(u2, &err) == OA_ERR_CONFIG && strstr(err.msg, "0-15"),
            "a bad one is a config error: %s", err.msg);
     }
     if (!mkdtemp(tmpdir))
@@ -580,12 +606,11 @@ int main(void)
         ok(0, "a free port");
     } else {
         snprintf(url, sizeof(url), "redis://127.0.0.1:%d/3", redis_port);
-        cfg = cfg_of(url);
         redis_pid = redis_start();
-        if (!wait_ready(&cfg))
+        if (!wait_ready(url))
             ok(0, "redis-server answers on port %d", redis_port);
         else
-            test_live(&cfg, (int64_t)time(NULL));
+            test_live(url, (int64_t)time(NULL));
         redis_kill();
     }
     if (in_path("python3")) {
