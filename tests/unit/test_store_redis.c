@@ -335,6 +335,18 @@ static bool wait_status(const char *want, long ms, char *last, size_t cap)
 
 /* GET /health with the Redis status as the edge's word: its status, and
  * its body into body. */
+/* s with its newlines shown as '|' (a TAP line is one line). Static. */
+static const char *oneline(const char *s)
+{
+    static char buf[1024];
+    size_t i;
+
+    for (i = 0; s[i] && i + 1 < sizeof(buf); i++)
+        buf[i] = s[i] == '\n' ? '|' : s[i];
+    buf[i] = '\0';
+    return buf;
+}
+
 static int health(char *body, size_t cap)
 {
     struct oa_response r;
@@ -399,12 +411,13 @@ static void test_live(const char *url, int64_t now)
     ok(cli(out, sizeof(out), "SET " OA_REDIS_KEY_PREFIX "zz junk") &&
            cli(out, sizeof(out), "SET " OA_REDIS_KEY_PREFIX "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5 x"),
        "two garbage keys set");
-    is_int(health(out, sizeof(out)), 503, "before the store is read /health is 503: %s", out);
+    is_int(health(out, sizeof(out)), 503, "before the store is read /health is 503: %s",
+           oneline(out));
     ok(!strncmp(out, "unavailable\n", 12), "... saying unavailable first");
     oa_store_redis_set_resync_ms(400);
     ok(oa_store_redis_start(url, &err) == OA_OK, "the subscriber starts (%s)", err.msg);
     ok(wait_status(": connected, ", 3000, out, sizeof(out)), "the status says connected: %s", out);
-    is_int(health(out, sizeof(out)), 200, "after it /health is 200: %s", out);
+    is_int(health(out, sizeof(out)), 200, "after it /health is 200: %s", oneline(out));
     ok(!strncmp(out, "ok\nstore redis://", 17), "... ok first, then the store's line");
     ok(wait_seen(&before, 1, 1000) >= 0, "an entry written before the start is loaded");
     is_int(seen_total(), 1, "and only it: the garbage keys are not entries");
