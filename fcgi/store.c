@@ -75,9 +75,11 @@ enum oa_err oa_store_start(const struct oa_config *cfg, struct oa_error *err)
         if (!(st.redis_url = strdup(cfg->session.store)))
             return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     }
-    if (st.file_path || st.redis_url)
+    if (st.file_path || st.redis_url) {
         oa_revocation_set_store(share);
-    oa_endpoint_set_health(oa_store_status); /* /health: the list and the stores */
+        /* /health: the list and the stores (without any: "ok" as before) */
+        oa_endpoint_set_health(oa_store_status);
+    }
     st.next_purge = now + OA_STORE_PURGE_S;
     st.loaded = true;
     return OA_OK;
