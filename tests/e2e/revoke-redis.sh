@@ -2,7 +2,8 @@
 # revoke-redis.sh - session.store: redis:// shares revocations between
 # hosts (DESIGN.md section 14.6). A real redis-server (appendonly, on
 # 127.0.0.1 and a free port) and two "hosts": two lighttpd, each in front of
-# its own oauth2-fcgi -b (same key_file and store, different ports). A
+# its own oauth2-fcgi -b (same key_file and store, different ports; host 2
+# with two -w workers, each following Redis on its own thread). A
 # revocation made on host 1 is enforced by host 2 within a second; under
 # wrk on both hosts Redis is killed (-9) and started again: no error and no
 # non-2xx answer, the old revocation still enforced during and after, a new
@@ -55,14 +56,15 @@ t_like "$out" "store redis://127.0.0.1:$RPORT/0: reachable, 0 revocations" \
 # moved to that address; the protected prefix is /p (a static file: wrk
 # measures the gate, not a CGI's fork).
 declare -a HPORT
-host_start() { # host_start N CONFIG
+host_start() { # host_start N CONFIG [ARGS...]: ARGS added to oauth2-fcgi's
     local n=$1 cfg=$2 fp hp
+    shift 2
     fp=$(free_port) || bail "no free port"
     hp=$(free_port) || bail "no free port"
     HPORT[n]=$hp
     mkdir -p "$T/h$n/www/p"
     echo ok >"$T/h$n/www/p/index.html"
-    E2E_TMP=$T/h$n e2e_bg oauth2-fcgi "$OA_BIN" -c "$cfg" -b "127.0.0.1:$fp" -t 4
+    E2E_TMP=$T/h$n e2e_bg oauth2-fcgi "$OA_BIN" -c "$cfg" -b "127.0.0.1:$fp" -t 4 "$@"
     wait_port "$fp" 10 || bail "oauth2-fcgi (host $n) did not listen on 127.0.0.1:$fp"
     LIGHTTPD_SED=(-e 's|"socket" *=> var.oauth2_fcgi_sockets + "/oauth2-fcgi[-a-z]*\.sock"|"host" => "127.0.0.1", "port" => '"$fp"'|'
         -e '/^ *"bin-path" *=>/d' -e '/^ *"bin-environment" *=>/d' -e '/^ *"max-procs" *=>/d'
@@ -70,7 +72,9 @@ host_start() { # host_start N CONFIG
     E2E_TMP=$T/h$n lighttpd_start "$hp" "$cfg"
 }
 host_start 1 "$E2E_CONFIG"
-host_start 2 "$E2E_CONFIG"
+# host 2: two -w workers, each forked after the start: each must follow
+# Redis with a thread of its own
+host_start 2 "$E2E_CONFIG" -w 2
 
 # status COOKIE N: the status of GET /p/index.html on host N with that session
 status() {
@@ -78,11 +82,15 @@ status() {
         -b "$COOKIE_NAME=$1" "http://127.0.0.1:${HPORT[$2]}/p/index.html" 2>/dev/null || echo 000
 }
 # refused_within COOKIE N MS: polls every 50 ms; prints the ms it took to
-# be refused (401), or "never"
+# be refused (401) by 8 requests in a row (whichever worker takes each),
+# or "never"
 refused_within() {
-    local i
+    local i k
     for ((i = 0; i <= $3 / 50; i++)); do
-        [ "$(status "$1" "$2")" = 401 ] && { echo $((i * 50)); return; }
+        for ((k = 0; k < 8; k++)); do
+            [ "$(status "$1" "$2")" = 401 ] || break
+        done
+        [ "$k" = 8 ] && { echo $((i * 50)); return; }
         sleep 0.05
     done
     echo never
@@ -191,13 +199,22 @@ revoke "$SID_C" 2
 ms=$(refused_within "$C" 1 1000)
 t_isnt "$ms" never "a revocation after the restart (host 2) reaches host 1 within 1 s ($ms ms)"
 t_is "$(status "$B" 1)$(status "$B" 2)" 200200 "B still passes on both hosts"
-for n in 1 2; do
-    log=$T/h$n/oauth2-fcgi.log
-    t_is "$(grep -c "store redis://127.0.0.1:$RPORT/0 unreachable (" "$log")" 1 \
-        "host $n: one 'unreachable' line for the outage"
-    t_is "$(grep -c "store redis://127.0.0.1:$RPORT/0 reachable again" "$log")" 1 \
-        "host $n: one 'reachable again' line"
-done
+# per process: the log's lines "oauth2-fcgi[PID]: ..." counted by PID
+per_pid() { # per_pid LOG TEXT: the counts, per PID, of the lines holding TEXT
+    grep -F "$2" "$1" | sed -n 's/^oauth2-fcgi\[\([0-9]*\)\].*/\1/p' | sort | uniq -c |
+        awk '{ printf "%s%s", sep, $1; sep = " " }'
+}
+t_is "$(per_pid "$T/h1/oauth2-fcgi.log" ": connected, ")" 1 "host 1: one process connected"
+t_is "$(per_pid "$T/h2/oauth2-fcgi.log" ": connected, ")" "1 1" \
+    "host 2: each of its two workers connected on its own"
+t_is "$(per_pid "$T/h1/oauth2-fcgi.log" "store redis://127.0.0.1:$RPORT/0 unreachable (")" 1 \
+    "host 1: one 'unreachable' line for the outage"
+t_is "$(per_pid "$T/h1/oauth2-fcgi.log" "store redis://127.0.0.1:$RPORT/0 reachable again")" 1 \
+    "host 1: one 'reachable again' line"
+t_is "$(per_pid "$T/h2/oauth2-fcgi.log" "store redis://127.0.0.1:$RPORT/0 unreachable (")" "1 1" \
+    "host 2: one 'unreachable' line per worker"
+t_is "$(per_pid "$T/h2/oauth2-fcgi.log" "store redis://127.0.0.1:$RPORT/0 reachable again")" "1 1" \
+    "host 2: one 'reachable again' line per worker"
 
 # ---- a process whose Redis never answered -------------------------------------------
 
