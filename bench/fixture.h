@@ -14,6 +14,7 @@
 #include "oa/authorizer.h"
 #include "oa/config.h"
 #include "oa/crypto.h"
+#include "oa/seal.h"
 #include "oa/session.h"
 
 struct oa_fixture {
@@ -99,6 +100,38 @@ static int oa_fixture_init(struct oa_fixture *f, int64_t now)
     f->req.sec_fetch_mode = "navigate";
     f->req.sec_fetch_dest = "document";
     return 0;
+}
+
+/* A version-1 session cookie (as sealed before the session lifecycle,
+ * DESIGN.md 14.3) for the fixture's identity, issued at now, into out
+ * ("NAME=VALUE"): the slow path of the decision, where the revocation keys
+ * are made on every read. 0 or -1. */
+static inline int oa_fixture_v1_cookie(const struct oa_fixture *f, char *out, size_t cap,
+                                       int64_t now)
+{
+    static unsigned char plain[OA_SESSION_PLAIN_MAX];
+    static char sealed[OA_COOKIE_CHUNK_MAX + 1];
+    struct oa_identity id = {.provider = "corp",
+                             .issuer = "https://idp.example.com",
+                             .subject = "248289761001",
+                             .username = "alice",
+                             .email = "alice@example.com",
+                             .name = "Alice Example",
+                             .groups = "staff,ops,eng",
+                             .workspaces = "argilla"};
+    size_t n = 0, sn = 0;
+    int w;
+
+    id.iat = now;
+    id.exp = now + f->cfg.session.lifetime;
+    if (oa_session_encode(plain, sizeof(plain), &n, &id) != OA_OK || n < 97)
+        return -1;
+    memmove(plain + 17, plain + 97, n - 97); /* v1: v2 without its 80 lifecycle bytes */
+    plain[0] = 1;
+    if (oa_seal(sealed, sizeof(sealed), &sn, plain, n - 80, "session", &f->cfg.keys) != OA_OK)
+        return -1;
+    w = snprintf(out, cap, "%s=%s", f->cfg.session.cookie_full, sealed);
+    return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -36,6 +37,7 @@
 #include "oa/http.h"
 #include "oa/inflight.h"
 #include "oa/metrics.h"
+#include "oa/revoke.h"
 #include "oa/runtime.h"
 #include "options.h"
 #include "reload.h"
@@ -149,6 +151,34 @@ static int check_config(const struct oa_config *cfg)
         oa_error_set(&err, OA_ERR_IO, "%s: signing in cannot work", why);
         return fail(&err);
     }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --revoke WHO (DESIGN.md section 14.5): the entry written to every
+ * configured store, which the serving processes read within a second. */
+static int revoke_cli(const struct oa_config *cfg, const char *who)
+{
+    const char *file = cfg->session.revocation_file, *store = cfg->session.store, *kind;
+    struct oa_rev_entry e;
+    struct oa_error err;
+
+    oa_error_clear(&err);
+    if (!file && !store) {
+        oa_error_set(&err, OA_ERR_USAGE,
+                     "--revoke needs session.revocation_file or session.store in %s: without "
+                     "them a revocation reaches no serving process",
+                     cfg->file ? cfg->file : "the config");
+        return fail(&err);
+    }
+    if (oa_revoke_parse(cfg, who, (int64_t)time(NULL), &e, &kind, &err) != OA_OK)
+        return fail(&err);
+    if (oa_store_write(cfg, &e, &err) != OA_OK) {
+        if (err.code == OA_ERR_USAGE || err.code == OA_ERR_CONFIG)
+            err.code = OA_ERR_IO; /* the config was fine: the store failed */
+        return fail(&err);
+    }
+    printf("revoked %s (%s) in %s%s%s\n", who, kind, file ? file : "", file && store ? " and " : "",
+           store ? store : "");
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -337,8 +367,8 @@ static int run(const struct oa_options *opts)
     oa_error_clear(&err);
     if (oa_config_load(&cfg, oa_config_find(opts->config), &err) != OA_OK)
         return fail(&err);
-    if (opts->check_config) {
-        rc = check_config(cfg);
+    if (opts->check_config || opts->revoke) {
+        rc = opts->revoke ? revoke_cli(cfg, opts->revoke) : check_config(cfg);
         oa_config_free(cfg);
         return rc;
     }
