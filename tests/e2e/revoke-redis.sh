@@ -20,14 +20,21 @@ T=$E2E_TMP
 RPORT=$(free_port) || bail "no free port"
 DEAD=$(free_port) || bail "no free port"
 
-e2e_oa_config
-sed -i -e 's/^log_level: debug/log_level: info/' \
-    -e "s|^  not_before: .*|&\n  store: redis://127.0.0.1:$RPORT/0|" "$E2E_CONFIG"
-grep -q "store: redis://127.0.0.1:$RPORT/0" "$E2E_CONFIG" || bail "store not in the config"
-
-if "$OA_BIN" --check-config -c "$E2E_CONFIG" 2>&1 | grep -q 'built without Redis support'; then
+# the config with the store: a build without hiredis refuses it (skipped,
+# before any test line)
+store_config() { # store_config FILE KEYFILE
+    write_e2e_config "$1" "$2"
+    sed -i -e 's/^log_level: debug/log_level: info/' \
+        -e "s|^  not_before: .*|&\n  store: redis://127.0.0.1:$RPORT/0|" "$1"
+    grep -q "store: redis://127.0.0.1:$RPORT/0" "$1" || bail "store not in the config"
+}
+make_key "$T/probe.key"
+store_config "$T/probe.yml" "$T/probe.key"
+if "$OA_BIN" --check-config -c "$T/probe.yml" 2>&1 | grep -q 'built without Redis support'; then
     skip_all "oauth2-fcgi is built without hiredis (apt-get install libhiredis-dev, configure)"
 fi
+e2e_oa_config
+store_config "$E2E_CONFIG" "$E2E_KEY"
 
 # ---- Redis ---------------------------------------------------------------------
 

@@ -64,30 +64,6 @@ enum oa_err __wrap_oa_revocation_add(const struct oa_rev_entry *e)
     return __real_oa_revocation_add(e);
 }
 
-/* How many times the store added exactly e. */
-static size_t seen_count(const struct oa_rev_entry *e)
-{
-    size_t n = 0;
-
-    pthread_mutex_lock(&seen_mu);
-    for (size_t i = 0; i < nseen; i++)
-        if (same_entry(&seen[i], e))
-            n = seen_adds[i];
-    pthread_mutex_unlock(&seen_mu);
-    return n;
-}
-
-/* How many distinct entries the store added. */
-static size_t seen_total(void)
-{
-    size_t n;
-
-    pthread_mutex_lock(&seen_mu);
-    n = nseen;
-    pthread_mutex_unlock(&seen_mu);
-    return n;
-}
-
 static struct oa_rev_entry entry(unsigned char fill, int64_t cutoff, int64_t expiry)
 {
     struct oa_rev_entry e;
@@ -97,34 +73,6 @@ static struct oa_rev_entry entry(unsigned char fill, int64_t cutoff, int64_t exp
     e.cutoff = cutoff;
     e.expiry = expiry;
     return e;
-}
-
-static int64_t ms_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
-
-/* Waits up to ms for seen_count(e) >= n; the milliseconds it took, or -1. */
-static long wait_seen(const struct oa_rev_entry *e, size_t n, long ms)
-{
-    int64_t t0 = ms_now();
-
-    while (ms_now() - t0 < ms) {
-        if (seen_count(e) >= n)
-            return (long)(ms_now() - t0);
-        sleep_ms(20);
-    }
-    return -1;
 }
 
 /* ---- texts: no server needed ---- */
@@ -190,28 +138,12 @@ static void test_entry_text(void)
            back.cutoff == e.cutoff && back.expiry == e.expiry,
        "and back");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ok(!oa_redis_entry_parse(&back, bad[i], strlen(bad[i])), "'%s' is not an entry", bad[i]);
+        ok(!oa_redis_entry_parse(&back, bad[i], strlen(bad[i])), "'%.*s'%s is not an entry",
+           (int)strcspn(bad[i], "\n"), bad[i], strchr(bad[i], '\n') ? " (and a newline)" : "");
     ok(oa_redis_key_parse(&back, text, 32, text + 33, strlen(text + 33)) &&
            back.expiry == INT64_MAX,
        "a key's hex and its value parse");
     ok(!oa_redis_key_parse(&back, text, 31, text + 33, strlen(text + 33)), "a short key does not");
-}
-
-static char tmpdir[] = "/tmp/oa-test-redis-XXXXXX";
-static char logpath[300];
-
-static size_t log_count(const char *needle)
-{
-    static char text[256 * 1024];
-    FILE *f = fopen(logpath, "r");
-    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0, c = 0;
-
-    if (f)
-        fclose(f);
-    text[n] = '\0';
-    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-        c++;
-    return c;
 }
 
 #ifndef HAVE_HIREDIS
@@ -233,6 +165,75 @@ int main(void)
     return tap_done();
 }
 #else
+
+/* How many times the store added exactly e. */
+static size_t seen_count(const struct oa_rev_entry *e)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&seen_mu);
+    for (size_t i = 0; i < nseen; i++)
+        if (same_entry(&seen[i], e))
+            n = seen_adds[i];
+    pthread_mutex_unlock(&seen_mu);
+    return n;
+}
+
+static int64_t ms_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* How many distinct entries the store added. */
+static size_t seen_total(void)
+{
+    size_t n;
+
+    pthread_mutex_lock(&seen_mu);
+    n = nseen;
+    pthread_mutex_unlock(&seen_mu);
+    return n;
+}
+
+/* Waits up to ms for seen_count(e) >= n; the milliseconds it took, or -1. */
+static long wait_seen(const struct oa_rev_entry *e, size_t n, long ms)
+{
+    int64_t t0 = ms_now();
+
+    while (ms_now() - t0 < ms) {
+        if (seen_count(e) >= n)
+            return (long)(ms_now() - t0);
+        sleep_ms(20);
+    }
+    return -1;
+}
+
+static char tmpdir[] = "/tmp/oa-test-redis-XXXXXX";
+static char logpath[300];
+
+static size_t log_count(const char *needle)
+{
+    static char text[256 * 1024];
+    FILE *f = fopen(logpath, "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0, c = 0;
+
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        c++;
+    return c;
+}
 
 /* ---- servers ---- */
 
