@@ -8,7 +8,8 @@
 # wrk on both hosts Redis is killed (-9) and started again: no error and no
 # non-2xx answer, the old revocation still enforced during and after, a new
 # one after the restart propagates, and each process logs one
-# "unreachable" and one "reachable again" line. --check-config says
+# "unreachable" and one "reachable again" line; a sign-out on host 1 (the
+# serving process's own writer) is refused by host 2. --check-config says
 # whether the store answers (a warning, exit 0, when not); a process whose
 # Redis never answered serves but /health is 503. 127.0.0.1 only.
 . "$(dirname "$0")/lib.sh"
@@ -223,6 +224,14 @@ t_is "$(per_pid "$T/h2/oauth2-fcgi.log" "store redis://127.0.0.1:$RPORT/0 unreac
 t_is "$(per_pid "$T/h2/oauth2-fcgi.log" "store redis://127.0.0.1:$RPORT/0 reachable again")" "1 1" \
     "host 2: one 'reachable again' line per worker"
 
+# a sign-out on host 1: the serving process's own writer (oa_revoke ->
+# fcgi/store.c -> Redis) reaches host 2's workers
+code=$(curl -s -o /dev/null --max-time 10 -w '%{http_code}' -b "$COOKIE_NAME=$B" \
+    -H 'Sec-Fetch-Site: same-origin' "http://127.0.0.1:${HPORT[1]}/oauth/logout")
+t_in "$code" "302 303" "host 1: /oauth/logout with B (from the site itself) signs out ($code)"
+ms=$(refused_within "$B" 2 1000)
+t_isnt "$ms" never "B signed out on host 1: refused by host 2 within 1 s ($ms ms)"
+
 # ---- a process whose Redis never answered -------------------------------------------
 
 sed "s|store: redis://127.0.0.1:$RPORT/0|store: redis://127.0.0.1:$DEAD/0|" "$E2E_CONFIG" >"$T/dead.yml"
@@ -231,5 +240,6 @@ sleep 0.5
 h=$(health 3)
 t_like "$h" ' 503$' "host 3 (its Redis never answered): /health is 503"
 t_like "$h" "not loaded" "... and says the list is not loaded"
-t_is "$(status "$B" 3)" 200 "... but it serves"
+D=$(mint --email dave@example.com --sid "$(sid)")
+t_is "$(status "$D" 3)" 200 "... but it serves"
 t_done
