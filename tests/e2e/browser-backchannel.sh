@@ -124,11 +124,12 @@ walk_until signed-out || t_done
 
 # Within 1 s (10 x 100 ms) the copied cookie is refused, then by every
 # authorizer process: 10 requests in a row, the sign-in redirect each time.
-for _ in $(seq 1 10); do
+for polls in $(seq 1 10); do
     s=$(page "$COOKIE")
     [ "$s" = 302 ] && break
     sleep 0.1
 done
+echo "# the copied cookie: HTTP $s at poll $polls of 10 (100 ms apart)"
 t_is "$s" 302 "the copied cookie is refused (302 to sign in) within 1 s of the provider's sign-out"
 refused=0
 for _ in $(seq 1 10); do [ "$(page "$COOKIE")" = 302 ] && refused=$((refused + 1)); done
