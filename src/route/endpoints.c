@@ -328,12 +328,32 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     return e;
 }
 
+static oa_health_fn health_fn;
+
+void oa_endpoint_set_health(oa_health_fn fn)
+{
+    health_fn = fn;
+}
+
 enum oa_err oa_endpoint_health(struct oa_response *r)
 {
+    struct oa_buf line;
+    bool good = true;
     enum oa_err e;
 
     oa_response_reset(r);
-    oa_response_status(r, 200);
-    e = oa_buf_puts(&r->body, "ok");
+    if (!health_fn) {
+        oa_response_status(r, 200);
+        e = oa_buf_puts(&r->body, "ok");
+        return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
+    }
+    oa_buf_init(&line, 1024);
+    good = health_fn(&line);
+    oa_response_status(r, good ? 200 : 503);
+    oa_buf_puts(&r->body, good ? "ok\n" : "unavailable\n");
+    oa_buf_puts(&r->body, line.p);
+    oa_buf_puts(&r->body, "\n");
+    oa_buf_free(&line);
+    e = oa_buf_error(&r->body);
     return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
 }
