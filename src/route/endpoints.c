@@ -24,6 +24,7 @@
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
+#include "oa/token_cookie.h"
 #include "oa/url.h"
 
 /* Appends a comma-separated list as a JSON array of trimmed, non-empty
@@ -317,6 +318,8 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     free(rd_param);
     if (!e)
         e = oa_session_clear(r, cfg, req);
+    if (!e) /* the refresh token goes with the session (DESIGN.md 14.4) */
+        e = oa_token_cookie_clear(r, cfg);
     if (!e)
         e = oa_state_delete_all(r, cfg, req);
     if (e) {
