@@ -284,6 +284,7 @@ static enum oa_err refresh_to_login(struct oa_flow *f, const struct oa_state *st
         return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
                             "callback: refresh: cannot build the answer (%s)", oa_strerror(e));
     oa_response_status(f->r, 302);
+    oa_metrics_refresh(oa_flow_provider_index(f), OA_MX_REFRESH_SIGN_IN);
     oa_response_log(f->r, OA_LOG_INFO,
                     "provider %s: refresh without the user refused (%s): session cleared, to login",
                     f->p->name, error);
@@ -315,6 +316,7 @@ static enum oa_err refresh_finish(struct oa_flow *f, struct oa_identity_draft *i
                              "callback: refresh: cannot issue the session (%s)", oa_strerror(e));
         if (e == OA_OK) {
             oa_response_status(f->r, 302);
+            oa_metrics_refresh(oa_flow_provider_index(f), OA_MX_REFRESH_OK);
             oa_response_log(f->r, OA_LOG_INFO, "provider %s: refreshed subject %s (prompt=none)",
                             f->p->name, ident->subject);
         }

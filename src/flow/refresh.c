@@ -32,6 +32,7 @@
 #include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/flow.h"
+#include "oa/metrics.h"
 #include "oa/negotiate.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"
@@ -124,6 +125,7 @@ static enum oa_err defer(struct refresh *x, const char *why)
     enum oa_err e;
 
     snprintf(line, sizeof(line), "deferred %ds (%s)", OA_REFRESH_DEFER, why);
+    oa_metrics_refresh(oa_flow_provider_index(&x->f), OA_MX_REFRESH_DEFERRED);
     oa_response_reset(x->f.r);
     e = answer_done(x);
     if (e == OA_OK)
@@ -147,6 +149,7 @@ static const char *revoke_session(struct refresh *x)
     if (oa_b64url_encode(sid, sizeof(sid), x->old.sid, sizeof(x->old.sid)) != OA_OK ||
         !oa_rev_key(OA_REV_SESSION, sid, NULL, ent.key))
         return "cookies deleted (a session without an id)";
+    oa_metrics_revocation(OA_MX_REV_REFRESH);
     if (oa_revoke(&ent, &err) != OA_OK)
         return "session revoked in this process only (the store failed)";
     return "session revoked";
@@ -164,6 +167,7 @@ static enum oa_err refuse(struct refresh *x)
     enum oa_err e;
 
     snprintf(line, sizeof(line), "%s", r->log);
+    oa_metrics_refresh(oa_flow_provider_index(&x->f), OA_MX_REFRESH_SIGNED_OUT);
     done = revoke_session(x);
     snprintf(reason, sizeof(reason), "You were signed out: %s no longer accepts this account.",
              x->old.provider);
@@ -287,6 +291,7 @@ static enum oa_err renewed(struct refresh *x, struct oa_identity_draft *ident,
                                       : how);
     oa_audit_set(&r->audit, OA_AUDIT_REFRESH, r->status, x->old.provider,
                  ident->email ? ident->email : ident->username, ident->subject, NULL, NULL);
+    oa_metrics_refresh(oa_flow_provider_index(&x->f), OA_MX_REFRESH_OK);
     return OA_OK;
 }
 

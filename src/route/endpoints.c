@@ -289,6 +289,7 @@ static void revoke_session(struct oa_response *r, const struct oa_config *cfg,
         return;
     }
     oa_error_clear(&err);
+    oa_metrics_revocation(OA_MX_REV_LOGOUT);
     if (oa_revoke(&e, &err) != OA_OK)
         oa_response_log(r, OA_LOG_ERROR, "logout: session %s revoked in this process only (%.200s)",
                         id, err.msg);

@@ -6,6 +6,7 @@
  * without a token cookie, POST (same origin, navigation_required, 204),
  * no session, and the token cookie's binding (token_cookie.c). */
 #include "fixture.h"
+#include "oa/metrics.h"
 #include "oa/token_cookie.h"
 #include "tap.h"
 
@@ -224,11 +225,16 @@ static void test_refusals(void)
 {
     struct oa_identity id = alice_at(corp, "u-1");
     const char *c;
+    uint64_t out0 = oa_metrics_block()->refreshes[0][OA_MX_REFRESH_SIGNED_OUT],
+             rev0 = oa_metrics_block()->revocations[OA_MX_REV_REFRESH];
 
     canned_idp();
     fx_answer(IDP "/token", 400, "{\"error\":\"invalid_grant\"}", NULL);
     c = browser(&id, 120, "rt-OLD", NULL, NULL);
     ok(refresh("GET", c, NULL) == OA_ERR_DENIED, "invalid_grant: refused");
+    ok(oa_metrics_block()->refreshes[0][OA_MX_REFRESH_SIGNED_OUT] == out0 + 1 &&
+           oa_metrics_block()->revocations[OA_MX_REV_REFRESH] == rev0 + 1,
+       "counted: a refresh signed out, a revocation by refresh");
     is_int(r.status, 403, "403 page");
     ok(fx_body_has(&r, "You were signed out: corp no longer accepts this account"),
        "the page says so");
@@ -274,11 +280,13 @@ static void test_defer(void)
     struct oa_identity id = alice_at(corp, "u-1"), got;
     const char *c;
     int64_t now = (int64_t)time(NULL);
+    uint64_t d0 = oa_metrics_block()->refreshes[0][OA_MX_REFRESH_DEFERRED];
 
     canned_idp();
     fx_answer(IDP "/token", 503, "<html>down</html>", NULL);
     c = browser(&id, 120, "rt-OLD", NULL, NULL);
     ok(refresh("GET", c, NULL) == OA_OK, "token endpoint 503: deferred");
+    ok(oa_metrics_block()->refreshes[0][OA_MX_REFRESH_DEFERRED] == d0 + 1, "counted as deferred");
     is_int(r.status, 302, "the page goes on (302 rd)");
     is_str(oa_response_get(&r, "Location"), "/page", "to rd");
     ok(new_session(&got) && !strcmp(got.groups, "old"), "the same identity sealed again");
