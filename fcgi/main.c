@@ -45,6 +45,7 @@
 #include "server.h"
 #include "sockpath.h"
 #include "store.h"
+#include "store_redis.h"
 #include "supervise.h"
 #include "upgrade.h"
 
@@ -105,6 +106,23 @@ static int gen_key(const char *path)
     return 0;
 }
 
+/* session.store answers now, or a warning: the service runs without it
+ * (with the list it has), so the exit status stays 0. */
+static void check_store(const char *url)
+{
+    struct oa_buf b;
+
+    oa_buf_init(&b, 1024);
+    if (oa_store_redis_probe(url, &b))
+        printf("session %s\n", b.p ? b.p : "store");
+    else
+        fprintf(stderr,
+                "oauth2-fcgi: warning: session %s: revocations are not shared until it "
+                "answers\n",
+                b.p ? b.p : "store");
+    oa_buf_free(&b);
+}
+
 static int check_config(const struct oa_config *cfg)
 {
     char *text = oa_config_describe(cfg);
@@ -127,6 +145,8 @@ static int check_config(const struct oa_config *cfg)
     if (oa_store_start(cfg, &err) != OA_OK)
         return fail(&err);
     oa_store_stop();
+    if (cfg->session.store)
+        check_store(cfg->session.store);
     /* the server loads libcurl only at the first provider request: try it now */
     if (!oa_curl(&why)) {
         oa_error_set(&err, OA_ERR_IO, "%s: signing in cannot work", why);
@@ -281,8 +301,10 @@ static int serve(const struct oa_options *opts, struct oa_reload *rl)
                                         "has a new key, so sign-in cannot complete"
                                       : "no session.key_file: sessions end when the process "
                                         "stops");
-    if (cgi)
+    if (cgi) {
+        oa_store_load_once(); /* Redis, read once: a CGI process has no thread */
         return oa_edge_serve_cgi(cfg, &g->rt) == 0 ? 0 : 1;
+    }
     limit_provider_calls(opts->threads);
     return run_server(opts, rl, fd);
 }

@@ -38,6 +38,13 @@ struct oa_flow {
     /* The step in progress, and the step of the first failure: the cause
      * the metrics count (oa_flow_fail copies phase into cause). */
     enum oa_metrics_cause phase, cause;
+    /* Refresh (refresh.c): the failure was the network's or the provider's
+     * 5xx/429, not a refusal, so the session is deferred, not ended. */
+    bool transient;
+    /* The callback's token answer while the session is made (the token
+     * cookie, token_cookie.h); borrowed, NULL elsewhere. */
+    const struct oa_tokens *tokens;
+    bool token_cookie_dropped; /* the token cookie was not stored (too large, base_path "") */
 };
 
 /* The identity while it is built: every string new or NULL; groups is a
@@ -52,6 +59,7 @@ struct oa_identity_draft {
 struct oa_tokens {
     char *access_token;
     char *id_token;
+    char *refresh_token; /* NULL when the provider gave none */
 };
 
 /* flow.c ------------------------------------------------------------- */
@@ -102,6 +110,12 @@ bool oa_flow_is_oidc(const struct oa_provider *p);
 enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *code,
                           const char *verifier, const char *redirect_uri) OA_WUR;
 void oa_tokens_free(struct oa_tokens *t);
+/* The refresh request (RFC 6749 section 6: grant_type=refresh_token),
+ * client authentication as for the code. The id_token is optional in the
+ * answer. A refusal (HTTP 400/401, invalid_grant...) fails with
+ * OA_ERR_DENIED; the network, 5xx and 429 set f->transient. */
+enum oa_err oa_flow_refresh_token(struct oa_flow *f, struct oa_tokens *t,
+                                  const char *refresh_token) OA_WUR;
 /* GET url with the bearer token; the answer must be 2xx JSON (object, or
  * array when want_array). what names it in the log. *out new; *link new or
  * NULL when link is not NULL. On failure: 502, log line. */
@@ -121,6 +135,32 @@ enum oa_err oa_identity_draft_groups_from(struct oa_identity_draft *id, json_t *
 bool oa_claim_true(json_t *v);
 void oa_identity_draft_free(struct oa_identity_draft *id);
 
+/* login.c ------------------------------------------------------------ */
+
+/* The 302 to f's provider's authorization endpoint for a new state entry
+ * (rd; refresh_sid non-NULL: a refresh's, which the callback finishes in
+ * place of a sign-in) with prompt (NULL: none sent). f->ep must be
+ * fetched. On failure: the page's status and reason, log line. */
+enum oa_err oa_flow_authorize(struct oa_flow *f, const char *rd, const char *prompt,
+                              const unsigned char *refresh_sid) OA_WUR;
+
+/* refresh.c ---------------------------------------------------------- */
+
+struct oa_identity;
+/* Seals the session again for the re-checked identity ident: the sid and
+ * login_at of old kept, new iat/refresh_at/exp; the token cookie replaced
+ * when t has a refresh token (or GitHub's access token). Adds the
+ * Set-Cookie headers to f->r; the status is the caller's. */
+enum oa_err oa_refresh_reissue(struct oa_flow *f, const struct oa_identity *old,
+                               const struct oa_identity_draft *ident,
+                               const struct oa_tokens *t) OA_WUR;
+/* The token cookie after a sign-in or a refresh, for the session id (sid,
+ * provider, subject) and the tokens t: set when t has something to keep,
+ * else deleted when the request carries one. Too large: not stored, a
+ * warning in the log line. */
+enum oa_err oa_refresh_token_cookie(struct oa_flow *f, const struct oa_identity *id,
+                                    const struct oa_tokens *t) OA_WUR;
+
 /* provider_github.c -------------------------------------------------- */
 
 /* /user, /user/emails, /user/orgs, /user/teams; enforces allowed_orgs and
@@ -136,6 +176,14 @@ enum oa_err oa_github_identity(struct oa_flow *f, struct oa_identity_draft *id,
 enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
                              const struct oa_tokens *t, const char *nonce,
                              const char *apple_user) OA_WUR;
+
+/* A refresh's identity (refresh.c): the refreshed id_token when there is
+ * one (checked but for the nonce; its sub must be sub), UserInfo with the
+ * new access token (same sub), the kind's claims and hosted_domain as at
+ * sign-in; issuer is the session's (UserInfo has no iss). */
+enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                                     const struct oa_tokens *t, const char *sub,
+                                     const char *issuer) OA_WUR;
 
 /* provider_cognito.c ------------------------------------------------ */
 

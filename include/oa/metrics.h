@@ -57,6 +57,23 @@ enum oa_metrics_cause {
     OA_MX_CAUSES
 };
 
+/* How a refresh (<base_path>/refresh, DESIGN.md section 14) ended. */
+enum oa_metrics_refresh {
+    OA_MX_REFRESH_OK = 0,     /* re-validated, sealed again */
+    OA_MX_REFRESH_DEFERRED,   /* the provider could not be asked now: refresh_at moved on */
+    OA_MX_REFRESH_SIGNED_OUT, /* the provider no longer accepts the account: revoked */
+    OA_MX_REFRESH_SIGN_IN,    /* the user must sign in (prompt=none refused, no session) */
+    OA_MX_REFRESH_RESULTS
+};
+
+/* What revoked a session in this process (--revoke runs in its own). */
+enum oa_metrics_revocation {
+    OA_MX_REV_LOGOUT = 0,  /* /logout: the session it ends */
+    OA_MX_REV_BACKCHANNEL, /* a provider's logout token */
+    OA_MX_REV_REFRESH,     /* a refresh the provider refused */
+    OA_MX_REV_SOURCES
+};
+
 /* The provider calls timed. */
 enum oa_metrics_call { OA_MX_DISCOVERY = 0, OA_MX_JWKS, OA_MX_TOKEN, OA_MX_USERINFO, OA_MX_CALLS };
 
@@ -73,7 +90,7 @@ enum oa_metrics_call { OA_MX_DISCOVERY = 0, OA_MX_JWKS, OA_MX_TOKEN, OA_MX_USERI
 extern const uint64_t oa_metrics_bucket_us[OA_MX_BUCKETS];
 
 #define OA_METRICS_MAGIC "oa2fcgiM"
-#define OA_METRICS_LAYOUT 1u
+#define OA_METRICS_LAYOUT 2u
 
 typedef _Atomic uint64_t oa_mx_counter;
 
@@ -93,6 +110,8 @@ struct oa_metrics_block {
     oa_mx_counter signin_starts[OA_MX_PROVIDER_SLOTS];
     oa_mx_counter signins[OA_MX_PROVIDER_SLOTS][OA_MX_CAUSES];
     struct oa_metrics_hist calls[OA_MX_PROVIDER_SLOTS][OA_MX_CALLS];
+    oa_mx_counter refreshes[OA_MX_PROVIDER_SLOTS][OA_MX_REFRESH_RESULTS];
+    oa_mx_counter revocations[OA_MX_REV_SOURCES];
 };
 
 /* Zeroes b and writes its header. */
@@ -112,6 +131,8 @@ void oa_metrics_decision(enum oa_metrics_outcome o, size_t rule_slot);
 void oa_metrics_signin_start(size_t provider);
 void oa_metrics_signin(size_t provider, enum oa_metrics_cause c);
 void oa_metrics_call(size_t provider, enum oa_metrics_call kind, uint64_t us);
+void oa_metrics_refresh(size_t provider, enum oa_metrics_refresh result);
+void oa_metrics_revocation(enum oa_metrics_revocation source);
 /* A monotonic clock in microseconds, for oa_metrics_call. */
 uint64_t oa_metrics_now_us(void);
 

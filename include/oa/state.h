@@ -35,6 +35,10 @@ struct oa_state {
     char nonce[OA_STATE_TEXT_MAX + 1];
     char *rd; /* new; oa_state_free */
     int64_t created;
+    /* A refresh's (prompt=none, DESIGN.md section 14.4): the callback
+     * re-seals the session sid instead of signing in anew. */
+    bool refresh;
+    unsigned char sid[16];
 };
 
 /* Fills st with fresh random state, verifier and nonce, provider and a copy

@@ -90,6 +90,18 @@ void oa_metrics_call(size_t provider, enum oa_metrics_call kind, uint64_t us)
     add(&h->sum_us, us);
 }
 
+void oa_metrics_refresh(size_t provider, enum oa_metrics_refresh result)
+{
+    if ((unsigned)result < OA_MX_REFRESH_RESULTS)
+        add(&cur->refreshes[provider_slot(provider)][result], 1);
+}
+
+void oa_metrics_revocation(enum oa_metrics_revocation source)
+{
+    if ((unsigned)source < OA_MX_REV_SOURCES)
+        add(&cur->revocations[source], 1);
+}
+
 uint64_t oa_metrics_now_us(void)
 {
     struct timespec ts;

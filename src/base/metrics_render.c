@@ -153,6 +153,32 @@ static void signins(struct oa_buf *b, const struct oa_metrics_block *m, const st
         }
 }
 
+static const char *const refresh_names[OA_MX_REFRESH_RESULTS] = {"ok", "deferred", "signed_out",
+                                                                 "sign_in"};
+static const char *const revocation_names[OA_MX_REV_SOURCES] = {"logout", "backchannel", "refresh"};
+
+/* Refreshes by provider and result; revocations made here by source. */
+static void lifecycle(struct oa_buf *b, const struct oa_metrics_block *m,
+                      const struct oa_config *cfg)
+{
+    family(b, "oauth2_fcgi_refreshes_total", "counter",
+           "Session refreshes (<base_path>/refresh) by provider and result.");
+    for (size_t p = 0; p < OA_MX_PROVIDER_SLOTS; p++)
+        for (size_t k = 0; k < OA_MX_REFRESH_RESULTS; k++) {
+            uint64_t v = get(&m->refreshes[p][k]);
+            if (!provider_shown(cfg, p, v))
+                continue;
+            oa_buf_puts(b, "oauth2_fcgi_refreshes_total{");
+            provider_label(b, cfg, p);
+            oa_buf_printf(b, ",result=\"%s\"} %llu\n", refresh_names[k], (unsigned long long)v);
+        }
+    family(b, "oauth2_fcgi_revocations_total", "counter",
+           "Sessions revoked by this set-up's processes, by source (--revoke is not counted).");
+    for (size_t k = 0; k < OA_MX_REV_SOURCES; k++)
+        oa_buf_printf(b, "oauth2_fcgi_revocations_total{source=\"%s\"} %llu\n", revocation_names[k],
+                      (unsigned long long)get(&m->revocations[k]));
+}
+
 static uint64_t hist_count(const struct oa_metrics_hist *h)
 {
     uint64_t n = 0;
@@ -214,5 +240,6 @@ enum oa_err oa_metrics_render(struct oa_buf *b, const struct oa_config *cfg)
     decisions(b, m, cfg);
     signins(b, m, cfg);
     calls(b, m, cfg);
+    lifecycle(b, m, cfg);
     return oa_buf_error(b);
 }

@@ -29,6 +29,7 @@
 #include "oa/id_token.h"
 #include "oa/inflight.h"
 #include "oa/jwt.h"
+#include "oa/metrics.h"
 #include "oa/pages.h"
 #include "oa/replay.h"
 #include "oa/revocation.h"
@@ -191,6 +192,7 @@ static enum oa_err apply(struct oa_flow *f, const char *tok)
                      json_object_get(claims, "sid") ? "back-channel logout: provider session"
                                                     : "back-channel logout: user");
         e = oa_revoke(&re, &err);
+        oa_metrics_revocation(OA_MX_REV_BACKCHANNEL); /* in this process, shared or not */
     }
     if (e == OA_OK && oa_replay_claim_jti(iss, jti, now) == OA_ERR_BUSY)
         oa_response_log(r, OA_LOG_WARN, "provider %s: the table of used logout tokens is full",

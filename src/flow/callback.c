@@ -11,6 +11,13 @@
  *   the token request; the identity; a new session; 302 to the stored rd.
  * The state cookie is deleted on every path once the state parameter is
  * readable (single use).
+ *
+ * A refresh's state (prompt=none from /refresh, DESIGN.md section 14.4):
+ * "the user must interact" answers (login_required, interaction_required,
+ * consent_required, account_selection_required) clear the session and
+ * send the browser to the provider's login; an identity with the same
+ * subject as the session the state names re-seals that session (its sid
+ * and login_at kept); any other outcome is an ordinary sign-in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +25,14 @@
 
 #include "oa/crypto.h"
 #include "oa/flow.h"
+#include "oa/pages.h"
 #include "oa/redirect.h"
 #include "oa/replay.h"
 #include "oa/revocation.h"
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
+#include "oa/token_cookie.h"
 #include "oa/url.h"
 
 #define EXPIRED "This sign-in link expired or was already used. Start again."
@@ -218,6 +227,8 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     new_session(&id, ident, f->req->now);
     if (e == OA_OK)
         e = oa_session_issue(f->r, f->cfg, f->req, &id);
+    if (e == OA_OK) /* refresh.c: the refresh token, bound to this session */
+        e = oa_refresh_token_cookie(f, &id, f->tokens);
     if (e == OA_OK)
         e = oa_response_header(f->r, "Location", oa_redirect_or_default(f->cfg, f->req, st->rd));
     if (e == OA_OK)
@@ -232,6 +243,97 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     oa_audit_set(&f->r->audit, OA_AUDIT_SIGN_IN, 302, f->p->name,
                  ident->email ? ident->email : ident->username, ident->subject, NULL, NULL);
     return OA_OK;
+}
+
+/* The prompt=none answers that mean "only the user can go on". */
+static bool needs_user(const char *error)
+{
+    static const char *const codes[] = {"login_required", "interaction_required",
+                                        "consent_required", "account_selection_required"};
+    size_t i;
+
+    for (i = 0; error && i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (!strcmp(error, codes[i]))
+            return true;
+    return false;
+}
+
+/* A refresh the provider cannot do silently: the session ends here and the
+ * browser goes to the provider's login (rd kept), which will show its
+ * login form. */
+static enum oa_err refresh_to_login(struct oa_flow *f, const struct oa_state *st, const char *error)
+{
+    struct oa_buf loc = {0};
+    enum oa_err e;
+
+    oa_buf_printf(&loc, "%s/", oa_base_path(f->cfg));
+    oa_buf_urlenc(&loc, f->p->name);
+    oa_buf_puts(&loc, "/login?rd=");
+    oa_buf_urlenc(&loc, oa_redirect_or_default(f->cfg, f->req, st->rd));
+    e = oa_buf_error(&loc);
+    if (e == OA_OK)
+        e = oa_session_clear(f->r, f->cfg, f->req);
+    if (e == OA_OK && oa_token_cookie_present(f->cfg, f->req->cookie))
+        e = oa_token_cookie_clear(f->r, f->cfg);
+    if (e == OA_OK)
+        e = oa_response_header(f->r, "Location", loc.p);
+    if (e == OA_OK)
+        e = oa_response_header(f->r, "Cache-Control", "no-store");
+    oa_buf_free(&loc);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
+                            "callback: refresh: cannot build the answer (%s)", oa_strerror(e));
+    oa_response_status(f->r, 302);
+    oa_metrics_refresh(oa_flow_provider_index(f), OA_MX_REFRESH_SIGN_IN);
+    oa_response_log(f->r, OA_LOG_INFO,
+                    "provider %s: refresh without the user refused (%s): session cleared, to login",
+                    f->p->name, error);
+    return OA_OK;
+}
+
+/* A refresh's identity: the same subject re-seals the session the state
+ * names (when the browser still has it); anything else signs in anew. */
+static enum oa_err refresh_finish(struct oa_flow *f, struct oa_identity_draft *ident,
+                                  const struct oa_state *st, const struct oa_tokens *t)
+{
+    struct oa_session_buf *sb = malloc(sizeof(*sb));
+    struct oa_identity old;
+    enum oa_err e =
+        sb ? oa_session_read(&old, sb, f->cfg, f->req->cookie, f->req->now) : OA_ERR_NOMEM;
+    bool same = e == OA_OK && !memcmp(old.sid, st->sid, sizeof(old.sid)) &&
+                !strcmp(old.provider, f->p->name) && ident->subject &&
+                !strcmp(old.subject, ident->subject);
+
+    if (same) {
+        e = oa_refresh_reissue(f, &old, ident, t);
+        if (e == OA_OK)
+            e = oa_response_header(f->r, "Location",
+                                   oa_redirect_or_default(f->cfg, f->req, st->rd));
+        if (e == OA_OK)
+            e = oa_response_header(f->r, "Cache-Control", "no-store");
+        if (e != OA_OK && !f->status)
+            e = oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
+                             "callback: refresh: cannot issue the session (%s)", oa_strerror(e));
+        if (e == OA_OK) {
+            oa_response_status(f->r, 302);
+            oa_metrics_refresh(oa_flow_provider_index(f), OA_MX_REFRESH_OK);
+            oa_response_log(f->r, OA_LOG_INFO, "provider %s: refreshed subject %s (prompt=none)",
+                            f->p->name, ident->subject);
+        }
+    }
+    if (sb) {
+        oa_wipe(sb, sizeof(*sb));
+        free(sb);
+    }
+    if (same)
+        return e;
+    e = finish(f, ident, st);
+    if (e == OA_OK)
+        oa_response_log(f->r, OA_LOG_WARN,
+                        "provider %s: a refresh signed in subject %s, not the session's: a new "
+                        "session",
+                        f->p->name, ident->subject);
+    return e;
 }
 
 static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
@@ -260,9 +362,17 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
         e = oa_cognito_identity(f, &ident, t.access_token);
     else if (e == OA_OK)
         e = oa_oidc_identity(f, &ident, &t, st->nonce, cp->user);
-    oa_tokens_free(&t);
+    f->tokens = &t; /* finish sets the token cookie */
     if (e == OA_OK && (f->phase = OA_MX_CAUSE_SESSION))
-        e = finish(f, &ident, st);
+        e = st->refresh ? refresh_finish(f, &ident, st, &t) : finish(f, &ident, st);
+    f->tokens = NULL;
+    if (e == OA_OK && f->token_cookie_dropped)
+        oa_response_log(
+            f->r, OA_LOG_WARN,
+            "provider %s: signed in subject %s; the token cookie was not stored (over %d "
+            "chars, or base_path \"\"): /refresh goes through the browser",
+            f->p->name, ident.subject, OA_TOKEN_COOKIE_MAX);
+    oa_tokens_free(&t);
     oa_identity_draft_free(&ident);
     return e;
 }
@@ -291,9 +401,11 @@ enum oa_err oa_signin_callback(struct oa_response *r, const struct oa_config *cf
         e = oa_flow_provider_urls(&f);
     if (e == OA_OK && (f.phase = OA_MX_CAUSE_ISS))
         e = check_iss(&f, cp.iss);
-    if (e == OA_OK && cp.error && (f.phase = OA_MX_CAUSE_PROVIDER))
+    if (e == OA_OK && cp.error && st.refresh && needs_user(cp.error))
+        e = refresh_to_login(&f, &st, cp.error);
+    else if (e == OA_OK && cp.error && (f.phase = OA_MX_CAUSE_PROVIDER))
         e = provider_error(&f, &cp);
-    if (e == OA_OK)
+    else if (e == OA_OK)
         e = exchange(&f, &cp, &st);
     if (e != OA_OK)
         oa_flow_page(&f);

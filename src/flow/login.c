@@ -2,7 +2,15 @@
  * login.c - /<base_path>/<provider>/login?rd=URL (DESIGN.md section 3):
  * a new sealed state entry in its own cookie, then a 302 to the provider's
  * authorization endpoint with state, PKCE S256 and (OpenID kinds) nonce.
- * Every query value is percent-encoded.
+ * Every query value is percent-encoded. /refresh sends the browser the same
+ * way with prompt=none (DESIGN.md section 14.4).
+ *
+ * offline_access (a refresh token for /refresh): the generic OpenID kind
+ * asks for the offline_access scope, and with it prompt=consent, because
+ * OpenID Connect Core 11 lets a provider ignore offline_access without
+ * consent (oidc-provider drops it); Google wants access_type=offline
+ * instead (a scope it does not know is an error). The other kinds issue
+ * refresh tokens, or not, without being asked.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +50,44 @@ static void add_param(struct oa_buf *b, const char *name, const char *value)
     oa_buf_urlenc(b, value);
 }
 
+/* True when the scope list s holds the word w. */
+static bool has_scope(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+
+    for (const char *p = s; (p = strstr(p, w)) != NULL; p += n)
+        if ((p == s || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static bool asks_offline_scope(const struct oa_provider *p)
+{
+    return p->offline_access && p->kind == OA_PROVIDER_OIDC;
+}
+
+/* scope, then prompt (the caller's, else consent when offline_access
+ * needs it), access_type. */
+static void add_scope_prompt(struct oa_buf *b, const struct oa_provider *p, const char *prompt)
+{
+    const char *scope = p->scope ? p->scope : default_scope(p);
+
+    oa_buf_puts(b, "&scope=");
+    oa_buf_urlenc(b, scope);
+    if (asks_offline_scope(p) && !has_scope(scope, "offline_access"))
+        oa_buf_puts(b, "%20offline_access");
+    /* prompt=none cannot consent: a refresh without a token keeps none */
+    if (!prompt && asks_offline_scope(p))
+        prompt = "consent";
+    if (prompt)
+        add_param(b, "prompt", prompt);
+    if (p->offline_access && p->kind == OA_PROVIDER_GOOGLE)
+        add_param(b, "access_type", "offline");
+}
+
 /* The authorization URL for st (new string in *out). */
 static enum oa_err authorize_url(char **out, const struct oa_flow *f, const struct oa_state *st,
-                                 const char *redirect_uri)
+                                 const char *redirect_uri, const char *prompt)
 {
     const struct oa_provider *p = f->p;
     const char *base = f->ep.authorization_endpoint;
@@ -60,7 +103,7 @@ static enum oa_err authorize_url(char **out, const struct oa_flow *f, const stru
     oa_buf_printf(&b, "%s%cresponse_type=code", base, strchr(base, '?') ? '&' : '?');
     add_param(&b, "client_id", p->client_id ? p->client_id : "");
     add_param(&b, "redirect_uri", redirect_uri);
-    add_param(&b, "scope", p->scope ? p->scope : default_scope(p));
+    add_scope_prompt(&b, p, prompt);
     add_param(&b, "state", st->state);
     if (oa_flow_is_oidc(p))
         add_param(&b, "nonce", st->nonce);
@@ -89,7 +132,7 @@ static enum oa_err login_rd(char **out, const struct oa_flow *f)
     return *out ? OA_OK : OA_ERR_NOMEM;
 }
 
-static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
+static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st, const char *prompt)
 {
     char *redirect_uri = oa_flow_redirect_uri(f), *url = NULL;
     enum oa_err e;
@@ -97,7 +140,7 @@ static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
     if (!redirect_uri)
         return oa_flow_fail(f, OA_ERR_BAD_INPUT, 400, "This request has no usable Host.",
                             "login: no public_url and no usable Host header");
-    e = authorize_url(&url, f, st, redirect_uri);
+    e = authorize_url(&url, f, st, redirect_uri, prompt);
     free(redirect_uri);
     if (e == OA_OK)
         e = oa_state_save(f->r, f->cfg, f->req, f->p, st);
@@ -113,6 +156,29 @@ static enum oa_err login_answer(struct oa_flow *f, const struct oa_state *st)
     return OA_OK;
 }
 
+enum oa_err oa_flow_authorize(struct oa_flow *f, const char *rd, const char *prompt,
+                              const unsigned char *refresh_sid)
+{
+    struct oa_state st = {0};
+    enum oa_err e;
+
+    if (!f->ep.authorization_endpoint)
+        return oa_flow_fail(f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
+                            "login: no authorization endpoint");
+    e = oa_state_new(&st, f->p->name, rd, f->req->now);
+    if (e != OA_OK)
+        e = oa_flow_fail(f, e, 500, "Sign-in could not start. Try again.", "login: state (%s)",
+                         oa_strerror(e));
+    if (e == OA_OK && refresh_sid) {
+        st.refresh = true;
+        memcpy(st.sid, refresh_sid, sizeof(st.sid));
+    }
+    if (e == OA_OK)
+        e = login_answer(f, &st, prompt);
+    oa_state_free(&st);
+    return e;
+}
+
 /* Ownership: fills r completely (302 or an error page); returns the code
  * of what failed for the log, OA_OK on a redirect to the provider. */
 enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
@@ -120,7 +186,6 @@ enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
                             const struct oa_provider *p)
 {
     struct oa_flow f;
-    struct oa_state st = {0};
     char *rd = NULL;
     enum oa_err e;
 
@@ -135,22 +200,12 @@ enum oa_err oa_signin_login(struct oa_response *r, const struct oa_config *cfg,
         e = oa_flow_slot(&f);
     if (e == OA_OK)
         e = oa_flow_provider_urls(&f);
-    if (e == OA_OK && !f.ep.authorization_endpoint)
-        e = oa_flow_fail(&f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
-                         "login: no authorization endpoint");
-    if (e == OA_OK) {
-        e = oa_state_new(&st, p->name, rd, req->now);
-        if (e != OA_OK)
-            e = oa_flow_fail(&f, e, 500, "Sign-in could not start. Try again.", "login: state (%s)",
-                             oa_strerror(e));
-    }
     if (e == OA_OK)
-        e = login_answer(&f, &st);
+        e = oa_flow_authorize(&f, rd, NULL, NULL);
     if (e == OA_OK)
         oa_metrics_signin_start(oa_flow_provider_index(&f));
     if (e != OA_OK)
         oa_flow_page(&f);
-    oa_state_free(&st);
     free(rd);
     oa_flow_done(&f);
     return e;

@@ -202,3 +202,55 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
                          oa_strerror(e));
     return e;
 }
+
+/* ---- refresh (DESIGN.md section 14.4) ------------------------------- */
+
+/* The refreshed id_token checked as a refresh's (jwt.h OA_JWT_REFRESH:
+ * signature, iss, aud, azp, times; the nonce ignored, OpenID Connect Core
+ * 12.2; its sub must be the session's). */
+static enum oa_err refresh_id_token(struct oa_flow *f, json_t **claims, const char *id_token,
+                                    const char *sub)
+{
+    struct oa_error err;
+    enum oa_err e;
+
+    oa_error_clear(&err);
+    f->phase = OA_MX_CAUSE_ID_TOKEN;
+    e = oa_token_check(claims, f->rt, f->cfg, f->p, &f->ep, id_token, OA_JWT_REFRESH, sub, &err);
+    if (e != OA_OK)
+        return oa_flow_fail(f, e, 403, NOT_VERIFIED, "refresh: id_token refused: %s (%s)", err.msg,
+                            oa_strerror(e));
+    return OA_OK;
+}
+
+enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                                     const struct oa_tokens *t, const char *sub, const char *issuer)
+{
+    json_t *claims = NULL;
+    enum oa_err e = OA_OK;
+    bool userinfo;
+
+    if (t->id_token)
+        e = refresh_id_token(f, &claims, t->id_token, sub);
+    /* without an id_token, UserInfo wherever the provider has one */
+    userinfo = claims ? wants_userinfo(f) : f->ep.userinfo_endpoint != NULL;
+    if (e == OA_OK && !claims && !userinfo) {
+        f->transient = true; /* nothing to re-check with: keep the session as it is */
+        return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
+                            "refresh: no id_token and no UserInfo to check the session with");
+    }
+    if (e == OA_OK && !claims &&
+        !(claims = json_pack("{s:s, s:s}", "sub", sub, "iss", issuer ? issuer : "")))
+        e = OA_ERR_NOMEM;
+    if (e == OA_OK && userinfo && (f->phase = OA_MX_CAUSE_USERINFO))
+        e = merge_userinfo(f, claims, t->access_token);
+    if (e == OA_OK && (f->phase = OA_MX_CAUSE_RULES))
+        e = check_hosted_domain(f, claims);
+    if (e == OA_OK && (f->phase = OA_MX_CAUSE_ID_TOKEN))
+        e = claims_identity(f, id, claims);
+    json_decref(claims);
+    if (e != OA_OK && !f->status)
+        e = oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.", "refresh: %s",
+                         oa_strerror(e));
+    return e;
+}

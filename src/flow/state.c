@@ -5,7 +5,8 @@
  * Each login attempt gets its own cookie, <name>_state_<8 chars of state>,
  * so parallel tabs work; the payload (a small JSON object sealed with
  * purpose "state") holds provider, state, PKCE verifier, nonce, rd and the
- * time it was made. The callback deletes it whatever the outcome, and the
+ * time it was made, and for a refresh's (prompt=none) "m":"refresh" and
+ * the session id it re-checks. The callback deletes it whatever the outcome, and the
  * login drops the oldest entries so the Cookie header stays bounded.
  *
  * Why __Host- (Path=/, no Domain, Secure) whenever the session cookie can
@@ -23,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "oa/b64url.h"
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/seal.h"
@@ -131,10 +133,17 @@ static enum oa_err state_seal(char *out, size_t cap, const struct oa_state *st,
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "p", st->provider, "s", st->state, "v",
                           st->verifier, "n", st->nonce, "r", st->rd, "t", (json_int_t)st->created);
-    char plain[STATE_PLAIN_MAX];
+    char plain[STATE_PLAIN_MAX], sid[32];
     size_t len, out_len;
     enum oa_err e;
 
+    if (o && st->refresh &&
+        (oa_b64url_encode(sid, sizeof(sid), st->sid, sizeof(st->sid)) != OA_OK ||
+         json_object_set_new(o, "m", json_string("refresh")) != 0 ||
+         json_object_set_new(o, "i", json_string(sid)) != 0)) {
+        json_decref(o);
+        return OA_ERR_NOMEM;
+    }
     if (!o)
         return OA_ERR_NOMEM;
     len = json_dumpb(o, plain, sizeof(plain), JSON_COMPACT);
@@ -155,6 +164,23 @@ static int copy_text(char *dst, size_t cap, json_t *o, const char *key)
         return -1;
     memcpy(dst, s, n + 1);
     return 0;
+}
+
+/* A refresh's mode and session id; OA_ERR_CRYPTO when malformed. */
+static enum oa_err open_mode(struct oa_state *st, json_t *o)
+{
+    const char *m = json_string_value(json_object_get(o, "m"));
+    const char *i = json_string_value(json_object_get(o, "i"));
+    size_t n = 0;
+
+    if (!m && !json_object_get(o, "i"))
+        return OA_OK;
+    if (!m || strcmp(m, "refresh") != 0 || !i ||
+        oa_b64url_decode(st->sid, sizeof(st->sid), &n, i, strlen(i)) != OA_OK ||
+        n != sizeof(st->sid))
+        return OA_ERR_CRYPTO;
+    st->refresh = true;
+    return OA_OK;
 }
 
 /* Opens a sealed entry into st. OA_ERR_CRYPTO when it does not open or is
@@ -183,7 +209,7 @@ static enum oa_err state_open(struct oa_state *st, const char *val, size_t len,
         !copy_text(st->nonce, sizeof(st->nonce), o, "n")) {
         st->created = json_integer_value(t);
         st->rd = strdup(rd);
-        e = st->rd ? OA_OK : OA_ERR_NOMEM;
+        e = st->rd ? open_mode(st, o) : OA_ERR_NOMEM;
     }
     json_decref(o);
     if (e != OA_OK)

@@ -1,8 +1,9 @@
 /*
- * token.c - the two kinds of request the callback makes to a provider: the
- * token request (authorization_code with the PKCE verifier, the client
- * authenticated by client_secret_basic or client_secret_post as the
- * provider wants) and authenticated GETs of JSON APIs (UserInfo, GitHub).
+ * token.c - the kinds of request the flows make to a provider: the token
+ * request (authorization_code with the PKCE verifier, or a refresh_token
+ * grant for /refresh; the client authenticated by client_secret_basic or
+ * client_secret_post as the provider wants) and authenticated GETs of JSON
+ * APIs (UserInfo, GitHub).
  * Log lines name the endpoint (no query), the status and the provider's
  * error code; never the code, a token or the secret.
  */
@@ -74,19 +75,29 @@ static enum oa_err client_secret(struct oa_flow *f, char **out)
     return OA_OK;
 }
 
+/* The grant's own fields: the code's (code, redirect_uri, verifier), or
+ * RFC 6749 section 6's refresh_token when code is NULL. */
+struct grant {
+    const char *code, *verifier, *redirect_uri, *refresh_token;
+};
+
 static enum oa_err token_body(struct oa_flow *f, struct oa_buf *body, struct oa_buf *user,
-                              struct oa_buf *pass, const char *code, const char *verifier,
-                              const char *redirect_uri)
+                              struct oa_buf *pass, const struct grant *g)
 {
     char *secret = NULL;
     enum oa_err e = client_secret(f, &secret);
 
     if (e != OA_OK)
         return e;
-    form_add(body, "grant_type", "authorization_code");
-    form_add(body, "code", code);
-    form_add(body, "redirect_uri", redirect_uri);
-    form_add(body, "code_verifier", verifier);
+    if (g->refresh_token) {
+        form_add(body, "grant_type", "refresh_token");
+        form_add(body, "refresh_token", g->refresh_token);
+    } else {
+        form_add(body, "grant_type", "authorization_code");
+        form_add(body, "code", g->code);
+        form_add(body, "redirect_uri", g->redirect_uri);
+        form_add(body, "code_verifier", g->verifier);
+    }
     if (wants_post(f)) {
         form_add(body, "client_id", f->p->client_id);
         if (secret)
@@ -117,29 +128,44 @@ static enum oa_err take_string(char **out, json_t *o, const char *key)
     return *out ? OA_OK : OA_ERR_NOMEM;
 }
 
+/* True for the answers that say "later", not "no": 5xx, 429. */
+static bool status_transient(long status)
+{
+    return status >= 500 || status == 429;
+}
+
 static enum oa_err token_answer(struct oa_flow *f, struct oa_tokens *t, json_t *o, long status,
-                                const char *where)
+                                const char *where, bool refresh)
 {
     char code[64];
+    enum oa_err e;
 
     if (status < 200 || status > 299 || json_object_get(o, "error")) {
         safe_code(code, sizeof(code), json_object_get(o, "error"));
-        return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
-                            "token endpoint %s: HTTP %ld, error %s", where, status,
+        f->transient = status_transient(status);
+        /* a refresh the provider refuses (invalid_grant: revoked, expired,
+         * the account gone) ends the session; the code's is a failed sign-in */
+        return oa_flow_fail(f, refresh && !f->transient ? OA_ERR_DENIED : OA_ERR_PROVIDER, 502,
+                            PROVIDER_FAILED, "token endpoint %s: HTTP %ld, error %s", where, status,
                             *code ? code : "(none)");
     }
     if (take_string(&t->access_token, o, "access_token") != OA_OK)
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
                             "token endpoint %s: HTTP %ld without access_token", where, status);
-    if (oa_flow_is_oidc(f->p) && !oa_cognito_userinfo_only(f->p) &&
+    /* OpenID Connect Core 12.2: a refresh's answer may leave the id_token out */
+    if (!refresh && oa_flow_is_oidc(f->p) && !oa_cognito_userinfo_only(f->p) &&
         take_string(&t->id_token, o, "id_token") != OA_OK)
         return oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED,
                             "token endpoint %s: HTTP %ld without id_token", where, status);
+    if (refresh && (e = take_string(&t->id_token, o, "id_token")) == OA_ERR_NOMEM)
+        return oa_flow_fail(f, e, 500, PROVIDER_FAILED, "token: out of memory");
+    e = take_string(&t->refresh_token, o, "refresh_token");
+    if (e == OA_ERR_NOMEM)
+        return oa_flow_fail(f, e, 500, PROVIDER_FAILED, "token: out of memory");
     return OA_OK;
 }
 
-enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *code,
-                          const char *verifier, const char *redirect_uri)
+static enum oa_err token_request(struct oa_flow *f, struct oa_tokens *t, const struct grant *g)
 {
     struct oa_buf body = {0}, user = {0}, pass = {0};
     struct oa_http_request hr = {0};
@@ -154,7 +180,7 @@ enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *co
     if (!f->ep.token_endpoint)
         return oa_flow_fail(f, OA_ERR_CONFIG, 500, "This sign-in provider is not set up.",
                             "token: no token endpoint");
-    e = token_body(f, &body, &user, &pass, code, verifier, redirect_uri);
+    e = token_body(f, &body, &user, &pass, g);
     if (e == OA_OK) {
         hr.method = "POST";
         hr.url = f->ep.token_endpoint;
@@ -169,11 +195,14 @@ enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *co
         uint64_t t0 = oa_metrics_now_us();
         e = oa_http_json(&o, &status, NULL, f->http, &f->opts, &hr, &err);
         oa_metrics_call(oa_flow_provider_index(f), OA_MX_TOKEN, oa_metrics_now_us() - t0);
-        if (e != OA_OK)
+        if (e != OA_OK) {
+            /* no answer, or one that is not JSON: a 5xx page, a proxy's */
+            f->transient = status == 0 || status_transient(status);
             oa_flow_fail(f, e, 502, PROVIDER_FAILED, "token endpoint %s: HTTP %ld: %s (%s)", where,
                          status, err.msg, oa_strerror(e));
-        else
-            e = token_answer(f, t, o, status, where);
+        } else {
+            e = token_answer(f, t, o, status, where, g->refresh_token != NULL);
+        }
     }
     if (o) {
         /* tokens live in the JSON too: drop it now */
@@ -187,15 +216,34 @@ enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *co
     return e;
 }
 
+enum oa_err oa_flow_token(struct oa_flow *f, struct oa_tokens *t, const char *code,
+                          const char *verifier, const char *redirect_uri)
+{
+    const struct grant g = {code, verifier, redirect_uri, NULL};
+
+    return token_request(f, t, &g);
+}
+
+enum oa_err oa_flow_refresh_token(struct oa_flow *f, struct oa_tokens *t, const char *refresh_token)
+{
+    const struct grant g = {NULL, NULL, NULL, refresh_token};
+
+    return token_request(f, t, &g);
+}
+
+static void wipe_free(char **s)
+{
+    if (*s)
+        oa_wipe(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
 void oa_tokens_free(struct oa_tokens *t)
 {
-    if (t->access_token)
-        oa_wipe(t->access_token, strlen(t->access_token));
-    if (t->id_token)
-        oa_wipe(t->id_token, strlen(t->id_token));
-    free(t->access_token);
-    free(t->id_token);
-    t->access_token = t->id_token = NULL;
+    wipe_free(&t->access_token);
+    wipe_free(&t->id_token);
+    wipe_free(&t->refresh_token);
 }
 
 enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const char *url,
@@ -225,12 +273,16 @@ enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const
     buf_wipe_free(&auth);
     if (e != OA_OK) {
         oa_http_response_free(&resp);
+        f->transient = true; /* no answer: the network's */
         return oa_flow_fail(f, e, 502, PROVIDER_FAILED, "%s %s: %s (%s)", what, where, err.msg,
                             oa_strerror(e));
     }
-    if (resp.status < 200 || resp.status > 299)
+    if (resp.status < 200 || resp.status > 299) {
+        f->transient = status_transient(resp.status);
+        /* 401/403: the token (or the account) is no longer accepted */
         e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, PROVIDER_FAILED, "%s %s: HTTP %ld", what, where,
                          resp.status);
+    }
     if (e == OA_OK) {
         j = json_loadb(resp.body ? resp.body : "", resp.body_len, JSON_REJECT_DUPLICATES, NULL);
         if (!j || (want_array ? !json_is_array(j) : !json_is_object(j)))

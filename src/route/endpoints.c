@@ -24,6 +24,7 @@
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
+#include "oa/token_cookie.h"
 #include "oa/url.h"
 
 /* Appends a comma-separated list as a JSON array of trimmed, non-empty
@@ -288,6 +289,7 @@ static void revoke_session(struct oa_response *r, const struct oa_config *cfg,
         return;
     }
     oa_error_clear(&err);
+    oa_metrics_revocation(OA_MX_REV_LOGOUT);
     if (oa_revoke(&e, &err) != OA_OK)
         oa_response_log(r, OA_LOG_ERROR, "logout: session %s revoked in this process only (%.200s)",
                         id, err.msg);
@@ -316,6 +318,8 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     free(rd_param);
     if (!e)
         e = oa_session_clear(r, cfg, req);
+    if (!e) /* the refresh token goes with the session (DESIGN.md 14.4) */
+        e = oa_token_cookie_clear(r, cfg);
     if (!e)
         e = oa_state_delete_all(r, cfg, req);
     if (e) {
@@ -328,12 +332,32 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     return e;
 }
 
+static oa_health_fn health_fn;
+
+void oa_endpoint_set_health(oa_health_fn fn)
+{
+    health_fn = fn;
+}
+
 enum oa_err oa_endpoint_health(struct oa_response *r)
 {
+    struct oa_buf line;
+    bool good = true;
     enum oa_err e;
 
     oa_response_reset(r);
-    oa_response_status(r, 200);
-    e = oa_buf_puts(&r->body, "ok");
+    if (!health_fn) {
+        oa_response_status(r, 200);
+        e = oa_buf_puts(&r->body, "ok");
+        return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
+    }
+    oa_buf_init(&line, 1024);
+    good = health_fn(&line);
+    oa_response_status(r, good ? 200 : 503);
+    oa_buf_puts(&r->body, good ? "ok\n" : "unavailable\n");
+    oa_buf_puts(&r->body, line.p);
+    oa_buf_puts(&r->body, "\n");
+    oa_buf_free(&line);
+    e = oa_buf_error(&r->body);
     return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
 }

@@ -24,6 +24,18 @@
 //   OIDC_TOKEN_LOG=FILE                   append every access_token and id_token the token
 //                                         endpoint issues to FILE, one a line (tests grep the
 //                                         relying party's logs for them: none may be there)
+// Refresh (DESIGN.md 14.4; the block "refresh controls" below):
+//   OIDC_REFRESH=1                        the clients may use the refresh_token grant and the
+//                                         offline_access scope is known: a sign-in that asks for
+//                                         it with prompt=consent gets a refresh token
+//   OIDC_ROTATE=1                         every refresh answers a new refresh token (the used one
+//                                         is consumed: reusing it is invalid_grant and revokes
+//                                         the grant); otherwise never rotated
+//   OIDC_ACCOUNTS_FILE=FILE               JSON read at every account lookup, e.g.
+//                                         {"alice":{"disabled":true,"groups":["staff"]}}:
+//                                         disabled = the account is gone (refresh invalid_grant,
+//                                         UserInfo 401, prompt=none login_required); groups
+//                                         replace the user's; a missing/bad file changes nothing
 // Users (devInteractions: the built-in login form; any password):
 //   alice  alice@example.com, email_verified true, groups [admins, staff]
 //   bob    bob@example.org, email_verified false, groups [staff]
@@ -107,6 +119,34 @@ const USERS = {
   },
 };
 
+// ---- refresh controls (OIDC_REFRESH, OIDC_ROTATE, OIDC_ACCOUNTS_FILE) ----
+function refreshClient(c) {
+  if (env.OIDC_REFRESH === '1') c.grant_types = ['authorization_code', 'refresh_token'];
+  return c;
+}
+
+// The account as OIDC_ACCOUNTS_FILE says now (read at each lookup), or
+// undefined when it is disabled.
+function accountNow(id, u) {
+  let o = {};
+  try {
+    if (env.OIDC_ACCOUNTS_FILE) o = JSON.parse(fs.readFileSync(env.OIDC_ACCOUNTS_FILE, 'utf8'))[id] || {};
+  } catch (e) {
+    o = {};
+  }
+  if (o.disabled) return undefined;
+  return Array.isArray(o.groups) ? { ...u, groups: o.groups } : u;
+}
+
+function refreshConfig(conf) {
+  if (env.OIDC_REFRESH !== '1') return conf;
+  conf.scopes = [...conf.scopes, 'offline_access'];
+  conf.ttl.RefreshToken = 3600;
+  conf.rotateRefreshToken = env.OIDC_ROTATE === '1';
+  return conf;
+}
+// ---- end of the refresh controls ----
+
 function signingKeys() {
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
     .export({ format: 'jwk' });
@@ -131,6 +171,7 @@ function clients() {
     grant_types: ['authorization_code'],
     response_types: ['code'],
   };
+  refreshClient(base);
   const more = env.OIDC_CLIENTS ? JSON.parse(env.OIDC_CLIENTS) : [];
   const list = more.map((c) => ({ ...base, ...c }));
   if (!more.length || env.OIDC_CLIENT_ID) list.unshift(base);
@@ -144,7 +185,7 @@ function clients() {
 }
 
 function configuration() {
-  return {
+  return refreshConfig({
     clients: clients(),
     jwks: signingKeys(),
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
@@ -163,13 +204,13 @@ function configuration() {
     scopes: ['openid', 'email', 'profile', 'groups'],
     conformIdTokenClaims: env.OIDC_CLAIMS_IN_USERINFO_ONLY === '1',
     async findAccount(ctx, id) {
-      const u = USERS[id];
+      const u = USERS[id] && accountNow(id, USERS[id]);
       if (!u) return undefined;
       return { accountId: id, async claims() { return { ...u }; } };
     },
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 600,
            Grant: 600 },
-  };
+  });
 }
 
 const server = https.createServer(peer.tlsOptions(tlsDir));

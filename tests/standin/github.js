@@ -13,6 +13,11 @@
 //                                             line (tests look for them in the relying party's logs)
 //   GITHUB_PAGE_MAX                           the largest per_page honoured (GitHub: 100);
 //                                             smaller forces a client through more pages
+//   GITHUB_USERS_FILE=FILE                    JSON read at every API request (the /refresh
+//                                             tests), e.g. {"alice":{"orgs":["other"],
+//                                             "teams":[["acme","ops"]],"revoked":true}}: orgs
+//                                             and teams replace the user's; revoked = the
+//                                             user's tokens answer 401 Bad credentials
 // Users (the `login` parameter of /login/oauth/authorize picks one; default alice):
 //   alice  id 1001, primary verified alice@example.com (+ an unverified one),
 //          35 orgs (acme, then filler) so /user/orgs has two pages; teams acme/ops, acme/dev
@@ -131,11 +136,26 @@ function page(res, url, list, scope) {
   return send(res, 200, list.slice((n - 1) * per, n * per), headers);
 }
 
+// The user as GITHUB_USERS_FILE says now, or null when revoked.
+function userNow(login) {
+  let o = {};
+  try {
+    if (process.env.GITHUB_USERS_FILE) {
+      o = JSON.parse(fs.readFileSync(process.env.GITHUB_USERS_FILE, 'utf8'))[login] || {};
+    }
+  } catch (e) {
+    o = {};
+  }
+  if (o.revoked) return null;
+  return { ...USERS[login], ...(Array.isArray(o.orgs) ? { orgs: o.orgs } : {}),
+           ...(Array.isArray(o.teams) ? { teams: o.teams } : {}) };
+}
+
 function api(req, res, url) {
   const m = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization || '');
   const t = m && tokens.get(m[1]);
-  if (!t) return send(res, 401, { message: 'Bad credentials' });
-  const u = USERS[t.login];
+  const u = t && userNow(t.login);
+  if (!u) return send(res, 401, { message: 'Bad credentials' });
   const scopes = t.scope.split(',').filter(Boolean);
   const p = url.pathname.slice('/api/v3'.length);
   const hdr = { 'X-OAuth-Scopes': t.scope };

@@ -12,6 +12,7 @@
 #include "fixture.h"
 #include "oa/metrics.h"
 #include "oa/revocation.h"
+#include "oa/token_cookie.h"
 #include "tap.h"
 
 #define IDP "https://idp.test"
@@ -820,6 +821,157 @@ static void test_metrics(void)
     is_int(signins(corp, OA_MX_CAUSE_OTHER), before[OA_MX_CAUSE_OTHER], "nothing as other");
 }
 
+/* A token answer with an id_token for sub (the login's nonce) and a
+ * refresh token. */
+static void token_with_refresh(const char *sub)
+{
+    char *ans = fx_token_answer(IDP, sub, g_nonce ? g_nonce : "", NULL), *out;
+    json_t *o = json_loads(ans, 0, NULL);
+
+    json_object_set_new(o, "refresh_token", json_string("rt-SECRET-1"));
+    out = json_dumps(o, JSON_COMPACT);
+    fx_answer(IDP "/token", 200, out, NULL);
+    free(out);
+    free(ans);
+    json_decref(o);
+}
+
+/* The browser's Cookie: its session (a sign-in at corp as sub, two minutes
+ * ago) and, after /refresh sent it to the provider, the refresh's state
+ * cookie; g_state/g_nonce are the refresh's. */
+static char refresh_jar[8192];
+static struct oa_session_buf refresh_sb;
+
+static struct oa_identity refresh_start(const char *sub)
+{
+    struct oa_identity id = {0}, opened = {0};
+    struct oa_request req;
+    char *pair, *spair;
+
+    id.provider = "corp";
+    id.issuer = IDP;
+    id.subject = sub;
+    id.username = "alice";
+    id.groups = "old";
+    fx_request(&req, "GET", "/", NULL, NULL);
+    req.now -= 120;
+    oa_response_free(&r);
+    oa_response_init(&r);
+    if (oa_session_issue(&r, &fx_cfg, &req, &id) != OA_OK)
+        printf("# issue failed\n");
+    pair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0));
+    if (oa_session_read(&opened, &refresh_sb, &fx_cfg, pair, req.now) != OA_OK)
+        printf("# session does not open\n");
+    fx_request(&req, "GET", "/oauth/refresh", "rd=%2Fpage", pair);
+    oa_response_free(&r);
+    oa_response_init(&r);
+    if (oa_signin_refresh(&r, &fx_cfg, &fx_rt, &req) != OA_OK)
+        printf("# refresh did not go to the provider: %s\n", r.log);
+    free(g_state);
+    free(g_nonce);
+    g_state = fx_location_param(&r, "state");
+    g_nonce = fx_location_param(&r, "nonce");
+    spair = fx_cookie_pair(fx_set_cookie(&r, "__Host-oauth2_fcgi_state_", 0));
+    snprintf(refresh_jar, sizeof(refresh_jar), "%s; %s", pair, spair ? spair : "");
+    free(pair);
+    free(spair);
+    return opened;
+}
+
+static void test_refresh_mode(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    struct oa_identity old, id;
+    const char *loc;
+    char q[512], *p;
+
+    fx_cfg.session.refresh_after = 60; /* refresh_start's session is 120 s old: stale */
+    canned_idp();
+    old = refresh_start("u-1");
+    ok(g_state && g_nonce, "/refresh sent the browser with a refresh state");
+    snprintf(q, sizeof(q), "error=login_required&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, refresh_jar) == OA_OK, "prompt=none answered login_required");
+    is_int(r.status, 302, "302");
+    loc = oa_response_get(&r, "Location");
+    is_str(loc, "/oauth/corp/login?rd=%2Fpage", "to the provider's login, rd kept");
+    p = (char *)fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0);
+    ok(p && strstr(p, "Max-Age=0"), "session cleared");
+    NO_TOKEN_REQUEST(IDP "/token");
+
+    const char *codes[] = {"interaction_required", "consent_required",
+                           "account_selection_required"};
+    for (size_t i = 0; i < 3; i++) {
+        canned_idp();
+        refresh_start("u-1");
+        snprintf(q, sizeof(q), "error=%s&state=%s&iss=%s", codes[i], g_state, IDP);
+        ok(callback(corp, q, refresh_jar) == OA_OK && r.status == 302 &&
+               !strcmp(oa_response_get(&r, "Location"), "/oauth/corp/login?rd=%2Fpage"),
+           "%s: to login", codes[i]);
+    }
+    canned_idp();
+    refresh_start("u-1");
+    snprintf(q, sizeof(q), "error=access_denied&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, refresh_jar) != OA_OK && r.status == 403,
+       "access_denied in a refresh: the provider's refusal page as at sign-in");
+
+    canned_idp();
+    old = refresh_start("u-1");
+    token_ok(IDP "/token", IDP, "u-1", "{\"groups\":[\"new\"]}");
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, refresh_jar) == OA_OK && r.status == 302, "prompt=none: a code");
+    is_str(oa_response_get(&r, "Location"), "/page", "to rd");
+    ok(fx_session(&r, &id, sb), "a session");
+    is_str(id.subject, "u-1", "same subject");
+    is_str(id.groups, "new", "new groups");
+    ok(!memcmp(id.sid, old.sid, sizeof(id.sid)) && id.login_at == old.login_at,
+       "same sub: sid and login_at kept");
+    ok(strstr(r.log, "refreshed") != NULL, "log: refreshed");
+
+    canned_idp();
+    old = refresh_start("u-1");
+    token_ok(IDP "/token", IDP, "u-7", NULL);
+    fx_answer(IDP "/me", 200, "{\"sub\":\"u-7\"}", NULL);
+    snprintf(q, sizeof(q), "code=code-XYZ&state=%s&iss=%s", g_state, IDP);
+    ok(callback(corp, q, refresh_jar) == OA_OK && r.status == 302 && fx_session(&r, &id, sb) &&
+           !strcmp(id.subject, "u-7") && strstr(r.log, "not the session's"),
+       "another subject: a new session, logged");
+    free(sb);
+}
+
+/* A sign-in whose token answer has a refresh token leaves it in the token
+ * cookie, bound to the new session; without one, no token cookie. */
+static void test_token_cookie_at_signin(void)
+{
+    struct oa_session_buf *sb = calloc(1, sizeof(*sb));
+    struct oa_token_cookie tc;
+    struct oa_identity id;
+    const char *c;
+    char *pair;
+
+    canned_idp();
+    login(corp);
+    token_with_refresh("u-1");
+    ok(callback_std(corp, IDP) == OA_OK && r.status == 302, "sign-in with a refresh token");
+    c = fx_set_cookie(&r, "__Secure-oauth2_fcgi_tok=", 0);
+    ok(c && strstr(c, "Path=/oauth/") && strstr(c, "HttpOnly") && strstr(c, "Secure") &&
+           !strstr(c, "Domain"),
+       "token cookie under base_path, HttpOnly, Secure");
+    pair = fx_cookie_pair(c);
+    ok(fx_session(&r, &id, sb) && pair && oa_token_cookie_read(&tc, &fx_cfg, pair, &id) == OA_OK &&
+           !strcmp(tc.refresh_token, "rt-SECRET-1"),
+       "holds the refresh token, bound to the session");
+    oa_token_cookie_free(&tc);
+    free(pair);
+    ok(fx_log_clean(&r) && !strstr(r.log, "rt-SECRET"), "log clean");
+
+    canned_idp();
+    login(corp);
+    token_ok(IDP "/token", IDP, "u-1", NULL);
+    ok(callback_std(corp, IDP) == OA_OK && !fx_set_cookie(&r, "__Secure-oauth2_fcgi_tok=", 0),
+       "no refresh token: no token cookie");
+    free(sb);
+}
+
 int main(void)
 {
     fx_config();
@@ -860,6 +1012,8 @@ int main(void)
     test_cognito_domain_only();
     test_logout();
     test_metrics();
+    test_refresh_mode();
+    test_token_cookie_at_signin();
     oa_response_free(&r);
     fx_reset();
     free(g_pair);

@@ -356,6 +356,15 @@ static void logout(void)
     }
     is_int(found, 1, "session cookie deleted once");
     is_int(state_found, 1, "state cookie deleted");
+    {
+        const char *t = NULL;
+        for (i = 0; i < r.nheaders && !t; i++)
+            if (!strcasecmp(r.headers[i].name, "Set-Cookie") &&
+                !strncmp(r.headers[i].value, "__Secure-oauth2_fcgi_tok=;", 26))
+                t = r.headers[i].value;
+        ok(t && cfx_has(t, "Max-Age=0") && cfx_has(t, "Path=/oauth/"),
+           "the provider-token cookie deleted too, with its path (DESIGN.md 14.4)");
+    }
 
     /* a tossed cookie under the state prefix that we never set, and many
      * state cookies: the logout still clears the session */

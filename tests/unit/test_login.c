@@ -114,6 +114,47 @@ static void test_oidc(const struct oa_provider *corp)
     oa_state_free(&st);
 }
 
+/* offline_access: the OpenID kind asks for the scope and, with it,
+ * prompt=consent (providers drop offline_access without consent); Google
+ * access_type=offline instead; off: neither. The state is a sign-in's. */
+static void test_offline_access(struct oa_provider *corp, struct oa_provider *google,
+                                struct oa_provider *odd)
+{
+    struct oa_state st;
+    char *v;
+
+    ok(login(corp, "rd=%2F") == OA_OK, "offline_access off");
+    v = fx_location_param(&r, "prompt");
+    ok(!v, "no prompt by default");
+    free(v);
+    corp->offline_access = true;
+    ok(login(corp, "rd=%2F") == OA_OK, "offline_access on");
+    check_param("scope", "openid email profile offline_access");
+    check_param("prompt", "consent");
+    v = fx_location_param(&r, "access_type");
+    ok(!v, "no access_type outside Google");
+    free(v);
+    ok(opened(&st, corp) && !st.refresh, "a sign-in's state, not a refresh's");
+    oa_state_free(&st);
+    corp->offline_access = false;
+    odd->offline_access = true;
+    free(odd->scope);
+    odd->scope = fx_s("openid offline_access x");
+    ok(login(odd, "rd=%2F") == OA_OK, "offline_access already in the scope");
+    check_param("scope", "openid offline_access x");
+    odd->offline_access = false;
+    free(odd->scope);
+    odd->scope = fx_s("openid x+y");
+    google->offline_access = true;
+    ok(login(google, "rd=%2F") == OA_OK, "google offline_access");
+    check_param("access_type", "offline");
+    check_param("scope", "openid email profile");
+    v = fx_location_param(&r, "prompt");
+    ok(!v, "google: no prompt forced");
+    free(v);
+    google->offline_access = false;
+}
+
 /* Google's hd= hint: one hosted_domain as is, several as "*", none: no hd. */
 /* Empties a provider's hosted_domain list (the fixture's strings are heap). */
 static void hd_clear(struct oa_provider *p)
@@ -257,6 +298,7 @@ int main(void)
     test_apple(apple);
     test_google_hd(google);
     test_encoding(odd);
+    test_offline_access(corp, google, odd);
     test_origin(gh);
     test_outstanding(gh);
     ok(fx_nseen == 0, "login never talks to the provider when endpoints are configured");

@@ -58,6 +58,12 @@ static void exact_text(void)
     oa_metrics_decision(OA_MX_FORBIDDEN, 3);
     oa_metrics_signin(0, OA_MX_CAUSE_NONCE);
     oa_metrics_call(0, OA_MX_TOKEN, 3000);
+    oa_metrics_refresh(0, OA_MX_REFRESH_DEFERRED);
+    oa_metrics_revocation(OA_MX_REV_BACKCHANNEL);
+    oa_metrics_revocation(OA_MX_REV_LOGOUT);
+    oa_metrics_revocation(OA_MX_REV_LOGOUT);
+    oa_metrics_revocation(OA_MX_REV_SOURCES); /* out of range: not counted */
+    oa_metrics_refresh(0, OA_MX_REFRESH_RESULTS);
     t = render(NULL);
     snprintf(
         want, sizeof(want),
@@ -113,7 +119,17 @@ static void exact_text(void)
         "le=\"+Inf\"} 1\n"
         "oauth2_fcgi_provider_call_duration_seconds_sum{provider=\"0\",call=\"token\"} "
         "0.003000\n"
-        "oauth2_fcgi_provider_call_duration_seconds_count{provider=\"0\",call=\"token\"} 1\n",
+        "oauth2_fcgi_provider_call_duration_seconds_count{provider=\"0\",call=\"token\"} 1\n"
+        "# HELP oauth2_fcgi_refreshes_total Session refreshes (<base_path>/refresh) by provider "
+        "and result.\n"
+        "# TYPE oauth2_fcgi_refreshes_total counter\n"
+        "oauth2_fcgi_refreshes_total{provider=\"0\",result=\"deferred\"} 1\n"
+        "# HELP oauth2_fcgi_revocations_total Sessions revoked by this set-up's processes, by "
+        "source (--revoke is not counted).\n"
+        "# TYPE oauth2_fcgi_revocations_total counter\n"
+        "oauth2_fcgi_revocations_total{source=\"logout\"} 2\n"
+        "oauth2_fcgi_revocations_total{source=\"backchannel\"} 1\n"
+        "oauth2_fcgi_revocations_total{source=\"refresh\"} 0\n",
         PACKAGE_VERSION);
     is_str(t, want, "the exposition, byte for byte");
     free(t);
