@@ -61,7 +61,8 @@ struct oa_provider {
     char *userinfo_url;
     char *end_session_url;
     char *jwks_uri;
-    char *groups_claim;  /* claim holding groups (OIDC); NULL: kind default */
+    /* paths of the claims holding groups (OIDC; claims.h): their union; none: the kind's default */
+    struct oa_strlist groups_claim;
     bool offline_access; /* ask for a refresh token (offline_access; Google access_type=offline) */
     struct oa_strlist hosted_domain; /* google: hd= sent, the id_token's hd must be one; "*": any */
     struct oa_strlist allowed_orgs;  /* github */

@@ -81,7 +81,6 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
         {"userinfo_url", p->userinfo_url},
         {"end_session_url", p->end_session_url},
         {"jwks_uri", p->jwks_uri},
-        {"groups_claim", p->groups_claim},
     };
     char *cb;
 
@@ -101,6 +100,7 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
     put_list(b, "  allowed_orgs", &p->allowed_orgs);
     put_list(b, "  allowed_teams", &p->allowed_teams);
     put_list(b, "  hosted_domain", &p->hosted_domain);
+    put_list(b, "  groups_claim", &p->groups_claim);
     if (!(cb = oa_config_callback_url(cfg, p, NULL))) {
         oa_buf_fail(b, OA_ERR_NOMEM);
         return;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "oa/claim_path.h"
 #include "oa/file_mode.h"
 #include "oa/url.h"
 
@@ -165,6 +166,19 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         if (only[i].set && p->kind != only[i].kind)
             return oa_cfg_fail(ld, only[i].slot, p, "'%s' is only for the %s provider, not '%s'",
                                only[i].key, only[i].for_name, p->name);
+    for (size_t i = 0; i < p->groups_claim.n; i++) {
+        char why[96];
+        if (!oa_claim_path_valid(p->groups_claim.v[i], why, sizeof(why)))
+            return oa_cfg_fail(ld, &p->groups_claim.v[i], &p->groups_claim,
+                               "groups_claim '%s' is not a claim path (%s): names joined by "
+                               "'.', with '\\.' for a '.' inside a name",
+                               p->groups_claim.v[i], why);
+    }
+    if (p->groups_claim.n && p->kind == OA_PROVIDER_GITHUB)
+        return oa_cfg_fail(ld, &p->groups_claim, p,
+                           "'groups_claim' is for OpenID providers, not '%s' (GitHub's groups "
+                           "are its orgs and teams)",
+                           p->name);
     if (p->domain && p->kind != OA_PROVIDER_COGNITO)
         return oa_cfg_fail(ld, &p->domain, p,
                            "'domain' is only for the amazon-cognito provider, not '%s'", p->name);
