@@ -63,7 +63,7 @@ static void provider_free(struct oa_provider *p)
         &p->domain,        &p->user_pool_id,     &p->region,          &p->authorize_url,
         &p->token_url,     &p->userinfo_url,     &p->end_session_url, &p->jwks_uri,
         &p->team_id,       &p->key_id,           &p->private_key_file, &p->client_id_env,
-        &p->client_secret_env};
+        &p->client_secret_env, &p->scope_env};
 
     wipe_str(&p->client_secret);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)

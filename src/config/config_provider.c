@@ -398,7 +398,8 @@ static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
         return e;
     b = builtin(p->name);
     p->kind = b ? b->kind : OA_PROVIDER_OIDC;
-    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) || (e = kind_defaults(ld, p)))
+    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) ||
+        (e = kind_defaults(ld, p)) || (e = oa_cfg_env_scope(ld, p)))
         return e;
     if (!p->client_id || !p->client_id[0])
         return oa_cfg_env_missing(ld, p, "client_id");
@@ -442,6 +443,8 @@ enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld)
 {
     enum oa_err e;
 
+    if ((e = oa_cfg_env_space_apply(ld)))
+        return e;
     if (!ld->cfg->nproviders)
         return oa_cfg_fail(ld, ld->cfg->providers, NULL,
                            "no providers: the configuration needs a 'providers' list with at "
