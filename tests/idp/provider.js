@@ -24,6 +24,11 @@
 //   OIDC_TOKEN_LOG=FILE                   append every access_token and id_token the token
 //                                         endpoint issues to FILE, one a line (tests grep the
 //                                         relying party's logs for them: none may be there)
+//   OIDC_EXTRA_CLAIMS                     a JSON object {account: {claim: value, ...}} merged
+//                                         into that account's claims (a new account when it is
+//                                         none of the two below), released with the profile
+//                                         scope in the id_token and UserInfo: Keycloak's
+//                                         realm_access / resource_access shapes, bad claims
 // Users (devInteractions: the built-in login form; any password):
 //   alice  alice@example.com, email_verified true, groups [admins, staff]
 //   bob    bob@example.org, email_verified false, groups [staff]
@@ -58,6 +63,14 @@ const USERS = {
     'cognito:username': 'bob.cognito', 'cognito:groups': [], orgs: [],
   },
 };
+
+// ---- issue 15 (claims): OIDC_EXTRA_CLAIMS ----------------------------------
+const EXTRA = env.OIDC_EXTRA_CLAIMS ? JSON.parse(env.OIDC_EXTRA_CLAIMS) : {};
+for (const [id, claims] of Object.entries(EXTRA)) {
+  USERS[id] = { sub: id, preferred_username: id, ...(USERS[id] || {}), ...claims };
+}
+const EXTRA_NAMES = [...new Set(Object.values(EXTRA).flatMap((c) => Object.keys(c)))];
+// ---- end of issue 15's block -------------------------------------------------
 
 function signingKeys() {
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
@@ -109,7 +122,7 @@ function configuration() {
       openid: ['sub'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username', 'picture', 'cognito:username', 'cognito:groups',
-        'orgs'],
+        'orgs', ...EXTRA_NAMES],
       groups: ['groups'],
     },
     scopes: ['openid', 'email', 'profile', 'groups'],
