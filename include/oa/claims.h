@@ -21,7 +21,7 @@
 #include "oa/config.h"
 #include "oa/err.h"
 
-#define OA_CLAIMS_GROUPS_MAX 256 /* distinct groups one sign-in may bring */
+#define OA_CLAIMS_GROUPS_MAX 256    /* distinct groups one sign-in may bring */
 #define OA_CLAIMS_GROUP_LEN_MAX 256 /* bytes of one group's name */
 /* bytes of the comma-separated list: the session (OA_SESSION_PLAIN_MAX,
  * 6144) must still hold the rest of the identity and the workspaces */

@@ -46,9 +46,9 @@ struct oa_provider {
     char *client_id_env;     /* the variable client_id came from, or NULL */
     char *client_secret_env; /* the variable client_secret came from, or NULL */
     char *scope;             /* default per kind (DESIGN section 6) */
-    char *scope_env;         /* OAUTH_SCOPES (set it) or SOCIAL_AUTH_P_SCOPE (added to it), or NULL */
-    bool from_space;         /* added by a Hugging Face Space's environment (config_env.c) */
-    char *redirect_uri;      /* override; NULL: derived from public_url/base_path */
+    char *scope_env;    /* OAUTH_SCOPES (set it) or SOCIAL_AUTH_P_SCOPE (added to it), or NULL */
+    bool from_space;    /* added by a Hugging Face Space's environment (config_env.c) */
+    char *redirect_uri; /* override; NULL: derived from public_url/base_path */
     /* endpoints: given, or filled from the kind's defaults; NULL when discovery will tell */
     char *issuer;
     char *base_url; /* github (Enterprise / tests) */
@@ -96,7 +96,7 @@ struct oa_config {
     struct oa_strlist workspaces; /* allowed_workspaces names; default [argilla] */
     bool allow_http_redirect;
     struct oa_strlist extra_backends;
-    char *public_url;  /* origin, no trailing slash; NULL: derive from the request */
+    char *public_url;            /* origin, no trailing slash; NULL: derive from the request */
     const char *public_url_from; /* static: NULL (the file) or "SPACE_HOST" (config_env.c) */
     char *public_host; /* host[:port] of public_url, lower-case; NULL without public_url */
     bool public_https; /* public_url is https */

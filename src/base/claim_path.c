@@ -64,4 +64,3 @@ bool oa_claim_path_valid(const char *path, char *msg, size_t cap)
         snprintf(msg, cap, "%s", why);
     return !why;
 }
-

@@ -115,14 +115,12 @@ static enum oa_err add_claim(struct groups *g, json_t *claims, const char *path,
     if (json_is_string(v))
         return add_group(g, v, path, msg, cap);
     if (!json_is_array(v))
-        return FAIL(OA_ERR_PROVIDER,
-                    "claim '%s' is %s, not a string or an array of strings", path,
+        return FAIL(OA_ERR_PROVIDER, "claim '%s' is %s, not a string or an array of strings", path,
                     json_kind(v));
     /* a bound before the loop, so a huge array costs nothing to refuse */
     if (json_array_size(v) > 16 * OA_CLAIMS_GROUPS_MAX)
-        return FAIL(OA_ERR_TOO_LARGE,
-                    "claim '%s' brings %zu groups, more than a session can carry", path,
-                    json_array_size(v));
+        return FAIL(OA_ERR_TOO_LARGE, "claim '%s' brings %zu groups, more than a session can carry",
+                    path, json_array_size(v));
     json_array_foreach(v, i, item)
     {
         if ((e = add_group(g, item, path, msg, cap)))

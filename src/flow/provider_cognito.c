@@ -93,8 +93,8 @@ enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_identity_draft *id,
     e = oa_cognito_claims(id, claims, f->p->domain, f->p, why, sizeof(why));
     json_decref(claims);
     if ((e == OA_ERR_PROVIDER || e == OA_ERR_TOO_LARGE) && why[0]) {
-        snprintf(f->rbuf, sizeof(f->rbuf), "Your groups from the sign-in provider cannot be used: %s.",
-                 why);
+        snprintf(f->rbuf, sizeof(f->rbuf),
+                 "Your groups from the sign-in provider cannot be used: %s.", why);
         return oa_flow_fail(f, e, e == OA_ERR_TOO_LARGE ? 403 : 502, f->rbuf, "groups: %s", why);
     }
     if (e == OA_ERR_PROVIDER)

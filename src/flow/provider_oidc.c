@@ -122,8 +122,8 @@ static enum oa_err set_groups(struct oa_flow *f, struct oa_identity_draft *id, j
     }
     e = oa_claims_provider_groups(&id->groups, p, claims, why, sizeof(why));
     if (e == OA_ERR_PROVIDER || e == OA_ERR_TOO_LARGE) {
-        snprintf(f->rbuf, sizeof(f->rbuf), "Your groups from the sign-in provider cannot be used: %s.",
-                 why);
+        snprintf(f->rbuf, sizeof(f->rbuf),
+                 "Your groups from the sign-in provider cannot be used: %s.", why);
         return oa_flow_fail(f, e, e == OA_ERR_TOO_LARGE ? 403 : 502, f->rbuf, "groups: %s", why);
     }
     return e;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# claims-keycloak.sh - groups from Keycloak-shaped claims (issue 15),
+# claims-keycloak.sh - groups from Keycloak-shaped claims,
 # through a real lighttpd running oauth2-fcgi and a real OpenID provider
 # (tests/idp/provider.js, panva's oidc-provider) that serves, with
 # OIDC_EXTRA_CLAIMS, Keycloak's own claim shapes in the id_token and

@@ -64,13 +64,13 @@ const USERS = {
   },
 };
 
-// ---- issue 15 (claims): OIDC_EXTRA_CLAIMS ----------------------------------
+// ---- OIDC_EXTRA_CLAIMS (groups_claim tests) ----------------------------------
 const EXTRA = env.OIDC_EXTRA_CLAIMS ? JSON.parse(env.OIDC_EXTRA_CLAIMS) : {};
 for (const [id, claims] of Object.entries(EXTRA)) {
   USERS[id] = { sub: id, preferred_username: id, ...(USERS[id] || {}), ...claims };
 }
 const EXTRA_NAMES = [...new Set(Object.values(EXTRA).flatMap((c) => Object.keys(c)))];
-// ---- end of issue 15's block -------------------------------------------------
+// ---- end of the OIDC_EXTRA_CLAIMS block -------------------------------------------------
 
 function signingKeys() {
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey

@@ -33,8 +33,8 @@ extern char **environ;
 static void clear_env(void)
 {
     /* OAUTH_, SPACE_HOST, OPENID_PROVIDER_URL: a Hugging Face Space's */
-    static const char *const prefixes[] = {"OAUTH2_",  "ARGILLA_",   "SOCIAL_AUTH_",
-                                           "OAUTH_",   "SPACE_HOST", "OPENID_PROVIDER_URL"};
+    static const char *const prefixes[] = {"OAUTH2_", "ARGILLA_",   "SOCIAL_AUTH_",
+                                           "OAUTH_",  "SPACE_HOST", "OPENID_PROVIDER_URL"};
     int again = 1;
 
     while (again) {
