@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -36,12 +37,14 @@
 #include "oa/http.h"
 #include "oa/inflight.h"
 #include "oa/metrics.h"
+#include "oa/revoke.h"
 #include "oa/runtime.h"
 #include "options.h"
 #include "reload.h"
 #include "server.h"
 #include "sockpath.h"
 #include "store.h"
+#include "store_redis.h"
 #include "supervise.h"
 #include "upgrade.h"
 
@@ -102,6 +105,23 @@ static int gen_key(const char *path)
     return 0;
 }
 
+/* session.store answers now, or a warning: the service runs without it
+ * (with the list it has), so the exit status stays 0. */
+static void check_store(const char *url)
+{
+    struct oa_buf b;
+
+    oa_buf_init(&b, 1024);
+    if (oa_store_redis_probe(url, &b))
+        printf("session %s\n", b.p ? b.p : "store");
+    else
+        fprintf(stderr,
+                "oauth2-fcgi: warning: session %s: revocations are not shared until it "
+                "answers\n",
+                b.p ? b.p : "store");
+    oa_buf_free(&b);
+}
+
 static int check_config(const struct oa_config *cfg)
 {
     char *text = oa_config_describe(cfg);
@@ -124,11 +144,41 @@ static int check_config(const struct oa_config *cfg)
     if (oa_store_start(cfg, &err) != OA_OK)
         return fail(&err);
     oa_store_stop();
+    if (cfg->session.store)
+        check_store(cfg->session.store);
     /* the server loads libcurl only at the first provider request: try it now */
     if (!oa_curl(&why)) {
         oa_error_set(&err, OA_ERR_IO, "%s: signing in cannot work", why);
         return fail(&err);
     }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --revoke WHO (DESIGN.md section 14.5): the entry written to every
+ * configured store, which the serving processes read within a second. */
+static int revoke_cli(const struct oa_config *cfg, const char *who)
+{
+    const char *file = cfg->session.revocation_file, *store = cfg->session.store, *kind;
+    struct oa_rev_entry e;
+    struct oa_error err;
+
+    oa_error_clear(&err);
+    if (!file && !store) {
+        oa_error_set(&err, OA_ERR_USAGE,
+                     "--revoke needs session.revocation_file or session.store in %s: without "
+                     "them a revocation reaches no serving process",
+                     cfg->file ? cfg->file : "the config");
+        return fail(&err);
+    }
+    if (oa_revoke_parse(cfg, who, (int64_t)time(NULL), &e, &kind, &err) != OA_OK)
+        return fail(&err);
+    if (oa_store_write(cfg, &e, &err) != OA_OK) {
+        if (err.code == OA_ERR_USAGE || err.code == OA_ERR_CONFIG)
+            err.code = OA_ERR_IO; /* the config was fine: the store failed */
+        return fail(&err);
+    }
+    printf("revoked %s (%s) in %s%s%s\n", who, kind, file ? file : "", file && store ? " and " : "",
+           store ? store : "");
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -250,8 +300,10 @@ static int serve(const struct oa_options *opts, struct oa_reload *rl)
                                         "has a new key, so sign-in cannot complete"
                                       : "no session.key_file: sessions end when the process "
                                         "stops");
-    if (cgi)
+    if (cgi) {
+        oa_store_load_once(); /* Redis, read once: a CGI process has no thread */
         return oa_edge_serve_cgi(cfg, &g->rt) == 0 ? 0 : 1;
+    }
     limit_provider_calls(opts->threads);
     return run_server(opts, rl, fd);
 }
@@ -315,8 +367,8 @@ static int run(const struct oa_options *opts)
     oa_error_clear(&err);
     if (oa_config_load(&cfg, oa_config_find(opts->config), &err) != OA_OK)
         return fail(&err);
-    if (opts->check_config) {
-        rc = check_config(cfg);
+    if (opts->check_config || opts->revoke) {
+        rc = opts->revoke ? revoke_cli(cfg, opts->revoke) : check_config(cfg);
         oa_config_free(cfg);
         return rc;
     }

@@ -12,7 +12,7 @@
 #include "oa/err.h"
 #include "options.h"
 
-enum { OPT_CHECK_CONFIG = 256, OPT_GEN_KEY, OPT_VERSION, OPT_HELP };
+enum { OPT_CHECK_CONFIG = 256, OPT_GEN_KEY, OPT_VERSION, OPT_HELP, OPT_REVOKE };
 
 static const struct option long_options[] = {
     {"config", required_argument, NULL, 'c'},
@@ -22,6 +22,7 @@ static const struct option long_options[] = {
     {"workers", required_argument, NULL, 'w'},
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"gen-key", required_argument, NULL, OPT_GEN_KEY},
+    {"revoke", required_argument, NULL, OPT_REVOKE},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -30,7 +31,8 @@ static const struct option long_options[] = {
 const char *oa_options_usage(void)
 {
     return "Usage: oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS] [-w WORKERS]\n"
-           "                   [--check-config] [--gen-key FILE] [--version] [--help]\n"
+           "                   [--check-config] [--gen-key FILE] [--revoke WHO] [--version]\n"
+           "                   [--help]\n"
            "\n"
            "OAuth2 / OpenID Connect sign-in as a FastCGI responder and authorizer.\n"
            "Without -b or -s it accepts on the socket inherited on fd 0 (spawn-fcgi,\n"
@@ -50,6 +52,12 @@ const char *oa_options_usage(void)
            "      --check-config    validate the config, print a summary and the\n"
            "                        callback URL of every provider, and exit\n"
            "      --gen-key FILE    write a new random session key (mode 0600) and exit\n"
+           "      --revoke WHO      end sessions at once in every process that shares\n"
+           "                        session.revocation_file or session.store, and exit;\n"
+           "                        WHO: an email (every session of it so far),\n"
+           "                        PROVIDER:SUBJECT (every session of that user so far)\n"
+           "                        or a session id (22 characters, from /userinfo);\n"
+           "                        run it as the service's user\n"
            "      --version         print the version and exit\n"
            "      --help            print this help and exit\n"
            "\n"
@@ -91,6 +99,10 @@ static enum oa_err check_combination(const struct oa_options *opts, struct oa_er
     if (opts->check_config && opts->gen_key)
         return oa_error_set(err, OA_ERR_USAGE,
                             "--check-config and --gen-key cannot be used together");
+    if (opts->revoke && (opts->check_config || opts->gen_key || opts->bind || opts->socket))
+        return oa_error_set(err, OA_ERR_USAGE,
+                            "--revoke runs alone (with -c only), not with --check-config, "
+                            "--gen-key, -b or -s");
     return OA_OK;
 }
 
@@ -131,6 +143,7 @@ enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, str
             break;
         case OPT_CHECK_CONFIG: opts->check_config = true; break;
         case OPT_GEN_KEY: opts->gen_key = optarg; break;
+        case OPT_REVOKE: opts->revoke = optarg; break;
         case OPT_VERSION: opts->version = true; break;
         case OPT_HELP: opts->help = true; break;
         case ':':

@@ -1,7 +1,7 @@
 /*
  * options.h - the command line (DESIGN.md section 1):
  *   oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS] [-w WORKERS]
- *               [--check-config] [--gen-key FILE] [--version] [--help]
+ *               [--check-config] [--gen-key FILE] [--revoke WHO] [--version] [--help]
  */
 #ifndef OA_OPTIONS_H
 #define OA_OPTIONS_H
@@ -24,6 +24,7 @@ struct oa_options {
     unsigned threads;    /* -t, 1..OA_THREADS_MAX, default OA_THREADS_DEFAULT */
     unsigned workers;    /* -w, 1..OA_WORKERS_MAX; 0 (default): no supervisor */
     const char *gen_key; /* --gen-key FILE, borrowed */
+    const char *revoke;  /* --revoke WHO, borrowed (DESIGN.md section 14.5) */
     bool check_config;
     bool version;
     bool help;

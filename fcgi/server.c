@@ -444,6 +444,7 @@ int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
     block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
     oa_metrics_listener_start(&ml, rl->live, nthreads);
+    oa_store_threads(); /* Redis: each process (each -w worker) follows it itself */
     started = start_workers(w, nthreads, rl->live, listen_fd);
     if (started == nthreads)
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");

@@ -1,11 +1,11 @@
 /*
  * store.c - the revocation stores (store.h, DESIGN.md section 14): a small
  * dispatcher over the stores the config names. session.revocation_file is
- * fcgi/store_file.c; session.store (Redis) hooks in at the places marked
- * "second store". The in-memory list is the core's (oa/revocation.h):
- * this file loads it, follows the stores on the main thread's tick, and
- * gives the core its writer (oa_revocation_set_store) so that /logout,
- * back-channel logout and a refused refresh reach every process.
+ * fcgi/store_file.c; session.store (Redis) is fcgi/store_redis.c, whose
+ * thread oa_store_threads starts in each serving process. The in-memory list is the core's
+ * (oa/revocation.h): this file loads it, follows the stores on the main thread's tick, and gives
+ * the core its writer (oa_revocation_set_store) so that /logout, back-channel logout and a refused
+ * refresh reach every process.
  *
  * State: one per process, set by oa_store_start before any thread (a -w
  * worker inherits it by fork and follows the file from there); the tick
@@ -18,8 +18,10 @@
 #include <time.h>
 
 #include "log.h"
+#include "oa/endpoints.h"
 #include "store.h"
 #include "store_file.h"
+#include "store_redis.h"
 
 #define OA_STORE_PURGE_S 60 /* expired entries are dropped this often */
 
@@ -27,7 +29,7 @@ static struct {
     bool loaded;                /* oa_store_start succeeded */
     char *file_path;            /* session.revocation_file (a copy), or NULL */
     struct oa_store_file *file; /* its reader */
-    /* second store: session.store's state goes here */
+    char *redis_url;            /* session.store (a copy), or NULL */
     int64_t next_purge;
 } st;
 
@@ -41,7 +43,11 @@ static enum oa_err share(const struct oa_rev_entry *e, struct oa_error *err)
     oa_revocation_stats(&n, &bytes);
     if (st.file_path)
         rc = oa_store_file_write(st.file_path, e, (int64_t)time(NULL), n, err);
-    /* second store: its write here, keeping the first error */
+    if (st.redis_url) {
+        struct oa_error other;
+        enum oa_err r = oa_store_redis_write(st.redis_url, e, rc ? &other : err);
+        rc = rc ? rc : r;
+    }
     return rc;
 }
 
@@ -61,12 +67,36 @@ enum oa_err oa_store_start(const struct oa_config *cfg, struct oa_error *err)
             return err->code;
         }
     }
-    /* second store: session.store is started here (it loads on its thread) */
-    if (st.file_path)
+    /* Redis: only checked here (a build without it refuses the key); its
+     * thread starts in each serving process (oa_store_threads) */
+    if (cfg->session.store) {
+        if (oa_store_redis_config(cfg->session.store, err) != OA_OK)
+            return err->code;
+        if (!(st.redis_url = strdup(cfg->session.store)))
+            return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    }
+    if (st.file_path || st.redis_url) {
         oa_revocation_set_store(share);
+        /* /health: the list and the stores (without any: "ok" as before) */
+        oa_endpoint_set_health(oa_store_status);
+    }
     st.next_purge = now + OA_STORE_PURGE_S;
     st.loaded = true;
     return OA_OK;
+}
+
+void oa_store_threads(void)
+{
+    struct oa_error err;
+
+    if (st.redis_url && oa_store_redis_start(st.redis_url, &err) != OA_OK)
+        oa_log_error(OA_LOG_ERROR, &err);
+}
+
+void oa_store_load_once(void)
+{
+    if (st.redis_url)
+        oa_store_redis_load_once(st.redis_url);
 }
 
 void oa_store_tick(int64_t now)
@@ -75,7 +105,6 @@ void oa_store_tick(int64_t now)
         return;
     if (st.file)
         oa_store_file_tick(st.file, now);
-    /* second store: nothing here (its thread follows it) */
     if (now >= st.next_purge) {
         oa_revocation_purge(now);
         st.next_purge = now + OA_STORE_PURGE_S;
@@ -84,21 +113,30 @@ void oa_store_tick(int64_t now)
 
 void oa_store_stop(void)
 {
-    /* second store: its thread stops here. The file needs nothing: its
-     * reader stays for a server run again after an upgrade's failed exec. */
+    /* the Redis thread; the file needs nothing: its reader stays for a
+     * server run again after an upgrade's failed exec */
+    oa_store_redis_stop();
 }
 
 enum oa_err oa_store_write(const struct oa_config *cfg, const struct oa_rev_entry *e,
                            struct oa_error *err)
 {
     size_t n = 0, bytes = 0;
+    enum oa_err rc = OA_OK;
+    struct oa_error other;
 
-    if (!cfg->session.revocation_file /* && !cfg->session.store: second store */)
+    if (!cfg->session.revocation_file && !cfg->session.store)
         return oa_error_set(err, OA_ERR_CONFIG,
                             "no session.revocation_file (nor session.store): a revocation "
                             "would reach this process only");
     oa_revocation_stats(&n, &bytes);
-    return oa_store_file_write(cfg->session.revocation_file, e, (int64_t)time(NULL), n, err);
+    if (cfg->session.revocation_file)
+        rc = oa_store_file_write(cfg->session.revocation_file, e, (int64_t)time(NULL), n, err);
+    if (cfg->session.store) {
+        enum oa_err r = oa_store_redis_write(cfg->session.store, e, rc ? &other : err);
+        rc = rc ? rc : r;
+    }
+    return rc;
 }
 
 bool oa_store_status(struct oa_buf *b)
@@ -111,6 +149,10 @@ bool oa_store_status(struct oa_buf *b)
         oa_store_file_status(st.file, b);
     else
         oa_buf_puts(b, "file: none");
-    /* second store: "; store: redis://..." here */
-    return st.loaded;
+    if (!st.redis_url)
+        return st.loaded;
+    /* Redis: not good until its first full read (a node that never
+     * loaded the shared list is dropped by the balancer) */
+    oa_buf_puts(b, "; ");
+    return oa_store_redis_status(b) && st.loaded;
 }

@@ -21,6 +21,13 @@
  * with a list it could not read. Redis is not waited for (its thread
  * loads it). Call once per serving process, before its threads. */
 enum oa_err oa_store_start(const struct oa_config *cfg, struct oa_error *err) OA_WUR;
+/* Starts this process's store thread (session.store: Redis; the file has
+ * none). oa_server_run calls it before its threads, so that each -w
+ * worker (threads do not survive a fork) follows Redis itself. A failure
+ * is logged; the process serves with the list it has. */
+void oa_store_threads(void);
+/* A process that serves one request (CGI): reads Redis once, now. */
+void oa_store_load_once(void);
 /* The main thread's tick (every OA_SERVER_TICK_MS): reads what the file
  * gained since; purges expired entries now and then. */
 void oa_store_tick(int64_t now);

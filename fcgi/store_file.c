@@ -144,7 +144,8 @@ static enum oa_err parse_lines(const char *buf, size_t n, bool first, size_t *us
             if (!*p->logged)
                 oa_log_write(OA_LOG_WARN,
                              "revocation file %s: line %u: %s; skipped (and any other bad "
-                             "line of this file, silently)",
+                             "line of this file, silently); a start refuses the file until "
+                             "the line is fixed or removed",
                              p->path, p->line, why);
             *p->logged = true;
         } else if (e.expiry >= p->now && oa_revocation_add(&e) != OA_OK) {
@@ -397,6 +398,8 @@ void oa_store_file_tick(struct oa_store_file *f, int64_t now)
 void oa_store_file_status(const struct oa_store_file *f, struct oa_buf *b)
 {
     oa_buf_printf(b, "file: %s", f->path);
+    if (f->fd < 0 && !f->failing)
+        oa_buf_puts(b, " (not created yet)");
     if (f->failing)
         oa_buf_printf(b, " (not readable now: %s; the list in memory is kept)", f->why);
 }

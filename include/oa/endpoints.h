@@ -35,7 +35,15 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
 enum oa_err oa_endpoint_metrics(struct oa_response *r, const struct oa_config *cfg,
                                 const struct oa_request *req);
 
-/* 200 "ok", text/plain. */
+/* 200 "ok", text/plain; with the edge's word (oa_endpoint_set_health)
+ * "ok\n" then its line, or 503 "unavailable\n" then its line when it
+ * says this process must not take traffic yet. */
 enum oa_err oa_endpoint_health(struct oa_response *r);
+/* The edge's word on /health (fcgi/store.c: the revocation stores):
+ * appends its state to b; false while this process must not take traffic
+ * (its shared revocation list never loaded: a balancer drops the node
+ * rather than have it fail open). NULL: "ok" alone. Set before threads. */
+typedef bool (*oa_health_fn)(struct oa_buf *b);
+void oa_endpoint_set_health(oa_health_fn fn);
 
 #endif

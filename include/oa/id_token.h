@@ -9,6 +9,7 @@
 
 #include "oa/config.h"
 #include "oa/err.h"
+#include "oa/jwt.h"
 #include "oa/provider_cache.h"
 #include "oa/runtime.h"
 
@@ -22,5 +23,12 @@
 enum oa_err oa_id_token_check(json_t **claims, struct oa_runtime *rt, const struct oa_config *cfg,
                               const struct oa_provider *p, const struct oa_provider_urls *ep,
                               const char *id_token, const char *nonce, struct oa_error *err) OA_WUR;
+/* The same for a token of any use (jwt.h): nonce_or_sub is the nonce
+ * (OA_JWT_ID_TOKEN), the session's subject (OA_JWT_REFRESH), or unused
+ * (OA_JWT_LOGOUT). The checks, the keys and the one refetch are shared. */
+enum oa_err oa_token_check(json_t **claims, struct oa_runtime *rt, const struct oa_config *cfg,
+                           const struct oa_provider *p, const struct oa_provider_urls *ep,
+                           const char *token, enum oa_jwt_use use, const char *nonce_or_sub,
+                           struct oa_error *err) OA_WUR;
 
 #endif

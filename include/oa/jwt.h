@@ -39,25 +39,52 @@ void oa_jwks_free(struct oa_jwks *jwks);
 /* Number of usable keys. */
 size_t oa_jwks_count(const struct oa_jwks *jwks);
 
-/* What the claims must say. */
+/* What a token is for: the claims each must carry differ, and a token of
+ * one use is refused as another (OpenID Connect Back-Channel Logout 1.0
+ * section 4.1: a logout token must never pass as an id_token). */
+enum oa_jwt_use {
+    OA_JWT_ID_TOKEN = 0, /* a sign-in's id_token: nonce = expect->nonce; header typ
+                          * logout+jwt refused */
+    OA_JWT_REFRESH,      /* a refreshed id_token: nonce ignored (OIDC Core 12.2),
+                          * sub = expect->sub */
+    OA_JWT_LOGOUT        /* a back-channel logout token: events member, no nonce,
+                          * sub and/or sid, jti, iat at most OA_JWT_LOGOUT_AGE old,
+                          * typ absent, JWT or logout+jwt */
+};
+
+/* The back-channel logout event (Back-Channel Logout 1.0 section 2.4). */
+#define OA_JWT_LOGOUT_EVENT "http://schemas.openid.net/event/backchannel-logout"
+/* How old (iat) a logout token may be, before the skew: the OP sends it at
+ * once; an old one is a replay the jti table may have forgotten. */
+#define OA_JWT_LOGOUT_AGE 300
+/* The claims' strings we keep (OpenID Connect Core 2: sub at most 255). */
+#define OA_JWT_CLAIM_MAX 255
+
+/* What the claims must say. Initialisers that stop after skew get
+ * use = OA_JWT_ID_TOKEN. */
 struct oa_jwt_expect {
     const char *const *issuers; /* iss must equal one of these exactly */
     size_t nissuers;
     const char *client_id; /* aud must contain it; azp if present equals it */
-    const char *nonce;     /* required: the token's nonce must equal it */
+    const char *nonce;     /* OA_JWT_ID_TOKEN: required, the token's nonce must equal it */
     int64_t now;           /* seconds since the epoch */
     int64_t skew;          /* seconds; 0 means OA_JWT_SKEW */
+    enum oa_jwt_use use;
+    const char *sub; /* OA_JWT_REFRESH: required, the token's sub must equal it */
 };
 
-/* Verifies a compact JWS id_token (len bytes) against jwks and expect.
+/* Verifies a compact JWS token (len bytes; an id_token, or a logout token
+ * by expect->use) against jwks and expect.
  * On success *claims is new (json_decref) and holds the payload object.
  * Errors (err's message names the check, never the token):
  *   OA_ERR_NOT_FOUND  no key in jwks has the token's kid (refetch the JWKS
  *                     once and try again);
  *   OA_ERR_EXPIRED    exp passed (with skew);
  *   OA_ERR_TOO_LARGE  over OA_JWT_MAX;
- *   OA_ERR_PROVIDER   any other refusal: malformed, alg not allowed, bad
- *                     signature, iss/aud/azp/nonce/sub/iat wrong, absurd times. */
+ *   OA_ERR_PROVIDER   any other refusal: malformed, alg not allowed, typ of
+ *                     another use, bad signature, iss/aud/azp/nonce/sub/iat
+ *                     wrong, absurd times; a logout token's events, sub/sid,
+ *                     jti, age. */
 enum oa_err oa_jwt_verify(json_t **claims, const char *token, size_t len,
                           const struct oa_jwks *jwks, const struct oa_jwt_expect *expect,
                           struct oa_error *err) OA_WUR;

@@ -1,5 +1,6 @@
 /*
- * replay.h - the login states already used by this process: a state
+ * replay.h - the login states already used by this process (and the
+ * back-channel logout tokens' jti, at the end): a state
  * works once only, even when the same callback request
  * (URL and state cookie) is sent again, and a replay is refused before any
  * provider call.
@@ -46,5 +47,22 @@ void oa_replay_reset(size_t capacity);
 
 /* Live entries now (expired ones are dropped first). */
 size_t oa_replay_count(int64_t now);
+
+/* The back-channel logout tokens' jti (Back-Channel Logout 1.0 section
+ * 2.6 step 8): a token works once per process. Keyed by a hash of (iss,
+ * jti); kept as long as a token's iat lets it be taken (jwt.h:
+ * OA_JWT_LOGOUT_AGE, plus the skew on both sides), after which the age
+ * check refuses a replay anyway. 4096 x 24 bytes; tokens are signed by the
+ * provider, so only it can fill the table, and a full table refuses (503,
+ * the OP retries) rather than forgets. */
+#define OA_REPLAY_JTI_MAX 4096
+#define OA_REPLAY_JTI_KEEP (300 + 2 * 60)
+/* OA_OK the first time; OA_ERR_DENIED for a jti already used;
+ * OA_ERR_BUSY when full; OA_ERR_BAD_INPUT for an empty or over-255-byte
+ * iss or jti. oa_replay_reset resets this table too. Thread-safe. */
+enum oa_err oa_replay_claim_jti(const char *iss, const char *jti, int64_t now) OA_WUR;
+/* True when (iss, jti) was claimed and is still remembered. */
+bool oa_replay_seen_jti(const char *iss, const char *jti, int64_t now);
+size_t oa_replay_jti_count(int64_t now);
 
 #endif

@@ -33,8 +33,21 @@ enum oa_err oa_id_token_check(json_t **claims, struct oa_runtime *rt, const stru
                               const struct oa_provider *p, const struct oa_provider_urls *ep,
                               const char *id_token, const char *nonce, struct oa_error *err)
 {
+    return oa_token_check(claims, rt, cfg, p, ep, id_token, OA_JWT_ID_TOKEN, nonce, err);
+}
+
+enum oa_err oa_token_check(json_t **claims, struct oa_runtime *rt, const struct oa_config *cfg,
+                           const struct oa_provider *p, const struct oa_provider_urls *ep,
+                           const char *id_token, enum oa_jwt_use use, const char *nonce_or_sub,
+                           struct oa_error *err)
+{
     const char *issuers[3];
-    struct oa_jwt_expect x = {issuers, 0, p->client_id, nonce, oa_provider_cache_now(), 0};
+    struct oa_jwt_expect x = {.issuers = issuers,
+                              .client_id = p->client_id,
+                              .nonce = use == OA_JWT_ID_TOKEN ? nonce_or_sub : NULL,
+                              .sub = use == OA_JWT_REFRESH ? nonce_or_sub : NULL,
+                              .now = oa_provider_cache_now(),
+                              .use = use};
     const char *uri = ep && ep->jwks_uri ? ep->jwks_uri : p->jwks_uri;
     struct oa_jwks_ref *r = NULL;
     bool fetched;
@@ -42,10 +55,10 @@ enum oa_err oa_id_token_check(json_t **claims, struct oa_runtime *rt, const stru
 
     *claims = NULL;
     x.nissuers = issuers_of(issuers, p, ep);
-    if (!x.nissuers || !uri || !id_token || !nonce)
+    if (!x.nissuers || !uri || !id_token || (use != OA_JWT_LOGOUT && !nonce_or_sub))
         return oa_error_set(err, OA_ERR_PROVIDER,
                             "provider %s: no issuer, JWKS or nonce to check "
-                            "the id_token with",
+                            "the token with",
                             p->name);
     if ((e = oa_provider_jwks(&r, &fetched, rt, cfg, p, uri, false, err)) != OA_OK)
         return e;

@@ -10,8 +10,10 @@
  * below can overflow. Nothing here fetches anything (see provider_cache.c).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjose/cjose.h>
 
@@ -217,9 +219,35 @@ static bool compact_shape_ok(const char *t, size_t len)
     return dots == 2 && first > 0 && last + 1 < len;
 }
 
-/* Checks the header: alg pinned, no critical extensions. Sets *type. */
-static enum oa_err header_check(const json_t *h, enum key_type *type, const char **kid,
-                                struct oa_error *err)
+/* typ (RFC 7515 4.1.9: case-insensitive, "application/" may be left out)
+ * says what the token is: a logout token says logout+jwt (Back-Channel
+ * Logout 1.0 section 4.1), which an id_token must not; a logout token may
+ * also say JWT or nothing (OPs before the typ was recommended). */
+static enum oa_err typ_check(const json_t *h, enum oa_jwt_use use, struct oa_error *err)
+{
+    json_t *jtyp = json_object_get(h, "typ");
+    const char *typ = json_cstr(jtyp);
+    bool logout, jwt;
+
+    if (!jtyp)
+        return OA_OK;
+    if (!typ)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: typ is not a string");
+    if (strncasecmp(typ, "application/", 12) == 0)
+        typ += 12;
+    logout = strcasecmp(typ, "logout+jwt") == 0;
+    jwt = strcasecmp(typ, "JWT") == 0;
+    if (use == OA_JWT_LOGOUT && !logout && !jwt)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: typ is not logout+jwt or JWT");
+    if (use != OA_JWT_LOGOUT && logout)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: typ logout+jwt (a logout token)");
+    return OA_OK;
+}
+
+/* Checks the header: alg pinned, no critical extensions, typ for use.
+ * Sets *type. */
+static enum oa_err header_check(const json_t *h, enum oa_jwt_use use, enum key_type *type,
+                                const char **kid, struct oa_error *err)
 {
     const char *alg = json_cstr(json_object_get(h, "alg"));
     json_t *jkid = json_object_get(h, "kid");
@@ -237,7 +265,7 @@ static enum oa_err header_check(const json_t *h, enum key_type *type, const char
     *kid = json_cstr(jkid);
     if (jkid && !*kid)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: kid is not a string");
-    return OA_OK;
+    return typ_check(h, use, err);
 }
 
 /* Verifies jws with the key(s) of jwks matching type and kid. */
@@ -281,21 +309,23 @@ static enum oa_err time_claim(const json_t *claims, const char *name, bool requi
     return OA_OK;
 }
 
+/* exp_required false: a logout token without exp is taken (the 2022 text
+ * requires it, earlier drafts did not); when present it is checked. */
 static enum oa_err times_check(const json_t *claims, const struct oa_jwt_expect *x,
-                               struct oa_error *err)
+                               bool exp_required, struct oa_error *err)
 {
     int64_t skew = x->skew > 0 ? x->skew : OA_JWT_SKEW, exp, iat, nbf;
     enum oa_err e;
 
     if (skew > OA_JWT_SKEW_MAX)
         skew = OA_JWT_SKEW_MAX;
-    if ((e = time_claim(claims, "exp", true, &exp, err)) != OA_OK ||
+    if ((e = time_claim(claims, "exp", exp_required, &exp, err)) != OA_OK ||
         (e = time_claim(claims, "iat", true, &iat, err)) != OA_OK ||
         (e = time_claim(claims, "nbf", false, &nbf, err)) != OA_OK)
         return e;
     if (x->now < 0 || x->now > OA_JWT_TIME_MAX)
         return oa_error_set(err, OA_ERR_INTERNAL, "id_token: clock out of range");
-    if (exp + skew <= x->now)
+    if (exp && exp + skew <= x->now)
         return oa_error_set(err, OA_ERR_EXPIRED, "id_token: expired");
     if (iat > x->now + skew)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: issued in the future");
@@ -333,37 +363,87 @@ static enum oa_err audience_check(const json_t *claims, const char *client_id, s
     return OA_OK;
 }
 
-static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect *x,
+/* iss is one of the expected issuers. */
+static enum oa_err issuer_check(const json_t *claims, const struct oa_jwt_expect *x,
                                 struct oa_error *err)
 {
     const char *iss = json_cstr(json_object_get(claims, "iss"));
-    const char *nonce = json_cstr(json_object_get(claims, "nonce"));
-    const char *sub = json_cstr(json_object_get(claims, "sub"));
-    bool iss_ok = false;
-    enum oa_err e;
 
     for (size_t i = 0; iss && i < x->nissuers; i++)
         if (x->issuers[i] && strcmp(iss, x->issuers[i]) == 0)
-            iss_ok = true;
-    if (!iss_ok)
-        return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_ISS_WRONG);
-    if ((e = audience_check(claims, x->client_id, err)) != OA_OK)
+            return OA_OK;
+    return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_ISS_WRONG);
+}
+
+/* A string claim of 1..OA_JWT_CLAIM_MAX bytes (no NUL), or NULL. */
+static const char *short_claim(const json_t *claims, const char *name)
+{
+    const char *v = json_cstr(json_object_get(claims, name));
+
+    return v && *v && strlen(v) <= OA_JWT_CLAIM_MAX ? v : NULL;
+}
+
+/* Back-Channel Logout 1.0 section 2.4/2.6: the event, no nonce (so an
+ * id_token, which always has one here, never passes as a logout token),
+ * sub and/or sid, a jti for the replay table, and a recent iat. */
+static enum oa_err logout_claims_check(const json_t *claims, const struct oa_jwt_expect *x,
+                                       int64_t skew, struct oa_error *err)
+{
+    json_t *events = json_object_get(claims, "events"), *sub = json_object_get(claims, "sub"),
+           *sid = json_object_get(claims, "sid");
+    int64_t iat = 0;
+
+    if (!json_is_object(events) || !json_is_object(json_object_get(events, OA_JWT_LOGOUT_EVENT)))
+        return oa_error_set(err, OA_ERR_PROVIDER,
+                            "id_token: events has no back-channel logout event object");
+    if (json_object_get(claims, "nonce"))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: nonce present (prohibited)");
+    if (!sub && !sid)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: neither sub nor sid");
+    if ((sub && !short_claim(claims, "sub")) || (sid && !short_claim(claims, "sid")))
+        return oa_error_set(err, OA_ERR_PROVIDER,
+                            "id_token: sub or sid empty, too long or not a "
+                            "string");
+    if (!short_claim(claims, "jti"))
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: jti missing, empty or too long");
+    if (time_claim(claims, "iat", true, &iat, err) != OA_OK)
+        return OA_ERR_PROVIDER;
+    if (iat < x->now - OA_JWT_LOGOUT_AGE - skew)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: iat too old (over %d s)",
+                            OA_JWT_LOGOUT_AGE);
+    return OA_OK;
+}
+
+static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect *x,
+                                struct oa_error *err)
+{
+    const char *nonce = json_cstr(json_object_get(claims, "nonce"));
+    const char *sub = json_cstr(json_object_get(claims, "sub"));
+    int64_t skew = x->skew > 0 ? x->skew : OA_JWT_SKEW;
+    enum oa_err e;
+
+    if ((e = issuer_check(claims, x, err)) != OA_OK ||
+        (e = audience_check(claims, x->client_id, err)) != OA_OK ||
+        (e = times_check(claims, x, x->use != OA_JWT_LOGOUT, err)) != OA_OK)
         return e;
-    if ((e = times_check(claims, x, err)) != OA_OK)
-        return e;
-    if (!nonce || strlen(nonce) != strlen(x->nonce) || !oa_memeq_ct(nonce, x->nonce, strlen(nonce)))
+    if (x->use == OA_JWT_LOGOUT)
+        return logout_claims_check(claims, x, skew > OA_JWT_SKEW_MAX ? OA_JWT_SKEW_MAX : skew, err);
+    if (x->use == OA_JWT_ID_TOKEN && (!nonce || strlen(nonce) != strlen(x->nonce) ||
+                                      !oa_memeq_ct(nonce, x->nonce, strlen(nonce))))
         return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_NONCE_WRONG);
     if (!sub || !*sub || strlen(sub) > OA_JWT_SUB_MAX)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub missing, empty or too long");
+    if (x->use == OA_JWT_REFRESH && strcmp(sub, x->sub) != 0)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: sub is not the session's");
     return OA_OK;
 }
 
 /* Everything up to a verified payload; *jws new on success. */
 static enum oa_err jws_open(cjose_jws_t **jws, const char *token, size_t len,
-                            const struct oa_jwks *jwks, struct oa_error *err)
+                            const struct oa_jwks *jwks, enum oa_jwt_use use, struct oa_error *err)
 {
     enum key_type type = KEY_RSA;
-    const char *kid;
+    const char *kid = NULL;
     cjose_err cerr;
     enum oa_err e;
     json_t *h;
@@ -373,7 +453,7 @@ static enum oa_err jws_open(cjose_jws_t **jws, const char *token, size_t len,
         return oa_error_set(err, OA_ERR_TOO_LARGE, "id_token: over %d bytes", OA_JWT_MAX);
     if (!compact_shape_ok(token, len) || !(h = header_parse(token, len)))
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed");
-    e = header_check(h, &type, &kid, err);
+    e = header_check(h, use, &type, &kid, err);
     if (e == OA_OK && !(*jws = cjose_jws_import(token, len, &cerr)))
         e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed JWS");
     if (e == OA_OK)
@@ -383,6 +463,25 @@ static enum oa_err jws_open(cjose_jws_t **jws, const char *token, size_t len,
         cjose_jws_release(*jws);
         *jws = NULL;
     }
+    return e;
+}
+
+/* The checks name the token "id_token: ..."; a logout token's refusal is
+ * logged as such (the two messages the metrics compare are id_token's). */
+static enum oa_err name_use(enum oa_err e, enum oa_jwt_use use, struct oa_error *err)
+{
+    static const char was[] = "id_token: ", now[] = "logout token: ";
+    const size_t grow = sizeof(now) - sizeof(was);
+    size_t n;
+
+    if (use != OA_JWT_LOGOUT || strncmp(err->msg, was, sizeof(was) - 1) != 0)
+        return e;
+    n = strnlen(err->msg, sizeof(err->msg) - 1);
+    if (n + grow >= sizeof(err->msg))
+        n = sizeof(err->msg) - 1 - grow;
+    memmove(err->msg + sizeof(now) - 1, err->msg + sizeof(was) - 1, n - (sizeof(was) - 1));
+    memcpy(err->msg, now, sizeof(now) - 1);
+    err->msg[n + grow] = '\0';
     return e;
 }
 
@@ -398,11 +497,13 @@ enum oa_err oa_jwt_verify(json_t **claims, const char *token, size_t len,
     json_t *c = NULL;
 
     *claims = NULL;
-    if (!token || !jwks || !expect || !expect->client_id || !expect->nonce)
+    if (!token || !jwks || !expect || !expect->client_id ||
+        (expect->use == OA_JWT_ID_TOKEN && !expect->nonce) ||
+        (expect->use == OA_JWT_REFRESH && !expect->sub))
         return oa_error_set(err, OA_ERR_INTERNAL, "id_token: nothing to check against");
-    e = jws_open(&jws, token, len, jwks, err);
+    e = jws_open(&jws, token, len, jwks, expect->use, err);
     if (e != OA_OK)
-        return e;
+        return name_use(e, expect->use, err);
     if (!cjose_jws_get_plaintext(jws, &plain, &plain_len, &cerr))
         e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: no payload");
     else if (oa_json_parse_object(&c, (const char *)plain, plain_len, "id_token claims", err) !=
@@ -413,7 +514,7 @@ enum oa_err oa_jwt_verify(json_t **claims, const char *token, size_t len,
     cjose_jws_release(jws);
     if (e != OA_OK) {
         json_decref(c);
-        return e;
+        return name_use(e, expect->use, err);
     }
     *claims = c;
     return OA_OK;

@@ -20,6 +20,7 @@
 #include "oa/pages.h"
 #include "oa/redirect.h"
 #include "oa/request_origin.h"
+#include "oa/revocation.h"
 #include "oa/session.h"
 #include "oa/signin.h"
 #include "oa/state.h"
@@ -207,19 +208,22 @@ static char *logout_rd(const struct oa_request *req)
 
 /* The session's provider name (for its end-session URL), copied into out;
  * who signs out into the sign_out audit record *who (event NONE without a
- * session: there is nobody to sign out). */
+ * session: there is nobody to sign out); its id into sid (zero: none). */
 static void session_provider(char *out, size_t cap, struct oa_audit *who,
-                             const struct oa_config *cfg, const struct oa_request *req)
+                             unsigned char sid[OA_REV_KEY_BYTES], const struct oa_config *cfg,
+                             const struct oa_request *req)
 {
     struct oa_session_buf *sb = malloc(sizeof(*sb));
     struct oa_identity id;
 
     out[0] = '\0';
+    memset(sid, 0, OA_REV_KEY_BYTES);
     oa_audit_clear(who);
     if (!sb)
         return;
     if (oa_session_read(&id, sb, cfg, req->cookie, req->now) == OA_OK) {
         snprintf(out, cap, "%s", id.provider);
+        memcpy(sid, id.sid, OA_REV_KEY_BYTES);
         oa_audit_set(who, OA_AUDIT_SIGN_OUT, 302, id.provider,
                      id.email && *id.email ? id.email : id.username, id.subject, NULL, NULL);
     }
@@ -263,9 +267,36 @@ static enum oa_err logout_confirm(struct oa_response *r, const struct oa_config 
     return e;
 }
 
+/* The session being ended is revoked by its id (cutoff: always), so a copy
+ * of its cookie (another browser profile, a stolen one) dies with it. A
+ * session without an id (sealed before ids existed) has nothing to revoke.
+ * A store that cannot be written is logged and the sign-out goes on: this
+ * process refuses the session already, and the cookie is cleared. */
+static void revoke_session(struct oa_response *r, const struct oa_config *cfg,
+                           const unsigned char sid[OA_REV_KEY_BYTES], int64_t now)
+{
+    static const unsigned char none[OA_REV_KEY_BYTES];
+    struct oa_rev_entry e = {.cutoff = INT64_MAX, .expiry = now + cfg->session.lifetime};
+    struct oa_error err;
+    char id[32];
+
+    if (!memcmp(sid, none, sizeof(none)))
+        return;
+    if (oa_b64url_encode(id, sizeof(id), sid, OA_REV_KEY_BYTES) != OA_OK ||
+        !oa_rev_key(OA_REV_SESSION, id, NULL, e.key)) {
+        oa_response_log(r, OA_LOG_ERROR, "logout: the session's id makes no key: not revoked");
+        return;
+    }
+    oa_error_clear(&err);
+    if (oa_revoke(&e, &err) != OA_OK)
+        oa_response_log(r, OA_LOG_ERROR, "logout: session %s revoked in this process only (%.200s)",
+                        id, err.msg);
+}
+
 enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cfg,
                                struct oa_runtime *rt, const struct oa_request *req)
 {
+    unsigned char sid[OA_REV_KEY_BYTES];
     char provider[256];
     char *rd_param = logout_rd(req);
     const char *rd = oa_redirect_or_default(cfg, req, rd_param);
@@ -273,7 +304,7 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     char *end_session;
     enum oa_err e;
 
-    session_provider(provider, sizeof(provider), &who, cfg, req);
+    session_provider(provider, sizeof(provider), &who, sid, cfg, req);
     if (!oa_request_from_us(cfg, req)) {
         e = logout_confirm(r, cfg, rt, req, provider, rd);
         free(rd_param);
@@ -293,15 +324,36 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     } else if (who.event != OA_AUDIT_NONE) {
         r->audit = who;
     }
+    revoke_session(r, cfg, sid, req->now);
     return e;
+}
+
+static oa_health_fn health_fn;
+
+void oa_endpoint_set_health(oa_health_fn fn)
+{
+    health_fn = fn;
 }
 
 enum oa_err oa_endpoint_health(struct oa_response *r)
 {
+    struct oa_buf line;
+    bool good = true;
     enum oa_err e;
 
     oa_response_reset(r);
-    oa_response_status(r, 200);
-    e = oa_buf_puts(&r->body, "ok");
+    if (!health_fn) {
+        oa_response_status(r, 200);
+        e = oa_buf_puts(&r->body, "ok");
+        return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
+    }
+    oa_buf_init(&line, 1024);
+    good = health_fn(&line);
+    oa_response_status(r, good ? 200 : 503);
+    oa_buf_puts(&r->body, good ? "ok\n" : "unavailable\n");
+    oa_buf_puts(&r->body, line.p);
+    oa_buf_puts(&r->body, "\n");
+    oa_buf_free(&line);
+    e = oa_buf_error(&r->body);
     return e ? e : oa_page_headers(r, OA_PAGE_TEXT);
 }

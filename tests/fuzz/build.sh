@@ -12,7 +12,9 @@ out=${1:-fuzz-build}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 CC=${CC:-clang}
-flags="-g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+# what the core takes from autoconf's config.h (the build info in /metrics)
+[ -f "$out/config.h" ] || printf '#define PACKAGE_VERSION "fuzz"\n' >"$out/config.h"
+flags="-I$out -g -O1 -std=c11 -Wall -Werror=implicit-function-declaration -D_GNU_SOURCE -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
  -fno-sanitize-recover=undefined -I$top/include -I$top/tests -I$top/tests/unit -I$top/tests/fuzz"
 deps=$(pkg-config --cflags --libs libcjose jansson libcurl libsodium yaml-0.1 libcrypto 2>/dev/null ||
     echo "-lcjose -ljansson -lcurl -lsodium -lyaml -lcrypto")
@@ -31,7 +33,10 @@ done
 # shellcheck disable=SC2012 # fuzz_<name>.c: plain names
 targets=${FUZZ_TARGETS:-$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')}
 for t in $targets; do
+    extra= # the edge's files a target needs (fuzz_revfile: the revocation file's reader)
+    [ "$t" = fuzz_revfile ] &&
+        extra="-I$top/fcgi $top/fcgi/store_file.c $top/fcgi/log.c $top/fcgi/auditlog.c"
     # shellcheck disable=SC2086
-    $CC $flags "$top/tests/fuzz/$t.c" $objs $deps -pthread -o "$out/$t"
+    $CC $flags $extra "$top/tests/fuzz/$t.c" $objs $deps -pthread -o "$out/$t"
     echo "built $out/$t"
 done

@@ -8,6 +8,11 @@
 //
 // --abort: the user cancels at the login page (its abort link), so the
 // provider answers error=access_denied.
+// --jar FILE: the provider's cookies are read from FILE (JSON, when it
+// exists) and written back at the end, as a browser keeps them: a later
+// run with the same jar is still signed in at the provider, so prompt=none
+// answers at once (with an empty jar: login_required). Without a login
+// form to fill (prompt=none) the first URL leaving the provider is printed.
 //
 // Exit status 0 and the URL on stdout; 1 with a reason on stderr.
 // With response_mode=form_post (Apple) the provider answers with a page
@@ -23,7 +28,12 @@ const ca = fs.readFileSync(need('ca', 'node login.js --ca CA.pem [--user alice] 
 const user = arg('user', 'alice');
 const start = process.argv[process.argv.length - 1];
 const origin = new URL(start).origin;
-const jar = new Map();
+const jarFile = arg('jar', '');
+const jar = new Map(jarFile && fs.existsSync(jarFile)
+  ? Object.entries(JSON.parse(fs.readFileSync(jarFile, 'utf8'))) : []);
+const saveJar = () => {
+  if (jarFile) fs.writeFileSync(jarFile, JSON.stringify(Object.fromEntries(jar)), { mode: 0o600 });
+};
 
 function request(method, url, body) {
   return new Promise((resolve, reject) => {
@@ -75,7 +85,26 @@ function submit(page, url, fields) {
     new URLSearchParams(fields).toString());
 }
 
+// ---- --end-session (back-channel logout tests) ---------------------------
+// --end-session: URL is the provider's end_session_endpoint; GET it, then
+// POST its confirmation form with logout=yes (the user signs out at the
+// provider, which then sends the back-channel logout tokens). Use it with
+// the --jar of the sign-in. Prints the status of the confirmation (and
+// where it redirects).
+async function endSession() {
+  const page = await request('GET', start);
+  if (page.status !== 200) throw new Error(`${start} gave HTTP ${page.status}`);
+  const action = /<form[^>]*action="([^"]+)"/.exec(page.body);
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body);
+  if (!action || !xsrf) throw new Error(`no logout form at ${start}`);
+  const r = await request('POST', new URL(unhtml(action[1]), start).href,
+    new URLSearchParams({ xsrf: unhtml(xsrf[1]), logout: 'yes' }).toString());
+  return `${r.status}${r.location ? ` ${new URL(r.location, start).href}` : ''}`;
+}
+// ---- end of --end-session --------------------------------------------------
+
 async function main() {
+  if (process.argv.includes('--end-session')) return endSession();
   let url = start;
   let method = 'GET';
   for (let hops = 0; hops < 20; hops++) {
@@ -109,4 +138,5 @@ async function main() {
   throw new Error('too many redirects');
 }
 
-main().then((u) => { console.log(u); }, (e) => { console.error(`login.js: ${e.message}`); process.exit(1); });
+main().then((u) => { saveJar(); console.log(u); },
+  (e) => { saveJar(); console.error(`login.js: ${e.message}`); process.exit(1); });

@@ -35,6 +35,16 @@
 // Both also carry the claims of the built-ins' own providers: Cognito's
 // cognito:username and cognito:groups, Hugging Face's orgs (objects, as
 // Hugging Face sends them), released with the profile scope.
+// Back-channel logout (tests/e2e/backchannel-logout.sh; the block "back-channel
+// logout" below):
+//   OIDC_BACKCHANNEL_URI                  backchannel_logout_uri of every client that does
+//                                         not set its own in OIDC_CLIENTS; turns on
+//                                         features.backchannelLogout
+//   OIDC_BACKCHANNEL_SID=1                backchannel_logout_session_required (id_tokens and
+//                                         logout tokens carry sid) unless a client says
+//   OIDC_SIGNING_KEYS_FILE=FILE           write the provider's private signing keys (a JWKS,
+//                                         mode 0600) to FILE, so a test signs tokens exactly as
+//                                         the provider would (tests/idp/sign.js)
 // A script logs in like a browser: GET the authorization URL, follow to
 // /interaction/<uid>, POST prompt=login&login=alice&password=x to its form
 // action, then POST prompt=consent to the consent form, then follow the
@@ -49,6 +59,44 @@ const tlsDir = peer.need('tls', 'node provider.js --tls DIR [--port N]');
 const port = Number(peer.arg('port', '0'));
 const env = process.env;
 const words = (s) => (s || '').split(/\s+/).filter(Boolean);
+
+// ---- back-channel logout -------------------------------------------------
+// The OP POSTs a logout token to each client's backchannel_logout_uri when
+// the user confirms the end of the session (POST /session/end/confirm
+// logout=yes). oidc-provider's fetch drops sockets to special-use addresses
+// (helpers/fetch_request.js: an SSRF guard, 127.0.0.0/8 included) through
+// the undici dispatcher it sets: here every peer is on 127.0.0.1, so the
+// configured fetch goes without it.
+function backchannelConfig(conf) {
+  const uri = env.OIDC_BACKCHANNEL_URI;
+  if (env.OIDC_SIGNING_KEYS_FILE) {
+    fs.writeFileSync(env.OIDC_SIGNING_KEYS_FILE, JSON.stringify(conf.jwks), { mode: 0o600 });
+  }
+  if (!uri) return conf;
+  for (const c of conf.clients) {
+    if (!('backchannel_logout_uri' in c)) c.backchannel_logout_uri = uri;
+    if (!('backchannel_logout_session_required' in c)) {
+      c.backchannel_logout_session_required = env.OIDC_BACKCHANNEL_SID === '1';
+    }
+  }
+  conf.features.backchannelLogout = { enabled: true };
+  conf.fetch = (url, options) => {
+    const o = { ...options };
+    delete o.dispatcher;
+    return globalThis.fetch(url, o);
+  };
+  return conf;
+}
+
+function backchannelEvents(provider) {
+  provider.on('backchannel.success', (ctx, client) => {
+    console.error(`backchannel.success ${client.clientId}`);
+  });
+  provider.on('backchannel.error', (ctx, err, client) => {
+    console.error(`backchannel.error ${client.clientId}: ${err.message}`);
+  });
+}
+// ---- end of back-channel logout --------------------------------------------
 
 const USERS = {
   alice: {
@@ -143,8 +191,9 @@ peer.logRequests(server);
 // issuer is the URL the server listens on, so the provider is made after.
 import('oidc-provider').then(async ({ default: Provider }) => {
   const issuer = await peer.listen(server, port);
-  const provider = new Provider(issuer, configuration());
+  const provider = new Provider(issuer, backchannelConfig(configuration()));
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
+  backchannelEvents(provider);
   if (process.env.OIDC_TOKEN_LOG) {
     provider.on('grant.success', (ctx) => {
       const b = ctx.body || {};

@@ -26,7 +26,8 @@
 static cjose_jwk_t *rsa, *ec, *rsa_other;
 static struct oa_jwks *jwks;
 static const char *issuers[] = {ISS, "accounts.google.com"};
-static const struct oa_jwt_expect expect = {issuers, 2, CID, "n-123", NOW, 0};
+static const struct oa_jwt_expect expect = {issuers,         2,   CID, "n-123", NOW, 0,
+                                            OA_JWT_ID_TOKEN, NULL};
 
 static char *b64(const char *s, size_t n)
 {
@@ -554,6 +555,212 @@ static void test_apple(void)
     free(pem);
 }
 
+/* ---- logout tokens (Back-Channel Logout 1.0) and the uses apart ---- */
+
+#define EVENT "{\"http://schemas.openid.net/event/backchannel-logout\":{}}"
+
+/* A valid logout token's claims, then overrides (null deletes). */
+static char *logout_claims(const char *override)
+{
+    json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "iss", ISS, "aud", CID, "sub",
+                          "u-42", "sid", "s-7", "jti", "j-1", "iat", (json_int_t)NOW - 10, "exp",
+                          (json_int_t)NOW + 110, "events", json_loads(EVENT, 0, NULL));
+    json_t *o = override ? json_loads(override, 0, NULL) : NULL;
+    const char *k;
+    json_t *v;
+    char *s;
+
+    if (override && !o)
+        abort();
+    json_object_foreach(o, k, v)
+    {
+        if (json_is_null(v))
+            json_object_del(c, k);
+        else
+            json_object_set(c, k, v);
+    }
+    s = json_dumps(c, JSON_COMPACT);
+    json_decref(c);
+    json_decref(o);
+    return s;
+}
+
+/* Signs claims with rsa (kid rsa1), header typ (NULL: none). New string. */
+static char *sign_typ(const char *typ, const char *claims)
+{
+    cjose_header_t *h = cjose_header_new(NULL);
+    cjose_jws_t *jws;
+    const char *ser;
+    char *out;
+
+    cjose_header_set(h, CJOSE_HDR_ALG, "RS256", NULL);
+    cjose_header_set(h, CJOSE_HDR_KID, "rsa1", NULL);
+    if (typ)
+        cjose_header_set(h, "typ", typ, NULL);
+    jws = cjose_jws_sign(rsa, h, (const uint8_t *)claims, strlen(claims), NULL);
+    if (!jws || !cjose_jws_export(jws, &ser, NULL))
+        abort();
+    out = strdup(ser);
+    cjose_jws_release(jws);
+    cjose_header_release(h);
+    return out;
+}
+
+/* Verifies token t for use; err's message copied into msg (may be NULL). */
+static enum oa_err verify_as(const char *t, enum oa_jwt_use use, const char *sub, char *msg,
+                             size_t cap)
+{
+    struct oa_jwt_expect x = expect;
+    struct oa_error err;
+    json_t *claims = NULL;
+    enum oa_err e;
+
+    x.use = use;
+    x.sub = sub;
+    oa_error_clear(&err);
+    e = oa_jwt_verify(&claims, t, strlen(t), jwks, &x, &err);
+    if (e != OA_OK)
+        printf("#   (%s)\n", err.msg);
+    if (msg)
+        snprintf(msg, cap, "%s", e == OA_OK ? "" : err.msg);
+    json_decref(claims);
+    return e;
+}
+
+/* A logout token: claims overrides, header typ; verified as a logout. */
+static enum oa_err logout(const char *typ, const char *override)
+{
+    char *c = logout_claims(override), *t = sign_typ(typ, c);
+    enum oa_err e = verify_as(t, OA_JWT_LOGOUT, NULL, NULL, 0);
+
+    free(c);
+    free(t);
+    return e;
+}
+
+static void test_logout(void)
+{
+    char msg[512], *c, *t;
+
+    ok(logout("logout+jwt", NULL) == OA_OK, "logout: a valid logout+jwt token is taken");
+    ok(logout(NULL, NULL) == OA_OK, "logout: no typ is taken (older OPs)");
+    ok(logout("JWT", NULL) == OA_OK, "logout: typ JWT is taken");
+    ok(logout("Logout+JWT", NULL) == OA_OK, "logout: typ compared case-insensitively");
+    ok(logout("application/logout+jwt", NULL) == OA_OK, "logout: application/logout+jwt taken");
+    ok(logout("at+jwt", NULL) == OA_ERR_PROVIDER, "logout: typ at+jwt refused");
+    ok(logout("id_token+jwt", NULL) == OA_ERR_PROVIDER, "logout: typ id_token+jwt refused");
+    ok(logout(NULL, "{\"sid\":null}") == OA_OK, "logout: sub only is taken");
+    ok(logout(NULL, "{\"sub\":null}") == OA_OK, "logout: sid only is taken");
+    ok(logout(NULL, "{\"sub\":null,\"sid\":null}") == OA_ERR_PROVIDER,
+       "logout: neither sub nor sid refused");
+    ok(logout(NULL, "{\"sid\":\"\"}") == OA_ERR_PROVIDER, "logout: empty sid refused");
+    ok(logout(NULL, "{\"sid\":7}") == OA_ERR_PROVIDER, "logout: sid not a string refused");
+    ok(logout(NULL, "{\"events\":null}") == OA_ERR_PROVIDER, "logout: no events refused");
+    ok(logout(NULL, "{\"events\":\"x\"}") == OA_ERR_PROVIDER,
+       "logout: events not an object refused");
+    ok(logout(NULL, "{\"events\":{}}") == OA_ERR_PROVIDER,
+       "logout: events without the member refused");
+    ok(logout(NULL, "{\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":true}}") ==
+           OA_ERR_PROVIDER,
+       "logout: the event's value not an object refused");
+    ok(logout(NULL,
+              "{\"events\":{\"http://schemas.openid.net/event/backchannel-logout\":{},\"x\":1}}") ==
+           OA_OK,
+       "logout: other events beside it are fine");
+    ok(logout(NULL, "{\"nonce\":\"n-123\"}") == OA_ERR_PROVIDER, "logout: a nonce refused");
+    ok(logout(NULL, "{\"jti\":null}") == OA_ERR_PROVIDER, "logout: no jti refused");
+    ok(logout(NULL, "{\"jti\":\"\"}") == OA_ERR_PROVIDER, "logout: empty jti refused");
+    ok(logout(NULL, "{\"aud\":\"another\"}") == OA_ERR_PROVIDER, "logout: wrong aud refused");
+    ok(logout(NULL, "{\"iss\":\"https://evil.example\"}") == OA_ERR_PROVIDER,
+       "logout: wrong iss refused");
+    ok(logout(NULL, "{\"iat\":1799999600}") == OA_ERR_PROVIDER, "logout: iat 400 s old refused");
+    ok(logout(NULL, "{\"iat\":1799999700,\"exp\":null}") == OA_OK,
+       "logout: iat 300 s old (within the age plus skew) taken");
+    ok(logout(NULL, "{\"iat\":null}") == OA_ERR_PROVIDER, "logout: no iat refused");
+    ok(logout(NULL, "{\"iat\":1800000600}") == OA_ERR_PROVIDER,
+       "logout: iat in the future refused");
+    ok(logout(NULL, "{\"exp\":null}") == OA_OK, "logout: no exp taken");
+    ok(logout(NULL, "{\"exp\":1799999900}") == OA_ERR_EXPIRED, "logout: exp passed refused");
+    /* the log line names the check and calls it a logout token */
+    c = logout_claims("{\"nonce\":\"n-123\"}");
+    t = sign_typ("logout+jwt", c);
+    verify_as(t, OA_JWT_LOGOUT, NULL, msg, sizeof(msg));
+    ok(strncmp(msg, "logout token: nonce", 19) == 0, "logout: the message names the check");
+    ok(!strstr(msg, t), "logout: the message never holds the token");
+    free(c);
+    free(t);
+    /* an id_token is not a logout token, and back */
+    c = claims_with(NULL);
+    t = sign_typ(NULL, c);
+    ok(verify_as(t, OA_JWT_ID_TOKEN, NULL, NULL, 0) == OA_OK, "uses: the id_token passes as one");
+    ok(verify_as(t, OA_JWT_LOGOUT, NULL, NULL, 0) == OA_ERR_PROVIDER,
+       "uses: an id_token used as a logout token refused");
+    free(c);
+    free(t);
+    c = claims_with("{\"events\":" EVENT ",\"jti\":\"j-2\"}");
+    t = sign_typ(NULL, c);
+    ok(verify_as(t, OA_JWT_LOGOUT, NULL, NULL, 0) == OA_ERR_PROVIDER,
+       "uses: an id_token with events and jti still refused (its nonce)");
+    free(c);
+    free(t);
+    c = logout_claims("{\"nonce\":\"n-123\"}");
+    t = sign_typ("logout+jwt", c);
+    ok(verify_as(t, OA_JWT_ID_TOKEN, NULL, NULL, 0) == OA_ERR_PROVIDER,
+       "uses: a logout+jwt token used as an id_token refused (even with the nonce)");
+    free(t);
+    t = sign_typ(NULL, c);
+    ok(verify_as(t, OA_JWT_ID_TOKEN, NULL, NULL, 0) == OA_OK,
+       "uses: (the same claims without typ pass as an id_token: typ is what tells them apart)");
+    free(t);
+    free(c);
+    c = logout_claims(NULL);
+    t = sign_typ(NULL, c);
+    ok(verify_as(t, OA_JWT_ID_TOKEN, NULL, NULL, 0) == OA_ERR_PROVIDER,
+       "uses: a logout token without typ used as an id_token refused (no nonce)");
+    free(t);
+    free(c);
+    /* alg none: refused before any claim */
+    {
+        char *cl = logout_claims(NULL), *h = b64("{\"alg\":\"none\"}", 14),
+             *pl = b64(cl, strlen(cl));
+        size_t n = strlen(h) + strlen(pl) + 8;
+        char *u = malloc(n);
+        snprintf(u, n, "%s.%s.", h, pl);
+        ok(verify_as(u, OA_JWT_LOGOUT, NULL, NULL, 0) == OA_ERR_PROVIDER,
+           "logout: alg none refused");
+        snprintf(u, n, "%s.%s.AAAA", h, pl);
+        ok(verify_as(u, OA_JWT_LOGOUT, NULL, NULL, 0) == OA_ERR_PROVIDER,
+           "logout: alg none with a signature refused");
+        free(u);
+        free(h);
+        free(pl);
+        free(cl);
+    }
+    /* another key (not in the JWKS) */
+    c = logout_claims(NULL);
+    t = fx_jws(rsa_other, "RS256", "rsa1", c);
+    ok(verify_as(t, OA_JWT_LOGOUT, NULL, NULL, 0) == OA_ERR_PROVIDER,
+       "logout: signed by another key refused");
+    free(t);
+    free(c);
+}
+
+/* A refreshed id_token: nonce ignored, sub must be the session's. */
+static void test_refresh_use(void)
+{
+    char *c = claims_with("{\"nonce\":null}"), *t = sign_typ(NULL, c);
+
+    ok(verify_as(t, OA_JWT_REFRESH, "u-42", NULL, 0) == OA_OK, "refresh: no nonce, same sub taken");
+    ok(verify_as(t, OA_JWT_REFRESH, "u-43", NULL, 0) == OA_ERR_PROVIDER,
+       "refresh: another sub refused");
+    ok(verify_as(t, OA_JWT_REFRESH, NULL, NULL, 0) == OA_ERR_INTERNAL,
+       "refresh: nothing to compare sub with: refused");
+    ok(verify_as(t, OA_JWT_ID_TOKEN, NULL, NULL, 0) == OA_ERR_PROVIDER,
+       "refresh: the same token without a nonce is no sign-in's id_token");
+    free(t);
+    free(c);
+}
+
 int main(void)
 {
     make_keys();
@@ -566,6 +773,8 @@ int main(void)
     test_keys_and_shape();
     test_key_rules();
     test_apple();
+    test_logout();
+    test_refresh_use();
     oa_jwks_free(jwks);
     cjose_jwk_release(rsa);
     cjose_jwk_release(rsa_other);

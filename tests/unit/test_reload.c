@@ -97,6 +97,26 @@ static void test_started_things_kept(struct oa_live *live, struct oa_reload *rl)
     ok(log_count("log/audit: a new target takes a restart") == 1, "the targets' change said");
 }
 
+/* The revocation file is followed from start (fcgi/store.c): a reload
+ * that names another keeps the old one (none here), with a warning. */
+static void test_revocation_file_kept(struct oa_live *live, struct oa_reload *rl)
+{
+    char yaml[1024];
+
+    snprintf(yaml, sizeof(yaml),
+             "providers:\n  - name: corp\n    client_id: c\n    client_secret: s\n"
+             "    authorize_url: https://idp.example/a\n    token_url: https://idp.example/t\n"
+             "    userinfo_url: https://idp.example/u\n"
+             "session:\n  key_file: %s\n  revocation_file: %s/revoked\n"
+             "access:\n  - path: /app/\n    emails: [r@example.com]\n",
+             keypath, dir);
+    put(cfgpath, yaml, 0);
+    ok(oa_reload_tick(rl, false) == 1, "a config naming a revocation file: reloaded");
+    is_str(rule_email(live), "r@example.com", "the new rule applies");
+    ok(!oa_live_current(live)->cfg->session.revocation_file, "session.revocation_file kept (none)");
+    is_int(log_count("session.revocation_file: a change takes a restart"), 1, "said once");
+}
+
 /* Without a key file each process has a random key: a reload keeps it
  * (a new one would end every session of the process). */
 static void test_random_key_kept(void)
@@ -202,6 +222,7 @@ int main(void)
     ok(oa_reload_tick(&rl, true) == 1, "SIGHUP reloads unchanged good files");
     ok(log_count("SIGHUP") == 2, "each SIGHUP is logged");
     test_started_things_kept(&live, &rl);
+    test_revocation_file_kept(&live, &rl);
     ok(oa_live_reap(&live) == 0, "nothing in use: every old generation freed");
 
     oa_reload_free(&rl);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "oa/replay.h"
 #include "tap.h"
@@ -101,10 +102,60 @@ static void test_threads(void)
     is_int(atomic_load(&replays), 15, "the 15 others are refused as replays");
 }
 
+/* The logout tokens' jti: once per (iss, jti), kept as long as the token
+ * could be taken, a table apart from the states. */
+static void test_jti(void)
+{
+    const int64_t t = 5000000;
+    char big[300];
+    size_t i;
+
+    oa_replay_reset(0);
+    ok(!oa_replay_seen_jti("https://op", "j-1", t), "jti: a fresh jti is not seen");
+    is_int(oa_replay_claim_jti("https://op", "j-1", t), OA_OK, "jti: first use taken");
+    ok(oa_replay_seen_jti("https://op", "j-1", t), "jti: then it is seen");
+    ok(!oa_replay_seen_jti("https://op", NULL, t), "jti: none is never seen");
+    is_int(oa_replay_claim_jti("https://op", "j-1", t + 1), OA_ERR_DENIED,
+           "jti: the same jti again refused (a replay)");
+    is_int(oa_replay_claim_jti("https://other-op", "j-1", t), OA_OK,
+           "jti: the same jti from another issuer is another token");
+    is_int(oa_replay_claim_jti("https://op", "j-2", t), OA_OK, "jti: another jti taken");
+    is_int(oa_replay_jti_count(t), 3, "jti: three entries");
+    is_int(oa_replay_count(t), 0, "jti: the states' table is apart");
+    is_int(oa_replay_claim_jti("https://op", "j-1", t + OA_REPLAY_JTI_KEEP), OA_ERR_DENIED,
+           "jti: still refused at the end of the time a token's iat allows");
+    ok(OA_REPLAY_JTI_KEEP >= 300 + 2 * 60, "jti: kept for the age (300 s) plus the skew both ways");
+    is_int(oa_replay_jti_count(t + OA_REPLAY_JTI_KEEP + 1), 0, "jti: then forgotten");
+    is_int(oa_replay_claim_jti("https://op", "", t), OA_ERR_BAD_INPUT, "jti: empty refused");
+    is_int(oa_replay_claim_jti("https://op", NULL, t), OA_ERR_BAD_INPUT, "jti: none refused");
+    is_int(oa_replay_claim_jti(NULL, "j", t), OA_ERR_BAD_INPUT, "jti: no issuer refused");
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    is_int(oa_replay_claim_jti("https://op", big, t), OA_ERR_BAD_INPUT,
+           "jti: over 255 bytes refused");
+    /* "a\0bc" vs "ab\0c": the separator keeps (iss, jti) pairs apart */
+    is_int(oa_replay_claim_jti("a", "bc", t), OA_OK, "jti: (a, bc) taken");
+    is_int(oa_replay_claim_jti("ab", "c", t), OA_OK, "jti: (ab, c) is another pair");
+    oa_replay_reset(8);
+    for (i = 0; i < 8; i++) {
+        char j[16];
+        snprintf(j, sizeof(j), "j%zu", i);
+        if (oa_replay_claim_jti("https://op", j, t) != OA_OK)
+            break;
+    }
+    is_int(i, 8, "jti: a table of 8 takes 8");
+    is_int(oa_replay_claim_jti("https://op", "j-new", t), OA_ERR_BUSY,
+           "jti: full: refused, never a live entry forgotten");
+    is_int(oa_replay_claim_jti("https://op", "j0", t), OA_ERR_DENIED,
+           "jti: ... and a replay of the oldest still refused");
+    oa_replay_reset(0);
+}
+
 int main(void)
 {
     test_once();
     test_full();
     test_threads();
+    test_jti();
     return tap_done();
 }

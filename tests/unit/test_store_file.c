@@ -168,6 +168,14 @@ static void test_start(void)
     unlink(path);
     oa_error_clear(&err);
     ok(oa_store_file_open(&f, path, NOW, &err) == OA_OK && f, "a missing file: an empty list");
+    {
+        struct oa_buf b;
+        oa_buf_init(&b, 0);
+        if (f)
+            oa_store_file_status(f, &b);
+        ok(b.p && strstr(b.p, "(not created yet)"), "status: %s", b.p ? b.p : "");
+        oa_buf_free(&b);
+    }
     is_int(write1(1, INT64_MAX, FAR), OA_OK, "a write creates it");
     {
         struct stat st;
