@@ -34,9 +34,10 @@ json_t *oa_claim_at(json_t *claims, const char *path, size_t *not_object);
 
 /* Appends to out (comma-separated, after what it holds) the groups at each
  * of the npaths paths: their union, each group once, in order. A missing
- * claim brings none. Errors, with what was wrong with which claim in msg:
- * OA_ERR_PROVIDER (a value that is not a string or an array of strings,
- * an empty group, one with a comma or a control byte), OA_ERR_TOO_LARGE
+ * claim brings none; a name that is empty or holds a comma or a control
+ * byte is left out (it cannot travel in the list). Errors, with what was
+ * wrong with which claim in msg: OA_ERR_PROVIDER (a value that is not a
+ * string or an array of strings), OA_ERR_TOO_LARGE
  * (more than OA_CLAIMS_GROUPS_MAX groups, a group over
  * OA_CLAIMS_GROUP_LEN_MAX bytes, a list over OA_CLAIMS_GROUPS_BYTES),
  * OA_ERR_NOMEM. On error out may hold part of the list: throw it away. */
