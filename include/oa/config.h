@@ -46,7 +46,9 @@ struct oa_provider {
     char *client_id_env;     /* the variable client_id came from, or NULL */
     char *client_secret_env; /* the variable client_secret came from, or NULL */
     char *scope;             /* default per kind (DESIGN section 6) */
-    char *redirect_uri;      /* override; NULL: derived from public_url/base_path */
+    char *scope_env;    /* OAUTH_SCOPES (set it) or SOCIAL_AUTH_P_SCOPE (added to it), or NULL */
+    bool from_space;    /* added by a Hugging Face Space's environment (config_env.c) */
+    char *redirect_uri; /* override; NULL: derived from public_url/base_path */
     /* endpoints: given, or filled from the kind's defaults; NULL when discovery will tell */
     char *issuer;
     char *base_url; /* github (Enterprise / tests) */
@@ -61,7 +63,8 @@ struct oa_provider {
     char *userinfo_url;
     char *end_session_url;
     char *jwks_uri;
-    char *groups_claim;  /* claim holding groups (OIDC); NULL: kind default */
+    /* paths of the claims holding groups (OIDC; claims.h): their union; none: the kind's default */
+    struct oa_strlist groups_claim;
     bool offline_access; /* ask for a refresh token (offline_access; Google access_type=offline) */
     struct oa_strlist hosted_domain; /* google: hd= sent, the id_token's hd must be one; "*": any */
     struct oa_strlist allowed_orgs;  /* github */
@@ -99,7 +102,8 @@ struct oa_config {
     struct oa_strlist workspaces; /* allowed_workspaces names; default [argilla] */
     bool allow_http_redirect;
     struct oa_strlist extra_backends;
-    char *public_url;  /* origin, no trailing slash; NULL: derive from the request */
+    char *public_url;            /* origin, no trailing slash; NULL: derive from the request */
+    const char *public_url_from; /* static: NULL (the file) or "SPACE_HOST" (config_env.c) */
     char *public_host; /* host[:port] of public_url, lower-case; NULL without public_url */
     bool public_https; /* public_url is https */
     char *base_path;   /* default "/oauth"; starts with '/', no trailing slash */

@@ -192,9 +192,10 @@ enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft
 enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_identity_draft *id,
                                 const char *access_token) OA_WUR;
 /* The mapping alone (unit tests): Cognito's claims into id; issuer is what
- * the session records; groups_claim NULL for cognito:groups.
- * OA_ERR_PROVIDER without a sub. */
+ * the session records; groups from p's groups_claim (none: cognito:groups).
+ * OA_ERR_PROVIDER without a sub (why ""); with why (cap bytes) when the
+ * groups cannot be read (claims.h). */
 enum oa_err oa_cognito_claims(struct oa_identity_draft *id, json_t *claims, const char *issuer,
-                              const char *groups_claim) OA_WUR;
+                              const struct oa_provider *p, char *why, size_t cap) OA_WUR;
 
 #endif

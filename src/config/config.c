@@ -58,12 +58,12 @@ static void wipe_str(char **s)
 static void provider_free(struct oa_provider *p)
 {
     char **strs[] = {
-        &p->name,          &p->display_name,     &p->client_id,       &p->scope,
-        &p->redirect_uri,  &p->issuer,           &p->base_url,        &p->api_url,
-        &p->domain,        &p->user_pool_id,     &p->region,          &p->authorize_url,
-        &p->token_url,     &p->userinfo_url,     &p->end_session_url, &p->jwks_uri,
-        &p->groups_claim,  &p->team_id,          &p->key_id,          &p->private_key_file,
-        &p->client_id_env, &p->client_secret_env};
+        &p->name,         &p->display_name,     &p->client_id,        &p->scope,
+        &p->redirect_uri, &p->issuer,           &p->base_url,         &p->api_url,
+        &p->domain,       &p->user_pool_id,     &p->region,           &p->authorize_url,
+        &p->token_url,    &p->userinfo_url,     &p->end_session_url,  &p->jwks_uri,
+        &p->team_id,      &p->key_id,           &p->private_key_file, &p->client_id_env,
+        &p->scope_env,    &p->client_secret_env};
 
     wipe_str(&p->client_secret);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -71,6 +71,7 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->allowed_orgs);
     oa_cfg_strlist_free(&p->allowed_teams);
     oa_cfg_strlist_free(&p->hosted_domain);
+    oa_cfg_strlist_free(&p->groups_claim);
 }
 
 static void access_free(struct oa_access_rule *r)

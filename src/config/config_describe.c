@@ -101,7 +101,6 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
         {"userinfo_url", p->userinfo_url},
         {"end_session_url", p->end_session_url},
         {"jwks_uri", p->jwks_uri},
-        {"groups_claim", p->groups_claim},
     };
     char *cb;
 
@@ -109,7 +108,15 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
                   p->display_name, kind_name(p->kind), p->client_id,
                   p->client_id_from ? p->client_id_from : "file");
     put_secret(b, p);
-    oa_buf_printf(b, "  scope: %s\n", p->scope);
+    if (p->from_space)
+        oa_buf_puts(b, "  configured by the Hugging Face Space (OAUTH_CLIENT_ID, "
+                       "OAUTH_CLIENT_SECRET, SPACE_HOST): the file lists no providers\n");
+    if (!p->scope_env)
+        oa_buf_printf(b, "  scope: %s\n", p->scope);
+    else if (!strcmp(p->scope_env, "OAUTH_SCOPES"))
+        oa_buf_printf(b, "  scope: %s (from OAUTH_SCOPES)\n", p->scope);
+    else
+        oa_buf_printf(b, "  scope: %s (with %s added)\n", p->scope, p->scope_env);
     if (p->kind == OA_PROVIDER_OIDC && !p->authorize_url)
         oa_buf_puts(b, "  endpoints: from <issuer>/.well-known/openid-configuration\n");
     if (oa_cognito_userinfo_only(p))
@@ -121,6 +128,7 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
     put_list(b, "  allowed_orgs", &p->allowed_orgs);
     put_list(b, "  allowed_teams", &p->allowed_teams);
     put_list(b, "  hosted_domain", &p->hosted_domain);
+    put_list(b, "  groups_claim", &p->groups_claim);
     if (!(cb = oa_config_callback_url(cfg, p, NULL))) {
         oa_buf_fail(b, OA_ERR_NOMEM);
         return;
@@ -183,7 +191,10 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
     static const char *const lv[] = {"error", "warn", "info", "debug"};
 
     oa_buf_printf(b, "config: %s\n", cfg->file);
-    if (cfg->public_url)
+    if (cfg->public_url && cfg->public_url_from)
+        oa_buf_printf(b, "public_url: %s (from %s: a Hugging Face Space)\n", cfg->public_url,
+                      cfg->public_url_from);
+    else if (cfg->public_url)
         oa_buf_printf(b, "public_url: %s\n", cfg->public_url);
     else
         oa_buf_puts(b, "public_url: none (the origin is taken from each request)\n");

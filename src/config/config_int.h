@@ -53,6 +53,13 @@ enum oa_err oa_cfg_walk(struct oa_cfg_load *ld, const char *yaml, size_t len) OA
 
 /* config_env.c: client_id/client_secret (and Cognito's domain) from the environment. */
 enum oa_err oa_cfg_env_apply(struct oa_cfg_load *ld, struct oa_provider *p) OA_WUR;
+/* config_env.c: true on a Hugging Face Space with OAuth (SPACE_HOST and OAUTH_CLIENT_ID). */
+bool oa_cfg_env_space(void);
+/* config_env.c: on a Space, public_url from SPACE_HOST and the huggingface
+ * provider when the file has none (before the providers are finished). */
+enum oa_err oa_cfg_env_space_apply(struct oa_cfg_load *ld) OA_WUR;
+/* config_env.c: SOCIAL_AUTH_P_SCOPE added to p's scope (after the kind's defaults). */
+enum oa_err oa_cfg_env_scope(struct oa_cfg_load *ld, struct oa_provider *p) OA_WUR;
 /* config_env.c: the message naming every place a client_id/secret was looked for. */
 enum oa_err oa_cfg_env_missing(struct oa_cfg_load *ld, const struct oa_provider *p,
                                const char *what) OA_WUR;

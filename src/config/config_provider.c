@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "oa/claim_path.h"
 #include "oa/file_mode.h"
 #include "oa/url.h"
 
@@ -165,6 +166,19 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         if (only[i].set && p->kind != only[i].kind)
             return oa_cfg_fail(ld, only[i].slot, p, "'%s' is only for the %s provider, not '%s'",
                                only[i].key, only[i].for_name, p->name);
+    for (size_t i = 0; i < p->groups_claim.n; i++) {
+        char why[96];
+        if (!oa_claim_path_valid(p->groups_claim.v[i], why, sizeof(why)))
+            return oa_cfg_fail(ld, &p->groups_claim.v[i], &p->groups_claim,
+                               "groups_claim '%s' is not a claim path (%s): names joined by "
+                               "'.', with '\\.' for a '.' inside a name",
+                               p->groups_claim.v[i], why);
+    }
+    if (p->groups_claim.n && p->kind == OA_PROVIDER_GITHUB)
+        return oa_cfg_fail(ld, &p->groups_claim, p,
+                           "'groups_claim' is for OpenID providers, not '%s' (GitHub's groups "
+                           "are its orgs and teams)",
+                           p->name);
     if (p->domain && p->kind != OA_PROVIDER_COGNITO)
         return oa_cfg_fail(ld, &p->domain, p,
                            "'domain' is only for the amazon-cognito provider, not '%s'", p->name);
@@ -384,7 +398,8 @@ static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
         return e;
     b = builtin(p->name);
     p->kind = b ? b->kind : OA_PROVIDER_OIDC;
-    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) || (e = kind_defaults(ld, p)))
+    if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) ||
+        (e = kind_defaults(ld, p)) || (e = oa_cfg_env_scope(ld, p)))
         return e;
     if (!p->client_id || !p->client_id[0])
         return oa_cfg_env_missing(ld, p, "client_id");
@@ -428,6 +443,8 @@ enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld)
 {
     enum oa_err e;
 
+    if ((e = oa_cfg_env_space_apply(ld)))
+        return e;
     if (!ld->cfg->nproviders)
         return oa_cfg_fail(ld, ld->cfg->providers, NULL,
                            "no providers: the configuration needs a 'providers' list with at "

@@ -90,7 +90,7 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "key_id", KT_STR, P(key_id), 0, NULL},
     {SC_PROVIDER, "private_key_file", KT_STR, P(private_key_file), 0, NULL},
     {SC_PROVIDER, "issuer", KT_STR, P(issuer), 0, NULL},
-    {SC_PROVIDER, "groups_claim", KT_STR, P(groups_claim), 0, NULL},
+    {SC_PROVIDER, "groups_claim", KT_STRLIST1, P(groups_claim), 0, NULL},
     {SC_PROVIDER, "offline_access", KT_BOOL, P(offline_access), 0, NULL},
     {SC_PROVIDER, "authorize_url", KT_STR, P(authorize_url), 0, NULL},
     {SC_PROVIDER, "token_url", KT_STR, P(token_url), 0, NULL},

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oa/claims.h"
 #include "oa/flow.h"
 
 #define NOT_VERIFIED "The sign-in provider's answer could not be verified. Start again."
@@ -45,14 +46,17 @@ static enum oa_err cognito_name(struct oa_identity_draft *id, json_t *claims)
     return oa_identity_draft_set(&id->name, buf);
 }
 
-/* Ownership: fills id's strings (new); claims borrowed. OA_ERR_PROVIDER
- * when there is no sub. */
+/* Ownership: fills id's strings (new); claims and p borrowed.
+ * OA_ERR_PROVIDER when there is no sub (why ""); OA_ERR_PROVIDER or
+ * OA_ERR_TOO_LARGE with why (claims.h) when the groups cannot be read. */
 enum oa_err oa_cognito_claims(struct oa_identity_draft *id, json_t *claims, const char *issuer,
-                              const char *groups_claim)
+                              const struct oa_provider *p, char *why, size_t cap)
 {
     const char *user = str_claim(claims, "cognito:username");
     enum oa_err e;
 
+    if (cap)
+        why[0] = '\0';
     if (!str_claim(claims, "sub"))
         return OA_ERR_PROVIDER;
     if (!user)
@@ -68,8 +72,7 @@ enum oa_err oa_cognito_claims(struct oa_identity_draft *id, json_t *claims, cons
     if (e == OA_OK)
         e = cognito_name(id, claims);
     if (e == OA_OK)
-        e = oa_identity_draft_groups_from(
-            id, json_object_get(claims, groups_claim ? groups_claim : "cognito:groups"));
+        e = oa_claims_provider_groups(&id->groups, p, claims, why, cap);
     return e;
 }
 
@@ -77,6 +80,7 @@ enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_identity_draft *id,
                                 const char *access_token)
 {
     json_t *claims = NULL;
+    char why[256];
     enum oa_err e;
 
     if (!f->ep.userinfo_endpoint || !access_token)
@@ -86,8 +90,13 @@ enum oa_err oa_cognito_identity(struct oa_flow *f, struct oa_identity_draft *id,
                          "userinfo endpoint");
     if (e != OA_OK)
         return e;
-    e = oa_cognito_claims(id, claims, f->p->domain, f->p->groups_claim);
+    e = oa_cognito_claims(id, claims, f->p->domain, f->p, why, sizeof(why));
     json_decref(claims);
+    if ((e == OA_ERR_PROVIDER || e == OA_ERR_TOO_LARGE) && why[0]) {
+        snprintf(f->rbuf, sizeof(f->rbuf),
+                 "Your groups from the sign-in provider cannot be used: %s.", why);
+        return oa_flow_fail(f, e, e == OA_ERR_TOO_LARGE ? 403 : 502, f->rbuf, "groups: %s", why);
+    }
     if (e == OA_ERR_PROVIDER)
         return oa_flow_fail(f, e, 502, NOT_VERIFIED, "amazon-cognito: userInfo without sub");
     if (e != OA_OK)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oa/claims.h"
 #include "oa/flow.h"
 #include "oa/id_token.h"
 #include "oa/jwt.h"
@@ -105,23 +106,27 @@ static enum oa_err apple_name(struct oa_identity_draft *id, const char *user)
     return e;
 }
 
-static enum oa_err set_groups(struct oa_identity_draft *id, const struct oa_provider *p,
-                              json_t *claims)
+/* Hugging Face's orgs (objects) unless groups_claim says otherwise; else
+ * the claim paths (claims.c): a bad claim stops the sign-in with a page
+ * naming it, never a shorter list of groups. */
+static enum oa_err set_groups(struct oa_flow *f, struct oa_identity_draft *id, json_t *claims)
 {
-    const char *claim = p->groups_claim;
+    const struct oa_provider *p = f->p;
+    char why[256];
+    enum oa_err e;
     json_t *v;
 
-    if (!claim) {
-        switch (p->kind) {
-        case OA_PROVIDER_COGNITO: claim = "cognito:groups"; break;
-        case OA_PROVIDER_HUGGINGFACE:
-            v = json_object_get(claims, "orgs");
-            return oa_identity_draft_groups_from(id,
-                                                 v ? v : json_object_get(claims, "organizations"));
-        default: claim = "groups"; break;
-        }
+    if (!p->groups_claim.n && p->kind == OA_PROVIDER_HUGGINGFACE) {
+        v = json_object_get(claims, "orgs");
+        return oa_identity_draft_groups_from(id, v ? v : json_object_get(claims, "organizations"));
     }
-    return oa_identity_draft_groups_from(id, json_object_get(claims, claim));
+    e = oa_claims_provider_groups(&id->groups, p, claims, why, sizeof(why));
+    if (e == OA_ERR_PROVIDER || e == OA_ERR_TOO_LARGE) {
+        snprintf(f->rbuf, sizeof(f->rbuf),
+                 "Your groups from the sign-in provider cannot be used: %s.", why);
+        return oa_flow_fail(f, e, e == OA_ERR_TOO_LARGE ? 403 : 502, f->rbuf, "groups: %s", why);
+    }
+    return e;
 }
 
 static enum oa_err claims_identity(struct oa_flow *f, struct oa_identity_draft *id, json_t *claims)
@@ -143,7 +148,7 @@ static enum oa_err claims_identity(struct oa_flow *f, struct oa_identity_draft *
     if (e == OA_OK)
         e = set_name(id, claims);
     if (e == OA_OK)
-        e = set_groups(id, p, claims);
+        e = set_groups(f, id, claims);
     if (e == OA_OK && !id->subject)
         e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, NOT_VERIFIED, "id_token: no sub");
     return e;

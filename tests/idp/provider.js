@@ -36,6 +36,11 @@
 //                                         disabled = the account is gone (refresh invalid_grant,
 //                                         UserInfo 401, prompt=none login_required); groups
 //                                         replace the user's; a missing/bad file changes nothing
+//   OIDC_EXTRA_CLAIMS                     a JSON object {account: {claim: value, ...}} merged
+//                                         into that account's claims (a new account when it is
+//                                         none of the two below), released with the profile
+//                                         scope in the id_token and UserInfo: Keycloak's
+//                                         realm_access / resource_access shapes, bad claims
 // Users (devInteractions: the built-in login form; any password):
 //   alice  alice@example.com, email_verified true, groups [admins, staff]
 //   bob    bob@example.org, email_verified false, groups [staff]
@@ -147,6 +152,14 @@ function refreshConfig(conf) {
 }
 // ---- end of the refresh controls ----
 
+// ---- OIDC_EXTRA_CLAIMS (groups_claim tests) ----------------------------------
+const EXTRA = env.OIDC_EXTRA_CLAIMS ? JSON.parse(env.OIDC_EXTRA_CLAIMS) : {};
+for (const [id, claims] of Object.entries(EXTRA)) {
+  USERS[id] = { sub: id, preferred_username: id, ...(USERS[id] || {}), ...claims };
+}
+const EXTRA_NAMES = [...new Set(Object.values(EXTRA).flatMap((c) => Object.keys(c)))];
+// ---- end of the OIDC_EXTRA_CLAIMS block -------------------------------------------------
+
 function signingKeys() {
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
     .export({ format: 'jwk' });
@@ -198,7 +211,7 @@ function configuration() {
       openid: ['sub'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username', 'picture', 'cognito:username', 'cognito:groups',
-        'orgs'],
+        'orgs', ...EXTRA_NAMES],
       groups: ['groups'],
     },
     scopes: ['openid', 'email', 'profile', 'groups'],

@@ -12,12 +12,16 @@
 static enum oa_err map(struct oa_identity_draft *id, const char *text, const char *groups_claim)
 {
     json_t *j = json_loads(text, 0, NULL);
+    char *paths[1] = {(char *)groups_claim}, why[256];
+    struct oa_provider p = {.kind = OA_PROVIDER_COGNITO};
     enum oa_err e;
 
+    p.groups_claim.v = paths;
+    p.groups_claim.n = groups_claim ? 1 : 0;
     memset(id, 0, sizeof(*id));
     if (!j)
         return OA_ERR_BAD_INPUT;
-    e = oa_cognito_claims(id, j, "https://pool.example", groups_claim);
+    e = oa_cognito_claims(id, j, "https://pool.example", &p, why, sizeof(why));
     json_decref(j);
     return e;
 }

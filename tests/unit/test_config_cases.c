@@ -32,13 +32,15 @@ extern char **environ;
 /* Unsets every variable the config looks at, so cases do not leak into each other. */
 static void clear_env(void)
 {
-    static const char *const prefixes[] = {"OAUTH2_", "ARGILLA_", "SOCIAL_AUTH_"};
+    /* OAUTH_, SPACE_HOST, OPENID_PROVIDER_URL: a Hugging Face Space's */
+    static const char *const prefixes[] = {"OAUTH2_", "ARGILLA_",   "SOCIAL_AUTH_",
+                                           "OAUTH_",  "SPACE_HOST", "OPENID_PROVIDER_URL"};
     int again = 1;
 
     while (again) {
         again = 0;
         for (char **e = environ; *e && !again; e++) {
-            for (size_t i = 0; i < 3; i++) {
+            for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
                 if (!strncmp(*e, prefixes[i], strlen(prefixes[i]))) {
                     char name[256];
                     size_t n = strcspn(*e, "=");
