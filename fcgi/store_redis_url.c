@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "oa/crypto.h"
 #include "store_redis.h"
 
 #define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
@@ -86,39 +87,15 @@ void oa_redis_addr_name(const struct oa_redis_addr *a, char *buf, size_t cap)
 
 void oa_redis_entry_format(const struct oa_rev_entry *e, char *buf, size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
     char k[2 * OA_REV_KEY_BYTES + 1];
 
-    for (size_t i = 0; i < OA_REV_KEY_BYTES; i++) {
-        k[2 * i] = hex[e->key[i] >> 4];
-        k[2 * i + 1] = hex[e->key[i] & 15];
-    }
-    k[2 * OA_REV_KEY_BYTES] = '\0';
+    oa_hex_encode(k, sizeof(k), e->key, OA_REV_KEY_BYTES);
     snprintf(buf, cap, "%s %lld %lld", k, (long long)e->cutoff, (long long)e->expiry);
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static bool parse_hex(unsigned char key[OA_REV_KEY_BYTES], const char *s, size_t len)
 {
-    if (len != 2 * OA_REV_KEY_BYTES)
-        return false;
-    for (size_t i = 0; i < OA_REV_KEY_BYTES; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        key[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return true;
+    return len == 2 * OA_REV_KEY_BYTES && oa_hex_decode(key, OA_REV_KEY_BYTES, s, len);
 }
 
 /* "<cutoff> <expiry>" exactly (len bytes). */
