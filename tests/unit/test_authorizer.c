@@ -75,6 +75,7 @@ static void cell(const char *what, enum client c, const char *uri, const char *c
     struct oa_buf w;
     enum oa_err e;
 
+    oa_response_free(&r); /* what an earlier run() left */
     oa_response_init(&r);
     e = oa_authorizer_answer(&cfg, &q, &r);
     w = cfx_wire(&r);

@@ -484,6 +484,7 @@ static void test_token_cookie(void)
         ok(oa_token_cookie_set(&r, &fx_cfg, &id, "rt", NULL) == OA_ERR_DENIED &&
                !fx_set_cookie(&r, TOK, 0),
            "base_path \"\" (Path=/, the application's): not stored");
+        free(fx_cfg.base_path);
         fx_cfg.base_path = bp;
     }
     fx_cfg.session.secure = false;
