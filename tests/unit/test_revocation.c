@@ -8,6 +8,7 @@
  * heap allocation with 100 000 entries (malloc counted, as test_noalloc).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -304,6 +305,17 @@ static void *reader(void *arg)
     return NULL;
 }
 
+/* Waits (bounded) until the readers made 50 more lookups: valgrind runs
+ * one thread at a time, and the writer alone would otherwise finish before
+ * any reader had a turn. */
+static void let_readers_in(void)
+{
+    long c0 = atomic_load(&checks);
+
+    for (int k = 0; k < 200000 && atomic_load(&checks) < c0 + 50; k++)
+        sched_yield();
+}
+
 static void test_concurrent(void)
 {
     pthread_t t[4];
@@ -325,6 +337,8 @@ static void test_concurrent(void)
             break;
         added++;
         atomic_store_explicit(&published, i + 1, memory_order_release);
+        if ((i & 4095) == 0)
+            let_readers_in();
     }
     atomic_store(&writer_done, 1);
     for (int i = 0; i < 4; i++)
