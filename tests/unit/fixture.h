@@ -164,6 +164,10 @@ char *fx_jws(const cjose_jwk_t *jwk, const char *alg, const char *kid, const cha
 /* A signed id_token with claims (a JSON object text), by fx_make_key()'s
  * key (ES256, kid k1). New string. */
 char *fx_sign(const char *claims);
+/* base's JSON text (compact) with override's members (a JSON object text,
+ * or NULL) set over it, a null member deleting that claim; base is taken.
+ * New string; aborts on an override that is not JSON. */
+char *fx_claims_override(json_t *base, const char *override);
 /* A token endpoint answer with an id_token for iss/sub/nonce plus extra
  * claims (JSON object text or NULL). New string. */
 char *fx_token_answer(const char *iss, const char *sub, const char *nonce, const char *extra);

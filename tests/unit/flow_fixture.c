@@ -317,6 +317,28 @@ char *fx_jws(const cjose_jwk_t *jwk, const char *alg, const char *kid, const cha
 }
 
 /* A signed id_token with claims (a JSON object text). New string. */
+char *fx_claims_override(json_t *base, const char *override)
+{
+    json_t *o = override ? json_loads(override, JSON_ALLOW_NUL, NULL) : NULL;
+    const char *k;
+    json_t *v;
+    char *s;
+
+    if (override && !o)
+        abort();
+    json_object_foreach(o, k, v)
+    {
+        if (json_is_null(v))
+            json_object_del(base, k);
+        else
+            json_object_set(base, k, v);
+    }
+    s = json_dumps(base, JSON_COMPACT);
+    json_decref(base);
+    json_decref(o);
+    return s;
+}
+
 char *fx_sign(const char *claims)
 {
     return fx_jws(fx_key, "ES256", "k1", claims);

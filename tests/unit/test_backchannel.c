@@ -60,24 +60,8 @@ static char *claims(const char *override)
     json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "iss", IDP, "aud", "cid-123", "sub",
                           "u-42", "sid", "s-7", "jti", "j-1", "iat", (json_int_t)now - 5, "exp",
                           (json_int_t)now + 115, "events", json_loads(EVENT, 0, NULL));
-    json_t *o = override ? json_loads(override, 0, NULL) : NULL;
-    const char *k;
-    json_t *v;
-    char *s;
 
-    if (override && !o)
-        abort();
-    json_object_foreach(o, k, v)
-    {
-        if (json_is_null(v))
-            json_object_del(c, k);
-        else
-            json_object_set(c, k, v);
-    }
-    s = json_dumps(c, JSON_COMPACT);
-    json_decref(c);
-    json_decref(o);
-    return s;
+    return fx_claims_override(c, override);
 }
 
 /* A token signed by k (kid k1) with header typ (NULL: none). New. */

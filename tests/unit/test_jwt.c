@@ -42,24 +42,8 @@ static char *claims_with(const char *override)
 {
     json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "iss", ISS, "aud", CID, "sub", "u-42", "iat",
                           (json_int_t)NOW - 10, "exp", (json_int_t)NOW + 600, "nonce", "n-123");
-    json_t *o = override ? json_loads(override, JSON_ALLOW_NUL, NULL) : NULL;
-    const char *k;
-    json_t *v;
-    char *s;
 
-    if (override && !o)
-        abort();
-    json_object_foreach(o, k, v)
-    {
-        if (json_is_null(v))
-            json_object_del(c, k);
-        else
-            json_object_set(c, k, v);
-    }
-    s = json_dumps(c, JSON_COMPACT);
-    json_decref(c);
-    json_decref(o);
-    return s;
+    return fx_claims_override(c, override);
 }
 
 /* Verifies a token made by jwk/alg/kid over claims_with(override). */
@@ -565,24 +549,8 @@ static char *logout_claims(const char *override)
     json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "iss", ISS, "aud", CID, "sub",
                           "u-42", "sid", "s-7", "jti", "j-1", "iat", (json_int_t)NOW - 10, "exp",
                           (json_int_t)NOW + 110, "events", json_loads(EVENT, 0, NULL));
-    json_t *o = override ? json_loads(override, 0, NULL) : NULL;
-    const char *k;
-    json_t *v;
-    char *s;
 
-    if (override && !o)
-        abort();
-    json_object_foreach(o, k, v)
-    {
-        if (json_is_null(v))
-            json_object_del(c, k);
-        else
-            json_object_set(c, k, v);
-    }
-    s = json_dumps(c, JSON_COMPACT);
-    json_decref(c);
-    json_decref(o);
-    return s;
+    return fx_claims_override(c, override);
 }
 
 /* Signs claims with rsa (kid rsa1), header typ (NULL: none). New string. */
