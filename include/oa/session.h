@@ -30,6 +30,7 @@ struct oa_identity {
     const char *name;
     const char *groups;
     const char *workspaces;
+    const char *roles; /* application roles (identity_map.h); comma-separated */
     int64_t iat; /* sealed at (a refresh seals again) */
     int64_t exp; /* ends at: the hard limit (session.lifetime after iat) */
     /* The lifecycle (DESIGN.md section 14). */

@@ -25,6 +25,7 @@
 
 #include "oa/crypto.h"
 #include "oa/flow.h"
+#include "oa/identity_map.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"
 #include "oa/replay.h"
@@ -181,20 +182,6 @@ static enum oa_err provider_error(struct oa_flow *f, const struct cb_params *cp)
                         code);
 }
 
-/* Comma-separated allowed_workspaces names (new). */
-static char *workspaces(const struct oa_config *cfg)
-{
-    struct oa_buf b = {0};
-    size_t i;
-
-    for (i = 0; i < cfg->workspaces.n; i++) {
-        if (i)
-            oa_buf_append(&b, ",", 1);
-        oa_buf_puts(&b, cfg->workspaces.v[i]);
-    }
-    return oa_buf_steal(&b); /* NULL when an append failed */
-}
-
 /* A sign-in starts a new session (DESIGN.md 14.3): a new random id (never
  * the one a cookie in this browser had: no fixation), login_at = now, and
  * the key of the provider's session (its id_token sid) that back-channel
@@ -213,8 +200,8 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
                           const struct oa_state *st)
 {
     struct oa_identity id = {0};
-    char *ws = workspaces(f->cfg);
-    enum oa_err e = ws ? OA_OK : OA_ERR_NOMEM;
+    struct oa_identity_mapped m;
+    enum oa_err e = oa_identity_map(&m, f->cfg, f->p, ident->email, ident->groups.p);
 
     id.provider = f->p->name;
     id.issuer = ident->issuer;
@@ -222,8 +209,9 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     id.username = ident->username;
     id.email = ident->email;
     id.name = ident->name;
-    id.groups = ident->groups.p;
-    id.workspaces = ws;
+    id.groups = m.groups;
+    id.workspaces = m.workspaces;
+    id.roles = m.roles;
     new_session(&id, ident, f->req->now);
     if (e == OA_OK)
         e = oa_session_issue(f->r, f->cfg, f->req, &id);
@@ -233,7 +221,7 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
         e = oa_response_header(f->r, "Location", oa_redirect_or_default(f->cfg, f->req, st->rd));
     if (e == OA_OK)
         e = oa_response_header(f->r, "Cache-Control", "no-store");
-    free(ws);
+    oa_identity_mapped_free(&m);
     if (e != OA_OK)
         return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
                             "callback: cannot issue the session (%s)", oa_strerror(e));

@@ -32,6 +32,7 @@
 #include "oa/b64url.h"
 #include "oa/crypto.h"
 #include "oa/flow.h"
+#include "oa/identity_map.h"
 #include "oa/metrics.h"
 #include "oa/negotiate.h"
 #include "oa/pages.h"
@@ -228,15 +229,20 @@ enum oa_err oa_refresh_reissue(struct oa_flow *f, const struct oa_identity *old,
                                const struct oa_identity_draft *ident, const struct oa_tokens *t)
 {
     struct oa_identity id = *old;
-    enum oa_err e;
+    struct oa_identity_mapped m;
+    enum oa_err e = oa_identity_map(&m, f->cfg, f->p, ident->email, ident->groups.p);
 
+    if (e != OA_OK)
+        return e;
     id.provider = f->p->name;
     id.issuer = ident->issuer ? ident->issuer : old->issuer;
     id.subject = ident->subject;
     id.username = ident->username;
     id.email = ident->email;
     id.name = ident->name;
-    id.groups = ident->groups.p;
+    id.groups = m.groups; /* mapped again: the groups may have changed */
+    id.workspaces = m.workspaces;
+    id.roles = m.roles;
     /* sid and login_at stay; iat, refresh_at, exp and the user/email keys
      * are the issuer's (the email may have changed) */
     id.iat = id.exp = id.refresh_at = 0;
@@ -247,6 +253,7 @@ enum oa_err oa_refresh_reissue(struct oa_flow *f, const struct oa_identity *old,
     e = oa_session_issue(f->r, f->cfg, f->req, &id);
     if (e == OA_OK)
         e = oa_refresh_token_cookie(f, &id, t);
+    oa_identity_mapped_free(&m);
     return e;
 }
 
