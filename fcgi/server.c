@@ -216,7 +216,23 @@ static bool wait_readable(struct oa_worker *w)
     return rc > 0;
 }
 
-/* One accept; returns 0 with a request, 1 to try again, -1 to leave. */
+/* Waits until the connection kept from the last request (the web server
+ * set FCGI_KEEP_CONN: nginx fastcgi_keep_conn on) is readable: its next
+ * request, or its close. Not the listening socket: libfcgi reads the next
+ * request from the kept connection, so waiting for a new connection there
+ * left that request unread until an unrelated connect came (nginx answered
+ * 504 after fastcgi_read_timeout). True, or false when interrupted. */
+static bool wait_kept(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+
+    return poll(&p, 1, -1) > 0;
+}
+
+/* One accept; returns 0 with a request, 1 to try again, -1 to leave. An
+ * idle kept connection counts as accepting: the stop wakes the thread and
+ * worker_main's FCGX_Free closes the connection (no request is in hand:
+ * nothing of it was read yet). */
 static int accept_one(struct oa_worker *w, FCGX_Request *req)
 {
     bool ready;
@@ -227,7 +243,7 @@ static int accept_one(struct oa_worker *w, FCGX_Request *req)
         atomic_store(&w->accepting, 0);
         return -1;
     }
-    ready = wait_readable(w);
+    ready = req->ipcFd >= 0 ? wait_kept(req->ipcFd) : wait_readable(w);
     atomic_store(&w->accepting, 0);
     if (atomic_load(&oa_stop))
         return -1;
