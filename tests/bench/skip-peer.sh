@@ -16,7 +16,7 @@ e2e_init
 mkdir -p "$E2E_TMP/no-modules"
 rc=0
 (cd "$top_builddir" && BENCH_APACHE_MODULES=$E2E_TMP/no-modules BENCH_NGINX=$E2E_TMP/no-nginx \
-    timeout 120 bash "$top_srcdir/bench/run" -s "C D F-authnz F-fcgid H F-nginx E" -d 1 -r 1 \
+    timeout 120 bash "$top_srcdir/bench/run" -s "C D F-authnz F-fcgid H F-nginx E E-keep" -d 1 -r 1 \
     -o "$E2E_TMP/RESULTS.md") >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err" || rc=$?
 err=$(cat "$E2E_TMP/run.err")
 t_is "$rc" 0 "bench/run with mod_auth_openidc, mod_authnz_fcgi, mod_fcgid and nginx missing exits 0"
@@ -29,9 +29,10 @@ t_like "$err" "^bench: F-fcgid: skipped: .*mod_fcgid" "a line says F-fcgid is sk
 t_like "$err" "^bench: H: skipped: .*mod_fcgid" "a line says H is skipped and why"
 t_like "$err" "^bench: F-nginx: skipped: .*nginx" "a line says F-nginx is skipped and why"
 t_like "$err" "^bench: E: skipped: .*nginx" "a line says E is skipped and why"
+t_like "$err" "^bench: E-keep: skipped: .*nginx" "a line says E-keep is skipped and why"
 res=$(cat "$E2E_TMP/RESULTS.md" 2>/dev/null)
 t_like "$res" "^\| C \| .*\| skipped: " "RESULTS.md's row for C says skipped and why"
-for id in D F-authnz F-fcgid H F-nginx E; do
+for id in D F-authnz F-fcgid H F-nginx E E-keep; do
     t_like "$res" "^\| $id \| .*\| skipped: " "RESULTS.md's row for $id says skipped and why"
 done
 t_like "$res" "^\| every line answered the expected status \| all \| yes \|" \
