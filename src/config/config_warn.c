@@ -100,8 +100,7 @@ static enum oa_err warn_local_revocations(struct oa_cfg_load *ld)
 /* True when the rule says something about the user, not only the request. */
 static bool limits_who(const struct oa_access_rule *r)
 {
-    return r->emails.n || r->email_domains.n || r->groups.n || r->workspaces.n ||
-           r->providers.n;
+    return r->emails.n || r->email_domains.n || r->groups.n || r->workspaces.n || r->providers.n;
 }
 
 /* A later rule that applies to every method and host and takes the
@@ -148,8 +147,7 @@ enum oa_err oa_cfg_advise(struct oa_cfg_load *ld)
         return e;
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = warn_open_groups(ld, &ld->cfg->access[i])) ||
-            (e = warn_google_domains(ld, &ld->cfg->access[i])) ||
-            (e = warn_partial_rule(ld, i)))
+            (e = warn_google_domains(ld, &ld->cfg->access[i])) || (e = warn_partial_rule(ld, i)))
             return e;
     return OA_OK;
 }
