@@ -63,7 +63,8 @@ static void provider_free(struct oa_provider *p)
         &p->domain,       &p->user_pool_id,     &p->region,           &p->authorize_url,
         &p->token_url,    &p->userinfo_url,     &p->end_session_url,  &p->jwks_uri,
         &p->team_id,      &p->key_id,           &p->private_key_file, &p->client_id_env,
-        &p->scope_env,    &p->client_secret_env};
+        &p->scope_env,    &p->client_secret_env,  &p->kind_name,        &p->tenant,
+        &p->graph_url};
 
     wipe_str(&p->client_secret);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -72,6 +73,8 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->allowed_teams);
     oa_cfg_strlist_free(&p->hosted_domain);
     oa_cfg_strlist_free(&p->groups_claim);
+    oa_cfg_strlist_free(&p->allowed_tenants);
+    oa_cfg_strlist_free(&p->allowed_groups);
 }
 
 static void access_free(struct oa_access_rule *r)
