@@ -79,7 +79,7 @@ struct oa_provider {
     char *tenant, *graph_url;
     struct oa_strlist allowed_tenants;
     struct oa_strlist allowed_groups; /* gitlab, microsoft-entra: one of them is required */
-    unsigned line, col;                        /* of the entry in the file */
+    unsigned line, col;               /* of the entry in the file */
 };
 
 struct oa_access_rule {

@@ -63,8 +63,7 @@ static void provider_free(struct oa_provider *p)
         &p->domain,       &p->user_pool_id,     &p->region,           &p->authorize_url,
         &p->token_url,    &p->userinfo_url,     &p->end_session_url,  &p->jwks_uri,
         &p->team_id,      &p->key_id,           &p->private_key_file, &p->client_id_env,
-        &p->scope_env,    &p->client_secret_env,  &p->kind_name,        &p->tenant,
-        &p->graph_url};
+        &p->scope_env,    &p->client_secret_env};
 
     wipe_str(&p->client_secret);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -73,6 +72,9 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->allowed_teams);
     oa_cfg_strlist_free(&p->hosted_domain);
     oa_cfg_strlist_free(&p->groups_claim);
+    free_str(&p->kind_name);
+    free_str(&p->tenant);
+    free_str(&p->graph_url);
     oa_cfg_strlist_free(&p->allowed_tenants);
     oa_cfg_strlist_free(&p->allowed_groups);
 }

@@ -19,8 +19,8 @@
 
 #include "oa/b64url.h"
 #include "oa/crypto.h"
-#include "oa/http.h"
 #include "oa/entra.h"
+#include "oa/http.h"
 #include "oa/jwt.h"
 
 #define OA_JWT_HEADER_MAX 4096 /* decoded bytes of a JOSE header */

@@ -24,10 +24,10 @@
 #include <unistd.h>
 
 #include "oa/crypto.h"
+#include "oa/entra.h"
 #include "oa/file_mode.h"
 #include "oa/jwt.h"
 #include "oa/metrics.h"
-#include "oa/entra.h"
 #include "oa/provider_cache.h"
 
 #define OA_KEY_FILE_MAX 16384

@@ -117,8 +117,7 @@ bool oa_entra_next_ok(const char *graph_url, const char *next)
 
     /* graph_url is an origin (no trailing '/'), or an origin and a path:
      * the next page must be under it, never another host or port */
-    return n && next && !strncmp(next, graph_url, n) && next[n] == '/' &&
-           !strpbrk(next, "\r\n \\@");
+    return n && next && !strncmp(next, graph_url, n) && next[n] == '/' && !strpbrk(next, "\r\n \t");
 }
 
 /* Adds one page's groups (Graph's "value": directoryObjects; only the
@@ -135,8 +134,7 @@ static enum oa_err graph_page(json_t *ids, json_t *page, char *why, size_t cap)
         const char *type = json_string_value(json_object_get(item, "@odata.type"));
         json_t *gid = json_object_get(item, "id");
         if (!json_is_object(item) || !json_is_string(gid))
-            return snprintf(why, cap, "Graph's answer has an entry without an id"),
-                   OA_ERR_PROVIDER;
+            return snprintf(why, cap, "Graph's answer has an entry without an id"), OA_ERR_PROVIDER;
         if (type && strcmp(type, "#microsoft.graph.group") != 0)
             continue; /* a directory role or an administrative unit */
         if (json_array_size(ids) >= OA_ENTRA_GRAPH_GROUPS)
@@ -156,15 +154,15 @@ static enum oa_err graph_fetch(struct oa_flow *f, json_t *ids, const char *token
     enum oa_err e = OA_OK;
     int page;
 
-    if (asprintf(&url, "%s/v1.0/me/transitiveMemberOf?$select=id,displayName", f->p->graph_url) <
-        0)
+    if (asprintf(&url, "%s/v1.0/me/transitiveMemberOf?$select=id,displayName", f->p->graph_url) < 0)
         return OA_ERR_NOMEM;
     for (page = 0; url && e == OA_OK; page++) {
         json_t *doc = NULL;
         const char *next;
         if (page == OA_ENTRA_GRAPH_PAGES) {
             e = OA_ERR_TOO_LARGE;
-            snprintf(why, cap, "Graph lists the groups on more than %d pages", OA_ENTRA_GRAPH_PAGES);
+            snprintf(why, cap, "Graph lists the groups on more than %d pages",
+                     OA_ENTRA_GRAPH_PAGES);
             break;
         }
         e = oa_flow_get_json(f, &doc, NULL, url, token, false, "graph transitiveMemberOf");
@@ -195,8 +193,9 @@ static enum oa_err overage_groups(struct oa_flow *f, struct oa_identity_draft *i
 
     f->phase = OA_MX_CAUSE_USERINFO;
     if (e == OA_OK && !token)
-        e = OA_ERR_PROVIDER, snprintf(why, cap, "the groups are not in the token and there is "
-                                                "no access token to ask Graph with");
+        e = OA_ERR_PROVIDER, snprintf(why, cap,
+                                      "the groups are not in the token and there is "
+                                      "no access token to ask Graph with");
     if (e == OA_OK)
         e = graph_fetch(f, ids, token, why, cap);
     if (f->status) { /* Graph did not answer, or not with 2xx JSON */
@@ -226,8 +225,8 @@ static enum oa_err fail_why(struct oa_flow *f, enum oa_err e, const char *why)
     if ((e == OA_ERR_PROVIDER || e == OA_ERR_TOO_LARGE) && why[0]) {
         snprintf(f->rbuf, sizeof(f->rbuf),
                  "Your groups from the sign-in provider cannot be used: %s.", why);
-        return oa_flow_fail(f, e, e == OA_ERR_TOO_LARGE ? 403 : 502, f->rbuf,
-                            "microsoft-entra: %s", why);
+        return oa_flow_fail(f, e, e == OA_ERR_TOO_LARGE ? 403 : 502, f->rbuf, "microsoft-entra: %s",
+                            why);
     }
     return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
                         "microsoft-entra: identity: %s", oa_strerror(e));
@@ -293,8 +292,8 @@ enum oa_err oa_entra_refresh_identity(struct oa_flow *f, struct oa_identity_draf
     e = oa_token_check(&claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, OA_JWT_REFRESH, sub,
                        &err);
     if (e != OA_OK)
-        return oa_flow_fail(f, e, 403, NOT_VERIFIED, "refresh: id_token refused: %s (%s)",
-                            err.msg, oa_strerror(e));
+        return oa_flow_fail(f, e, 403, NOT_VERIFIED, "refresh: id_token refused: %s (%s)", err.msg,
+                            oa_strerror(e));
     e = entra_identity(f, id, claims, t->access_token);
     json_decref(claims);
     if (e != OA_OK && !f->status)

@@ -46,8 +46,10 @@ static enum oa_err role_groups(json_t *roles, json_t *claims, char *why, size_t 
             return FAIL(OA_ERR_PROVIDER, "claim '%s' is not an array of group paths",
                         role_claims[r][0]);
         if (json_array_size(v) > 16 * OA_CLAIMS_GROUPS_MAX)
-            return FAIL(OA_ERR_TOO_LARGE, "claim '%s' brings %zu groups, more than a session "
-                        "can carry", role_claims[r][0], json_array_size(v));
+            return FAIL(OA_ERR_TOO_LARGE,
+                        "claim '%s' brings %zu groups, more than a session "
+                        "can carry",
+                        role_claims[r][0], json_array_size(v));
         json_array_foreach(v, i, item)
         {
             const char *s = json_string_value(item);

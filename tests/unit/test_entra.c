@@ -39,8 +39,8 @@ static void test_issuer_match(void)
         {LOGIN "/{tenantid}/v2.0", "https://evil.test/" TID "/v2.0", TID, false},
         {LOGIN "/{tenantid}/v2.0", LOGIN "/{tenantid}/v2.0", "{tenantid}", false},
         {LOGIN "/{tenantid}/v2.0", LOGIN "/" TID "/v2.0", NULL, false}, /* no tid */
-        {LOGIN "/{tenantid}/v2.0", LOGIN "/x/v2.0", "x", false},         /* not a GUID */
-        {LOGIN "/" TID "/v2.0", LOGIN "/" TID "/v2.0", NULL, true},      /* no template */
+        {LOGIN "/{tenantid}/v2.0", LOGIN "/x/v2.0", "x", false},        /* not a GUID */
+        {LOGIN "/" TID "/v2.0", LOGIN "/" TID "/v2.0", NULL, true},     /* no template */
         {LOGIN "/" TID "/v2.0", LOGIN "/" TID2 "/v2.0", TID2, false},
         {NULL, LOGIN, TID, false},
     };
@@ -203,8 +203,8 @@ static enum oa_err sign_in(const char *tid, const char *iss_tid, const char *ext
     free(g_nonce);
     g_pair = fx_login(entra, "%2Fhome", &g_state, &g_nonce);
     snprintf(iss, sizeof(iss), LOGIN "/%s/v2.0", iss_tid);
-    snprintf(claims, sizeof(claims), "{\"tid\":\"%s\",\"oid\":\"o-1\",\"name\":\"Al B\"%s%s}",
-             tid, extra ? "," : "", extra ? extra : "");
+    snprintf(claims, sizeof(claims), "{\"tid\":\"%s\",\"oid\":\"o-1\",\"name\":\"Al B\"%s%s}", tid,
+             extra ? "," : "", extra ? extra : "");
     ans = fx_token_answer(iss, "sub-pairwise-1", g_nonce ? g_nonce : "", claims);
     fx_answer(LOGIN "/organizations/oauth2/v2.0/token", 200, ans, NULL);
     free(ans);
@@ -222,7 +222,8 @@ static void graph_page(const char *url, int from, int n, const char *next)
 {
     struct oa_buf b = {0};
 
-    oa_buf_puts(&b, "{\"@odata.context\":\"" GRAPH "/v1.0/$metadata#directoryObjects\",\"value\":[");
+    oa_buf_puts(&b,
+                "{\"@odata.context\":\"" GRAPH "/v1.0/$metadata#directoryObjects\",\"value\":[");
     for (int i = 0; i < n; i++)
         oa_buf_printf(&b,
                       "%s{\"@odata.type\":\"#microsoft.graph.group\",\"id\":"
@@ -265,8 +266,9 @@ static size_t count_groups(const char *g)
     return n;
 }
 
-#define OVERAGE "\"_claim_names\":{\"groups\":\"src1\"},\"_claim_sources\":{\"src1\":" \
-                "{\"endpoint\":\"https://graph.windows.net/" TID "/users/o-1/getMemberObjects\"}}"
+#define OVERAGE                                                                                    \
+    "\"_claim_names\":{\"groups\":\"src1\"},\"_claim_sources\":{\"src1\":"                         \
+    "{\"endpoint\":\"https://graph.windows.net/" TID "/users/o-1/getMemberObjects\"}}"
 
 static void test_signin(void)
 {
@@ -289,8 +291,8 @@ static void test_signin(void)
     ok(fx_log_clean(&r), "log clean");
 
     canned();
-    ok(sign_in(TID2, TID2, NULL) == OA_ERR_DENIED && r.status == 403 &&
-           fx_body_has(&r, "tenant") && !fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0),
+    ok(sign_in(TID2, TID2, NULL) == OA_ERR_DENIED && r.status == 403 && fx_body_has(&r, "tenant") &&
+           !fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0),
        "another tenant's valid token: 403 naming the tenant, no session");
     canned();
     ok(sign_in(TID2, TID, NULL) != OA_OK && r.status == 502 && fx_body_has(&r, "verified"),
@@ -334,8 +336,8 @@ static void test_signin(void)
         {"Graph entry without id", "{\"value\":[{\"displayName\":\"x\"}]}", 200, 502,
          "without an id"},
         {"hostile nextLink",
-         "{\"value\":[],\"@odata.nextLink\":\"https://evil.test/v1.0/me/transitiveMemberOf\"}",
-         200, 502, "next page is not on"},
+         "{\"value\":[],\"@odata.nextLink\":\"https://evil.test/v1.0/me/transitiveMemberOf\"}", 200,
+         502, "next page is not on"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         canned();
@@ -398,8 +400,7 @@ static void test_config(void)
         {"{name: microsoft-entra, tenant: \"con/toso\"}", "'tenant' must be"},
         {"{name: microsoft-entra, tenant: common, allowed_tenants: [contoso.com]}",
          "allowed_tenants entry must be a tenant id"},
-        {"{name: microsoft-entra, tenant: " TID ", graph_url: \"http://graph.test\"}",
-         "graph_url"},
+        {"{name: microsoft-entra, tenant: " TID ", graph_url: \"http://graph.test\"}", "graph_url"},
         {"{name: corp, issuer: \"https://idp.test\", tenant: " TID "}", "only for the "
                                                                         "microsoft-entra"},
         {"{name: corp, issuer: \"https://idp.test\", allowed_tenants: [" TID "]}", "only for"},
@@ -415,8 +416,7 @@ static void test_config(void)
         struct oa_config *cfg = NULL;
         struct oa_error err;
         enum oa_err e;
-        snprintf(yaml, sizeof(yaml),
-                 "providers:\n  - %.*s, client_id: c, client_secret: s}\n",
+        snprintf(yaml, sizeof(yaml), "providers:\n  - %.*s, client_id: c, client_secret: s}\n",
                  (int)strlen(cases[i].entry) - 1, cases[i].entry);
         oa_error_clear(&err);
         e = oa_config_load_string(&cfg, "t.yml", yaml, strlen(yaml), &err);
