@@ -72,10 +72,11 @@ static void test_doc_issuer(void)
         {"organizations", LOGIN "/a/{tenantid}/v2.0", false},
         {"organizations", NULL, false},
     };
+    static char base[] = LOGIN;
     struct oa_provider p = {0};
     char iss[256];
 
-    p.base_url = fx_s(LOGIN);
+    p.base_url = base;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char tenant[64];
         snprintf(tenant, sizeof(tenant), "%s", cases[i].tenant);
@@ -378,6 +379,9 @@ static void test_signin(void)
     canned();
     ok(sign_in(TID, TID, "\"groups\":[\"" G1 "\",\"" G2 "\"]") == OA_OK,
        "allowed_groups: a member signs in");
+    free(entra->allowed_groups.v[0]);
+    free(entra->allowed_groups.v);
+    entra->allowed_groups.v = NULL;
     entra->allowed_groups.n = 0;
     free(sb);
 }

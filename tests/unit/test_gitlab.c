@@ -144,6 +144,16 @@ static enum oa_err sign_in(void)
     return e;
 }
 
+/* Frees a list fx_strlist made (the fixture keeps no track of it). */
+static void list_free(struct oa_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
 static void test_signin(void)
 {
     struct oa_session_buf *sb = calloc(1, sizeof(*sb));
@@ -169,10 +179,11 @@ static void test_signin(void)
     canned("{\"sub\":\"42\",\"groups\":[\"acme\",\"acme/web\"]}");
     ok(sign_in() == OA_ERR_DENIED && r.status == 403 && fx_body_has(&r, "group allowed"),
        "allowed_groups: in none of them, 403");
+    list_free(&gl->allowed_groups);
     fx_strlist(&gl->allowed_groups, "acme/api", "acme/web");
     canned("{\"sub\":\"42\",\"groups\":[\"acme\",\"acme/web\"]}");
     ok(sign_in() == OA_OK, "allowed_groups: a member signs in");
-    gl->allowed_groups.n = 0;
+    list_free(&gl->allowed_groups);
     free(sb);
 }
 
