@@ -36,6 +36,13 @@ providers:
     base_url: $ENTRA
     graph_url: $ENTRA/graph
     offline_access: true
+  - name: contoso
+    kind: microsoft-entra
+    tenant: contoso.example
+    base_url: $ENTRA
+    graph_url: $ENTRA/graph
+    client_id: entra-e2e
+    client_secret: "$SECRET"
 allow_http_redirect: true
 base_path: /oauth
 session:
@@ -50,7 +57,7 @@ access:
   - path: /app/g1/
     groups: [$G1]
   - path: /app/
-    providers: [microsoft-entra]
+    providers: [microsoft-entra, contoso]
 log: stderr
 log_level: debug
 EOF
@@ -65,11 +72,11 @@ t_like "$CHECK" 'client_id: entra-e2e \(from OAUTH2_MICROSOFT_ENTRA_CLIENT_ID\)'
     "client_id from OAUTH2_MICROSOFT_ENTRA_CLIENT_ID"
 
 SEEN=()
-# sign_in USER: login, the stand-in's authorize as USER, callback; sets
-# SESSION, TOK (the refresh token cookie) and HTTP_*.
+# sign_in USER [PROVIDER]: login, the stand-in's authorize as USER,
+# callback; sets SESSION, TOK (the refresh token cookie) and HTTP_*.
 sign_in() {
     local cb
-    oa_login microsoft-entra /app/page
+    oa_login "${2:-microsoft-entra}" /app/page
     cb=$(curl -sS --max-time 20 --cacert "$T/tls/ca.pem" -o /dev/null -w '%{redirect_url}' \
         "$AUTHZ&login=$1")
     callback "$cb"
@@ -170,6 +177,18 @@ refused dan 502 'Microsoft Graph' "Graph answers garbage"
 refused eve 502 'next page is not on' "Graph's nextLink goes to another origin"
 t_unlike "$(cat "$T/entra.log")" 'GET /evil' "eve: nothing was sent to the other origin"
 refused frank 502 'provider' "the token answer has no access token"
+
+# ---- a tenant given by its domain: the document names its GUID issuer ---------------
+
+sign_in alice contoso
+t_is "$HTTP_STATUS" 302 "contoso (tenant by domain): alice signs in (iss is the tenant's GUID issuer)"
+backend
+t_is "$(body_var OAUTH2_PROVIDER)" contoso "contoso: OAUTH2_PROVIDER"
+log_mark
+sign_in mallory contoso
+t_is "$HTTP_STATUS" 502 "contoso: another tenant's valid token: refused (its iss is not this tenant's)"
+t_is "$SESSION" '' "contoso: mallory gets no session"
+t_log 'id_token refused: id_token: iss is not the provider' "contoso: the log says the issuer"
 
 # ---- still serving ---------------------------------------------------------------
 
