@@ -4,7 +4,8 @@
  * exp (at most six months later), aud=https://appleid.apple.com,
  * sub=client_id, signed with the .p8 key.
  *
- * libcrypto reads the PKCS#8 PEM and hands us the raw P-256 numbers; cjose
+ * sign_key.c (libcrypto) reads the PKCS#8 PEM and hands us the raw P-256
+ * numbers (the identity token's key file is read the same way); cjose
  * makes the JWK and the JWS (raw R||S signature, as JWS requires). The
  * private scalar is wiped as soon as cjose has its copy.
  */
@@ -12,60 +13,28 @@
 #include <string.h>
 
 #include <cjose/cjose.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "oa/crypto.h"
 #include "oa/jwt.h"
+#include "oa/sign_key.h"
 
 #define OA_APPLE_AUD "https://appleid.apple.com"
 #define OA_APPLE_LIFETIME_MAX 15777000 /* Apple's limit: six months */
-#define P256_BYTES 32
 
-/* The bignum parameter name of pkey as exactly P256_BYTES big-endian bytes. */
-static bool bn_param(const EVP_PKEY *pkey, const char *name, uint8_t out[P256_BYTES])
-{
-    BIGNUM *bn = NULL;
-    bool ok;
-
-    if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
-        return false;
-    ok = BN_bn2binpad(bn, out, P256_BYTES) == P256_BYTES;
-    BN_clear_free(bn);
-    return ok;
-}
-
-/* An EC P-256 private JWK from PEM text; NULL when it is not one. */
+/* An EC P-256 private JWK from PEM text (sign_key.c reads the numbers);
+ * NULL when it is not one. */
 static cjose_jwk_t *p256_jwk_from_pem(const char *pem, size_t pem_len)
 {
-    uint8_t d[P256_BYTES], x[P256_BYTES], y[P256_BYTES];
-    char group[64] = "";
+    uint8_t d[OA_P256_BYTES], x[OA_P256_BYTES], y[OA_P256_BYTES];
     cjose_jwk_ec_keyspec spec;
     cjose_jwk_t *jwk = NULL;
-    EVP_PKEY *pkey = NULL;
     cjose_err cerr;
-    BIO *bio;
 
-    if (pem_len > 16384 || !(bio = BIO_new_mem_buf(pem, (int)pem_len)))
-        return NULL;
-    pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!pkey)
-        return NULL;
-    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
-        EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-                                       NULL) &&
-        strcmp(group, "prime256v1") == 0 && bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, d) &&
-        bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, x) &&
-        bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y)) {
+    if (oa_pem_p256(pem, pem_len, d, x, y) == OA_OK) {
         spec = (cjose_jwk_ec_keyspec){CJOSE_JWK_EC_P_256, d, sizeof(d), x, sizeof(x), y, sizeof(y)};
         jwk = cjose_jwk_create_EC_spec(&spec, &cerr);
     }
     oa_wipe(d, sizeof(d));
-    EVP_PKEY_free(pkey);
     return jwk;
 }
 
