@@ -6,7 +6,8 @@
  * trusting headers. src/gate/identity_token.c.
  *
  * Header {alg (EdDSA or ES256), kid, typ JWT}; claims iss (public_url),
- * aud (identity_token.audience, else the request's host, lower-case), sub,
+ * aud (identity_token.audience, else the request's host name, lower-case,
+ * without the port), sub,
  * email, name, preferred_username, groups (array), roles and workspaces
  * (arrays, when non-empty), provider, jti (random), iat, exp (iat + lifetime, never past
  * the session's exp).

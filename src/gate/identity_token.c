@@ -227,22 +227,30 @@ static bool same(const struct cached *c, const struct oa_config *cfg, const stru
            !strcmp(c->kid, kid);
 }
 
-/* The audience: the configured one, else the host lower-cased into buf
+/* The audience: the configured one, else the request's host name,
+ * lower-case and without its port (servers differ: nginx's fastcgi_params
+ * send Host without the port, Apache and lighttpd with it; the
+ * application knows its name, not the port a proxy listened on), into buf
  * (public_url's host when the request has none). NULL when too long. */
 static const char *audience(char buf[AUD_MAX], const struct oa_config *cfg, const char *host)
 {
-    size_t i;
+    const char *end;
+    size_t i, n;
 
     if (cfg->identity_token.audience)
         return cfg->identity_token.audience;
     if (!host || !*host)
         host = cfg->public_host ? cfg->public_host : "";
-    for (i = 0; host[i]; i++) {
-        if (i + 1 >= AUD_MAX)
-            return NULL;
+    if (host[0] == '[') /* an IPv6 literal keeps its brackets */
+        end = strchr(host, ']') ? strchr(host, ']') + 1 : host + strlen(host);
+    else
+        end = strchr(host, ':') ? strchr(host, ':') : host + strlen(host);
+    n = (size_t)(end - host);
+    if (n + 1 > AUD_MAX)
+        return NULL;
+    for (i = 0; i < n; i++)
         buf[i] = (host[i] >= 'A' && host[i] <= 'Z') ? (char)(host[i] + 32) : host[i];
-    }
-    buf[i] = '\0';
+    buf[n] = '\0';
     return buf;
 }
 

@@ -71,7 +71,13 @@ async function serve(jose) {
                 status = 200;
                 body = { verified: true, path, header: protectedHeader, claims: payload };
             } catch (e) {
-                body = { verified: false, error: e.code || e.name, path };
+                let unverified;
+                try {
+                    unverified = jose.decodeJwt(token);
+                } catch {
+                    unverified = null;
+                }
+                body = { verified: false, error: e.code || e.name, message: e.message, path, unverified };
             }
         }
         process.stderr.write(`${req.method} ${path} ${status}\n`);

@@ -302,11 +302,11 @@ static void test_cache(void)
         return;
     }
     oa_identity_token_forget();
-    t = oa_identity_token(cfg, &id, "App.Example.com", CFX_NOW);
+    t = oa_identity_token(cfg, &id, "App.Example.com:8443", CFX_NOW);
     ok(t != NULL, "a token for a session");
     snprintf(first, sizeof(first), "%s", t ? t : "");
     c = part(first, 1);
-    is_str(jstr(c, "aud"), "app.example.com", "aud is the request's host, lower-case");
+    is_str(jstr(c, "aud"), "app.example.com", "aud is the request's host name, lower-case, no port");
     json_decref(c);
     t2 = oa_identity_token(cfg, &id, "app.example.com", CFX_NOW + 5);
     ok(t2 == t && !strcmp(t2, first), "the same session again: the same token (a cache hit)");
@@ -328,6 +328,10 @@ static void test_cache(void)
     ok(t2 && strcmp(t2, first) != 0, "a refreshed session (new iat) gets another token");
     t2 = oa_identity_token(cfg, &id, "b.example.com", CFX_NOW + 91);
     ok(t2 && strcmp(t2, first) != 0, "another host (aud) gets another token");
+    t2 = oa_identity_token(cfg, &id, "[::1]:8080", CFX_NOW + 91);
+    c = t2 ? part(t2, 1) : NULL;
+    is_str(jstr(c, "aud"), "[::1]", "an IPv6 host keeps its brackets, loses its port");
+    json_decref(c);
     id.provider = "";
     ok(oa_identity_token(cfg, &id, "app.example.com", CFX_NOW) == NULL,
        "nobody (a public rule without a session) gets no token");
