@@ -257,4 +257,47 @@ http_req "http://127.0.0.1:$BPORT/app/direct"
 t_is "$HTTP_STATUS" 401 "the application refuses a request without a token"
 [ -n "$TOKEN1" ] || t_diag "no jti seen"
 
+# Rotation through the reload (fcgi/reload.c watches identity_token.key_file),
+# where one oauth2-fcgi process serves (the others run several, each
+# reloading on its own tick).
+case $SERVER in nginx | apache-authnz) ;; *) t_done ;; esac
+
+# put_key TEXT-FILE...: the key file replaced by the files' concatenation (a new inode).
+put_key() {
+    cat "$@" >"$IDKEY.new" && chmod 600 "$IDKEY.new" && mv "$IDKEY.new" "$IDKEY"
+}
+# wait_jwks EXPR: polls the JWKS (10 s) until EXPR over it is true.
+wait_jwks() {
+    local i
+    for i in $(seq 1 50); do
+        http_req "$BASE/oauth/jwks"
+        echo "$HTTP_BODY" >"$T/jwks.json"
+        [ "$(json "$T/jwks.json" "$1")" = true ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+# signed_by KID DESC: a session's request verifies and names that kid.
+signed_by() {
+    http_req "$BASE/app/rot" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: application/json'
+    echo "$HTTP_BODY" >"$T/rot.json"
+    t_is "$HTTP_STATUS:$(json "$T/rot.json" 'j.header && j.header.kid')" "200:$1" "$2"
+}
+cp "$IDKEY" "$T/key1.pem"
+"$OA_BIN" --gen-identity-key "$T/key2.pem" >"$T/gen2.log" 2>&1 || bail "--gen-identity-key: $(cat "$T/gen2.log")"
+put_key "$T/key1.pem" "$T/key2.pem"
+t_ok "the reload publishes a key added second" wait_jwks 'j.keys.length === 2 && j.keys[0].kid === "'"$KID"'"'
+KID2=$(json "$T/jwks.json" 'j.keys[1].kid')
+signed_by "$KID" "the first key still signs"
+put_key "$T/key2.pem" "$T/key1.pem"
+t_ok "moved first, the new key leads the JWKS" wait_jwks 'j.keys[0].kid === "'"$KID2"'"'
+signed_by "$KID2" "and signs at once; the application verifies it"
+put_key "$T/key2.pem"
+t_ok "the old key dropped: one key left" wait_jwks 'j.keys.length === 1'
+printf 'not a key\n' >"$IDKEY.new" && chmod 600 "$IDKEY.new" && mv "$IDKEY.new" "$IDKEY"
+sleep 1.5
+signed_by "$KID2" "a broken key file is refused by the reload: the keys in use stay"
+t_like "$(cat "$T/oauth2-fcgi.log")" "$IDKEY:1:.*outside a PEM block" \
+    "the reload logs the broken key file's FILE:LINE"
+
 t_done

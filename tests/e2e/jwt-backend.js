@@ -51,7 +51,9 @@ function answer(res, status, body) {
 
 async function serve(jose) {
     const port = Number(need('port'));
-    const jwks = jose.createRemoteJWKSet(new URL(need('jwks')), { timeoutDuration: 5000 });
+    // cooldown 0: a token of a key the cached set does not have refetches at
+    // once (the rotation test moves a new key first within seconds)
+    const jwks = jose.createRemoteJWKSet(new URL(need('jwks')), { timeoutDuration: 5000, cooldownDuration: 0 });
     const expect = {
         issuer: need('issuer'),
         audience: need('audience'),
