@@ -162,10 +162,16 @@ static int64_t batch(long iters)
 static int identity_token_mode(long iters, long runs, int64_t *per)
 {
     static struct oa_sign_keys ed, ec;
-    struct oa_identity id = {.provider = "corp", .subject = "248289761001", .username = "alice",
-                             .email = "alice@example.com", .name = "Alice Example",
-                             .groups = "staff,ops,eng", .workspaces = "argilla", .roles = "",
-                             .iat = fx.req.now, .exp = fx.req.now + 3600};
+    struct oa_identity id = {.provider = "corp",
+                             .subject = "248289761001",
+                             .username = "alice",
+                             .email = "alice@example.com",
+                             .name = "Alice Example",
+                             .groups = "staff,ops,eng",
+                             .workspaces = "argilla",
+                             .roles = "",
+                             .iat = fx.req.now,
+                             .exp = fx.req.now + 3600};
     int64_t off[64], on[64];
     unsigned long a0;
 
@@ -190,8 +196,8 @@ static int identity_token_mode(long iters, long runs, int64_t *per)
     qsort(off, (size_t)runs, sizeof(off[0]), cmp_i64);
     qsort(on, (size_t)runs, sizeof(on[0]), cmp_i64);
     qsort(per, (size_t)runs, sizeof(per[0]), cmp_i64);
-    printf("decision without the token: median %lld ns/call (min %lld)\n",
-           (long long)off[runs / 2], (long long)off[0]);
+    printf("decision without the token: median %lld ns/call (min %lld)\n", (long long)off[runs / 2],
+           (long long)off[0]);
     printf("decision with the token (cached): median %lld ns/call (min %lld); "
            "%.3f heap allocations/call (both)\n",
            (long long)on[runs / 2], (long long)on[0],

@@ -5,8 +5,8 @@
  * written here because the core writes no file (DESIGN.md section 0.2).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>

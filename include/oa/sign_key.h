@@ -27,7 +27,7 @@ enum oa_sign_alg { OA_SIGN_ES256 = 1, OA_SIGN_EDDSA };
 
 struct oa_sign_key {
     enum oa_sign_alg alg;
-    char kid[OA_SIGN_KID_LEN + 1]; /* RFC 7638 thumbprint of the public key */
+    char kid[OA_SIGN_KID_LEN + 1];        /* RFC 7638 thumbprint of the public key */
     unsigned char pub[2 * OA_P256_BYTES]; /* ES256: x||y; EdDSA: the 32-byte key */
     unsigned char ed_sk[64];              /* EdDSA: libsodium's secret key (seed||pk) */
     void *evp;                            /* ES256: the EVP_PKEY (owned) */

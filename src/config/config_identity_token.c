@@ -27,9 +27,9 @@ static enum oa_err load_keys(struct oa_cfg_load *ld)
         return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
     e = oa_sign_keys_load_file(cfg->identity_token.keys, *path, warn, sizeof(warn), &kerr);
     if (e == OA_OK)
-        return warn[0] ? oa_cfg_warn(ld, path, NULL, "identity_token key_file '%s' is %s", *path,
-                                     warn)
-                       : OA_OK;
+        return warn[0]
+                   ? oa_cfg_warn(ld, path, NULL, "identity_token key_file '%s' is %s", *path, warn)
+                   : OA_OK;
     free(cfg->identity_token.keys);
     cfg->identity_token.keys = NULL;
     if (kerr.line) { /* a bad block: the key file's own position says most */
@@ -63,9 +63,10 @@ enum oa_err oa_cfg_check_identity_token(struct oa_cfg_load *ld)
                            "identity_token needs key_file (PEM: an Ed25519 or EC P-256 private "
                            "key; oauth2-fcgi --gen-identity-key FILE makes one)");
     if (lt > IDTOKEN_LIFETIME_MAX || lt < IDTOKEN_LIFETIME_MIN)
-        return oa_cfg_fail(ld, &cfg->identity_token.lifetime, NULL,
-                           "identity_token lifetime must be at most 5m (and at least %ds), not %llds",
-                           IDTOKEN_LIFETIME_MIN, (long long)lt);
+        return oa_cfg_fail(
+            ld, &cfg->identity_token.lifetime, NULL,
+            "identity_token lifetime must be at most 5m (and at least %ds), not %llds",
+            IDTOKEN_LIFETIME_MIN, (long long)lt);
     if (aud && (!*aud || strlen(aud) > IDTOKEN_AUDIENCE_MAX || !printable(aud)))
         return oa_cfg_fail(ld, &cfg->identity_token.audience, NULL,
                            "identity_token audience must be 1 to %d printable characters "

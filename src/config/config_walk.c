@@ -20,8 +20,16 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 
-enum oa_cfg_scope { SC_TOP, SC_PROVIDER, SC_SESSION, SC_HTTP, SC_ACCESS, SC_WORKSPACE, SC_METRICS,
-                       SC_IDTOKEN };
+enum oa_cfg_scope {
+    SC_TOP,
+    SC_PROVIDER,
+    SC_SESSION,
+    SC_HTTP,
+    SC_ACCESS,
+    SC_WORKSPACE,
+    SC_METRICS,
+    SC_IDTOKEN
+};
 
 enum oa_cfg_type {
     KT_STR,         /* scalar -> char * */

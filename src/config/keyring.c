@@ -98,7 +98,7 @@ static int parse_key(unsigned char key[OA_KEY_BYTES], const char *s, size_t n)
 }
 
 ssize_t oa_key_file_read(char *buf, size_t cap, const char *path, char *warn, size_t wcap,
-                             struct oa_error *err)
+                         struct oa_error *err)
 {
     struct stat st;
     size_t len = 0;

@@ -206,8 +206,8 @@ static size_t trimmed(const char *s, size_t n)
 }
 
 /* Adds the PEM block text[start, end) that began at line; errors at name:line. */
-static enum oa_err add_block(struct oa_sign_keys *ks, const char *pem, size_t len,
-                             const char *name, unsigned line, struct oa_error *err)
+static enum oa_err add_block(struct oa_sign_keys *ks, const char *pem, size_t len, const char *name,
+                             unsigned line, struct oa_error *err)
 {
     struct oa_sign_key *k;
     enum oa_err e;

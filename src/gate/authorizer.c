@@ -266,7 +266,7 @@ static void variable(struct oa_response *r, const char *name, const char *value)
 }
 
 static enum oa_err answer_allow(struct oa_response *r, const struct oa_config *cfg,
-                               const struct oa_request *req, const struct oa_identity *id)
+                                const struct oa_request *req, const struct oa_identity *id)
 {
     char user[1024];
 

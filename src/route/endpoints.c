@@ -348,7 +348,8 @@ enum oa_err oa_endpoint_jwks(struct oa_response *r, const struct oa_config *cfg,
     oa_response_reset(r);
     oa_response_status(r, 200);
     oa_buf_puts(&r->body, ks->jwks);
-    if ((e = oa_buf_error(&r->body)) || (e = oa_response_header(r, "Content-Type", "application/jwk-set+json")) ||
+    if ((e = oa_buf_error(&r->body)) ||
+        (e = oa_response_header(r, "Content-Type", "application/jwk-set+json")) ||
         (e = oa_response_header(r, "Cache-Control", "public, max-age=300")) ||
         (e = oa_response_header(r, "X-Content-Type-Options", "nosniff"))) {
         oa_page_error_json(r, 500, "Something went wrong on our side. Please try again.");

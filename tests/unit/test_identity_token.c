@@ -190,7 +190,8 @@ static void test_rfc8037_kid(void)
            "the kid is the RFC 7638 thumbprint (RFC 8037 A.3's value)");
     ok(cfg->identity_token.keys->k[0].alg == OA_SIGN_EDDSA, "an Ed25519 key signs EdDSA");
     is_int(cfg->identity_token.lifetime, 120, "lifetime defaults to 2m");
-    ok(cfx_has(cfg->identity_token.keys->jwks, "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\""),
+    ok(cfx_has(cfg->identity_token.keys->jwks,
+               "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\""),
        "the JWKS publishes the RFC's public x");
     ok(!strstr(cfg->identity_token.keys->jwks, "\"d\"") &&
            !strstr(cfg->identity_token.keys->jwks, "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"),
@@ -271,7 +272,8 @@ static void test_claims_edges(void)
     ok(json_is_array(json_object_get(c, "groups")) &&
            json_array_size(json_object_get(c, "groups")) == 0,
        "groups is always an array (empty here)");
-    is_str(jstr(c, "name"), "quote \" back \\ tab \t", "quotes, backslashes, control bytes escaped");
+    is_str(jstr(c, "name"), "quote \" back \\ tab \t",
+           "quotes, backslashes, control bytes escaped");
     is_int(json_integer_value(json_object_get(c, "exp")), CFX_NOW + 60,
            "exp never passes the session's exp");
     is_str(jstr(c, "aud"), "ignored", "make puts the aud it is given");
@@ -306,7 +308,8 @@ static void test_cache(void)
     ok(t != NULL, "a token for a session");
     snprintf(first, sizeof(first), "%s", t ? t : "");
     c = part(first, 1);
-    is_str(jstr(c, "aud"), "app.example.com", "aud is the request's host name, lower-case, no port");
+    is_str(jstr(c, "aud"), "app.example.com",
+           "aud is the request's host name, lower-case, no port");
     json_decref(c);
     t2 = oa_identity_token(cfg, &id, "app.example.com", CFX_NOW + 5);
     ok(t2 == t && !strcmp(t2, first), "the same session again: the same token (a cache hit)");
@@ -323,7 +326,8 @@ static void test_cache(void)
     ok(t2 && strcmp(t2, first) != 0, "another session gets another token");
     other = bob();
     other.iat += 1; /* a refresh sealed it again */
-    snprintf(first, sizeof(first), "%s", oa_identity_token(cfg, &id, "app.example.com", CFX_NOW + 91));
+    snprintf(first, sizeof(first), "%s",
+             oa_identity_token(cfg, &id, "app.example.com", CFX_NOW + 91));
     t2 = oa_identity_token(cfg, &other, "app.example.com", CFX_NOW + 91);
     ok(t2 && strcmp(t2, first) != 0, "a refreshed session (new iat) gets another token");
     t2 = oa_identity_token(cfg, &id, "b.example.com", CFX_NOW + 91);
@@ -434,9 +438,10 @@ static void test_bad(void)
     p = put("trunc.pem", "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v\n", 0600);
     snprintf(y, sizeof(y), "identity_token:\n  key_file: %s\n", p);
     bad(y, p, "without its END", "a PEM block cut short");
-    p = put("broken.pem",
-            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v\n-----END PRIVATE KEY-----\n",
-            0600);
+    p = put(
+        "broken.pem",
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v\n-----END PRIVATE KEY-----\n",
+        0600);
     snprintf(y, sizeof(y), "identity_token:\n  key_file: %s\n", p);
     bad(y, p, "not an EC P-256", "a PEM block that is no key");
     p = put("empty.pem", "# nothing yet\n", 0600);
@@ -474,8 +479,11 @@ static void test_answers(void)
     struct oa_config cfg;
     struct oa_sign_keys ks;
     struct oa_identity id = cfx_alice();
-    struct oa_request req = {.method = "GET", .host = "app.example.com", .https = "on",
-                             .request_uri = "/app/x", .now = CFX_NOW};
+    struct oa_request req = {.method = "GET",
+                             .host = "app.example.com",
+                             .https = "on",
+                             .request_uri = "/app/x",
+                             .now = CFX_NOW};
     static struct oa_response r;
     struct oa_error err;
     const char *jwt;
