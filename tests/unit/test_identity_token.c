@@ -26,6 +26,8 @@
 #include "oa/sign_key.h"
 #include "tap.h"
 
+#include "../../bench/count_malloc.h" /* a cache hit allocates nothing */
+
 /* RFC 8037 appendix A.1's Ed25519 key as PKCS#8; its thumbprint (A.3). */
 #define RFC8037_PEM                                                                                \
     "-----BEGIN PRIVATE KEY-----\n"                                                                \
@@ -507,6 +509,21 @@ static void test_answers(void)
     c = jwt ? part(jwt, 1) : NULL;
     is_str(jstr(c, "email"), "alice@example.com", "the token names the signed-in user");
     json_decref(c);
+    {
+        unsigned long before = oa_allocs;
+        const char *again;
+        char first[OA_IDTOKEN_MAX];
+        snprintf(first, sizeof(first), "%s", jwt ? jwt : "");
+        for (int i = 0; i < 100; i++)
+            (void)oa_authorizer_answer(&cfg, &req, &r);
+        again = oa_response_get(&r, "Variable-OAUTH2_JWT");
+#ifndef OA_COUNT_MALLOC_OFF
+        is_int(oa_allocs - before, 0, "100 more allows with the cached token: no heap allocation");
+#else
+        ok(before == oa_allocs, "allocations not counted under a sanitizer");
+#endif
+        ok(again && !strcmp(again, first), "and the same token each time");
+    }
     req.request_uri = "/pub/x";
     req.cookie = NULL;
     ok(oa_authorizer_answer(&cfg, &req, &r) == OA_OK && r.status == 200 &&
