@@ -1,8 +1,8 @@
 /*
  * sign_key.h - private signing keys read from PEM (EC P-256 for ES256,
  * Ed25519 for EdDSA), their public JWKs and RFC 7638 thumbprints, and the
- * raw JWS signature (src/config/sign_key.c). Used by the identity token
- * (identity_token.h) and, for the P-256 reading, by Apple's client secret
+ * compact JWS (src/config/sign_key.c): the one signer of the identity
+ * token (identity_token.h) and of Apple's ES256 client secret
  * (src/flow/jwt_sign.c).
  *
  * A key file holds one or more PEM private keys (PKCS#8 "PRIVATE KEY", or
@@ -40,10 +40,11 @@ struct oa_sign_keys {
     char *jwks; /* {"keys":[...]} of the public parts only (owned) */
 };
 
-/* The raw numbers of an EC P-256 private key in PEM text (PKCS#8 or SEC1).
- * OA_ERR_BAD_INPUT when it is not one. The caller wipes d. */
-enum oa_err oa_pem_p256(const char *pem, size_t pem_len, uint8_t d[OA_P256_BYTES],
-                        uint8_t x[OA_P256_BYTES], uint8_t y[OA_P256_BYTES]) OA_WUR;
+/* One key from PEM text (PKCS#8 or SEC1): EC P-256 or Ed25519, its kid
+ * the thumbprint. OA_ERR_BAD_INPUT when it is no such key (an encrypted
+ * one included: no pass phrase is ever asked). Free with oa_sign_key_free. */
+enum oa_err oa_sign_key_from_pem(struct oa_sign_key *k, const char *pem, size_t len) OA_WUR;
+void oa_sign_key_free(struct oa_sign_key *k);
 
 /* Parses key-file text (len bytes; name for messages): PEM blocks, blank
  * lines and # comments. Errors are OA_ERR_CONFIG at name:LINE (a block
@@ -64,6 +65,14 @@ const char *oa_sign_alg_name(enum oa_sign_alg alg);
  * (64), or 0 when signing failed. EdDSA does not allocate. */
 size_t oa_sign(const struct oa_sign_key *k, const void *msg, size_t n,
                unsigned char sig[OA_SIGN_SIG_MAX]);
+
+/* The compact JWS of payload (n bytes) signed by k, header {"alg", "kid"
+ * [, "typ"]} (typ NULL: none), into out (cap bytes, NUL-terminated; ""
+ * on failure). OA_ERR_TOO_LARGE when it does not fit, OA_ERR_CRYPTO when
+ * signing failed, OA_ERR_BAD_INPUT when kid or typ hold a quote, a
+ * backslash or a control byte. EdDSA allocates nothing. */
+enum oa_err oa_jws_sign(char *out, size_t cap, const struct oa_sign_key *k, const char *kid,
+                        const char *typ, const char *payload, size_t n) OA_WUR;
 
 /* A new Ed25519 private key as PKCS#8 PEM, for --gen-identity-key (the
  * edge writes the file). New string in *out; the caller wipes and frees it. */

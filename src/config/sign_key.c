@@ -1,8 +1,8 @@
 /*
  * sign_key.c - private signing keys from PEM (EC P-256, Ed25519), their
- * RFC 7638 thumbprints and public JWKS, and the raw JWS signature
- * (sign_key.h). The key file of identity_token: is read and parsed here at
- * config load; signing afterwards touches no file.
+ * RFC 7638 thumbprints and public JWKS, and the compact JWS (sign_key.h):
+ * the one signer of the identity token and of Apple's client secret. The key file of
+ * identity_token: is read and parsed here at config load; signing afterwards touches no file.
  *
  * libcrypto reads the PEM. An Ed25519 key becomes libsodium's (signing is
  * then allocation-free and constant-time); a P-256 key stays an EVP_PKEY
@@ -72,20 +72,6 @@ static bool is_p256(const EVP_PKEY *pkey)
            strcmp(group, "prime256v1") == 0;
 }
 
-enum oa_err oa_pem_p256(const char *pem, size_t pem_len, uint8_t d[OA_P256_BYTES],
-                        uint8_t x[OA_P256_BYTES], uint8_t y[OA_P256_BYTES])
-{
-    EVP_PKEY *pkey = pkey_from_pem(pem, pem_len);
-    bool ok = pkey && is_p256(pkey) && bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, d) &&
-              bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, x) &&
-              bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y);
-
-    EVP_PKEY_free(pkey);
-    if (!ok)
-        oa_wipe(d, OA_P256_BYTES);
-    return ok ? OA_OK : OA_ERR_BAD_INPUT;
-}
-
 const char *oa_sign_alg_name(enum oa_sign_alg alg)
 {
     return alg == OA_SIGN_EDDSA ? "EdDSA" : "ES256";
@@ -127,8 +113,7 @@ static enum oa_err thumbprint(struct oa_sign_key *k)
     return e;
 }
 
-/* k from one PEM block. OA_ERR_BAD_INPUT: not a P-256 or Ed25519 private key. */
-static enum oa_err key_from_pem(struct oa_sign_key *k, const char *pem, size_t len)
+enum oa_err oa_sign_key_from_pem(struct oa_sign_key *k, const char *pem, size_t len)
 {
     unsigned char seed[32];
     size_t slen = sizeof(seed);
@@ -159,7 +144,7 @@ static enum oa_err key_from_pem(struct oa_sign_key *k, const char *pem, size_t l
     return e;
 }
 
-static void key_free(struct oa_sign_key *k)
+void oa_sign_key_free(struct oa_sign_key *k)
 {
     EVP_PKEY_free(k->evp);
     sodium_memzero(k, sizeof(*k));
@@ -170,7 +155,7 @@ void oa_sign_keys_free(struct oa_sign_keys *ks)
     if (!ks)
         return;
     for (size_t i = 0; i < ks->n; i++)
-        key_free(&ks->k[i]);
+        oa_sign_key_free(&ks->k[i]);
     free(ks->jwks);
     memset(ks, 0, sizeof(*ks));
 }
@@ -219,7 +204,7 @@ static enum oa_err add_block(struct oa_sign_keys *ks, const char *pem, size_t le
     if (memmem(pem, len, "ENCRYPTED", 9))
         return oa_error_at(err, OA_ERR_CONFIG, name, line, 1,
                            "an encrypted key cannot be used (no pass phrase is asked)");
-    e = key_from_pem(k, pem, len);
+    e = oa_sign_key_from_pem(k, pem, len);
     if (e == OA_ERR_BAD_INPUT)
         return oa_error_at(err, OA_ERR_CONFIG, name, line, 1,
                            "not an EC P-256 or Ed25519 private key (PEM, PKCS#8)");
@@ -227,7 +212,7 @@ static enum oa_err add_block(struct oa_sign_keys *ks, const char *pem, size_t le
         return oa_error_at(err, e, name, line, 1, "cannot read the key");
     for (size_t i = 0; i < ks->n; i++)
         if (strcmp(ks->k[i].kid, k->kid) == 0) {
-            key_free(k);
+            oa_sign_key_free(k);
             return oa_error_at(err, OA_ERR_CONFIG, name, line, 1, "the same key twice");
         }
     ks->n++;
@@ -338,6 +323,61 @@ size_t oa_sign(const struct oa_sign_key *k, const void *msg, size_t n,
     if (k->alg == OA_SIGN_ES256 && k->evp)
         return es256_sign(k->evp, msg, n, sig);
     return 0;
+}
+
+/* Appends base64url of in[0, n) at out + *len; false when it does not fit. */
+static bool b64_at(char *out, size_t cap, size_t *len, const void *in, size_t n)
+{
+    if (oa_b64url_len(n) + 1 > cap - *len ||
+        oa_b64url_encode(out + *len, cap - *len, in, n) != OA_OK)
+        return false;
+    *len += oa_b64url_len(n);
+    return true;
+}
+
+/* A header value written as it is: no quote, backslash or control byte. */
+static bool plain(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\')
+            return false;
+    return true;
+}
+
+enum oa_err oa_jws_sign(char *out, size_t cap, const struct oa_sign_key *k, const char *kid,
+                        const char *typ, const char *payload, size_t n)
+{
+    unsigned char sig[OA_SIGN_SIG_MAX];
+    char head[256];
+    size_t len = 0, siglen;
+    int hn = snprintf(head, sizeof(head), "{\"alg\":\"%s\",\"kid\":\"%s\"%s%s%s}",
+                      oa_sign_alg_name(k->alg), kid, typ ? ",\"typ\":\"" : "", typ ? typ : "",
+                      typ ? "\"" : "");
+    enum oa_err e = OA_ERR_TOO_LARGE;
+
+    if (cap)
+        out[0] = '\0';
+    if (!plain(kid) || (typ && !plain(typ)))
+        return OA_ERR_BAD_INPUT;
+    if (hn <= 0 || (size_t)hn >= sizeof(head) || !b64_at(out, cap, &len, head, (size_t)hn) ||
+        len + 1 >= cap)
+        goto fail;
+    out[len++] = '.';
+    if (!b64_at(out, cap, &len, payload, n) || len + 1 >= cap)
+        goto fail;
+    if (!(siglen = oa_sign(k, out, len, sig))) {
+        e = OA_ERR_CRYPTO;
+        goto fail;
+    }
+    out[len++] = '.';
+    if (!b64_at(out, cap, &len, sig, siglen))
+        goto fail;
+    out[len] = '\0';
+    return OA_OK;
+fail:
+    if (cap)
+        out[0] = '\0';
+    return e;
 }
 
 enum oa_err oa_sign_key_new_pem(char **out, size_t *len)

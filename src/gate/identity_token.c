@@ -141,60 +141,25 @@ static void claims(struct jw *w, const struct oa_config *cfg, const struct oa_id
     jw_raw(w, "}", 1);
 }
 
-/* Appends base64url of in[0, n) at out + *len; false when it does not fit. */
-static bool b64_at(char *out, size_t cap, size_t *len, const void *in, size_t n)
-{
-    if (oa_b64url_len(n) + 1 > cap - *len ||
-        oa_b64url_encode(out + *len, cap - *len, in, n) != OA_OK)
-        return false;
-    *len += oa_b64url_len(n);
-    return true;
-}
-
 enum oa_err oa_identity_token_make(char *out, size_t cap, const struct oa_config *cfg,
                                    const struct oa_identity *id, const char *aud, int64_t now,
                                    int64_t *exp)
 {
     static _Thread_local char body[CLAIMS_MAX];
     const struct oa_sign_keys *ks = cfg->identity_token.keys;
-    const struct oa_sign_key *k;
-    unsigned char sig[OA_SIGN_SIG_MAX];
-    char head[160];
     struct jw w = {body, sizeof(body), 0, false};
-    size_t len = 0, siglen;
-    int hn;
 
     if (cap)
         out[0] = '\0';
     if (!ks || !ks->n || !cfg->public_url)
         return OA_ERR_CONFIG;
-    k = &ks->k[0];
     *exp = now + cfg->identity_token.lifetime;
     if (id->exp > 0 && id->exp < *exp)
         *exp = id->exp; /* never outlives the session */
     claims(&w, cfg, id, aud, now, *exp);
-    hn = snprintf(head, sizeof(head), "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
-                  oa_sign_alg_name(k->alg), k->kid);
-    if (w.bad || hn <= 0 || (size_t)hn >= sizeof(head))
+    if (w.bad)
         return OA_ERR_TOO_LARGE;
-    if (!b64_at(out, cap, &len, head, (size_t)hn) || len + 1 >= cap)
-        return OA_ERR_TOO_LARGE;
-    out[len++] = '.';
-    if (!b64_at(out, cap, &len, body, w.len) || len + 1 >= cap)
-        goto too_large;
-    siglen = oa_sign(k, out, len, sig);
-    if (!siglen) {
-        out[0] = '\0';
-        return OA_ERR_CRYPTO;
-    }
-    out[len++] = '.';
-    if (!b64_at(out, cap, &len, sig, siglen))
-        goto too_large;
-    out[len] = '\0';
-    return OA_OK;
-too_large:
-    out[0] = '\0';
-    return OA_ERR_TOO_LARGE;
+    return oa_jws_sign(out, cap, &ks->k[0], ks->k[0].kid, "JWT", body, w.len);
 }
 
 /* One cached token and what it was made for. */

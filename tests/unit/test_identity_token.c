@@ -168,6 +168,24 @@ static bool verifies(const char *jwt, const char *jwks_text)
     return good;
 }
 
+/* jwt's header is {alg, kid "k1"} without typ and its signature is ks's
+ * first (Ed25519) key's. */
+static bool verifies_with(const char *jwt, const struct oa_sign_keys *ks)
+{
+    json_t *h = part(jwt, 0);
+    bool good = h && jstr(h, "kid") && !strcmp(jstr(h, "kid"), "k1") && !json_object_get(h, "typ");
+    const char *last = strrchr(jwt, '.');
+    unsigned char sig[64];
+    size_t sn = 0;
+
+    json_decref(h);
+    return good && last &&
+           oa_b64url_decode(sig, sizeof(sig), &sn, last + 1, strlen(last + 1)) == OA_OK &&
+           sn == 64 &&
+           crypto_sign_verify_detached(sig, (const unsigned char *)jwt, (size_t)(last - jwt),
+                                       ks->k[0].pub) == 0;
+}
+
 static struct oa_identity bob(void)
 {
     struct oa_identity id = cfx_alice();
@@ -561,6 +579,16 @@ static void test_gen(void)
     ok(pem && oa_sign_keys_parse(&ks, pem, len, "new", &err) == OA_OK && ks.n == 1 &&
            ks.k[0].alg == OA_SIGN_EDDSA,
        "which the key file reader takes");
+    {
+        char out[1024];
+        ok(ks.n == 1 &&
+               oa_jws_sign(out, sizeof(out), &ks.k[0], "a\"b", NULL, "{}", 2) == OA_ERR_BAD_INPUT &&
+               out[0] == '\0',
+           "a kid with a quote is refused, never written into the header");
+        ok(ks.n == 1 && oa_jws_sign(out, sizeof(out), &ks.k[0], "k1", NULL, "{}", 2) == OA_OK &&
+               verifies_with(out, &ks),
+           "oa_jws_sign without typ (Apple's form) signs");
+    }
     if (pem) {
         oa_wipe(pem, len);
         free(pem);
