@@ -73,6 +73,11 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->allowed_teams);
     oa_cfg_strlist_free(&p->hosted_domain);
     oa_cfg_strlist_free(&p->groups_claim);
+    free_str(&p->kind_name);
+    free_str(&p->tenant);
+    free_str(&p->graph_url);
+    oa_cfg_strlist_free(&p->allowed_tenants);
+    oa_cfg_strlist_free(&p->allowed_groups);
 }
 
 static void access_free(struct oa_access_rule *r)

@@ -108,6 +108,11 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "userinfo_url", KT_STR, P(userinfo_url), 0, NULL},
     {SC_PROVIDER, "end_session_url", KT_STR, P(end_session_url), 0, NULL},
     {SC_PROVIDER, "jwks_uri", KT_STR, P(jwks_uri), 0, NULL},
+    {SC_PROVIDER, "kind", KT_STR, P(kind_name), 0, NULL},
+    {SC_PROVIDER, "tenant", KT_STR, P(tenant), 0, NULL},
+    {SC_PROVIDER, "graph_url", KT_STR, P(graph_url), 0, NULL},
+    {SC_PROVIDER, "allowed_tenants", KT_STRLIST1, P(allowed_tenants), 0, NULL},
+    {SC_PROVIDER, "allowed_groups", KT_STRLIST1, P(allowed_groups), 0, NULL},
 
     {SC_SESSION, "key_file", KT_STR, C(session.key_file), 0, NULL},
     {SC_SESSION, "cookie_name", KT_STR, C(session.cookie_name), 0, NULL},
