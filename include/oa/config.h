@@ -32,6 +32,22 @@ enum oa_provider_kind {
     OA_PROVIDER_APPLE    /* apple-id: form_post, ES256 client secret */
 };
 
+/* One entry of a roles: or workspaces: map (issue 15, DESIGN.md 15.2):
+ * the name is given to a user who is in one of groups, has one of emails
+ * or an address at one of email_domains (any of those: OR), and, when
+ * providers is given (top-level maps only), signed in through one of them
+ * (AND). An entry with only providers gives the name to all their users. */
+struct oa_map_entry {
+    char *name; /* the role or workspace: no comma, no control byte */
+    struct oa_strlist groups, emails, email_domains, providers;
+    unsigned line, col;
+};
+
+struct oa_map {
+    struct oa_map_entry *v;
+    size_t n;
+};
+
 /* Where a provider's client_id/client_secret came from (for --check-config). */
 struct oa_provider {
     char *name; /* as in the file: github, google-oauth2, corp... */
@@ -70,7 +86,9 @@ struct oa_provider {
     struct oa_strlist allowed_orgs;  /* github */
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
-    unsigned line, col;                        /* of the entry in the file */
+    /* roles: / workspaces: for this provider's users, added to the top-level ones */
+    struct oa_map role_map, workspace_map;
+    unsigned line, col; /* of the entry in the file */
 };
 
 struct oa_access_rule {
@@ -81,6 +99,7 @@ struct oa_access_rule {
     struct oa_strlist groups;
     struct oa_strlist workspaces;
     struct oa_strlist providers;
+    struct oa_strlist roles; /* one of the identity's roles (roles: maps) */
     /* Conditions on the request, not the user (access.c): the rule is
      * skipped when they do not hold. methods: exact tokens (GET also covers
      * HEAD); hosts: lower-case names, "*.example.com" for any subdomain. */
@@ -140,6 +159,17 @@ struct oa_config {
     char *log_file;             /* log: FILE (an absolute path), else NULL */
     enum oa_audit_target audit; /* default off */
     char *audit_file;           /* audit: FILE (an absolute path), else NULL */
+    /* Issue 15 (DESIGN.md 15.2): the top-level maps, and the groups a
+     * session keeps: keep_groups plus every group a rule or a map names
+     * (groups_named: sorted, unique, made at load; bsearch with strcmp).
+     * keep_groups: ["*"] keeps them all (keep_all_groups; the size is then
+     * unbounded). cookie_max: bytes of the largest Set-Cookie value
+     * (name=value; attributes) a sign-in can make, 0 when unbounded. */
+    struct oa_map role_map, workspace_map;
+    struct oa_strlist keep_groups;
+    bool keep_all_groups;
+    struct oa_strlist groups_named;
+    size_t cookie_max;
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;
