@@ -32,7 +32,7 @@ enum oa_provider_kind {
     OA_PROVIDER_APPLE    /* apple-id: form_post, ES256 client secret */
 };
 
-/* One entry of a roles: or workspaces: map (issue 15, DESIGN.md 15.2):
+/* One entry of a roles: or workspaces: map (DESIGN.md 15.2):
  * the name is given to a user who is in one of groups, has one of emails
  * or an address at one of email_domains (any of those: OR), and, when
  * providers is given (top-level maps only), signed in through one of them
@@ -159,7 +159,7 @@ struct oa_config {
     char *log_file;             /* log: FILE (an absolute path), else NULL */
     enum oa_audit_target audit; /* default off */
     char *audit_file;           /* audit: FILE (an absolute path), else NULL */
-    /* Issue 15 (DESIGN.md 15.2): the top-level maps, and the groups a
+    /* DESIGN.md 15.2: the top-level maps, and the groups a
      * session keeps: keep_groups plus every group a rule or a map names
      * (groups_named: sorted, unique, made at load; bsearch with strcmp).
      * keep_groups: ["*"] keeps them all (keep_all_groups; the size is then

@@ -1,5 +1,5 @@
 /*
- * config_maps.c - who the user is to the application (issue 15, DESIGN.md
+ * config_maps.c - who the user is to the application (DESIGN.md
  * 15.2): the roles: and workspaces: maps (top level and per provider),
  * keep_groups, the groups a session keeps, and the largest session cookie
  * the config can make.
@@ -15,7 +15,7 @@
  *     workspaces of the provider that gives most, sealed and base64url
  *     encoded. Over OA_COOKIE_BROWSER_MAX the config is refused (no
  *     chunking: DESIGN.md 15.2 says why), naming the lists to shorten.
- * keep_groups: ["*"] keeps every group (today's behaviour before issue 15):
+ * keep_groups: ["*"] keeps every group (what every session kept before the maps):
  * the size is then unbounded, which is a warning, and a sign-in whose
  * identity does not fit the session is refused with a page saying so.
  */
