@@ -117,13 +117,35 @@ static enum oa_err check_entry(struct oa_cfg_load *ld, struct oa_map_entry *en, 
     return OA_OK;
 }
 
+/* As config_warn.c's for rules: a top-level entry given by groups, with no
+ * providers, while GitHub or Hugging Face is configured, where a group is
+ * an organization anyone can create under any free name. */
+static enum oa_err warn_open_groups(struct oa_cfg_load *ld, const struct oa_map_entry *en,
+                                    const char *key)
+{
+    const struct oa_config *cfg = ld->cfg;
+
+    if (!en->groups.n || en->providers.n)
+        return OA_OK;
+    for (size_t i = 0; i < cfg->nproviders; i++)
+        if (cfg->providers[i].kind == OA_PROVIDER_GITHUB ||
+            cfg->providers[i].kind == OA_PROVIDER_HUGGINGFACE)
+            return oa_cfg_warn(ld, &en->groups, en,
+                               "%s '%s' is given by groups without 'providers': a %s "
+                               "organization of that name, which anyone can create, gets it; "
+                               "add providers: [...] naming where the groups come from",
+                               key, en->name, cfg->providers[i].display_name);
+    return OA_OK;
+}
+
 static enum oa_err check_map(struct oa_cfg_load *ld, struct oa_map *m, const char *key,
                              const struct oa_provider *p)
 {
     enum oa_err e;
 
     for (size_t i = 0; i < m->n; i++)
-        if ((e = check_entry(ld, &m->v[i], key, p)))
+        if ((e = check_entry(ld, &m->v[i], key, p)) ||
+            (!p && (e = warn_open_groups(ld, &m->v[i], key))))
             return e;
     return OA_OK;
 }
