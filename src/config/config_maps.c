@@ -335,8 +335,8 @@ static size_t groups_len(const struct oa_config *cfg)
  * roles and workspaces p's users can get (all of them at once). */
 static size_t plain_max(const struct oa_config *cfg, const struct oa_provider *p, size_t groups)
 {
-    return OA_SESSION_FIXED_BYTES + 2 * OA_SESSION_NSTR + strlen(p->name) +
-           5 * OA_SESSION_STR_MAX + groups + union_len(NULL, &cfg->role_map, &p->role_map) +
+    return OA_SESSION_FIXED_BYTES + 2 * OA_SESSION_NSTR + strlen(p->name) + 5 * OA_SESSION_STR_MAX +
+           groups + union_len(NULL, &cfg->role_map, &p->role_map) +
            union_len(&cfg->workspaces, &cfg->workspace_map, &p->workspace_map);
 }
 
@@ -374,8 +374,7 @@ enum oa_err oa_cfg_maps_check(struct oa_cfg_load *ld)
         return e;
     for (size_t i = 0; i < cfg->nproviders; i++)
         if ((e = check_map(ld, &cfg->providers[i].role_map, "roles", &cfg->providers[i])) ||
-            (e = check_map(ld, &cfg->providers[i].workspace_map, "workspaces",
-                           &cfg->providers[i])))
+            (e = check_map(ld, &cfg->providers[i].workspace_map, "workspaces", &cfg->providers[i])))
             return e;
     for (size_t i = 0; i < cfg->naccess; i++)
         if ((e = check_rule_roles(ld, &cfg->access[i])))

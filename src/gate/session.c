@@ -35,7 +35,7 @@
 #define SESSION_V2 2
 #define SESSION_V1 1
 #define SESSION_NSTR OA_SESSION_NSTR /* version 3's; versions 1 and 2 have one less */
-#define SESSION_FIXED_V1 17                            /* version + iat + exp */
+#define SESSION_FIXED_V1 17          /* version + iat + exp */
 #define SESSION_FIXED (SESSION_FIXED_V1 + 16 + 4 * 16) /* + refresh_at, login_at, 4 ids */
 _Static_assert(SESSION_FIXED == OA_SESSION_FIXED_BYTES, "session.h's OA_SESSION_FIXED_BYTES");
 #define SESSION_SKEW 60      /* seconds an iat may be ahead of our clock */

@@ -185,8 +185,7 @@ int main(void)
         for (size_t i = 0; i < sizeof(rc) / sizeof(rc[0]); i++) {
             id.roles = rc[i].roles;
             id.provider = rc[i].provider;
-            ok(oa_access_allowed(&cfg, rc[i].path, &id) == rc[i].allowed, "roles: %s",
-               rc[i].what);
+            ok(oa_access_allowed(&cfg, rc[i].path, &id) == rc[i].allowed, "roles: %s", rc[i].what);
         }
         id.roles = NULL; /* a session without the field (read as "") */
         ok(!oa_access_allowed(&cfg, "/admin/x", &id), "roles: NULL roles refused");

@@ -57,8 +57,8 @@ static const struct map_case cases[] = {
      "lots,of,groups", "", "argilla", ""},
     {"a group of a top-level role", "corp", NULL, "admins", "admins", "argilla",
      "admin,corp-admin"},
-    {"a team as a group (GitHub's org/team)", "github", NULL, "acme,acme/platform",
-     "acme/platform", "argilla", "admin,everyone-gh"},
+    {"a team as a group (GitHub's org/team)", "github", NULL, "acme,acme/platform", "acme/platform",
+     "argilla", "admin,everyone-gh"},
     {"providers narrows: admins via github is no corp-admin", "github", NULL, "admins", "admins",
      "argilla", "admin,everyone-gh"},
     {"an email, without case", "github", "boss@EXAMPLE.com", "", "", "argilla",
@@ -67,8 +67,8 @@ static const struct map_case cases[] = {
      "annotator"},
     {"no subdomains", "corp", "ann@sub.example.com", "", "", "argilla", ""},
     {"an address with two '@' is none", "corp", "a@b@example.com", "", "", "argilla", ""},
-    {"per provider: adds to the top level for its users", "corp", "ops@corp.example", "qa,x",
-     "qa", "argilla,corp-ws", "annotator,reviewer,admin"},
+    {"per provider: adds to the top level for its users", "corp", "ops@corp.example", "qa,x", "qa",
+     "argilla,corp-ws", "annotator,reviewer,admin"},
     {"per provider: nothing for the other provider's users", "github", "ops@corp.example", "qa",
      "qa", "argilla", "annotator,everyone-gh"},
     {"workspaces: the base first, then the map's, no repeats", "corp", NULL, "team-a,admins",
@@ -78,8 +78,7 @@ static const struct map_case cases[] = {
      "admin,corp-admin"},
     {"groups match exactly: no substrings, no case folding", "corp", NULL, "Admins,admin,xadmins",
      "", "argilla", ""},
-    {"empty items are skipped", "corp", NULL, ",,admins,", "admins", "argilla",
-     "admin,corp-admin"},
+    {"empty items are skipped", "corp", NULL, ",,admins,", "admins", "argilla", "admin,corp-admin"},
     {"no provider: top-level entries without providers only", NULL, "boss@example.com", "admins",
      "admins", "argilla", "admin,annotator"},
 };
@@ -157,8 +156,7 @@ static void test_argilla_example(void)
     struct oa_error err;
     struct oa_identity_mapped m;
 
-    snprintf(path, sizeof(path), "%s/tests/cases/config/good/argilla/oauth.yml",
-             top ? top : "..");
+    snprintf(path, sizeof(path), "%s/tests/cases/config/good/argilla/oauth.yml", top ? top : "..");
     if (oa_config_load(&cfg, path, &err) != OA_OK) {
         ok(0, "Argilla's example loads");
         return;
@@ -196,9 +194,9 @@ static void test_500_groups(void)
     size_t used = 0, n = 0;
 
     for (int i = 0; i < 500; i++)
-        used += (size_t)snprintf(groups + used, sizeof(groups) - used,
-                                 "%s%08x-1d2e-4f3a-9b8c-%012x", i ? "," : "", 0x5a000000u + i,
-                                 0xabc000u + i);
+        used +=
+            (size_t)snprintf(groups + used, sizeof(groups) - used, "%s%08x-1d2e-4f3a-9b8c-%012x",
+                             i ? "," : "", 0x5a000000u + i, 0xabc000u + i);
     snprintf(yml, sizeof(yml),
              "providers:\n"
              "  - name: entra\n"

@@ -67,7 +67,9 @@ int main(void)
     {
         static char *roles[] = {(char *)"annotator"};
         static char with_roles[8192];
-        struct oa_identity id = {.provider = "corp", .subject = "7", .email = "bob@example.com",
+        struct oa_identity id = {.provider = "corp",
+                                 .subject = "7",
+                                 .email = "bob@example.com",
                                  .roles = "viewer,annotator"};
         const char *sc;
         oa_response_init(&resp);
