@@ -29,7 +29,9 @@ enum oa_provider_kind {
     OA_PROVIDER_GOOGLE,   /* google-oauth2 */
     OA_PROVIDER_HUGGINGFACE,
     OA_PROVIDER_COGNITO, /* amazon-cognito */
-    OA_PROVIDER_APPLE    /* apple-id: form_post, ES256 client secret */
+    OA_PROVIDER_APPLE,   /* apple-id: form_post, ES256 client secret */
+    OA_PROVIDER_ENTRA,   /* microsoft-entra: tenant, {tenantid} issuers, Graph groups */
+    OA_PROVIDER_GITLAB   /* gitlab: OpenID at base_url, groups / groups_direct */
 };
 
 /* One entry of a roles: or workspaces: map (DESIGN.md 15.2):
@@ -86,6 +88,13 @@ struct oa_provider {
     struct oa_strlist allowed_orgs;  /* github */
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
+    char *kind_name; /* kind: a built-in's name for an entry named otherwise, or NULL */
+    /* microsoft-entra (src/flow/provider_entra.c): the tenant (GUID, domain,
+     * organizations, common or consumers); Graph for group overage; the
+     * tenants (tids, or "*") whose users may sign in */
+    char *tenant, *graph_url;
+    struct oa_strlist allowed_tenants;
+    struct oa_strlist allowed_groups; /* gitlab, microsoft-entra: one of them is required */
     /* roles: / workspaces: for this provider's users, added to the top-level ones */
     struct oa_map role_map, workspace_map;
     unsigned line, col; /* of the entry in the file */

@@ -71,6 +71,9 @@ struct oa_jwt_expect {
     int64_t skew;          /* seconds; 0 means OA_JWT_SKEW */
     enum oa_jwt_use use;
     const char *sub; /* OA_JWT_REFRESH: required, the token's sub must equal it */
+    /* microsoft-entra: an issuer may be the {tenantid} template, matched
+     * with the token's own tid (entra.h) */
+    bool tid_template;
 };
 
 /* Verifies a compact JWS token (len bytes; an id_token, or a logout token

@@ -86,6 +86,11 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->groups_claim);
     map_free(&p->role_map);
     map_free(&p->workspace_map);
+    free_str(&p->kind_name);
+    free_str(&p->tenant);
+    free_str(&p->graph_url);
+    oa_cfg_strlist_free(&p->allowed_tenants);
+    oa_cfg_strlist_free(&p->allowed_groups);
 }
 
 static void access_free(struct oa_access_rule *r)

@@ -36,6 +36,8 @@ static const char *kind_name(enum oa_provider_kind k)
     case OA_PROVIDER_HUGGINGFACE: return "huggingface";
     case OA_PROVIDER_COGNITO: return "amazon-cognito";
     case OA_PROVIDER_APPLE: return "apple-id";
+    case OA_PROVIDER_ENTRA: return "microsoft-entra";
+    case OA_PROVIDER_GITLAB: return "gitlab";
     case OA_PROVIDER_OIDC: return "OpenID Connect";
     }
     return "?";
@@ -156,6 +158,8 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
         {"userinfo_url", p->userinfo_url},
         {"end_session_url", p->end_session_url},
         {"jwks_uri", p->jwks_uri},
+        {"tenant", p->tenant},
+        {"graph_url (group overage)", p->graph_url},
     };
     char *cb;
 
@@ -172,7 +176,9 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
         oa_buf_printf(b, "  scope: %s (from OAUTH_SCOPES)\n", p->scope);
     else
         oa_buf_printf(b, "  scope: %s (with %s added)\n", p->scope, p->scope_env);
-    if (p->kind == OA_PROVIDER_OIDC && !p->authorize_url)
+    if ((p->kind == OA_PROVIDER_OIDC || p->kind == OA_PROVIDER_ENTRA ||
+         p->kind == OA_PROVIDER_GITLAB) &&
+        !p->authorize_url)
         oa_buf_puts(b, "  endpoints: from <issuer>/.well-known/openid-configuration\n");
     if (oa_cognito_userinfo_only(p))
         oa_buf_puts(b, "  identity: userInfo with the access token (no issuer or "
@@ -186,6 +192,8 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
     put_list(b, "  groups_claim", &p->groups_claim);
     put_map(b, "  ", "roles", &p->role_map);
     put_map(b, "  ", "workspaces", &p->workspace_map);
+    put_list(b, "  allowed_tenants", &p->allowed_tenants);
+    put_list(b, "  allowed_groups", &p->allowed_groups);
     if (!(cb = oa_config_callback_url(cfg, p, NULL))) {
         oa_buf_fail(b, OA_ERR_NOMEM);
         return;

@@ -70,6 +70,10 @@ enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld) OA_WUR;
 enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const void *fallback,
                              const char *key) OA_WUR;
 
+/* config_entra.c: microsoft-entra's tenant, base_url, graph_url, issuer,
+ * allowed_tenants (DESIGN.md section 15.1). */
+enum oa_err oa_cfg_entra_defaults(struct oa_cfg_load *ld, struct oa_provider *p) OA_WUR;
+
 /* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 

@@ -113,6 +113,11 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "jwks_uri", KT_STR, P(jwks_uri), 0, NULL},
     {SC_PROVIDER, "roles", KT_NAMEMAP, P(role_map), SC_MAPENTRY, NULL},
     {SC_PROVIDER, "workspaces", KT_NAMEMAP, P(workspace_map), SC_MAPENTRY, NULL},
+    {SC_PROVIDER, "kind", KT_STR, P(kind_name), 0, NULL},
+    {SC_PROVIDER, "tenant", KT_STR, P(tenant), 0, NULL},
+    {SC_PROVIDER, "graph_url", KT_STR, P(graph_url), 0, NULL},
+    {SC_PROVIDER, "allowed_tenants", KT_STRLIST1, P(allowed_tenants), 0, NULL},
+    {SC_PROVIDER, "allowed_groups", KT_STRLIST1, P(allowed_groups), 0, NULL},
 
     {SC_SESSION, "key_file", KT_STR, C(session.key_file), 0, NULL},
     {SC_SESSION, "cookie_name", KT_STR, C(session.cookie_name), 0, NULL},
