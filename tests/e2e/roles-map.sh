@@ -72,6 +72,14 @@ t_like "$check" 'session groups \(kept [^)]*\): admins, staff, team-a' \
 t_like "$check" 'largest session cookie: [0-9]+ bytes of the browsers. 4096 \(Set-Cookie: oauth2_fcgi=<sealed>; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax\)' \
     "--check-config prints the largest session cookie with its name and attributes"
 
+# --explain maps --groups as a sign-in does
+out=$("$OA_BIN" -c "$T/oauth.yml" --explain GET "$BASE/app/admin/x" --as boss@example.com \
+    --groups x,admins,y 2>&1)
+t_like "$out" 'mapped: roles admin,annotator; workspaces argilla; session groups admins' \
+    "--explain shows the mapped roles, workspaces and kept groups"
+t_like "$out" 'Variable-OAUTH2_ROLES: admin,annotator' "--explain: the answer's OAUTH2_ROLES"
+t_like "$out" 'X-Auth-Request-Roles: admin,annotator' "--explain: nginx's X-Auth-Request-Roles"
+
 # sign_in USER: login, the provider's pages, callback (sets SESSION, HTTP_*).
 sign_in() {
     local out
