@@ -124,6 +124,11 @@ static void put_rule(struct oa_buf *b, size_t i, const struct oa_access_rule *r)
         for (size_t k = 0; k < r->hosts.n; k++)
             oa_buf_printf(b, "%s%s", k ? "," : " ", r->hosts.v[k]);
     }
+    if (r->roles.n) {
+        oa_buf_puts(b, ", roles");
+        for (size_t k = 0; k < r->roles.n; k++)
+            oa_buf_printf(b, "%s%s", k ? "," : " ", r->roles.v[k]);
+    }
     if (r->is_public)
         oa_buf_puts(b, ", public (no session needed)");
     oa_buf_puts(b, "\n");
