@@ -18,6 +18,8 @@
 #include "oa/keyring.h"
 #include "oa/log.h"
 
+struct oa_sign_keys; /* sign_key.h */
+
 struct oa_strlist {
     char **v;
     size_t n;
@@ -179,6 +181,15 @@ struct oa_config {
     bool keep_all_groups;
     struct oa_strlist groups_named;
     size_t cookie_max;
+    /* The signed identity for the application (identity_token.h, DESIGN.md
+     * section 16.2): off without key_file. */
+    struct {
+        bool given;                /* the mapping is in the file */
+        char *key_file;            /* PEM, one or more keys: the first signs */
+        int64_t lifetime;          /* seconds, default 120, at most 300 */
+        char *audience;            /* NULL: the request's host */
+        struct oa_sign_keys *keys; /* loaded from key_file (owned); NULL when off */
+    } identity_token;
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;

@@ -20,6 +20,7 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 #include "oa/file_mode.h"
+#include "oa/sign_key.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -143,6 +144,10 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->log_file);
     free(cfg->audit_file);
     oa_keyring_wipe(&cfg->keys);
+    free(cfg->identity_token.key_file);
+    free(cfg->identity_token.audience);
+    oa_sign_keys_free(cfg->identity_token.keys);
+    free(cfg->identity_token.keys);
     free(cfg);
 }
 
@@ -153,6 +158,7 @@ static void set_defaults(struct oa_config *cfg)
     cfg->http.timeout_ms = 10000;
     cfg->log_level = OA_LOG_INFO;
     cfg->log = OA_LOG_STDERR;
+    cfg->identity_token.lifetime = 120;
 }
 
 enum oa_err oa_config_load_string(struct oa_config **out, const char *name, const char *yaml,

@@ -13,6 +13,7 @@
 #include "oa/buf.h"
 #include "oa/config.h"
 #include "oa/session.h"
+#include "oa/sign_key.h"
 
 char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provider *p,
                              const char *origin)
@@ -225,6 +226,15 @@ static void put_session(struct oa_buf *b, const struct oa_config *cfg)
                        "set session.key_file)\n");
     else
         oa_buf_printf(b, "session keys: %zu from %s\n", cfg->keys.n, cfg->session.key_file);
+    if (cfg->identity_token.keys && cfg->identity_token.keys->n) /* DESIGN.md 16.2 */
+        oa_buf_printf(b,
+                      "identity token: %s, kid %s signs (%zu key(s) published at %s/jwks), "
+                      "lifetime %llds, aud %s\n",
+                      oa_sign_alg_name(cfg->identity_token.keys->k[0].alg),
+                      cfg->identity_token.keys->k[0].kid, cfg->identity_token.keys->n,
+                      cfg->base_path ? cfg->base_path : "", (long long)cfg->identity_token.lifetime,
+                      cfg->identity_token.audience ? cfg->identity_token.audience
+                                                   : "the request's host");
     if (cfg->session.refresh_after)
         oa_buf_printf(b,
                       "session refresh_after: %llds (then a page load goes through "

@@ -85,6 +85,9 @@ enum oa_err oa_cfg_maps_check(struct oa_cfg_load *ld) OA_WUR;
 
 /* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
 enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;
+/* config_identity_token.c: identity_token (needs public_url; lifetime at
+ * most 5m), its key file loaded into cfg->identity_token.keys. */
+enum oa_err oa_cfg_check_identity_token(struct oa_cfg_load *ld) OA_WUR;
 /* config_log.c: log (stderr, syslog, FILE) and audit (off, log, FILE). */
 enum oa_err oa_cfg_check_log(struct oa_cfg_load *ld) OA_WUR;
 

@@ -28,7 +28,8 @@ enum oa_cfg_scope {
     SC_ACCESS,
     SC_WORKSPACE,
     SC_METRICS,
-    SC_MAPENTRY /* an entry of roles: / workspaces: (config_maps.c checks them) */
+    SC_MAPENTRY, /* an entry of roles: / workspaces: (config_maps.c checks them) */
+    SC_IDTOKEN
 };
 
 enum oa_cfg_type {
@@ -85,6 +86,8 @@ static const struct oa_cfg_key keys[] = {
     {SC_TOP, "roles", KT_NAMEMAP, C(role_map), SC_MAPENTRY, NULL},
     {SC_TOP, "workspaces", KT_NAMEMAP, C(workspace_map), SC_MAPENTRY, NULL},
     {SC_TOP, "keep_groups", KT_STRLIST1, C(keep_groups), 0, NULL},
+    /* a mapping whose off is a bool: set when the mapping is there */
+    {SC_TOP, "identity_token", KT_MAP, C(identity_token.given), SC_IDTOKEN, NULL},
 
     {SC_PROVIDER, "name", KT_STR, P(name), 0, NULL},
     {SC_PROVIDER, "client_id", KT_STR, P(client_id), 0, NULL},
@@ -152,6 +155,9 @@ static const struct oa_cfg_key keys[] = {
     {SC_MAPENTRY, "emails", KT_STRLIST1, E(emails), 0, NULL},
     {SC_MAPENTRY, "email_domains", KT_STRLIST1, E(email_domains), 0, NULL},
     {SC_MAPENTRY, "providers", KT_STRLIST1, E(providers), 0, NULL},
+    {SC_IDTOKEN, "key_file", KT_STR, C(identity_token.key_file), 0, NULL},
+    {SC_IDTOKEN, "lifetime", KT_DURATION_S, C(identity_token.lifetime), 0, NULL},
+    {SC_IDTOKEN, "audience", KT_STR, C(identity_token.audience), 0, NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -168,6 +174,7 @@ static const char *scope_where(enum oa_cfg_scope sc)
     case SC_WORKSPACE: return "in allowed_workspaces entry";
     case SC_METRICS: return "in metrics";
     case SC_MAPENTRY: return "in a roles/workspaces entry";
+    case SC_IDTOKEN: return "in identity_token";
     }
     return "";
 }
@@ -183,6 +190,7 @@ static const char *scope_name(enum oa_cfg_scope sc)
     case SC_WORKSPACE: return "an allowed_workspaces entry";
     case SC_METRICS: return "metrics";
     case SC_MAPENTRY: return "a roles/workspaces entry";
+    case SC_IDTOKEN: return "identity_token";
     }
     return "";
 }
@@ -293,7 +301,7 @@ static enum oa_err scalar(struct oa_cfg_load *ld, const yaml_node_t *n, const ch
 static enum oa_err set_str(struct oa_cfg_load *ld, const yaml_node_t *n, const char *key,
                            char **slot)
 {
-    const char *s;
+    const char *s = NULL;
     enum oa_err e = scalar(ld, n, key, &s);
 
     if (e)
@@ -462,6 +470,7 @@ static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
                              const struct oa_cfg_key *k, const yaml_node_t *n, void *base)
 {
     void *slot = (char *)base + k->off;
+    enum oa_err e;
 
     if (is_null(n))
         return OA_OK; /* `key:` with nothing: as if absent (Python's None) */
@@ -474,7 +483,13 @@ static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
     case KT_DURATION_MS:
     case KT_TIME:
     case KT_ENUM: return set_scalar_typed(ld, k, n, slot);
-    case KT_MAP: return walk_map(ld, doc, n, k->sub, base, k->name);
+    case KT_MAP:
+        if (k->off) { /* the mapping's own flag and position */
+            *(bool *)slot = true;
+            if ((e = mark(ld, slot, n)))
+                return e;
+        }
+        return walk_map(ld, doc, n, k->sub, base, k->name);
     case KT_SEQMAP: return walk_seqmap(ld, doc, n, k);
     case KT_NAMEMAP: return walk_namemap(ld, doc, n, k, slot);
     }
