@@ -124,8 +124,9 @@ static inline int oa_fixture_v1_cookie(const struct oa_fixture *f, char *out, si
 
     id.iat = now;
     id.exp = now + f->cfg.session.lifetime;
-    if (oa_session_encode(plain, sizeof(plain), &n, &id) != OA_OK || n < 97)
+    if (oa_session_encode(plain, sizeof(plain), &n, &id) != OA_OK || n < 99)
         return -1;
+    n -= 2; /* version 3's roles (empty, last) off: version 2 */
     memmove(plain + 17, plain + 97, n - 97); /* v1: v2 without its 80 lifecycle bytes */
     plain[0] = 1;
     if (oa_seal(sealed, sizeof(sealed), &sn, plain, n - 80, "session", &f->cfg.keys) != OA_OK)

@@ -20,6 +20,7 @@
 #include "oa/access.h"
 #include "oa/authorizer.h"
 #include "oa/endpoints.h"
+#include "oa/identity_map.h"
 #include "oa/response.h"
 #include "oa/session.h"
 #include "oa/url.h"
@@ -119,7 +120,9 @@ static bool mint(char *cookie, size_t cap, const struct oa_config *cfg,
     const char *at = strchr(who->email, '@');
     char user[256];
     struct oa_identity id = {0};
+    struct oa_identity_mapped m;
     size_t used = 0;
+    bool ok;
 
     snprintf(user, sizeof(user), "%.*s", at ? (int)(at - who->email) : 0, who->email);
     id.provider = who->provider ? who->provider : cfg->providers[0].name;
@@ -128,10 +131,17 @@ static bool mint(char *cookie, size_t cap, const struct oa_config *cfg,
     id.username = user;
     id.email = who->email;
     id.name = "";
-    id.groups = who->groups ? who->groups : "";
-    id.workspaces = "";
+    /* mapped as a sign-in maps (identity_map.h): roles, workspaces, kept groups */
+    if (oa_identity_map(&m, cfg, oa_config_provider(cfg, id.provider, strlen(id.provider)),
+                        who->email, who->groups) != OA_OK)
+        return false;
+    id.groups = m.groups;
+    id.workspaces = m.workspaces;
+    id.roles = m.roles;
     oa_response_init(&resp);
-    if (oa_session_issue(&resp, cfg, req, &id) != OA_OK) {
+    ok = oa_session_issue(&resp, cfg, req, &id) == OA_OK;
+    oa_identity_mapped_free(&m);
+    if (!ok) {
         oa_response_free(&resp);
         return false;
     }
@@ -145,6 +155,21 @@ static bool mint(char *cookie, size_t cap, const struct oa_config *cfg,
     }
     oa_response_free(&resp);
     return used > 0;
+}
+
+/* What the roles:/workspaces: maps make of who, as a sign-in would. */
+static void print_mapped(FILE *out, const struct oa_config *cfg, const struct oa_explain_who *who)
+{
+    const char *pn = who->provider ? who->provider : cfg->providers[0].name;
+    struct oa_identity_mapped m;
+
+    if (oa_identity_map(&m, cfg, oa_config_provider(cfg, pn, strlen(pn)), who->email,
+                        who->groups) != OA_OK)
+        return;
+    fprintf(out, "mapped: roles %s; workspaces %s; session groups %s\n",
+            *m.roles ? m.roles : "none", *m.workspaces ? m.workspaces : "none",
+            *m.groups ? m.groups : "none");
+    oa_identity_mapped_free(&m);
 }
 
 static void print_rule(FILE *out, const struct oa_config *cfg, const struct oa_access_rule *r)
@@ -280,6 +305,8 @@ int oa_explain(const struct oa_config *cfg, const char *method, const char *url,
         fprintf(out, "as: %s (provider %s, groups %s), a session sealed with the config's key\n",
                 who->email, who->provider ? who->provider : cfg->providers[0].name,
                 who->groups && *who->groups ? who->groups : "none");
+    if (who->email)
+        print_mapped(out, cfg, who);
     else
         fputs("as: nobody (no session cookie)\n", out);
     print_strict(out, cfg, &req);

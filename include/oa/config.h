@@ -36,6 +36,22 @@ enum oa_provider_kind {
     OA_PROVIDER_GITLAB   /* gitlab: OpenID at base_url, groups / groups_direct */
 };
 
+/* One entry of a roles: or workspaces: map (DESIGN.md 15.2):
+ * the name is given to a user who is in one of groups, has one of emails
+ * or an address at one of email_domains (any of those: OR), and, when
+ * providers is given (top-level maps only), signed in through one of them
+ * (AND). An entry with only providers gives the name to all their users. */
+struct oa_map_entry {
+    char *name; /* the role or workspace: no comma, no control byte */
+    struct oa_strlist groups, emails, email_domains, providers;
+    unsigned line, col;
+};
+
+struct oa_map {
+    struct oa_map_entry *v;
+    size_t n;
+};
+
 /* Where a provider's client_id/client_secret came from (for --check-config). */
 struct oa_provider {
     char *name; /* as in the file: github, google-oauth2, corp... */
@@ -81,7 +97,9 @@ struct oa_provider {
     char *tenant, *graph_url;
     struct oa_strlist allowed_tenants;
     struct oa_strlist allowed_groups; /* gitlab, microsoft-entra: one of them is required */
-    unsigned line, col;               /* of the entry in the file */
+    /* roles: / workspaces: for this provider's users, added to the top-level ones */
+    struct oa_map role_map, workspace_map;
+    unsigned line, col; /* of the entry in the file */
 };
 
 struct oa_access_rule {
@@ -92,6 +110,7 @@ struct oa_access_rule {
     struct oa_strlist groups;
     struct oa_strlist workspaces;
     struct oa_strlist providers;
+    struct oa_strlist roles; /* one of the identity's roles (roles: maps) */
     /* Conditions on the request, not the user (access.c): the rule is
      * skipped when they do not hold. methods: exact tokens (GET also covers
      * HEAD); hosts: lower-case names, "*.example.com" for any subdomain. */
@@ -151,6 +170,17 @@ struct oa_config {
     char *log_file;             /* log: FILE (an absolute path), else NULL */
     enum oa_audit_target audit; /* default off */
     char *audit_file;           /* audit: FILE (an absolute path), else NULL */
+    /* DESIGN.md 15.2: the top-level maps, and the groups a
+     * session keeps: keep_groups plus every group a rule or a map names
+     * (groups_named: sorted, unique, made at load; bsearch with strcmp).
+     * keep_groups: ["*"] keeps them all (keep_all_groups; the size is then
+     * unbounded). cookie_max: bytes of the largest Set-Cookie value
+     * (name=value; attributes) a sign-in can make, 0 when unbounded. */
+    struct oa_map role_map, workspace_map;
+    struct oa_strlist keep_groups;
+    bool keep_all_groups;
+    struct oa_strlist groups_named;
+    size_t cookie_max;
     /* The signed identity for the application (identity_token.h, DESIGN.md
      * section 16.2): off without key_file. */
     struct {

@@ -19,7 +19,7 @@ enum oa_err oa_endpoint_userinfo(struct oa_response *r, const struct oa_config *
                                  const struct oa_request *req);
 
 /* nginx auth_request: 200 with X-Auth-Request-User/-Email/-Groups/
- * -Preferred-Username, else 401 (no session) or 403 (rules refuse); never
+ * -Preferred-Username/-Roles/-Workspaces, else 401 (no session) or 403 (rules refuse); never
  * a redirect. The rules see REQUEST_URI (nginx passes the original one). */
 enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
                              const struct oa_request *req);

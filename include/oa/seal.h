@@ -16,6 +16,10 @@
 #include "oa/err.h"
 #include "oa/keyring.h"
 
+/* Bytes a seal adds before base64url: version, key id, nonce, tag (seal.c
+ * asserts it), for bounds computed where seal.c is not called (config). */
+#define OA_SEAL_OVERHEAD (1 + 4 + 24 + 16)
+
 /* Length of the sealed text for plain_len bytes of plaintext. */
 size_t oa_sealed_len(size_t plain_len);
 

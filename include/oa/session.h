@@ -51,6 +51,17 @@ struct oa_identity {
  * NAME_0..NAME_k; at most OA_SESSION_CHUNKS_MAX are read. */
 #define OA_COOKIE_CHUNK_MAX 3800
 #define OA_SESSION_CHUNKS_MAX 4
+/* The payload's shape (session.c), for the config's largest-cookie bound
+ * (config_maps.c): version 3's fixed part, its strings (each after a
+ * 2-byte length), and the cap on each string the provider chooses
+ * (issuer, subject, username, email, name): a longer one is refused at
+ * sign-in (OA_ERR_TOO_LARGE), never cut. */
+#define OA_SESSION_FIXED_BYTES 97
+#define OA_SESSION_NSTR 9
+#define OA_SESSION_STR_MAX 256
+/* What browsers keep of one cookie (RFC 6265 6.1: name, value and
+ * attributes): the config's largest session cookie must fit in one. */
+#define OA_COOKIE_BROWSER_MAX 4096
 
 struct oa_session_buf {
     unsigned char plain[OA_SESSION_PLAIN_MAX];
@@ -58,13 +69,15 @@ struct oa_session_buf {
     size_t plain_len; /* bytes of plain in use after oa_session_read (what to wipe) */
 };
 
-/* Encodes identity into plain (no crypto), version 2 (session.c has the
- * layout). OA_ERR_TOO_LARGE if over cap. */
+/* Encodes identity into plain (no crypto), version 3 (session.c has the
+ * layout). OA_ERR_TOO_LARGE if over cap or one of the provider's strings
+ * is over OA_SESSION_STR_MAX. */
 enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
                               const struct oa_identity *id) OA_WUR;
 /* Decodes plain into id (pointers into plain, which must be writable: the
- * decoder NUL-terminates in place). Reads version 2 and version 1 (then
- * sid and keys are zero, login_at = iat, refresh_at = exp).
+ * decoder NUL-terminates in place). Reads version 3, version 2 (then
+ * roles is "") and version 1 (also sid and keys zero, login_at = iat,
+ * refresh_at = exp).
  * OA_ERR_BAD_INPUT when malformed. */
 enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size_t len) OA_WUR;
 

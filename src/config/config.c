@@ -56,6 +56,18 @@ static void wipe_str(char **s)
     free_str(s);
 }
 
+static void map_free(struct oa_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->v[i].name);
+        oa_cfg_strlist_free(&m->v[i].groups);
+        oa_cfg_strlist_free(&m->v[i].emails);
+        oa_cfg_strlist_free(&m->v[i].email_domains);
+        oa_cfg_strlist_free(&m->v[i].providers);
+    }
+    free(m->v);
+}
+
 static void provider_free(struct oa_provider *p)
 {
     char **strs[] = {
@@ -73,6 +85,8 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->allowed_teams);
     oa_cfg_strlist_free(&p->hosted_domain);
     oa_cfg_strlist_free(&p->groups_claim);
+    map_free(&p->role_map);
+    map_free(&p->workspace_map);
     free_str(&p->kind_name);
     free_str(&p->tenant);
     free_str(&p->graph_url);
@@ -90,6 +104,7 @@ static void access_free(struct oa_access_rule *r)
     oa_cfg_strlist_free(&r->providers);
     oa_cfg_strlist_free(&r->methods);
     oa_cfg_strlist_free(&r->hosts);
+    oa_cfg_strlist_free(&r->roles);
 }
 
 void oa_config_free(struct oa_config *cfg)
@@ -108,6 +123,10 @@ void oa_config_free(struct oa_config *cfg)
     oa_cfg_strlist_free(&cfg->extra_backends);
     oa_cfg_strlist_free(&cfg->allowed_redirect_hosts);
     oa_cfg_strlist_free(&cfg->warnings);
+    map_free(&cfg->role_map);
+    map_free(&cfg->workspace_map);
+    oa_cfg_strlist_free(&cfg->keep_groups);
+    free(cfg->groups_named.v); /* borrowed strings (the maps', rules', keep_groups') */
     free(cfg->file);
     free(cfg->public_url);
     free(cfg->public_host);
@@ -158,7 +177,7 @@ enum oa_err oa_config_load_string(struct oa_config **out, const char *name, cons
     ld.err = err;
     set_defaults(ld.cfg);
     if (!(e = oa_cfg_walk(&ld, yaml, len)) && !(e = oa_cfg_providers_finish(&ld)) &&
-        !(e = oa_cfg_check(&ld)))
+        !(e = oa_cfg_check(&ld)) && !(e = oa_cfg_maps_check(&ld)))
         e = oa_cfg_advise(&ld);
     free(ld.marks);
     if (e) {

@@ -332,11 +332,12 @@ static enum oa_err check_public(struct oa_cfg_load *ld, struct oa_access_rule *r
 {
     if (!r->is_public)
         return OA_OK;
-    if (r->emails.n || r->email_domains.n || r->groups.n || r->workspaces.n || r->providers.n)
+    if (r->emails.n || r->email_domains.n || r->groups.n || r->workspaces.n || r->providers.n ||
+        r->roles.n)
         return oa_cfg_fail(ld, &r->is_public, r,
                            "access rule '%s' is public: true and also names who may pass "
-                           "(emails, email_domains, groups, workspaces, providers): a public "
-                           "rule lets everybody pass, so drop one or the other",
+                           "(emails, email_domains, groups, workspaces, providers, roles): a "
+                           "public rule lets everybody pass, so drop one or the other",
                            r->path);
     return OA_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "oa/buf.h"
 #include "oa/config.h"
+#include "oa/session.h"
 #include "oa/sign_key.h"
 
 char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provider *p,
@@ -55,6 +56,60 @@ static void put_list(struct oa_buf *b, const char *label, const struct oa_strlis
     oa_buf_puts(b, "\n");
 }
 
+/* "roles admin: groups a, b; emails x" for each entry of map m. */
+static void put_map(struct oa_buf *b, const char *indent, const char *key, const struct oa_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const struct oa_map_entry *en = &m->v[i];
+        const struct {
+            const char *label;
+            const struct oa_strlist *l;
+        } lists[] = {{"groups", &en->groups},
+                     {"emails", &en->emails},
+                     {"email_domains", &en->email_domains},
+                     {"providers", &en->providers}};
+        const char *sep = ":";
+        oa_buf_printf(b, "%s%s %s", indent, key, en->name);
+        for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+            if (!lists[k].l->n)
+                continue;
+            oa_buf_printf(b, "%s %s", sep, lists[k].label);
+            for (size_t j = 0; j < lists[k].l->n; j++)
+                oa_buf_printf(b, "%s%s", j ? ", " : " ", lists[k].l->v[j]);
+            sep = ";";
+        }
+        oa_buf_puts(b, "\n");
+    }
+}
+
+/* The maps, the groups a session keeps and the largest session cookie
+ * (DESIGN.md 15.2). */
+static void put_identity(struct oa_buf *b, const struct oa_config *cfg)
+{
+    static const char *const ss[] = {"Lax", "Strict", "None"};
+
+    put_map(b, "", "roles", &cfg->role_map);
+    put_map(b, "", "workspaces", &cfg->workspace_map);
+    if (cfg->keep_all_groups) {
+        oa_buf_puts(b, "session groups: all (keep_groups: \"*\"); the session cookie's size is "
+                       "unbounded: a sign-in whose identity does not fit is refused\n");
+        return;
+    }
+    if (cfg->groups_named.n)
+        put_list(b, "session groups (kept from the provider's; the others are dropped)",
+                 &cfg->groups_named);
+    else
+        oa_buf_puts(b, "session groups: none (no rule, map or keep_groups names a group: "
+                       "OAUTH2_GROUPS is empty)\n");
+    if (cfg->cookie_max)
+        oa_buf_printf(b,
+                      "largest session cookie: %zu bytes of the browsers' %d (Set-Cookie: "
+                      "%s=<sealed>; Path=/; Max-Age=%lld%s; HttpOnly; SameSite=%s)\n",
+                      cfg->cookie_max, OA_COOKIE_BROWSER_MAX, cfg->session.cookie_full,
+                      (long long)cfg->session.lifetime, cfg->session.secure ? "; Secure" : "",
+                      ss[cfg->session.same_site]);
+}
+
 /* "access rule N: path P" and the request conditions, when given (the
  * number is what --explain names the rule by). */
 static void put_rule(struct oa_buf *b, size_t i, const struct oa_access_rule *r)
@@ -69,6 +124,11 @@ static void put_rule(struct oa_buf *b, size_t i, const struct oa_access_rule *r)
         oa_buf_puts(b, ", hosts");
         for (size_t k = 0; k < r->hosts.n; k++)
             oa_buf_printf(b, "%s%s", k ? "," : " ", r->hosts.v[k]);
+    }
+    if (r->roles.n) {
+        oa_buf_puts(b, ", roles");
+        for (size_t k = 0; k < r->roles.n; k++)
+            oa_buf_printf(b, "%s%s", k ? "," : " ", r->roles.v[k]);
     }
     if (r->is_public)
         oa_buf_puts(b, ", public (no session needed)");
@@ -136,6 +196,8 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
     put_list(b, "  allowed_teams", &p->allowed_teams);
     put_list(b, "  hosted_domain", &p->hosted_domain);
     put_list(b, "  groups_claim", &p->groups_claim);
+    put_map(b, "  ", "roles", &p->role_map);
+    put_map(b, "  ", "workspaces", &p->workspace_map);
     put_list(b, "  allowed_tenants", &p->allowed_tenants);
     put_list(b, "  allowed_groups", &p->allowed_groups);
     if (!(cb = oa_config_callback_url(cfg, p, NULL))) {
@@ -224,6 +286,7 @@ static void put_general(struct oa_buf *b, const struct oa_config *cfg)
     put_list(b, "extra_backends", &cfg->extra_backends);
     for (size_t i = 0; i < cfg->naccess; i++)
         put_rule(b, i, &cfg->access[i]);
+    put_identity(b, cfg);
     oa_buf_printf(b, "http: timeout %lldms, ca_file %s\nlog: %s to %s\n",
                   (long long)cfg->http.timeout_ms,
                   cfg->http.ca_file ? cfg->http.ca_file : "(system default)", lv[cfg->log_level],

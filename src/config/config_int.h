@@ -8,8 +8,8 @@
  * right FILE:LINE:COL without keeping the YAML document around.
  *
  * Who calls whom (no circle; DESIGN.md section 2): config.c runs the steps
- * config_walk.c, config_provider.c, config_check.c and config_warn.c in
- * that order; config_check.c uses config_provider.c's URL check and
+ * config_walk.c, config_provider.c, config_check.c, config_maps.c and
+ * config_warn.c in that order; config_check.c uses config_provider.c's URL check and
  * config_log.c's check of log and audit, and config_provider.c
  * config_env.c; every one of them uses config_util.c,
  * which calls none of them.
@@ -76,6 +76,12 @@ enum oa_err oa_cfg_entra_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
 
 /* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
+
+/* config_maps.c (after oa_cfg_check: it reads the checked rules): the
+ * roles:/workspaces: maps, keep_groups, the groups a session keeps
+ * (groups_named) and the largest session cookie (cookie_max), refused over
+ * OA_COOKIE_BROWSER_MAX. */
+enum oa_err oa_cfg_maps_check(struct oa_cfg_load *ld) OA_WUR;
 
 /* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
 enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;

@@ -28,6 +28,7 @@ enum oa_cfg_scope {
     SC_ACCESS,
     SC_WORKSPACE,
     SC_METRICS,
+    SC_MAPENTRY, /* an entry of roles: / workspaces: (config_maps.c checks them) */
     SC_IDTOKEN
 };
 
@@ -41,7 +42,8 @@ enum oa_cfg_type {
     KT_TIME,        /* RFC 3339 UTC -> int64_t epoch seconds */
     KT_ENUM,        /* one of choices -> int (enum) */
     KT_MAP,         /* mapping of scope sub, same base */
-    KT_SEQMAP       /* sequence of mappings of scope sub */
+    KT_SEQMAP,      /* sequence of mappings of scope sub */
+    KT_NAMEMAP      /* mapping NAME: {mapping of scope sub} -> struct oa_map */
 };
 
 struct oa_cfg_key {
@@ -62,6 +64,7 @@ _Static_assert(sizeof(enum oa_log_level) == sizeof(int), "enum stored as int");
 #define C(f) offsetof(struct oa_config, f)
 #define P(f) offsetof(struct oa_provider, f)
 #define A(f) offsetof(struct oa_access_rule, f)
+#define E(f) offsetof(struct oa_map_entry, f)
 
 /* The one table of keys. */
 static const struct oa_cfg_key keys[] = {
@@ -80,6 +83,9 @@ static const struct oa_cfg_key keys[] = {
     {SC_TOP, "log", KT_STR, C(log_file), 0, NULL},
     {SC_TOP, "audit", KT_STR, C(audit_file), 0, NULL},
     {SC_TOP, "metrics", KT_MAP, 0, SC_METRICS, NULL},
+    {SC_TOP, "roles", KT_NAMEMAP, C(role_map), SC_MAPENTRY, NULL},
+    {SC_TOP, "workspaces", KT_NAMEMAP, C(workspace_map), SC_MAPENTRY, NULL},
+    {SC_TOP, "keep_groups", KT_STRLIST1, C(keep_groups), 0, NULL},
     /* a mapping whose off is a bool: set when the mapping is there */
     {SC_TOP, "identity_token", KT_MAP, C(identity_token.given), SC_IDTOKEN, NULL},
 
@@ -108,6 +114,8 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "userinfo_url", KT_STR, P(userinfo_url), 0, NULL},
     {SC_PROVIDER, "end_session_url", KT_STR, P(end_session_url), 0, NULL},
     {SC_PROVIDER, "jwks_uri", KT_STR, P(jwks_uri), 0, NULL},
+    {SC_PROVIDER, "roles", KT_NAMEMAP, P(role_map), SC_MAPENTRY, NULL},
+    {SC_PROVIDER, "workspaces", KT_NAMEMAP, P(workspace_map), SC_MAPENTRY, NULL},
     {SC_PROVIDER, "kind", KT_STR, P(kind_name), 0, NULL},
     {SC_PROVIDER, "tenant", KT_STR, P(tenant), 0, NULL},
     {SC_PROVIDER, "graph_url", KT_STR, P(graph_url), 0, NULL},
@@ -135,6 +143,7 @@ static const struct oa_cfg_key keys[] = {
     {SC_ACCESS, "methods", KT_STRLIST1, A(methods), 0, NULL},
     {SC_ACCESS, "hosts", KT_STRLIST1, A(hosts), 0, NULL},
     {SC_ACCESS, "public", KT_BOOL, A(is_public), 0, NULL},
+    {SC_ACCESS, "roles", KT_STRLIST1, A(roles), 0, NULL},
 
     {SC_WORKSPACE, "name", KT_STR, 0, 0, NULL},
 
@@ -142,6 +151,10 @@ static const struct oa_cfg_key keys[] = {
     {SC_METRICS, "allow", KT_STRLIST1, C(metrics.allow), 0, NULL},
     {SC_METRICS, "dir", KT_STR, C(metrics.dir), 0, NULL},
 
+    {SC_MAPENTRY, "groups", KT_STRLIST1, E(groups), 0, NULL},
+    {SC_MAPENTRY, "emails", KT_STRLIST1, E(emails), 0, NULL},
+    {SC_MAPENTRY, "email_domains", KT_STRLIST1, E(email_domains), 0, NULL},
+    {SC_MAPENTRY, "providers", KT_STRLIST1, E(providers), 0, NULL},
     {SC_IDTOKEN, "key_file", KT_STR, C(identity_token.key_file), 0, NULL},
     {SC_IDTOKEN, "lifetime", KT_DURATION_S, C(identity_token.lifetime), 0, NULL},
     {SC_IDTOKEN, "audience", KT_STR, C(identity_token.audience), 0, NULL},
@@ -160,6 +173,7 @@ static const char *scope_where(enum oa_cfg_scope sc)
     case SC_ACCESS: return "in access rule";
     case SC_WORKSPACE: return "in allowed_workspaces entry";
     case SC_METRICS: return "in metrics";
+    case SC_MAPENTRY: return "in a roles/workspaces entry";
     case SC_IDTOKEN: return "in identity_token";
     }
     return "";
@@ -175,6 +189,7 @@ static const char *scope_name(enum oa_cfg_scope sc)
     case SC_ACCESS: return "an access rule";
     case SC_WORKSPACE: return "an allowed_workspaces entry";
     case SC_METRICS: return "metrics";
+    case SC_MAPENTRY: return "a roles/workspaces entry";
     case SC_IDTOKEN: return "identity_token";
     }
     return "";
@@ -286,7 +301,7 @@ static enum oa_err scalar(struct oa_cfg_load *ld, const yaml_node_t *n, const ch
 static enum oa_err set_str(struct oa_cfg_load *ld, const yaml_node_t *n, const char *key,
                            char **slot)
 {
-    const char *s;
+    const char *s = NULL;
     enum oa_err e = scalar(ld, n, key, &s);
 
     if (e)
@@ -448,6 +463,8 @@ static enum oa_err walk_map(struct oa_cfg_load *ld, yaml_document_t *doc, const 
                             enum oa_cfg_scope sc, void *base, const char *what);
 static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
                                const struct oa_cfg_key *k);
+static enum oa_err walk_namemap(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
+                                const struct oa_cfg_key *k, struct oa_map *m);
 
 static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
                              const struct oa_cfg_key *k, const yaml_node_t *n, void *base)
@@ -474,6 +491,7 @@ static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
         }
         return walk_map(ld, doc, n, k->sub, base, k->name);
     case KT_SEQMAP: return walk_seqmap(ld, doc, n, k);
+    case KT_NAMEMAP: return walk_namemap(ld, doc, n, k, slot);
     }
     return oa_error_set(ld->err, OA_ERR_INTERNAL, "bad key type");
 }
@@ -595,6 +613,53 @@ static enum oa_err walk_seqmap(struct oa_cfg_load *ld, yaml_document_t *doc, con
             return fail_at(ld, item, "each entry of '%s' must be a mapping (key: value), not %s",
                            k->name, is_null(item) ? "empty" : node_kind(item));
         if ((e = walk_entry(ld, doc, item, k->sub, i)))
+            return e;
+    }
+    return OA_OK;
+}
+
+/* roles: / workspaces: a mapping of names (the role or workspace, duplicates
+ * refused by check_key) to a mapping of who gets it. The array is sized
+ * once, so the marks stay valid; what the names and lists must look like
+ * is config_maps.c's business. */
+static enum oa_err walk_namemap(struct oa_cfg_load *ld, yaml_document_t *doc, const yaml_node_t *n,
+                                const struct oa_cfg_key *k, struct oa_map *m)
+{
+    const yaml_node_pair_t *p;
+    size_t count;
+    enum oa_err e;
+
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(ld, n, "'%s' must be a mapping (NAME: {groups: [...], ...}), not %s",
+                       k->name, node_kind(n));
+    count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (count > ld->budget)
+        return fail_at(ld, n, "'%s' is too long", k->name);
+    ld->budget -= count;
+    if (!(m->v = calloc(count + 1, sizeof(*m->v))))
+        return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+    if ((e = mark(ld, m, n)))
+        return e;
+    for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn = yaml_document_get_node(doc, p->key),
+                          *vn = yaml_document_get_node(doc, p->value);
+        struct oa_map_entry *en = &m->v[m->n];
+        const char *name = NULL;
+        if ((e = check_key(ld, doc, n, p, &name)))
+            return e;
+        if (vn->type != YAML_MAPPING_NODE)
+            return fail_at(ld, vn,
+                           "%s '%s' must say who gets it ({groups: [...], emails: [...], "
+                           "email_domains: [...]%s}), not %s",
+                           k->name, name, k->scope == SC_TOP ? ", providers: [...]" : "",
+                           is_null(vn) ? "nothing" : node_kind(vn));
+        m->n++;
+        en->line = (unsigned)kn->start_mark.line + 1;
+        en->col = (unsigned)kn->start_mark.column + 1;
+        if (!(en->name = strdup(name)))
+            return oa_error_set(ld->err, OA_ERR_NOMEM, "out of memory");
+        if ((e = mark(ld, &en->name, kn)) || (e = mark(ld, en, kn)) ||
+            (e = walk_map(ld, doc, vn, k->sub, en, "a roles/workspaces entry")))
             return e;
     }
     return OA_OK;

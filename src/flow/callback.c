@@ -222,6 +222,12 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     if (e == OA_OK)
         e = oa_response_header(f->r, "Cache-Control", "no-store");
     oa_identity_mapped_free(&m);
+    if (e == OA_ERR_TOO_LARGE) /* never cut: refused, and the page says why */
+        return oa_flow_fail(f, e, 403,
+                            "Your account's details or groups are too large for a session. "
+                            "Ask the administrator to name the groups the application needs "
+                            "(keep_groups) instead of keeping them all.",
+                            "callback: the identity does not fit the session cookie");
     if (e != OA_OK)
         return oa_flow_fail(f, e, 500, "Sign-in could not finish. Try again.",
                             "callback: cannot issue the session (%s)", oa_strerror(e));

@@ -194,6 +194,8 @@ static bool wants_groups(const struct oa_flow *f)
         return true;
     if (f->p->scope && strstr(f->p->scope, "read:org"))
         return true;
+    if (f->cfg->groups_named.n || f->cfg->keep_all_groups) /* rules, maps, keep_groups */
+        return true;
     for (i = 0; i < f->cfg->naccess; i++)
         if (f->cfg->access[i].groups.n)
             return true;

@@ -23,7 +23,9 @@
  *   groups, workspaces  one item of the identity's comma-separated list
  *                  equals one entry exactly (no substrings: "ops" is not
  *                  "devops");
- *   providers      the identity's provider name equals one entry.
+ *   providers      the identity's provider name equals one entry;
+ *   roles          one of the identity's roles (the roles: maps, sealed
+ *                  in the session) equals one entry exactly.
  * No rule matching: a valid session is enough. No allocation.
  *
  * Request conditions (methods, hosts) say when a rule applies at all: a
@@ -279,6 +281,8 @@ static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity
     if (r->workspaces.n && !any_in_common(&r->workspaces, id->workspaces))
         return false;
     if (r->providers.n && !provider_listed(&r->providers, id->provider))
+        return false;
+    if (r->roles.n && !any_in_common(&r->roles, id->roles))
         return false;
     return true;
 }

@@ -184,7 +184,7 @@ static void identity_empty(struct oa_identity *id)
 {
     memset(id, 0, sizeof(*id));
     id->provider = id->issuer = id->subject = id->username = "";
-    id->email = id->name = id->groups = id->workspaces = "";
+    id->email = id->name = id->groups = id->workspaces = id->roles = "";
 }
 
 /* The metrics' name of rule (metrics.h): its index, or OA_MX_RULE_NONE. */
@@ -279,6 +279,7 @@ static enum oa_err answer_allow(struct oa_response *r, const struct oa_config *c
     variable(r, "Variable-OAUTH2_PROVIDER", id->provider);
     variable(r, "Variable-OAUTH2_GROUPS", id->groups);
     variable(r, "Variable-OAUTH2_WORKSPACES", id->workspaces);
+    variable(r, "Variable-OAUTH2_ROLES", id->roles);
     variable(r, "Variable-OAUTH2_JWT", oa_identity_token(cfg, id, req->host, req->now));
     return OA_OK;
 }

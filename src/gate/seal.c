@@ -21,6 +21,7 @@
 #define SEAL_HEAD (1 + OA_KEY_ID_BYTES + SEAL_NONCE)
 #define SEAL_OVERHEAD (SEAL_HEAD + SEAL_TAG)
 #define PURPOSE_MAX 64
+_Static_assert(SEAL_OVERHEAD == OA_SEAL_OVERHEAD, "seal.h's OA_SEAL_OVERHEAD");
 
 _Static_assert(OA_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "key size");
 

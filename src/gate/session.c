@@ -1,12 +1,15 @@
 /*
  * session.c - the session payload and the sealed session cookie.
  *
- * Payload (sealed with purpose "session"), version 2 (DESIGN.md 14.3):
- *     version(1)=2 | iat(8) | exp(8) | refresh_at(8) | login_at(8)
+ * Payload (sealed with purpose "session"), version 3 (DESIGN.md 14.3, 15.2):
+ *     version(1)=3 | iat(8) | exp(8) | refresh_at(8) | login_at(8)
  *     | sid(16) | user_key(16) | email_key(16) | psid_key(16)
- *     then 8 strings, each length(2, big-endian) | bytes (no NUL inside):
- *     provider, issuer, subject, username, email, name, groups, workspaces
- * (integers big-endian). Version 1, written before the session lifecycle,
+ *     then 9 strings, each length(2, big-endian) | bytes (no NUL inside):
+ *     provider, issuer, subject, username, email, name, groups, workspaces,
+ *     roles
+ * (integers big-endian). Version 2 is the same without roles: still read
+ * (roles "") until such cookies expire, never written. Version 1, written
+ * before the session lifecycle,
  * is version(1)=1 | iat | exp | the same strings: still read until such
  * cookies expire (no session id; login_at = iat; refresh_at and the
  * revocation keys are made by oa_session_read), never written.
@@ -28,11 +31,13 @@
 #include "oa/seal.h"
 #include "oa/session.h"
 
-#define SESSION_VERSION 2
+#define SESSION_VERSION 3
+#define SESSION_V2 2
 #define SESSION_V1 1
-#define SESSION_NSTR 8
-#define SESSION_FIXED_V1 17                            /* version + iat + exp */
+#define SESSION_NSTR OA_SESSION_NSTR /* version 3's; versions 1 and 2 have one less */
+#define SESSION_FIXED_V1 17          /* version + iat + exp */
 #define SESSION_FIXED (SESSION_FIXED_V1 + 16 + 4 * 16) /* + refresh_at, login_at, 4 ids */
+_Static_assert(SESSION_FIXED == OA_SESSION_FIXED_BYTES, "session.h's OA_SESSION_FIXED_BYTES");
 #define SESSION_SKEW 60      /* seconds an iat may be ahead of our clock */
 #define SESSION_NAME_MAX 256 /* cookie name plus "_N" */
 static const char PURPOSE[] = "session";
@@ -67,6 +72,14 @@ static void strings_of(const struct oa_identity *id, const char *s[SESSION_NSTR]
     s[5] = id->name;
     s[6] = id->groups;
     s[7] = id->workspaces;
+    s[8] = id->roles;
+}
+
+/* The strings the provider chooses (issuer..name) are capped, so that the
+ * config's largest cookie (config_maps.c) is a true bound. */
+static bool provider_string(size_t i)
+{
+    return i >= 1 && i <= 5;
 }
 
 enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
@@ -90,7 +103,7 @@ enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
     strings_of(id, s);
     for (i = 0; i < SESSION_NSTR; i++) {
         size_t l = s[i] ? strlen(s[i]) : 0;
-        if (l > 0xffff || l + 2 > cap - n)
+        if (l > 0xffff || l + 2 > cap - n || (provider_string(i) && l > OA_SESSION_STR_MAX))
             return OA_ERR_TOO_LARGE;
         plain[n] = (unsigned char)(l >> 8);
         plain[n + 1] = (unsigned char)(l & 0xff);
@@ -102,13 +115,14 @@ enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
     return OA_OK;
 }
 
-/* The fixed part: version 2's, or version 1's (no session id, no keys:
- * refresh_at = exp, login_at = iat). *n is where the strings start; 0 when
- * the version is unknown or the fixed part does not fit. */
+/* The fixed part: version 3's and 2's, or version 1's (no session id, no
+ * keys: refresh_at = exp, login_at = iat). *n is where the strings start; 0
+ * when the version is unknown or the fixed part does not fit. */
 static void decode_fixed(struct oa_identity *id, const unsigned char *plain, size_t len, size_t *n)
 {
     *n = 0;
-    if (len < SESSION_FIXED_V1 || (plain[0] != SESSION_VERSION && plain[0] != SESSION_V1))
+    if (len < SESSION_FIXED_V1 ||
+        (plain[0] != SESSION_VERSION && plain[0] != SESSION_V2 && plain[0] != SESSION_V1))
         return;
     id->iat = get_be64(plain + 1);
     id->exp = get_be64(plain + 9);
@@ -132,8 +146,8 @@ static void decode_fixed(struct oa_identity *id, const unsigned char *plain, siz
 /* Every length is checked against what is left before any byte is read. */
 enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size_t len)
 {
-    const char *s[SESSION_NSTR];
-    size_t n, i;
+    const char *s[SESSION_NSTR] = {0};
+    size_t n, i, nstr;
 
     memset(id, 0, sizeof(*id));
     decode_fixed(id, plain, len, &n);
@@ -141,7 +155,9 @@ enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size
         memset(id, 0, sizeof(*id));
         return OA_ERR_BAD_INPUT;
     }
-    for (i = 0; i < SESSION_NSTR; i++) {
+    nstr = plain[0] == SESSION_VERSION ? SESSION_NSTR : SESSION_NSTR - 1;
+    s[SESSION_NSTR - 1] = ""; /* roles, before version 3 */
+    for (i = 0; i < nstr; i++) {
         size_t l;
         if (len - n < 2)
             return OA_ERR_BAD_INPUT;
@@ -163,6 +179,7 @@ enum oa_err oa_session_decode(struct oa_identity *id, unsigned char *plain, size
     id->name = s[5];
     id->groups = s[6];
     id->workspaces = s[7];
+    id->roles = s[8];
     return OA_OK;
 }
 

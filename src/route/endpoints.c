@@ -169,6 +169,8 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
         auth_header(r, "X-Auth-Request-Email", id.email);
         auth_header(r, "X-Auth-Request-Groups", id.groups);
         auth_header(r, "X-Auth-Request-Preferred-Username", id.username);
+        auth_header(r, "X-Auth-Request-Roles", id.roles);
+        auth_header(r, "X-Auth-Request-Workspaces", id.workspaces);
         auth_header(r, "X-Auth-Request-Jwt", oa_identity_token(cfg, &id, req->host, req->now));
         break;
     case OA_DECISION_SIGN_IN:

@@ -337,7 +337,8 @@ gate_checks() {
     t_is "$(backend_requests)" 0 "without a session the backend received no request at all"
 
     # ---- a valid session: the right identity, nothing forged, no (null)
-    c=$(mint --user alice --email alice@example.com --name 'Alice Example' --groups 'ops,dev')
+    c=$(mint --user alice --email alice@example.com --name 'Alice Example' --groups 'ops,dev' \
+        --roles admin,annotator)
     http_req "$base/app/page" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
     t_is "$HTTP_STATUS" 200 "valid session, page behind ProxyPass: 200"
     t_is "$(backend_requests)" 1 "valid session: the backend received the request"

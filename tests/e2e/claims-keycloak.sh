@@ -48,6 +48,8 @@ providers:
     client_secret: "$SECRET"
     scope: "openid email profile"
     groups_claim: [realm_access.roles, resource_access.e2e-app.roles]
+# every group the provider sends, as the test reads them all (roles-map.sh: the trimming)
+keep_groups: ["*"]
 allow_http_redirect: true
 base_path: /oauth
 session:

@@ -26,6 +26,8 @@ providers:
     client_id: gh-rf-client
     client_secret: "$GH_SECRET"
     allowed_orgs: [acme]
+# every group the provider sends, as the test reads them all (roles-map.sh: the trimming)
+keep_groups: ["*"]
 allow_http_redirect: true
 session:
   key_file: $T/session.key

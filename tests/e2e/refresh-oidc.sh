@@ -46,6 +46,8 @@ providers:
     client_id: rf-nogrant
     client_secret: "$SECRET"
     scope: "openid email profile groups"
+# every group the provider sends, as the test reads them all (roles-map.sh: the trimming)
+keep_groups: ["*"]
 allow_http_redirect: true
 base_path: /oauth
 session:

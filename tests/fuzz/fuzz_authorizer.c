@@ -24,9 +24,16 @@ static char *good_cookie;
 static void setup(void)
 {
     static struct oa_access_rule rules[2];
-    struct oa_identity id = {
-        "corp",  "https://idp.test", "u-1",     "alice",     "alice@example.com",
-        "Alice", "ops,dev",          "argilla", FZ_NOW - 10, FZ_NOW + 3600};
+    struct oa_identity id = {.provider = "corp",
+                             .issuer = "https://idp.test",
+                             .subject = "u-1",
+                             .username = "alice",
+                             .email = "alice@example.com",
+                             .name = "Alice",
+                             .groups = "ops,dev",
+                             .workspaces = "argilla",
+                             .iat = FZ_NOW - 10,
+                             .exp = FZ_NOW + 3600};
     unsigned char plain[OA_SESSION_PLAIN_MAX];
     char sealed[9000];
     size_t len, n;

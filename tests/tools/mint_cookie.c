@@ -9,16 +9,17 @@
  * does not have, or sealed for the purpose "state" instead of "session".
  *
  *   mint_cookie -c CONFIG [--user U] [--email E] [--name N] [--sub S]
- *               [--provider P] [--groups a,b] [--workspaces a,b]
+ *               [--provider P] [--groups a,b] [--workspaces a,b] [--roles a,b]
  *               [--expired | --revoked] [--other-key] [--purpose P]
- *               [--sid HEX] [--refresh-at T] [--login-at T] [--v1]
+ *               [--sid HEX] [--refresh-at T] [--login-at T] [--v1 | --v2]
  *               [--pair]
  *
  * A T is epoch seconds, or +N / -N seconds from now. The cookie is version
- * 2 (sid random unless --sid: 32 hex digits; refresh_at = iat +
+ * 3 (sid random unless --sid: 32 hex digits; refresh_at = iat +
  * session.refresh_after or exp; login_at = iat; user and email keys made
  * as the program makes them); --v1 writes the version-1 payload that
- * programs before the session lifecycle sealed (no sid, no keys).
+ * programs before the session lifecycle sealed (no sid, no keys), --v2
+ * the version-2 payload sealed before roles (no roles).
  *
  * Prints the value (or NAME=VALUE with --pair) and a newline; exits 0, or
  * prints a message to stderr and exits 1 (2 for usage).
@@ -41,7 +42,7 @@
 struct mint_opts {
     const char *config;
     const char *purpose;
-    bool expired, revoked, other_key, pair, v1, has_sid;
+    bool expired, revoked, other_key, pair, v1, v2, has_sid;
     const char *refresh_at, *login_at;
     struct oa_identity id;
 };
@@ -49,9 +50,9 @@ struct mint_opts {
 static void mint_usage(FILE *f)
 {
     fputs("usage: mint_cookie -c CONFIG [--user U] [--email E] [--name N] [--sub S]\n"
-          "                   [--provider P] [--groups a,b] [--workspaces a,b]\n"
+          "                   [--provider P] [--groups a,b] [--workspaces a,b] [--roles a,b]\n"
           "                   [--expired | --revoked] [--other-key] [--purpose P] [--pair]\n"
-          "                   [--sid HEX32] [--refresh-at T] [--login-at T] [--v1]\n"
+          "                   [--sid HEX32] [--refresh-at T] [--login-at T] [--v1|--v2]\n"
           "                   (T: epoch seconds, or +N / -N from now)\n",
           f);
 }
@@ -98,6 +99,8 @@ static int mint_parse(struct mint_opts *o, int argc, char **argv)
                                              {"provider", required_argument, NULL, 'p'},
                                              {"groups", required_argument, NULL, 'g'},
                                              {"workspaces", required_argument, NULL, 'w'},
+                                             {"roles", required_argument, NULL, 'O'},
+                                             {"v2", no_argument, NULL, '2'},
                                              {"purpose", required_argument, NULL, 'P'},
                                              {"expired", no_argument, NULL, 'E'},
                                              {"revoked", no_argument, NULL, 'R'},
@@ -121,6 +124,8 @@ static int mint_parse(struct mint_opts *o, int argc, char **argv)
         case 'p': o->id.provider = optarg; break;
         case 'g': o->id.groups = optarg; break;
         case 'w': o->id.workspaces = optarg; break;
+        case 'O': o->id.roles = optarg; break;
+        case '2': o->v2 = true; break;
         case 'P': o->purpose = optarg; break;
         case 'E': o->expired = true; break;
         case 'R': o->revoked = true; break;
@@ -201,13 +206,20 @@ static int mint_print(const struct mint_opts *o, const struct oa_config *cfg)
     static char sealed[OA_SESSION_CHUNKS_MAX * OA_COOKIE_CHUNK_MAX + 1];
     struct oa_keyring other = {0};
     const struct oa_keyring *kr = &cfg->keys;
+    struct oa_identity id = o->id;
     size_t plen = 0, slen = 0;
     enum oa_err e;
 
-    e = oa_session_encode(plain, sizeof(plain), &plen, &o->id);
+    if (o->v1 || o->v2)
+        id.roles = NULL; /* versions 1 and 2 have none */
+    e = oa_session_encode(plain, sizeof(plain), &plen, &id);
     if (e != OA_OK) {
         fprintf(stderr, "mint_cookie: encode: %s\n", oa_strerror(e));
         return 1;
+    }
+    if (o->v1 || o->v2) { /* version 2 is version 3 without roles (last, empty) */
+        plen -= 2;
+        plain[0] = 2;
     }
     if (o->v1) { /* version 1 is version 2 without the lifecycle's 80 bytes */
         memmove(plain + 17, plain + 17 + 80, plen - 17 - 80);

@@ -202,6 +202,9 @@ void fx_config(void)
     fx_cfg.session.same_site = OA_SAME_SITE_LAX;
     fx_cfg.http.timeout_ms = 1000;
     fx_strlist(&fx_cfg.workspaces, "argilla", NULL);
+    /* the flows' tests read the groups a sign-in brings: all kept, as
+     * keep_groups: ["*"] does (test_identity_map tests the trimming) */
+    fx_cfg.keep_all_groups = true;
     memset(key, 7, sizeof(key));
     if (oa_keyring_add(&fx_cfg.keys, key) != OA_OK)
         abort();

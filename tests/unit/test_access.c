@@ -158,6 +158,39 @@ int main(void)
     id = who("a@gmail.com", "", "", "github");
     ok(!oa_access_allowed(&cfg, "/public", &id), "catch-all refuses gmail.com");
 
+    /* roles (the roles: maps, sealed in the session): one of them, exactly */
+    cfx_config(&cfg, 2);
+    cfx_rule(&cfg, "/admin/", "", "", "", "", "");
+    cfg.access[0].roles = cfx_list("admin|owner");
+    cfx_rule(&cfg, "/corp-admin/", "", "", "", "", "corp");
+    cfg.access[1].roles = cfx_list("admin");
+    id = who("a@corp.com", "", "", "github");
+    {
+        static const struct {
+            const char *roles, *path, *provider;
+            bool allowed;
+            const char *what;
+        } rc[] = {
+            {"admin", "/admin/x", "github", true, "role admin meets [admin, owner]"},
+            {"viewer,owner", "/admin/x", "github", true, "any role in common"},
+            {"", "/admin/x", "github", false, "no roles: refused"},
+            {"administrator,admins,Admin", "/admin/x", "github", false,
+             "exact items: no prefix, no suffix, no case"},
+            {" admin ", "/admin/x", "github", true, "items trimmed of spaces, as groups"},
+            {",,", "/admin/x", "github", false, "empty items never match"},
+            {"admin", "/corp-admin/x", "github", false, "roles AND providers: wrong provider"},
+            {"admin", "/corp-admin/x", "corp", true, "roles AND providers: both hold"},
+            {"viewer", "/elsewhere", "github", true, "no rule: a session is enough"},
+        };
+        for (size_t i = 0; i < sizeof(rc) / sizeof(rc[0]); i++) {
+            id.roles = rc[i].roles;
+            id.provider = rc[i].provider;
+            ok(oa_access_allowed(&cfg, rc[i].path, &id) == rc[i].allowed, "roles: %s", rc[i].what);
+        }
+        id.roles = NULL; /* a session without the field (read as "") */
+        ok(!oa_access_allowed(&cfg, "/admin/x", &id), "roles: NULL roles refused");
+    }
+
     cfx_free();
     return tap_done();
 }

@@ -294,6 +294,13 @@ static void variables(void)
            "the whole 200 answer, byte for byte");
     oa_buf_free(&w);
 
+    id.roles = "admin,annotator";
+    q.cookie = cfx_cookie(&cfg, &id, CFX_NOW, "");
+    is_int(run(&q), 200, "with roles: allowed");
+    is_str(oa_response_get(&r, "Variable-OAUTH2_ROLES"), "admin,annotator",
+           "the session's roles in Variable-OAUTH2_ROLES");
+    id.roles = NULL;
+
     id.email = "";
     id.name = "Eve\r\nVariable-REMOTE_USER: admin@example.com";
     id.groups = "ops\nadmins";

@@ -132,6 +132,23 @@ static void test_oidc_happy(void)
 /* A sign-in starts a new session: a random id (another each time),
  * login_at = now, and the provider-session key from the id_token's sid
  * (zero without one; oa_rev_key's answer whatever it is). */
+/* An identity the session cannot carry (a name over OA_SESSION_STR_MAX)
+ * is refused with a page saying why, never cut: no session cookie. */
+static void test_too_large(void)
+{
+    char claims[600];
+
+    canned_idp();
+    login(corp);
+    snprintf(claims, sizeof(claims),
+             "{\"email\":\"alice@example.com\",\"email_verified\":true,\"name\":\"%0300d\"}", 7);
+    token_ok(IDP "/token", IDP, "u-1", claims);
+    ok(callback_std(corp, "https%3A%2F%2Fidp.test") != OA_OK && r.status == 403,
+       "a 300-byte name: the sign-in is refused (403)");
+    ok(fx_body_has(&r, "too large for a session"), "... with a page saying why");
+    ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0), "... and no session cookie");
+}
+
 static void test_new_session(void)
 {
     struct oa_session_buf *sb = calloc(1, sizeof(*sb));
@@ -1000,6 +1017,7 @@ int main(void)
     gh = fx_provider("github", OA_PROVIDER_GITHUB);
     oa_response_init(&r);
     test_oidc_happy();
+    test_too_large();
     test_new_session();
     test_state_faults();
     test_error_param();

@@ -63,6 +63,38 @@ int main(void)
         is_int(resp.status, 200, "and allowed");
         fx.req.cookie = fx.cookie;
     }
+    /* a rule requiring a role: met by a session carrying roles, no allocation */
+    {
+        static char *roles[] = {(char *)"annotator"};
+        static char with_roles[8192];
+        struct oa_identity id = {.provider = "corp",
+                                 .subject = "7",
+                                 .email = "bob@example.com",
+                                 .roles = "viewer,annotator"};
+        const char *sc;
+        oa_response_init(&resp);
+        sc = oa_session_issue(&resp, &fx.cfg, &fx.req, &id) == OA_OK
+                 ? oa_response_get(&resp, "Set-Cookie")
+                 : NULL;
+        snprintf(with_roles, sizeof(with_roles), "%.*s", sc ? (int)strcspn(sc, ";") : 0,
+                 sc ? sc : "");
+        oa_response_free(&resp);
+        fx.rules[1].roles.v = roles;
+        fx.rules[1].roles.n = 1;
+        fx.req.cookie = with_roles;
+        before = oa_allocs;
+        for (int i = 0; i < 100; i++) {
+            oa_response_init(&resp);
+            (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
+        }
+        is_int(oa_allocs - before, 0, "a rule requiring a role: no heap allocation");
+        is_int(resp.status, 200, "and allowed");
+        fx.req.cookie = fx.cookie;
+        oa_response_init(&resp);
+        (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
+        is_int(resp.status, 403, "a session without that role: 403");
+        fx.rules[1].roles.n = 0;
+    }
     /* public: true, methods and hosts: a request without a session that a
      * public rule lets through, read every way, allocates nothing either */
     {

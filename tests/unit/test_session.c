@@ -12,7 +12,7 @@
 
 #define NAME "__Host-oauth2_fcgi"
 #define NOW ((int64_t)1800000000)
-#define FIXED 97 /* version 2's fixed part */
+#define FIXED 97 /* version 2's and 3's fixed part */
 
 static struct oa_config cfg;
 static struct oa_response r;
@@ -119,7 +119,7 @@ static void test_payload(void)
     ok(same_identity(&in, &out), "strings round trip");
     ok(out.iat == INT64_MIN && out.exp == -1, "64-bit times round trip (negative too)");
     memset(&in, 0, sizeof(in));
-    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && n == FIXED + 16, "all-NULL identity");
+    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && n == FIXED + 18, "all-NULL identity");
     ok(oa_session_decode(&out, p, n) == OA_OK && out.provider && !*out.provider && out.groups &&
            !*out.groups,
        "absent strings decode as \"\"");
@@ -129,7 +129,7 @@ static void test_payload(void)
     p[n] = 'x';
     ok(oa_session_decode(&out, p, n + 1) == OA_ERR_BAD_INPUT, "trailing byte refused");
     ok(oa_session_encode(p, sizeof(p), &n, &alice) == OA_OK, "encode again");
-    p[0] = 3;
+    p[0] = 4;
     ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT, "unknown version refused");
     p[0] = 0;
     ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT, "version 0 refused");
@@ -168,23 +168,25 @@ static void test_decode_fuzz(void)
             for (size_t k = 0; k < n; k++)
                 p[k] = (unsigned char)rand();
             if (n)
-                p[0] = i % 4 == 0 ? 2 : 1; /* short strings fit more often in v1 */
+                p[0] = i % 4 == 0 ? 3 : i % 4 == 1 ? 2 : 1; /* short strings fit more often in v1 */
         }
         memcpy(orig, p, n < sizeof(orig) ? n : sizeof(orig));
         if (oa_session_decode(&out, p, n) == OA_OK) {
-            const char *s[] = {out.provider, out.issuer, out.subject, out.username,
-                               out.email,    out.name,   out.groups,  out.workspaces};
-            size_t rn = 0;
+            const char *s[] = {out.provider, out.issuer, out.subject,    out.username, out.email,
+                               out.name,     out.groups, out.workspaces, out.roles};
+            size_t rn = 0, ns = orig[0] == 3 ? 9 : 8;
             accepted++;
-            for (size_t k = 0; k < 8; k++)
+            for (size_t k = 0; k < ns; k++)
                 if (s[k] < (const char *)p || s[k] + strlen(s[k]) >= (const char *)p + n)
                     badptr++;
             /* the format has one spelling per identity: what was accepted
-             * encodes back to exactly the bytes that were read (version 2;
-             * version 1 encodes as version 2 with 80 more bytes) */
+             * encodes back to exactly the bytes that were read (version 3;
+             * version 2 encodes as version 3 with an empty roles string,
+             * version 1 as that with 80 more bytes) */
             if (n > sizeof(orig) || oa_session_encode(again, sizeof(again), &rn, &out) != OA_OK ||
-                (orig[0] == 2 && (rn != n || memcmp(again, orig, n) != 0)) ||
-                (orig[0] == 1 && (rn != n + 80 || memcmp(again + FIXED, orig + 17, n - 17) != 0 ||
+                (orig[0] == 3 && (rn != n || memcmp(again, orig, n) != 0)) ||
+                (orig[0] == 2 && (rn != n + 2 || memcmp(again + 1, orig + 1, n - 1) != 0)) ||
+                (orig[0] == 1 && (rn != n + 82 || memcmp(again + FIXED, orig + 17, n - 17) != 0 ||
                                   memcmp(again + 1, orig + 1, 16) != 0)))
                 noncanon++;
         }
@@ -446,13 +448,27 @@ static void test_clear(void)
     ok(strncmp(r.headers[1].value, NAME "_0=;", strlen(NAME) + 4) == 0, "then NAME_0");
 }
 
+/* The version-2 payload of id (as sealed before roles): version 3's
+ * without the roles string (id's roles are left out). */
+static size_t encode_v2(unsigned char *p, size_t cap, const struct oa_identity *id)
+{
+    struct oa_identity no_roles = *id;
+    size_t n = 0;
+
+    no_roles.roles = NULL;
+    if (oa_session_encode(p, cap, &n, &no_roles) != OA_OK || n < FIXED + 2)
+        return 0;
+    p[0] = 2;
+    return n - 2; /* the empty roles string's length, last */
+}
+
 /* The version-1 payload of id (as sealed before the session lifecycle):
  * version 2's without the 80 bytes after exp. */
 static size_t encode_v1(unsigned char *p, size_t cap, const struct oa_identity *id)
 {
-    size_t n = 0;
+    size_t n = encode_v2(p, cap, id);
 
-    if (oa_session_encode(p, cap, &n, id) != OA_OK || n < FIXED)
+    if (n < FIXED)
         return 0;
     memmove(p + 17, p + FIXED, n - FIXED);
     p[0] = 1;
@@ -478,6 +494,7 @@ static int zero16(const unsigned char *p)
 /* Version 2: every lifecycle field round trips; version 1 still decodes. */
 static void test_v2_payload(void)
 {
+    static char long_iss[OA_SESSION_STR_MAX + 2];
     unsigned char p[OA_SESSION_PLAIN_MAX];
     struct oa_identity in = alice, out;
     size_t n, k;
@@ -492,8 +509,11 @@ static void test_v2_payload(void)
         in.email_key[k] = (unsigned char)(0x40 + k);
         in.psid_key[k] = (unsigned char)(0x60 + k);
     }
-    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && p[0] == 2, "encodes version 2");
-    ok(oa_session_decode(&out, p, n) == OA_OK && same_identity(&in, &out), "v2 strings");
+    in.roles = "admin,annotator";
+    ok(oa_session_encode(p, sizeof(p), &n, &in) == OA_OK && p[0] == 3, "encodes version 3");
+    ok(oa_session_decode(&out, p, n) == OA_OK && same_identity(&in, &out) &&
+           !strcmp(out.roles, "admin,annotator"),
+       "v3 strings, roles too");
     ok(out.iat == NOW && out.exp == NOW + 100 && out.refresh_at == NOW + 40 &&
            out.login_at == NOW - 5000,
        "v2 iat, exp, refresh_at, login_at round trip");
@@ -503,7 +523,17 @@ static void test_v2_payload(void)
     for (k = 17; k < FIXED; k++)
         if (oa_session_decode(&out, p, k) != OA_ERR_BAD_INPUT)
             break;
-    is_int(k, FIXED, "a v2 payload cut inside its fixed part is refused");
+    is_int(k, FIXED, "a v3 payload cut inside its fixed part is refused");
+
+    n = encode_v2(p, sizeof(p), &in);
+    ok(n > 0 && oa_session_decode(&out, p, n) == OA_OK && same_identity(&in, &out) && out.roles &&
+           !*out.roles,
+       "a version-2 payload decodes, roles \"\"");
+    ok(out.refresh_at == NOW + 40 && out.login_at == NOW - 5000 && !memcmp(out.sid, in.sid, 16),
+       "v2: lifecycle fields read");
+    p[0] = 3;
+    ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT,
+       "a v2 payload labelled version 3 is refused");
 
     n = encode_v1(p, sizeof(p), &in);
     ok(n > 0 && oa_session_decode(&out, p, n) == OA_OK && same_identity(&in, &out),
@@ -515,6 +545,12 @@ static void test_v2_payload(void)
     p[0] = 2;
     ok(oa_session_decode(&out, p, n) == OA_ERR_BAD_INPUT,
        "a v1 payload labelled version 2 is refused");
+    memset(long_iss, 'i', sizeof(long_iss) - 1);
+    long_iss[sizeof(long_iss) - 1] = '\0';
+    in.issuer = long_iss;
+    ok(strlen(in.issuer) > OA_SESSION_STR_MAX &&
+           oa_session_encode(p, sizeof(p), &n, &in) == OA_ERR_TOO_LARGE,
+       "an issuer over OA_SESSION_STR_MAX is refused, not cut");
 }
 
 /* What oa_session_issue seals, the soft limit, and the v1 cookie read. */
@@ -622,6 +658,35 @@ static void test_lifecycle(void)
        "v1 cookie expires at exp");
 }
 
+/* Version 3 carries roles through the cookie; a version-2 cookie (sealed
+ * before roles) still opens, with no roles. */
+static void test_roles_cookie(void)
+{
+    struct oa_request q = request(NULL, NOW);
+    struct oa_identity in = alice, id;
+    unsigned char p[OA_SESSION_PLAIN_MAX];
+    size_t n;
+
+    in.roles = "admin,annotator";
+    oa_response_init(&r);
+    ok(oa_session_issue(&r, &cfg, &q, &in) == OA_OK, "issue with roles");
+    browser(hdr, sizeof(hdr), NULL);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 1) == OA_OK && same_identity(&id, &in) &&
+           !strcmp(id.roles, "admin,annotator"),
+       "roles read back from the cookie");
+    in.iat = NOW;
+    in.exp = NOW + 8 * 3600;
+    in.refresh_at = in.exp;
+    in.login_at = NOW;
+    n = encode_v2(p, sizeof(p), &in);
+    seal_cookie(hdr, sizeof(hdr), p, n);
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 1) == OA_OK && same_identity(&id, &in) &&
+           id.roles && !*id.roles,
+       "a version-2 cookie opens: same identity, no roles");
+    ok(oa_session_read(&id, &sb, &cfg, hdr, NOW + 8 * 3600) == OA_ERR_EXPIRED,
+       "v2 cookie expires at exp");
+}
+
 /* oa_session_read asks oa_revoked after the time checks: a revoked
  * session is an expired one. Needs the revocation table (revocation.c);
  * with the interface stub it is skipped. */
@@ -672,6 +737,7 @@ int main(void)
     test_clear();
     test_v2_payload();
     test_lifecycle();
+    test_roles_cookie();
     test_revoked();
     return tap_done();
 }
