@@ -21,11 +21,14 @@
 #include "oa/config.h"
 #include "oa/err.h"
 
-#define OA_CLAIMS_GROUPS_MAX 256    /* distinct groups one sign-in may bring */
-#define OA_CLAIMS_GROUP_LEN_MAX 256 /* bytes of one group's name */
-/* bytes of the comma-separated list: the session (OA_SESSION_PLAIN_MAX,
- * 6144) must still hold the rest of the identity and the workspaces */
-#define OA_CLAIMS_GROUPS_BYTES 4096
+/* What one sign-in may bring, before the maps keep only the groups that
+ * rules, maps and keep_groups name (identity_map.h): a user in 2,000 Entra
+ * groups (Graph's whole answer, entra.h) must still sign in, with a small
+ * cookie. The session's own bound (OA_SESSION_PLAIN_MAX) is checked on
+ * what is kept. */
+#define OA_CLAIMS_GROUPS_MAX 2048           /* distinct groups one sign-in may bring */
+#define OA_CLAIMS_GROUP_LEN_MAX 256         /* bytes of one group's name */
+#define OA_CLAIMS_GROUPS_BYTES (128 * 1024) /* bytes of the comma-separated list */
 
 /* The value at path in claims (borrowed from claims), or NULL when a name
  * on the way is missing. *not_object (may be NULL) is set to the depth

@@ -57,7 +57,7 @@ static const char *json_kind(const json_t *v)
 
 /* The groups gathered so far: borrowed strings of the claims, each once. */
 struct groups {
-    const char *v[OA_CLAIMS_GROUPS_MAX];
+    const char *v[OA_CLAIMS_GROUPS_MAX]; /* 16 KiB: fine on a thread's stack */
     size_t n, bytes;
 };
 
@@ -90,13 +90,13 @@ static enum oa_err add_group(struct groups *g, const json_t *s, const char *path
             return OA_OK;
     if (g->n == OA_CLAIMS_GROUPS_MAX)
         return FAIL(OA_ERR_TOO_LARGE,
-                    "claim '%s' brings more than %d groups, more than a session can carry", path,
+                    "claim '%s' brings more than %d groups, more than a sign-in may bring", path,
                     OA_CLAIMS_GROUPS_MAX);
     g->bytes += len + (g->n ? 1 : 0);
     if (g->bytes > OA_CLAIMS_GROUPS_BYTES)
         return FAIL(OA_ERR_TOO_LARGE,
-                    "claim '%s' brings groups over %d bytes in all, more than a session can "
-                    "carry",
+                    "claim '%s' brings groups over %d bytes in all, more than a sign-in may "
+                    "bring",
                     path, OA_CLAIMS_GROUPS_BYTES);
     g->v[g->n++] = v;
     return OA_OK;
@@ -120,9 +120,10 @@ static enum oa_err add_claim(struct groups *g, json_t *claims, const char *path,
     if (!json_is_array(v))
         return FAIL(OA_ERR_PROVIDER, "claim '%s' is %s, not a string or an array of strings", path,
                     json_kind(v));
-    /* a bound before the loop, so a huge array costs nothing to refuse */
-    if (json_array_size(v) > 16 * OA_CLAIMS_GROUPS_MAX)
-        return FAIL(OA_ERR_TOO_LARGE, "claim '%s' brings %zu groups, more than a session can carry",
+    /* a bound before the loop, so a huge array costs nothing to refuse and
+     * the de-duplication's comparisons stay bounded (4 x 2048 x 2048) */
+    if (json_array_size(v) > 4 * OA_CLAIMS_GROUPS_MAX)
+        return FAIL(OA_ERR_TOO_LARGE, "claim '%s' brings %zu groups, more than a sign-in may bring",
                     path, json_array_size(v));
     json_array_foreach(v, i, item)
     {

@@ -22,7 +22,7 @@ SECRET='e2e-kc-secret-7c1d'
 export OIDC_REDIRECT_URIS="$CB/keycloak/callback"
 export OIDC_CLIENTS='[{"client_id": "e2e-app", "client_secret": "e2e-kc-secret-7c1d",
   "token_endpoint_auth_method": "client_secret_basic", "id_token_signed_response_alg": "RS256"}]'
-MANY=$(seq 1 400 | sed 's/.*/"g&"/' | paste -sd, -)
+MANY=$(seq 1 3000 | sed 's/.*/"g&"/' | paste -sd, -)
 export OIDC_EXTRA_CLAIMS='{
  "alice": {"realm_access": {"roles": ["offline_access", "realm-admin", "staff"]},
            "resource_access": {"e2e-app": {"roles": ["editor", "staff"]},
@@ -120,7 +120,7 @@ bad_claim() {
 }
 bad_claim dave 502 "claim &#39;realm_access\\.roles&#39; is a number|claim 'realm_access\\.roles' is a number"
 bad_claim erin 502 "resource_access\\.e2e-app\\.roles.{1,12} holds an object"
-bad_claim frank 403 "more than 256 groups"
+bad_claim frank 403 "more than 2048 groups"
 
 # ---- still serving ---------------------------------------------------------------
 

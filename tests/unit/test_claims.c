@@ -167,7 +167,7 @@ static void limits(void)
     json_decref(claims);
     oa_buf_free(&out);
 
-    /* 256 distinct groups fit, the 257th does not */
+    /* OA_CLAIMS_GROUPS_MAX (2048) distinct groups fit, one more does not */
     arr = json_array();
     for (int i = 0; i < OA_CLAIMS_GROUPS_MAX + 1; i++) {
         char g[16];
@@ -176,13 +176,14 @@ static void limits(void)
     }
     claims = json_pack("{s:o}", "groups", arr);
     e = oa_claims_groups(&out, claims, p, 1, msg, sizeof(msg));
-    ok(e == OA_ERR_TOO_LARGE && strstr(msg, "more than 256 groups"), "257 groups: refused (%s)",
+    ok(e == OA_ERR_TOO_LARGE && strstr(msg, "more than 2048 groups"), "2049 groups: refused (%s)",
        msg);
     oa_buf_free(&out);
     json_array_remove(arr, OA_CLAIMS_GROUPS_MAX);
     e = oa_claims_groups(&out, claims, p, 1, msg, sizeof(msg));
-    ok(e == OA_OK && out.p && !strncmp(out.p, "0,1,2,", 6) && strstr(out.p, ",255"),
-       "256 groups: all kept");
+    ok(e == OA_OK && out.p && !strncmp(out.p, "0,1,2,", 6) && strstr(out.p, ",2047") &&
+           !strstr(out.p, ",2048"),
+       "2048 groups: all kept");
     json_decref(claims);
     oa_buf_free(&out);
 
@@ -207,17 +208,18 @@ static void limits(void)
        msg);
     json_decref(claims);
     oa_buf_free(&out);
-    /* 40 names of 200 bytes: each fits, together over OA_CLAIMS_GROUPS_BYTES */
+    /* 700 names of 200 bytes: each fits, together (140 KB) over OA_CLAIMS_GROUPS_BYTES */
     arr = json_array();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 700; i++) {
         big[200] = '\0';
         big[0] = (char)('A' + i % 26);
-        big[1] = (char)('a' + i / 26);
+        big[1] = (char)('a' + i / 26 % 26);
+        big[2] = (char)('a' + i / 676);
         json_array_append_new(arr, json_string(big));
     }
     claims = json_pack("{s:o}", "groups", arr);
     e = oa_claims_groups(&out, claims, p, 1, msg, sizeof(msg));
-    ok(e == OA_ERR_TOO_LARGE && strstr(msg, "bytes in all"), "8 KB of groups: refused (%s)", msg);
+    ok(e == OA_ERR_TOO_LARGE && strstr(msg, "bytes in all"), "140 KB of groups: refused (%s)", msg);
     json_decref(claims);
     oa_buf_free(&out);
     free(big);
