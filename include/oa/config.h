@@ -70,6 +70,9 @@ struct oa_provider {
     struct oa_strlist allowed_orgs;  /* github */
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
+    /* bearer tokens (bearer.h, DESIGN.md 16.1): the audiences an API access token
+     * of this provider may carry (its aud must hold one); none: bearer tokens off */
+    struct oa_strlist api_audiences;
     unsigned line, col;                        /* of the entry in the file */
 };
 
@@ -87,6 +90,9 @@ struct oa_access_rule {
     struct oa_strlist methods;
     struct oa_strlist hosts;
     bool is_public; /* public: true: passes without a session */
+    /* scopes a bearer token must all hold (its scope/scp); a rule with scopes
+     * never passes a cookie session (access.c) */
+    struct oa_strlist scopes;
     unsigned line, col;
 };
 

@@ -40,6 +40,7 @@ struct oa_http_response {
     size_t body_len;
     char *content_type; /* new or NULL */
     char *link;         /* new or NULL: the Link header (GitHub pagination) */
+    char *cache_control; /* new or NULL: the Cache-Control header (a JWKS's max-age) */
 };
 
 struct oa_http_opts {

@@ -31,6 +31,9 @@ struct oa_identity {
     const char *groups;
     const char *workspaces;
     const char *roles; /* application roles (identity_map.h); comma-separated */
+    /* A bearer token's scopes, space-separated (bearer.h); NULL for a cookie
+     * session, never sealed: a rule with scopes never passes a session. */
+    const char *scopes;
     int64_t iat; /* sealed at (a refresh seals again) */
     int64_t exp; /* ends at: the hard limit (session.lifetime after iat) */
     /* The lifecycle (DESIGN.md section 14). */

@@ -72,6 +72,7 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->allowed_teams);
     oa_cfg_strlist_free(&p->hosted_domain);
     oa_cfg_strlist_free(&p->groups_claim);
+    oa_cfg_strlist_free(&p->api_audiences);
 }
 
 static void access_free(struct oa_access_rule *r)
@@ -83,6 +84,7 @@ static void access_free(struct oa_access_rule *r)
     oa_cfg_strlist_free(&r->workspaces);
     oa_cfg_strlist_free(&r->providers);
     oa_cfg_strlist_free(&r->methods);
+    oa_cfg_strlist_free(&r->scopes);
     oa_cfg_strlist_free(&r->hosts);
 }
 

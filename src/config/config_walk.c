@@ -97,6 +97,7 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "userinfo_url", KT_STR, P(userinfo_url), 0, NULL},
     {SC_PROVIDER, "end_session_url", KT_STR, P(end_session_url), 0, NULL},
     {SC_PROVIDER, "jwks_uri", KT_STR, P(jwks_uri), 0, NULL},
+    {SC_PROVIDER, "api_audiences", KT_STRLIST1, P(api_audiences), 0, NULL},
 
     {SC_SESSION, "key_file", KT_STR, C(session.key_file), 0, NULL},
     {SC_SESSION, "cookie_name", KT_STR, C(session.cookie_name), 0, NULL},
@@ -119,6 +120,7 @@ static const struct oa_cfg_key keys[] = {
     {SC_ACCESS, "methods", KT_STRLIST1, A(methods), 0, NULL},
     {SC_ACCESS, "hosts", KT_STRLIST1, A(hosts), 0, NULL},
     {SC_ACCESS, "public", KT_BOOL, A(is_public), 0, NULL},
+    {SC_ACCESS, "scopes", KT_STRLIST1, A(scopes), 0, NULL},
 
     {SC_WORKSPACE, "name", KT_STR, 0, 0, NULL},
 
