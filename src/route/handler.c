@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "oa/authorizer.h"
+#include "oa/bearer.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
 #include "oa/handler.h"
@@ -237,7 +238,16 @@ static enum oa_err error_document(struct oa_response *r, const struct oa_config 
 {
     struct oa_buf rd = {0};
     enum oa_err e = OA_OK;
+    const char *tok;
+    size_t n;
 
+    /* a 401 of a bearer token (Apache's ErrorDocument, nginx's error_page):
+     * the challenge again, never a redirect to sign in (bearer.h) */
+    if (oa_bearer_token(req->authorization, &tok, &n)) {
+        oa_page_error(r, req, 401, "The access token is not valid.");
+        oa_bearer_challenge(r, 401, NULL);
+        return OA_OK;
+    }
     if (error_document_signed_in(r, cfg, req, &e))
         return e;
     if (!oa_page_load(req)) {
