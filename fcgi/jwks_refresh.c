@@ -8,7 +8,7 @@
  * token asked for (an unknown kid, at most every OA_BEARER_REFETCH_MIN s),
  * is fetched; a failure keeps the keys it had and waits 2, 4 ... 300 s.
  */
-#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,7 +37,7 @@ static struct due *due_of(struct due *d, size_t *n, const char *issuer)
     if (*n >= OA_BEARER_ISSUERS_MAX || strlen(issuer) >= OA_JWKS_ISSUER_MAX)
         return NULL;
     memset(&d[*n], 0, sizeof(d[*n]));
-    strcpy(d[*n].issuer, issuer);
+    snprintf(d[*n].issuer, sizeof(d[*n].issuer), "%s", issuer);
     return &d[(*n)++];
 }
 

@@ -82,9 +82,9 @@ bool oa_bearer_token(const char *authorization, const char **token, size_t *len)
 /* The verifier of a cache miss (src/flow/bearer_verify.c): fills *out, or
  * fails with err's message naming the check (never the token). Set once
  * before threads start. */
-typedef enum oa_err (*oa_bearer_verify_fn)(struct oa_bearer_entry *out,
-                                           const struct oa_config *cfg, const char *token,
-                                           size_t len, int64_t now, struct oa_error *err);
+typedef enum oa_err (*oa_bearer_verify_fn)(struct oa_bearer_entry *out, const struct oa_config *cfg,
+                                           const char *token, size_t len, int64_t now,
+                                           struct oa_error *err);
 void oa_bearer_set_verifier(oa_bearer_verify_fn fn);
 
 /* The decision's identity for a token: from the cache (no allocation, no

@@ -73,7 +73,7 @@ struct oa_provider {
     /* bearer tokens (bearer.h, DESIGN.md 16.1): the audiences an API access token
      * of this provider may carry (its aud must hold one); none: bearer tokens off */
     struct oa_strlist api_audiences;
-    unsigned line, col;                        /* of the entry in the file */
+    unsigned line, col; /* of the entry in the file */
 };
 
 struct oa_access_rule {

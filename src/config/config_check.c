@@ -386,8 +386,7 @@ static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
         (e = check_list(ld, &r->email_domains, "email_domains", 0)) ||
         (e = check_list(ld, &r->groups, "groups", -1)) ||
         (e = check_list(ld, &r->workspaces, "workspaces", -1)) || (e = check_methods(ld, r)) ||
-        (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)) ||
-        (e = check_scopes(ld, r)))
+        (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)) || (e = check_scopes(ld, r)))
         return e;
     for (size_t i = 0; i < r->providers.n; i++)
         if (!oa_config_provider(ld->cfg, r->providers.v[i], strlen(r->providers.v[i])))

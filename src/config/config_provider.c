@@ -412,8 +412,7 @@ static enum oa_err check_api_audiences(struct oa_cfg_load *ld, size_t i)
             return oa_cfg_fail(ld, &l->v[k], l, "an api_audiences entry must be 1..1024 bytes");
         for (const char *c = a; *c; c++)
             if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                return oa_cfg_fail(ld, &l->v[k], l,
-                                   "api_audiences entry has a control character");
+                return oa_cfg_fail(ld, &l->v[k], l, "api_audiences entry has a control character");
         for (size_t j = 0; j < k; j++)
             if (strcmp(l->v[j], a) == 0)
                 return oa_cfg_fail(ld, &l->v[k], l, "api_audiences lists '%s' twice", a);

@@ -41,8 +41,7 @@ static bool peek_iss(char *out, size_t cap, const char *token, size_t len)
     n = (size_t)(d2 - d1 - 1);
     if (!(raw = malloc(n + 1)))
         return false;
-    if (oa_b64url_decode(raw, n + 1, &raw_len, d1 + 1, n) == OA_OK &&
-        !memchr(raw, '\0', raw_len)) {
+    if (oa_b64url_decode(raw, n + 1, &raw_len, d1 + 1, n) == OA_OK && !memchr(raw, '\0', raw_len)) {
         c = json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES, NULL);
         iss = json_string_value(json_object_get(c, "iss"));
         if (iss && strlen(iss) < cap) {
@@ -140,8 +139,8 @@ static enum oa_err entry_make(struct oa_bearer_entry *out, const struct oa_confi
     e = oa_claims_provider_groups(&groups, p, claims, why, sizeof(why));
     if (e != OA_OK) {
         oa_buf_free(&groups);
-        return oa_error_set(err, e == OA_ERR_NOMEM ? e : OA_ERR_PROVIDER, "access token: groups: %s",
-                            why);
+        return oa_error_set(err, e == OA_ERR_NOMEM ? e : OA_ERR_PROVIDER,
+                            "access token: groups: %s", why);
     }
     oa_buf_init(&scopes, OA_BEARER_SCOPES_MAX);
     if ((e = scopes_of(&scopes, claims, err)) == OA_OK &&
@@ -162,7 +161,8 @@ static enum oa_err entry_make(struct oa_bearer_entry *out, const struct oa_confi
             e = oa_error_set(err, OA_ERR_TOO_LARGE, "access token: its identity is too large");
     }
     out->exp = (int64_t)exp;
-    out->until = (int64_t)exp < now + OA_BEARER_CACHE_TTL ? (int64_t)exp : now + OA_BEARER_CACHE_TTL;
+    out->until =
+        (int64_t)exp < now + OA_BEARER_CACHE_TTL ? (int64_t)exp : now + OA_BEARER_CACHE_TTL;
     oa_identity_mapped_free(&m);
     oa_buf_free(&groups);
     oa_buf_free(&scopes);

@@ -32,7 +32,7 @@
 enum key_type { KEY_RSA, KEY_EC, KEY_OKP };
 
 struct jwks_key {
-    cjose_jwk_t *jwk; /* RSA, EC; NULL for OKP */
+    cjose_jwk_t *jwk;                              /* RSA, EC; NULL for OKP */
     unsigned char okp[crypto_sign_PUBLICKEYBYTES]; /* OKP: the raw public key */
     enum key_type type;
     char *kid; /* NULL when the JWK has none */
@@ -190,8 +190,7 @@ enum oa_err oa_jwks_parse(struct oa_jwks **out, const char *json, size_t len, st
     json_decref(doc);
     if (jw->n == 0) {
         oa_jwks_free(jw);
-        return oa_error_set(err, OA_ERR_BAD_INPUT,
-                            "JWKS: no usable RS256/ES256/EdDSA signing key");
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "JWKS: no usable RS256/ES256/EdDSA signing key");
     }
     *out = jw;
     return OA_OK;
@@ -497,12 +496,14 @@ static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect
 static enum oa_err okp_open(uint8_t **plain, size_t *plain_len, const char *token, size_t len,
                             const struct oa_jwks *jwks, const char *kid, struct oa_error *err)
 {
-    const char *d1 = memchr(token, '.', len), *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
+    const char *d1 = memchr(token, '.', len),
+               *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
     unsigned char sig[crypto_sign_BYTES + 1];
     bool candidate = false, good = false;
     size_t n = 0;
 
-    if (!d2 || oa_b64url_decode(sig, sizeof(sig), &n, d2 + 1, len - (size_t)(d2 + 1 - token)) != OA_OK ||
+    if (!d2 ||
+        oa_b64url_decode(sig, sizeof(sig), &n, d2 + 1, len - (size_t)(d2 + 1 - token)) != OA_OK ||
         n != crypto_sign_BYTES)
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed EdDSA signature");
     for (size_t i = 0; i < jwks->n && !good; i++) {
@@ -585,7 +586,8 @@ static enum oa_err name_use(enum oa_err e, enum oa_jwt_use use, struct oa_error 
     const size_t grow = strlen(now) + 1 - sizeof(was);
     size_t n;
 
-    if ((use != OA_JWT_LOGOUT && use != OA_JWT_ACCESS) || strncmp(err->msg, was, sizeof(was) - 1) != 0)
+    if ((use != OA_JWT_LOGOUT && use != OA_JWT_ACCESS) ||
+        strncmp(err->msg, was, sizeof(was) - 1) != 0)
         return e;
     n = strnlen(err->msg, sizeof(err->msg) - 1);
     if (n + grow >= sizeof(err->msg))
@@ -614,8 +616,7 @@ enum oa_err oa_jwt_verify(json_t **claims, const char *token, size_t len,
     e = jws_open(&plain, &plain_len, token, len, jwks, expect->use, err);
     if (e != OA_OK)
         return name_use(e, expect->use, err);
-    if (oa_json_parse_object(&c, (const char *)plain, plain_len, "id_token claims", err) !=
-             OA_OK)
+    if (oa_json_parse_object(&c, (const char *)plain, plain_len, "id_token claims", err) != OA_OK)
         e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: claims are not a JSON object");
     else
         e = claims_check(c, expect, err);

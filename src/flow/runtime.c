@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oa/provider_cache.h"
 #include "oa/bearer.h"
+#include "oa/provider_cache.h"
 #include "oa/runtime.h"
 
 enum oa_err oa_runtime_init(struct oa_runtime *rt, const struct oa_config *cfg,

@@ -50,11 +50,11 @@ struct authz_tls {
     struct oa_session_buf sb;
     char raw[OA_AUTHZ_PATH_MAX];
     char norm[OA_AUTHZ_PATH_MAX];
-    char alt[OA_AUTHZ_PATH_MAX + 2]; /* one other reading at a time */
-    struct oa_access_req q;          /* the request's method and host */
-    struct oa_authz_trace *trace;    /* --explain's record, normally NULL */
-    bool bearer;                     /* the request carried a bearer token */
-    char bearer_why[OA_ERROR_MSG_MAX];            /* why the token was refused (for the log) */
+    char alt[OA_AUTHZ_PATH_MAX + 2];   /* one other reading at a time */
+    struct oa_access_req q;            /* the request's method and host */
+    struct oa_authz_trace *trace;      /* --explain's record, normally NULL */
+    bool bearer;                       /* the request carried a bearer token */
+    char bearer_why[OA_ERROR_MSG_MAX]; /* why the token was refused (for the log) */
 };
 
 static _Thread_local struct authz_tls tls;
@@ -514,7 +514,7 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
         break;
     }
     oa_authorizer_bearer_answer(r, cfg, d); /* a bearer token's challenge (RFC 6750) */
-    oa_authorizer_audit(r, cfg, d, &id); /* nothing for an allow */
+    oa_authorizer_audit(r, cfg, d, &id);    /* nothing for an allow */
     /* only the bytes the session used: wiping the whole buffer cost more than the decision */
     oa_wipe(tls.sb.plain, tls.sb.plain_len);
     tls.sb.plain_len = 0;

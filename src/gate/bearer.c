@@ -62,8 +62,8 @@ void oa_bearer_entry_identity(struct oa_identity *id, const struct oa_bearer_ent
 /* RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
 static bool b64token_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
 }
 
 bool oa_bearer_token(const char *h, const char **token, size_t *len)
@@ -92,8 +92,7 @@ bool oa_bearer_token(const char *h, const char **token, size_t *len)
 }
 
 enum oa_err oa_bearer_identify(struct oa_identity *id, const struct oa_config *cfg,
-                               const char *token, size_t len, int64_t now,
-                               struct oa_error *err)
+                               const char *token, size_t len, int64_t now, struct oa_error *err)
 {
     unsigned char key[OA_BEARER_KEY_BYTES];
     oa_bearer_verify_fn fn = atomic_load_explicit(&verifier, memory_order_acquire);

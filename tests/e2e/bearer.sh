@@ -106,8 +106,9 @@ GOOD_ES=$(token "$API/es256" "read")
 GOOD_ED=$(token "$API/eddsa" "read")
 READ_ONLY=$(token "$API" "read")
 OTHER_AUD=$(token "https://other.example.com" "read")
-[ -n "$GOOD" ] && [ -n "$GOOD_ES" ] && [ -n "$GOOD_ED" ] && [ -n "$OTHER_AUD" ] ||
+if [ -z "$GOOD" ] || [ -z "$GOOD_ES" ] || [ -z "$GOOD_ED" ] || [ -z "$OTHER_AUD" ]; then
     bail "the provider issued no access token: $(tail -n 5 "$T/idp.log")"
+fi
 t_like "$(printf '%s' "${GOOD%%.*}" | base64 -d 2>/dev/null)" '"alg":"RS256"' "an RS256 JWT access token"
 t_like "$(printf '%s' "${GOOD_ED%%.*}" | base64 -d 2>/dev/null)" '"alg":"EdDSA"' "an EdDSA one"
 
@@ -122,7 +123,7 @@ BAD[unknown kid]=$(forge --kid rsa-1 --hdr-kid nope "$(claims)")
 BAD[truncated]=${GOOD:0:$((${#GOOD} - 12))}
 BAD[7 KB of garbage]=$(head -c 5000 /dev/zero | tr '\0' A).$(head -c 2000 /dev/zero | tr '\0' B).CCCC
 BIG=$(head -c 15000 /dev/zero | tr '\0' A).$(head -c 5000 /dev/zero | tr '\0' B).CCCC
-BAD[wrong kty for the alg (EC kid under RS256)]=$(forge --kid rsa-1 --hdr-kid ec-1 "$(claims)")
+BAD["wrong kty for the alg, EC kid under RS256"]=$(forge --kid rsa-1 --hdr-kid ec-1 "$(claims)")
 t_is "$(forge --kid rsa-1 "$(claims)" | cut -c1-3)" "eyJ" "(the forger works)"
 
 # checks NAME BASE: the same requests through one server

@@ -72,9 +72,9 @@ static char *b64(const void *s, size_t n)
 static char *claims_with(const char *override)
 {
     json_t *c = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:b,s:[s,s]}", "iss", ISS, "aud", AUD,
-                          "sub", "svc-1", "iat", (json_int_t)NOW - 10, "exp",
-                          (json_int_t)NOW + 600, "scope", "read admin write", "email",
-                          "bot@example.com", "email_verified", 1, "groups", "eng", "ops");
+                          "sub", "svc-1", "iat", (json_int_t)NOW - 10, "exp", (json_int_t)NOW + 600,
+                          "scope", "read admin write", "email", "bot@example.com", "email_verified",
+                          1, "groups", "eng", "ops");
 
     return fx_claims_override(c, override);
 }
@@ -125,9 +125,10 @@ static void publish(void)
     struct oa_jwks *j = NULL;
     struct oa_error err;
 
-    snprintf(doc, sizeof(doc),
-             "{\"keys\":[%s,%s,{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\",\"kid\":\"ed1\"}]}",
-             r, e, x);
+    snprintf(
+        doc, sizeof(doc),
+        "{\"keys\":[%s,%s,{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\",\"kid\":\"ed1\"}]}", r,
+        e, x);
     if (oa_jwks_parse(&j, doc, strlen(doc), &err) != OA_OK || oa_jwks_count(j) != 3)
         BAIL_OUT("JWKS with RSA, EC and OKP keys: %s", err.msg);
     if (oa_bearer_keys_publish(ISS, j, NOW) != OA_OK)
@@ -392,7 +393,8 @@ static void test_cache(void)
     ok(1, "# SKIP malloc not counted under AddressSanitizer");
 #endif
     is_int(resp.status, 200, "... and allowed");
-    is_int(decide(t, "/", NOW + 101), 401, "past the token's exp (min(exp, TTL)): no longer cached");
+    is_int(decide(t, "/", NOW + 101), 401,
+           "past the token's exp (min(exp, TTL)): no longer cached");
     publish();
     allowed(t, "/", "verified again when the keys are back");
     free(t);
