@@ -79,6 +79,11 @@ void oa_bearer_entry_identity(struct oa_identity *id, const struct oa_bearer_ent
  * (then refused as an invalid token). */
 bool oa_bearer_token(const char *authorization, const char **token, size_t *len);
 
+/* True when some provider of cfg takes bearer tokens (api_audiences):
+ * otherwise an Authorization header is not ours and the request is a
+ * session's, as before. */
+bool oa_bearer_enabled(const struct oa_config *cfg);
+
 /* The verifier of a cache miss (src/flow/bearer_verify.c): fills *out, or
  * fails with err's message naming the check (never the token). Set once
  * before threads start. */

@@ -257,7 +257,7 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
     oa_access_req_init(&tls.q, req->method, req->host);
     identity_empty(id);
     tls.bearer = false;
-    if (oa_bearer_token(req->authorization, &tok, &tok_len))
+    if (oa_bearer_token(req->authorization, &tok, &tok_len) && oa_bearer_enabled(cfg))
         return bearer_decide(id, cfg, req, tok, tok_len, norm_ok, rule_slot);
     if (oa_session_read(id, sb, cfg, req->cookie, req->now) != OA_OK) {
         identity_empty(id);

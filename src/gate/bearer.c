@@ -91,6 +91,14 @@ bool oa_bearer_token(const char *h, const char **token, size_t *len)
     return true;
 }
 
+bool oa_bearer_enabled(const struct oa_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nproviders; i++)
+        if (cfg->providers[i].api_audiences.n)
+            return true;
+    return false;
+}
+
 enum oa_err oa_bearer_identify(struct oa_identity *id, const struct oa_config *cfg,
                                const char *token, size_t len, int64_t now, struct oa_error *err)
 {

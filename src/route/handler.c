@@ -256,7 +256,8 @@ static enum oa_err error_document_bearer(struct oa_response *r, const struct oa_
         oa_page_error(r, req, 401, "The access token is not valid.");
         oa_bearer_challenge(r, 401, NULL);
     } else {
-        oa_page_forbidden(r, cfg, req, NULL);
+        char user[1024];
+        oa_page_forbidden(r, cfg, req, oa_remote_user(&id, user, sizeof(user)));
         oa_authorizer_bearer_answer(r, cfg, OA_DECISION_FORBIDDEN);
     }
     oa_buf_free(&uri);
@@ -272,7 +273,7 @@ static enum oa_err error_document(struct oa_response *r, const struct oa_config 
     const char *tok;
     size_t n;
 
-    if (oa_bearer_token(req->authorization, &tok, &n))
+    if (oa_bearer_token(req->authorization, &tok, &n) && oa_bearer_enabled(cfg))
         return error_document_bearer(r, cfg, req);
     if (error_document_signed_in(r, cfg, req, &e))
         return e;

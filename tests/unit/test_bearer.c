@@ -18,6 +18,7 @@
 #include "oa/authorizer.h"
 #include "oa/b64url.h"
 #include "oa/bearer.h"
+#include "oa/handler.h"
 #include "oa/jwt.h"
 #include "oa/runtime.h"
 #include "tap.h"
@@ -375,6 +376,71 @@ static void test_scopes(void)
     }
 }
 
+/* Apache's ErrorDocument 401 (mod_fcgid turns the access checker's 403
+ * into a 401): the decision again, never a redirect. */
+static void test_error_document(void)
+{
+    struct oa_request req = {0};
+    char *t = token(rsa, "RS256", "rsa1", "{\"scope\":\"read\"}");
+
+    req.role = OA_ROLE_RESPONDER;
+    req.method = "GET";
+    req.request_uri = "/oauth/sign_in";
+    req.script_name = "/oauth";
+    req.path_info = "/sign_in";
+    req.redirect_status = "401";
+    req.redirect_url = "/admin/x";
+    req.accept = "text/html";
+    req.now = NOW;
+    snprintf(authz, sizeof(authz), "Bearer %s", t);
+    req.authorization = authz;
+    oa_response_init(&resp);
+    (void)oa_handle(cfg, &rt, &req, &resp);
+    is_int(resp.status, 403, "ErrorDocument: a valid token the rule refuses: 403");
+    is_str(header("WWW-Authenticate"), "Bearer error=\"insufficient_scope\", scope=\"admin write\"",
+           "... with the rule's scopes");
+    req.authorization = "Bearer not.a.token";
+    oa_response_init(&resp);
+    (void)oa_handle(cfg, &rt, &req, &resp);
+    ok(resp.status == 401 && !header("Location") && header("WWW-Authenticate"),
+       "ErrorDocument: an invalid token: 401 with the challenge, no redirect (got %d)",
+       resp.status);
+    req.authorization = NULL;
+    oa_response_init(&resp);
+    (void)oa_handle(cfg, &rt, &req, &resp);
+    is_int(resp.status, 302, "ErrorDocument without a token: to sign in, as before");
+    free(t);
+}
+
+/* Without api_audiences anywhere, an Authorization header is not ours. */
+static void test_off(void)
+{
+    static const char off[] = "public_url: https://app.example.com\n"
+                              "providers:\n  - name: corp\n    issuer: " ISS "\n"
+                              "    client_id: c1\n    client_secret: s1\n";
+    struct oa_config *c = NULL;
+    struct oa_identity id = cfx_alice();
+    struct oa_request req = {0};
+    struct oa_error err;
+
+    if (oa_config_load_string(&c, "off.yml", off, strlen(off), &err) != OA_OK)
+        BAIL_OUT("config: %s", err.msg);
+    ok(!oa_bearer_enabled(c), "no api_audiences: bearer tokens off");
+    ok(oa_bearer_enabled(cfg), "api_audiences: on");
+    id.provider = "corp";
+    req.role = OA_ROLE_AUTHORIZER;
+    req.method = "GET";
+    req.request_uri = "/x";
+    req.now = NOW + 1;
+    req.cookie = cfx_cookie(c, &id, NOW, "");
+    req.authorization = "Bearer some-app-token";
+    oa_response_init(&resp);
+    (void)oa_authorizer_answer(c, &req, &resp);
+    ok(resp.status == 200 && !header("WWW-Authenticate"),
+       "bearer tokens off: a Bearer header is the app's, the session decides (%d)", resp.status);
+    oa_config_free(c);
+}
+
 static void test_cache(void)
 {
     char *t = token(rsa, "RS256", "rsa1", "{\"exp\":1800000100,\"sub\":\"cached\"}");
@@ -523,6 +589,8 @@ int main(void)
     test_good();
     test_bad();
     test_scopes();
+    test_error_document();
+    test_off();
     test_cache();
     test_refresh();
     test_config();
