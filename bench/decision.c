@@ -135,7 +135,7 @@ static int bearer_setup(int64_t now)
     snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", pub);
     free(pub);
     if (oa_jwks_parse(&jwks, doc, strlen(doc), &err) ||
-        oa_bearer_keys_publish(BEARER_ISS, jwks, now))
+        oa_bearer_keys_publish(BEARER_ISS, jwks, NULL, now))
         return -1;
     snprintf(claims, sizeof(claims),
              "{\"iss\":\"" BEARER_ISS "\",\"aud\":\"https://api.example.com\","

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "oa/config.h"
 #include "oa/err.h"
 #include "oa/response.h"
@@ -121,10 +123,15 @@ void oa_bearer_cache_free(void);
 /* The keys (src/flow/bearer_keys.c). */
 struct oa_jwks;
 struct oa_runtime;
-/* Makes jwks (taken, NULL: forget) the keys of issuer; the set it replaces
- * is freed after a grace time. OA_ERR_NOMEM/OA_ERR_TOO_LARGE (too many
+/* Makes jwks (taken, NULL: forget) the keys of issuer, and introspect (a
+ * copy is kept; NULL: none) its RFC 7662 endpoint; the set it replaces is
+ * freed after a grace time. OA_ERR_NOMEM/OA_ERR_TOO_LARGE (too many
  * issuers): jwks is freed. */
-enum oa_err oa_bearer_keys_publish(const char *issuer, struct oa_jwks *jwks, int64_t now) OA_WUR;
+enum oa_err oa_bearer_keys_publish(const char *issuer, struct oa_jwks *jwks, const char *introspect,
+                                   int64_t now) OA_WUR;
+/* The introspection endpoint published with issuer's keys (borrowed, as
+ * the keys), or NULL. */
+const char *oa_bearer_keys_introspection(const char *issuer);
 /* The keys of issuer (borrowed: valid for the grace time), or NULL.
  * Lock-free. */
 const struct oa_jwks *oa_bearer_keys_get(const char *issuer);
@@ -143,6 +150,24 @@ enum oa_err oa_bearer_keys_fetch(struct oa_runtime *rt, const struct oa_config *
 void oa_bearer_keys_clear(void);
 /* The max-age of a Cache-Control value within the bounds, or the default. */
 int64_t oa_bearer_keys_ttl(const char *cache_control);
+
+/* The entry of a verified token's claims (or an introspection answer's)
+ * for provider p: identity, maps, scopes, exp; until = min(exp, now + TTL). */
+enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struct oa_config *cfg,
+                                        const struct oa_provider *p, json_t *claims, int64_t now,
+                                        struct oa_error *err) OA_WUR;
+
+/* Opaque tokens (src/flow/bearer_introspect.c, RFC 7662): asked of each
+ * provider with introspection: true at the endpoint its keys' refresh
+ * published, POST with its client credentials, bounded by http.timeout.
+ * The one network call a decision can make (a cache miss of an opaque
+ * token only). active, aud in api_audiences, iss and times checked. */
+enum oa_err oa_bearer_introspect(struct oa_bearer_entry *out, const struct oa_config *cfg,
+                                 const char *token, size_t len, int64_t now,
+                                 struct oa_error *err) OA_WUR;
+/* The transport introspection uses (oa_runtime_init sets its own). */
+struct oa_http_ops;
+void oa_bearer_set_http(const struct oa_http_ops *ops);
 
 /* The verifier (src/flow/bearer_verify.c), an oa_bearer_verify_fn. */
 enum oa_err oa_bearer_verify(struct oa_bearer_entry *out, const struct oa_config *cfg,

@@ -73,6 +73,10 @@ struct oa_provider {
     /* bearer tokens (bearer.h, DESIGN.md 16.1): the audiences an API access token
      * of this provider may carry (its aud must hold one); none: bearer tokens off */
     struct oa_strlist api_audiences;
+    /* opaque tokens (RFC 7662): asked of the provider's introspection endpoint
+     * (introspection_url, else discovery's): the one network call of a decision */
+    bool introspection;
+    char *introspection_url;
     unsigned line, col; /* of the entry in the file */
 };
 

@@ -73,6 +73,7 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->hosted_domain);
     oa_cfg_strlist_free(&p->groups_claim);
     oa_cfg_strlist_free(&p->api_audiences);
+    free(p->introspection_url);
 }
 
 static void access_free(struct oa_access_rule *r)

@@ -123,6 +123,7 @@ static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)
         {&p->end_session_url, "end_session_url"},
         {&p->jwks_uri, "jwks_uri"},
         {&p->redirect_uri, "redirect_uri"},
+        {&p->introspection_url, "introspection_url"},
     };
     unsigned line, col;
     enum oa_err e;
@@ -399,6 +400,15 @@ static enum oa_err check_api_audiences(struct oa_cfg_load *ld, size_t i)
     struct oa_provider *p = &ld->cfg->providers[i];
     const struct oa_strlist *l = &p->api_audiences;
 
+    if ((p->introspection || p->introspection_url) && !l->n)
+        return oa_cfg_fail(ld,
+                           p->introspection_url ? (const void *)&p->introspection_url
+                                                : (const void *)&p->introspection,
+                           p, "'introspection' is for bearer tokens: give '%s' api_audiences",
+                           p->name);
+    if (p->introspection_url && !p->introspection)
+        return oa_cfg_fail(ld, &p->introspection_url, p,
+                           "'introspection_url' without 'introspection: true' on '%s'", p->name);
     if (!l->n)
         return OA_OK;
     if (p->kind == OA_PROVIDER_GITHUB || !p->issuer)

@@ -98,6 +98,8 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "end_session_url", KT_STR, P(end_session_url), 0, NULL},
     {SC_PROVIDER, "jwks_uri", KT_STR, P(jwks_uri), 0, NULL},
     {SC_PROVIDER, "api_audiences", KT_STRLIST1, P(api_audiences), 0, NULL},
+    {SC_PROVIDER, "introspection", KT_BOOL, P(introspection), 0, NULL},
+    {SC_PROVIDER, "introspection_url", KT_STR, P(introspection_url), 0, NULL},
 
     {SC_SESSION, "key_file", KT_STR, C(session.key_file), 0, NULL},
     {SC_SESSION, "cookie_name", KT_STR, C(session.cookie_name), 0, NULL},

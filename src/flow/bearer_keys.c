@@ -30,6 +30,7 @@
 
 struct keyset {
     struct oa_jwks *jwks;
+    char *introspect;     /* the RFC 7662 endpoint, or NULL */
     struct keyset *older; /* the retired list */
     int64_t retired_at;
 };
@@ -81,6 +82,7 @@ static void reap(int64_t now, bool all)
             struct keyset *k = *p;
             *p = k->older;
             oa_jwks_free(k->jwks);
+            free(k->introspect);
             free(k);
         } else {
             p = &(*p)->older;
@@ -96,14 +98,17 @@ static int64_t mono_s(void)
     return (int64_t)ts.tv_sec;
 }
 
-enum oa_err oa_bearer_keys_publish(const char *issuer, struct oa_jwks *jwks, int64_t now)
+enum oa_err oa_bearer_keys_publish(const char *issuer, struct oa_jwks *jwks, const char *introspect,
+                                   int64_t now)
 {
     struct issuer_slot *s;
     struct keyset *k = NULL, *old;
     int64_t mono = mono_s();
 
     (void)now;
-    if (jwks && !(k = calloc(1, sizeof(*k)))) {
+    if (jwks &&
+        (!(k = calloc(1, sizeof(*k))) || (introspect && !(k->introspect = strdup(introspect))))) {
+        free(k);
         oa_jwks_free(jwks);
         return OA_ERR_NOMEM;
     }
@@ -114,8 +119,10 @@ enum oa_err oa_bearer_keys_publish(const char *issuer, struct oa_jwks *jwks, int
     s = claim(issuer);
     if (!s) {
         pthread_mutex_unlock(&wlock);
-        if (k)
+        if (k) {
             oa_jwks_free(k->jwks);
+            free(k->introspect);
+        }
         free(k);
         return OA_ERR_TOO_LARGE;
     }
@@ -135,6 +142,14 @@ const struct oa_jwks *oa_bearer_keys_get(const char *issuer)
     struct keyset *k = s ? atomic_load_explicit(&s->cur, memory_order_acquire) : NULL;
 
     return k ? k->jwks : NULL;
+}
+
+const char *oa_bearer_keys_introspection(const char *issuer)
+{
+    struct issuer_slot *s = find(issuer);
+    struct keyset *k = s ? atomic_load_explicit(&s->cur, memory_order_acquire) : NULL;
+
+    return k ? k->introspect : NULL;
 }
 
 void oa_bearer_keys_want(const char *issuer)
@@ -159,6 +174,7 @@ void oa_bearer_keys_clear(void)
         struct keyset *k = atomic_exchange(&slots[i].cur, NULL);
         if (k) {
             oa_jwks_free(k->jwks);
+            free(k->introspect);
             free(k);
         }
         atomic_store(&slots[i].wanted, 0);
@@ -200,15 +216,18 @@ enum oa_err oa_bearer_keys_fetch(struct oa_runtime *rt, const struct oa_config *
     struct oa_http_response resp = {0};
     struct oa_http_opts opts;
     struct oa_jwks *jwks = NULL;
-    const char *uri = p->jwks_uri;
+    const char *uri = p->jwks_uri, *introspect = p->introspection_url;
     enum oa_err e;
 
     *ttl = OA_BEARER_KEYS_TTL_DEFAULT;
-    if (!uri) {
+    if (!uri || (p->introspection && !introspect)) {
         if ((e = oa_provider_urls_get(&urls, rt, cfg, p, err)) != OA_OK)
             return e;
         uri = urls.jwks_uri;
+        introspect = urls.introspection_endpoint;
     }
+    if (!p->introspection)
+        introspect = NULL;
     if (!uri) {
         oa_provider_urls_free(&urls);
         return oa_error_set(err, OA_ERR_PROVIDER, "provider %s: no jwks_uri for bearer tokens",
@@ -227,7 +246,7 @@ enum oa_err oa_bearer_keys_fetch(struct oa_runtime *rt, const struct oa_config *
     }
     if (e == OA_OK) {
         *ttl = oa_bearer_keys_ttl(resp.cache_control);
-        if ((e = oa_bearer_keys_publish(p->issuer, jwks, now)) != OA_OK)
+        if ((e = oa_bearer_keys_publish(p->issuer, jwks, introspect, now)) != OA_OK)
             oa_error_set(err, e, "provider %s: its keys cannot be kept", p->name);
     }
     oa_http_response_free(&resp);

@@ -118,17 +118,18 @@ static const char *claim_str(json_t *claims, const char *name)
     return s && strlen(s) == json_string_length(json_object_get(claims, name)) ? s : NULL;
 }
 
-/* The entry of a verified token of p. */
-static enum oa_err entry_make(struct oa_bearer_entry *out, const struct oa_config *cfg,
-                              const struct oa_provider *p, json_t *claims, int64_t now,
-                              struct oa_error *err)
+enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struct oa_config *cfg,
+                                        const struct oa_provider *p, json_t *claims, int64_t now,
+                                        struct oa_error *err)
 {
     struct oa_identity_mapped m = {0};
     struct oa_buf groups = {0}, scopes;
     const char *v[OA_BF_N] = {0};
     const char *email = NULL, *user;
     char why[256];
-    json_int_t exp = json_integer_value(json_object_get(claims, "exp"));
+    json_int_t exp = json_is_integer(json_object_get(claims, "exp"))
+                         ? json_integer_value(json_object_get(claims, "exp"))
+                         : now + OA_BEARER_CACHE_TTL; /* introspection without exp */
     enum oa_err e;
 
     if (oa_claim_true(json_object_get(claims, "email_verified")))
@@ -183,8 +184,12 @@ enum oa_err oa_bearer_verify(struct oa_bearer_entry *out, const struct oa_config
     if (len > OA_BEARER_TOKEN_MAX)
         return oa_error_set(err, OA_ERR_TOO_LARGE, "access token: over %d bytes",
                             OA_BEARER_TOKEN_MAX);
-    if (!peek_iss(iss, sizeof(iss), token, len))
+    if (!peek_iss(iss, sizeof(iss), token, len)) {
+        for (size_t i = 0; i < cfg->nproviders; i++)
+            if (cfg->providers[i].introspection && cfg->providers[i].api_audiences.n)
+                return oa_bearer_introspect(out, cfg, token, len, now, err); /* opaque */
         return oa_error_set(err, OA_ERR_BAD_INPUT, "access token: malformed (no iss)");
+    }
     if (!(p = provider_of(cfg, iss)))
         return oa_error_set(err, OA_ERR_DENIED,
                             "access token: no provider with api_audiences has its issuer");
@@ -203,7 +208,7 @@ enum oa_err oa_bearer_verify(struct oa_bearer_entry *out, const struct oa_config
     if (e == OA_ERR_NOT_FOUND)
         oa_bearer_keys_want(p->issuer); /* a new kid: the refresh fetches, rate-limited */
     if (e == OA_OK)
-        e = entry_make(out, cfg, p, claims, now, err);
+        e = oa_bearer_entry_from_claims(out, cfg, p, claims, now, err);
     json_decref(claims);
     return e;
 }

@@ -24,6 +24,7 @@ enum oa_err oa_runtime_init(struct oa_runtime *rt, const struct oa_config *cfg,
     /* bearer tokens (bearer.h): the gate's verifier, and a new config's
      * maps and audiences make the cached identities stale */
     oa_bearer_set_verifier(oa_bearer_verify);
+    oa_bearer_set_http(rt->http);
     oa_bearer_cache_clear();
     if (n == 0)
         return OA_OK;

@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fx_strlist(&p->api_audiences, AUD, NULL);
         doc = fx_make_key();
         if (oa_jwks_parse(&jwks, doc, strlen(doc), &err) != OA_OK ||
-            oa_bearer_keys_publish(ISS, jwks, FZ_NOW) != OA_OK)
+            oa_bearer_keys_publish(ISS, jwks, NULL, FZ_NOW) != OA_OK)
             abort();
         free(doc);
         oa_bearer_set_verifier(oa_bearer_verify);

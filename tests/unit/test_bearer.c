@@ -37,6 +37,7 @@ static const char yaml[] = "public_url: https://app.example.com\n"
                            "    client_secret: s1\n"
                            "    jwks_uri: " ISS "/jwks\n"
                            "    api_audiences: [" AUD ", urn:other]\n"
+                           "    introspection: true\n"
                            "  - name: other\n"
                            "    issuer: https://other.example.com\n"
                            "    client_id: c2\n"
@@ -132,7 +133,7 @@ static void publish(void)
         e, x);
     if (oa_jwks_parse(&j, doc, strlen(doc), &err) != OA_OK || oa_jwks_count(j) != 3)
         BAIL_OUT("JWKS with RSA, EC and OKP keys: %s", err.msg);
-    if (oa_bearer_keys_publish(ISS, j, NOW) != OA_OK)
+    if (oa_bearer_keys_publish(ISS, j, ISS "/introspect", NOW) != OA_OK)
         BAIL_OUT("publish");
     free(r);
     free(e);
@@ -488,11 +489,19 @@ static void test_refresh(void)
     free(r);
     fx_reset();
     fx_answer(ISS "/jwks", 200, doc, NULL);
+    /* introspection: true without introspection_url: the endpoint is discovery's */
+    fx_answer(ISS "/.well-known/openid-configuration", 200,
+              "{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS "/auth\","
+              "\"token_endpoint\":\"" ISS "/token\",\"jwks_uri\":\"" ISS "/jwks\","
+              "\"introspection_endpoint\":\"" ISS "/introspect-d\"}",
+              NULL);
     oa_bearer_keys_clear();
     ok(oa_bearer_keys_fetch(&rt, cfg, &cfg->providers[0], NOW, &ttl, &err) == OA_OK,
        "keys fetched from jwks_uri");
     is_int(ttl, OA_BEARER_KEYS_TTL_DEFAULT, "no Cache-Control: the default TTL");
     is_int(fx_count(ISS "/jwks"), 1, "one fetch");
+    is_str(oa_bearer_keys_introspection(ISS), ISS "/introspect-d",
+           "the introspection endpoint from discovery, published with the keys");
     t = token(rsa, "RS256", "rsa1", "{\"sub\":\"fetched\"}");
     allowed(t, "/", "a token verified with the fetched keys");
     free(t);
@@ -509,6 +518,60 @@ static void test_refresh(void)
     is_int(oa_bearer_keys_ttl("xmax-age=10"), OA_BEARER_KEYS_TTL_DEFAULT, "max-age as a word only");
     oa_bearer_keys_clear();
     publish();
+}
+
+/* Opaque tokens: RFC 7662 introspection at the published endpoint. */
+static void introspected(const char *answer, long status, const char *tok, int want,
+                         const char *what)
+{
+    fx_reset();
+    fx_answer(ISS "/introspect", status, answer, NULL);
+    is_int(decide(tok, "/admin/x", NOW), want, "introspection: %s", what);
+    if (want == 401)
+        ok(header("WWW-Authenticate") != NULL, "... with the challenge");
+}
+
+static void test_introspection(void)
+{
+    const struct fx_seen *seen;
+
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u-9\",\"iss\":\"" ISS
+                 "\",\"scope\":\"read admin write\",\"exp\":1800000100}",
+                 200, "opaque-token-1", 200, "an active opaque token passes");
+    is_str(header("Variable-OAUTH2_SUB"), "u-9", "the answer's sub");
+    seen = fx_last(ISS "/introspect");
+    ok(seen && seen->body && strstr(seen->body, "token=opaque-token-1") &&
+           strstr(seen->body, "token_type_hint=access_token"),
+       "POSTed token and token_type_hint");
+    ok(seen && seen->basic_user && strcmp(seen->basic_user, "c1") == 0,
+       "with the client's credentials (basic)");
+    is_int(decide("opaque-token-1", "/admin/x", NOW + 1), 200, "cached: passes again");
+    is_int(fx_count(ISS "/introspect"), 1, "... without another call");
+    introspected("{\"active\":true,\"aud\":[\"" AUD "\"],\"client_id\":\"svc\",\"scope\":\"read\"}",
+                 200, "opaque-token-2", 403, "an active token without scope admin: 403");
+    introspected("{\"active\":false}", 200, "opaque-token-3", 401, "active false: 401");
+    introspected("{\"active\":true,\"aud\":\"urn:nope\",\"sub\":\"u\"}", 200, "opaque-token-4", 401,
+                 "another audience: 401");
+    introspected("{\"active\":true,\"sub\":\"u\"}", 200, "opaque-token-5", 401, "no aud: 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"iss\":\"https://x\"}", 200,
+                 "opaque-token-6", 401, "another iss: 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"exp\":1799999999}", 200,
+                 "opaque-token-7", 401, "expired: 401");
+    introspected("{\"active\":\"true\",\"aud\":\"" AUD "\",\"sub\":\"u\"}", 200, "opaque-token-8",
+                 401, "active a string: 401");
+    introspected("{\"error\":\"invalid_client\"}", 401, "opaque-token-9", 401,
+                 "the endpoint refuses us: 401");
+    introspected("not json", 200, "opaque-token-10", 401, "not JSON: 401");
+    fx_reset();
+    fx_fail(ISS "/introspect", OA_ERR_PROVIDER);
+    is_int(decide("opaque-token-11", "/", NOW), 401, "introspection: transport failure: 401");
+    {
+        char *t = token(rsa, "RS256", "rsa1", "{\"sub\":\"jwt-not-introspected\"}");
+        fx_reset();
+        allowed(t, "/", "a JWT is verified, not introspected");
+        is_int(fx_count(ISS "/introspect"), 0, "... no introspection call");
+        free(t);
+    }
 }
 
 static void config_refused(const char *text, const char *needle, const char *what)
@@ -543,6 +606,17 @@ static void test_config(void)
     config_refused(badscope, "scope token", "a scope with a space refused");
     config_refused(dup, "twice", "an audience listed twice refused");
     config_refused(same, "same issuer", "two bearer providers with one issuer refused");
+    config_refused("providers:\n  - name: corp\n    issuer: " ISS "\n    client_id: a\n"
+                   "    client_secret: b\n    introspection: true\n",
+                   "api_audiences", "introspection without api_audiences refused");
+    config_refused("providers:\n  - name: corp\n    issuer: " ISS "\n    client_id: a\n"
+                   "    client_secret: b\n    api_audiences: x\n"
+                   "    introspection_url: " ISS "/i\n",
+                   "introspection: true", "introspection_url without introspection refused");
+    config_refused("providers:\n  - name: corp\n    issuer: " ISS "\n    client_id: a\n"
+                   "    client_secret: b\n    api_audiences: x\n    introspection: true\n"
+                   "    introspection_url: ftp://x/i\n",
+                   "introspection_url", "introspection_url not https refused");
     is_int(cfg->providers[0].api_audiences.n, 2, "api_audiences parsed");
     is_int(cfg->access[0].scopes.n, 2, "scopes parsed");
 }
@@ -592,6 +666,7 @@ int main(void)
     test_error_document();
     test_off();
     test_cache();
+    test_introspection();
     test_refresh();
     test_config();
     oa_bearer_keys_clear();
