@@ -7,7 +7,8 @@
 # authorizer, nginx's auth_request, Apache's mod_authnz_fcgi and mod_fcgid),
 # and every bad token gets 401 with `WWW-Authenticate: Bearer
 # error="invalid_token"` (never a redirect, even for a browser), a missing
-# scope 403 with insufficient_scope. Then the provider rotates its keys (a
+# scope 403 with insufficient_scope; an opaque token is introspected (RFC
+# 7662). Then the provider rotates its keys (a
 # restart with new keys under new kids on the same port): a token of a new
 # kid passes without restarting oauth2-fcgi.
 . "$(dirname "$0")/flowlib.sh"
@@ -83,7 +84,8 @@ providers:
     issuer: $IDP
     client_id: api-client
     client_secret: api-secret
-    api_audiences: [$API, $API/es256, $API/eddsa]
+    api_audiences: [$API, $API/es256, $API/eddsa, $API/opaque]
+    introspection: true
 allow_http_redirect: true
 base_path: /oauth
 session:
@@ -105,6 +107,7 @@ GOOD=$(token "$API" "read admin")
 GOOD_ES=$(token "$API/es256" "read")
 GOOD_ED=$(token "$API/eddsa" "read")
 READ_ONLY=$(token "$API" "read")
+OPAQUE=$(token "$API/opaque" "read")
 OTHER_AUD=$(token "https://other.example.com" "read")
 if [ -z "$GOOD" ] || [ -z "$GOOD_ES" ] || [ -z "$GOOD_ED" ] || [ -z "$OTHER_AUD" ]; then
     bail "the provider issued no access token: $(tail -n 5 "$T/idp.log")"
@@ -120,6 +123,7 @@ BAD[nbf in the future]=$(forge --kid rsa-1 "$(claims "\"nbf\":$((NOW + 3000))")"
 BAD[alg none]=$(forge --kid rsa-1 --alg none "$(claims)")
 BAD[HS256 keyed with the RSA public key]=$(forge --kid rsa-1 --hs "$(claims)")
 BAD[unknown kid]=$(forge --kid rsa-1 --hdr-kid nope "$(claims)")
+BAD["an opaque token the provider does not know"]=NotAToken${RANDOM}x
 BAD[truncated]=${GOOD:0:$((${#GOOD} - 12))}
 BAD[7 KB of garbage]=$(head -c 5000 /dev/zero | tr '\0' A).$(head -c 2000 /dev/zero | tr '\0' B).CCCC
 BIG=$(head -c 15000 /dev/zero | tr '\0' A).$(head -c 5000 /dev/zero | tr '\0' B).CCCC
@@ -137,6 +141,8 @@ checks() {
     t_is "$HTTP_STATUS" 200 "$name: a good ES256 token passes"
     http_req "$base/app/x" -H "Authorization: Bearer $GOOD_ED"
     t_is "$HTTP_STATUS" 200 "$name: a good EdDSA token passes"
+    http_req "$base/app/x" -H "Authorization: Bearer $OPAQUE"
+    t_is "$HTTP_STATUS" 200 "$name: an opaque token passes (RFC 7662 introspection)"
     http_req "$base/app/admin/x" -H "Authorization: Bearer $GOOD"
     t_is "$HTTP_STATUS" 200 "$name: scope admin passes the rule with scopes: [admin]"
     http_req "$base/app/admin/x" -H "Authorization: Bearer $READ_ONLY"
@@ -240,6 +246,6 @@ for _ in $(seq 1 30); do [ "$HTTP_STATUS" = 200 ] && break; sleep 0.5
 t_is "$HTTP_STATUS" 200 "nginx: the new kid's token passes, no restart"
 t_log 'bearer token refused: access token: no key in the JWKS for its kid' \
     "the unknown kid is logged (the reason, never the token)"
-t_no_secrets "no token in the logs" "$GOOD" "$NEW" "$READ_ONLY"
+t_no_secrets "no token in the logs" "$GOOD" "$NEW" "$READ_ONLY" "$OPAQUE"
 
 t_done

@@ -232,6 +232,8 @@ function configuration() {
 //                             (RFC 9068) with aud R and a scope among "read write admin"
 //   OIDC_API_ALG              its alg: RS256 (default), ES256 or EdDSA; a resource ending in
 //                             /es256 or /eddsa is signed with that alg (an Ed25519 key is added)
+//                             a resource ending in /opaque gets an opaque token, for RFC 7662
+//                             introspection (on, with OIDC_API_RESOURCE)
 //   OIDC_KID_SUFFIX           appended to every signing key's kid: restarting the provider with
 //                             another suffix (and new keys) is a key rotation
 function bearerConfig(conf) {
@@ -246,6 +248,7 @@ function bearerConfig(conf) {
   if (!res) return conf;
   for (const c of conf.clients) c.grant_types = [...new Set([...c.grant_types, 'client_credentials'])];
   conf.features.clientCredentials = { enabled: true };
+  conf.features.introspection = { enabled: true };
   conf.features.resourceIndicators = {
     enabled: true,
     defaultResource: () => res,
@@ -254,7 +257,7 @@ function bearerConfig(conf) {
       scope: 'read write admin',
       audience: resource,
       accessTokenTTL: 600,
-      accessTokenFormat: 'jwt',
+      accessTokenFormat: resource.endsWith('/opaque') ? 'opaque' : 'jwt',
       jwt: { sign: { alg: resource.endsWith('/es256') ? 'ES256' : resource.endsWith('/eddsa') ? 'EdDSA' : alg } },
     }),
   };
