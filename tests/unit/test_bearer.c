@@ -156,6 +156,7 @@ static int decide(const char *t, const char *path, int64_t now)
         snprintf(authz, sizeof(authz), "Bearer %s", t);
         req.authorization = authz;
     }
+    oa_response_free(&resp);
     oa_response_init(&resp);
     (void)oa_authorizer_answer(cfg, &req, &resp);
     return resp.status;
@@ -222,6 +223,7 @@ static void test_good(void)
         req.request_uri = "/";
         req.now = NOW;
         req.authorization = "Basic dXNlcjpwYXNz";
+        oa_response_free(&resp);
         oa_response_init(&resp);
         (void)oa_authorizer_answer(cfg, &req, &resp);
         ok(resp.status == 401 && !header("WWW-Authenticate"),
@@ -367,10 +369,12 @@ static void test_scopes(void)
         req.request_uri = "/admin/x";
         req.now = NOW + 1;
         req.cookie = cookie;
+        oa_response_free(&resp);
         oa_response_init(&resp);
         (void)oa_authorizer_answer(cfg, &req, &resp);
         is_int(resp.status, 403, "a cookie session on a rule with scopes: 403");
         req.request_uri = "/x";
+        oa_response_free(&resp);
         oa_response_init(&resp);
         (void)oa_authorizer_answer(cfg, &req, &resp);
         is_int(resp.status, 200, "... and 200 elsewhere (the session works)");
@@ -395,18 +399,21 @@ static void test_error_document(void)
     req.now = NOW;
     snprintf(authz, sizeof(authz), "Bearer %s", t);
     req.authorization = authz;
+    oa_response_free(&resp);
     oa_response_init(&resp);
     (void)oa_handle(cfg, &rt, &req, &resp);
     is_int(resp.status, 403, "ErrorDocument: a valid token the rule refuses: 403");
     is_str(header("WWW-Authenticate"), "Bearer error=\"insufficient_scope\", scope=\"admin write\"",
            "... with the rule's scopes");
     req.authorization = "Bearer not.a.token";
+    oa_response_free(&resp);
     oa_response_init(&resp);
     (void)oa_handle(cfg, &rt, &req, &resp);
     ok(resp.status == 401 && !header("Location") && header("WWW-Authenticate"),
        "ErrorDocument: an invalid token: 401 with the challenge, no redirect (got %d)",
        resp.status);
     req.authorization = NULL;
+    oa_response_free(&resp);
     oa_response_init(&resp);
     (void)oa_handle(cfg, &rt, &req, &resp);
     is_int(resp.status, 302, "ErrorDocument without a token: to sign in, as before");
@@ -435,6 +442,7 @@ static void test_off(void)
     req.now = NOW + 1;
     req.cookie = cfx_cookie(c, &id, NOW, "");
     req.authorization = "Bearer some-app-token";
+    oa_response_free(&resp);
     oa_response_init(&resp);
     (void)oa_authorizer_answer(c, &req, &resp);
     ok(resp.status == 200 && !header("WWW-Authenticate"),
@@ -675,6 +683,7 @@ int main(void)
     cjose_jwk_release(rsa_other);
     cjose_jwk_release(ec);
     oa_config_free(cfg);
+    oa_response_free(&resp);
     oa_runtime_free(&rt);
     oa_runtime_free(&fx_rt);
     cfx_free();
