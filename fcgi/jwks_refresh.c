@@ -71,8 +71,9 @@ static void round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
         struct due *s;
         if (!p->api_audiences.n || !p->issuer || !(s = due_of(d, n, p->issuer)))
             continue;
+        /* the rate limit first: a want that must wait stays asked */
         if (now >= s->next_at ||
-            (oa_bearer_keys_wanted(p->issuer) && now - s->last_at >= OA_BEARER_REFETCH_MIN))
+            (now - s->last_at >= OA_BEARER_REFETCH_MIN && oa_bearer_keys_wanted(p->issuer)))
             fetch_one(g, p, s, now);
     }
     oa_live_leave(j->live, j->slot);
