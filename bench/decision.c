@@ -5,7 +5,12 @@
  * with its Variable-* headers. Prints ns per call (median of runs) and heap
  * allocations per call (malloc is interposed and counted).
  *
- *   bench/decision [-R N] [-b] [iterations-per-run] [runs]
+ *   bench/decision [-R N] [-J] [-b] [iterations-per-run] [runs]
+ *
+ * -J adds the signed identity (identity_token, DESIGN.md 16.2): the same
+ * decisions timed without and with the token (cached: one session, as a
+ * browser's page loads), their difference, and the uncached signature
+ * (EdDSA and ES256: a new session, or 30 s before the token's exp).
  *
  * -R N loads N random revocations (src/gate/revocation.c) first, so the
  * decision's lookup probes a table of that size (a miss, as for almost
@@ -19,6 +24,7 @@
  * rules; first it prints the cost of a cache miss (the RS256 verification,
  * claims and identity: oa_bearer_verify) for comparison.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +32,15 @@
 #include <time.h>
 
 #include <cjose/cjose.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "fixture.h"
 #include "oa/bearer.h"
+#include "oa/identity_token.h"
 #include "oa/jwt.h"
 #include "oa/revocation.h"
+#include "oa/sign_key.h"
 
 #include "count_malloc.h" /* counts every heap allocation */
 
@@ -171,23 +181,131 @@ static int bearer_setup(int64_t now)
     return 0;
 }
 
+/* A key of that alg (a new one) as the config's identity_token; 0 or -1. */
+static int identity_key(struct oa_sign_keys *ks, const char *type)
+{
+    EVP_PKEY *k = !strcmp(type, "EC") ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+                                      : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    BIO *b = BIO_new(BIO_s_mem());
+    struct oa_error err;
+    char *pem;
+    long n;
+    int rc = -1;
+
+    if (k && b && PEM_write_bio_PKCS8PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+        (n = BIO_get_mem_data(b, &pem)) > 0 &&
+        oa_sign_keys_parse(ks, pem, (size_t)n, type, &err) == OA_OK)
+        rc = 0;
+    BIO_free(b);
+    EVP_PKEY_free(k);
+    fx.cfg.identity_token.keys = ks;
+    fx.cfg.identity_token.lifetime = 120;
+    return rc;
+}
+
+/* ns per token made (no cache): the miss of a new session. */
+static double time_signing(const struct oa_identity *id, long calls)
+{
+    static char tok[OA_IDTOKEN_MAX];
+    int64_t exp, t0 = now_ns();
+
+    for (long i = 0; i < calls; i++)
+        if (oa_identity_token_make(tok, sizeof(tok), &fx.cfg, id, "app.example.com", fx.req.now,
+                                   &exp) != OA_OK)
+            return -1;
+    return (double)(now_ns() - t0) / (double)calls;
+}
+
+/* One batch of iters decisions; ns per call. */
+static int64_t batch(long iters)
+{
+    int64_t t0 = now_ns();
+
+    for (long i = 0; i < iters; i++) {
+        oa_response_init(&resp);
+        (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
+    }
+    return (now_ns() - t0) / iters;
+}
+
+/* -J: the decision without and with the token (cached), batches taken in
+ * turn so that the machine's drift falls on both; and the signatures. */
+static int identity_token_mode(long iters, long runs, int64_t *per)
+{
+    static struct oa_sign_keys ed, ec;
+    struct oa_identity id = {.provider = "corp",
+                             .subject = "248289761001",
+                             .username = "alice",
+                             .email = "alice@example.com",
+                             .name = "Alice Example",
+                             .groups = "staff,ops,eng",
+                             .workspaces = "argilla",
+                             .roles = "",
+                             .iat = fx.req.now,
+                             .exp = fx.req.now + 3600};
+    int64_t off[64], on[64];
+    unsigned long a0;
+
+    if (identity_key(&ed, "ED25519"))
+        return -1;
+    oa_response_init(&resp);
+    if (oa_authorizer_answer(&fx.cfg, &fx.req, &resp) ||
+        !oa_response_get(&resp, "Variable-OAUTH2_JWT")) {
+        fprintf(stderr, "decision: no Variable-OAUTH2_JWT\n");
+        return -1;
+    }
+    printf("identity token: %zu bytes (EdDSA)\n",
+           strlen(oa_response_get(&resp, "Variable-OAUTH2_JWT")));
+    a0 = oa_allocs;
+    for (long r = 0; r < runs; r++) {
+        fx.cfg.identity_token.keys = NULL;
+        off[r] = batch(iters);
+        fx.cfg.identity_token.keys = &ed;
+        on[r] = batch(iters);
+        per[r] = on[r] - off[r];
+    }
+    qsort(off, (size_t)runs, sizeof(off[0]), cmp_i64);
+    qsort(on, (size_t)runs, sizeof(on[0]), cmp_i64);
+    qsort(per, (size_t)runs, sizeof(per[0]), cmp_i64);
+    printf("decision without the token: median %lld ns/call (min %lld)\n", (long long)off[runs / 2],
+           (long long)off[0]);
+    printf("decision with the token (cached): median %lld ns/call (min %lld); "
+           "%.3f heap allocations/call (both)\n",
+           (long long)on[runs / 2], (long long)on[0],
+           (double)(oa_allocs - a0) / (double)(2 * runs * iters));
+    printf("the token adds (cached): median %lld ns/call over %ld pairs of runs (min-min %lld)\n",
+           (long long)per[runs / 2], runs, (long long)(on[0] - off[0]));
+    printf("token signed (uncached): EdDSA %.0f ns", time_signing(&id, 20000));
+    if (identity_key(&ec, "EC"))
+        return -1;
+    printf(", ES256 %.0f ns\n", time_signing(&id, 5000));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long nrev = 0;
     long iters, runs;
     int64_t per[64];
     unsigned long a0;
-    bool bearer = false;
+    bool bearer = false, idtoken = false;
 
-    if (argc > 2 && !strcmp(argv[1], "-R")) {
-        nrev = strtol(argv[2], NULL, 10);
-        argc -= 2;
-        argv += 2;
-    }
-    if (argc > 1 && !strcmp(argv[1], "-b")) {
-        bearer = true;
-        argc--;
-        argv++;
+    for (;;) {
+        if (argc > 2 && !strcmp(argv[1], "-R")) {
+            nrev = strtol(argv[2], NULL, 10);
+            argc -= 2;
+            argv += 2;
+        } else if (argc > 1 && !strcmp(argv[1], "-J")) {
+            idtoken = true;
+            argc--;
+            argv++;
+        } else if (argc > 1 && !strcmp(argv[1], "-b")) {
+            bearer = true;
+            argc--;
+            argv++;
+        } else {
+            break;
+        }
     }
     iters = argc > 1 ? strtol(argv[1], NULL, 10) : 200000;
     runs = argc > 2 ? strtol(argv[2], NULL, 10) : 7;
@@ -215,6 +333,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "decision: the fixture is not allowed (status %d)\n", resp.status);
         return 1;
     }
+    if (idtoken)
+        return identity_token_mode(iters, runs, per) ? 1 : 0;
     a0 = oa_allocs;
     for (long r = 0; r < runs; r++) {
         int64_t t0 = now_ns();
@@ -227,7 +347,8 @@ int main(int argc, char **argv)
     qsort(per, (size_t)runs, sizeof(per[0]), cmp_i64);
     printf("decision%s: %ld runs x %ld calls: median %lld ns/call (min %lld, max %lld); "
            "%.3f heap allocations/call\n",
-           bearer ? " (bearer, cached)" : "", runs, iters, (long long)per[runs / 2], (long long)per[0], (long long)per[runs - 1],
+           bearer ? " (bearer, cached)" : "", runs, iters, (long long)per[runs / 2],
+           (long long)per[0], (long long)per[runs - 1],
            (double)(oa_allocs - a0) / (double)(runs * iters));
     return 0;
 }

@@ -12,4 +12,8 @@
  * message in err. */
 enum oa_err oa_key_generate_file(const char *path, struct oa_error *err) OA_WUR;
 
+/* --gen-identity-key FILE: a new Ed25519 private key (PKCS#8 PEM) for
+ * identity_token.key_file, written the same way (0600, never overwrites). */
+enum oa_err oa_identity_key_generate_file(const char *path, struct oa_error *err) OA_WUR;
+
 #endif

@@ -106,6 +106,18 @@ static int gen_key(const char *path)
     return 0;
 }
 
+static int gen_identity_key(const char *path)
+{
+    struct oa_error err;
+
+    oa_error_clear(&err);
+    if (oa_identity_key_generate_file(path, &err) != OA_OK)
+        return fail(&err);
+    fprintf(stderr, "oauth2-fcgi: wrote a new Ed25519 identity token key to %s (mode 0600)\n",
+            path);
+    return 0;
+}
+
 /* session.store answers now, or a warning: the service runs without it
  * (with the list it has), so the exit status stays 0. */
 static void check_store(const char *url)
@@ -365,6 +377,8 @@ static int run(const struct oa_options *opts)
             &(struct oa_error){.code = OA_ERR_CRYPTO, .msg = "libsodium failed to initialise"});
     if (opts->gen_key)
         return gen_key(opts->gen_key);
+    if (opts->gen_identity_key)
+        return gen_identity_key(opts->gen_identity_key);
     oa_error_clear(&err);
     if (oa_config_load(&cfg, oa_config_find(opts->config), &err) != OA_OK)
         return fail(&err);

@@ -21,7 +21,8 @@ enum {
     OPT_EXPLAIN,
     OPT_AS,
     OPT_GROUPS,
-    OPT_PROVIDER
+    OPT_PROVIDER,
+    OPT_GEN_IDENTITY_KEY
 };
 
 static const struct option long_options[] = {
@@ -32,6 +33,7 @@ static const struct option long_options[] = {
     {"workers", required_argument, NULL, 'w'},
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"gen-key", required_argument, NULL, OPT_GEN_KEY},
+    {"gen-identity-key", required_argument, NULL, OPT_GEN_IDENTITY_KEY},
     {"revoke", required_argument, NULL, OPT_REVOKE},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"as", required_argument, NULL, OPT_AS},
@@ -45,7 +47,8 @@ static const struct option long_options[] = {
 const char *oa_options_usage(void)
 {
     return "Usage: oauth2-fcgi [-c FILE] [-b ADDR:PORT | -s PATH] [-t THREADS] [-w WORKERS]\n"
-           "                   [--check-config] [--gen-key FILE] [--revoke WHO] [--version]\n"
+           "                   [--check-config] [--gen-key FILE] [--gen-identity-key FILE]\n"
+           "                   [--revoke WHO] [--version]\n"
            "                   [--help]\n"
            "       oauth2-fcgi --explain [-c FILE] METHOD URL [--as EMAIL] [--groups A,B]\n"
            "                   [--provider NAME]\n"
@@ -68,6 +71,8 @@ const char *oa_options_usage(void)
            "      --check-config    validate the config, print a summary and the\n"
            "                        callback URL of every provider, and exit\n"
            "      --gen-key FILE    write a new random session key (mode 0600) and exit\n"
+           "      --gen-identity-key FILE\n"
+           "                        write a new Ed25519 key for identity_token (mode 0600)\n"
            "      --revoke WHO      end sessions at once in every process that shares\n"
            "                        session.revocation_file or session.store, and exit;\n"
            "                        WHO: an email (every session of it so far),\n"
@@ -117,6 +122,9 @@ static enum oa_err check_combination(const struct oa_options *opts, struct oa_er
 {
     if (opts->bind && opts->socket)
         return oa_error_set(err, OA_ERR_USAGE, "-b and -s cannot be used together");
+    if (opts->gen_identity_key && (opts->check_config || opts->gen_key || opts->revoke ||
+                                   opts->explain || opts->bind || opts->socket))
+        return oa_error_set(err, OA_ERR_USAGE, "--gen-identity-key FILE runs alone");
     if (opts->check_config && opts->gen_key)
         return oa_error_set(err, OA_ERR_USAGE,
                             "--check-config and --gen-key cannot be used together");
@@ -171,6 +179,7 @@ enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, str
             break;
         case OPT_CHECK_CONFIG: opts->check_config = true; break;
         case OPT_GEN_KEY: opts->gen_key = optarg; break;
+        case OPT_GEN_IDENTITY_KEY: opts->gen_identity_key = optarg; break;
         case OPT_REVOKE: opts->revoke = optarg; break;
         case OPT_EXPLAIN: opts->explain = true; break;
         case OPT_AS: opts->as = optarg; break;

@@ -19,13 +19,14 @@
 #define OA_WORKERS_MAX 64
 
 struct oa_options {
-    const char *config;  /* -c, borrowed from argv; NULL: oa_config_find's search */
-    const char *bind;    /* -b ADDR:PORT, borrowed */
-    const char *socket;  /* -s PATH, borrowed */
-    unsigned threads;    /* -t, 1..OA_THREADS_MAX, default OA_THREADS_DEFAULT */
-    unsigned workers;    /* -w, 1..OA_WORKERS_MAX; 0 (default): no supervisor */
-    const char *gen_key; /* --gen-key FILE, borrowed */
-    const char *revoke;  /* --revoke WHO, borrowed (DESIGN.md section 14.5) */
+    const char *config;           /* -c, borrowed from argv; NULL: oa_config_find's search */
+    const char *bind;             /* -b ADDR:PORT, borrowed */
+    const char *socket;           /* -s PATH, borrowed */
+    unsigned threads;             /* -t, 1..OA_THREADS_MAX, default OA_THREADS_DEFAULT */
+    unsigned workers;             /* -w, 1..OA_WORKERS_MAX; 0 (default): no supervisor */
+    const char *gen_key;          /* --gen-key FILE, borrowed */
+    const char *gen_identity_key; /* --gen-identity-key FILE, borrowed */
+    const char *revoke;           /* --revoke WHO, borrowed (DESIGN.md section 14.5) */
     /* --explain METHOD URL (fcgi/explain.c): the rule that decides, and
      * every server's answer; all borrowed from argv */
     bool explain;

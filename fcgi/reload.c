@@ -93,12 +93,12 @@ static int files_add(struct oa_reload_file *f, size_t *n, const char *path,
     return 0;
 }
 
-/* The files cfg was made from: the config, its key file, each apple-id
- * private key. NULL when out of memory. */
+/* The files cfg was made from: the config, its key file, the identity
+ * token's key file, each apple-id private key. NULL when out of memory. */
 static struct oa_reload_file *files_of(const struct oa_config *cfg, const char *config,
                                        const struct oa_reload_file *old, size_t nold, size_t *n)
 {
-    struct oa_reload_file *f = calloc(cfg->nproviders + 2, sizeof(*f));
+    struct oa_reload_file *f = calloc(cfg->nproviders + 3, sizeof(*f));
     int bad = 0;
 
     *n = 0;
@@ -106,6 +106,7 @@ static struct oa_reload_file *files_of(const struct oa_config *cfg, const char *
         return NULL;
     bad |= files_add(f, n, config, old, nold);
     bad |= files_add(f, n, cfg->session.key_file, old, nold);
+    bad |= files_add(f, n, cfg->identity_token.key_file, old, nold);
     for (size_t i = 0; i < cfg->nproviders; i++)
         bad |= files_add(f, n, cfg->providers[i].private_key_file, old, nold);
     if (bad) {

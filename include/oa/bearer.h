@@ -63,7 +63,12 @@ enum oa_bearer_field {
 struct oa_bearer_entry {
     int64_t exp;   /* the token's exp */
     int64_t until; /* trusted (cached) until: min(exp, verified + OA_BEARER_CACHE_TTL) */
-    uint32_t len;  /* bytes of data in use */
+    int64_t iat;   /* the token's iat, else when it was verified */
+    /* the identity's sid: 16 bytes of the token's keyed hash, so that what is
+     * cached per identity (the signed identity token, identity_token.c) is
+     * never one token's for another */
+    unsigned char sid[16];
+    uint32_t len; /* bytes of data in use */
     uint16_t off[OA_BF_N];
     char data[OA_BEARER_ENTRY_BYTES];
 };

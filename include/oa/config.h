@@ -18,6 +18,8 @@
 #include "oa/keyring.h"
 #include "oa/log.h"
 
+struct oa_sign_keys; /* sign_key.h */
+
 struct oa_strlist {
     char **v;
     size_t n;
@@ -29,7 +31,9 @@ enum oa_provider_kind {
     OA_PROVIDER_GOOGLE,   /* google-oauth2 */
     OA_PROVIDER_HUGGINGFACE,
     OA_PROVIDER_COGNITO, /* amazon-cognito */
-    OA_PROVIDER_APPLE    /* apple-id: form_post, ES256 client secret */
+    OA_PROVIDER_APPLE,   /* apple-id: form_post, ES256 client secret */
+    OA_PROVIDER_ENTRA,   /* microsoft-entra: tenant, {tenantid} issuers, Graph groups */
+    OA_PROVIDER_GITLAB   /* gitlab: OpenID at base_url, groups / groups_direct */
 };
 
 /* Where a provider's client_id/client_secret came from (for --check-config). */
@@ -77,7 +81,14 @@ struct oa_provider {
      * (introspection_url, else discovery's): the one network call of a decision */
     bool introspection;
     char *introspection_url;
-    unsigned line, col; /* of the entry in the file */
+    char *kind_name; /* kind: a built-in's name for an entry named otherwise, or NULL */
+    /* microsoft-entra (src/flow/provider_entra.c): the tenant (GUID, domain,
+     * organizations, common or consumers); Graph for group overage; the
+     * tenants (tids, or "*") whose users may sign in */
+    char *tenant, *graph_url;
+    struct oa_strlist allowed_tenants;
+    struct oa_strlist allowed_groups; /* gitlab, microsoft-entra: one of them is required */
+    unsigned line, col;               /* of the entry in the file */
 };
 
 struct oa_access_rule {
@@ -150,6 +161,15 @@ struct oa_config {
     char *log_file;             /* log: FILE (an absolute path), else NULL */
     enum oa_audit_target audit; /* default off */
     char *audit_file;           /* audit: FILE (an absolute path), else NULL */
+    /* The signed identity for the application (identity_token.h, DESIGN.md
+     * section 16.2): off without key_file. */
+    struct {
+        bool given;                /* the mapping is in the file */
+        char *key_file;            /* PEM, one or more keys: the first signs */
+        int64_t lifetime;          /* seconds, default 120, at most 300 */
+        char *audience;            /* NULL: the request's host */
+        struct oa_sign_keys *keys; /* loaded from key_file (owned); NULL when off */
+    } identity_token;
     /* What loads but is risky, "FILE:LINE:COL: warning: ..." (owned): printed
      * by --check-config and logged at start-up (src/config/config_warn.c). */
     struct oa_strlist warnings;

@@ -35,6 +35,11 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
 enum oa_err oa_endpoint_metrics(struct oa_response *r, const struct oa_config *cfg,
                                 const struct oa_request *req);
 
+/* <base_path>/jwks: the identity token's public keys (a JWK Set,
+ * Cache-Control max-age=300, never a private member); 404 JSON when
+ * identity_token is off. */
+enum oa_err oa_endpoint_jwks(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req) OA_WUR;
 /* 200 "ok", text/plain; with the edge's word (oa_endpoint_set_health)
  * "ok\n" then its line, or 503 "unavailable\n" then its line when it
  * says this process must not take traffic yet. */

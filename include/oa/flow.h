@@ -185,6 +185,41 @@ enum oa_err oa_oidc_refresh_identity(struct oa_flow *f, struct oa_identity_draft
                                      const struct oa_tokens *t, const char *sub,
                                      const char *issuer) OA_WUR;
 
+/* provider_entra.c (DESIGN.md section 15.1) ------------------------- */
+
+/* microsoft-entra: the id_token (iss against the document's issuer or its
+ * {tenantid} template), tid against allowed_tenants (403), the claims,
+ * the groups (Graph on overage: 502/403 pages, never fewer groups),
+ * allowed_groups (403). */
+enum oa_err oa_entra_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                              const struct oa_tokens *t, const char *nonce) OA_WUR;
+/* The same at a refresh: the refreshed id_token is required (sub must be
+ * sub), the overage read again with the new access token. */
+enum oa_err oa_entra_refresh_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                                      const struct oa_tokens *t, const char *sub) OA_WUR;
+/* The mapping alone (unit tests): checked claims into id but for an
+ * overage's groups. OA_ERR_PROVIDER (no sub, no tid, a bad groups claim),
+ * OA_ERR_DENIED (tid not allowed), OA_ERR_TOO_LARGE, with why. */
+enum oa_err oa_entra_claims(struct oa_identity_draft *id, json_t *claims,
+                            const struct oa_provider *p, char *why, size_t cap) OA_WUR;
+/* True when the groups overflowed the token (_claim_names.groups, hasgroups). */
+bool oa_entra_overage(json_t *claims);
+/* True when tid is a GUID that allowed_tenants takes (none: any). */
+bool oa_entra_tenant_allowed(const struct oa_provider *p, const char *tid);
+/* True when next (Graph's @odata.nextLink) is under graph_url. */
+bool oa_entra_next_ok(const char *graph_url, const char *next);
+
+/* provider_gitlab.c (DESIGN.md section 15.1) ------------------------- */
+
+/* gitlab: groups, groups_direct and the role claims as "path:role" (or
+ * groups_claim's paths), appended to out as oa_claims_groups does. */
+enum oa_err oa_gitlab_groups(struct oa_buf *out, const struct oa_provider *p, json_t *claims,
+                             char *why, size_t cap) OA_WUR;
+/* True when p has no allowed_groups or groups (comma-separated) has one. */
+bool oa_allowed_groups_ok(const struct oa_provider *p, const char *groups);
+/* oa_allowed_groups_ok, else the 403 page. */
+enum oa_err oa_allowed_groups_check(struct oa_flow *f, const struct oa_identity_draft *id) OA_WUR;
+
 /* provider_cognito.c ------------------------------------------------ */
 
 /* userInfo with the access token, its claims into id (sub, email when

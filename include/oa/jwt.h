@@ -79,6 +79,9 @@ struct oa_jwt_expect {
     /* OA_JWT_ACCESS: aud must hold one of these (client_id is not used) */
     const char *const *audiences;
     size_t naudiences;
+    /* microsoft-entra: an issuer may be the {tenantid} template, matched
+     * with the token's own tid (entra.h) */
+    bool tid_template;
 };
 
 /* Verifies a compact JWS token (len bytes; an id_token, or a logout token

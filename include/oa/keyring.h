@@ -9,6 +9,7 @@
 #define OA_KEYRING_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "oa/err.h"
 
@@ -40,6 +41,13 @@ enum oa_err oa_keyring_load_file_warn(struct oa_keyring *kr, const char *path, c
 /* The same without the warning. */
 enum oa_err oa_keyring_load_file(struct oa_keyring *kr, const char *path,
                                  struct oa_error *err) OA_WUR;
+/* Reads a whole key file (capped at cap - 1 bytes) into buf; returns its
+ * length or -1 (err at path). The mode is judged on the descriptor read
+ * (file_mode.c: refused when group or others may write); warn gets the
+ * readable-by-others text, if any. Also the identity token's key file
+ * (sign_key.h). */
+ssize_t oa_key_file_read(char *buf, size_t cap, const char *path, char *warn, size_t wcap,
+                         struct oa_error *err);
 /* One random key (no key file: sessions end with the process). */
 enum oa_err oa_keyring_random(struct oa_keyring *kr) OA_WUR;
 /* Adds one raw key (copied) at the end (tests, rotation). OA_ERR_CONFIG: an

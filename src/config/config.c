@@ -20,6 +20,7 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 #include "oa/file_mode.h"
+#include "oa/sign_key.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -74,6 +75,11 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->groups_claim);
     oa_cfg_strlist_free(&p->api_audiences);
     free(p->introspection_url);
+    free_str(&p->kind_name);
+    free_str(&p->tenant);
+    free_str(&p->graph_url);
+    oa_cfg_strlist_free(&p->allowed_tenants);
+    oa_cfg_strlist_free(&p->allowed_groups);
 }
 
 static void access_free(struct oa_access_rule *r)
@@ -122,6 +128,10 @@ void oa_config_free(struct oa_config *cfg)
     free(cfg->log_file);
     free(cfg->audit_file);
     oa_keyring_wipe(&cfg->keys);
+    free(cfg->identity_token.key_file);
+    free(cfg->identity_token.audience);
+    oa_sign_keys_free(cfg->identity_token.keys);
+    free(cfg->identity_token.keys);
     free(cfg);
 }
 
@@ -132,6 +142,7 @@ static void set_defaults(struct oa_config *cfg)
     cfg->http.timeout_ms = 10000;
     cfg->log_level = OA_LOG_INFO;
     cfg->log = OA_LOG_STDERR;
+    cfg->identity_token.lifetime = 120;
 }
 
 enum oa_err oa_config_load_string(struct oa_config **out, const char *name, const char *yaml,

@@ -527,5 +527,7 @@ enum oa_err oa_cfg_check(struct oa_cfg_load *ld)
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = check_rule(ld, &ld->cfg->access[i])))
             return e;
+    if ((e = oa_cfg_check_identity_token(ld)))
+        return e;
     return check_session(ld); /* last: it loads the keys */
 }

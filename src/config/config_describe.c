@@ -12,6 +12,7 @@
 
 #include "oa/buf.h"
 #include "oa/config.h"
+#include "oa/sign_key.h"
 
 char *oa_config_callback_url(const struct oa_config *cfg, const struct oa_provider *p,
                              const char *origin)
@@ -35,6 +36,8 @@ static const char *kind_name(enum oa_provider_kind k)
     case OA_PROVIDER_HUGGINGFACE: return "huggingface";
     case OA_PROVIDER_COGNITO: return "amazon-cognito";
     case OA_PROVIDER_APPLE: return "apple-id";
+    case OA_PROVIDER_ENTRA: return "microsoft-entra";
+    case OA_PROVIDER_GITLAB: return "gitlab";
     case OA_PROVIDER_OIDC: return "OpenID Connect";
     }
     return "?";
@@ -101,6 +104,8 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
         {"userinfo_url", p->userinfo_url},
         {"end_session_url", p->end_session_url},
         {"jwks_uri", p->jwks_uri},
+        {"tenant", p->tenant},
+        {"graph_url (group overage)", p->graph_url},
     };
     char *cb;
 
@@ -117,7 +122,9 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
         oa_buf_printf(b, "  scope: %s (from OAUTH_SCOPES)\n", p->scope);
     else
         oa_buf_printf(b, "  scope: %s (with %s added)\n", p->scope, p->scope_env);
-    if (p->kind == OA_PROVIDER_OIDC && !p->authorize_url)
+    if ((p->kind == OA_PROVIDER_OIDC || p->kind == OA_PROVIDER_ENTRA ||
+         p->kind == OA_PROVIDER_GITLAB) &&
+        !p->authorize_url)
         oa_buf_puts(b, "  endpoints: from <issuer>/.well-known/openid-configuration\n");
     if (oa_cognito_userinfo_only(p))
         oa_buf_puts(b, "  identity: userInfo with the access token (no issuer or "
@@ -129,6 +136,8 @@ static void put_provider(struct oa_buf *b, const struct oa_config *cfg, const st
     put_list(b, "  allowed_teams", &p->allowed_teams);
     put_list(b, "  hosted_domain", &p->hosted_domain);
     put_list(b, "  groups_claim", &p->groups_claim);
+    put_list(b, "  allowed_tenants", &p->allowed_tenants);
+    put_list(b, "  allowed_groups", &p->allowed_groups);
     if (!(cb = oa_config_callback_url(cfg, p, NULL))) {
         oa_buf_fail(b, OA_ERR_NOMEM);
         return;
@@ -155,6 +164,15 @@ static void put_session(struct oa_buf *b, const struct oa_config *cfg)
                        "set session.key_file)\n");
     else
         oa_buf_printf(b, "session keys: %zu from %s\n", cfg->keys.n, cfg->session.key_file);
+    if (cfg->identity_token.keys && cfg->identity_token.keys->n) /* DESIGN.md 16.2 */
+        oa_buf_printf(b,
+                      "identity token: %s, kid %s signs (%zu key(s) published at %s/jwks), "
+                      "lifetime %llds, aud %s\n",
+                      oa_sign_alg_name(cfg->identity_token.keys->k[0].alg),
+                      cfg->identity_token.keys->k[0].kid, cfg->identity_token.keys->n,
+                      cfg->base_path ? cfg->base_path : "", (long long)cfg->identity_token.lifetime,
+                      cfg->identity_token.audience ? cfg->identity_token.audience
+                                                   : "the request's host");
     if (cfg->session.refresh_after)
         oa_buf_printf(b,
                       "session refresh_after: %llds (then a page load goes through "

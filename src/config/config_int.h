@@ -70,11 +70,18 @@ enum oa_err oa_cfg_providers_finish(struct oa_cfg_load *ld) OA_WUR;
 enum oa_err oa_cfg_check_url(struct oa_cfg_load *ld, char *const *slot, const void *fallback,
                              const char *key) OA_WUR;
 
+/* config_entra.c: microsoft-entra's tenant, base_url, graph_url, issuer,
+ * allowed_tenants (DESIGN.md section 15.1). */
+enum oa_err oa_cfg_entra_defaults(struct oa_cfg_load *ld, struct oa_provider *p) OA_WUR;
+
 /* config_check.c: public_url, base_path, session, hosts, access rules, keys. */
 enum oa_err oa_cfg_check(struct oa_cfg_load *ld) OA_WUR;
 
 /* config_metrics.c: metrics.listen, metrics.allow (parsed into metrics.nets), metrics.dir. */
 enum oa_err oa_cfg_metrics_check(struct oa_cfg_load *ld) OA_WUR;
+/* config_identity_token.c: identity_token (needs public_url; lifetime at
+ * most 5m), its key file loaded into cfg->identity_token.keys. */
+enum oa_err oa_cfg_check_identity_token(struct oa_cfg_load *ld) OA_WUR;
 /* config_log.c: log (stderr, syslog, FILE) and audit (off, log, FILE). */
 enum oa_err oa_cfg_check_log(struct oa_cfg_load *ld) OA_WUR;
 

@@ -33,6 +33,10 @@ static const struct oa_builtin builtins[] = {
     {"huggingface", OA_PROVIDER_HUGGINGFACE, "Hugging Face", "openid profile"},
     {"amazon-cognito", OA_PROVIDER_COGNITO, "Amazon Cognito", "openid email profile"},
     {"apple-id", OA_PROVIDER_APPLE, "Apple", "name email"},
+    /* User.Read: the access token is Graph's, for /me/transitiveMemberOf
+     * when the groups overflow the id_token (provider_entra.c) */
+    {"microsoft-entra", OA_PROVIDER_ENTRA, "Microsoft", "openid profile email User.Read"},
+    {"gitlab", OA_PROVIDER_GITLAB, "GitLab", "openid profile email"},
 };
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
@@ -47,6 +51,9 @@ static const struct {
     {"social_core.backends.google.GoogleOAuth2", "google-oauth2"},
     {"social_core.backends.cognito.CognitoOAuth2", "amazon-cognito"},
     {"social_core.backends.huggingface.HuggingfaceOAuth2", "huggingface"},
+    {"social_core.backends.gitlab.GitLabOAuth2", "gitlab"},
+    {"social_core.backends.gitlab.GitLabOpenIdConnect", "gitlab"},
+    {"social_core.backends.azuread_tenant.AzureADV2TenantOAuth2", "microsoft-entra"},
     {"social_core.backends.open_id_connect.OpenIdConnectAuth", NULL}, /* generic OIDC */
 };
 
@@ -115,6 +122,7 @@ static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)
     } urls[] = {
         {&p->issuer, "issuer"},
         {&p->base_url, "base_url"},
+        {&p->graph_url, "graph_url"},
         {&p->api_url, "api_url"},
         {&p->domain, "domain"},
         {&p->authorize_url, "authorize_url"},
@@ -148,7 +156,6 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         enum oa_provider_kind kind;
         const char *for_name;
     } only[] = {
-        {&p->base_url, p->base_url != NULL, "base_url", OA_PROVIDER_GITHUB, "github"},
         {&p->api_url, p->api_url != NULL, "api_url", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_orgs, p->allowed_orgs.n > 0, "allowed_orgs", OA_PROVIDER_GITHUB, "github"},
         {&p->allowed_teams, p->allowed_teams.n > 0, "allowed_teams", OA_PROVIDER_GITHUB, "github"},
@@ -161,6 +168,10 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
         {&p->key_id, p->key_id != NULL, "key_id", OA_PROVIDER_APPLE, "apple-id"},
         {&p->private_key_file, p->private_key_file != NULL, "private_key_file", OA_PROVIDER_APPLE,
          "apple-id"},
+        {&p->tenant, p->tenant != NULL, "tenant", OA_PROVIDER_ENTRA, "microsoft-entra"},
+        {&p->graph_url, p->graph_url != NULL, "graph_url", OA_PROVIDER_ENTRA, "microsoft-entra"},
+        {&p->allowed_tenants, p->allowed_tenants.n > 0, "allowed_tenants", OA_PROVIDER_ENTRA,
+         "microsoft-entra"},
     };
 
     for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
@@ -175,6 +186,17 @@ static enum oa_err check_kind_keys(struct oa_cfg_load *ld, struct oa_provider *p
                                "'.', with '\\.' for a '.' inside a name",
                                p->groups_claim.v[i], why);
     }
+    if (p->base_url && p->kind != OA_PROVIDER_GITHUB && p->kind != OA_PROVIDER_ENTRA &&
+        p->kind != OA_PROVIDER_GITLAB)
+        return oa_cfg_fail(ld, &p->base_url, p,
+                           "'base_url' is only for the github, gitlab and microsoft-entra "
+                           "providers, not '%s'",
+                           p->name);
+    if (p->allowed_groups.n && p->kind != OA_PROVIDER_ENTRA && p->kind != OA_PROVIDER_GITLAB)
+        return oa_cfg_fail(ld, &p->allowed_groups, p,
+                           "'allowed_groups' is only for the gitlab and microsoft-entra "
+                           "providers, not '%s' (access rules take 'groups:')",
+                           p->name);
     if (p->groups_claim.n && p->kind == OA_PROVIDER_GITHUB)
         return oa_cfg_fail(ld, &p->groups_claim, p,
                            "'groups_claim' is for OpenID providers, not '%s' (GitHub's groups "
@@ -293,9 +315,21 @@ static enum oa_err apple_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
     return dflt(ld, &p->issuer, "https://appleid.apple.com");
 }
 
+/* GitLab (gitlab.com or self-managed at base_url) is an OpenID provider
+ * whose issuer is its base URL. */
+static enum oa_err gitlab_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
+{
+    enum oa_err e;
+
+    trim_slash(p->base_url);
+    if ((e = dflt(ld, &p->base_url, "https://gitlab.com")))
+        return e;
+    return dflt(ld, &p->issuer, "%s", p->base_url);
+}
+
 static enum oa_err kind_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
 {
-    const struct oa_builtin *b = builtin(p->name);
+    const struct oa_builtin *b = builtin(p->kind_name ? p->kind_name : p->name);
     enum oa_err e = OA_OK;
 
     if ((e = dflt(ld, &p->display_name, "%s", b ? b->display_name : p->name)))
@@ -306,11 +340,14 @@ static enum oa_err kind_defaults(struct oa_cfg_load *ld, struct oa_provider *p)
     case OA_PROVIDER_HUGGINGFACE: e = dflt(ld, &p->issuer, "https://huggingface.co"); break;
     case OA_PROVIDER_COGNITO: e = cognito_defaults(ld, p); break;
     case OA_PROVIDER_APPLE: e = apple_defaults(ld, p); break;
+    case OA_PROVIDER_ENTRA: e = oa_cfg_entra_defaults(ld, p); break;
+    case OA_PROVIDER_GITLAB: e = gitlab_defaults(ld, p); break;
     case OA_PROVIDER_OIDC:
         if (!p->issuer && (!p->authorize_url || !p->token_url))
             return oa_cfg_fail(ld, &p->name, p,
                                "provider '%s' is not built in (github, google-oauth2, "
-                               "huggingface, amazon-cognito, apple-id): give it an 'issuer' "
+                               "huggingface, amazon-cognito, apple-id, microsoft-entra, "
+                               "gitlab; or say one with 'kind:'): give it an 'issuer' "
                                "(OpenID discovery) or 'authorize_url' and 'token_url' "
                                "(and 'userinfo_url')",
                                p->name);
@@ -446,7 +483,13 @@ static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
 
     if ((e = check_names(ld, i)))
         return e;
-    b = builtin(p->name);
+    b = builtin(p->kind_name ? p->kind_name : p->name);
+    if (p->kind_name && !b)
+        return oa_cfg_fail(ld, &p->kind_name, p,
+                           "unknown kind '%s': one of github, google-oauth2, huggingface, "
+                           "amazon-cognito, apple-id, microsoft-entra, gitlab (leave it out for "
+                           "any OpenID provider)",
+                           p->kind_name);
     p->kind = b ? b->kind : OA_PROVIDER_OIDC;
     if ((e = check_kind_keys(ld, p)) || (e = oa_cfg_env_apply(ld, p)) ||
         (e = kind_defaults(ld, p)) || (e = oa_cfg_env_scope(ld, p)))

@@ -20,7 +20,16 @@
 #include "config_int.h"
 #include "oa/crypto.h"
 
-enum oa_cfg_scope { SC_TOP, SC_PROVIDER, SC_SESSION, SC_HTTP, SC_ACCESS, SC_WORKSPACE, SC_METRICS };
+enum oa_cfg_scope {
+    SC_TOP,
+    SC_PROVIDER,
+    SC_SESSION,
+    SC_HTTP,
+    SC_ACCESS,
+    SC_WORKSPACE,
+    SC_METRICS,
+    SC_IDTOKEN
+};
 
 enum oa_cfg_type {
     KT_STR,         /* scalar -> char * */
@@ -71,6 +80,8 @@ static const struct oa_cfg_key keys[] = {
     {SC_TOP, "log", KT_STR, C(log_file), 0, NULL},
     {SC_TOP, "audit", KT_STR, C(audit_file), 0, NULL},
     {SC_TOP, "metrics", KT_MAP, 0, SC_METRICS, NULL},
+    /* a mapping whose off is a bool: set when the mapping is there */
+    {SC_TOP, "identity_token", KT_MAP, C(identity_token.given), SC_IDTOKEN, NULL},
 
     {SC_PROVIDER, "name", KT_STR, P(name), 0, NULL},
     {SC_PROVIDER, "client_id", KT_STR, P(client_id), 0, NULL},
@@ -100,6 +111,11 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "api_audiences", KT_STRLIST1, P(api_audiences), 0, NULL},
     {SC_PROVIDER, "introspection", KT_BOOL, P(introspection), 0, NULL},
     {SC_PROVIDER, "introspection_url", KT_STR, P(introspection_url), 0, NULL},
+    {SC_PROVIDER, "kind", KT_STR, P(kind_name), 0, NULL},
+    {SC_PROVIDER, "tenant", KT_STR, P(tenant), 0, NULL},
+    {SC_PROVIDER, "graph_url", KT_STR, P(graph_url), 0, NULL},
+    {SC_PROVIDER, "allowed_tenants", KT_STRLIST1, P(allowed_tenants), 0, NULL},
+    {SC_PROVIDER, "allowed_groups", KT_STRLIST1, P(allowed_groups), 0, NULL},
 
     {SC_SESSION, "key_file", KT_STR, C(session.key_file), 0, NULL},
     {SC_SESSION, "cookie_name", KT_STR, C(session.cookie_name), 0, NULL},
@@ -129,6 +145,10 @@ static const struct oa_cfg_key keys[] = {
     {SC_METRICS, "listen", KT_STR, C(metrics.listen), 0, NULL},
     {SC_METRICS, "allow", KT_STRLIST1, C(metrics.allow), 0, NULL},
     {SC_METRICS, "dir", KT_STR, C(metrics.dir), 0, NULL},
+
+    {SC_IDTOKEN, "key_file", KT_STR, C(identity_token.key_file), 0, NULL},
+    {SC_IDTOKEN, "lifetime", KT_DURATION_S, C(identity_token.lifetime), 0, NULL},
+    {SC_IDTOKEN, "audience", KT_STR, C(identity_token.audience), 0, NULL},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -144,6 +164,7 @@ static const char *scope_where(enum oa_cfg_scope sc)
     case SC_ACCESS: return "in access rule";
     case SC_WORKSPACE: return "in allowed_workspaces entry";
     case SC_METRICS: return "in metrics";
+    case SC_IDTOKEN: return "in identity_token";
     }
     return "";
 }
@@ -158,6 +179,7 @@ static const char *scope_name(enum oa_cfg_scope sc)
     case SC_ACCESS: return "an access rule";
     case SC_WORKSPACE: return "an allowed_workspaces entry";
     case SC_METRICS: return "metrics";
+    case SC_IDTOKEN: return "identity_token";
     }
     return "";
 }
@@ -435,6 +457,7 @@ static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
                              const struct oa_cfg_key *k, const yaml_node_t *n, void *base)
 {
     void *slot = (char *)base + k->off;
+    enum oa_err e;
 
     if (is_null(n))
         return OA_OK; /* `key:` with nothing: as if absent (Python's None) */
@@ -447,7 +470,13 @@ static enum oa_err set_value(struct oa_cfg_load *ld, yaml_document_t *doc,
     case KT_DURATION_MS:
     case KT_TIME:
     case KT_ENUM: return set_scalar_typed(ld, k, n, slot);
-    case KT_MAP: return walk_map(ld, doc, n, k->sub, base, k->name);
+    case KT_MAP:
+        if (k->off) { /* the mapping's own flag and position */
+            *(bool *)slot = true;
+            if ((e = mark(ld, slot, n)))
+                return e;
+        }
+        return walk_map(ld, doc, n, k->sub, base, k->name);
     case KT_SEQMAP: return walk_seqmap(ld, doc, n, k);
     }
     return oa_error_set(ld->err, OA_ERR_INTERNAL, "bad key type");

@@ -15,7 +15,12 @@
  *   - session refresh on (refresh_after) with neither revocation_file nor
  *     store: a refresh the provider refuses, a logout, a back-channel logout
  *     revoke the session in the process that saw it only, while the others
- *     (lighttpd max-procs, mod_fcgid, -w, other hosts) still accept it.
+ *     (lighttpd max-procs, mod_fcgid, -w, other hosts) still accept it;
+ *   - an access rule that limits who may pass (emails, domains, groups,
+ *     workspaces, providers) but applies only to some `methods` or `hosts`,
+ *     with no later rule for the same path that applies to the rest: a rule
+ *     that does not apply is skipped, so the other methods or hosts reach
+ *     the path with any session (a POST-only admin rule leaves GET open).
  *
  * A warning is written by oa_cfg_warn (config_util.c), which the other
  * steps use too.
@@ -92,6 +97,48 @@ static enum oa_err warn_local_revocations(struct oa_cfg_load *ld)
                        "(several)");
 }
 
+/* True when the rule says something about the user, not only the request. */
+static bool limits_who(const struct oa_access_rule *r)
+{
+    return r->emails.n || r->email_domains.n || r->groups.n || r->workspaces.n || r->providers.n;
+}
+
+/* A later rule that applies to every method and host and takes the
+ * skipped requests: the same path, or a shorter one above it that limits
+ * who may pass (a bare "/" rule lets every session in). */
+static bool covered_later(const struct oa_config *cfg, size_t i)
+{
+    const struct oa_access_rule *r = &cfg->access[i];
+
+    for (size_t j = i + 1; j < cfg->naccess; j++) {
+        const struct oa_access_rule *o = &cfg->access[j];
+        if (o->methods.n || o->hosts.n)
+            continue;
+        if (!strcmp(o->path, r->path))
+            return true;
+        if (limits_who(o) && !strncmp(r->path, o->path, strlen(o->path)) &&
+            (o->path[strlen(o->path) - 1] == '/' || r->path[strlen(o->path)] == '/'))
+            return true;
+    }
+    return false;
+}
+
+static enum oa_err warn_partial_rule(struct oa_cfg_load *ld, size_t i)
+{
+    const struct oa_access_rule *r = &ld->cfg->access[i];
+
+    if (r->is_public || !limits_who(r) || (!r->methods.n && !r->hosts.n) ||
+        covered_later(ld->cfg, i))
+        return OA_OK;
+    return oa_cfg_warn(ld, r->methods.n ? (const void *)&r->methods : (const void *)&r->hosts, r,
+                       "access rule '%s' limits who may pass only for its %s: a request with "
+                       "another %s skips it and reaches '%s' with any session; add a later rule "
+                       "for '%s' without %s",
+                       r->path, r->methods.n ? "methods" : "hosts",
+                       r->methods.n ? "method" : "host", r->path, r->path,
+                       r->methods.n ? "methods" : "hosts");
+}
+
 enum oa_err oa_cfg_advise(struct oa_cfg_load *ld)
 {
     enum oa_err e;
@@ -100,7 +147,7 @@ enum oa_err oa_cfg_advise(struct oa_cfg_load *ld)
         return e;
     for (size_t i = 0; i < ld->cfg->naccess; i++)
         if ((e = warn_open_groups(ld, &ld->cfg->access[i])) ||
-            (e = warn_google_domains(ld, &ld->cfg->access[i])))
+            (e = warn_google_domains(ld, &ld->cfg->access[i])) || (e = warn_partial_rule(ld, i)))
             return e;
     return OA_OK;
 }

@@ -97,11 +97,8 @@ static int parse_key(unsigned char key[OA_KEY_BYTES], const char *s, size_t n)
     return -1;
 }
 
-/* Reads the whole file (capped) into buf; returns its length or -1. The
- * mode is judged on the descriptor read (file_mode.c); warn gets the
- * readable-by-others text, if any. */
-static ssize_t read_key_file(char *buf, size_t cap, const char *path, char *warn, size_t wcap,
-                             struct oa_error *err)
+ssize_t oa_key_file_read(char *buf, size_t cap, const char *path, char *warn, size_t wcap,
+                         struct oa_error *err)
 {
     struct stat st;
     size_t len = 0;
@@ -210,7 +207,7 @@ enum oa_err oa_keyring_load_file_warn(struct oa_keyring *kr, const char *path, c
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory reading the key file");
     if (warn && wcap)
         warn[0] = '\0';
-    len = read_key_file(buf, cap, path, warn, wcap, err);
+    len = oa_key_file_read(buf, cap, path, warn, wcap, err);
     if (len < 0) {
         sodium_free(buf);
         return OA_ERR_CONFIG;

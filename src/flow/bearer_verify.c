@@ -162,6 +162,9 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
             e = oa_error_set(err, OA_ERR_TOO_LARGE, "access token: its identity is too large");
     }
     out->exp = (int64_t)exp;
+    out->iat = json_is_integer(json_object_get(claims, "iat"))
+                   ? (int64_t)json_integer_value(json_object_get(claims, "iat"))
+                   : now;
     out->until =
         (int64_t)exp < now + OA_BEARER_CACHE_TTL ? (int64_t)exp : now + OA_BEARER_CACHE_TTL;
     oa_identity_mapped_free(&m);

@@ -346,6 +346,8 @@ static enum oa_err exchange(struct oa_flow *f, const struct cb_params *cp,
     f->phase = OA_MX_CAUSE_USERINFO;
     if (e == OA_OK && f->p->kind == OA_PROVIDER_GITHUB)
         e = oa_github_identity(f, &ident, t.access_token);
+    else if (e == OA_OK && f->p->kind == OA_PROVIDER_ENTRA)
+        e = oa_entra_identity(f, &ident, &t, st->nonce);
     else if (e == OA_OK && oa_cognito_userinfo_only(f->p))
         e = oa_cognito_identity(f, &ident, t.access_token);
     else if (e == OA_OK)

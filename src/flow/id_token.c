@@ -47,7 +47,8 @@ enum oa_err oa_token_check(json_t **claims, struct oa_runtime *rt, const struct 
                               .nonce = use == OA_JWT_ID_TOKEN ? nonce_or_sub : NULL,
                               .sub = use == OA_JWT_REFRESH ? nonce_or_sub : NULL,
                               .now = oa_provider_cache_now(),
-                              .use = use};
+                              .use = use,
+                              .tid_template = p->kind == OA_PROVIDER_ENTRA};
     const char *uri = ep && ep->jwks_uri ? ep->jwks_uri : p->jwks_uri;
     struct oa_jwks_ref *r = NULL;
     bool fetched;

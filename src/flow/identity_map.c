@@ -1,7 +1,7 @@
 /*
  * identity_map.c - workspaces, roles and the kept groups of a new identity
  * (identity_map.h). Step 0: the global allowed_workspaces, no roles, every
- * group kept; the maps come with issue 15.
+ * group kept, until the roles: and workspaces: maps are read.
  */
 #include <stdlib.h>
 #include <string.h>

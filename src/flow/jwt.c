@@ -20,6 +20,7 @@
 
 #include "oa/b64url.h"
 #include "oa/crypto.h"
+#include "oa/entra.h"
 #include "oa/http.h"
 #include "oa/jwt.h"
 
@@ -420,9 +421,11 @@ static enum oa_err issuer_check(const json_t *claims, const struct oa_jwt_expect
                                 struct oa_error *err)
 {
     const char *iss = json_cstr(json_object_get(claims, "iss"));
+    const char *tid = x->tid_template ? json_cstr(json_object_get(claims, "tid")) : NULL;
 
     for (size_t i = 0; iss && i < x->nissuers; i++)
-        if (x->issuers[i] && strcmp(iss, x->issuers[i]) == 0)
+        if (x->issuers[i] && (x->tid_template ? oa_entra_issuer_match(x->issuers[i], iss, tid)
+                                              : strcmp(iss, x->issuers[i]) == 0))
             return OA_OK;
     return oa_error_set(err, OA_ERR_PROVIDER, OA_JWT_ISS_WRONG);
 }

@@ -4,117 +4,53 @@
  * exp (at most six months later), aud=https://appleid.apple.com,
  * sub=client_id, signed with the .p8 key.
  *
- * libcrypto reads the PKCS#8 PEM and hands us the raw P-256 numbers; cjose
- * makes the JWK and the JWS (raw R||S signature, as JWS requires). The
- * private scalar is wiped as soon as cjose has its copy.
+ * sign_key.c reads the PKCS#8 PEM and makes the compact JWS (raw R||S
+ * signature, as JWS requires), as it does for the identity token: one
+ * ES256 signer in the program.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjose/cjose.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "oa/crypto.h"
 #include "oa/jwt.h"
+#include "oa/sign_key.h"
 
 #define OA_APPLE_AUD "https://appleid.apple.com"
 #define OA_APPLE_LIFETIME_MAX 15777000 /* Apple's limit: six months */
-#define P256_BYTES 32
 
-/* The bignum parameter name of pkey as exactly P256_BYTES big-endian bytes. */
-static bool bn_param(const EVP_PKEY *pkey, const char *name, uint8_t out[P256_BYTES])
-{
-    BIGNUM *bn = NULL;
-    bool ok;
-
-    if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
-        return false;
-    ok = BN_bn2binpad(bn, out, P256_BYTES) == P256_BYTES;
-    BN_clear_free(bn);
-    return ok;
-}
-
-/* An EC P-256 private JWK from PEM text; NULL when it is not one. */
-static cjose_jwk_t *p256_jwk_from_pem(const char *pem, size_t pem_len)
-{
-    uint8_t d[P256_BYTES], x[P256_BYTES], y[P256_BYTES];
-    char group[64] = "";
-    cjose_jwk_ec_keyspec spec;
-    cjose_jwk_t *jwk = NULL;
-    EVP_PKEY *pkey = NULL;
-    cjose_err cerr;
-    BIO *bio;
-
-    if (pem_len > 16384 || !(bio = BIO_new_mem_buf(pem, (int)pem_len)))
-        return NULL;
-    pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!pkey)
-        return NULL;
-    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
-        EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-                                       NULL) &&
-        strcmp(group, "prime256v1") == 0 && bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, d) &&
-        bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, x) &&
-        bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y)) {
-        spec = (cjose_jwk_ec_keyspec){CJOSE_JWK_EC_P_256, d, sizeof(d), x, sizeof(x), y, sizeof(y)};
-        jwk = cjose_jwk_create_EC_spec(&spec, &cerr);
-    }
-    oa_wipe(d, sizeof(d));
-    EVP_PKEY_free(pkey);
-    return jwk;
-}
-
-/* The compact JWS of claims signed by jwk; new string or NULL. */
-static char *es256_sign(cjose_jwk_t *jwk, const char *kid, const char *claims)
-{
-    cjose_header_t *hdr;
-    cjose_jws_t *jws = NULL;
-    const char *ser = NULL;
-    cjose_err cerr;
-    char *out = NULL;
-
-    hdr = cjose_header_new(&cerr);
-    if (hdr && cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_ES256, &cerr) &&
-        cjose_header_set(hdr, CJOSE_HDR_KID, kid, &cerr))
-        jws = cjose_jws_sign(jwk, hdr, (const uint8_t *)claims, strlen(claims), &cerr);
-    if (jws && cjose_jws_export(jws, &ser, &cerr))
-        out = strdup(ser);
-    cjose_jws_release(jws);
-    cjose_header_release(hdr);
-    return out;
-}
+#define OA_APPLE_SECRET_MAX 2048
 
 enum oa_err oa_jwt_apple_secret(char **out, const char *pem, size_t pem_len, const char *key_id,
                                 const char *team_id, const char *client_id, int64_t now,
                                 int64_t lifetime, struct oa_error *err)
 {
-    cjose_jwk_t *jwk;
+    struct oa_sign_key k;
+    char jws[OA_APPLE_SECRET_MAX];
     json_t *claims;
     char *text;
+    enum oa_err e = OA_ERR_CRYPTO;
 
     *out = NULL;
     if (!pem || !key_id || !*key_id || !team_id || !*team_id || !client_id || !*client_id)
         return oa_error_set(err, OA_ERR_CONFIG, "apple-id: team_id, key_id and client_id needed");
     if (lifetime <= 0 || lifetime > OA_APPLE_LIFETIME_MAX || now <= 0 || now > OA_JWT_TIME_MAX)
         return oa_error_set(err, OA_ERR_CONFIG, "apple-id: client secret lifetime out of range");
-    jwk = p256_jwk_from_pem(pem, pem_len);
-    if (!jwk)
+    if (oa_sign_key_from_pem(&k, pem, pem_len) != OA_OK || k.alg != OA_SIGN_ES256) {
+        oa_sign_key_free(&k);
         return oa_error_set(err, OA_ERR_CONFIG,
                             "apple-id: private_key_file is not an EC P-256 "
                             "private key (PEM, PKCS#8)");
+    }
     claims = json_pack("{s:s, s:I, s:I, s:s, s:s}", "iss", team_id, "iat", (json_int_t)now, "exp",
                        (json_int_t)(now + lifetime), "aud", OA_APPLE_AUD, "sub", client_id);
     text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
     if (text)
-        *out = es256_sign(jwk, key_id, text);
+        e = oa_jws_sign(jws, sizeof(jws), &k, key_id, NULL, text, strlen(text));
+    if (e == OA_OK && !(*out = strdup(jws)))
+        e = OA_ERR_NOMEM;
     free(text);
     json_decref(claims);
-    cjose_jwk_release(jwk);
+    oa_sign_key_free(&k);
     if (!*out)
         return oa_error_set(err, OA_ERR_CRYPTO, "apple-id: signing the client secret failed");
     return OA_OK;

@@ -31,6 +31,7 @@ static const char *default_scope(const struct oa_provider *p)
                                                          : "read:user user:email";
     case OA_PROVIDER_HUGGINGFACE: return "openid profile";
     case OA_PROVIDER_APPLE: return "name email";
+    case OA_PROVIDER_ENTRA: return "openid profile email User.Read";
     default: return "openid email profile";
     }
 }
@@ -66,6 +67,13 @@ static bool asks_offline_scope(const struct oa_provider *p)
     return p->offline_access && p->kind == OA_PROVIDER_OIDC;
 }
 
+/* Entra gives a refresh token for the offline_access scope, without a
+ * consent prompt of ours. */
+static bool adds_offline_scope(const struct oa_provider *p)
+{
+    return asks_offline_scope(p) || (p->offline_access && p->kind == OA_PROVIDER_ENTRA);
+}
+
 /* scope, then prompt (the caller's, else consent when offline_access
  * needs it), access_type. */
 static void add_scope_prompt(struct oa_buf *b, const struct oa_provider *p, const char *prompt)
@@ -74,7 +82,7 @@ static void add_scope_prompt(struct oa_buf *b, const struct oa_provider *p, cons
 
     oa_buf_puts(b, "&scope=");
     oa_buf_urlenc(b, scope);
-    if (asks_offline_scope(p) && !has_scope(scope, "offline_access"))
+    if (adds_offline_scope(p) && !has_scope(scope, "offline_access"))
         oa_buf_puts(b, "%20offline_access");
     /* prompt=none cannot consent: a refresh without a token keeps none */
     if (!prompt && asks_offline_scope(p))

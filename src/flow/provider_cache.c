@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "oa/crypto.h"
+#include "oa/entra.h"
 #include "oa/file_mode.h"
 #include "oa/jwt.h"
 #include "oa/metrics.h"
@@ -244,12 +245,16 @@ static enum oa_err doc_read(struct oa_provider_urls *e, const struct oa_config *
 {
     const char *iss = json_string_value(json_object_get(doc, "issuer"));
 
+    bool entra = p->kind == OA_PROVIDER_ENTRA;
+
     memset(e, 0, sizeof(*e));
-    if (!iss || strcmp(iss, p->issuer) != 0)
+    /* Entra's documents name the tenant's GUID, or the {tenantid} template
+     * of common/organizations: that is the issuer then (entra.h) */
+    if (!iss || (entra ? !oa_entra_doc_issuer_ok(p, iss) : strcmp(iss, p->issuer) != 0))
         return oa_error_set(err, OA_ERR_PROVIDER,
                             "provider %s: discovery document's issuer is not %s", p->name,
                             p->issuer);
-    if (!(e->issuer = strdup(p->issuer)) ||
+    if (!(e->issuer = strdup(entra ? iss : p->issuer)) ||
         doc_url(&e->authorization_endpoint, cfg, doc, "authorization_endpoint") ||
         doc_url(&e->token_endpoint, cfg, doc, "token_endpoint") ||
         doc_url(&e->userinfo_endpoint, cfg, doc, "userinfo_endpoint") ||
@@ -325,7 +330,8 @@ static int pick(char **out, const char *mine, const char *theirs)
 static enum oa_err provider_urls_merge(struct oa_provider_urls *out, const struct oa_provider *p,
                                        const struct oa_provider_urls *d, struct oa_error *err)
 {
-    if (pick(&out->issuer, p->issuer, d->issuer) ||
+    if (pick(&out->issuer, p->kind == OA_PROVIDER_ENTRA && d->issuer ? d->issuer : p->issuer,
+             d->issuer) ||
         pick(&out->authorization_endpoint, p->authorize_url, d->authorization_endpoint) ||
         pick(&out->token_endpoint, p->token_url, d->token_endpoint) ||
         pick(&out->userinfo_endpoint, p->userinfo_url, d->userinfo_endpoint) ||

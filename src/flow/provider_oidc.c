@@ -120,7 +120,10 @@ static enum oa_err set_groups(struct oa_flow *f, struct oa_identity_draft *id, j
         v = json_object_get(claims, "orgs");
         return oa_identity_draft_groups_from(id, v ? v : json_object_get(claims, "organizations"));
     }
-    e = oa_claims_provider_groups(&id->groups, p, claims, why, sizeof(why));
+    if (p->kind == OA_PROVIDER_GITLAB) /* provider_gitlab.c */
+        e = oa_gitlab_groups(&id->groups, p, claims, why, sizeof(why));
+    else
+        e = oa_claims_provider_groups(&id->groups, p, claims, why, sizeof(why));
     if (e == OA_ERR_PROVIDER || e == OA_ERR_TOO_LARGE) {
         snprintf(f->rbuf, sizeof(f->rbuf),
                  "Your groups from the sign-in provider cannot be used: %s.", why);
@@ -151,6 +154,8 @@ static enum oa_err claims_identity(struct oa_flow *f, struct oa_identity_draft *
         e = set_groups(f, id, claims);
     if (e == OA_OK && !id->subject)
         e = oa_flow_fail(f, OA_ERR_PROVIDER, 502, NOT_VERIFIED, "id_token: no sub");
+    if (e == OA_OK && p->allowed_groups.n)
+        e = oa_allowed_groups_check(f, id);
     return e;
 }
 

@@ -269,6 +269,8 @@ static enum oa_err identity_again(struct refresh *x, struct oa_identity_draft *i
         e = oa_github_identity(f, ident, t->access_token);
     else if (oa_cognito_userinfo_only(f->p))
         e = oa_cognito_identity(f, ident, t->access_token);
+    else if (f->p->kind == OA_PROVIDER_ENTRA)
+        e = oa_entra_refresh_identity(f, ident, t, x->old.subject);
     else
         e = oa_oidc_refresh_identity(f, ident, t, x->old.subject, x->old.issuer);
     if (e == OA_OK && (!ident->subject || strcmp(ident->subject, x->old.subject) != 0))

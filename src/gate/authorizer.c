@@ -30,6 +30,7 @@
 #include "oa/authorizer.h"
 #include "oa/bearer.h"
 #include "oa/crypto.h"
+#include "oa/identity_token.h"
 #include "oa/metrics.h"
 #include "oa/negotiate.h"
 #include "oa/pages.h"
@@ -316,7 +317,8 @@ static void variable(struct oa_response *r, const char *name, const char *value)
             return; /* refused: the variable stays unset */
 }
 
-static enum oa_err answer_allow(struct oa_response *r, const struct oa_identity *id)
+static enum oa_err answer_allow(struct oa_response *r, const struct oa_config *cfg,
+                                const struct oa_request *req, const struct oa_identity *id)
 {
     char user[1024];
 
@@ -329,6 +331,7 @@ static enum oa_err answer_allow(struct oa_response *r, const struct oa_identity 
     variable(r, "Variable-OAUTH2_PROVIDER", id->provider);
     variable(r, "Variable-OAUTH2_GROUPS", id->groups);
     variable(r, "Variable-OAUTH2_WORKSPACES", id->workspaces);
+    variable(r, "Variable-OAUTH2_JWT", oa_identity_token(cfg, id, req->host, req->now));
     return OA_OK;
 }
 
@@ -500,7 +503,7 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
     /* the decisions and the outcomes share their order */
     oa_metrics_decision((enum oa_metrics_outcome)d, rule);
     switch (d) {
-    case OA_DECISION_ALLOW: e = answer_allow(r, &id); break;
+    case OA_DECISION_ALLOW: e = answer_allow(r, cfg, req, &id); break;
     case OA_DECISION_SIGN_IN: e = answer_redirect(r, cfg, req, oa_sign_in_redirect); break;
     case OA_DECISION_REFRESH: e = answer_redirect(r, cfg, req, oa_refresh_redirect); break;
     case OA_DECISION_UNAUTH:

@@ -56,6 +56,8 @@ void oa_bearer_entry_identity(struct oa_identity *id, const struct oa_bearer_ent
     id->roles = e->data + e->off[OA_BF_ROLES];
     id->scopes = e->data + e->off[OA_BF_SCOPES];
     id->exp = e->exp;
+    id->iat = e->iat;
+    memcpy(id->sid, e->sid, sizeof(id->sid));
     id->refresh_at = e->exp; /* a token is never refreshed by us */
 }
 
@@ -122,6 +124,7 @@ enum oa_err oa_bearer_identify(struct oa_identity *id, const struct oa_config *c
     e = fn(&tls_entry, cfg, token, len, now, err);
     if (e != OA_OK)
         return e;
+    memcpy(tls_entry.sid, key, sizeof(tls_entry.sid));
     oa_bearer_cache_put(key, &tls_entry);
     oa_bearer_entry_identity(id, &tls_entry);
     return OA_OK;

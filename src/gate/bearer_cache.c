@@ -74,6 +74,8 @@ bool oa_bearer_cache_get(struct oa_bearer_entry *out, const unsigned char key[OA
         return false; /* torn: the sequence check below would say so too */
     out->exp = s->e.exp;
     out->until = s->e.until;
+    out->iat = s->e.iat;
+    memcpy(out->sid, s->e.sid, sizeof(out->sid));
     out->len = len;
     memcpy(out->off, s->e.off, sizeof(out->off));
     memcpy(out->data, s->e.data, len);
@@ -111,6 +113,8 @@ void oa_bearer_cache_put(const unsigned char key[OA_BEARER_KEY_BYTES],
     memcpy(s->key, key, OA_BEARER_KEY_BYTES);
     s->e.exp = e->exp;
     s->e.until = e->until;
+    s->e.iat = e->iat;
+    memcpy(s->e.sid, e->sid, sizeof(s->e.sid));
     s->e.len = e->len;
     memcpy(s->e.off, e->off, sizeof(e->off));
     memcpy(s->e.data, e->data, e->len);

@@ -16,12 +16,14 @@
 #include "oa/cookie.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
+#include "oa/identity_token.h"
 #include "oa/metrics.h"
 #include "oa/pages.h"
 #include "oa/redirect.h"
 #include "oa/request_origin.h"
 #include "oa/revocation.h"
 #include "oa/session.h"
+#include "oa/sign_key.h"
 #include "oa/signin.h"
 #include "oa/state.h"
 #include "oa/token_cookie.h"
@@ -167,6 +169,7 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
         auth_header(r, "X-Auth-Request-Email", id.email);
         auth_header(r, "X-Auth-Request-Groups", id.groups);
         auth_header(r, "X-Auth-Request-Preferred-Username", id.username);
+        auth_header(r, "X-Auth-Request-Jwt", oa_identity_token(cfg, &id, req->host, req->now));
         break;
     case OA_DECISION_SIGN_IN:
     case OA_DECISION_UNAUTH:
@@ -333,6 +336,30 @@ enum oa_err oa_endpoint_logout(struct oa_response *r, const struct oa_config *cf
     }
     revoke_session(r, cfg, sid, req->now);
     return e;
+}
+
+enum oa_err oa_endpoint_jwks(struct oa_response *r, const struct oa_config *cfg,
+                             const struct oa_request *req)
+{
+    const struct oa_sign_keys *ks = cfg->identity_token.keys;
+    enum oa_err e;
+
+    if (!ks || !ks->jwks) {
+        oa_page_error_json(r, 404, "No identity token is configured.");
+        return OA_ERR_NOT_FOUND;
+    }
+    oa_response_reset(r);
+    oa_response_status(r, 200);
+    oa_buf_puts(&r->body, ks->jwks);
+    if ((e = oa_buf_error(&r->body)) ||
+        (e = oa_response_header(r, "Content-Type", "application/jwk-set+json")) ||
+        (e = oa_response_header(r, "Cache-Control", "public, max-age=300")) ||
+        (e = oa_response_header(r, "X-Content-Type-Options", "nosniff"))) {
+        oa_page_error_json(r, 500, "Something went wrong on our side. Please try again.");
+        return e;
+    }
+    (void)req;
+    return OA_OK;
 }
 
 static oa_health_fn health_fn;

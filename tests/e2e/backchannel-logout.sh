@@ -83,28 +83,7 @@ end_session() {
         "$IDP/session/end" 2>"$T/logout.err" || t_diag "login.js: $(cat "$T/logout.err")"
 }
 
-# page SESSION: the protected page's status with that cookie.
-page() {
-    http_req "$BASE/app/page" -H "Cookie: $1" -H 'Accept: text/html'
-    echo "$HTTP_STATUS"
-}
-
-# refused_within SESSION DESC: within 1 s (10 x 100 ms) the protected page
-# no longer takes the cookie (302 to sign in), and then 10 requests in a
-# row (spread over the authorizer processes) all refuse it.
-refused_within() {
-    local s i ok200=0
-    for i in $(seq 1 10); do
-        s=$(page "$1")
-        [ "$s" = 302 ] && break
-        sleep 0.1
-    done
-    t_is "$s" 302 "$2: refused (302 to sign in) within 1 s"
-    for i in $(seq 1 10); do
-        [ "$(page "$1")" = 200 ] && ok200=$((ok200 + 1))
-    done
-    t_is "$ok200" 0 "$2: ... and by every process (10 requests in a row)"
-}
+# page and refused_within: flowlib.sh.
 
 # ---- sid: the provider session ends, its sessions die --------------------------
 

@@ -136,3 +136,28 @@ t_one_process_each() {
         sed -n 's/.*"max-procs" *=> *\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s }')
     t_is "$(grep -c 'info: ready' "$OA_LOG")" "$n" "$1"
 }
+
+# page SESSION: the status of $BASE/app/page with that session cookie (a
+# page load: Accept text/html, so a refusal is the 302 to sign in).
+page() {
+    http_req "$BASE/app/page" -H "Cookie: $1" -H 'Accept: text/html'
+    echo "$HTTP_STATUS"
+}
+
+# refused_within SESSION DESC: within 1 s (10 x 100 ms) the protected page
+# no longer takes the cookie (302 to sign in), and then 10 requests in a
+# row (spread over the authorizer processes) all refuse it: a revocation
+# reached every process.
+refused_within() {
+    local s i ok200=0
+    for i in $(seq 1 10); do
+        s=$(page "$1")
+        [ "$s" = 302 ] && break
+        sleep 0.1
+    done
+    t_is "$s" 302 "$2: refused (302 to sign in) within 1 s"
+    for i in $(seq 1 10); do
+        [ "$(page "$1")" = 200 ] && ok200=$((ok200 + 1))
+    done
+    t_is "$ok200" 0 "$2: ... and by every process (10 requests in a row)"
+}

@@ -59,25 +59,7 @@ sign_in() {
     SEEN+=("${SESSION#*=}")
 }
 
-page() {
-    http_req "$BASE/app/page" -H "Cookie: $1" -H 'Accept: text/html'
-    echo "$HTTP_STATUS"
-}
-
-# refused_within SESSION DESC: refused within 1 s, then by every process.
-refused_within() {
-    local s i ok200=0
-    for i in $(seq 1 10); do
-        s=$(page "$1")
-        [ "$s" = 302 ] && break
-        sleep 0.1
-    done
-    t_is "$s" 302 "$2: refused (302 to sign in) within 1 s"
-    for i in $(seq 1 10); do
-        [ "$(page "$1")" = 200 ] && ok200=$((ok200 + 1))
-    done
-    t_is "$ok200" 0 "$2: ... and by every process (10 requests in a row)"
-}
+# page and refused_within: flowlib.sh.
 
 # revoke WHO [CONFIG]: runs --revoke; sets RC, OUT (stdout), ERR (stderr).
 revoke() {

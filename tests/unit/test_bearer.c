@@ -450,6 +450,29 @@ static void test_off(void)
     oa_config_free(c);
 }
 
+/* Two tokens of one user are two identities to what caches per identity
+ * (the signed identity token): their sid differs, a token's stays. */
+static void test_sid(void)
+{
+    char *a = token(rsa, "RS256", "rsa1", "{\"jti\":\"a\"}"),
+         *b = token(rsa, "RS256", "rsa1", "{\"jti\":\"b\"}");
+    struct oa_identity ia, ib;
+    unsigned char sa[16], zero[16] = {0};
+    struct oa_error err;
+
+    ok(oa_bearer_identify(&ia, cfg, a, strlen(a), NOW, &err) == OA_OK, "token a");
+    memcpy(sa, ia.sid, 16);
+    ok(oa_bearer_identify(&ib, cfg, b, strlen(b), NOW, &err) == OA_OK, "token b (same sub)");
+    ok(memcmp(sa, ib.sid, 16) != 0 && memcmp(sa, zero, 16) != 0,
+       "two tokens of one user: two sids, neither zero");
+    ok(oa_bearer_identify(&ia, cfg, a, strlen(a), NOW + 1, &err) == OA_OK &&
+           memcmp(sa, ia.sid, 16) == 0,
+       "the same token (cached): the same sid");
+    is_int(ia.iat, NOW - 10, "iat: the token's");
+    free(a);
+    free(b);
+}
+
 static void test_cache(void)
 {
     char *t = token(rsa, "RS256", "rsa1", "{\"exp\":1800000100,\"sub\":\"cached\"}");
@@ -672,6 +695,7 @@ int main(void)
     test_bad();
     test_scopes();
     test_error_document();
+    test_sid();
     test_off();
     test_cache();
     test_introspection();
