@@ -34,8 +34,8 @@ struct oa_identity {
     /* A bearer token's scopes, space-separated (bearer.h); NULL for a cookie
      * session, never sealed: a rule with scopes never passes a session. */
     const char *scopes;
-    int64_t iat;       /* sealed at (a refresh seals again) */
-    int64_t exp;       /* ends at: the hard limit (session.lifetime after iat) */
+    int64_t iat; /* sealed at (a refresh seals again) */
+    int64_t exp; /* ends at: the hard limit (session.lifetime after iat) */
     /* The lifecycle (DESIGN.md section 14). */
     int64_t refresh_at; /* past this a page load goes through <base_path>/refresh; = exp: never */
     int64_t login_at;   /* the first sign-in; kept by a refresh */
