@@ -5,7 +5,7 @@
  * with its Variable-* headers. Prints ns per call (median of runs) and heap
  * allocations per call (malloc is interposed and counted).
  *
- *   bench/decision [-R N] [-J] [iterations-per-run] [runs]
+ *   bench/decision [-R N] [-J] [-b] [iterations-per-run] [runs]
  *
  * -J adds the signed identity (identity_token, DESIGN.md 16.2): the same
  * decisions timed without and with the token (cached: one session, as a
@@ -17,6 +17,12 @@
  * every request), prints the table's bytes per entry, and times the lookup
  * alone (oa_revoked with four random keys, a different identity each call
  * so the probes miss the cache as they would in a server).
+ *
+ * -b times a bearer token's decision instead (DESIGN.md section 16.1): an
+ * RS256 JWT access token (about 900 bytes) whose identity the cache holds,
+ * so the decision is the keyed BLAKE2b of the token, the cache read and the
+ * rules; first it prints the cost of a cache miss (the RS256 verification,
+ * claims and identity: oa_bearer_verify) for comparison.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,11 +31,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjose/cjose.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "fixture.h"
+#include "oa/bearer.h"
 #include "oa/identity_token.h"
+#include "oa/jwt.h"
 #include "oa/revocation.h"
 #include "oa/sign_key.h"
 
@@ -108,6 +117,68 @@ static void time_lookup(long n)
         hits += oa_revoked(&ids[i & (IDS - 1)]);
     printf("lookup: %.1f ns per oa_revoked (4 keys, misses) with %ld entries (%ld hits)\n",
            (double)(now_ns() - t0) / (double)calls, n, hits);
+}
+
+#define BEARER_ISS "https://idp.example.com"
+static char bearer_header[8192];
+
+/* The fixture's provider takes bearer tokens; fx.req carries one (signed
+ * here with a new RS256 key, published as the refresh thread would). */
+static int bearer_setup(int64_t now)
+{
+    static const uint8_t e65537[] = {1, 0, 1};
+    static char *auds[] = {(char *)"https://api.example.com"};
+    cjose_jwk_t *k = cjose_jwk_create_RSA_random(2048, e65537, 3, NULL);
+    cjose_header_t *h = cjose_header_new(NULL);
+    struct oa_bearer_entry *e = malloc(sizeof(*e));
+    struct oa_jwks *jwks = NULL;
+    struct oa_error err;
+    char claims[1024], doc[4096], *pub;
+    const char *tok;
+    cjose_jws_t *jws;
+    int64_t t0;
+    int n = 200;
+
+    if (!k || !h || !e || !cjose_jwk_set_kid(k, "bench-1", 7, NULL) ||
+        !(pub = cjose_jwk_to_json(k, false, NULL)))
+        return -1;
+    snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", pub);
+    free(pub);
+    if (oa_jwks_parse(&jwks, doc, strlen(doc), &err) ||
+        oa_bearer_keys_publish(BEARER_ISS, jwks, NULL, now))
+        return -1;
+    snprintf(claims, sizeof(claims),
+             "{\"iss\":\"" BEARER_ISS "\",\"aud\":\"https://api.example.com\","
+             "\"sub\":\"248289761001\",\"client_id\":\"reports-cli\",\"iat\":%lld,"
+             "\"exp\":%lld,\"jti\":\"mXq2Pz7b0cRk3LwE9vTfYh\",\"scope\":\"read write\","
+             "\"email\":\"alice@example.com\",\"email_verified\":true,\"name\":\"Alice "
+             "Example\",\"groups\":[\"staff\",\"ops\",\"eng\"]}",
+             (long long)now, (long long)now + 3600);
+    cjose_header_set(h, CJOSE_HDR_ALG, "RS256", NULL);
+    cjose_header_set(h, CJOSE_HDR_KID, "bench-1", NULL);
+    jws = cjose_jws_sign(k, h, (const uint8_t *)claims, strlen(claims), NULL);
+    if (!jws || !cjose_jws_export(jws, &tok, NULL))
+        return -1;
+    snprintf(bearer_header, sizeof(bearer_header), "Bearer %s", tok);
+    fx.prov.issuer = (char *)BEARER_ISS;
+    fx.prov.api_audiences.v = auds;
+    fx.prov.api_audiences.n = 1;
+    fx.req.authorization = bearer_header;
+    fx.req.cookie = NULL;
+    oa_bearer_set_verifier(oa_bearer_verify);
+    t0 = now_ns();
+    for (int i = 0; i < n; i++)
+        if (oa_bearer_verify(e, &fx.cfg, tok, strlen(tok), now, &err) != OA_OK) {
+            fprintf(stderr, "decision: the bearer token does not verify: %s\n", err.msg);
+            return -1;
+        }
+    printf("bearer: a %zu-byte RS256 token; a cache miss (verify, claims, identity): %.1f us\n",
+           strlen(tok), (double)(now_ns() - t0) / n / 1000.0);
+    cjose_jws_release(jws);
+    cjose_header_release(h);
+    cjose_jwk_release(k);
+    free(e);
+    return 0;
 }
 
 /* A key of that alg (a new one) as the config's identity_token; 0 or -1. */
@@ -217,8 +288,7 @@ int main(int argc, char **argv)
     long iters, runs;
     int64_t per[64];
     unsigned long a0;
-
-    bool idtoken = false;
+    bool bearer = false, idtoken = false;
 
     for (;;) {
         if (argc > 2 && !strcmp(argv[1], "-R")) {
@@ -227,6 +297,10 @@ int main(int argc, char **argv)
             argv += 2;
         } else if (argc > 1 && !strcmp(argv[1], "-J")) {
             idtoken = true;
+            argc--;
+            argv++;
+        } else if (argc > 1 && !strcmp(argv[1], "-b")) {
+            bearer = true;
             argc--;
             argv++;
         } else {
@@ -250,6 +324,10 @@ int main(int argc, char **argv)
     }
     if (nrev)
         time_lookup(nrev);
+    if (bearer && bearer_setup((int64_t)time(NULL))) {
+        fprintf(stderr, "decision: bearer set-up failed\n");
+        return 1;
+    }
     oa_response_init(&resp);
     if (oa_authorizer_answer(&fx.cfg, &fx.req, &resp) || resp.status != 200) {
         fprintf(stderr, "decision: the fixture is not allowed (status %d)\n", resp.status);
@@ -267,9 +345,10 @@ int main(int argc, char **argv)
         per[r] = (now_ns() - t0) / iters;
     }
     qsort(per, (size_t)runs, sizeof(per[0]), cmp_i64);
-    printf("decision: %ld runs x %ld calls: median %lld ns/call (min %lld, max %lld); "
+    printf("decision%s: %ld runs x %ld calls: median %lld ns/call (min %lld, max %lld); "
            "%.3f heap allocations/call\n",
-           runs, iters, (long long)per[runs / 2], (long long)per[0], (long long)per[runs - 1],
+           bearer ? " (bearer, cached)" : "", runs, iters, (long long)per[runs / 2],
+           (long long)per[0], (long long)per[runs - 1],
            (double)(oa_allocs - a0) / (double)(runs * iters));
     return 0;
 }

@@ -95,6 +95,7 @@ static void fill_request(struct oa_request *req, const struct oa_edge_io *io)
     req->remote_addr = param(io, "REMOTE_ADDR");
     req->sec_fetch_site = param(io, "HTTP_SEC_FETCH_SITE");
     req->origin = param(io, "HTTP_ORIGIN");
+    req->authorization = param(io, "HTTP_AUTHORIZATION");
     req->referer = param(io, "HTTP_REFERER");
     req->served_uri = param(io, "REDIRECT_URI");
     req->served_path = param(io, "OAUTH2_FCGI_PATH");

@@ -331,7 +331,7 @@ static int serve_loaded(const struct oa_options *opts, struct oa_config *cfg)
     struct oa_reload rl;
     int rc;
 
-    if (!g || oa_live_init(&live, g, (size_t)opts->threads + 1) != OA_OK) /* +1: metrics */
+    if (!g || oa_live_init(&live, g, (size_t)opts->threads + 2) != OA_OK) /* metrics, JWKS */
         return fail(&(struct oa_error){.code = OA_ERR_NOMEM,
                                        .msg = "out of memory preparing the provider caches"});
     if (oa_reload_init(&rl, &live, oa_live_current(&live)->cfg->file) != OA_OK) {

@@ -41,6 +41,7 @@
 #include <fcgiapp.h>
 
 #include "edge.h"
+#include "jwks_refresh.h"
 #include "live.h"
 #include "log.h"
 #include "metrics_listen.h"
@@ -446,6 +447,7 @@ int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
     /* one slot per thread, and the metrics listener's after them */
     struct oa_worker *w = nthreads < rl->live->nslots ? calloc(nthreads, sizeof(*w)) : NULL;
     struct oa_metrics_listener ml;
+    struct oa_jwks_refresh jr;
     sigset_t old, waitmask;
     unsigned i, started;
     int failed = 0, upgrade;
@@ -460,6 +462,7 @@ int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
     block_signals(&old, &waitmask);
     oa_main_tid = pthread_self();
     oa_metrics_listener_start(&ml, rl->live, nthreads);
+    oa_jwks_refresh_start(&jr, rl->live, nthreads + 1); /* bearer tokens' keys */
     oa_store_threads(); /* Redis: each process (each -w worker) follows it itself */
     started = start_workers(w, nthreads, rl->live, listen_fd);
     if (started == nthreads)
@@ -481,6 +484,7 @@ int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
     free(w);
     oa_store_stop();
     oa_metrics_listener_stop(&ml);
+    oa_jwks_refresh_stop(&jr);
     oa_live_reap(rl->live); /* every thread has left: nothing retired is in use */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (upgrade && !failed && started == nthreads)

@@ -39,6 +39,16 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
                                  const struct oa_config *cfg, const struct oa_request *req,
                                  size_t *rule_slot);
 
+/* Whether the last oa_authorize_at of this thread decided on a bearer
+ * token (bearer.h): its answers are then 401/403 with a Bearer challenge,
+ * never a redirect. */
+bool oa_authorize_was_bearer(void);
+/* Adds that challenge to r for d (UNAUTH: invalid_token, logged with the
+ * reason; FORBIDDEN: insufficient_scope with the deciding rule's scopes);
+ * nothing when the decision was not a bearer token's. */
+void oa_authorizer_bearer_answer(struct oa_response *r, const struct oa_config *cfg,
+                                 enum oa_decision d);
+
 /* What --explain shows (fcgi/explain.c): each reading of the path the
  * decision checked, in order, with the rules it met. Only filled while a
  * trace is set for the thread (oa_authorize_trace); the decision itself

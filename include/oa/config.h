@@ -90,6 +90,13 @@ struct oa_provider {
     struct oa_strlist allowed_orgs;  /* github */
     struct oa_strlist allowed_teams; /* github, "org/team" */
     char *team_id, *key_id, *private_key_file; /* apple-id */
+    /* bearer tokens (bearer.h, DESIGN.md 16.1): the audiences an API access token
+     * of this provider may carry (its aud must hold one); none: bearer tokens off */
+    struct oa_strlist api_audiences;
+    /* opaque tokens (RFC 7662): asked of the provider's introspection endpoint
+     * (introspection_url, else discovery's): the one network call of a decision */
+    bool introspection;
+    char *introspection_url;
     char *kind_name; /* kind: a built-in's name for an entry named otherwise, or NULL */
     /* microsoft-entra (src/flow/provider_entra.c): the tenant (GUID, domain,
      * organizations, common or consumers); Graph for group overage; the
@@ -117,6 +124,9 @@ struct oa_access_rule {
     struct oa_strlist methods;
     struct oa_strlist hosts;
     bool is_public; /* public: true: passes without a session */
+    /* scopes a bearer token must all hold (its scope/scp); a rule with scopes
+     * never passes a cookie session (access.c) */
+    struct oa_strlist scopes;
     unsigned line, col;
 };
 

@@ -38,8 +38,9 @@ struct oa_http_response {
     long status;
     char *body; /* new, NUL-terminated; caller frees with oa_http_response_free */
     size_t body_len;
-    char *content_type; /* new or NULL */
-    char *link;         /* new or NULL: the Link header (GitHub pagination) */
+    char *content_type;  /* new or NULL */
+    char *link;          /* new or NULL: the Link header (GitHub pagination) */
+    char *cache_control; /* new or NULL: the Cache-Control header (a JWKS's max-age) */
 };
 
 struct oa_http_opts {

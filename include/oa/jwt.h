@@ -5,7 +5,8 @@
  * the provider's keys.
  *
  * Verification order: size cap, parse, header alg pinned to RS256/ES256
- * (none, HS*, anything else refused before any key is touched), key by kid,
+ * (EdDSA too for access tokens; none, HS*, anything else refused before any
+ * key is touched; a key verifies only its kty/crv's alg), key by kid,
  * signature, then claims (OpenID Connect Core 3.1.3.7).
  */
 #ifndef OA_JWT_H
@@ -30,8 +31,8 @@
 struct oa_jwks;
 
 /* Parses a JWKS document ({"keys":[...]}, JSON_REJECT_DUPLICATES, capped at
- * OA_HTTP_BODY_MAX). Keys that are not RSA or EC P-256, or whose "use" is
- * not "sig", are skipped. On success *out is new (oa_jwks_free).
+ * OA_HTTP_BODY_MAX). Keys that are not RSA, EC P-256 or OKP Ed25519, or
+ * whose "use" is not "sig", are skipped. On success *out is new (oa_jwks_free).
  * OA_ERR_BAD_INPUT when malformed or without a usable key. */
 enum oa_err oa_jwks_parse(struct oa_jwks **out, const char *json, size_t len,
                           struct oa_error *err) OA_WUR;
@@ -47,9 +48,13 @@ enum oa_jwt_use {
                           * logout+jwt refused */
     OA_JWT_REFRESH,      /* a refreshed id_token: nonce ignored (OIDC Core 12.2),
                           * sub = expect->sub */
-    OA_JWT_LOGOUT        /* a back-channel logout token: events member, no nonce,
+    OA_JWT_LOGOUT,       /* a back-channel logout token: events member, no nonce,
                           * sub and/or sid, jti, iat at most OA_JWT_LOGOUT_AGE old,
                           * typ absent, JWT or logout+jwt */
+    OA_JWT_ACCESS        /* an API's bearer token (RFC 9068, bearer.h): aud holds one
+                          * of expect->audiences (no azp check), exp and sub required,
+                          * iat optional, typ logout+jwt refused; EdDSA (Ed25519)
+                          * allowed besides RS256 and ES256 */
 };
 
 /* The back-channel logout event (Back-Channel Logout 1.0 section 2.4). */
@@ -71,6 +76,9 @@ struct oa_jwt_expect {
     int64_t skew;          /* seconds; 0 means OA_JWT_SKEW */
     enum oa_jwt_use use;
     const char *sub; /* OA_JWT_REFRESH: required, the token's sub must equal it */
+    /* OA_JWT_ACCESS: aud must hold one of these (client_id is not used) */
+    const char *const *audiences;
+    size_t naudiences;
     /* microsoft-entra: an issuer may be the {tenantid} template, matched
      * with the token's own tid (entra.h) */
     bool tid_template;

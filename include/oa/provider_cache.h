@@ -37,6 +37,7 @@ struct oa_provider_urls {
     char *userinfo_endpoint;
     char *end_session_endpoint;
     char *jwks_uri;
+    char *introspection_endpoint; /* RFC 7662 (bearer tokens' introspection), or NULL */
     bool iss_parameter_supported; /* RFC 9207: a missing iss on the callback is refused */
     bool auth_basic;              /* token_endpoint_auth_methods_supported has client_secret_basic
                                      (also true when the list is absent: the spec default) */

@@ -44,6 +44,7 @@ struct oa_request {
     const char *sec_fetch_site;        /* HTTP_SEC_FETCH_SITE (logout: who asked) */
     const char *origin;                /* HTTP_ORIGIN */
     const char *referer;               /* HTTP_REFERER */
+    const char *authorization;         /* HTTP_AUTHORIZATION (a bearer token: bearer.h) */
     /* The URI the server will serve when it is not REQUEST_URI (a rewrite):
      * the authorizer checks both (doc/DESIGN.md section 4). */
     const char *served_uri;  /* REDIRECT_URI (lighttpd: the rewritten target, raw) */

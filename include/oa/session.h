@@ -31,8 +31,11 @@ struct oa_identity {
     const char *groups;
     const char *workspaces;
     const char *roles; /* application roles (identity_map.h); comma-separated */
-    int64_t iat;       /* sealed at (a refresh seals again) */
-    int64_t exp;       /* ends at: the hard limit (session.lifetime after iat) */
+    /* A bearer token's scopes, space-separated (bearer.h); NULL for a cookie
+     * session, never sealed: a rule with scopes never passes a session. */
+    const char *scopes;
+    int64_t iat; /* sealed at (a refresh seals again) */
+    int64_t exp; /* ends at: the hard limit (session.lifetime after iat) */
     /* The lifecycle (DESIGN.md section 14). */
     int64_t refresh_at; /* past this a page load goes through <base_path>/refresh; = exp: never */
     int64_t login_at;   /* the first sign-in; kept by a refresh */

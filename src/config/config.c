@@ -87,6 +87,8 @@ static void provider_free(struct oa_provider *p)
     oa_cfg_strlist_free(&p->groups_claim);
     map_free(&p->role_map);
     map_free(&p->workspace_map);
+    oa_cfg_strlist_free(&p->api_audiences);
+    free(p->introspection_url);
     free_str(&p->kind_name);
     free_str(&p->tenant);
     free_str(&p->graph_url);
@@ -103,6 +105,7 @@ static void access_free(struct oa_access_rule *r)
     oa_cfg_strlist_free(&r->workspaces);
     oa_cfg_strlist_free(&r->providers);
     oa_cfg_strlist_free(&r->methods);
+    oa_cfg_strlist_free(&r->scopes);
     oa_cfg_strlist_free(&r->hosts);
     oa_cfg_strlist_free(&r->roles);
 }

@@ -342,6 +342,34 @@ static enum oa_err check_public(struct oa_cfg_load *ld, struct oa_access_rule *r
     return OA_OK;
 }
 
+/* scopes: RFC 6749 3.3 scope-tokens (printable ASCII but space, '"' and
+ * '\\'). A bearer token must hold them all; a cookie session holds none, so
+ * such a rule is for APIs only, and a public one would check nothing. */
+static enum oa_err check_scopes(struct oa_cfg_load *ld, struct oa_access_rule *r)
+{
+    struct oa_strlist *l = &r->scopes;
+
+    if (!l->n)
+        return OA_OK;
+    if (r->is_public)
+        return oa_cfg_fail(ld, l, r,
+                           "access rule '%s' is public: true and names scopes: a public rule "
+                           "lets everybody pass, so drop one or the other",
+                           r->path);
+    for (size_t i = 0; i < l->n; i++) {
+        const char *s = l->v[i];
+        if (!s[0] || strlen(s) > 256)
+            return oa_cfg_fail(ld, &l->v[i], l, "a scope must be 1..256 characters");
+        for (const char *c = s; *c; c++)
+            if (*c < 0x21 || *c > 0x7e || *c == '"' || *c == '\\')
+                return oa_cfg_fail(ld, &l->v[i], l,
+                                   "scope '%s' is not a scope token (printable ASCII without "
+                                   "spaces, '\"' or '\\\\')",
+                                   s);
+    }
+    return OA_OK;
+}
+
 static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
 {
     const char *why;
@@ -359,7 +387,7 @@ static enum oa_err check_rule(struct oa_cfg_load *ld, struct oa_access_rule *r)
         (e = check_list(ld, &r->email_domains, "email_domains", 0)) ||
         (e = check_list(ld, &r->groups, "groups", -1)) ||
         (e = check_list(ld, &r->workspaces, "workspaces", -1)) || (e = check_methods(ld, r)) ||
-        (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)))
+        (e = check_rule_hosts(ld, r)) || (e = check_public(ld, r)) || (e = check_scopes(ld, r)))
         return e;
     for (size_t i = 0; i < r->providers.n; i++)
         if (!oa_config_provider(ld->cfg, r->providers.v[i], strlen(r->providers.v[i])))

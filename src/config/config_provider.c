@@ -131,6 +131,7 @@ static enum oa_err check_urls(struct oa_cfg_load *ld, struct oa_provider *p)
         {&p->end_session_url, "end_session_url"},
         {&p->jwks_uri, "jwks_uri"},
         {&p->redirect_uri, "redirect_uri"},
+        {&p->introspection_url, "introspection_url"},
     };
     unsigned line, col;
     enum oa_err e;
@@ -425,6 +426,55 @@ static enum oa_err check_names(struct oa_cfg_load *ld, size_t i)
     return OA_OK;
 }
 
+/* api_audiences (bearer tokens, DESIGN.md 16.1): the token's iss picks the
+ * provider and its JWKS checks the signature, so both must be known: an
+ * issuer (configured or the kind's), not GitHub (no JWT access tokens).
+ * An audience is a non-empty string without control bytes; one provider
+ * lists each once, and two providers never share an issuer with bearer
+ * tokens on (the iss would not say which one). */
+static enum oa_err check_api_audiences(struct oa_cfg_load *ld, size_t i)
+{
+    struct oa_provider *p = &ld->cfg->providers[i];
+    const struct oa_strlist *l = &p->api_audiences;
+
+    if ((p->introspection || p->introspection_url) && !l->n)
+        return oa_cfg_fail(ld,
+                           p->introspection_url ? (const void *)&p->introspection_url
+                                                : (const void *)&p->introspection,
+                           p, "'introspection' is for bearer tokens: give '%s' api_audiences",
+                           p->name);
+    if (p->introspection_url && !p->introspection)
+        return oa_cfg_fail(ld, &p->introspection_url, p,
+                           "'introspection_url' without 'introspection: true' on '%s'", p->name);
+    if (!l->n)
+        return OA_OK;
+    if (p->kind == OA_PROVIDER_GITHUB || !p->issuer)
+        return oa_cfg_fail(ld, l, p,
+                           "'api_audiences' needs a provider that issues JWT access tokens "
+                           "with an 'issuer' (its iss and JWKS), and '%s' has none",
+                           p->name);
+    for (size_t k = 0; k < l->n; k++) {
+        const char *a = l->v[k];
+        if (!a[0] || strlen(a) > 1024)
+            return oa_cfg_fail(ld, &l->v[k], l, "an api_audiences entry must be 1..1024 bytes");
+        for (const char *c = a; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return oa_cfg_fail(ld, &l->v[k], l, "api_audiences entry has a control character");
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(l->v[j], a) == 0)
+                return oa_cfg_fail(ld, &l->v[k], l, "api_audiences lists '%s' twice", a);
+    }
+    for (size_t j = 0; j < i; j++) {
+        const struct oa_provider *q = &ld->cfg->providers[j];
+        if (q->api_audiences.n && q->issuer && strcmp(q->issuer, p->issuer) == 0)
+            return oa_cfg_fail(ld, l, p,
+                               "providers '%s' and '%s' have the same issuer and both take "
+                               "bearer tokens: a token's iss could not say which one",
+                               q->name, p->name);
+    }
+    return OA_OK;
+}
+
 static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
 {
     struct oa_provider *p = &ld->cfg->providers[i];
@@ -459,7 +509,9 @@ static enum oa_err provider_finish(struct oa_cfg_load *ld, size_t i)
         if (e)
             return e;
     }
-    return check_urls(ld, p);
+    if ((e = check_urls(ld, p)))
+        return e;
+    return check_api_audiences(ld, i);
 }
 
 static enum oa_err check_backends(struct oa_cfg_load *ld)

@@ -116,6 +116,9 @@ static const struct oa_cfg_key keys[] = {
     {SC_PROVIDER, "jwks_uri", KT_STR, P(jwks_uri), 0, NULL},
     {SC_PROVIDER, "roles", KT_NAMEMAP, P(role_map), SC_MAPENTRY, NULL},
     {SC_PROVIDER, "workspaces", KT_NAMEMAP, P(workspace_map), SC_MAPENTRY, NULL},
+    {SC_PROVIDER, "api_audiences", KT_STRLIST1, P(api_audiences), 0, NULL},
+    {SC_PROVIDER, "introspection", KT_BOOL, P(introspection), 0, NULL},
+    {SC_PROVIDER, "introspection_url", KT_STR, P(introspection_url), 0, NULL},
     {SC_PROVIDER, "kind", KT_STR, P(kind_name), 0, NULL},
     {SC_PROVIDER, "tenant", KT_STR, P(tenant), 0, NULL},
     {SC_PROVIDER, "graph_url", KT_STR, P(graph_url), 0, NULL},
@@ -144,6 +147,7 @@ static const struct oa_cfg_key keys[] = {
     {SC_ACCESS, "hosts", KT_STRLIST1, A(hosts), 0, NULL},
     {SC_ACCESS, "public", KT_BOOL, A(is_public), 0, NULL},
     {SC_ACCESS, "roles", KT_STRLIST1, A(roles), 0, NULL},
+    {SC_ACCESS, "scopes", KT_STRLIST1, A(scopes), 0, NULL},
 
     {SC_WORKSPACE, "name", KT_STR, 0, 0, NULL},
 

@@ -17,7 +17,7 @@
  *     revoke the session in the process that saw it only, while the others
  *     (lighttpd max-procs, mod_fcgid, -w, other hosts) still accept it;
  *   - an access rule that limits who may pass (emails, domains, groups,
- *     workspaces, providers) but applies only to some `methods` or `hosts`,
+ *     workspaces, providers, roles, scopes) but applies only to some `methods` or `hosts`,
  *     with no later rule for the same path that applies to the rest: a rule
  *     that does not apply is skipped, so the other methods or hosts reach
  *     the path with any session (a POST-only admin rule leaves GET open).

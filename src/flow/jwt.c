@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <cjose/cjose.h>
+#include <sodium.h>
 
 #include "oa/b64url.h"
 #include "oa/crypto.h"
@@ -27,10 +28,13 @@
 #define OA_JWT_SUB_MAX 255     /* OpenID Connect Core 2: sub is at most 255 ASCII chars */
 #define OA_JWT_SKEW_MAX 3600
 
-enum key_type { KEY_RSA, KEY_EC };
+/* KEY_OKP: Ed25519 (RFC 8037), verified with libsodium: cjose 0.6 has no
+ * OKP keys. Each type verifies exactly one alg (RS256, ES256, EdDSA). */
+enum key_type { KEY_RSA, KEY_EC, KEY_OKP };
 
 struct jwks_key {
-    cjose_jwk_t *jwk;
+    cjose_jwk_t *jwk;                              /* RSA, EC; NULL for OKP */
+    unsigned char okp[crypto_sign_PUBLICKEYBYTES]; /* OKP: the raw public key */
     enum key_type type;
     char *kid; /* NULL when the JWK has none */
     char *alg; /* NULL when the JWK does not say */
@@ -56,7 +60,8 @@ void oa_jwks_free(struct oa_jwks *jwks)
     if (!jwks)
         return;
     for (size_t i = 0; i < jwks->n; i++) {
-        cjose_jwk_release(jwks->k[i].jwk);
+        if (jwks->k[i].jwk)
+            cjose_jwk_release(jwks->k[i].jwk);
         free(jwks->k[i].kid);
         free(jwks->k[i].alg);
     }
@@ -88,6 +93,11 @@ static bool jwk_usable(json_t *j, enum key_type *type)
         const char *crv = json_cstr(json_object_get(j, "crv"));
         *type = KEY_EC;
         return crv && strcmp(crv, "P-256") == 0 && (!alg || strcmp(alg, "ES256") == 0);
+    }
+    if (strcmp(kty, "OKP") == 0) {
+        const char *crv = json_cstr(json_object_get(j, "crv"));
+        *type = KEY_OKP;
+        return crv && strcmp(crv, "Ed25519") == 0 && (!alg || strcmp(alg, "EdDSA") == 0);
     }
     return false;
 }
@@ -127,11 +137,20 @@ static bool jwk_take(struct jwks_key *k, json_t *j)
         return false;
     if ((json_object_get(j, "kid") && !kid) || !jwk_b64_ok(j))
         return false;
+    if (k->type == KEY_OKP) {
+        const char *x = json_cstr(json_object_get(j, "x"));
+        size_t n = 0;
+        if (!x || oa_b64url_decode(k->okp, sizeof(k->okp), &n, x, strlen(x)) != OA_OK ||
+            n != sizeof(k->okp))
+            return false;
+        goto named;
+    }
     k->jwk = cjose_jwk_import_json((cjose_header_t *)j, &cerr);
     if (!k->jwk)
         return false;
     if (k->type == KEY_RSA && cjose_jwk_get_keysize(k->jwk, &cerr) < 2048)
         goto skip; /* too weak to trust */
+named:
     if ((kid && !(k->kid = strdup(kid))) || (alg && !(k->alg = strdup(alg))))
         goto skip;
     return true;
@@ -172,7 +191,7 @@ enum oa_err oa_jwks_parse(struct oa_jwks **out, const char *json, size_t len, st
     json_decref(doc);
     if (jw->n == 0) {
         oa_jwks_free(jw);
-        return oa_error_set(err, OA_ERR_BAD_INPUT, "JWKS: no usable RS256/ES256 signing key");
+        return oa_error_set(err, OA_ERR_BAD_INPUT, "JWKS: no usable RS256/ES256/EdDSA signing key");
     }
     *out = jw;
     return OA_OK;
@@ -259,6 +278,8 @@ static enum oa_err header_check(const json_t *h, enum oa_jwt_use use, enum key_t
         *type = KEY_RSA;
     else if (strcmp(alg, "ES256") == 0)
         *type = KEY_EC;
+    else if (strcmp(alg, "EdDSA") == 0 && use == OA_JWT_ACCESS)
+        *type = KEY_OKP; /* access tokens only: id_tokens stay as they were */
     else
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: alg not allowed (RS256, ES256 only)");
     if (json_object_get(h, "crit"))
@@ -321,7 +342,7 @@ static enum oa_err times_check(const json_t *claims, const struct oa_jwt_expect 
     if (skew > OA_JWT_SKEW_MAX)
         skew = OA_JWT_SKEW_MAX;
     if ((e = time_claim(claims, "exp", exp_required, &exp, err)) != OA_OK ||
-        (e = time_claim(claims, "iat", true, &iat, err)) != OA_OK ||
+        (e = time_claim(claims, "iat", x->use != OA_JWT_ACCESS, &iat, err)) != OA_OK ||
         (e = time_claim(claims, "nbf", false, &nbf, err)) != OA_OK)
         return e;
     if (x->now < 0 || x->now > OA_JWT_TIME_MAX)
@@ -362,6 +383,37 @@ static enum oa_err audience_check(const json_t *claims, const char *client_id, s
     if (azp && !(json_cstr(azp) && strcmp(json_cstr(azp), client_id) == 0))
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: azp is not client_id");
     return OA_OK;
+}
+
+/* An access token (RFC 9068 section 4): aud, a string or an array of
+ * strings, holds one of the API's audiences; azp is the client's, which
+ * is not ours to check. */
+static enum oa_err access_audience_check(const json_t *claims, const struct oa_jwt_expect *x,
+                                         struct oa_error *err)
+{
+    json_t *aud = json_object_get(claims, "aud"), *v;
+    size_t i;
+
+    if (json_cstr(aud)) {
+        for (size_t k = 0; k < x->naudiences; k++)
+            if (strcmp(json_cstr(aud), x->audiences[k]) == 0)
+                return OA_OK;
+    } else if (json_is_array(aud) && json_array_size(aud) > 0) {
+        json_array_foreach(aud, i, v)
+        {
+            if (!json_cstr(v))
+                return oa_error_set(err, OA_ERR_PROVIDER, "id_token: aud is malformed");
+        }
+        json_array_foreach(aud, i, v)
+        {
+            for (size_t k = 0; k < x->naudiences; k++)
+                if (strcmp(json_cstr(v), x->audiences[k]) == 0)
+                    return OA_OK;
+        }
+    } else {
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: no aud");
+    }
+    return oa_error_set(err, OA_ERR_PROVIDER, "id_token: aud is not one of api_audiences");
 }
 
 /* iss is one of the expected issuers. */
@@ -426,7 +478,8 @@ static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect
     enum oa_err e;
 
     if ((e = issuer_check(claims, x, err)) != OA_OK ||
-        (e = audience_check(claims, x->client_id, err)) != OA_OK ||
+        (e = (x->use == OA_JWT_ACCESS ? access_audience_check(claims, x, err)
+                                      : audience_check(claims, x->client_id, err))) != OA_OK ||
         (e = times_check(claims, x, x->use != OA_JWT_LOGOUT, err)) != OA_OK)
         return e;
     if (x->use == OA_JWT_LOGOUT)
@@ -441,31 +494,89 @@ static enum oa_err claims_check(const json_t *claims, const struct oa_jwt_expect
     return OA_OK;
 }
 
-/* Everything up to a verified payload; *jws new on success. */
-static enum oa_err jws_open(cjose_jws_t **jws, const char *token, size_t len,
+/* EdDSA (RFC 8037): the signature over "header.payload" with the Ed25519
+ * key(s) of kid; then the payload, decoded, into *plain (new). */
+static enum oa_err okp_open(uint8_t **plain, size_t *plain_len, const char *token, size_t len,
+                            const struct oa_jwks *jwks, const char *kid, struct oa_error *err)
+{
+    const char *d1 = memchr(token, '.', len),
+               *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
+    unsigned char sig[crypto_sign_BYTES + 1];
+    bool candidate = false, good = false;
+    size_t n = 0;
+
+    if (!d2 ||
+        oa_b64url_decode(sig, sizeof(sig), &n, d2 + 1, len - (size_t)(d2 + 1 - token)) != OA_OK ||
+        n != crypto_sign_BYTES)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed EdDSA signature");
+    for (size_t i = 0; i < jwks->n && !good; i++) {
+        const struct jwks_key *k = &jwks->k[i];
+        if (k->type != KEY_OKP || (kid && !(k->kid && strcmp(k->kid, kid) == 0)))
+            continue;
+        candidate = true;
+        good = crypto_sign_verify_detached(sig, (const unsigned char *)token, (size_t)(d2 - token),
+                                           k->okp) == 0;
+    }
+    if (!candidate)
+        return oa_error_set(err, OA_ERR_NOT_FOUND, "id_token: no key in the JWKS for its kid");
+    if (!good)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: bad signature");
+    n = (size_t)(d2 - d1 - 1);
+    if (!(*plain = malloc(n + 1)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (oa_b64url_decode(*plain, n + 1, plain_len, d1 + 1, n) != OA_OK) {
+        free(*plain);
+        *plain = NULL;
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: no payload");
+    }
+    return OA_OK;
+}
+
+/* RS256, ES256 with cjose: the signature, then the payload into *plain (new). */
+static enum oa_err cjose_open(uint8_t **plain, size_t *plain_len, const char *token, size_t len,
+                              const struct oa_jwks *jwks, enum key_type type, const char *kid,
+                              struct oa_error *err)
+{
+    cjose_err cerr;
+    cjose_jws_t *jws = cjose_jws_import(token, len, &cerr);
+    uint8_t *p = NULL;
+    size_t n = 0;
+    enum oa_err e;
+
+    if (!jws)
+        return oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed JWS");
+    e = signature_check(jws, jwks, type, type == KEY_RSA ? "RS256" : "ES256", kid, err);
+    if (e == OA_OK && !cjose_jws_get_plaintext(jws, &p, &n, &cerr))
+        e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: no payload");
+    if (e == OA_OK && !(*plain = malloc(n + 1)))
+        e = oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (e == OA_OK) {
+        memcpy(*plain, p, n);
+        *plain_len = n;
+    }
+    cjose_jws_release(jws);
+    return e;
+}
+
+/* Everything up to a verified payload; *plain new on success. */
+static enum oa_err jws_open(uint8_t **plain, size_t *plain_len, const char *token, size_t len,
                             const struct oa_jwks *jwks, enum oa_jwt_use use, struct oa_error *err)
 {
     enum key_type type = KEY_RSA;
     const char *kid = NULL;
-    cjose_err cerr;
     enum oa_err e;
     json_t *h;
 
-    *jws = NULL;
+    *plain = NULL;
     if (len > OA_JWT_MAX)
         return oa_error_set(err, OA_ERR_TOO_LARGE, "id_token: over %d bytes", OA_JWT_MAX);
     if (!compact_shape_ok(token, len) || !(h = header_parse(token, len)))
         return oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed");
     e = header_check(h, use, &type, &kid, err);
-    if (e == OA_OK && !(*jws = cjose_jws_import(token, len, &cerr)))
-        e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: malformed JWS");
     if (e == OA_OK)
-        e = signature_check(*jws, jwks, type, type == KEY_RSA ? "RS256" : "ES256", kid, err);
+        e = type == KEY_OKP ? okp_open(plain, plain_len, token, len, jwks, kid, err)
+                            : cjose_open(plain, plain_len, token, len, jwks, type, kid, err);
     json_decref(h);
-    if (e != OA_OK && *jws) {
-        cjose_jws_release(*jws);
-        *jws = NULL;
-    }
     return e;
 }
 
@@ -473,17 +584,19 @@ static enum oa_err jws_open(cjose_jws_t **jws, const char *token, size_t len,
  * logged as such (the two messages the metrics compare are id_token's). */
 static enum oa_err name_use(enum oa_err e, enum oa_jwt_use use, struct oa_error *err)
 {
-    static const char was[] = "id_token: ", now[] = "logout token: ";
-    const size_t grow = sizeof(now) - sizeof(was);
+    static const char was[] = "id_token: ";
+    const char *now = use == OA_JWT_ACCESS ? "access token: " : "logout token: ";
+    const size_t grow = strlen(now) + 1 - sizeof(was);
     size_t n;
 
-    if (use != OA_JWT_LOGOUT || strncmp(err->msg, was, sizeof(was) - 1) != 0)
+    if ((use != OA_JWT_LOGOUT && use != OA_JWT_ACCESS) ||
+        strncmp(err->msg, was, sizeof(was) - 1) != 0)
         return e;
     n = strnlen(err->msg, sizeof(err->msg) - 1);
     if (n + grow >= sizeof(err->msg))
         n = sizeof(err->msg) - 1 - grow;
-    memmove(err->msg + sizeof(now) - 1, err->msg + sizeof(was) - 1, n - (sizeof(was) - 1));
-    memcpy(err->msg, now, sizeof(now) - 1);
+    memmove(err->msg + strlen(now), err->msg + sizeof(was) - 1, n - (sizeof(was) - 1));
+    memcpy(err->msg, now, strlen(now));
     err->msg[n + grow] = '\0';
     return e;
 }
@@ -492,29 +605,25 @@ enum oa_err oa_jwt_verify(json_t **claims, const char *token, size_t len,
                           const struct oa_jwks *jwks, const struct oa_jwt_expect *expect,
                           struct oa_error *err)
 {
-    cjose_jws_t *jws;
     uint8_t *plain = NULL;
     size_t plain_len = 0;
-    cjose_err cerr;
     enum oa_err e;
     json_t *c = NULL;
 
     *claims = NULL;
-    if (!token || !jwks || !expect || !expect->client_id ||
+    if (!token || !jwks || !expect ||
+        (expect->use == OA_JWT_ACCESS ? !expect->naudiences : !expect->client_id) ||
         (expect->use == OA_JWT_ID_TOKEN && !expect->nonce) ||
         (expect->use == OA_JWT_REFRESH && !expect->sub))
         return oa_error_set(err, OA_ERR_INTERNAL, "id_token: nothing to check against");
-    e = jws_open(&jws, token, len, jwks, expect->use, err);
+    e = jws_open(&plain, &plain_len, token, len, jwks, expect->use, err);
     if (e != OA_OK)
         return name_use(e, expect->use, err);
-    if (!cjose_jws_get_plaintext(jws, &plain, &plain_len, &cerr))
-        e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: no payload");
-    else if (oa_json_parse_object(&c, (const char *)plain, plain_len, "id_token claims", err) !=
-             OA_OK)
+    if (oa_json_parse_object(&c, (const char *)plain, plain_len, "id_token claims", err) != OA_OK)
         e = oa_error_set(err, OA_ERR_PROVIDER, "id_token: claims are not a JSON object");
     else
         e = claims_check(c, expect, err);
-    cjose_jws_release(jws);
+    free(plain);
     if (e != OA_OK) {
         json_decref(c);
         return name_use(e, expect->use, err);

@@ -82,6 +82,7 @@ void oa_provider_urls_free(struct oa_provider_urls *e)
     free(e->userinfo_endpoint);
     free(e->end_session_endpoint);
     free(e->jwks_uri);
+    free(e->introspection_endpoint);
     memset(e, 0, sizeof(*e));
 }
 
@@ -258,7 +259,8 @@ static enum oa_err doc_read(struct oa_provider_urls *e, const struct oa_config *
         doc_url(&e->token_endpoint, cfg, doc, "token_endpoint") ||
         doc_url(&e->userinfo_endpoint, cfg, doc, "userinfo_endpoint") ||
         doc_url(&e->end_session_endpoint, cfg, doc, "end_session_endpoint") ||
-        doc_url(&e->jwks_uri, cfg, doc, "jwks_uri"))
+        doc_url(&e->jwks_uri, cfg, doc, "jwks_uri") ||
+        doc_url(&e->introspection_endpoint, cfg, doc, "introspection_endpoint"))
         goto bad;
     if (!e->authorization_endpoint || !e->token_endpoint || !e->jwks_uri)
         goto bad;
@@ -311,7 +313,8 @@ static enum oa_err doc_fetch(struct oa_provider_urls *e, const struct oa_runtime
 static bool doc_needed(const struct oa_provider *p)
 {
     return p->issuer && p->kind != OA_PROVIDER_GITHUB &&
-           (!p->authorize_url || !p->token_url || !p->jwks_uri);
+           (!p->authorize_url || !p->token_url || !p->jwks_uri ||
+            (p->introspection && !p->introspection_url));
 }
 
 /* mine if set, else theirs; a new copy (or NULL). -1 on no memory. */
@@ -333,7 +336,8 @@ static enum oa_err provider_urls_merge(struct oa_provider_urls *out, const struc
         pick(&out->token_endpoint, p->token_url, d->token_endpoint) ||
         pick(&out->userinfo_endpoint, p->userinfo_url, d->userinfo_endpoint) ||
         pick(&out->end_session_endpoint, p->end_session_url, d->end_session_endpoint) ||
-        pick(&out->jwks_uri, p->jwks_uri, d->jwks_uri)) {
+        pick(&out->jwks_uri, p->jwks_uri, d->jwks_uri) ||
+        pick(&out->introspection_endpoint, p->introspection_url, d->introspection_endpoint)) {
         oa_provider_urls_free(out);
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     }

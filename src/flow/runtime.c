@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oa/bearer.h"
 #include "oa/provider_cache.h"
 #include "oa/runtime.h"
 
@@ -20,6 +21,11 @@ enum oa_err oa_runtime_init(struct oa_runtime *rt, const struct oa_config *cfg,
 
     memset(rt, 0, sizeof(*rt));
     rt->http = http && http->send ? http : &oa_http_curl;
+    /* bearer tokens (bearer.h): the gate's verifier, and a new config's
+     * maps and audiences make the cached identities stale */
+    oa_bearer_set_verifier(oa_bearer_verify);
+    oa_bearer_set_http(rt->http);
+    oa_bearer_cache_clear();
     if (n == 0)
         return OA_OK;
     if (!(rt->cache = calloc(n, sizeof(*rt->cache))))

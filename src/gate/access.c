@@ -264,6 +264,28 @@ static bool address_allowed(const struct oa_access_rule *r, const char *email)
            (r->email_domains.n && domain_listed(&r->email_domains, domain));
 }
 
+/* True when every scope of l is a word of the space-separated list
+ * (a bearer token's scope); list NULL (a cookie session) holds none. */
+static bool scopes_held(const struct oa_strlist *l, const char *list)
+{
+    if (!list)
+        return false;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t n = strlen(l->v[i]);
+        const char *p = list;
+        bool found = false;
+        while (*p && !found) {
+            size_t w = strcspn(p, " ");
+            found = w == n && memcmp(p, l->v[i], n) == 0;
+            p += w;
+            p += strspn(p, " ");
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 /* True when the rule lets id through; id NULL: no session, which only a
  * public rule lets through (no rule: r NULL, any session). */
 static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity *id)
@@ -283,6 +305,8 @@ static bool rule_allows(const struct oa_access_rule *r, const struct oa_identity
     if (r->providers.n && !provider_listed(&r->providers, id->provider))
         return false;
     if (r->roles.n && !any_in_common(&r->roles, id->roles))
+        return false;
+    if (r->scopes.n && !scopes_held(&r->scopes, id->scopes))
         return false;
     return true;
 }

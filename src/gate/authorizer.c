@@ -28,6 +28,7 @@
 
 #include "oa/access.h"
 #include "oa/authorizer.h"
+#include "oa/bearer.h"
 #include "oa/crypto.h"
 #include "oa/identity_token.h"
 #include "oa/metrics.h"
@@ -50,9 +51,11 @@ struct authz_tls {
     struct oa_session_buf sb;
     char raw[OA_AUTHZ_PATH_MAX];
     char norm[OA_AUTHZ_PATH_MAX];
-    char alt[OA_AUTHZ_PATH_MAX + 2]; /* one other reading at a time */
-    struct oa_access_req q;          /* the request's method and host */
-    struct oa_authz_trace *trace;    /* --explain's record, normally NULL */
+    char alt[OA_AUTHZ_PATH_MAX + 2];   /* one other reading at a time */
+    struct oa_access_req q;            /* the request's method and host */
+    struct oa_authz_trace *trace;      /* --explain's record, normally NULL */
+    bool bearer;                       /* the request carried a bearer token */
+    char bearer_why[OA_ERROR_MSG_MAX]; /* why the token was refused (for the log) */
 };
 
 static _Thread_local struct authz_tls tls;
@@ -193,6 +196,51 @@ static size_t slot_of(const struct oa_config *cfg, const struct oa_access_rule *
     return rule ? (size_t)(rule - cfg->access) : OA_MX_RULE_NONE;
 }
 
+/* A request with `Authorization: Bearer` (bearer.h): the token, not a
+ * cookie, says who it is; a refused token is a 401 even for a page load
+ * (an API client cannot follow a redirect), never a public pass. */
+static enum oa_decision bearer_decide(struct oa_identity *id, const struct oa_config *cfg,
+                                      const struct oa_request *req, const char *tok, size_t n,
+                                      bool norm_ok, size_t *rule_slot)
+{
+    const struct oa_access_rule *rule = NULL;
+    struct oa_error err;
+    bool ok;
+
+    tls.bearer = true;
+    if (oa_bearer_identify(id, cfg, tok, n, req->now, &err) != OA_OK) {
+        identity_empty(id);
+        snprintf(tls.bearer_why, sizeof(tls.bearer_why), "%s", err.msg);
+        if (norm_ok)
+            *rule_slot = slot_of(cfg, oa_access_match_req(cfg, &tls.q, tls.norm, false));
+        return OA_DECISION_UNAUTH;
+    }
+    if (!norm_ok)
+        return OA_DECISION_FORBIDDEN;
+    ok = path_allowed(cfg, id, req, &rule);
+    *rule_slot = slot_of(cfg, rule);
+    return ok ? OA_DECISION_ALLOW : OA_DECISION_FORBIDDEN;
+}
+
+bool oa_authorize_was_bearer(void)
+{
+    return tls.bearer;
+}
+
+void oa_authorizer_bearer_answer(struct oa_response *r, const struct oa_config *cfg,
+                                 enum oa_decision d)
+{
+    if (!tls.bearer)
+        return;
+    if (d == OA_DECISION_UNAUTH) {
+        oa_bearer_challenge(r, 401, NULL);
+        oa_response_log(r, OA_LOG_INFO, "bearer token refused: %s", tls.bearer_why);
+    } else if (d == OA_DECISION_FORBIDDEN) {
+        oa_bearer_challenge(r, 403,
+                            tls.norm[0] ? oa_access_match_req(cfg, &tls.q, tls.norm, false) : NULL);
+    }
+}
+
 enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *sb,
                                  const struct oa_config *cfg, const struct oa_request *req,
                                  size_t *rule_slot)
@@ -200,7 +248,8 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
     int norm_ok =
         normalise(tls.norm, sizeof(tls.norm), tls.raw, sizeof(tls.raw), req->request_uri) == 0;
     const struct oa_access_rule *rule = NULL;
-    size_t ignored;
+    const char *tok;
+    size_t ignored, tok_len;
     bool ok;
 
     if (!rule_slot)
@@ -208,6 +257,9 @@ enum oa_decision oa_authorize_at(struct oa_identity *id, struct oa_session_buf *
     *rule_slot = OA_MX_RULE_UNPARSABLE;
     oa_access_req_init(&tls.q, req->method, req->host);
     identity_empty(id);
+    tls.bearer = false;
+    if (oa_bearer_token(req->authorization, &tok, &tok_len) && oa_bearer_enabled(cfg))
+        return bearer_decide(id, cfg, req, tok, tok_len, norm_ok, rule_slot);
     if (oa_session_read(id, sb, cfg, req->cookie, req->now) != OA_OK) {
         identity_empty(id);
         /* without a session only public rules, in every reading, pass */
@@ -414,7 +466,8 @@ void oa_authorizer_audit(struct oa_response *r, const struct oa_config *cfg, enu
     const char *user;
 
     if (d == OA_DECISION_UNAUTH) {
-        oa_audit_set(&r->audit, OA_AUDIT_DENIED, 401, NULL, NULL, NULL, NULL, "not signed in");
+        oa_audit_set(&r->audit, OA_AUDIT_DENIED, 401, NULL, NULL, NULL, NULL,
+                     tls.bearer ? "bearer token refused" : "not signed in");
         return;
     }
     if (d != OA_DECISION_FORBIDDEN)
@@ -455,14 +508,17 @@ enum oa_err oa_authorizer_answer(const struct oa_config *cfg, const struct oa_re
     case OA_DECISION_SIGN_IN: e = answer_redirect(r, cfg, req, oa_sign_in_redirect); break;
     case OA_DECISION_REFRESH: e = answer_redirect(r, cfg, req, oa_refresh_redirect); break;
     case OA_DECISION_UNAUTH:
-        oa_page_error(r, req, 401, "You need to sign in to see this page.");
+        oa_page_error(r, req, 401,
+                      tls.bearer ? "The access token is not valid."
+                                 : "You need to sign in to see this page.");
         break;
     case OA_DECISION_FORBIDDEN:
         answer_forbidden(r, cfg, req, &id);
         e = OA_ERR_DENIED;
         break;
     }
-    oa_authorizer_audit(r, cfg, d, &id); /* nothing for an allow */
+    oa_authorizer_bearer_answer(r, cfg, d); /* a bearer token's challenge (RFC 6750) */
+    oa_authorizer_audit(r, cfg, d, &id);    /* nothing for an allow */
     /* only the bytes the session used: wiping the whole buffer cost more than the decision */
     oa_wipe(tls.sb.plain, tls.sb.plain_len);
     tls.sb.plain_len = 0;

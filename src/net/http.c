@@ -212,7 +212,7 @@ static enum oa_err answer_take(CURL *h, struct oa_buf *body, struct oa_http_resp
                                struct oa_error *err)
 {
     char *ct = NULL;
-    struct curl_header *link = NULL;
+    struct curl_header *link = NULL, *cc = NULL;
 
     cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
     cu->easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
@@ -220,6 +220,9 @@ static enum oa_err answer_take(CURL *h, struct oa_buf *body, struct oa_http_resp
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     if (cu->easy_header(h, "Link", 0, CURLH_HEADER, -1, &link) == CURLHE_OK && link->value &&
         !(resp->link = strdup(link->value)))
+        return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
+    if (cu->easy_header(h, "Cache-Control", 0, CURLH_HEADER, -1, &cc) == CURLHE_OK && cc->value &&
+        !(resp->cache_control = strdup(cc->value)))
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     resp->body_len = body->len;
     if (!(resp->body = oa_buf_steal(body)))
@@ -296,6 +299,7 @@ void oa_http_response_free(struct oa_http_response *resp)
     free(resp->body);
     free(resp->content_type);
     free(resp->link);
+    free(resp->cache_control);
     memset(resp, 0, sizeof(*resp));
 }
 

@@ -175,7 +175,9 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
         break;
     case OA_DECISION_SIGN_IN:
     case OA_DECISION_UNAUTH:
-        oa_page_error(r, req, 401, "You need to sign in to see this page.");
+        oa_page_error(r, req, 401,
+                      oa_authorize_was_bearer() ? "The access token is not valid."
+                                                : "You need to sign in to see this page.");
         break;
     case OA_DECISION_REFRESH:
         oa_page_error(r, req, 401, "Your session needs to be refreshed.");
@@ -188,6 +190,7 @@ enum oa_err oa_endpoint_auth(struct oa_response *r, const struct oa_config *cfg,
         e = OA_ERR_DENIED;
         break;
     }
+    oa_authorizer_bearer_answer(r, cfg, d); /* nginx: auth_request_set passes it on */
     /* auth_request's 401 stands for both: a page load without a session is a denial too */
     oa_authorizer_audit(r, cfg, d == OA_DECISION_SIGN_IN ? OA_DECISION_UNAUTH : d, &id);
     oa_wipe(sb, sizeof(*sb));

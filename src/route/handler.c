@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "oa/authorizer.h"
+#include "oa/bearer.h"
 #include "oa/crypto.h"
 #include "oa/endpoints.h"
 #include "oa/handler.h"
@@ -234,12 +235,48 @@ static bool error_document_signed_in(struct oa_response *r, const struct oa_conf
     return signed_in;
 }
 
+/* The ErrorDocument of a request with a bearer token (Apache's, nginx's
+ * error_page): never a redirect to sign in (bearer.h). mod_fcgid turns the
+ * access checker's 403 into a 401, so the decision is made again for the
+ * original URL: an invalid token is 401 invalid_token, a valid one the
+ * rules refused is 403 insufficient_scope with the rule's scopes. */
+static enum oa_err error_document_bearer(struct oa_response *r, const struct oa_config *cfg,
+                                         const struct oa_request *req)
+{
+    struct oa_session_buf *sb = malloc(sizeof(*sb)); /* not read: the token decides */
+    struct oa_request q = *req;
+    struct oa_buf uri = {0};
+    struct oa_identity id;
+    enum oa_decision d = OA_DECISION_UNAUTH;
+
+    error_document_rd(&uri, req);
+    q.request_uri = uri.p;
+    q.served_uri = q.served_path = NULL;
+    if (sb && uri.p)
+        d = oa_authorize_at(&id, sb, cfg, &q, NULL);
+    if (d == OA_DECISION_UNAUTH || !uri.p || !sb) {
+        oa_page_error(r, req, 401, "The access token is not valid.");
+        oa_bearer_challenge(r, 401, NULL);
+    } else {
+        char user[1024];
+        oa_page_forbidden(r, cfg, req, oa_remote_user(&id, user, sizeof(user)));
+        oa_authorizer_bearer_answer(r, cfg, OA_DECISION_FORBIDDEN);
+    }
+    oa_buf_free(&uri);
+    free(sb);
+    return d == OA_DECISION_UNAUTH ? OA_OK : OA_ERR_DENIED;
+}
+
 static enum oa_err error_document(struct oa_response *r, const struct oa_config *cfg,
                                   const struct oa_request *req)
 {
     struct oa_buf rd = {0};
     enum oa_err e = OA_OK;
+    const char *tok;
+    size_t n;
 
+    if (oa_bearer_token(req->authorization, &tok, &n) && oa_bearer_enabled(cfg))
+        return error_document_bearer(r, cfg, req);
     if (error_document_signed_in(r, cfg, req, &e))
         return e;
     if (!oa_page_load(req)) {

@@ -7,7 +7,7 @@
 # target.
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
-targets="authorizer config form jwt path provider redirect session state revfile claims"
+targets="authorizer config form jwt path provider redirect session state revfile claims bearer"
 n=0
 echo "1..$(echo "$targets" | wc -w)"
 for t in $targets; do

@@ -226,13 +226,52 @@ function configuration() {
   });
 }
 
+// ---- bearer tokens (tests/e2e/bearer.sh) -------------------------------------
+//   OIDC_API_RESOURCE=URL     resource indicators (RFC 8707) and client_credentials on: a token
+//                             asked for with resource=R (default URL) is a JWT access token
+//                             (RFC 9068) with aud R and a scope among "read write admin"
+//   OIDC_API_ALG              its alg: RS256 (default), ES256 or EdDSA; a resource ending in
+//                             /es256 or /eddsa is signed with that alg (an Ed25519 key is added)
+//                             a resource ending in /opaque gets an opaque token, for RFC 7662
+//                             introspection (on, with OIDC_API_RESOURCE)
+//   OIDC_KID_SUFFIX           appended to every signing key's kid: restarting the provider with
+//                             another suffix (and new keys) is a key rotation
+function bearerConfig(conf) {
+  const res = env.OIDC_API_RESOURCE;
+  const suffix = env.OIDC_KID_SUFFIX || '';
+  const alg = env.OIDC_API_ALG || 'RS256';
+  if (res) {
+    const ed = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+    conf.jwks.keys.push({ ...ed, kid: 'ed-1', use: 'sig', alg: 'EdDSA' });
+  }
+  for (const k of conf.jwks.keys) k.kid += suffix;
+  if (!res) return conf;
+  for (const c of conf.clients) c.grant_types = [...new Set([...c.grant_types, 'client_credentials'])];
+  conf.features.clientCredentials = { enabled: true };
+  conf.features.introspection = { enabled: true };
+  conf.features.resourceIndicators = {
+    enabled: true,
+    defaultResource: () => res,
+    useGrantedResource: () => true,
+    getResourceServerInfo: (ctx, resource) => ({
+      scope: 'read write admin',
+      audience: resource,
+      accessTokenTTL: 600,
+      accessTokenFormat: resource.endsWith('/opaque') ? 'opaque' : 'jwt',
+      jwt: { sign: { alg: resource.endsWith('/es256') ? 'ES256' : resource.endsWith('/eddsa') ? 'EdDSA' : alg } },
+    }),
+  };
+  return conf;
+}
+// ---- end of the bearer tokens block ------------------------------------------
+
 const server = https.createServer(peer.tlsOptions(tlsDir));
 peer.logRequests(server);
 // oidc-provider is ESM-only: this CommonJS file loads it with import(). The
 // issuer is the URL the server listens on, so the provider is made after.
 import('oidc-provider').then(async ({ default: Provider }) => {
   const issuer = await peer.listen(server, port);
-  const provider = new Provider(issuer, backchannelConfig(configuration()));
+  const provider = new Provider(issuer, backchannelConfig(bearerConfig(configuration())));
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
   backchannelEvents(provider);
   if (process.env.OIDC_TOKEN_LOG) {

@@ -1,0 +1,138 @@
+/*
+ * jwks_refresh.c - the bearer keys' refresh thread (jwks_refresh.h).
+ *
+ * Why a thread of its own rather than the main thread's tick: a fetch may
+ * take http.timeout (10 s), and the tick also swaps configs and follows the
+ * revocation store. Every OA_JWKS_POLL_MS it looks at the current config's
+ * providers with api_audiences: one whose keys are due, or whose keys a
+ * token asked for (an unknown kid, at most every OA_BEARER_REFETCH_MIN s),
+ * is fetched; a failure keeps the keys it had and waits 2, 4 ... 300 s.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "jwks_refresh.h"
+#include "log.h"
+#include "oa/bearer.h"
+
+#define OA_JWKS_POLL_MS 250
+#define OA_JWKS_BACKOFF_MIN 2
+#define OA_JWKS_BACKOFF_MAX 300
+#define OA_JWKS_ISSUER_MAX 512
+
+/* One issuer's schedule (the thread's own). */
+struct due {
+    char issuer[OA_JWKS_ISSUER_MAX];
+    int64_t next_at; /* fetch at or after this */
+    int64_t last_at; /* the last attempt */
+    int64_t backoff;
+};
+
+static struct due *due_of(struct due *d, size_t *n, const char *issuer)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(d[i].issuer, issuer) == 0)
+            return &d[i];
+    if (*n >= OA_BEARER_ISSUERS_MAX || strlen(issuer) >= OA_JWKS_ISSUER_MAX)
+        return NULL;
+    memset(&d[*n], 0, sizeof(d[*n]));
+    snprintf(d[*n].issuer, sizeof(d[*n].issuer), "%s", issuer);
+    return &d[(*n)++];
+}
+
+static void fetch_one(struct oa_gen *g, const struct oa_provider *p, struct due *d, int64_t now)
+{
+    struct oa_error err;
+    int64_t ttl;
+
+    d->last_at = now;
+    if (oa_bearer_keys_fetch(&g->rt, g->cfg, p, now, &ttl, &err) == OA_OK) {
+        d->next_at = now + ttl;
+        d->backoff = 0;
+        oa_log_write(OA_LOG_DEBUG, "bearer keys of %s fetched, next in %lld s", p->name,
+                     (long long)ttl);
+        return;
+    }
+    d->backoff = d->backoff ? d->backoff * 2 : OA_JWKS_BACKOFF_MIN;
+    if (d->backoff > OA_JWKS_BACKOFF_MAX)
+        d->backoff = OA_JWKS_BACKOFF_MAX;
+    d->next_at = now + d->backoff;
+    oa_log_error(OA_LOG_WARN, &err);
+}
+
+static void round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
+{
+    struct oa_gen *g = oa_live_enter(j->live, j->slot);
+    int64_t now = (int64_t)time(NULL);
+
+    for (size_t i = 0; g && i < g->cfg->nproviders && !atomic_load(&j->stop); i++) {
+        const struct oa_provider *p = &g->cfg->providers[i];
+        struct due *s;
+        if (!p->api_audiences.n || !p->issuer || !(s = due_of(d, n, p->issuer)))
+            continue;
+        /* the rate limit first: a want that must wait stays asked */
+        if (now >= s->next_at ||
+            (now - s->last_at >= OA_BEARER_REFETCH_MIN && oa_bearer_keys_wanted(p->issuer)))
+            fetch_one(g, p, s, now);
+    }
+    oa_live_leave(j->live, j->slot);
+}
+
+static void *refresh_main(void *arg)
+{
+    static struct due d[OA_BEARER_ISSUERS_MAX];
+    struct oa_jwks_refresh *j = arg;
+    size_t n = 0;
+
+    while (!atomic_load(&j->stop)) {
+        struct timespec until;
+        round_once(j, d, &n);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += OA_JWKS_POLL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&j->lock);
+        if (!atomic_load(&j->stop))
+            pthread_cond_timedwait(&j->wake, &j->lock, &until);
+        pthread_mutex_unlock(&j->lock);
+    }
+    return NULL;
+}
+
+void oa_jwks_refresh_start(struct oa_jwks_refresh *j, struct oa_live *live, size_t slot)
+{
+    int e;
+
+    memset(j, 0, sizeof(*j));
+    j->live = live;
+    j->slot = slot;
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->wake, NULL);
+    if (slot >= live->nslots) {
+        oa_log_write(OA_LOG_ERROR, "bearer keys: no thread slot: bearer tokens are refused");
+        return;
+    }
+    e = pthread_create(&j->tid, NULL, refresh_main, j);
+    if (e) {
+        oa_log_write(OA_LOG_ERROR, "bearer keys: cannot start the thread: %s", strerror(e));
+        return;
+    }
+    j->running = true;
+}
+
+void oa_jwks_refresh_stop(struct oa_jwks_refresh *j)
+{
+    if (j->running) {
+        pthread_mutex_lock(&j->lock);
+        atomic_store(&j->stop, 1);
+        pthread_cond_signal(&j->wake);
+        pthread_mutex_unlock(&j->lock);
+        pthread_join(j->tid, NULL);
+        j->running = false;
+    }
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->wake);
+}
