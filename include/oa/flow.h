@@ -170,6 +170,11 @@ enum oa_err oa_github_identity(struct oa_flow *f, struct oa_identity_draft *id,
 
 /* provider_oidc.c ---------------------------------------------------- */
 
+/* The claims of t's id_token, checked (oa_id_token_check) for a sign-in
+ * with nonce; *claims new (json_decref). On a refusal: the 502 page, the
+ * phase for the metrics (nonce, iss, id_token) and the log line are made. */
+enum oa_err oa_oidc_sign_in_claims(struct oa_flow *f, json_t **claims, const struct oa_tokens *t,
+                                   const char *nonce) OA_WUR;
 /* id_token (signature, iss, aud, nonce...), userinfo when configured (same
  * sub), claims per kind; google hosted_domain (403); apple's `user` field
  * (may be NULL) for the name. */

@@ -252,19 +252,10 @@ enum oa_err oa_entra_identity(struct oa_flow *f, struct oa_identity_draft *id,
                               const struct oa_tokens *t, const char *nonce)
 {
     json_t *claims = NULL;
-    struct oa_error err;
-    enum oa_err e;
+    enum oa_err e = oa_oidc_sign_in_claims(f, &claims, t, nonce); /* the page is made */
 
-    oa_error_clear(&err);
-    f->phase = OA_MX_CAUSE_ID_TOKEN;
-    e = oa_id_token_check(&claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
-    if (e != OA_OK && !strcmp(err.msg, OA_JWT_NONCE_WRONG))
-        f->phase = OA_MX_CAUSE_NONCE;
-    else if (e != OA_OK && !strcmp(err.msg, OA_JWT_ISS_WRONG))
-        f->phase = OA_MX_CAUSE_ISS;
     if (e != OA_OK)
-        return oa_flow_fail(f, e, 502, NOT_VERIFIED, "id_token refused: %s (%s)", err.msg,
-                            oa_strerror(e));
+        return e;
     e = oa_identity_draft_set(&id->provider_sid, claim_str(claims, "sid"));
     if (e == OA_OK)
         e = entra_identity(f, id, claims, t->access_token);

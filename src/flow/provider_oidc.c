@@ -178,16 +178,15 @@ static enum oa_err check_hosted_domain(struct oa_flow *f, json_t *claims)
         hd ? "hd claim is not a hosted_domain" : "no hd claim (not a Workspace account)");
 }
 
-enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
-                             const struct oa_tokens *t, const char *nonce, const char *apple_user)
+enum oa_err oa_oidc_sign_in_claims(struct oa_flow *f, json_t **claims, const struct oa_tokens *t,
+                                   const char *nonce)
 {
-    json_t *claims = NULL;
     struct oa_error err;
     enum oa_err e;
 
     oa_error_clear(&err);
     f->phase = OA_MX_CAUSE_ID_TOKEN;
-    e = oa_id_token_check(&claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
+    e = oa_id_token_check(claims, f->rt, f->cfg, f->p, &f->ep, t->id_token, nonce, &err);
     if (e != OA_OK && !strcmp(err.msg, OA_JWT_NONCE_WRONG))
         f->phase = OA_MX_CAUSE_NONCE;
     else if (e != OA_OK && !strcmp(err.msg, OA_JWT_ISS_WRONG))
@@ -195,6 +194,17 @@ enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
     if (e != OA_OK)
         return oa_flow_fail(f, e, 502, NOT_VERIFIED, "id_token refused: %s (%s)", err.msg,
                             oa_strerror(e));
+    return OA_OK;
+}
+
+enum oa_err oa_oidc_identity(struct oa_flow *f, struct oa_identity_draft *id,
+                             const struct oa_tokens *t, const char *nonce, const char *apple_user)
+{
+    json_t *claims = NULL;
+    enum oa_err e = oa_oidc_sign_in_claims(f, &claims, t, nonce);
+
+    if (e != OA_OK)
+        return e;
     /* the provider's session (back-channel logout names it), from the
      * signed id_token itself, before userinfo is merged in */
     e = oa_identity_draft_set(&id->provider_sid, claim_str(claims, "sid"));

@@ -74,7 +74,7 @@ static void test_too_many(void)
     json_object_set_new(c, ROLE "developer", a);
     p.kind = OA_PROVIDER_GITLAB;
     e = oa_gitlab_groups(&out, &p, c, why, sizeof(why));
-    ok(e == OA_ERR_TOO_LARGE && strstr(why, "more than a session"),
+    ok(e == OA_ERR_TOO_LARGE && strstr(why, "more than a sign-in may bring"),
        "10,000 role groups: refused, not cut (%s)", why);
     oa_buf_free(&out);
     json_decref(c);
