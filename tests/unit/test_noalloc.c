@@ -93,6 +93,7 @@ int main(void)
         oa_response_init(&resp);
         (void)oa_authorizer_answer(&fx.cfg, &fx.req, &resp);
         is_int(resp.status, 403, "a session without that role: 403");
+        oa_response_free(&resp); /* a denial has a body */
         fx.rules[1].roles.n = 0;
     }
     /* public: true, methods and hosts: a request without a session that a
