@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "oa/b64url.h"
 #include "oa/bearer.h"
@@ -118,6 +119,31 @@ static const char *claim_str(json_t *claims, const char *name)
     return s && strlen(s) == json_string_length(json_object_get(claims, name)) ? s : NULL;
 }
 
+/* What a sign-in through p refuses, p's token is refused too: allowed_groups
+ * (gitlab, microsoft-entra), Entra's tid and allowed_tenants, Google's hd
+ * and hosted_domain. Without it a user these keep out of the browser
+ * passes, with a token, every rule that names no group. groups: the
+ * provider's, before any map. */
+static enum oa_err sign_in_gates(const struct oa_provider *p, json_t *claims, const char *groups,
+                                 struct oa_error *err)
+{
+    const char *hd = claim_str(claims, "hd");
+    bool hd_ok = false;
+
+    if (!oa_allowed_groups_ok(p, groups))
+        return oa_error_set(err, OA_ERR_DENIED, "access token: in none of allowed_groups");
+    if (p->kind == OA_PROVIDER_ENTRA && !oa_entra_tenant_allowed(p, claim_str(claims, "tid")))
+        return oa_error_set(err, OA_ERR_DENIED,
+                            "access token: no tid, or a tenant not in allowed_tenants");
+    if (p->kind != OA_PROVIDER_GOOGLE || !p->hosted_domain.n)
+        return OA_OK;
+    for (size_t i = 0; hd && i < p->hosted_domain.n; i++)
+        hd_ok =
+            hd_ok || !strcmp(p->hosted_domain.v[i], "*") || !strcasecmp(hd, p->hosted_domain.v[i]);
+    return hd_ok ? OA_OK
+                 : oa_error_set(err, OA_ERR_DENIED, "access token: hd is not one of hosted_domain");
+}
+
 enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struct oa_config *cfg,
                                         const struct oa_provider *p, json_t *claims, int64_t now,
                                         struct oa_error *err)
@@ -132,6 +158,13 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
                          : now + OA_BEARER_CACHE_TTL; /* introspection without exp */
     enum oa_err e;
 
+    /* RFC 9449 7.1, RFC 8705 3: a token bound to a key (cnf: DPoP's jkt,
+     * mTLS's x5t#S256) is only good with a proof of that key, which an
+     * Authorization: Bearer request does not carry: a stolen one replayed
+     * as a plain bearer token must not pass */
+    if (json_object_get(claims, "cnf"))
+        return oa_error_set(err, OA_ERR_DENIED,
+                            "access token: bound to a key (cnf): no proof of possession here");
     if (oa_claim_true(json_object_get(claims, "email_verified")))
         email = claim_str(claims, "email");
     user = claim_str(claims, "preferred_username");
@@ -144,7 +177,8 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
                             "access token: groups: %s", why);
     }
     oa_buf_init(&scopes, OA_BEARER_SCOPES_MAX);
-    if ((e = scopes_of(&scopes, claims, err)) == OA_OK &&
+    if ((e = sign_in_gates(p, claims, groups.len ? groups.p : "", err)) == OA_OK &&
+        (e = scopes_of(&scopes, claims, err)) == OA_OK &&
         (e = oa_identity_map(&m, cfg, p, email, groups.len ? groups.p : "")) != OA_OK)
         oa_error_set(err, e, "access token: out of memory");
     if (e == OA_OK) {
