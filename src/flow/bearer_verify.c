@@ -119,6 +119,25 @@ static const char *claim_str(json_t *claims, const char *name)
     return s && strlen(s) == json_string_length(json_object_get(claims, name)) ? s : NULL;
 }
 
+/* Whether the token says it is an access token for Bearer use, or says
+ * nothing: an introspection answer's token_type (RFC 7662 2.2: the OAuth
+ * token type, "bearer") and Keycloak's typ claim ("Bearer"; "ID",
+ * "Refresh", "Offline", "Logout" are its other tokens, which carry an aud
+ * too: an id_token or a refresh token must not pass as an access token). */
+static bool kind_ok(json_t *claims)
+{
+    static const char *const other[] = {"ID", "Refresh", "Offline", "Logout"};
+    json_t *tt = json_object_get(claims, "token_type"), *typ = json_object_get(claims, "typ");
+
+    if (tt && !(json_is_string(tt) && (!strcasecmp(json_string_value(tt), "bearer") ||
+                                       !strcasecmp(json_string_value(tt), "access_token"))))
+        return false;
+    for (size_t i = 0; json_is_string(typ) && i < sizeof(other) / sizeof(other[0]); i++)
+        if (!strcasecmp(json_string_value(typ), other[i]))
+            return false;
+    return true;
+}
+
 /* What a sign-in through p refuses, p's token is refused too: allowed_groups
  * (gitlab, microsoft-entra), Entra's tid and allowed_tenants, Google's hd
  * and hosted_domain. Without it a user these keep out of the browser
@@ -165,6 +184,9 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
     if (json_object_get(claims, "cnf"))
         return oa_error_set(err, OA_ERR_DENIED,
                             "access token: bound to a key (cnf): no proof of possession here");
+    if (!kind_ok(claims))
+        return oa_error_set(err, OA_ERR_DENIED,
+                            "access token: another kind of token (token_type or typ says so)");
     if (oa_claim_true(json_object_get(claims, "email_verified")))
         email = claim_str(claims, "email");
     user = claim_str(claims, "preferred_username");

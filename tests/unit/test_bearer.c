@@ -596,6 +596,14 @@ static void test_introspection(void)
     introspected("{\"error\":\"invalid_client\"}", 401, "opaque-token-9", 401,
                  "the endpoint refuses us: 401");
     introspected("not json", 200, "opaque-token-10", 401, "not JSON: 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD
+                 "\",\"sub\":\"u\",\"token_type\":\"Bearer\",\"scope\":\"admin write\"}",
+                 200, "opaque-token-13", 200, "token_type Bearer passes");
+    introspected("{\"active\":true,\"aud\":\"" AUD
+                 "\",\"sub\":\"u\",\"token_type\":\"refresh_token\"}",
+                 200, "opaque-token-14", 401, "token_type refresh_token: 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"typ\":\"Refresh\"}", 200,
+                 "opaque-token-15", 401, "Keycloak's typ Refresh (a refresh token): 401");
     introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"token_type\":\"DPoP\","
                  "\"cnf\":{\"jkt\":\"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I\"}}",
                  200, "opaque-token-12", 401, "a DPoP-bound token (cnf) sent as Bearer: 401");
@@ -771,6 +779,9 @@ static void test_gates(void)
            "a DPoP-bound JWT (cnf.jkt) as a plain bearer token: 401");
     is_int(gated("{\"cnf\":{\"x5t#S256\":\"bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2\"}}"), 401,
            "an mTLS-bound JWT (cnf.x5t#S256) as a plain bearer token: 401");
+    is_int(gated("{\"typ\":\"ID\"}"), 401, "Keycloak's id_token (typ ID) as an access token: 401");
+    is_int(gated("{\"typ\":\"Bearer\"}"), 200, "Keycloak's access token (typ Bearer) passes");
+    is_int(gated("{\"token_type\":7}"), 401, "a token_type that is not a string: 401");
     oa_bearer_cache_clear();
 }
 
