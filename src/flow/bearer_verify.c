@@ -119,6 +119,26 @@ static const char *claim_str(json_t *claims, const char *name)
     return s && strlen(s) == json_string_length(json_object_get(claims, name)) ? s : NULL;
 }
 
+/* The groups as a sign-in through p reads them (groups_claim's paths, else
+ * the kind's): GitLab's groups, groups_direct and role claims
+ * (provider_gitlab.c), Entra's groups and app roles (provider_entra.c);
+ * otherwise allowed_groups and the maps would judge a token by fewer
+ * groups than the same user's session. An Entra overage is not fetched
+ * (Graph needs the user's own token for Graph): its groups are absent. */
+static enum oa_err token_groups(struct oa_buf *out, const struct oa_provider *p, json_t *claims,
+                                char *why, size_t cap)
+{
+    static const char *const entra[] = {"groups", "roles"};
+
+    if (p->groups_claim.n)
+        return oa_claims_provider_groups(out, p, claims, why, cap);
+    if (p->kind == OA_PROVIDER_GITLAB)
+        return oa_gitlab_groups(out, p, claims, why, cap);
+    if (p->kind == OA_PROVIDER_ENTRA)
+        return oa_claims_groups(out, claims, entra, 2, why, cap);
+    return oa_claims_provider_groups(out, p, claims, why, cap);
+}
+
 /* Whether the token says it is an access token for Bearer use, or says
  * nothing: an introspection answer's token_type (RFC 7662 2.2: the OAuth
  * token type, "bearer") and Keycloak's typ claim ("Bearer"; "ID",
@@ -192,7 +212,7 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
     user = claim_str(claims, "preferred_username");
     if (!user)
         user = claim_str(claims, "client_id"); /* a service's token (client credentials) */
-    e = oa_claims_provider_groups(&groups, p, claims, why, sizeof(why));
+    e = token_groups(&groups, p, claims, why, sizeof(why));
     if (e != OA_OK) {
         oa_buf_free(&groups);
         return oa_error_set(err, e == OA_ERR_NOMEM ? e : OA_ERR_PROVIDER,

@@ -767,7 +767,20 @@ static void test_gates(void)
            "entra: a token of another tenant: 401");
     is_int(gated(NULL), 401, "entra: a token without tid: 401");
     is_int(gated("{\"tid\":\"../" TID "\"}"), 401, "entra: a tid that is not a GUID: 401");
+    p->allowed_groups = cfx_list("approver");
+    is_int(gated("{\"tid\":\"" TID "\",\"groups\":null,\"roles\":[\"approver\"]}"), 200,
+           "entra: an app role (roles claim) counts as at a sign-in (allowed_groups)");
+    p->allowed_groups = (struct oa_strlist){0};
     p->allowed_tenants = (struct oa_strlist){0};
+    p->kind = OA_PROVIDER_GITLAB;
+    p->allowed_groups = cfx_list("acme/web:owner|acme/api");
+    is_int(gated("{\"groups\":null,\"https://gitlab.org/claims/groups/owner\":[\"acme/web\"]}"),
+           200, "gitlab: a role claim gives path:owner as at a sign-in (allowed_groups)");
+    is_int(gated("{\"groups\":null,\"groups_direct\":[\"acme/api\"]}"), 200,
+           "gitlab: groups_direct counts as at a sign-in");
+    is_int(gated("{\"groups\":null,\"groups_direct\":[\"acme/other\"]}"), 401,
+           "gitlab: in none of allowed_groups: 401");
+    p->allowed_groups = (struct oa_strlist){0};
     p->kind = OA_PROVIDER_GOOGLE;
     p->hosted_domain = cfx_list("example.com");
     is_int(gated("{\"hd\":\"Example.com\"}"), 200, "google: hd of hosted_domain passes");
