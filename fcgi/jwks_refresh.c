@@ -9,6 +9,7 @@
  * is fetched; a failure keeps the keys it had and waits 2, 4 ... 300 s.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +28,7 @@ struct due {
     int64_t next_at; /* fetch at or after this */
     int64_t last_at; /* the last attempt */
     int64_t backoff;
+    char *src; /* where the config said to fetch from (source_changed), or NULL */
 };
 
 static struct due *due_of(struct due *d, size_t *n, const char *issuer)
@@ -39,6 +41,28 @@ static struct due *due_of(struct due *d, size_t *n, const char *issuer)
     memset(&d[*n], 0, sizeof(d[*n]));
     snprintf(d[*n].issuer, sizeof(d[*n].issuer), "%s", issuer);
     return &d[(*n)++];
+}
+
+/* True when a new config names another place for p's keys (jwks_uri,
+ * introspection) than the one the keys came from: they are fetched at once,
+ * not at the old keys' max-age (up to 24 h), so that keys from an abandoned
+ * URL (a compromised IdP's old JWKS) stop verifying tokens soon. The first
+ * look only records it (a new issuer is due at once anyway). */
+static bool source_changed(struct due *d, const struct oa_provider *p)
+{
+    char *src = NULL;
+    bool first = d->src == NULL;
+
+    if (asprintf(&src, "%s\n%s\n%d", p->jwks_uri ? p->jwks_uri : "",
+                 p->introspection_url ? p->introspection_url : "", (int)p->introspection) < 0)
+        return false;
+    if (!first && strcmp(d->src, src) == 0) {
+        free(src);
+        return false;
+    }
+    free(d->src);
+    d->src = src;
+    return !first;
 }
 
 static void fetch_one(struct oa_gen *g, const struct oa_provider *p, struct due *d, int64_t now)
@@ -71,6 +95,10 @@ static void round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
         struct due *s;
         if (!p->api_audiences.n || !p->issuer || !(s = due_of(d, n, p->issuer)))
             continue;
+        if (source_changed(s, p)) {
+            s->next_at = 0; /* a reload named another source: now */
+            s->backoff = 0;
+        }
         /* the rate limit first: a want that must wait stays asked */
         if (now >= s->next_at ||
             (now - s->last_at >= OA_BEARER_REFETCH_MIN && oa_bearer_keys_wanted(p->issuer)))
@@ -98,6 +126,10 @@ static void *refresh_main(void *arg)
         if (!atomic_load(&j->stop))
             pthread_cond_timedwait(&j->wake, &j->lock, &until);
         pthread_mutex_unlock(&j->lock);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(d[i].src);
+        d[i].src = NULL;
     }
     return NULL;
 }

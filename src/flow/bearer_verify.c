@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "oa/b64url.h"
 #include "oa/bearer.h"
@@ -118,6 +119,70 @@ static const char *claim_str(json_t *claims, const char *name)
     return s && strlen(s) == json_string_length(json_object_get(claims, name)) ? s : NULL;
 }
 
+/* The groups as a sign-in through p reads them (groups_claim's paths, else
+ * the kind's): GitLab's groups, groups_direct and role claims
+ * (provider_gitlab.c), Entra's groups and app roles (provider_entra.c);
+ * otherwise allowed_groups and the maps would judge a token by fewer
+ * groups than the same user's session. An Entra overage is not fetched
+ * (Graph needs the user's own token for Graph): its groups are absent. */
+static enum oa_err token_groups(struct oa_buf *out, const struct oa_provider *p, json_t *claims,
+                                char *why, size_t cap)
+{
+    static const char *const entra[] = {"groups", "roles"};
+
+    if (p->groups_claim.n)
+        return oa_claims_provider_groups(out, p, claims, why, cap);
+    if (p->kind == OA_PROVIDER_GITLAB)
+        return oa_gitlab_groups(out, p, claims, why, cap);
+    if (p->kind == OA_PROVIDER_ENTRA)
+        return oa_claims_groups(out, claims, entra, 2, why, cap);
+    return oa_claims_provider_groups(out, p, claims, why, cap);
+}
+
+/* Whether the token says it is an access token for Bearer use, or says
+ * nothing: an introspection answer's token_type (RFC 7662 2.2: the OAuth
+ * token type, "bearer") and Keycloak's typ claim ("Bearer"; "ID",
+ * "Refresh", "Offline", "Logout" are its other tokens, which carry an aud
+ * too: an id_token or a refresh token must not pass as an access token). */
+static bool kind_ok(json_t *claims)
+{
+    static const char *const other[] = {"ID", "Refresh", "Offline", "Logout"};
+    json_t *tt = json_object_get(claims, "token_type"), *typ = json_object_get(claims, "typ");
+
+    if (tt && !(json_is_string(tt) && (!strcasecmp(json_string_value(tt), "bearer") ||
+                                       !strcasecmp(json_string_value(tt), "access_token"))))
+        return false;
+    for (size_t i = 0; json_is_string(typ) && i < sizeof(other) / sizeof(other[0]); i++)
+        if (!strcasecmp(json_string_value(typ), other[i]))
+            return false;
+    return true;
+}
+
+/* What a sign-in through p refuses, p's token is refused too: allowed_groups
+ * (gitlab, microsoft-entra), Entra's tid and allowed_tenants, Google's hd
+ * and hosted_domain. Without it a user these keep out of the browser
+ * passes, with a token, every rule that names no group. groups: the
+ * provider's, before any map. */
+static enum oa_err sign_in_gates(const struct oa_provider *p, json_t *claims, const char *groups,
+                                 struct oa_error *err)
+{
+    const char *hd = claim_str(claims, "hd");
+    bool hd_ok = false;
+
+    if (!oa_allowed_groups_ok(p, groups))
+        return oa_error_set(err, OA_ERR_DENIED, "access token: in none of allowed_groups");
+    if (p->kind == OA_PROVIDER_ENTRA && !oa_entra_tenant_allowed(p, claim_str(claims, "tid")))
+        return oa_error_set(err, OA_ERR_DENIED,
+                            "access token: no tid, or a tenant not in allowed_tenants");
+    if (p->kind != OA_PROVIDER_GOOGLE || !p->hosted_domain.n)
+        return OA_OK;
+    for (size_t i = 0; hd && i < p->hosted_domain.n; i++)
+        hd_ok =
+            hd_ok || !strcmp(p->hosted_domain.v[i], "*") || !strcasecmp(hd, p->hosted_domain.v[i]);
+    return hd_ok ? OA_OK
+                 : oa_error_set(err, OA_ERR_DENIED, "access token: hd is not one of hosted_domain");
+}
+
 enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struct oa_config *cfg,
                                         const struct oa_provider *p, json_t *claims, int64_t now,
                                         struct oa_error *err)
@@ -132,19 +197,30 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
                          : now + OA_BEARER_CACHE_TTL; /* introspection without exp */
     enum oa_err e;
 
+    /* RFC 9449 7.1, RFC 8705 3: a token bound to a key (cnf: DPoP's jkt,
+     * mTLS's x5t#S256) is only good with a proof of that key, which an
+     * Authorization: Bearer request does not carry: a stolen one replayed
+     * as a plain bearer token must not pass */
+    if (json_object_get(claims, "cnf"))
+        return oa_error_set(err, OA_ERR_DENIED,
+                            "access token: bound to a key (cnf): no proof of possession here");
+    if (!kind_ok(claims))
+        return oa_error_set(err, OA_ERR_DENIED,
+                            "access token: another kind of token (token_type or typ says so)");
     if (oa_claim_true(json_object_get(claims, "email_verified")))
         email = claim_str(claims, "email");
     user = claim_str(claims, "preferred_username");
     if (!user)
         user = claim_str(claims, "client_id"); /* a service's token (client credentials) */
-    e = oa_claims_provider_groups(&groups, p, claims, why, sizeof(why));
+    e = token_groups(&groups, p, claims, why, sizeof(why));
     if (e != OA_OK) {
         oa_buf_free(&groups);
         return oa_error_set(err, e == OA_ERR_NOMEM ? e : OA_ERR_PROVIDER,
                             "access token: groups: %s", why);
     }
     oa_buf_init(&scopes, OA_BEARER_SCOPES_MAX);
-    if ((e = scopes_of(&scopes, claims, err)) == OA_OK &&
+    if ((e = sign_in_gates(p, claims, groups.len ? groups.p : "", err)) == OA_OK &&
+        (e = scopes_of(&scopes, claims, err)) == OA_OK &&
         (e = oa_identity_map(&m, cfg, p, email, groups.len ? groups.p : "")) != OA_OK)
         oa_error_set(err, e, "access token: out of memory");
     if (e == OA_OK) {

@@ -9,8 +9,8 @@
  * strings, or more groups than a session cookie can carry, refuses the
  * sign-in with a message naming the claim: never a list cut short. Only a
  * group name the comma-separated list cannot carry (empty, a comma, a
- * control byte) is left out, as identity_draft.c does for every provider:
- * that only ever takes access away.
+ * control byte, a space first or last) is left out, as identity_draft.c
+ * does for every provider: that only ever takes access away.
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,8 +80,8 @@ static enum oa_err add_group(struct groups *g, const json_t *s, const char *path
     /* as identity_draft.c does: a name the list cannot carry (empty, a
      * comma, a control byte) is left out rather than allowed to forge two
      * groups or a header; leaving one out only ever takes access away */
-    if (!len)
-        return OA_OK;
+    if (!len || v[0] == ' ' || v[len - 1] == ' ')
+        return OA_OK; /* " admin": an application that trims its list would read admin */
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || v[i] == ',')
             return OA_OK;

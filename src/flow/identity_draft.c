@@ -27,8 +27,8 @@ static bool group_ok(const char *g)
 {
     size_t i;
 
-    if (!g || !*g)
-        return false;
+    if (!g || !*g || g[0] == ' ' || g[strlen(g) - 1] == ' ')
+        return false; /* " admin" would read admin to an application that trims */
     for (i = 0; g[i]; i++)
         if ((unsigned char)g[i] < 0x20 || g[i] == 0x7f || g[i] == ',')
             return false;

@@ -76,8 +76,9 @@ static void jw_field(struct jw *w, const char *name, const char *value)
     jw_str(w, value, strlen(value));
 }
 
-/* ,"name":["a","b"] of a comma-separated list (items trimmed, empty ones
- * skipped); left out when empty unless always. */
+/* ,"name":["a","b"] of a comma-separated list (empty items skipped; an
+ * item is never trimmed: " admin" is a group of its own, not admin, and
+ * the rules compare names exactly); left out when empty unless always. */
 static void jw_list(struct jw *w, const char *name, const char *list, bool always)
 {
     const char *p = list ? list : "";
@@ -90,10 +91,6 @@ static void jw_list(struct jw *w, const char *name, const char *list, bool alway
     jw_raw(w, "\":[", 3);
     while (*p) {
         const char *end = p + strcspn(p, ","), *a = p, *z = end;
-        while (a < z && *a == ' ')
-            a++;
-        while (z > a && z[-1] == ' ')
-            z--;
         if (a < z) {
             if (!first)
                 jw_raw(w, ",", 1);

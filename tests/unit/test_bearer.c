@@ -596,6 +596,17 @@ static void test_introspection(void)
     introspected("{\"error\":\"invalid_client\"}", 401, "opaque-token-9", 401,
                  "the endpoint refuses us: 401");
     introspected("not json", 200, "opaque-token-10", 401, "not JSON: 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD
+                 "\",\"sub\":\"u\",\"token_type\":\"Bearer\",\"scope\":\"admin write\"}",
+                 200, "opaque-token-13", 200, "token_type Bearer passes");
+    introspected("{\"active\":true,\"aud\":\"" AUD
+                 "\",\"sub\":\"u\",\"token_type\":\"refresh_token\"}",
+                 200, "opaque-token-14", 401, "token_type refresh_token: 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"typ\":\"Refresh\"}", 200,
+                 "opaque-token-15", 401, "Keycloak's typ Refresh (a refresh token): 401");
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"token_type\":\"DPoP\","
+                 "\"cnf\":{\"jkt\":\"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I\"}}",
+                 200, "opaque-token-12", 401, "a DPoP-bound token (cnf) sent as Bearer: 401");
     fx_reset();
     fx_fail(ISS "/introspect", OA_ERR_PROVIDER);
     is_int(decide("opaque-token-11", "/", NOW), 401, "introspection: transport failure: 401");
@@ -655,6 +666,138 @@ static void test_config(void)
     is_int(cfg->access[0].scopes.n, 2, "scopes parsed");
 }
 
+/* Alg confusion and claim types (audit): a key verifies only the alg its
+ * kty/crv says, keys for other algs or curves are never taken, numeric
+ * dates are JSON integers, aud strings. */
+static void test_confusion(void)
+{
+    static const char *const keys[] = {
+        "{\"kty\":\"EC\",\"crv\":\"P-384\",\"kid\":\"k\",\"x\":\"AAAA\",\"y\":\"AAAA\"}",
+        "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"kid\":\"k\","
+        "\"x\":\"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo\"}",
+        "{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"kid\":\"k\",\"x\":\"AAAA\"}",
+        "{\"kty\":\"oct\",\"kid\":\"k\",\"k\":\"c2VjcmV0\"}",
+    };
+    char *c = claims_with(NULL), *t, doc[1024];
+    struct oa_jwks *j = NULL;
+    struct oa_error err;
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", keys[i]);
+        ok(oa_jwks_parse(&j, doc, strlen(doc), &err) != OA_OK && !j,
+           "a JWKS with only %s: no usable key", keys[i]);
+    }
+    t = token(rsa, "PS256", "rsa1", NULL);
+    refused(t, "PS256 with the RSA key (RS256 only)");
+    free(t);
+    t = compact("{\"alg\":\"ES384\",\"kid\":\"ec1\"}", c, "AAAA");
+    refused(t, "ES384 header");
+    free(t);
+    t = compact(
+        "{\"alg\":\"EdDSA\",\"kid\":\"ec1\"}", c,
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    refused(t, "EdDSA naming the EC key's kid");
+    free(t);
+    free(c);
+    {
+        static const char *const bad[] = {
+            "{\"exp\":1800000600.5}",
+            "{\"exp\":\"1800000600\"}",
+            "{\"exp\":-1}",
+            "{\"exp\":100000000000000000}",
+            "{\"nbf\":\"0\"}",
+            "{\"iat\":1.5}",
+            "{\"aud\":[\"" AUD "\",7]}",
+            "{\"aud\":[]}",
+            "{\"aud\":{\"x\":1}}",
+            "{\"sub\":7}",
+            "{\"sub\":\"\"}",
+            "{\"iss\":[\"" ISS "\"]}",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            t = token(rsa, "RS256", "rsa1", bad[i]);
+            refused(t, bad[i]);
+            free(t);
+        }
+    }
+    t = token(rsa, "RS256", "rsa1",
+              "{\"scope\":null,\"scp\":[\"admin write\",7,null,\"admin\",\"wr\\\"ite\"]}");
+    is_int(decide(t, "/admin/x", NOW), 403,
+           "scp array: a word with a space, non-strings and a quote are no scopes (write missing)");
+    free(t);
+    t = token(rsa, "RS256", "rsa1", "{\"scope\":\"  admin   write \"}");
+    is_int(decide(t, "/admin/x", NOW), 200, "scope with extra spaces: admin and write");
+    free(t);
+}
+
+#define TID "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+/* One token of claims (override) at the decision: its status, the cache
+ * cleared first (a gate changed since). */
+static int gated(const char *override)
+{
+    char *t = token(rsa, "RS256", "rsa1", override);
+    int st;
+
+    oa_bearer_cache_clear();
+    st = decide(t, "/", NOW);
+    free(t);
+    return st;
+}
+
+/* What a sign-in through the provider refuses, its token is refused too:
+ * allowed_groups, Entra's allowed_tenants (and tid), Google's hosted_domain. */
+static void test_gates(void)
+{
+    struct oa_provider *p = &cfg->providers[0];
+    enum oa_provider_kind kind = p->kind;
+
+    p->allowed_groups = cfx_list("eng");
+    is_int(gated(NULL), 200, "allowed_groups [eng]: a token with groups eng, ops passes");
+    is_int(gated("{\"groups\":[\"ops\"]}"), 401,
+           "allowed_groups [eng]: a token with ops only: 401");
+    is_int(gated("{\"groups\":null}"), 401, "allowed_groups [eng]: a token without groups: 401");
+    is_int(gated("{\"groups\":[\"ENG\"]}"), 200, "allowed_groups: without case, as at a sign-in");
+    p->allowed_groups = (struct oa_strlist){0};
+    is_int(gated("{\"groups\":[\"ops\"]}"), 200, "no allowed_groups: any token passes");
+    p->kind = OA_PROVIDER_ENTRA;
+    p->allowed_tenants = cfx_list(TID);
+    is_int(gated("{\"tid\":\"" TID "\"}"), 200, "entra: a token of an allowed tenant passes");
+    is_int(gated("{\"tid\":\"00000000-0000-0000-0000-000000000001\"}"), 401,
+           "entra: a token of another tenant: 401");
+    is_int(gated(NULL), 401, "entra: a token without tid: 401");
+    is_int(gated("{\"tid\":\"../" TID "\"}"), 401, "entra: a tid that is not a GUID: 401");
+    p->allowed_groups = cfx_list("approver");
+    is_int(gated("{\"tid\":\"" TID "\",\"groups\":null,\"roles\":[\"approver\"]}"), 200,
+           "entra: an app role (roles claim) counts as at a sign-in (allowed_groups)");
+    p->allowed_groups = (struct oa_strlist){0};
+    p->allowed_tenants = (struct oa_strlist){0};
+    p->kind = OA_PROVIDER_GITLAB;
+    p->allowed_groups = cfx_list("acme/web:owner|acme/api");
+    is_int(gated("{\"groups\":null,\"https://gitlab.org/claims/groups/owner\":[\"acme/web\"]}"),
+           200, "gitlab: a role claim gives path:owner as at a sign-in (allowed_groups)");
+    is_int(gated("{\"groups\":null,\"groups_direct\":[\"acme/api\"]}"), 200,
+           "gitlab: groups_direct counts as at a sign-in");
+    is_int(gated("{\"groups\":null,\"groups_direct\":[\"acme/other\"]}"), 401,
+           "gitlab: in none of allowed_groups: 401");
+    p->allowed_groups = (struct oa_strlist){0};
+    p->kind = OA_PROVIDER_GOOGLE;
+    p->hosted_domain = cfx_list("example.com");
+    is_int(gated("{\"hd\":\"Example.com\"}"), 200, "google: hd of hosted_domain passes");
+    is_int(gated("{\"hd\":\"evil.com\"}"), 401, "google: another hd: 401");
+    is_int(gated(NULL), 401, "google: no hd (a consumer account): 401");
+    p->hosted_domain = (struct oa_strlist){0};
+    p->kind = kind;
+    is_int(gated("{\"cnf\":{\"jkt\":\"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I\"}}"), 401,
+           "a DPoP-bound JWT (cnf.jkt) as a plain bearer token: 401");
+    is_int(gated("{\"cnf\":{\"x5t#S256\":\"bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2\"}}"), 401,
+           "an mTLS-bound JWT (cnf.x5t#S256) as a plain bearer token: 401");
+    is_int(gated("{\"typ\":\"ID\"}"), 401, "Keycloak's id_token (typ ID) as an access token: 401");
+    is_int(gated("{\"typ\":\"Bearer\"}"), 200, "Keycloak's access token (typ Bearer) passes");
+    is_int(gated("{\"token_type\":7}"), 401, "a token_type that is not a string: 401");
+    oa_bearer_cache_clear();
+}
+
 static void test_header(void)
 {
     const char *t;
@@ -701,6 +844,8 @@ int main(void)
     test_sid();
     test_off();
     test_cache();
+    test_gates();
+    test_confusion();
     test_introspection();
     test_refresh();
     test_config();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "oa/claims.h"
+#include "oa/flow.h"
 #include "tap.h"
 
 struct gcase {
@@ -62,6 +63,11 @@ static const struct gcase cases[] = {
      {"groups"},
      OA_OK,
      "c"},
+    {"a space first or last: left out (a trimming reader would see admin, ops)",
+     "{\"groups\":[\" admin\",\"ops \",\" \",\"a b\"]}",
+     {"groups"},
+     OA_OK,
+     "a b"},
     {"number", "{\"groups\":7}", {"groups"}, OA_ERR_PROVIDER, "claim 'groups' is a number"},
     {"boolean", "{\"groups\":true}", {"groups"}, OA_ERR_PROVIDER, "is a boolean"},
     {"object",
@@ -244,5 +250,16 @@ int main(void)
         ok(!oa_claim_path_valid(longp, msg, sizeof(msg)), "a 257-byte path is refused");
     }
     limits();
+    { /* identity_draft.c (GitHub's orgs and teams, Hugging Face's orgs): the same rule */
+        struct oa_identity_draft d = {0};
+        const char *const names[] = {" admin", "ops ", "a,b", "x\ty", "a b"};
+        bool all = true;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            all = all && oa_identity_draft_group(&d, names[i]) == OA_OK;
+        ok(all, "draft groups: each name taken or left out, no error");
+        is_str(d.groups.p ? d.groups.p : "", "a b",
+               "draft groups: a space first or last, a comma, a control byte: left out");
+        oa_identity_draft_free(&d);
+    }
     return tap_done();
 }

@@ -191,7 +191,7 @@ static struct oa_identity bob(void)
     struct oa_identity id = cfx_alice();
     id.iat = CFX_NOW - 10;
     id.exp = CFX_NOW + 3600;
-    id.roles = "admin, annotator";
+    id.roles = "admin,annotator";
     memset(id.sid, 7, sizeof(id.sid));
     memset(id.user_key, 9, sizeof(id.user_key));
     return id;
@@ -298,6 +298,23 @@ static void test_claims_edges(void)
            "exp never passes the session's exp");
     is_str(jstr(c, "aud"), "ignored", "make puts the aud it is given");
     json_decref(c);
+    /* a group's name is what the provider said, spaces and all (claims.c
+     * keeps them; rules compare exactly): " admin" must never read "admin" */
+    id.groups = " admin,ops ,,eng";
+    id.roles = " owner";
+    ok(oa_identity_token_make(tok, sizeof(tok), cfg, &id, "a", CFX_NOW, &exp) == OA_OK,
+       "a token with names that start or end with a space");
+    c = part(tok, 1);
+    is_str(json_string_value(json_array_get(json_object_get(c, "groups"), 0)), " admin",
+           "a group \" admin\" stays \" admin\" (never the group admin)");
+    is_str(json_string_value(json_array_get(json_object_get(c, "groups"), 1)), "ops ",
+           "a trailing space stays");
+    ok(json_array_size(json_object_get(c, "groups")) == 3, "an empty item is no group");
+    is_str(json_string_value(json_array_get(json_object_get(c, "roles"), 0)), " owner",
+           "a role likewise");
+    json_decref(c);
+    id.groups = "";
+    id.roles = "";
     {
         const char *t = oa_identity_token(cfg, &id, "Other.Example:8443", CFX_NOW);
         c = t ? part(t, 1) : NULL;
