@@ -19,6 +19,10 @@
  * The one answer to that question for every origin the program builds or
  * compares (redirect targets, sign-in URLs, callback URLs, logout CSRF). */
 bool oa_request_https(const struct oa_request *req);
+/* Is host (n bytes, a name without port) listed in allowed_redirect_hosts
+ * (exact, or under a "*.example.com" entry)? The operator's list of the
+ * hosts that are its own. */
+bool oa_redirect_host_listed(const struct oa_config *cfg, const char *host, size_t n);
 
 bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target);
 

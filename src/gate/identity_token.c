@@ -8,11 +8,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
 #include "oa/b64url.h"
 #include "oa/identity_token.h"
+#include "oa/redirect.h"
 #include "oa/sign_key.h"
 
 #define CLAIMS_MAX 8192
@@ -189,25 +191,47 @@ static bool same(const struct cached *c, const struct oa_config *cfg, const stru
            !strcmp(c->kid, kid);
 }
 
-/* The audience: the configured one, else the request's host name,
- * lower-case and without its port (servers differ: nginx's fastcgi_params
- * send Host without the port, Apache and lighttpd with it; the
- * application knows its name, not the port a proxy listened on), into buf
- * (public_url's host when the request has none). NULL when too long. */
-static const char *audience(char buf[AUD_MAX], const struct oa_config *cfg, const char *host)
+/* The length of host's name: without its port; an IPv6 literal keeps its
+ * brackets. */
+static size_t host_name_len(const char *host)
 {
     const char *end;
+
+    if (host[0] == '[')
+        end = strchr(host, ']') ? strchr(host, ']') + 1 : host + strlen(host);
+    else
+        end = strchr(host, ':') ? strchr(host, ':') : host + strlen(host);
+    return (size_t)(end - host);
+}
+
+/* Is the request's host name (n bytes) one of the operator's own:
+ * public_url's, or listed in allowed_redirect_hosts? The Host header is
+ * the client's to choose, and a token minted for a name the operator never
+ * served (aud: another application that trusts the same keys) would let a
+ * user carry it there. */
+static bool own_host(const struct oa_config *cfg, const char *h, size_t n)
+{
+    const char *pub = cfg->public_host;
+
+    if (pub && host_name_len(pub) == n && !strncasecmp(pub, h, n))
+        return true;
+    return oa_redirect_host_listed(cfg, h, n);
+}
+
+/* The audience: the configured one, else the request's host name when it
+ * is one of the operator's own (own_host), else public_url's, lower-case
+ * and without its port (servers differ: nginx's fastcgi_params send Host
+ * without the port, Apache and lighttpd with it; the application knows its
+ * name, not the port a proxy listened on), into buf. NULL when too long. */
+static const char *audience(char buf[AUD_MAX], const struct oa_config *cfg, const char *host)
+{
     size_t i, n;
 
     if (cfg->identity_token.audience)
         return cfg->identity_token.audience;
-    if (!host || !*host)
+    if (!host || !*host || !own_host(cfg, host, host_name_len(host)))
         host = cfg->public_host ? cfg->public_host : "";
-    if (host[0] == '[') /* an IPv6 literal keeps its brackets */
-        end = strchr(host, ']') ? strchr(host, ']') + 1 : host + strlen(host);
-    else
-        end = strchr(host, ':') ? strchr(host, ':') : host + strlen(host);
-    n = (size_t)(end - host);
+    n = host_name_len(host);
     if (n + 1 > AUD_MAX)
         return NULL;
     for (i = 0; i < n; i++)

@@ -183,6 +183,11 @@ static bool host_allowed(const struct oa_config *cfg, const char *h, size_t n)
     return false;
 }
 
+bool oa_redirect_host_listed(const struct oa_config *cfg, const char *host, size_t n)
+{
+    return host_allowed(cfg, host, n);
+}
+
 bool oa_request_https(const struct oa_request *req)
 {
     if (!req)

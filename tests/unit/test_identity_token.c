@@ -340,6 +340,10 @@ static void test_cache(void)
         ok(0, "cache: config");
         return;
     }
+    /* the operator's other host (allowed_redirect_hosts: [b.example.com]) */
+    cfg->allowed_redirect_hosts.v = calloc(1, sizeof(char *));
+    cfg->allowed_redirect_hosts.v[0] = strdup("b.example.com");
+    cfg->allowed_redirect_hosts.n = 1;
     oa_identity_token_forget();
     t = oa_identity_token(cfg, &id, "App.Example.com:8443", CFX_NOW);
     ok(t != NULL, "a token for a session");
@@ -371,7 +375,21 @@ static void test_cache(void)
     ok(t2 && strcmp(t2, first) != 0, "another host (aud) gets another token");
     t2 = oa_identity_token(cfg, &id, "[::1]:8080", CFX_NOW + 91);
     c = t2 ? part(t2, 1) : NULL;
-    is_str(jstr(c, "aud"), "[::1]", "an IPv6 host keeps its brackets, loses its port");
+    is_str(
+        jstr(c, "aud"), "app.example.com",
+        "an IPv6 Host (its port cut inside no bracket) that is not the operator's: public_url's");
+    json_decref(c);
+    /* the Host header is the client's: a name that is not the operator's
+     * (public_url's, allowed_redirect_hosts) gets public_url's as aud, so
+     * no token is minted for an application elsewhere */
+    t2 = oa_identity_token(cfg, &id, "other-app.example.net", CFX_NOW + 91);
+    c = t2 ? part(t2, 1) : NULL;
+    is_str(jstr(c, "aud"), "app.example.com",
+           "a Host that is not the operator's: aud is public_url's");
+    json_decref(c);
+    t2 = oa_identity_token(cfg, &id, "B.Example.COM:8443", CFX_NOW + 91);
+    c = t2 ? part(t2, 1) : NULL;
+    is_str(jstr(c, "aud"), "b.example.com", "a listed host, any case and port: its name");
     json_decref(c);
     id.provider = "";
     ok(oa_identity_token(cfg, &id, "app.example.com", CFX_NOW) == NULL,
