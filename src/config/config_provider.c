@@ -431,7 +431,8 @@ static enum oa_err check_names(struct oa_cfg_load *ld, size_t i)
  * issuer (configured or the kind's), not GitHub (no JWT access tokens).
  * An audience is a non-empty string without control bytes; one provider
  * lists each once, and two providers never share an issuer with bearer
- * tokens on (the iss would not say which one). */
+ * tokens on (the iss would not say which one). Introspection (opaque
+ * tokens) is on for one provider at most. */
 static enum oa_err check_api_audiences(struct oa_cfg_load *ld, size_t i)
 {
     struct oa_provider *p = &ld->cfg->providers[i];
@@ -446,6 +447,15 @@ static enum oa_err check_api_audiences(struct oa_cfg_load *ld, size_t i)
     if (p->introspection_url && !p->introspection)
         return oa_cfg_fail(ld, &p->introspection_url, p,
                            "'introspection_url' without 'introspection: true' on '%s'", p->name);
+    /* an opaque token does not say whose it is: with two providers
+     * introspecting, each would be sent the other's live tokens */
+    for (size_t k = 0; p->introspection && k < i; k++)
+        if (ld->cfg->providers[k].introspection)
+            return oa_cfg_fail(ld, &p->introspection, p,
+                               "'introspection' on '%s' and on '%s': an opaque token does not "
+                               "say which provider issued it, so each would be sent the other's "
+                               "tokens; turn it on for one provider only",
+                               ld->cfg->providers[k].name, p->name);
     if (!l->n)
         return OA_OK;
     if (p->kind == OA_PROVIDER_GITHUB || !p->issuer)
