@@ -170,6 +170,12 @@ enum oa_err oa_bearer_entry_from_claims(struct oa_bearer_entry *out, const struc
 enum oa_err oa_bearer_introspect(struct oa_bearer_entry *out, const struct oa_config *cfg,
                                  const char *token, size_t len, int64_t now,
                                  struct oa_error *err) OA_WUR;
+/* At most this many introspection calls wait at once in a process; over
+ * it oa_bearer_introspect answers OA_ERR_BUSY at once (a 401: a flood of
+ * made-up opaque tokens must not hold every authorizer thread). */
+#define OA_BEARER_INTROSPECT_INFLIGHT 4
+/* Tests: counts n more (or fewer) calls as in flight. */
+void oa_bearer_introspect_inflight_add(int n);
 /* The transport introspection uses (oa_runtime_init sets its own). */
 struct oa_http_ops;
 void oa_bearer_set_http(const struct oa_http_ops *ops);

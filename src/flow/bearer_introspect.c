@@ -26,6 +26,17 @@
 
 static _Atomic(const struct oa_http_ops *) http_ops;
 
+/* Calls in flight in this process. Each made-up opaque token costs a call
+ * that may wait http.timeout; without a cap a flood of them would hold
+ * every authorizer thread and starve the signed-in users' decisions. Over
+ * the cap a token is refused at once (the client may retry). */
+static atomic_int inflight;
+
+void oa_bearer_introspect_inflight_add(int n)
+{
+    atomic_fetch_add(&inflight, n);
+}
+
 void oa_bearer_set_http(const struct oa_http_ops *ops)
 {
     atomic_store_explicit(&http_ops, ops, memory_order_release);
@@ -128,6 +139,11 @@ enum oa_err oa_bearer_introspect(struct oa_bearer_entry *out, const struct oa_co
 {
     enum oa_err e = oa_error_set(err, OA_ERR_DENIED, "introspection: no provider to ask");
 
+    if (atomic_fetch_add(&inflight, 1) >= OA_BEARER_INTROSPECT_INFLIGHT) {
+        atomic_fetch_sub(&inflight, 1);
+        return oa_error_set(err, OA_ERR_BUSY, "introspection: %d calls in flight already",
+                            OA_BEARER_INTROSPECT_INFLIGHT);
+    }
     for (size_t i = 0; i < cfg->nproviders; i++) {
         const struct oa_provider *p = &cfg->providers[i];
         const char *url;
@@ -139,7 +155,8 @@ enum oa_err oa_bearer_introspect(struct oa_bearer_entry *out, const struct oa_co
             continue;
         }
         if ((e = ask(out, cfg, p, url, token, len, now, err)) == OA_OK)
-            return OA_OK;
+            break;
     }
+    atomic_fetch_sub(&inflight, 1);
     return e;
 }

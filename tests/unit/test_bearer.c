@@ -596,6 +596,20 @@ static void test_introspection(void)
     introspected("{\"error\":\"invalid_client\"}", 401, "opaque-token-9", 401,
                  "the endpoint refuses us: 401");
     introspected("not json", 200, "opaque-token-10", 401, "not JSON: 401");
+    /* the cap on calls in flight: with OA_BEARER_INTROSPECT_INFLIGHT
+     * waiting already, a new opaque token is refused without a call */
+    oa_bearer_introspect_inflight_add(OA_BEARER_INTROSPECT_INFLIGHT);
+    {
+        size_t calls = fx_count(ISS "/introspect");
+        fx_answer(ISS "/introspect", 200, "{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\"}",
+                  NULL);
+        is_int(decide("opaque-token-cap", "/admin/x", NOW), 401,
+               "introspection: calls in flight at the cap: 401 at once");
+        is_int(fx_count(ISS "/introspect"), calls, "... without a call to the provider");
+    }
+    oa_bearer_introspect_inflight_add(-OA_BEARER_INTROSPECT_INFLIGHT);
+    introspected("{\"active\":true,\"aud\":\"" AUD "\",\"sub\":\"u\",\"scope\":\"admin write\"}",
+                 200, "opaque-token-cap2", 200, "below the cap again: asked and passes");
     introspected("{\"active\":true,\"aud\":\"" AUD
                  "\",\"sub\":\"u\",\"token_type\":\"Bearer\",\"scope\":\"admin write\"}",
                  200, "opaque-token-13", 200, "token_type Bearer passes");
