@@ -176,34 +176,8 @@ e2e_log "$T/oa-nginx.log"
 wait_file "$T/oa.sock" 15 || bail "oauth2-fcgi did not make its socket"
 e2e_bg backend python3 "$top_srcdir/tests/e2e/echo-backend.py" "$APORT" "$T/backend-seen.log"
 wait_port "$APORT" 15 || bail "the echo backend did not start"
-sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$T/oa.sock|g" \
-    -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$APORT;|" \
-    -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$NPORT;|" \
-    "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/ngx-oauth2-fcgi.conf"
-cp /etc/nginx/fastcgi_params "$T/fastcgi_params"
-mkdir -p "$T/temp"
-cat >"$T/nginx.conf" <<CONF
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log info;
-daemon off;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $T/temp/body;
-    fastcgi_temp_path $T/temp/fastcgi;
-    proxy_temp_path $T/temp/proxy;
-    scgi_temp_path $T/temp/scgi;
-    uwsgi_temp_path $T/temp/uwsgi;
-    include $T/ngx-oauth2-fcgi.conf;
-}
-CONF
-[ "$(id -u)" = 0 ] && sed -i '1i user root;' "$T/nginx.conf"
-e2e_log "$T/nginx-error.log"
-nginx -t -p "$T" -c "$T/nginx.conf" >"$T/nginx-test.log" 2>&1 ||
-    bail "nginx rejects the config: $(cat "$T/nginx-test.log")"
-e2e_bg nginx nginx -p "$T" -c "$T/nginx.conf"
-wait_port "$NPORT" 15 || bail "nginx did not start"
+# The shipped file, addresses substituted (lib.sh).
+nginx_contrib_start "$T/oa.sock" "$APORT" "$NPORT"
 sleep 1
 checks nginx "http://127.0.0.1:$NPORT"
 

@@ -28,35 +28,8 @@ for _ in $(seq 150); do [ -S "$T/oa.sock" ] && break; sleep 0.1; done
 [ -S "$T/oa.sock" ] || bail "oauth2-fcgi did not make its socket $T/oa.sock"
 browser_backend_http "$APORT"
 
-# The shipped file, addresses substituted (the lines marked EDIT).
-sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$T/oa.sock|g" \
-    -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$APORT;|" \
-    -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
-    "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
-cp /etc/nginx/fastcgi_params "$T/fastcgi_params"
-mkdir -p "$T/temp"
-cat >"$T/nginx.conf" <<CONF
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log info;
-daemon off;
-events { worker_connections 64; }
-http {
-    access_log $T/nginx-access.log;
-    client_body_temp_path $T/temp/body;
-    fastcgi_temp_path $T/temp/fastcgi;
-    proxy_temp_path $T/temp/proxy;
-    scgi_temp_path $T/temp/scgi;
-    uwsgi_temp_path $T/temp/uwsgi;
-    include $T/oauth2-fcgi.conf;
-}
-CONF
-[ "$(id -u)" = 0 ] && sed -i '1i user root;' "$T/nginx.conf"
-e2e_log "$T/nginx-error.log"
-nginx -t -p "$T" -c "$T/nginx.conf" >"$T/nginx-test.log" 2>&1 ||
-    bail "nginx rejects the config: $(cat "$T/nginx-test.log")"
-e2e_bg nginx nginx -p "$T" -c "$T/nginx.conf"
-wait_port "$PORT" 15 || bail "nginx did not start on 127.0.0.1:$PORT"
+# The shipped file, addresses substituted (lib.sh).
+nginx_contrib_start "$T/oa.sock" "$APORT" "$PORT"
 
 # curl first: the answers nginx gives without a session.
 http_req "$BASE/app/page?x=1" -H 'Accept: text/html'

@@ -889,3 +889,44 @@ route_checks() {
         -H 'Accept: application/json'
     t_in "$HTTP_STATUS" "400 401" "routes: absolute-form URI of 127.0.0.1, Host open.test: not public"
 }
+
+# nginx_contrib_start SOCKET APP_PORT PORT: nginx on 127.0.0.1:PORT (in $T)
+# with the shipped contrib/nginx/oauth2-fcgi.conf as is but for its
+# addresses (the lines marked EDIT): the program's socket SOCKET, the
+# application upstream 127.0.0.1:APP_PORT. Bails when the file's lines
+# changed so that the substitution misses, when nginx refuses the config,
+# or when it does not start.
+nginx_contrib_start() {
+    local sock=$1 aport=$2 port=$3
+    sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$sock|g" \
+        -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$aport;|" \
+        -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$port;|" \
+        "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/nginx-oauth2-fcgi.conf"
+    if ! grep -q "unix:$sock" "$T/nginx-oauth2-fcgi.conf" || ! grep -q "127.0.0.1:$port;" "$T/nginx-oauth2-fcgi.conf"; then
+        bail "contrib/nginx/oauth2-fcgi.conf: its EDIT lines changed, fix nginx_contrib_start"
+    fi
+    cp /etc/nginx/fastcgi_params "$T/fastcgi_params"
+    mkdir -p "$T/temp"
+    cat >"$T/nginx.conf" <<CONF
+$([ "$(id -u)" = 0 ] && echo 'user root;')
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log info;
+daemon off;
+events { worker_connections 256; }
+http {
+    access_log $T/nginx-access.log;
+    client_body_temp_path $T/temp/body;
+    fastcgi_temp_path $T/temp/fastcgi;
+    proxy_temp_path $T/temp/proxy;
+    scgi_temp_path $T/temp/scgi;
+    uwsgi_temp_path $T/temp/uwsgi;
+    include $T/nginx-oauth2-fcgi.conf;
+}
+CONF
+    e2e_log "$T/nginx-error.log"
+    nginx -t -p "$T" -c "$T/nginx.conf" >"$T/nginx-test.log" 2>&1 ||
+        bail "nginx rejects the config: $(cat "$T/nginx-test.log")"
+    e2e_bg nginx nginx -p "$T" -c "$T/nginx.conf"
+    wait_port "$port" 15 || bail "nginx did not start on 127.0.0.1:$port"
+}

@@ -116,36 +116,8 @@ echo "backend: ok" >"$T/www/app/page"
 e2e_bg backend python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$APORT"
 wait_port "$APORT" 15 || bail "the backend did not start"
 
-sed -e "s|unix:/run/oauth2-fcgi\.sock|unix:$T/oa.sock|g" \
-    -e "s|server 127\.0\.0\.1:8080;|server 127.0.0.1:$APORT;|" \
-    -e "s|listen 127\.0\.0\.1:80;|listen 127.0.0.1:$PORT;|" \
-    "$top_srcdir/contrib/nginx/oauth2-fcgi.conf" >"$T/oauth2-fcgi.conf"
-grep -q "unix:$T/oa.sock" "$T/oauth2-fcgi.conf" ||
-    bail "contrib/nginx/oauth2-fcgi.conf: its upstream line changed, fix the sed here"
-cp /etc/nginx/fastcgi_params "$T/fastcgi_params"
-mkdir -p "$T/temp"
-cat >"$T/nginx.conf" <<CONF
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx-error.log info;
-daemon off;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $T/temp/body;
-    fastcgi_temp_path $T/temp/fastcgi;
-    proxy_temp_path $T/temp/proxy;
-    scgi_temp_path $T/temp/scgi;
-    uwsgi_temp_path $T/temp/uwsgi;
-    include $T/oauth2-fcgi.conf;
-}
-CONF
-[ "$(id -u)" = 0 ] && sed -i '1i user root;' "$T/nginx.conf"
-e2e_log "$T/nginx-error.log"
-nginx -t -p "$T" -c "$T/nginx.conf" >"$T/nginx-test.log" 2>&1 ||
-    bail "nginx rejects the config: $(cat "$T/nginx-test.log")"
-e2e_bg nginx nginx -p "$T" -c "$T/nginx.conf"
-wait_port "$PORT" 15 || bail "nginx did not start on 127.0.0.1:$PORT"
+# The shipped file, addresses substituted (lib.sh).
+nginx_contrib_start "$T/oa.sock" "$APORT" "$PORT"
 
 SESSION_COOKIE="$COOKIE_NAME=$("$MINT" -c "$E2E_CONFIG" --user alice --email alice@example.com)"
 http_req "$BASE/app/page" -H "Cookie: $SESSION_COOKIE" -H 'Accept: text/html'
