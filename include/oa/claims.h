@@ -26,8 +26,12 @@
  * groups (Graph's whole answer, entra.h) must still sign in, with a small
  * cookie. The session's own bound (OA_SESSION_PLAIN_MAX) is checked on
  * what is kept. */
-#define OA_CLAIMS_GROUPS_MAX 2048           /* distinct groups one sign-in may bring */
-#define OA_CLAIMS_GROUP_LEN_MAX 256         /* bytes of one group's name */
+#define OA_CLAIMS_GROUPS_MAX 2048   /* distinct groups one sign-in may bring */
+#define OA_CLAIMS_GROUP_LEN_MAX 256 /* bytes of one group's name */
+/* entries one claim's array may hold (duplicates included), checked before
+ * the loop: a huge array costs nothing to refuse and de-duplication stays
+ * bounded (OA_CLAIMS_ARRAY_MAX x OA_CLAIMS_GROUPS_MAX comparisons) */
+#define OA_CLAIMS_ARRAY_MAX (4 * OA_CLAIMS_GROUPS_MAX)
 #define OA_CLAIMS_GROUPS_BYTES (128 * 1024) /* bytes of the comma-separated list */
 
 /* The value at path in claims (borrowed from claims), or NULL when a name

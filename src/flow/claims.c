@@ -120,9 +120,7 @@ static enum oa_err add_claim(struct groups *g, json_t *claims, const char *path,
     if (!json_is_array(v))
         return FAIL(OA_ERR_PROVIDER, "claim '%s' is %s, not a string or an array of strings", path,
                     json_kind(v));
-    /* a bound before the loop, so a huge array costs nothing to refuse and
-     * the de-duplication's comparisons stay bounded (4 x 2048 x 2048) */
-    if (json_array_size(v) > 4 * OA_CLAIMS_GROUPS_MAX)
+    if (json_array_size(v) > OA_CLAIMS_ARRAY_MAX)
         return FAIL(OA_ERR_TOO_LARGE, "claim '%s' brings %zu groups, more than a sign-in may bring",
                     path, json_array_size(v));
     json_array_foreach(v, i, item)

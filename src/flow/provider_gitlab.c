@@ -45,7 +45,7 @@ static enum oa_err role_groups(json_t *roles, json_t *claims, char *why, size_t 
         if (!json_is_array(v))
             return FAIL(OA_ERR_PROVIDER, "claim '%s' is not an array of group paths",
                         role_claims[r][0]);
-        if (json_array_size(v) > 4 * OA_CLAIMS_GROUPS_MAX) /* as claims.c bounds a claim */
+        if (json_array_size(v) > OA_CLAIMS_ARRAY_MAX)
             return FAIL(OA_ERR_TOO_LARGE,
                         "claim '%s' brings %zu groups, more than a sign-in may bring",
                         role_claims[r][0], json_array_size(v));
