@@ -25,6 +25,9 @@
 #include "oa/pages.h"
 #include "oa/request.h"
 #include "oa/response.h"
+#include "params.h"
+
+extern char **environ; /* the CGI params */
 
 static const char *nz(const char *s)
 {
@@ -50,10 +53,9 @@ static const char *log_path(const struct oa_request *req, char *buf, size_t cap)
     return buf;
 }
 
-static const char *param(const struct oa_edge_io *io, const char *name)
-{
-    return io->param(io->ctx, name);
-}
+/* The request's params, read once (params.h): the edge looks each one up
+ * here, never in the list again. */
+#define PARAM(pp, name) ((pp)->v[OA_P_##name])
 
 /* Which FastCGI role: absent (plain CGI) and RESPONDER are responders.
  * Returns -1 for a role we do not play (FILTER). */
@@ -70,35 +72,35 @@ static int role_of(const char *role, enum oa_role *out)
     return -1;
 }
 
-static void fill_request(struct oa_request *req, const struct oa_edge_io *io)
+static void fill_request(struct oa_request *req, const struct oa_params *p)
 {
     memset(req, 0, sizeof(*req));
     req->role = OA_ROLE_RESPONDER;
-    req->method = param(io, "REQUEST_METHOD");
-    req->request_uri = param(io, "REQUEST_URI");
-    req->script_name = param(io, "SCRIPT_NAME");
-    req->path_info = param(io, "PATH_INFO");
-    req->query_string = param(io, "QUERY_STRING");
-    req->host = param(io, "HTTP_HOST");
-    req->https = param(io, "HTTPS");
-    req->scheme = param(io, "REQUEST_SCHEME");
-    req->server_port = param(io, "SERVER_PORT");
-    req->cookie = param(io, "HTTP_COOKIE");
-    req->accept = param(io, "HTTP_ACCEPT");
-    req->content_type = param(io, "CONTENT_TYPE");
-    req->sec_fetch_mode = param(io, "HTTP_SEC_FETCH_MODE");
-    req->sec_fetch_dest = param(io, "HTTP_SEC_FETCH_DEST");
-    req->x_requested_with = param(io, "HTTP_X_REQUESTED_WITH");
-    req->redirect_status = param(io, "REDIRECT_STATUS");
-    req->redirect_url = param(io, "REDIRECT_URL");
-    req->redirect_query_string = param(io, "REDIRECT_QUERY_STRING");
-    req->remote_addr = param(io, "REMOTE_ADDR");
-    req->sec_fetch_site = param(io, "HTTP_SEC_FETCH_SITE");
-    req->origin = param(io, "HTTP_ORIGIN");
-    req->authorization = param(io, "HTTP_AUTHORIZATION");
-    req->referer = param(io, "HTTP_REFERER");
-    req->served_uri = param(io, "REDIRECT_URI");
-    req->served_path = param(io, "OAUTH2_FCGI_PATH");
+    req->method = PARAM(p, REQUEST_METHOD);
+    req->request_uri = PARAM(p, REQUEST_URI);
+    req->script_name = PARAM(p, SCRIPT_NAME);
+    req->path_info = PARAM(p, PATH_INFO);
+    req->query_string = PARAM(p, QUERY_STRING);
+    req->host = PARAM(p, HTTP_HOST);
+    req->https = PARAM(p, HTTPS);
+    req->scheme = PARAM(p, REQUEST_SCHEME);
+    req->server_port = PARAM(p, SERVER_PORT);
+    req->cookie = PARAM(p, HTTP_COOKIE);
+    req->accept = PARAM(p, HTTP_ACCEPT);
+    req->content_type = PARAM(p, CONTENT_TYPE);
+    req->sec_fetch_mode = PARAM(p, HTTP_SEC_FETCH_MODE);
+    req->sec_fetch_dest = PARAM(p, HTTP_SEC_FETCH_DEST);
+    req->x_requested_with = PARAM(p, HTTP_X_REQUESTED_WITH);
+    req->redirect_status = PARAM(p, REDIRECT_STATUS);
+    req->redirect_url = PARAM(p, REDIRECT_URL);
+    req->redirect_query_string = PARAM(p, REDIRECT_QUERY_STRING);
+    req->remote_addr = PARAM(p, REMOTE_ADDR);
+    req->sec_fetch_site = PARAM(p, HTTP_SEC_FETCH_SITE);
+    req->origin = PARAM(p, HTTP_ORIGIN);
+    req->authorization = PARAM(p, HTTP_AUTHORIZATION);
+    req->referer = PARAM(p, HTTP_REFERER);
+    req->served_uri = PARAM(p, REDIRECT_URI);
+    req->served_path = PARAM(p, OAUTH2_FCGI_PATH);
     req->body = NULL;
     req->body_len = 0;
     req->now = (int64_t)time(NULL);
@@ -123,10 +125,10 @@ static long long content_length(const char *s)
 
 /* Reads a responder's POST body into req (*owned is new, caller frees).
  * Returns 0, or the status to refuse with (400, 413, 500), with *why set. */
-static int read_body(const struct oa_edge_io *io, struct oa_request *req, char **owned,
-                     const char **why)
+static int read_body(const struct oa_edge_io *io, const struct oa_params *p, struct oa_request *req,
+                     char **owned, const char **why)
 {
-    long long len = content_length(param(io, "CONTENT_LENGTH"));
+    long long len = content_length(PARAM(p, CONTENT_LENGTH));
     char *buf;
     long got;
 
@@ -162,22 +164,22 @@ static int read_body(const struct oa_edge_io *io, struct oa_request *req, char *
 /* Answers req into r; returns what oa_handle returned, or the edge's own
  * refusal (bad role, bad body). */
 static enum oa_err answer(const struct oa_config *cfg, struct oa_runtime *rt,
-                          const struct oa_edge_io *io, struct oa_request *req,
-                          struct oa_response *r, char **body)
+                          const struct oa_edge_io *io, const struct oa_params *p,
+                          struct oa_request *req, struct oa_response *r, char **body)
 {
     const char *why = NULL;
     int status;
 
-    if (role_of(param(io, "FCGI_ROLE"), &req->role) != 0) {
+    if (role_of(PARAM(p, FCGI_ROLE), &req->role) != 0) {
         oa_page_error(r, req, 500, "This FastCGI role is not supported.");
         oa_response_log(r, OA_LOG_ERROR,
                         "FastCGI role %s is not supported (use RESPONDER or "
                         "AUTHORIZER)",
-                        nz(param(io, "FCGI_ROLE")));
+                        nz(PARAM(p, FCGI_ROLE)));
         return OA_ERR_USAGE;
     }
     if (req->role == OA_ROLE_RESPONDER) {
-        status = read_body(io, req, body, &why);
+        status = read_body(io, p, req, body, &why);
         if (status) {
             oa_page_error(r, req, status, why);
             char path[256];
@@ -208,16 +210,16 @@ static void log_answer(const struct oa_request *req, const struct oa_response *r
  * request id: REQUEST_ID (nginx: fastcgi_param REQUEST_ID $request_id;) or
  * UNIQUE_ID (Apache's mod_unique_id), never a client's header. An allowed
  * request has no record and looks nothing up. */
-static void audit_answer(const struct oa_edge_io *io, const struct oa_request *req,
+static void audit_answer(const struct oa_params *p, const struct oa_request *req,
                          const struct oa_response *r)
 {
     const char *rid;
 
     if (r->audit.event == OA_AUDIT_NONE)
         return;
-    rid = param(io, "REQUEST_ID");
+    rid = PARAM(p, REQUEST_ID);
     if (!rid || !*rid)
-        rid = param(io, "UNIQUE_ID");
+        rid = PARAM(p, UNIQUE_ID);
     oa_auditlog_write(&r->audit, req->remote_addr, rid);
 }
 
@@ -227,16 +229,15 @@ static void audit_answer(const struct oa_edge_io *io, const struct oa_request *r
  * sign-in answer with the same headers, gave "X-Frame-Options: DENY, DENY"
  * (which browsers ignore) and every other header twice. So that refusal is
  * its status alone; an allow keeps its Variable-* headers. */
-static void bare_access_checker_refusal(const struct oa_edge_io *io, const struct oa_request *req,
+static void bare_access_checker_refusal(const struct oa_params *p, const struct oa_request *req,
                                         struct oa_response *r)
 {
     const char *apache_role;
     int status = r->status;
 
-    /* the allow path (every signed-in request) never looks the param up */
     if (req->role != OA_ROLE_AUTHORIZER || status == 200 || status == 0)
         return;
-    apache_role = param(io, "FCGI_APACHE_ROLE");
+    apache_role = PARAM(p, FCGI_APACHE_ROLE);
     if (!apache_role || strcmp(apache_role, "ACCESS_CHECKER") != 0)
         return;
     oa_response_reset(r);
@@ -245,16 +246,18 @@ static void bare_access_checker_refusal(const struct oa_edge_io *io, const struc
 
 int oa_edge_serve(const struct oa_config *cfg, struct oa_runtime *rt, const struct oa_edge_io *io)
 {
+    struct oa_params p;
     struct oa_request req;
     struct oa_response r;
     char *body = NULL;
     enum oa_err rc;
     int ret = 0;
 
-    fill_request(&req, io);
+    oa_params_read(&p, io->envp);
+    fill_request(&req, &p);
     oa_response_init(&r);
-    rc = answer(cfg, rt, io, &req, &r, &body);
-    bare_access_checker_refusal(io, &req, &r);
+    rc = answer(cfg, rt, io, &p, &req, &r, &body);
+    bare_access_checker_refusal(&p, &req, &r);
     if (oa_response_write(&r, io->write, io->ctx) != OA_OK) {
         char path[256];
         oa_log_write(OA_LOG_DEBUG, "%s %s from %s: the client went away", nz(req.method),
@@ -262,19 +265,13 @@ int oa_edge_serve(const struct oa_config *cfg, struct oa_runtime *rt, const stru
         ret = -1;
     }
     log_answer(&req, &r, rc);
-    audit_answer(io, &req, &r);
+    audit_answer(&p, &req, &r);
     oa_response_free(&r);
     free(body);
     return ret;
 }
 
 /* FastCGI: params and streams of an accepted libfcgi request. */
-
-static const char *fcgx_param(void *ctx, const char *name)
-{
-    FCGX_Request *req = ctx;
-    return FCGX_GetParam(name, req->envp);
-}
 
 static long fcgx_read(void *ctx, char *buf, size_t n)
 {
@@ -309,17 +306,11 @@ static int fcgx_write(void *ctx, const char *p, size_t n)
 
 int oa_edge_serve_fcgx(const struct oa_config *cfg, struct oa_runtime *rt, struct FCGX_Request *req)
 {
-    struct oa_edge_io io = {fcgx_param, fcgx_read, fcgx_write, req};
+    struct oa_edge_io io = {req->envp, fcgx_read, fcgx_write, req};
     return oa_edge_serve(cfg, rt, &io);
 }
 
 /* Plain CGI: the process environment, stdin and stdout. */
-
-static const char *cgi_param(void *ctx, const char *name)
-{
-    (void)ctx;
-    return getenv(name);
-}
 
 /* read(2), not stdio: stdio would read ahead beyond CONTENT_LENGTH. */
 static long cgi_read(void *ctx, char *buf, size_t n)
@@ -348,7 +339,7 @@ static int cgi_write(void *ctx, const char *p, size_t n)
 
 int oa_edge_serve_cgi(const struct oa_config *cfg, struct oa_runtime *rt)
 {
-    struct oa_edge_io io = {cgi_param, cgi_read, cgi_write, NULL};
+    struct oa_edge_io io = {environ, cgi_read, cgi_write, NULL};
     int ret = oa_edge_serve(cfg, rt, &io);
 
     if (fflush(stdout) != 0 && ret == 0) {

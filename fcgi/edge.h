@@ -4,7 +4,7 @@
  * operator's line logged.
  *
  * The same code serves a FastCGI request (libfcgi's params and streams) and
- * a plain CGI request (getenv, stdin, stdout) through struct oa_edge_io.
+ * a plain CGI request (environ, stdin, stdout) through struct oa_edge_io.
  */
 #ifndef OA_EDGE_H
 #define OA_EDGE_H
@@ -18,8 +18,9 @@ struct FCGX_Request;
 
 /* Where a request's params, body and answer live. */
 struct oa_edge_io {
-    /* The param's value (borrowed, valid for the request) or NULL. */
-    const char *(*param)(void *ctx, const char *name);
+    /* The params: NAME=value strings, NULL-terminated (borrowed, valid
+     * for the request). */
+    char *const *envp;
     /* Reads exactly n bytes unless the input ends first; returns the
      * number read, or -1 on error. Never called for an authorizer. */
     long (*read)(void *ctx, char *buf, size_t n);

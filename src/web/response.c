@@ -184,26 +184,66 @@ void oa_response_log(struct oa_response *r, enum oa_log_level level, const char 
             *p = '?';
 }
 
+/* The answer goes out in as few writes as it fits in: each write is a
+ * FastCGI record or a stdio call, and an authorizer's answer of eight
+ * headers was 34 of them. */
+struct out {
+    char buf[2048];
+    size_t len;
+    int (*write)(void *ctx, const char *p, size_t n);
+    void *ctx;
+    int failed;
+};
+
+static void out_flush(struct out *o)
+{
+    if (!o->failed && o->len && o->write(o->ctx, o->buf, o->len))
+        o->failed = 1;
+    o->len = 0;
+}
+
+static void out_put(struct out *o, const char *p, size_t n)
+{
+    if (o->len + n > sizeof(o->buf))
+        out_flush(o);
+    if (o->failed)
+        return;
+    if (n > sizeof(o->buf)) { /* a long body: straight through */
+        if (o->write(o->ctx, p, n))
+            o->failed = 1;
+        return;
+    }
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+static void out_str(struct out *o, const char *s)
+{
+    out_put(o, s, strlen(s));
+}
+
 enum oa_err oa_response_write(const struct oa_response *r,
                               int (*write)(void *ctx, const char *p, size_t n), void *ctx)
 {
-    char line[64];
-    int status = r->status ? r->status : 500;
-    int n;
+    struct out o = {.len = 0, .write = write, .ctx = ctx, .failed = 0};
+    int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
+    char code[5] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10),
+                    (char)('0' + status % 10), ' ', '\0'};
     size_t i;
 
-    n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, oa_status_reason(status));
-    if (write(ctx, line, (size_t)n))
-        return OA_ERR_IO;
+    out_str(&o, "Status: ");
+    out_str(&o, code);
+    out_str(&o, oa_status_reason(status));
+    out_put(&o, "\r\n", 2);
     for (i = 0; i < r->nheaders; i++) {
-        const struct oa_header *h = &r->headers[i];
-        if (write(ctx, h->name, strlen(h->name)) || write(ctx, ": ", 2) ||
-            write(ctx, h->value, strlen(h->value)) || write(ctx, "\r\n", 2))
-            return OA_ERR_IO;
+        out_str(&o, r->headers[i].name);
+        out_put(&o, ": ", 2);
+        out_str(&o, r->headers[i].value);
+        out_put(&o, "\r\n", 2);
     }
-    if (write(ctx, "\r\n", 2))
-        return OA_ERR_IO;
-    if (r->body.len && write(ctx, r->body.p, r->body.len))
-        return OA_ERR_IO;
-    return OA_OK;
+    out_put(&o, "\r\n", 2);
+    if (r->body.len)
+        out_put(&o, r->body.p, r->body.len);
+    out_flush(&o);
+    return o.failed ? OA_ERR_IO : OA_OK;
 }

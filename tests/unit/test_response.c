@@ -1,5 +1,7 @@
 /* test_response.c - the one header writer and the serialiser. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "oa/response.h"
 #include "tap.h"
@@ -10,6 +12,72 @@ static int collect(void *ctx, const char *p, size_t n)
 }
 
 static struct oa_response r, probe;
+
+/* A writer that counts its calls and fails the Nth (0: never). */
+struct counted {
+    struct oa_buf b;
+    int calls, fail_at;
+};
+
+static int counted_write(void *ctx, const char *p, size_t n)
+{
+    struct counted *c = ctx;
+
+    if (++c->calls == c->fail_at)
+        return -1;
+    return oa_buf_append(&c->b, p, n) != OA_OK;
+}
+
+/* The writer batches: an authorizer's answer is one write; headers and a
+ * body longer than its buffer come out whole, in order; a write that fails
+ * at any point fails the answer. */
+static void test_batched_write(void)
+{
+    static struct oa_response w;
+    static char longv[3000], body[5000];
+    struct counted c = {{0}, 0, 0};
+    char want[9000];
+    int n, calls;
+
+    oa_response_init(&w);
+    oa_response_status(&w, 200);
+    oa_response_header(&w, "Variable-REMOTE_USER", "alice@example.com");
+    oa_response_header(&w, "Variable-OAUTH2_GROUPS", "ops,dev");
+    ok(oa_response_write(&w, counted_write, &c) == OA_OK && c.calls == 1,
+       "an authorizer's allow is one write (%d)", c.calls);
+    is_str(c.b.p,
+           "Status: 200 OK\r\nVariable-REMOTE_USER: alice@example.com\r\n"
+           "Variable-OAUTH2_GROUPS: ops,dev\r\n\r\n",
+           "and says it all");
+    oa_buf_free(&c.b);
+
+    memset(longv, 'v', sizeof(longv) - 1);
+    memset(body, 'b', sizeof(body) - 1);
+    oa_response_header(&w, "X-Long", longv);
+    oa_buf_puts(&w.body, body);
+    c.calls = 0;
+    ok(oa_response_write(&w, counted_write, &c) == OA_OK, "a header and a body over the buffer");
+    n = snprintf(want, sizeof(want),
+                 "Status: 200 OK\r\nVariable-REMOTE_USER: alice@example.com\r\n"
+                 "Variable-OAUTH2_GROUPS: ops,dev\r\nX-Long: %s\r\n\r\n%s",
+                 longv, body);
+    ok(n > 0 && c.b.len == (size_t)n && memcmp(c.b.p, want, (size_t)n) == 0,
+       "come out whole and in order");
+    calls = c.calls;
+    oa_buf_free(&c.b);
+    for (int i = 1; i <= calls; i++) {
+        struct counted f = {{0}, 0, i};
+        if (oa_response_write(&w, counted_write, &f) != OA_ERR_IO) {
+            ok(0, "a failing write %d of %d fails the answer", i, calls);
+            oa_buf_free(&f.b);
+            oa_response_free(&w);
+            return;
+        }
+        oa_buf_free(&f.b);
+    }
+    ok(1, "a failing write fails the answer, whichever of the %d it is", calls);
+    oa_response_free(&w);
+}
 
 int main(void)
 {
@@ -112,5 +180,6 @@ int main(void)
     oa_response_log(&r, OA_LOG_WARN, "user said %s", "a\r\nb");
     is_str(r.log, "user said a??b", "log line folds control bytes");
     oa_response_free(&r);
+    test_batched_write();
     return tap_done();
 }
