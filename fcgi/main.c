@@ -233,12 +233,14 @@ static enum oa_err pick_socket(const struct oa_options *opts, int *fd, int *cgi,
 /* Caps the requests that talk to a provider at once below the thread
  * count (src/flow/inflight.c), so a slow provider cannot take every thread from
  * the authorizer. One thread cannot be shared: say so, and what to do. */
-static void limit_provider_calls(unsigned threads)
+static void limit_provider_calls(unsigned threads, bool from_env)
 {
     unsigned cap = oa_inflight_cap_for(threads);
 
     oa_inflight_set_cap(cap);
-    if (threads < 2)
+    if (threads < 2 && from_env) /* mod_fcgid: one request at a time per process anyway */
+        oa_log_write(OA_LOG_DEBUG, "OAUTH2_FCGI_THREADS=%u: one request at a time", threads);
+    else if (threads < 2)
         oa_log_write(OA_LOG_WARN,
                      "-t %u: a sign-in waiting on its provider delays every authorizer answer "
                      "of this process; use -t 4 (the default) or more, or run the /oauth "
@@ -317,7 +319,7 @@ static int serve(const struct oa_options *opts, struct oa_reload *rl)
         oa_store_load_once(); /* Redis, read once: a CGI process has no thread */
         return oa_edge_serve_cgi(cfg, &g->rt) == 0 ? 0 : 1;
     }
-    limit_provider_calls(opts->threads);
+    limit_provider_calls(opts->threads, opts->threads_from_env);
     return run_server(opts, rl, fd);
 }
 

@@ -62,7 +62,8 @@ const char *oa_options_usage(void)
            "                        /etc/oauth2-fcgi/oauth.yml)\n"
            "  -b, --bind ADDR:PORT  listen on a TCP address (IPv4, e.g. 127.0.0.1:9000)\n"
            "  -s, --socket PATH     listen on a unix socket (mode 0660)\n"
-           "  -t, --threads N       serve N requests at once (default 4); at most\n"
+           "  -t, --threads N       serve N requests at once (default 4, or\n"
+           "                        $OAUTH2_FCGI_THREADS); at most\n"
            "                        max(1, N/2) of them talk to a provider at once,\n"
            "                        so the others stay free for the authorizer\n"
            "  -w, --workers N       run N worker processes of -t threads each under a\n"
@@ -101,6 +102,24 @@ static int parse_count(const char *s, unsigned *out, long max)
         return -1;
     *out = (unsigned)v;
     return 0;
+}
+
+/* OAUTH2_FCGI_THREADS: the thread count when -t does not give one. A web
+ * server that starts the program itself and sends each process one request
+ * at a time (mod_fcgid) sets it to 1 (FcgidInitialEnv): more threads would
+ * only wait, and wake, for nothing. */
+static enum oa_err threads_from_env(struct oa_options *opts, struct oa_error *err)
+{
+    const char *v = getenv("OAUTH2_FCGI_THREADS");
+
+    if (!v)
+        return OA_OK;
+    if (parse_count(v, &opts->threads, OA_THREADS_MAX))
+        return oa_error_set(err, OA_ERR_USAGE,
+                            "OAUTH2_FCGI_THREADS wants a number of threads from 1 to 256, not '%s'",
+                            v);
+    opts->threads_from_env = true;
+    return OA_OK;
 }
 
 /* ADDR:PORT with a non-empty address, no '[' (libfcgi speaks IPv4 only)
@@ -144,10 +163,14 @@ static enum oa_err check_combination(const struct oa_options *opts, struct oa_er
 
 enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, struct oa_error *err)
 {
+    enum oa_err e;
     int c;
 
     memset(opts, 0, sizeof(*opts));
     opts->threads = OA_THREADS_DEFAULT;
+    e = threads_from_env(opts, err);
+    if (e != OA_OK)
+        return e;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":c:b:s:t:w:", long_options, NULL)) != -1) {
@@ -169,6 +192,7 @@ enum oa_err oa_options_parse(struct oa_options *opts, int argc, char **argv, str
             if (parse_count(optarg, &opts->threads, OA_THREADS_MAX))
                 return oa_error_set(err, OA_ERR_USAGE,
                                     "-t wants a number of threads from 1 to 256, not '%s'", optarg);
+            opts->threads_from_env = false;
             break;
         case 'w':
             if (parse_count(optarg, &opts->workers, OA_WORKERS_MAX))

@@ -23,6 +23,7 @@ struct oa_options {
     const char *bind;             /* -b ADDR:PORT, borrowed */
     const char *socket;           /* -s PATH, borrowed */
     unsigned threads;             /* -t, 1..OA_THREADS_MAX, default OA_THREADS_DEFAULT */
+    bool threads_from_env;        /* threads came from $OAUTH2_FCGI_THREADS, not -t */
     unsigned workers;             /* -w, 1..OA_WORKERS_MAX; 0 (default): no supervisor */
     const char *gen_key;          /* --gen-key FILE, borrowed */
     const char *gen_identity_key; /* --gen-identity-key FILE, borrowed */

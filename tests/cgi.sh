@@ -154,6 +154,20 @@ for args in "--no-such-option" "-x" "-t 0" "-t many" "-t 100000" "-b 127.0.0.1" 
         sh -c "[ $rc -eq 2 ] && grep -q '^oauth2-fcgi: ' '$tmp/err'"
 done
 
+# $OAUTH2_FCGI_THREADS: the same rules as -t, and -t wins.
+for v in 0 many 100000 ""; do
+    OAUTH2_FCGI_THREADS=$v "$OA_BIN" -c "$cfg" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    check "OAUTH2_FCGI_THREADS='$v': exit 2 with a message naming it" \
+        sh -c "[ $rc -eq 2 ] && grep -q '^oauth2-fcgi: OAUTH2_FCGI_THREADS wants' '$tmp/err'"
+done
+OAUTH2_FCGI_THREADS=many "$OA_BIN" -c "$cfg" -t 0 >"$tmp/out" 2>"$tmp/err"
+check "OAUTH2_FCGI_THREADS and a bad -t: the error is the environment's first" \
+    grep -q 'OAUTH2_FCGI_THREADS wants' "$tmp/err"
+env -i PATH="$PATH" OAUTH2_FCGI_THREADS=2 "$OA_BIN" --check-config -c "$cfg" \
+    -t 3 >"$tmp/out" 2>"$tmp/err"
+check "OAUTH2_FCGI_THREADS=2 with -t 3: accepted" [ $? -eq 0 ]
+
 # --check-config on the Argilla example: exit 0 and the three callback URLs.
 c=$top_srcdir/tests/cases/config/good/argilla/oauth.yml
 env -i PATH="$PATH" "$OA_BIN" --check-config -c "$c" >"$tmp/out" 2>"$tmp/err"

@@ -149,6 +149,32 @@ check "spawn-fcgi: ... which loaded libcurl (the validator's second opinion)" \
 kill -TERM "$pid" 2>/dev/null
 check "spawn-fcgi: SIGTERM stops the program" wait_gone "$pid"
 
+# 1b. OAUTH2_FCGI_THREADS=1 (contrib/apache's mod_fcgid file: one request
+# at a time per process): three threads fewer than the default four, it
+# serves, and the -t 1 warning (meant for a process shared by many
+# requests) is not logged.
+port=$(free_port)
+tasks() { ls "/proc/$1/task" 2>/dev/null | wc -l; }
+spawn-fcgi -a 127.0.0.1 -p "$port" -P "$tmp/spawn4.pid" -- "$OA_BIN" -c "$cfg" >/dev/null 2>&1
+pid4=$(cat "$tmp/spawn4.pid" 2>/dev/null || echo 0)
+pids="$pids $pid4"
+wait_ready "127.0.0.1:$port"
+port1=$(free_port)
+OAUTH2_FCGI_THREADS=1 spawn-fcgi -a 127.0.0.1 -p "$port1" -P "$tmp/spawn1.pid" -- \
+    "$OA_BIN" -c "$cfg" >"$tmp/spawn1.log" 2>&1
+pid1=$(cat "$tmp/spawn1.pid" 2>/dev/null || echo 0)
+pids="$pids $pid1"
+check "OAUTH2_FCGI_THREADS=1: ready" wait_ready "127.0.0.1:$port1"
+serves "127.0.0.1:$port1" "OAUTH2_FCGI_THREADS=1"
+n4=$(tasks "$pid4") n1=$(tasks "$pid1")
+check "OAUTH2_FCGI_THREADS=1: three threads fewer than the default (got $n1 and $n4)" \
+    [ "$n4" -gt 3 ] && [ "$n1" -eq $((n4 - 3)) ]
+check "OAUTH2_FCGI_THREADS=1: no warning about one thread" \
+    sh -c "! grep -q 'delays every authorizer answer' '$tmp/spawn1.log'"
+kill -TERM "$pid4" "$pid1" 2>/dev/null
+check "OAUTH2_FCGI_THREADS=1: SIGTERM stops it" wait_gone "$pid1"
+wait_gone "$pid4"
+
 # 2. -b: a TCP socket of its own, 4 threads, several requests at once.
 port=$(free_port)
 "$OA_BIN" -c "$cfg" -b "127.0.0.1:$port" -t 4 2>"$tmp/b.log" &

@@ -232,7 +232,8 @@ header_values() {
 IDENTITY_FAMILY="X-Forwarded-User X-Forwarded-Email X-Forwarded-Groups
 X-Forwarded-Preferred-Username X-Forwarded-Access-Token X-Auth-Request-User
 X-Auth-Request-Email X-Auth-Request-Groups X-Auth-Request-Preferred-Username
-X-Auth-Request-Access-Token Remote-User Remote-Groups Remote-Email Remote-Name
+X-Auth-Request-Access-Token X-Auth-Request-Roles X-Auth-Request-Workspaces
+X-Auth-Request-Jwt Remote-User Remote-Groups Remote-Email Remote-Name
 X-Remote-User X-WEBAUTH-USER"
 
 # spellings NAME: NAME with '-' or '_' at each separator, every combination
@@ -362,6 +363,10 @@ gate_checks() {
     done
     t_is "$(printf '%s\n' "$seen" | header_values Remote-Name)" 'Alice Example' \
         "valid session: the backend gets Remote-Name = OAUTH2_NAME, once"
+    t_is "$(printf '%s\n' "$seen" | header_values X-Auth-Request-Roles)" admin,annotator \
+        "valid session: the backend gets X-Auth-Request-Roles = OAUTH2_ROLES, once"
+    t_unlike "$seen" '^X-Auth-Request-Workspaces:' \
+        "valid session without workspaces: no X-Auth-Request-Workspaces reaches the backend"
     t_unlike "$seen" '^X[-_]Forwarded[-_]Access[-_]Token:|^X[-_]Auth[-_]Request[-_]Access[-_]Token:' \
         "valid session: no access-token header reaches the backend"
     t_unlike "$seen" '^Variable' "valid session: no Variable-* header reaches the backend"
