@@ -44,6 +44,14 @@ enum oa_err oa_endpoint_jwks(struct oa_response *r, const struct oa_config *cfg,
  * "ok\n" then its line, or 503 "unavailable\n" then its line when it
  * says this process must not take traffic yet. */
 enum oa_err oa_endpoint_health(struct oa_response *r);
+/* <base_path>/error: the page of an error the web server made itself,
+ * reached through its ErrorDocument (contrib/apache's mod_fcgid file, for
+ * every error Apache can answer after an allowed check: Apache's own error
+ * answer would carry the checker's Variable-* headers to the browser,
+ * DESIGN.md section 4). The status is REDIRECT_STATUS when that is an
+ * error status (400 to 599; 401 goes to sign_in), else 404: nothing is at
+ * this path. Any method (Apache's redirect keeps the method). */
+enum oa_err oa_endpoint_error(struct oa_response *r, const struct oa_request *req);
 /* The edge's word on /health (fcgi/store.c: the revocation stores):
  * appends its state to b; false while this process must not take traffic
  * (its shared revocation list never loaded: a balancer drops the node

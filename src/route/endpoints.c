@@ -371,6 +371,28 @@ void oa_endpoint_set_health(oa_health_fn fn)
     health_fn = fn;
 }
 
+/* REDIRECT_STATUS as an error status (400..599, three digits), else 0. */
+static int error_status_of(const char *s)
+{
+    if (!s || strlen(s) != 3 || s[0] < '4' || s[0] > '5' || s[1] < '0' || s[1] > '9' ||
+        s[2] < '0' || s[2] > '9')
+        return 0;
+    return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+enum oa_err oa_endpoint_error(struct oa_response *r, const struct oa_request *req)
+{
+    int status = error_status_of(req->redirect_status);
+
+    if (!status)
+        status = 404;
+    oa_page_error(r, req, status,
+                  status >= 500   ? "The server could not answer this request. Try again later."
+                  : status == 404 ? "There is nothing at this address."
+                                  : "The server refused this request.");
+    return OA_OK;
+}
+
 enum oa_err oa_endpoint_health(struct oa_response *r)
 {
     struct oa_buf line;

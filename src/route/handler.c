@@ -164,6 +164,8 @@ static enum oa_err route(struct oa_response *r, const struct oa_config *cfg, str
         return oa_endpoint_auth(r, cfg, req);
     if (strcmp(ep, "/health") == 0)
         return method_ok(r, req, M_GET | M_HEAD) ? oa_endpoint_health(r) : OA_OK;
+    if (strcmp(ep, "/error") == 0) /* an ErrorDocument: any method */
+        return oa_endpoint_error(r, req);
     if (strcmp(ep, "/jwks") == 0)
         return method_ok(r, req, M_GET | M_HEAD) ? oa_endpoint_jwks(r, cfg, req) : OA_OK;
     if (strcmp(ep, "/metrics") == 0)

@@ -12,6 +12,10 @@
 # a session the identity arrives once, and an unset variable sends no
 # header rather than "(null)"; refusals carry one copy of each security
 # header (gate_checks in apachelib.sh).
+# leak_checks (apachelib.sh): a signed-in, allowed request answered 200,
+# 304, 404, 403, 500, a down backend's 503, through ErrorDocument, or HEAD:
+# no Variable-* header (the identity, the signed token) reaches the browser,
+# and the application still gets its variables.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apachelib.sh"
 
@@ -24,7 +28,9 @@ e2e_init
 PORT=$(free_port) || bail "no free port"
 FPORT=$(free_port) || bail "no free port"
 BPORT=$(free_port) || bail "no free port"
+DPORT=$(free_port) || bail "no free port" # nothing listens: a backend down
 e2e_oa_config
+leak_config_add "$E2E_CONFIG" "http://127.0.0.1:$PORT"
 
 e2e_bg oauth2-fcgi spawn-fcgi -n -a 127.0.0.1 -p "$FPORT" -- "$OA_BIN" -c "$E2E_CONFIG"
 wait_port "$FPORT" 15 || bail "oauth2-fcgi did not start on 127.0.0.1:$FPORT"
@@ -35,9 +41,12 @@ apache_debian_tree "$PORT" authnz_fcgi proxy_fcgi headers setenvif proxy_http re
 sed -e "s|^Define OAUTH2_FCGI_ADDR .*|Define OAUTH2_FCGI_ADDR 127.0.0.1:$FPORT|" \
     "$top_srcdir/contrib/apache/oauth2-fcgi-authnz.conf" >"$E2E_TMP/oauth2-fcgi-authnz.conf"
 apache_debian_enconf "$E2E_TMP/oauth2-fcgi-authnz.conf"
-apache_debian_site "$PORT" "$BPORT"
+mapfile -t LEAK_LINES < <(leak_site_lines "$DPORT")
+apache_debian_site "$PORT" "$BPORT" "${LEAK_LINES[@]}"
+leak_site_files
 apache_debian_start "$PORT"
 
 gate_checks "http://127.0.0.1:$PORT"
+leak_checks "http://127.0.0.1:$PORT"
 
 t_done

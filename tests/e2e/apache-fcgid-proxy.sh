@@ -14,6 +14,10 @@
 # header rather than "(null)"; the sign-in, 401 and 403 answers carry one
 # copy of each security header, not the access checker's merged in
 # (gate_checks in apachelib.sh).
+# leak_checks (apachelib.sh): a signed-in, allowed request answered 200,
+# 304, 404, 403, 500, a down backend's 503, through ErrorDocument, or HEAD:
+# no Variable-* header (the identity, the signed token) reaches the browser,
+# and the application still gets its variables.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apachelib.sh"
 
@@ -24,7 +28,9 @@ e2e_init
 
 PORT=$(free_port) || bail "no free port"
 BPORT=$(free_port) || bail "no free port"
+DPORT=$(free_port) || bail "no free port" # nothing listens: a backend down
 e2e_oa_config
+leak_config_add "$E2E_CONFIG" "http://127.0.0.1:$PORT"
 proxy_backend_start "$BPORT"
 
 # a2enmod: the file's Install line, then what the site uses.
@@ -46,9 +52,12 @@ sed -e "s|^Define OAUTH2_FCGI_DIR .*|Define OAUTH2_FCGI_DIR $(dirname "$OA_BIN")
     -e "s|^Define OAUTH2_FCGI_CONFIG .*|Define OAUTH2_FCGI_CONFIG $E2E_CONFIG|" \
     "$top_srcdir/contrib/apache/oauth2-fcgi-fcgid.conf" >"$E2E_TMP/oauth2-fcgi-fcgid.conf"
 apache_debian_enconf "$E2E_TMP/oauth2-fcgi-fcgid.conf"
-apache_debian_site "$PORT" "$BPORT"
+mapfile -t LEAK_LINES < <(leak_site_lines "$DPORT")
+apache_debian_site "$PORT" "$BPORT" "${LEAK_LINES[@]}"
+leak_site_files
 apache_debian_start "$PORT"
 
 gate_checks "http://127.0.0.1:$PORT"
+leak_checks "http://127.0.0.1:$PORT"
 
 t_done

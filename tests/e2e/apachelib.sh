@@ -438,3 +438,139 @@ gate_checks() {
     t_unlike "$(backend_last_headers)" 'mallory' \
         "the public proxied path: no identity header of the client's reaches the backend"
 }
+
+# ---- no Variable-* header ever reaches the browser ----------------------------
+
+# The access checker's Variable-* answer headers are how mod_fcgid hands the
+# identity to the application; they must reach no browser, whatever Apache
+# answers after the check allowed the request. The places below make Apache
+# answer each kind of error itself (ap_die), after the check.
+
+# leak_site_lines DOWN_PORT: the virtual host lines leak_checks needs, one
+# argument each (EXTRA-LINEs for apache_debian_site). DOWN_PORT: a port
+# nothing listens on (a proxied backend that is down).
+leak_site_lines() {
+    printf '%s\n' \
+        '<Location "/app/down/">' "    ProxyPass \"http://127.0.0.1:$1/\"" '</Location>' \
+        '<Location "/app/static/denied">' '    Require all denied' '</Location>' \
+        '<Location "/app/static/basic">' '    AuthType Basic' '    AuthName leak' \
+        '    AuthBasicProvider file' "    AuthUserFile \"$E2E_TMP/leak.htpasswd\"" \
+        '    Require valid-user' '</Location>' \
+        '<Location "/app/static/custom/">' '    ErrorDocument 404 /errors/404.html' '</Location>'
+}
+
+# leak_site_files: the files leak_checks needs (after apache_debian_site):
+# a directory without an index (403), a local error document, a CGI that
+# dies before its headers (500), an empty password file.
+leak_site_files() {
+    mkdir -p "$E2E_TMP/www/app/static/noindex" "$E2E_TMP/www/errors"
+    echo "custom not found page" >"$E2E_TMP/www/errors/404.html"
+    printf '#!/bin/sh\nexit 1\n' >"$E2E_TMP/cgi-bin/broken"
+    chmod 755 "$E2E_TMP/cgi-bin/broken"
+    : >"$E2E_TMP/leak.htpasswd"
+}
+
+# leak_config_add CONFIG BASE: identity_token: in the program's config (the
+# signed token, OAUTH2_JWT, is the answer's most sensitive variable).
+leak_config_add() {
+    "$OA_BIN" --gen-identity-key "$E2E_TMP/identity.pem" >"$E2E_TMP/gen-identity.log" 2>&1 ||
+        bail "--gen-identity-key: $(cat "$E2E_TMP/gen-identity.log")"
+    if [ "$(id -u)" = 0 ]; then chown "$(apache_user)" "$E2E_TMP/identity.pem"; fi
+    printf 'public_url: %s\nidentity_token:\n  key_file: %s\n' "$2" "$E2E_TMP/identity.pem" >>"$1"
+}
+
+# no_leak WHAT: the last answer carries no Variable-* header (any case),
+# and none of its headers holds the identity token or the user's email.
+no_leak() {
+    t_is "$(printf '%s\n' "$HTTP_HEADERS" | grep -ic '^variable-')" 0 \
+        "$1: no Variable-* header reaches the browser"
+    t_unlike "$HTTP_HEADERS" "${LEAK_JWT:-no-token-seen}|$LEAK_EMAIL" \
+        "$1: no header holds the identity token or the email"
+}
+
+# leak_checks BASE: a signed-in, allowed user gets every kind of answer
+# (sites from leak_site_lines and leak_site_files): no Variable-* header in
+# any, and the application still receives its identity.
+leak_checks() {
+    local base=$1 c etag
+    LEAK_EMAIL=leaky@example.com
+    c=$(mint --user leaky --sub leaky-sub-1 --email "$LEAK_EMAIL" --name 'Leaky User' --groups 'g1,g2')
+    c="Cookie: $COOKIE_NAME=$c"
+
+    # what the application receives: unchanged
+    http_req "$base/app/cgi/echo" -H "$c"
+    t_is "$HTTP_STATUS" 200 "leak: the CGI under /app: 200"
+    t_is "$(body_var REMOTE_USER)" "$LEAK_EMAIL" "leak: the CGI still gets REMOTE_USER"
+    t_is "$(body_var OAUTH2_EMAIL)" "$LEAK_EMAIL" "leak: the CGI still gets OAUTH2_EMAIL"
+    t_is "$(body_var OAUTH2_USER)" leaky "leak: the CGI still gets OAUTH2_USER"
+    t_is "$(body_var OAUTH2_SUB)" leaky-sub-1 "leak: the CGI still gets OAUTH2_SUB"
+    t_is "$(body_var OAUTH2_GROUPS)" g1,g2 "leak: the CGI still gets OAUTH2_GROUPS"
+    LEAK_JWT=$(body_var OAUTH2_JWT)
+    t_like "$LEAK_JWT" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' \
+        "leak: the CGI still gets OAUTH2_JWT (a signed token)"
+    t_is "$(body_var HTTP_X_AUTH_REQUEST_JWT)" "$LEAK_JWT" \
+        "leak: the CGI still gets X-Auth-Request-Jwt, the same token"
+    no_leak "leak: CGI 200"
+    http_req "$base/app/page" -H "$c"
+    t_is "$HTTP_STATUS" 200 "leak: the proxied page: 200"
+    t_is "$(backend_last_headers | header_values X-Forwarded-Email)" "$LEAK_EMAIL" \
+        "leak: the proxied application still gets X-Forwarded-Email"
+    t_like "$(backend_last_headers | header_values X-Auth-Request-Jwt)" '^[A-Za-z0-9_-]+\.' \
+        "leak: the proxied application still gets X-Auth-Request-Jwt"
+    no_leak "leak: proxied 200"
+    http_req "$base/app/page" -H "$c" --head
+    t_is "$HTTP_STATUS" 200 "leak: HEAD of the proxied page: 200"
+    no_leak "leak: HEAD proxied 200"
+
+    # static files: 200, HEAD, 304, 404, HEAD 404, 403 (no index)
+    http_req "$base/app/static/index.html" -H "$c"
+    t_is "$HTTP_STATUS" 200 "leak: a static file: 200"
+    no_leak "leak: static 200"
+    etag=$(http_header ETag)
+    http_req "$base/app/static/index.html" -H "$c" --head
+    t_is "$HTTP_STATUS" 200 "leak: HEAD of a static file: 200"
+    no_leak "leak: HEAD static 200"
+    http_req "$base/app/static/index.html" -H "$c" -H "If-None-Match: $etag"
+    t_is "$HTTP_STATUS" 304 "leak: a static file, If-None-Match: 304"
+    no_leak "leak: static 304"
+    http_req "$base/app/static/no-such-file" -H "$c"
+    t_is "$HTTP_STATUS" 404 "leak: no such static file: 404"
+    no_leak "leak: static 404"
+    http_req "$base/app/static/no-such-file" -H "$c" --head
+    t_is "$HTTP_STATUS" 404 "leak: HEAD of no such file: 404"
+    no_leak "leak: HEAD static 404"
+    http_req "$base/app/static/noindex/" -H "$c"
+    t_is "$HTTP_STATUS" 403 "leak: a directory without an index: 403"
+    no_leak "leak: directory 403"
+    # a 404 answered by a local ErrorDocument (an internal redirect out of /app)
+    http_req "$base/app/static/custom/no-such-file" -H "$c"
+    t_is "$HTTP_STATUS:$HTTP_BODY" "404:custom not found page" "leak: a local ErrorDocument 404"
+    no_leak "leak: ErrorDocument 404"
+
+    # other modules refuse after the check: Require (403), Basic auth (401,
+    # answered through ErrorDocument 401 by the sign-in endpoint)
+    http_req "$base/app/static/denied" -H "$c"
+    t_is "$HTTP_STATUS" 403 "leak: Require all denied after the check: 403"
+    no_leak "leak: Require 403"
+    http_req "$base/app/static/denied" -H "$c" --head
+    t_is "$HTTP_STATUS" 403 "leak: HEAD, Require all denied: 403"
+    no_leak "leak: HEAD Require 403"
+    http_req "$base/app/static/basic" -H "$c" -H 'Accept: application/json'
+    # (404 with mod_authnz_fcgi: its provider is the Basic realm's too, and lets the user in)
+    t_in "$HTTP_STATUS" "302 401 403 404" "leak: Basic auth after the check (got $HTTP_STATUS)"
+    no_leak "leak: Basic auth refusal"
+    http_req "$base/app/static/basic" -H "$c" -H 'Accept: text/html'
+    t_in "$HTTP_STATUS" "302 401 403 404" "leak: Basic auth after the check, a page (got $HTTP_STATUS)"
+    no_leak "leak: Basic auth refusal, page"
+
+    # the application fails: a CGI dying before its headers, a backend down
+    http_req "$base/app/cgi/broken" -H "$c"
+    t_is "$HTTP_STATUS" 500 "leak: a CGI that dies before its headers: 500"
+    no_leak "leak: CGI 500"
+    http_req "$base/app/down/x" -H "$c"
+    t_in "$HTTP_STATUS" "502 503" "leak: the proxied backend is down: 502/503 (got $HTTP_STATUS)"
+    no_leak "leak: backend down"
+    http_req "$base/app/down/x" -H "$c" --head
+    t_in "$HTTP_STATUS" "502 503" "leak: HEAD, the proxied backend is down (got $HTTP_STATUS)"
+    no_leak "leak: HEAD backend down"
+}

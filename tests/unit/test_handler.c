@@ -111,6 +111,48 @@ static void lifecycle_routes(void)
     }
 }
 
+/* <base_path>/error, an ErrorDocument's target (contrib/apache fcgid): the
+ * status Apache had (REDIRECT_STATUS, 400..599), else 404; any method; no
+ * Variable-* and nothing of the original URL on the page. */
+static void error_endpoint(void)
+{
+    static const struct {
+        const char *redirect_status;
+        int want;
+    } t[] = {{"404", 404}, {"403", 403}, {"500", 500},  {"502", 502}, {"503", 503},  {"413", 413},
+             {"599", 599}, {"400", 400}, {NULL, 404},   {"", 404},    {"200", 404},  {"302", 404},
+             {"600", 404}, {"40", 404},  {"4044", 404}, {"4x4", 404}, {"-404", 404}, {" 404", 404}};
+    static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct oa_request q = rq("GET", "/oauth", "/error", "/oauth/error");
+        q.redirect_status = t[i].redirect_status;
+        q.redirect_url = "/app/<script>alert(1)</script>";
+        is_int(answer(&q), t[i].want, "/error with REDIRECT_STATUS '%s': %d",
+               t[i].redirect_status ? t[i].redirect_status : "(none)", t[i].want);
+        ok(r.body.p && !cfx_has(r.body.p, "<script>alert") && !cfx_has(r.body.p, "/app/"),
+           "/error '%s': the page says nothing of the original URL",
+           t[i].redirect_status ? t[i].redirect_status : "(none)");
+        ok(!oa_response_get(&r, "Variable-REMOTE_USER") && !oa_response_get(&r, "Location"),
+           "/error '%s': no Variable-*, no redirect",
+           t[i].redirect_status ? t[i].redirect_status : "(none)");
+    }
+    for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        struct oa_request q = rq(methods[i], "/oauth", "/error", "/oauth/error");
+        q.redirect_status = "503";
+        is_int(answer(&q), 503, "%s /error (an ErrorDocument keeps the method): 503", methods[i]);
+    }
+    {
+        struct oa_request q = rq("GET", "/oauth", "/error", "/oauth/error");
+        q.redirect_status = "404";
+        q.accept = "application/json";
+        q.sec_fetch_mode = NULL;
+        is_int(answer(&q), 404, "/error for an API client: 404");
+        ok(r.body.p && cfx_has(r.body.p, "\"status\""), "... as JSON");
+    }
+}
+
 static void details(void)
 {
     struct oa_request q;
@@ -593,6 +635,7 @@ int main(void)
     routing();
     lifecycle_routes();
     details();
+    error_endpoint();
     base_paths();
     userinfo();
     auth();
