@@ -29,6 +29,7 @@
 #include "oa/crypto.h"
 #include "oa/revocation.h"
 #include "oa/seal.h"
+#include "oa/seal_cache.h"
 #include "oa/session.h"
 
 #define SESSION_VERSION 3
@@ -294,7 +295,9 @@ enum oa_err oa_session_read(struct oa_identity *id, struct oa_session_buf *sb,
     if (e != OA_OK)
         return e;
     sb->plain_len = 0;
-    if (oa_open(sb->plain, sizeof(sb->plain), &plen, sb->sealed, n, PURPOSE, &cfg->keys) != OA_OK)
+    /* the same cookie comes on request after request: seal_cache.h */
+    if (oa_open_cached(sb->plain, sizeof(sb->plain), &plen, sb->sealed, n, PURPOSE, &cfg->keys) !=
+        OA_OK)
         return OA_ERR_CRYPTO;
     sb->plain_len = plen;
     if (oa_session_decode(id, sb->plain, plen) != OA_OK) {

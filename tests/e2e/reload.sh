@@ -139,6 +139,18 @@ for _ in $(seq 1 12); do
         ok_all=no
 done
 t_is "$ok_all" yes "after the rotation: the new key's cookie passes, the old key's still does (12 each)"
+# the old key leaves the file: its cookie, just opened by every thread
+# (each keeps the texts it opened: src/gate/seal_cache.c), is refused at once
+mark
+cat "$T/k2.key" >"$E2E_KEY"
+sleep 1
+t_is "$(pids_since 'info: reloaded ')" "$NPROCS" "the old key left the file: every process reloaded"
+refused_all=yes
+for _ in $(seq 1 12); do
+    [ "$(web /app/page "$ALICE_K2")" = 200 ] && [ "$(web /app/page "$ALICE")" = 401 ] ||
+        refused_all=no
+done
+t_is "$refused_all" yes "the old key gone: its cookie is refused, the new key's passes (12 each)"
 
 # ---- (e) spawn-fcgi and SIGHUP ----------------------------------------------------
 SP=$(free_port) || bail "no free port"
