@@ -154,7 +154,7 @@ check "spawn-fcgi: SIGTERM stops the program" wait_gone "$pid"
 # serves, and the -t 1 warning (meant for a process shared by many
 # requests) is not logged.
 port=$(free_port)
-tasks() { ls "/proc/$1/task" 2>/dev/null | wc -l; }
+tasks() { find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 spawn-fcgi -a 127.0.0.1 -p "$port" -P "$tmp/spawn4.pid" -- "$OA_BIN" -c "$cfg" >/dev/null 2>&1
 pid4=$(cat "$tmp/spawn4.pid" 2>/dev/null || echo 0)
 pids="$pids $pid4"

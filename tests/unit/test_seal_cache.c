@@ -70,13 +70,13 @@ int main(void)
     is_int((int)(oa_seal_cache_hits() - h), 1, "... from the cache");
 
     /* a hit needs the very text */
-    strcpy(bad, t);
+    snprintf(bad, sizeof(bad), "%s", t);
     bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
     h = oa_seal_cache_hits();
     snprintf(want, sizeof(want), "(err %d, len 0)", (int)OA_ERR_CRYPTO);
     is_str(open_c(out, sizeof(out), bad, P, &kr), want, "one character changed: OA_ERR_CRYPTO");
     ok(strstr(open_c(out, sizeof(out), bad, P, &kr), "(err") != NULL, "refused again (never kept)");
-    strcpy(bad, t);
+    snprintf(bad, sizeof(bad), "%s", t);
     bad[strlen(bad) - 1] = '\0';
     ok(strstr(open_c(out, sizeof(out), bad, P, &kr), "(err") != NULL,
        "one character short: refused");
