@@ -19,10 +19,11 @@
  * The one answer to that question for every origin the program builds or
  * compares (redirect targets, sign-in URLs, callback URLs, logout CSRF). */
 bool oa_request_https(const struct oa_request *req);
-/* Is host (n bytes, a name without port) listed in allowed_redirect_hosts
- * (exact, or under a "*.example.com" entry)? The operator's list of the
- * hosts that are its own. */
-bool oa_redirect_host_listed(const struct oa_config *cfg, const char *host, size_t n);
+/* Is host (n bytes, a name without port) named in allowed_redirect_hosts
+ * by an exact entry? A "*.example.com" entry names no host: it lets
+ * redirects go under a domain, it does not say that every name there is
+ * one application (the identity token's audience, identity_token.c). */
+bool oa_redirect_host_named(const struct oa_config *cfg, const char *host, size_t n);
 
 bool oa_redirect_ok(const struct oa_config *cfg, const struct oa_request *req, const char *target);
 

@@ -205,17 +205,18 @@ static size_t host_name_len(const char *host)
 }
 
 /* Is the request's host name (n bytes) one of the operator's own:
- * public_url's, or listed in allowed_redirect_hosts? The Host header is
- * the client's to choose, and a token minted for a name the operator never
- * served (aud: another application that trusts the same keys) would let a
- * user carry it there. */
+ * public_url's, or an exact entry of allowed_redirect_hosts (a
+ * "*.example.com" entry is not: under it Host could name any application
+ * of the domain)? The Host header is the client's to choose, and a token
+ * minted for a name the operator never served (aud: another application
+ * that trusts the same keys) would let a user carry it there. */
 static bool own_host(const struct oa_config *cfg, const char *h, size_t n)
 {
     const char *pub = cfg->public_host;
 
     if (pub && host_name_len(pub) == n && !strncasecmp(pub, h, n))
         return true;
-    return oa_redirect_host_listed(cfg, h, n);
+    return oa_redirect_host_named(cfg, h, n);
 }
 
 /* The audience: the configured one, else the request's host name when it

@@ -162,7 +162,7 @@ static bool has_punycode_label(const char *h, size_t n)
 }
 
 /* Is host (n bytes) listed in allowed_redirect_hosts? */
-static bool host_allowed(const struct oa_config *cfg, const char *h, size_t n)
+static bool host_listed(const struct oa_config *cfg, const char *h, size_t n, bool wildcards)
 {
     bool puny = has_punycode_label(h, n);
 
@@ -176,16 +176,21 @@ static bool host_allowed(const struct oa_config *cfg, const char *h, size_t n)
         if (str_ieq(h, n, e, en))
             return true;
         /* "*.example.com": at least one label, then ".example.com" */
-        if (!puny && en > 2 && e[0] == '*' && e[1] == '.' && n > en - 1 &&
+        if (wildcards && !puny && en > 2 && e[0] == '*' && e[1] == '.' && n > en - 1 &&
             strncasecmp(h + n - (en - 1), e + 1, en - 1) == 0 && h[n - en] != '.')
             return true;
     }
     return false;
 }
 
-bool oa_redirect_host_listed(const struct oa_config *cfg, const char *host, size_t n)
+static bool host_allowed(const struct oa_config *cfg, const char *h, size_t n)
 {
-    return host_allowed(cfg, host, n);
+    return host_listed(cfg, h, n, true);
+}
+
+bool oa_redirect_host_named(const struct oa_config *cfg, const char *host, size_t n)
+{
+    return host_listed(cfg, host, n, false);
 }
 
 bool oa_request_https(const struct oa_request *req)

@@ -341,9 +341,10 @@ static void test_cache(void)
         return;
     }
     /* the operator's other host (allowed_redirect_hosts: [b.example.com]) */
-    cfg->allowed_redirect_hosts.v = calloc(1, sizeof(char *));
+    cfg->allowed_redirect_hosts.v = calloc(2, sizeof(char *));
     cfg->allowed_redirect_hosts.v[0] = strdup("b.example.com");
-    cfg->allowed_redirect_hosts.n = 1;
+    cfg->allowed_redirect_hosts.v[1] = strdup("*.corp.example.com");
+    cfg->allowed_redirect_hosts.n = 2;
     oa_identity_token_forget();
     t = oa_identity_token(cfg, &id, "App.Example.com:8443", CFX_NOW);
     ok(t != NULL, "a token for a session");
@@ -390,6 +391,13 @@ static void test_cache(void)
     t2 = oa_identity_token(cfg, &id, "B.Example.COM:8443", CFX_NOW + 91);
     c = t2 ? part(t2, 1) : NULL;
     is_str(jstr(c, "aud"), "b.example.com", "a listed host, any case and port: its name");
+    json_decref(c);
+    /* a wildcard entry lets redirects go under a domain; it names no
+     * application: a Host under it gets public_url's, never its own */
+    t2 = oa_identity_token(cfg, &id, "payroll.corp.example.com", CFX_NOW + 91);
+    c = t2 ? part(t2, 1) : NULL;
+    is_str(jstr(c, "aud"), "app.example.com",
+           "a Host under a *.corp.example.com entry: aud is public_url's, not the Host");
     json_decref(c);
     id.provider = "";
     ok(oa_identity_token(cfg, &id, "app.example.com", CFX_NOW) == NULL,
