@@ -111,9 +111,13 @@ enum oa_err oa_bearer_identify(struct oa_identity *id, const struct oa_config *c
  * "insufficient_scope" with scope="<the rule's scopes>" when rule has some. */
 void oa_bearer_challenge(struct oa_response *r, int status, const struct oa_access_rule *rule);
 
-/* The cache (src/gate/bearer_cache.c). key is the keyed hash of a token. */
+/* The cache (src/gate/bearer_cache.c). key is the keyed hash of a token
+ * and of the serial of the config it is verified under (config.h): an
+ * entry verified under one config never answers a request under another,
+ * whatever the order of a reload's swap and the requests in flight. */
 #define OA_BEARER_KEY_BYTES 32
-void oa_bearer_cache_key(unsigned char key[OA_BEARER_KEY_BYTES], const char *token, size_t len);
+void oa_bearer_cache_key(unsigned char key[OA_BEARER_KEY_BYTES], const char *token, size_t len,
+                         uint64_t cfg_serial);
 /* Copies the entry of key into *out when it is there and until > now. */
 bool oa_bearer_cache_get(struct oa_bearer_entry *out, const unsigned char key[OA_BEARER_KEY_BYTES],
                          int64_t now);

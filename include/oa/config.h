@@ -136,7 +136,10 @@ enum oa_log_target { OA_LOG_STDERR = 0, OA_LOG_SYSLOG, OA_LOG_FILE };
 enum oa_audit_target { OA_AUDIT_OFF = 0, OA_AUDIT_TO_LOG, OA_AUDIT_TO_FILE };
 
 struct oa_config {
-    char *file; /* the path it was loaded from */
+    char *file;      /* the path it was loaded from */
+    uint64_t serial; /* this load's number in the process (config.c; 0: not loaded from a file):
+                        what a cache of things verified under a config is keyed by, never its
+                        address, which a later config may reuse */
     struct oa_provider *providers;
     size_t nproviders;
     struct oa_strlist workspaces; /* allowed_workspaces names; default [argilla] */

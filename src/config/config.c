@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@
 #include "oa/sign_key.h"
 
 #define OA_CONFIG_MAX_BYTES (1024 * 1024)
+
+/* Numbers each load (struct oa_config.serial). */
+static _Atomic uint64_t load_serial;
 
 /* The last place looked is fixed by DESIGN.md section 2 whatever the
  * install prefix, so an operator always knows where it is. */
@@ -176,6 +180,7 @@ enum oa_err oa_config_load_string(struct oa_config **out, const char *name, cons
         free(ld.cfg);
         return oa_error_set(err, OA_ERR_NOMEM, "out of memory");
     }
+    ld.cfg->serial = atomic_fetch_add(&load_serial, 1) + 1;
     ld.name = name;
     ld.err = err;
     set_defaults(ld.cfg);

@@ -114,7 +114,7 @@ enum oa_err oa_bearer_identify(struct oa_identity *id, const struct oa_config *c
     if (len > OA_BEARER_TOKEN_MAX)
         return oa_error_set(err, OA_ERR_TOO_LARGE, "bearer: token over %d bytes",
                             OA_BEARER_TOKEN_MAX);
-    oa_bearer_cache_key(key, token, len);
+    oa_bearer_cache_key(key, token, len, cfg->serial);
     if (oa_bearer_cache_get(&tls_entry, key, now)) {
         oa_bearer_entry_identity(id, &tls_entry);
         return OA_OK;

@@ -12,7 +12,10 @@
  * (OA_BEARER_CACHE_SLOTS entries, allocated at the first store). The hash
  * key is random per process, so slots cannot be aimed at from outside and
  * a hash seen in a dump says nothing about the token; the table holds no
- * token. A new config bumps the epoch: older entries no longer match.
+ * token. The key covers the serial of the config the token was verified
+ * under (bearer.h), so an entry made under an old config never answers a
+ * request under a new one (a new config also bumps the epoch, which ends
+ * every older entry at once).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,11 +44,19 @@ static void key_make(void)
     randombytes_buf(hash_key, sizeof(hash_key));
 }
 
-void oa_bearer_cache_key(unsigned char key[OA_BEARER_KEY_BYTES], const char *token, size_t len)
+void oa_bearer_cache_key(unsigned char key[OA_BEARER_KEY_BYTES], const char *token, size_t len,
+                         uint64_t cfg_serial)
 {
+    crypto_generichash_state st;
+    unsigned char serial[8];
+
+    for (int i = 0; i < 8; i++)
+        serial[i] = (unsigned char)(cfg_serial >> (8 * i));
     pthread_once(&key_once, key_make);
-    crypto_generichash(key, OA_BEARER_KEY_BYTES, (const unsigned char *)token, len, hash_key,
-                       sizeof(hash_key));
+    crypto_generichash_init(&st, hash_key, sizeof(hash_key), OA_BEARER_KEY_BYTES);
+    crypto_generichash_update(&st, serial, sizeof(serial));
+    crypto_generichash_update(&st, (const unsigned char *)token, len);
+    crypto_generichash_final(&st, key, OA_BEARER_KEY_BYTES);
 }
 
 static size_t slot_of(const unsigned char key[OA_BEARER_KEY_BYTES])

@@ -506,6 +506,16 @@ static void test_cache(void)
     is_int(decide(t, "/", NOW + OA_BEARER_CACHE_TTL + 1), 401, "checked again past the TTL");
     publish();
     allowed(t, "/", "a new config's cache (oa_bearer_cache_clear): verified again");
+    /* a config loaded meanwhile (another serial) never gets this one's
+     * entries, even before any epoch bump: a reload's requests in flight
+     * verify under the old config and store while the new one serves */
+    oa_bearer_keys_clear();
+    is_int(decide(t, "/", NOW), 200, "cached under this config");
+    cfg->serial++;
+    is_int(decide(t, "/", NOW), 401,
+           "under a config of another serial: not from the cache (verified, keys gone: 401)");
+    cfg->serial--;
+    publish();
     oa_bearer_cache_clear();
     oa_bearer_keys_clear();
     is_int(decide(t, "/", NOW), 401, "after a clear the entry is gone");
