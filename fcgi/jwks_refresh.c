@@ -45,8 +45,9 @@ static struct due *due_of(struct due *d, size_t *n, const char *issuer)
 
 /* True when a new config names another place for p's keys (jwks_uri,
  * introspection) than the one the keys came from: they are fetched at once,
- * not at the old keys' max-age (up to 24 h), so that keys from an abandoned
- * URL (a compromised IdP's old JWKS) stop verifying tokens soon. The first
+ * not at the old keys' max-age (up to 24 h), and the old keys are dropped
+ * at once, so that keys from an abandoned URL (a compromised IdP's old
+ * JWKS) verify nothing more. The first
  * look only records it (a new issuer is due at once anyway). */
 static bool source_changed(struct due *d, const struct oa_provider *p)
 {
@@ -96,6 +97,12 @@ static void round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
         if (!p->api_audiences.n || !p->issuer || !(s = due_of(d, n, p->issuer)))
             continue;
         if (source_changed(s, p)) {
+            /* the keys of the old source verify nothing more, even while the
+             * new one cannot be reached (its tokens get 401, not the old
+             * keys' judgement) */
+            if (oa_bearer_keys_publish(p->issuer, NULL, NULL, now) != OA_OK)
+                oa_log_write(OA_LOG_WARN, "bearer keys of %s: the old ones stay (out of memory)",
+                             p->name);
             s->next_at = 0; /* a reload named another source: now */
             s->backoff = 0;
         }

@@ -1,7 +1,7 @@
 /*
  * test_jwks_refresh.c - the bearer keys' refresh thread (fcgi/jwks_refresh.c,
  * DESIGN.md section 16.1) over the stand-in transport: the keys are fetched
- * at start, and a reload that names another jwks_uri fetches from it at
+ * at start, and a reload that names another jwks_uri drops the old keys and fetches from it at
  * once (not at the old keys' max-age), while a reload that names the same
  * one does not fetch again.
  */
@@ -81,6 +81,13 @@ int main(void)
     nanosleep(&settle, NULL);
     is_int(fx_count(ISS "/jwks-b"), 1, "a reload naming the same jwks_uri does not fetch again");
     is_int(fx_count(ISS "/jwks-a"), 1, "the old jwks_uri is not asked again");
+    /* a reload away from a source whose new one cannot be reached: the old
+     * keys are dropped at once, not kept while the new one fails */
+    fx_answer(ISS "/jwks-c", 500, "{}", NULL);
+    oa_live_swap(&live, gen_of("/jwks-c"));
+    ok(fetched(ISS "/jwks-c", 1), "a reload to another jwks_uri that fails: asked at once");
+    nanosleep(&settle, NULL);
+    ok(oa_bearer_keys_get(ISS) == NULL, "... and the old source's keys verify nothing more");
     oa_jwks_refresh_stop(&j);
     (void)oa_live_reap(&live);
     oa_live_free(&live);
