@@ -81,13 +81,15 @@ bool oa_bearer_token(const char *h, const char **token, size_t *len)
         h++;
     while (b64token_char(h[i]))
         i++;
-    n = i;
+    if (i == 0)
+        return true; /* a Bearer header, but no token in it: refused */
     while (h[i] == '=')
-        i++;
+        i++; /* the padding is the token's too: "abc==" is not "abc" */
+    n = i;
     while (h[i] == ' ' || h[i] == '\t')
         i++; /* trailing blanks a proxy may leave */
-    if (h[i] != '\0' || n == 0)
-        return true; /* a Bearer header, but no token in it: refused */
+    if (h[i] != '\0')
+        return true; /* something after the token: refused */
     *token = h;
     *len = n;
     return true;

@@ -829,7 +829,11 @@ static void test_header(void)
 
     ok(oa_bearer_token("Bearer abc.def.ghi", &t, &n) && n == 11, "Bearer token");
     ok(oa_bearer_token("bearer   abc", &t, &n) && n == 3, "scheme in any case, several spaces");
-    ok(oa_bearer_token("Bearer abc==", &t, &n) && n == 3, "trailing '=' padding");
+    ok(oa_bearer_token("Bearer abc==", &t, &n) && n == 5,
+       "trailing '=' padding is the token's (an opaque token is introspected whole)");
+    ok(oa_bearer_token("Bearer abc== ", &t, &n) && n == 5, "padding, then a blank");
+    ok(oa_bearer_token("Bearer ==", &t, &n) && n == 0, "padding alone: refused");
+    ok(oa_bearer_token("Bearer abc=d", &t, &n) && n == 0, "'=' inside: refused");
     ok(oa_bearer_token("Bearer", &t, &n) && n == 0, "no token: a Bearer header refused");
     ok(oa_bearer_token("Bearer a\"b", &t, &n) && n == 0, "a quote: refused");
     ok(!oa_bearer_token("Basic abc", &t, &n), "Basic: not ours");
