@@ -126,7 +126,12 @@ enum oa_err oa_flow_get_json(struct oa_flow *f, json_t **out, char **link, const
 
 /* Replaces *slot with a copy of v (NULL or "" leave it NULL). */
 enum oa_err oa_identity_draft_set(char **slot, const char *v) OA_WUR;
-/* Appends one group (skipped when empty or with a comma or control byte). */
+/* Can a group name (len bytes) go into a comma-separated list as it is:
+ * not empty, no comma, no control byte (NUL included), no space first or
+ * last? A name that cannot is left out, never altered: leaving a group out
+ * only ever takes access away. Used by every reader of groups. */
+bool oa_identity_group_ok(const char *g, size_t len);
+/* Appends one group (skipped unless oa_identity_group_ok). */
 enum oa_err oa_identity_draft_group(struct oa_identity_draft *id, const char *g) OA_WUR;
 /* Adds the groups of a claim: a string, or an array of strings or of
  * objects with "name" (or "preferred_username"). */

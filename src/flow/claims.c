@@ -17,6 +17,7 @@
 
 #include "oa/claim_path.h"
 #include "oa/claims.h"
+#include "oa/flow.h"
 
 json_t *oa_claim_at(json_t *claims, const char *path, size_t *not_object)
 {
@@ -77,14 +78,8 @@ static enum oa_err add_group(struct groups *g, const json_t *s, const char *path
     if (len > OA_CLAIMS_GROUP_LEN_MAX)
         return FAIL(OA_ERR_TOO_LARGE, "claim '%s' holds a group name over %d bytes", path,
                     OA_CLAIMS_GROUP_LEN_MAX);
-    /* as identity_draft.c does: a name the list cannot carry (empty, a
-     * comma, a control byte) is left out rather than allowed to forge two
-     * groups or a header; leaving one out only ever takes access away */
-    if (!len || v[0] == ' ' || v[len - 1] == ' ')
-        return OA_OK; /* " admin": an application that trims its list would read admin */
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || v[i] == ',')
-            return OA_OK;
+    if (!oa_identity_group_ok(v, len))
+        return OA_OK; /* a name the list cannot carry is left out (flow.h) */
     for (size_t i = 0; i < g->n; i++)
         if (!strcmp(g->v[i], v))
             return OA_OK;

@@ -23,21 +23,19 @@ enum oa_err oa_identity_draft_set(char **slot, const char *v)
     return OA_OK;
 }
 
-static bool group_ok(const char *g)
+bool oa_identity_group_ok(const char *g, size_t len)
 {
-    size_t i;
-
-    if (!g || !*g || g[0] == ' ' || g[strlen(g) - 1] == ' ')
+    if (!g || !len || g[0] == ' ' || g[len - 1] == ' ')
         return false; /* " admin" would read admin to an application that trims */
-    for (i = 0; g[i]; i++)
+    for (size_t i = 0; i < len; i++)
         if ((unsigned char)g[i] < 0x20 || g[i] == 0x7f || g[i] == ',')
-            return false;
+            return false; /* NUL too: a name is never cut short */
     return true;
 }
 
 enum oa_err oa_identity_draft_group(struct oa_identity_draft *id, const char *g)
 {
-    if (!group_ok(g))
+    if (!g || !oa_identity_group_ok(g, strlen(g)))
         return OA_OK;
     if (id->groups.len)
         oa_buf_append(&id->groups, ",", 1);
