@@ -72,6 +72,10 @@ struct oa_session_buf {
     size_t plain_len; /* bytes of plain in use after oa_session_read (what to wipe) */
 };
 
+/* The name of the provider's string of id (issuer, subject, username,
+ * email, name) over OA_SESSION_STR_MAX, or NULL: what a refused sign-in's
+ * page names (static). */
+const char *oa_session_str_too_long(const struct oa_identity *id);
 /* Encodes identity into plain (no crypto), version 3 (session.c has the
  * layout). OA_ERR_TOO_LARGE if over cap or one of the provider's strings
  * is over OA_SESSION_STR_MAX. */

@@ -83,6 +83,20 @@ static bool provider_string(size_t i)
     return i >= 1 && i <= 5;
 }
 
+const char *oa_session_str_too_long(const struct oa_identity *id)
+{
+    static const char *const names[SESSION_NSTR] = {"provider", "issuer",     "subject",
+                                                    "username", "email",      "name",
+                                                    "groups",   "workspaces", "roles"};
+    const char *s[SESSION_NSTR];
+
+    strings_of(id, s);
+    for (size_t i = 0; i < SESSION_NSTR; i++)
+        if (provider_string(i) && s[i] && strlen(s[i]) > OA_SESSION_STR_MAX)
+            return names[i];
+    return NULL;
+}
+
 enum oa_err oa_session_encode(unsigned char *plain, size_t cap, size_t *len,
                               const struct oa_identity *id)
 {

@@ -145,7 +145,9 @@ static void test_too_large(void)
     token_ok(IDP "/token", IDP, "u-1", claims);
     ok(callback_std(corp, "https%3A%2F%2Fidp.test") != OA_OK && r.status == 403,
        "a 300-byte name: the sign-in is refused (403)");
-    ok(fx_body_has(&r, "too large for a session"), "... with a page saying why");
+    ok(fx_body_has(&r, "too long for a session") && !fx_body_has(&r, "keep_groups"),
+       "... with a page saying why: the details, not the groups");
+    ok(strstr(r.log, "name is over 256 bytes") != NULL, "... and a log line naming the field");
     ok(!fx_set_cookie(&r, "__Host-oauth2_fcgi=", 0), "... and no session cookie");
 }
 
