@@ -7,6 +7,10 @@
  * providers with api_audiences: one whose keys are due, or whose keys a
  * token asked for (an unknown kid, at most every OA_BEARER_REFETCH_MIN s),
  * is fetched; a failure keeps the keys it had and waits 2, 4 ... 300 s.
+ * A config without such providers has nothing to poll: the thread then
+ * sleeps until a reload kicks it (oa_jwks_refresh_kick), or for
+ * OA_JWKS_IDLE_MS, so that an idle process does not wake 4 times a second
+ * (file_watch.h says what that cost a pool of mod_fcgid processes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "oa/bearer.h"
 
 #define OA_JWKS_POLL_MS 250
+#define OA_JWKS_IDLE_MS 5000 /* no provider to poll: in case a kick was missed */
 #define OA_JWKS_BACKOFF_MIN 2
 #define OA_JWKS_BACKOFF_MAX 300
 #define OA_JWKS_ISSUER_MAX 512
@@ -86,16 +91,19 @@ static void fetch_one(struct oa_gen *g, const struct oa_provider *p, struct due 
     oa_log_error(OA_LOG_WARN, &err);
 }
 
-static void round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
+/* One look at the current config; true when a provider has keys to keep. */
+static bool round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
 {
     struct oa_gen *g = oa_live_enter(j->live, j->slot);
     int64_t now = (int64_t)time(NULL);
+    bool any = false;
 
     for (size_t i = 0; g && i < g->cfg->nproviders && !atomic_load(&j->stop); i++) {
         const struct oa_provider *p = &g->cfg->providers[i];
         struct due *s;
         if (!p->api_audiences.n || !p->issuer || !(s = due_of(d, n, p->issuer)))
             continue;
+        any = true;
         if (source_changed(s, p)) {
             /* the keys of the old source verify nothing more, even while the
              * new one cannot be reached (its tokens get 401, not the old
@@ -112,6 +120,27 @@ static void round_once(struct oa_jwks_refresh *j, struct due *d, size_t *n)
             fetch_one(g, p, s, now);
     }
     oa_live_leave(j->live, j->slot);
+    return any;
+}
+
+/* Until ms from now, a kick or a stop. The kick is a flag under the lock,
+ * so one given while the thread was looking is not lost. */
+static void nap(struct oa_jwks_refresh *j, long ms)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&j->lock);
+    if (!atomic_load(&j->stop) && !j->kicked)
+        pthread_cond_timedwait(&j->wake, &j->lock, &until);
+    j->kicked = false;
+    pthread_mutex_unlock(&j->lock);
 }
 
 static void *refresh_main(void *arg)
@@ -120,20 +149,8 @@ static void *refresh_main(void *arg)
     struct oa_jwks_refresh *j = arg;
     size_t n = 0;
 
-    while (!atomic_load(&j->stop)) {
-        struct timespec until;
-        round_once(j, d, &n);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += OA_JWKS_POLL_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock(&j->lock);
-        if (!atomic_load(&j->stop))
-            pthread_cond_timedwait(&j->wake, &j->lock, &until);
-        pthread_mutex_unlock(&j->lock);
-    }
+    while (!atomic_load(&j->stop))
+        nap(j, round_once(j, d, &n) ? OA_JWKS_POLL_MS : OA_JWKS_IDLE_MS);
     for (size_t i = 0; i < n; i++) {
         free(d[i].src);
         d[i].src = NULL;
@@ -160,6 +177,16 @@ void oa_jwks_refresh_start(struct oa_jwks_refresh *j, struct oa_live *live, size
         return;
     }
     j->running = true;
+}
+
+void oa_jwks_refresh_kick(struct oa_jwks_refresh *j)
+{
+    if (!j->running)
+        return;
+    pthread_mutex_lock(&j->lock);
+    j->kicked = true;
+    pthread_cond_signal(&j->wake);
+    pthread_mutex_unlock(&j->lock);
 }
 
 void oa_jwks_refresh_stop(struct oa_jwks_refresh *j)

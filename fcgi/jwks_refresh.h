@@ -23,12 +23,16 @@ struct oa_jwks_refresh {
     pthread_mutex_t lock; /* with wake: a prompt stop */
     pthread_cond_t wake;
     atomic_int stop;
+    bool kicked; /* under lock: look at the config again now */
     bool running;
 };
 
 /* Starts the thread on live's slot. A failure to start is logged (bearer
  * tokens are then refused: no keys). */
 void oa_jwks_refresh_start(struct oa_jwks_refresh *j, struct oa_live *live, size_t slot);
+/* After a reload: the thread looks at the new config now (a config
+ * without api_audiences lets it sleep, see jwks_refresh.c). */
+void oa_jwks_refresh_kick(struct oa_jwks_refresh *j);
 /* Stops and joins it (a fetch in flight ends within http.timeout). */
 void oa_jwks_refresh_stop(struct oa_jwks_refresh *j);
 

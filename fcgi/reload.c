@@ -139,6 +139,22 @@ void oa_reload_free(struct oa_reload *r)
     memset(r, 0, sizeof(*r));
 }
 
+bool oa_reload_watch(const struct oa_reload *r, struct oa_file_watch *w)
+{
+    const char **paths = calloc(r->nf ? r->nf : 1, sizeof(*paths));
+    bool ok;
+
+    if (!paths) {
+        oa_file_watch_free(w);
+        return false;
+    }
+    for (size_t i = 0; i < r->nf; i++)
+        paths[i] = r->f[i].path;
+    ok = oa_file_watch_set(w, paths, r->nf);
+    free(paths);
+    return ok;
+}
+
 bool oa_reload_changed(struct oa_reload *r)
 {
     bool changed = false;

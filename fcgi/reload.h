@@ -5,8 +5,9 @@
  *
  * A process started by the web server (lighttpd's bin-path, mod_fcgid)
  * gets no signal from the operator, so the main thread of every serving
- * process looks at those files every OA_SERVER_TICK_MS (stat: device,
- * inode, size, mtime, ctime), never a request's thread. The new config is
+ * process looks at those files (stat: device, inode, size, mtime, ctime)
+ * when inotify says their directory changed (file_watch.h), and at least
+ * every OA_SERVER_QUIET_TICK_MS, never on a request's thread. The new config is
  * loaded and checked whole (keys included) before it is swapped in
  * (live.h); a bad one changes nothing and is logged once, with
  * FILE:LINE:COL, until the files change again.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "file_watch.h"
 #include "live.h"
 
 /* One watched file as last seen. */
@@ -46,6 +48,10 @@ void oa_reload_free(struct oa_reload *r);
  * watched file changed. 1: a new generation is current; 0: nothing to do;
  * -1: the reload failed (logged) and the old generation stays. */
 int oa_reload_tick(struct oa_reload *r, bool forced);
+
+/* Watches the directories of the current files with w (file_watch.h);
+ * false when nothing could be watched (the caller polls). */
+bool oa_reload_watch(const struct oa_reload *r, struct oa_file_watch *w);
 
 /* The same check without loading: true when a watched file changed since
  * it was last seen (updates what was seen). */

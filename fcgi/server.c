@@ -21,10 +21,12 @@
  * spawn-fcgi's socket after an upgrade) gets them all. An upgrade
  * (SIGUSR2, oa_server_hooks.upgrade) drains the same way but keeps the
  * socket: the caller execs the new program on it.
- * The main thread also wakes every OA_SERVER_TICK_MS to look at the config's
- * files, read the revocations the other processes wrote (store.c), free the
- * generations no request uses any more, and run the hooks' watch (a worker
- * checks that its supervisor still runs).
+ * The main thread also wakes to look at the config's files, read the
+ * revocations the other processes wrote (store.c), free the generations no
+ * request uses any more, and run the hooks' watch (a worker checks that its
+ * supervisor still runs): every OA_SERVER_TICK_MS while one of these needs
+ * it, else when inotify says a file's directory changed (file_watch.h) and
+ * at least every OA_SERVER_QUIET_TICK_MS. An idle process sleeps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -419,26 +421,53 @@ static bool upgrade_asked(const struct oa_server_hooks *hooks)
     return 1;
 }
 
+/* How long the main thread may sleep: a tick while something must be
+ * looked at often (a watch hook, a followed revocation file, a retired
+ * generation still in use, files no inotify watch covers), else the quiet
+ * tick: the file watch wakes it for a change. */
+static struct timespec nap_length(bool watching, bool retired, const struct oa_server_hooks *hooks)
+{
+    bool busy = !watching || retired || oa_store_polled() || (hooks && hooks->watch);
+    long ms = busy ? OA_SERVER_TICK_MS : OA_SERVER_QUIET_TICK_MS;
+
+    return (struct timespec){ms / 1000, (ms % 1000) * 1000000L};
+}
+
 /* The main thread's wait: signals, a thread that ended, the config's
  * files, the watch. Returns 1 for an upgrade, 0 for a stop. */
 static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitmask,
-                         struct oa_reload *rl, const struct oa_server_hooks *hooks)
+                         struct oa_reload *rl, const struct oa_server_hooks *hooks,
+                         struct oa_jwks_refresh *jr)
 {
-    struct timespec tick = {OA_SERVER_TICK_MS / 1000, (OA_SERVER_TICK_MS % 1000) * 1000000L};
+    struct oa_file_watch fw = {-1};
+    bool watching = oa_reload_watch(rl, &fw), retired = false;
+    int upgrade = 0;
 
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
-        ppoll(NULL, 0, &tick, waitmask);
-        oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0);
+        struct pollfd p = {fw.fd, POLLIN, 0};
+        struct timespec nap = nap_length(watching, retired, hooks);
+        bool changed;
+        ppoll(&p, watching ? 1 : 0, &nap, waitmask);
+        /* a directory that went away ends its watch: set them all again */
+        changed = oa_file_watch_drain(&fw);
+        if (oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0) == 1) {
+            oa_jwks_refresh_kick(jr); /* the new config may name bearer keys */
+            changed = true;
+        }
+        if (changed)
+            watching = oa_reload_watch(rl, &fw);
         oa_store_tick((int64_t)time(NULL)); /* revocations of the other processes: < 1 s */
-        oa_live_reap(rl->live);
+        retired = oa_live_reap(rl->live) > 0;
         if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {
             atomic_store(&oa_stop, 1);
-            return 1;
+            upgrade = 1;
+            break;
         }
         if (hooks && hooks->watch && hooks->watch(hooks->arg))
             break;
     }
-    return 0;
+    oa_file_watch_free(&fw);
+    return upgrade;
 }
 
 int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
@@ -469,7 +498,7 @@ int oa_server_run(struct oa_reload *rl, int listen_fd, unsigned nthreads,
         oa_log_write(OA_LOG_INFO, "ready: %u thread%s", nthreads, nthreads == 1 ? "" : "s");
     else
         atomic_store(&oa_stop, 1);
-    upgrade = wait_for_stop(w, started, &waitmask, rl, hooks);
+    upgrade = wait_for_stop(w, started, &waitmask, rl, hooks, &jr);
     if (upgrade)
         oa_log_write(OA_LOG_INFO, "upgrade: finishing the requests in hand, keeping the socket");
     else if (atomic_load(&oa_stop) && started == nthreads)

@@ -18,11 +18,14 @@ void oa_server_signals(void);
 void oa_server_signals_unblock(void);
 
 #define OA_SERVER_TICK_MS 250 /* how often the main thread runs the watch */
-#define OA_SERVER_UPGRADE 3   /* oa_server_run: drained for an upgrade */
+/* how often an idle main thread looks when inotify watches the files */
+#define OA_SERVER_QUIET_TICK_MS 5000
+#define OA_SERVER_UPGRADE 3 /* oa_server_run: drained for an upgrade */
 
 /* What the caller adds to the loop; every field may be 0. */
 struct oa_server_hooks {
-    /* Run every OA_SERVER_TICK_MS by the main thread; true: stop as on
+    /* Run every OA_SERVER_TICK_MS by the main thread (a watch keeps the
+     * tick: no quiet sleep); true: stop as on
      * SIGTERM (it logs why). */
     bool (*watch)(void *arg);
     void *arg;   /* borrowed, passed to watch */

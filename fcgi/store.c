@@ -111,6 +111,11 @@ void oa_store_tick(int64_t now)
     }
 }
 
+bool oa_store_polled(void)
+{
+    return st.loaded && st.file;
+}
+
 void oa_store_stop(void)
 {
     /* the Redis thread; the file needs nothing: its reader stays for a

@@ -31,6 +31,9 @@ void oa_store_load_once(void);
 /* The main thread's tick (every OA_SERVER_TICK_MS): reads what the file
  * gained since; purges expired entries now and then. */
 void oa_store_tick(int64_t now);
+/* True when the tick must come often: a revocation file is followed by
+ * reading it (the other processes' revocations take effect within a tick). */
+bool oa_store_polled(void);
 /* Stops the Redis thread; the list stays in memory. */
 void oa_store_stop(void);
 /* Writes e to the configured stores (not the in-memory list: oa_revoke

@@ -21,6 +21,8 @@
     "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"a\","                               \
     "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}"
 
+/* A config with api_audiences (keys fetched from ISS jwks_path), or
+ * without (jwks_path NULL: the thread has nothing to poll). */
 static struct oa_gen *gen_of(const char *jwks_path)
 {
     char y[1024];
@@ -34,9 +36,9 @@ static struct oa_gen *gen_of(const char *jwks_path)
              "    issuer: " ISS "\n"
              "    client_id: c1\n"
              "    client_secret: s1\n"
-             "    jwks_uri: " ISS "%s\n"
-             "    api_audiences: [https://api.example.com]\n",
-             jwks_path);
+             "%s%s%s",
+             jwks_path ? "    jwks_uri: " ISS : "", jwks_path ? jwks_path : "",
+             jwks_path ? "\n    api_audiences: [https://api.example.com]\n" : "");
     if (oa_config_load_string(&cfg, "t.yml", y, strlen(y), &err) != OA_OK) {
         printf("Bail out! config: %s\n", err.msg);
         exit(1);
@@ -44,17 +46,47 @@ static struct oa_gen *gen_of(const char *jwks_path)
     return oa_gen_new(cfg, fx_rt.http);
 }
 
-/* Waits up to 5 s for url to have been fetched at least n times. */
-static bool fetched(const char *url, size_t n)
+/* Waits up to ms for url to have been fetched at least n times. */
+static bool fetched_within(const char *url, size_t n, int ms)
 {
     struct timespec ts = {0, 50 * 1000000L};
 
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < ms / 50; i++) {
         if (fx_count(url) >= n)
             return true;
         nanosleep(&ts, NULL);
     }
     return false;
+}
+
+static bool fetched(const char *url, size_t n)
+{
+    return fetched_within(url, n, 5000);
+}
+
+/* A config without api_audiences lets the thread sleep (OA_JWKS_IDLE_MS,
+ * 5 s); the kick after a reload that adds them has it fetch at once. */
+static void test_kick(void)
+{
+    struct oa_jwks_refresh j;
+    struct oa_live live;
+    struct timespec nap = {0, 300 * 1000000L};
+
+    if (oa_live_init(&live, gen_of(NULL), 1) != OA_OK) {
+        printf("Bail out! live\n");
+        exit(1);
+    }
+    oa_jwks_refresh_start(&j, &live, 0);
+    nanosleep(&nap, NULL); /* asleep: no provider to poll */
+    oa_live_swap(&live, gen_of("/jwks-k"));
+    oa_jwks_refresh_kick(&j);
+    ok(fetched_within(ISS "/jwks-k", 1, 1000),
+       "a reload that adds api_audiences, kicked: the keys are fetched within 1 s");
+    oa_jwks_refresh_stop(&j);
+    oa_jwks_refresh_kick(&j); /* after the stop: nothing to wake, no lock taken */
+    (void)oa_live_reap(&live);
+    oa_live_free(&live);
+    oa_bearer_keys_clear();
 }
 
 int main(void)
@@ -67,6 +99,8 @@ int main(void)
     fx_reset();
     fx_answer(ISS "/jwks-a", 200, JWKS, NULL);
     fx_answer(ISS "/jwks-b", 200, JWKS, NULL);
+    fx_answer(ISS "/jwks-k", 200, JWKS, NULL);
+    test_kick();
     if (oa_live_init(&live, gen_of("/jwks-a"), 1) != OA_OK) {
         printf("Bail out! live\n");
         return 1;
