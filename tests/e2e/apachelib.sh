@@ -401,6 +401,17 @@ gate_checks() {
     t_is "$(body_var OAUTH2_EMAIL)" alice@example.com "valid session: the CGI sees OAUTH2_EMAIL"
     t_is "$(body_var HTTP_X_FORWARDED_USER)" alice@example.com \
         "valid session: the CGI's HTTP_X_FORWARDED_USER is the session's"
+    # The served path goes to the program only when the request line does
+    # not hold exactly that path (the file's SetEnvIfExpr; it is in the
+    # environment a CGI gets too): the /dash/ rewrite below is one such case.
+    t_is "$(body_var OAUTH2_FCGI_PATH)" "" \
+        "served path: not passed when the request line holds exactly it"
+    http_req "$base/app/cgi/echo?q=1" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS:$(body_var OAUTH2_FCGI_PATH)" 200:/app/cgi/echo \
+        "served path: passed with a query string"
+    http_req "$base/app/%63gi/./echo" -H "Cookie: $COOKIE_NAME=$c" -H 'Accept: text/html'
+    t_is "$HTTP_STATUS:$(body_var OAUTH2_FCGI_PATH)" 200:/app/cgi/echo \
+        "served path: passed, decoded, for an escape and a dot segment"
     http_req "$base/app/static/index.html" -H "Cookie: $COOKIE_NAME=$c"
     t_is "$HTTP_STATUS:$HTTP_BODY" "200:static file under /app" "valid session, static file: 200"
 
