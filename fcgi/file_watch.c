@@ -45,9 +45,9 @@ bool oa_file_watch_set(struct oa_file_watch *w, const char *const *paths, size_t
 {
     bool any = false;
 
-    oa_file_watch_free(w);
-    w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w->fd < 0)
+    /* kept, not made anew: closing an inotify descriptor waits for the
+     * kernel to retire its marks (the main thread blocked at every event) */
+    if (w->fd < 0 && (w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         char *real;

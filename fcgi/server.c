@@ -423,39 +423,47 @@ static bool upgrade_asked(const struct oa_server_hooks *hooks)
 
 /* How long the main thread may sleep: a tick while something must be
  * looked at often (a watch hook, a followed revocation file, a retired
- * generation still in use, files no inotify watch covers), else the quiet
- * tick: the file watch wakes it for a change. */
-static struct timespec nap_length(bool watching, bool retired, const struct oa_server_hooks *hooks)
+ * generation still in use, the file watch not polled: none, or settling),
+ * else the quiet tick: the file watch wakes it for a change. */
+static struct timespec nap_length(bool polled, bool retired, const struct oa_server_hooks *hooks)
 {
-    bool busy = !watching || retired || oa_store_polled() || (hooks && hooks->watch);
+    bool busy = !polled || retired || oa_store_polled() || (hooks && hooks->watch);
     long ms = busy ? OA_SERVER_TICK_MS : OA_SERVER_QUIET_TICK_MS;
 
     return (struct timespec){ms / 1000, (ms % 1000) * 1000000L};
 }
 
 /* The main thread's wait: signals, a thread that ended, the config's
- * files, the watch. Returns 1 for an upgrade, 0 for a stop. */
+ * files, the watch. Returns 1 for an upgrade, 0 for a stop. After an
+ * event or a reload it settles for a tick (the file watch not polled):
+ * however busy a watched directory, it looks at most every tick, as it
+ * did before the watch, and a change made while a reload read the files
+ * is seen at that tick. */
 static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitmask,
                          struct oa_reload *rl, const struct oa_server_hooks *hooks,
                          struct oa_jwks_refresh *jr)
 {
     struct oa_file_watch fw = {-1};
-    bool watching = oa_reload_watch(rl, &fw), retired = false;
+    bool watching = oa_reload_watch(rl, &fw), retired = false, settle = false;
     int upgrade = 0;
 
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
+        bool polled = watching && !settle;
         struct pollfd p = {fw.fd, POLLIN, 0};
-        struct timespec nap = nap_length(watching, retired, hooks);
-        bool changed;
-        ppoll(&p, watching ? 1 : 0, &nap, waitmask);
-        /* a directory that went away ends its watch: set them all again */
-        changed = oa_file_watch_drain(&fw);
-        if (oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0) == 1) {
-            oa_jwks_refresh_kick(jr); /* the new config may name bearer keys */
-            changed = true;
-        }
-        if (changed)
+        struct timespec nap = nap_length(polled, retired, hooks);
+        ppoll(&p, polled ? 1 : 0, &nap, waitmask);
+        settle = false;
+        /* set again before the look, so that a change while looking wakes
+         * the next wait; a directory that went away has ended its watch */
+        if (oa_file_watch_drain(&fw)) {
             watching = oa_reload_watch(rl, &fw);
+            settle = true;
+        }
+        if (oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0) == 1) {
+            oa_jwks_refresh_kick(jr);            /* the new config may name bearer keys */
+            watching = oa_reload_watch(rl, &fw); /* and other files */
+            settle = true;
+        }
         oa_store_tick((int64_t)time(NULL)); /* revocations of the other processes: < 1 s */
         retired = oa_live_reap(rl->live) > 0;
         if (atomic_exchange(&oa_usr2, 0) && upgrade_asked(hooks)) {

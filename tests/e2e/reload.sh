@@ -216,6 +216,19 @@ sleep 1
 t_is "$(ask "127.0.0.1:$SP" /app/admin/x "$ALICE")" 403 \
     "spawn-fcgi: asleep, a renamed-over file (no signal) is read within 1 s"
 t_like "$(since 'info: reloaded ')" 'reloaded' "spawn-fcgi: and logged"
+# a busy directory (a file made and removed every 10 ms or so beside the
+# config) wakes it at most every tick (250 ms), not at every event
+s0=$(switches "$SPID")
+t0=$(date +%s%N)
+for i in $(seq 1 200); do
+    : >"$T/churn.$i"
+    rm -f "$T/churn.$i"
+    sleep 0.01
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+s1=$(switches "$SPID")
+t_ok "spawn-fcgi: 600 events beside its config in $ms ms woke it $((s1 - s0)) times (at most one a tick: $((ms / 250 + 8)))" \
+    [ $((s1 - s0)) -le $((ms / 250 + 8)) ]
 
 # ---- (f) -w 2: the master passes SIGHUP on -----------------------------------------
 WP=$(free_port) || bail "no free port"

@@ -98,13 +98,22 @@ static void test_unwatchable(void)
     struct oa_file_watch w = {-1};
     const char *gone[] = {"/nonexistent-oa-dir/oauth.yml", NULL};
     const char *one[] = {"/nonexistent-oa-dir/oauth.yml", in(dir, "oauth.yml")};
+    int fd;
 
     ok(!oa_file_watch_set(&w, gone, 2) && w.fd == -1,
        "no directory can be watched: false (the caller polls)");
     ok(!oa_file_watch_set(&w, gone, 0) && w.fd == -1, "no files: false");
     ok(oa_file_watch_set(&w, one, 2) && w.fd >= 0, "one directory of two is enough");
-    ok(oa_file_watch_set(&w, one, 2) && w.fd >= 0, "set again: the old watch replaced");
+    fd = w.fd;
+    ok(oa_file_watch_set(&w, one, 2) && w.fd == fd, "set again: the same descriptor, kept");
     ok(rmdir(dir) == 0 && woke(&w), "the directory removed wakes it");
+    ok(mkdir(dir, 0700) == 0 && oa_file_watch_set(&w, one, 2) && quiet(&w),
+       "made again and set again: watched anew");
+    put(in(dir, "oauth.yml"), "a: 4\n");
+    ok(woke(&w), "a config written in the new directory wakes it");
+    unlink(in(dir, "oauth.yml"));
+    ok(!oa_file_watch_set(&w, gone, 2) && w.fd == -1,
+       "nothing of the new set can be watched: false, and freed");
     oa_file_watch_free(&w);
 }
 
