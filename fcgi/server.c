@@ -447,6 +447,12 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
     bool watching = oa_reload_watch(rl, &fw), retired = false, settle = false;
     int upgrade = 0;
 
+    if (!watching)
+        oa_log_write(OA_LOG_INFO,
+                     "no inotify watch on the config's directories (%s): looking at "
+                     "its files every %d ms",
+                     strerror(errno), OA_SERVER_TICK_MS);
+
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
         bool polled = watching && !settle;
         struct pollfd p = {fw.fd, POLLIN, 0};
