@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file_watch.h"
@@ -41,27 +42,61 @@ static bool watch_dir_of(int fd, const char *path)
     return inotify_add_watch(fd, dir, OA_FILE_WATCH_MASK) >= 0;
 }
 
+/* Watches the directory of every symlink on the way to path (a
+ * "current -> releases/X" directory link swapped in its parent, a link to
+ * a link elsewhere): a watch follows the inode a link named when it was
+ * set, so only the link's own directory sees the link change. True when
+ * each of them is watched. */
+static bool watch_links_of(int fd, const char *path)
+{
+    char buf[PATH_MAX];
+    size_t len = strlen(path);
+    bool ok = true;
+
+    if (len >= sizeof(buf))
+        return false;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; ok && p <= buf + len; p++) {
+        struct stat st;
+        if (*p != '/' && *p != '\0')
+            continue;
+        char keep = *p;
+        *p = '\0';
+        if (lstat(buf, &st) == 0 && S_ISLNK(st.st_mode))
+            ok = watch_dir_of(fd, buf);
+        *p = keep;
+    }
+    return ok;
+}
+
+/* Every directory path depends on: its own, those of the links on the way,
+ * and that of the file it resolves to. True when all are watched. */
+static bool watch_path(int fd, const char *path)
+{
+    char *real = realpath(path, NULL);
+    bool ok = watch_dir_of(fd, path) && watch_links_of(fd, path);
+
+    if (!real)
+        return ok; /* the file is not there: its own directory sees it come */
+    ok = watch_dir_of(fd, real) && ok;
+    free(real);
+    return ok;
+}
+
 bool oa_file_watch_set(struct oa_file_watch *w, const char *const *paths, size_t n)
 {
-    bool any = false;
+    bool all = n > 0;
 
     /* kept, not made anew: closing an inotify descriptor waits for the
      * kernel to retire its marks (the main thread blocked at every event) */
     if (w->fd < 0 && (w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char *real;
-        if (!paths[i])
-            continue;
-        any |= watch_dir_of(w->fd, paths[i]);
-        if ((real = realpath(paths[i], NULL))) {
-            any |= watch_dir_of(w->fd, real);
-            free(real);
-        }
-    }
-    if (!any)
+    for (size_t i = 0; i < n; i++)
+        if (paths[i] && !watch_path(w->fd, paths[i]))
+            all = false;
+    if (!all)
         oa_file_watch_free(w);
-    return any;
+    return all;
 }
 
 bool oa_file_watch_drain(struct oa_file_watch *w)

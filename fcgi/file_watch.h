@@ -24,8 +24,10 @@ struct oa_file_watch {
 /* Watches the directories of paths[0..n) (and of what each resolves to),
  * besides what w watched before (a directory watched again is the same
  * watch; one that was removed and made again is watched anew); w->fd -1 on
- * entry means nothing yet. False when not one of them is watched (no
- * inotify: the caller polls; w is then freed). */
+ * entry means nothing yet. False unless every file is covered: its
+ * directory, the directory of each symlink on its way and that of the file
+ * it resolves to (no inotify, a directory it may not watch: the caller
+ * polls; w is then freed). */
 bool oa_file_watch_set(struct oa_file_watch *w, const char *const *paths, size_t n);
 
 /* Reads and drops the pending events; true when there were any. */

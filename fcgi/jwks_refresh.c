@@ -129,7 +129,7 @@ static void nap(struct oa_jwks_refresh *j, long ms)
 {
     struct timespec until;
 
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until); /* wake's clock: a clock step changes nothing */
     until.tv_sec += ms / 1000;
     until.tv_nsec += (ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {
@@ -160,13 +160,17 @@ static void *refresh_main(void *arg)
 
 void oa_jwks_refresh_start(struct oa_jwks_refresh *j, struct oa_live *live, size_t slot)
 {
+    pthread_condattr_t ca;
     int e;
 
     memset(j, 0, sizeof(*j));
     j->live = live;
     j->slot = slot;
     pthread_mutex_init(&j->lock, NULL);
-    pthread_cond_init(&j->wake, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->wake, &ca);
+    pthread_condattr_destroy(&ca);
     if (slot >= live->nslots) {
         oa_log_write(OA_LOG_ERROR, "bearer keys: no thread slot: bearer tokens are refused");
         return;

@@ -11,7 +11,7 @@
  * closes the window between checking the flag and entering the wait.
  * A second SIGTERM/SIGINT during the stop ends the process at once.
  * SIGHUP reads the config again (reload.c), as does a change of its files,
- * which the main thread looks for at every tick: the threads take the new
+ * which the main thread looks for (below): the threads take the new
  * generation with their next request (live.c), the requests in hand finish
  * with the one they started with.
  * Once no thread waits for a connection any more, a stop closes the listening
@@ -444,14 +444,19 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
                          struct oa_jwks_refresh *jr)
 {
     struct oa_file_watch fw = {-1};
-    bool watching = oa_reload_watch(rl, &fw), retired = false, settle = false;
+    /* a watch hook ticks anyway (-w workers): no inotify instance spent */
+    bool ticking = hooks && hooks->watch;
+    bool watching = !ticking && oa_reload_watch(rl, &fw), retired = false;
+    /* the first look after a tick: a change made since the files were
+     * first seen (oa_reload_init, before the threads) is seen then */
+    bool settle = true;
     int upgrade = 0;
 
-    if (!watching)
+    if (!watching && !ticking && !atomic_load(&oa_stop))
         oa_log_write(OA_LOG_INFO,
-                     "no inotify watch on the config's directories (%s): looking at "
-                     "its files every %d ms",
-                     strerror(errno), OA_SERVER_TICK_MS);
+                     "the config's files are not all under an inotify watch: looking at them "
+                     "every %d ms",
+                     OA_SERVER_TICK_MS);
 
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
         bool polled = watching && !settle;
@@ -466,8 +471,8 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
             settle = true;
         }
         if (oa_reload_tick(rl, atomic_exchange(&oa_hup, 0) != 0) == 1) {
-            oa_jwks_refresh_kick(jr);            /* the new config may name bearer keys */
-            watching = oa_reload_watch(rl, &fw); /* and other files */
+            oa_jwks_refresh_kick(jr); /* the new config may name bearer keys */
+            watching = !ticking && oa_reload_watch(rl, &fw); /* and other files */
             settle = true;
         }
         oa_store_tick((int64_t)time(NULL)); /* revocations of the other processes: < 1 s */

@@ -28,8 +28,9 @@ enum oa_err oa_store_start(const struct oa_config *cfg, struct oa_error *err) OA
 void oa_store_threads(void);
 /* A process that serves one request (CGI): reads Redis once, now. */
 void oa_store_load_once(void);
-/* The main thread's tick (every OA_SERVER_TICK_MS): reads what the file
- * gained since; purges expired entries now and then. */
+/* The main thread's tick (every OA_SERVER_TICK_MS with a revocation file,
+ * see oa_store_polled; at least every OA_SERVER_QUIET_TICK_MS without):
+ * reads what the file gained since; purges expired entries now and then. */
 void oa_store_tick(int64_t now);
 /* True when the tick must come often: a revocation file is followed by
  * reading it (the other processes' revocations take effect within a tick). */

@@ -98,16 +98,19 @@ static void test_unwatchable(void)
     struct oa_file_watch w = {-1};
     const char *gone[] = {"/nonexistent-oa-dir/oauth.yml", NULL};
     const char *one[] = {"/nonexistent-oa-dir/oauth.yml", in(dir, "oauth.yml")};
+    const char *mine[] = {in(dir, "oauth.yml")};
     int fd;
 
     ok(!oa_file_watch_set(&w, gone, 2) && w.fd == -1,
        "no directory can be watched: false (the caller polls)");
     ok(!oa_file_watch_set(&w, gone, 0) && w.fd == -1, "no files: false");
-    ok(oa_file_watch_set(&w, one, 2) && w.fd >= 0, "one directory of two is enough");
+    ok(!oa_file_watch_set(&w, one, 2) && w.fd == -1,
+       "one file of two not covered: false (the caller polls: a change there would wait)");
+    ok(oa_file_watch_set(&w, mine, 1) && w.fd >= 0, "every file covered: true");
     fd = w.fd;
-    ok(oa_file_watch_set(&w, one, 2) && w.fd == fd, "set again: the same descriptor, kept");
+    ok(oa_file_watch_set(&w, mine, 1) && w.fd == fd, "set again: the same descriptor, kept");
     ok(rmdir(dir) == 0 && woke(&w), "the directory removed wakes it");
-    ok(mkdir(dir, 0700) == 0 && oa_file_watch_set(&w, one, 2) && quiet(&w),
+    ok(mkdir(dir, 0700) == 0 && oa_file_watch_set(&w, mine, 1) && quiet(&w),
        "made again and set again: watched anew");
     put(in(dir, "oauth.yml"), "a: 4\n");
     ok(woke(&w), "a config written in the new directory wakes it");
@@ -117,6 +120,37 @@ static void test_unwatchable(void)
     oa_file_watch_free(&w);
 }
 
+/* A directory reached through a symlink ("current -> releases/X"): the
+ * link swapped in its own directory wakes it, though the watch on the
+ * file's directory follows the old release. */
+static void test_linked_dir(void)
+{
+    struct oa_file_watch w = {-1};
+    char site[300], cur[320], key[340];
+    const char *paths[] = {key};
+
+    snprintf(site, sizeof(site), "%s/site", other);
+    snprintf(cur, sizeof(cur), "%s/current", site);
+    snprintf(key, sizeof(key), "%s/session.key", cur);
+    ok(mkdir(site, 0700) == 0 && mkdir(in(other, "r1"), 0700) == 0 &&
+           mkdir(in(other, "r2"), 0700) == 0,
+       "(two releases)");
+    put(in(in(other, "r1"), "session.key"), "k1\n");
+    put(in(in(other, "r2"), "session.key"), "k2\n");
+    ok(symlink(in(other, "r1"), cur) == 0 && oa_file_watch_set(&w, paths, 1) && quiet(&w),
+       "a file under a linked directory is covered");
+    ok(symlink(in(other, "r2"), in(site, "next")) == 0 && woke(&w) &&
+           rename(in(site, "next"), cur) == 0 && woke(&w),
+       "the directory link swapped to another release wakes it");
+    oa_file_watch_free(&w);
+    unlink(cur);
+    unlink(in(in(other, "r1"), "session.key"));
+    unlink(in(in(other, "r2"), "session.key"));
+    rmdir(in(other, "r1"));
+    rmdir(in(other, "r2"));
+    rmdir(site);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir) || !mkdtemp(other)) {
@@ -124,6 +158,7 @@ int main(void)
         return 1;
     }
     test_changes();
+    test_linked_dir();
     test_unwatchable();
     rmdir(dir);
     rmdir(other);
