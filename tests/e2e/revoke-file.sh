@@ -75,12 +75,16 @@ os.close(lk)
 EOF
 }
 
-NOW=$(date +%s)
-EXP=$((NOW + 3600))
 ALICE=$(mint --user alice --email alice@example.com)
 BOB=$(mint --user bob --email bob@example.com)
 CAROL=$(mint --user carol --email carol@example.com)
 DAVE=$(mint --user dave --email dave@example.com)
+# NOW after the minting: the revocations' cutoff of NOW + 1 is then after
+# every cookie's iat however long the minting took (under ASan on a busy
+# machine the third and fourth cookies came out more than a second after
+# an earlier NOW, and were rightly not refused).
+NOW=$(date +%s)
+EXP=$((NOW + 3600))
 
 PORT=$(free_port) || bail "no free port"
 # the authorizer with 2 processes (the contrib file has 4)
