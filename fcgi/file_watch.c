@@ -83,20 +83,13 @@ static bool watch_path(int fd, const char *path)
     return ok;
 }
 
-bool oa_file_watch_set(struct oa_file_watch *w, const char *const *paths, size_t n)
+bool oa_file_watch_add(struct oa_file_watch *w, const char *path)
 {
-    bool all = n > 0;
-
     /* kept, not made anew: closing an inotify descriptor waits for the
      * kernel to retire its marks (the main thread blocked at every event) */
     if (w->fd < 0 && (w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (paths[i] && !watch_path(w->fd, paths[i]))
-            all = false;
-    if (!all)
-        oa_file_watch_free(w);
-    return all;
+    return watch_path(w->fd, path);
 }
 
 bool oa_file_watch_drain(struct oa_file_watch *w)

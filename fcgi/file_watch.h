@@ -21,14 +21,13 @@ struct oa_file_watch {
     int fd; /* the inotify descriptor (non-blocking), or -1 */
 };
 
-/* Watches the directories of paths[0..n) (and of what each resolves to),
- * besides what w watched before (a directory watched again is the same
- * watch; one that was removed and made again is watched anew); w->fd -1 on
- * entry means nothing yet. False unless every file is covered: its
- * directory, the directory of each symlink on its way and that of the file
- * it resolves to (no inotify, a directory it may not watch: the caller
- * polls; w is then freed). */
-bool oa_file_watch_set(struct oa_file_watch *w, const char *const *paths, size_t n);
+/* Watches every directory path depends on (its own, that of each symlink
+ * on its way and that of the file it resolves to), besides what w watched
+ * before (a directory watched again is the same watch; one that was
+ * removed and made again is watched anew); w->fd -1 on entry means nothing
+ * yet. False unless all of them are watched (no inotify, a directory it may
+ * not watch): the caller then polls. */
+bool oa_file_watch_add(struct oa_file_watch *w, const char *path);
 
 /* Reads and drops the pending events; true when there were any. */
 bool oa_file_watch_drain(struct oa_file_watch *w);

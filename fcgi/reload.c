@@ -141,18 +141,13 @@ void oa_reload_free(struct oa_reload *r)
 
 bool oa_reload_watch(const struct oa_reload *r, struct oa_file_watch *w)
 {
-    const char **paths = calloc(r->nf ? r->nf : 1, sizeof(*paths));
-    bool ok;
+    bool all = r->nf > 0;
 
-    if (!paths) {
-        oa_file_watch_free(w);
-        return false;
-    }
     for (size_t i = 0; i < r->nf; i++)
-        paths[i] = r->f[i].path;
-    ok = oa_file_watch_set(w, paths, r->nf);
-    free(paths);
-    return ok;
+        all = oa_file_watch_add(w, r->f[i].path) && all;
+    if (!all)
+        oa_file_watch_free(w); /* a part only would leave the rest to the quiet tick */
+    return all;
 }
 
 bool oa_reload_changed(struct oa_reload *r)

@@ -425,9 +425,9 @@ static bool upgrade_asked(const struct oa_server_hooks *hooks)
  * looked at often (a watch hook, a followed revocation file, a retired
  * generation still in use, the file watch not polled: none, or settling),
  * else the quiet tick: the file watch wakes it for a change. */
-static struct timespec nap_length(bool polled, bool retired, const struct oa_server_hooks *hooks)
+static struct timespec nap_length(bool polled, bool retired, bool ticking)
 {
-    bool busy = !polled || retired || oa_store_polled() || (hooks && hooks->watch);
+    bool busy = !polled || retired || ticking || oa_store_polled();
     long ms = busy ? OA_SERVER_TICK_MS : OA_SERVER_QUIET_TICK_MS;
 
     return (struct timespec){ms / 1000, (ms % 1000) * 1000000L};
@@ -461,7 +461,7 @@ static int wait_for_stop(struct oa_worker *w, unsigned n, const sigset_t *waitma
     while (!atomic_load(&oa_stop) && !all_done(w, n)) {
         bool polled = watching && !settle;
         struct pollfd p = {fw.fd, POLLIN, 0};
-        struct timespec nap = nap_length(polled, retired, hooks);
+        struct timespec nap = nap_length(polled, retired, ticking);
         ppoll(&p, polled ? 1 : 0, &nap, waitmask);
         settle = false;
         /* set again before the look, so that a change while looking wakes

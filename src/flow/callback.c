@@ -201,6 +201,7 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
 {
     struct oa_identity id = {0};
     struct oa_identity_mapped m;
+    const char *field;
     enum oa_err e = oa_identity_map(&m, f->cfg, f->p, ident->email, ident->groups.p);
 
     id.provider = f->p->name;
@@ -222,12 +223,12 @@ static enum oa_err finish(struct oa_flow *f, struct oa_identity_draft *ident,
     if (e == OA_OK)
         e = oa_response_header(f->r, "Cache-Control", "no-store");
     oa_identity_mapped_free(&m);
-    if (e == OA_ERR_TOO_LARGE && oa_session_str_too_long(&id)) /* never cut: refused */
+    if (e == OA_ERR_TOO_LARGE && (field = oa_session_str_too_long(&id))) /* never cut */
         return oa_flow_fail(f, e, 403,
                             "Your account's details are too long for a session (a name, "
                             "email or identifier over 256 bytes). Ask the administrator.",
                             "callback: the identity's %s is over %d bytes (refused, not cut)",
-                            oa_session_str_too_long(&id), OA_SESSION_STR_MAX);
+                            field, OA_SESSION_STR_MAX);
     if (e == OA_ERR_TOO_LARGE) /* never cut: refused, and the page says why */
         return oa_flow_fail(f, e, 403,
                             "Your account's details or groups are too large for a session. "

@@ -37,6 +37,19 @@ static void put(const char *path, const char *text)
     }
 }
 
+/* What the reload does (fcgi/reload.c oa_reload_watch): every path added;
+ * all covered, or the watch freed and false. */
+static bool set(struct oa_file_watch *w, const char *const *paths, size_t n)
+{
+    bool all = n > 0;
+
+    for (size_t i = 0; i < n; i++)
+        all = paths[i] && oa_file_watch_add(w, paths[i]) && all;
+    if (!all)
+        oa_file_watch_free(w);
+    return all;
+}
+
 /* True when the watch is readable within 1 s; the events are then drained. */
 static int woke(struct oa_file_watch *w)
 {
@@ -62,7 +75,7 @@ static void test_changes(void)
     put(in(dir, "oauth.yml"), "a: 1\n");
     put(in(other, "session.key"), "k1\n");
     ok(symlink(in(other, "session.key"), in(dir, "link.key")) == 0, "(a symlink to elsewhere)");
-    ok(oa_file_watch_set(&w, paths, 2) && w.fd >= 0, "both directories are watched");
+    ok(set(&w, paths, 2) && w.fd >= 0, "both directories are watched");
     ok(quiet(&w), "nothing happened: not readable");
     put(in(dir, "oauth.yml.tmp"), "a: 2\n");
     (void)woke(&w); /* the temporary file's own events */
@@ -101,22 +114,20 @@ static void test_unwatchable(void)
     const char *mine[] = {in(dir, "oauth.yml")};
     int fd;
 
-    ok(!oa_file_watch_set(&w, gone, 2) && w.fd == -1,
-       "no directory can be watched: false (the caller polls)");
-    ok(!oa_file_watch_set(&w, gone, 0) && w.fd == -1, "no files: false");
-    ok(!oa_file_watch_set(&w, one, 2) && w.fd == -1,
+    ok(!set(&w, gone, 2) && w.fd == -1, "no directory can be watched: false (the caller polls)");
+    ok(!set(&w, gone, 0) && w.fd == -1, "no files: false");
+    ok(!set(&w, one, 2) && w.fd == -1,
        "one file of two not covered: false (the caller polls: a change there would wait)");
-    ok(oa_file_watch_set(&w, mine, 1) && w.fd >= 0, "every file covered: true");
+    ok(set(&w, mine, 1) && w.fd >= 0, "every file covered: true");
     fd = w.fd;
-    ok(oa_file_watch_set(&w, mine, 1) && w.fd == fd, "set again: the same descriptor, kept");
+    ok(set(&w, mine, 1) && w.fd == fd, "set again: the same descriptor, kept");
     ok(rmdir(dir) == 0 && woke(&w), "the directory removed wakes it");
-    ok(mkdir(dir, 0700) == 0 && oa_file_watch_set(&w, mine, 1) && quiet(&w),
+    ok(mkdir(dir, 0700) == 0 && set(&w, mine, 1) && quiet(&w),
        "made again and set again: watched anew");
     put(in(dir, "oauth.yml"), "a: 4\n");
     ok(woke(&w), "a config written in the new directory wakes it");
     unlink(in(dir, "oauth.yml"));
-    ok(!oa_file_watch_set(&w, gone, 2) && w.fd == -1,
-       "nothing of the new set can be watched: false, and freed");
+    ok(!set(&w, gone, 2) && w.fd == -1, "nothing of the new set can be watched: false, and freed");
     oa_file_watch_free(&w);
 }
 
@@ -137,7 +148,7 @@ static void test_linked_dir(void)
        "(two releases)");
     put(in(in(other, "r1"), "session.key"), "k1\n");
     put(in(in(other, "r2"), "session.key"), "k2\n");
-    ok(symlink(in(other, "r1"), cur) == 0 && oa_file_watch_set(&w, paths, 1) && quiet(&w),
+    ok(symlink(in(other, "r1"), cur) == 0 && set(&w, paths, 1) && quiet(&w),
        "a file under a linked directory is covered");
     ok(symlink(in(other, "r2"), in(site, "next")) == 0 && woke(&w) &&
            rename(in(site, "next"), cur) == 0 && woke(&w),
