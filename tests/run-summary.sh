@@ -4,7 +4,8 @@
 # point or per plain test) under the given build directories, and prints
 #     N passed, N failed, N skipped
 # PASS and XFAIL count as passed; FAIL, ERROR and XPASS as failed; SKIP as
-# skipped. --steps-failed N adds N failed steps (a build that did not
+# skipped. Each failed test is named, with its failed points (up to 10)
+# and their diagnostics. --steps-failed N adds N failed steps (a build that did not
 # finish has no .trs files to count). Exits 1 when anything failed or when
 # nothing at all was counted, else 0.
 #
@@ -32,6 +33,12 @@ for dir in "$@"; do
         # A failed test's name, for the reader of a CI log.
         if grep -Eq '^:test-result:[[:space:]]*(FAIL|ERROR|XPASS)' "$trs"; then
             echo "failed: ${trs%.trs} ($(grep -Ec '^:test-result:[[:space:]]*(FAIL|ERROR|XPASS)' "$trs"))"
+            # and which points, with their diagnostics: the end of a CI
+            # log may be all its reader gets
+            [ ! -f "${trs%.trs}.log" ] || awk '
+                /^(not ok|Bail out!)/ { n++; left = 6; if (n > 10) exit; print "  " $0; next }
+                left > 0 && /^#/ { left--; print "    " substr($0, 1, 300); next }
+                { left = 0 }' "${trs%.trs}.log"
         fi
     done < <(find "$dir" -name '*.trs' -print0 | sort -z)
 done
