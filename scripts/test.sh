@@ -27,9 +27,11 @@ unset OA_PKG_TEST
 steps_failed=0
 dirs=()
 
+# step WHAT: a heading, with the time since the start (a CI log shows where
+# its minutes went).
 step() {
     echo
-    echo "==> $*"
+    echo "==> $* (at $((SECONDS / 60))m$((SECONDS % 60))s)"
 }
 
 "$top/scripts/install-deps.sh"
