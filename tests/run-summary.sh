@@ -5,8 +5,8 @@
 #     N passed, N failed, N skipped
 # PASS and XFAIL count as passed; FAIL, ERROR and XPASS as failed; SKIP as
 # skipped. Each failed test is named, with its failed points (up to 10)
-# and their diagnostics. --steps-failed N adds N failed steps (a build that did not
-# finish has no .trs files to count). Exits 1 when anything failed or when
+# and their diagnostics. --steps-failed N adds N failed steps (a build
+# that did not finish has no .trs files to count). Exits 1 when anything failed or when
 # nothing at all was counted, else 0.
 #
 #   tests/run-summary.sh [--steps-failed N] BUILD-DIR...
